@@ -1,0 +1,7 @@
+// redundancy-agent-netlify: started by redundancyd only.
+#include "agents/runtime/placeholder_agent.h"
+
+int main(int argc, char** argv) {
+  redundancy::PlaceholderAgent agent("netlify");
+  return redundancy::RunAgent(&agent, argc, argv);
+}

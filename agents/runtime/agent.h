@@ -1,0 +1,52 @@
+// What an agent implements: its checks and its recoveries. Everything else
+// (the protocol, heartbeats, scheduling, commands, logging, exiting when the
+// orchestrator is gone) is RunAgent()'s job.
+//
+// Configure/Check/Recover run on one worker thread, one at a time, so they may
+// block (a git fetch, an npm ci) without stopping heartbeats.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "common/duration.h"
+#include "common/status.h"
+#include "redundancy.pb.h"
+
+namespace redundancy {
+
+struct AgentContext {
+  std::string system;     // e.g. "pm2"
+  std::string workspace;  // absolute project root
+  std::string state_dir;  // absolute; keep own files under state_dir/<system>
+  Millis interval{60'000};
+  bool debug = false;
+  YAML::Node settings;    // systems.<system> of the config, secrets resolved
+};
+
+class Agent {
+ public:
+  virtual ~Agent() = default;
+  // "pm2", "git", ... or "test".
+  virtual std::string Kind() const = 0;
+  // Called once before the first check and again on every RELOAD. An error
+  // is reported as a failed check "<system>:config" and checks are skipped.
+  virtual Status Configure(const AgentContext& ctx) = 0;
+  // Runs every check of the system; the result replaces the previous set.
+  virtual std::vector<v1::CheckResult> Check() = 0;
+  // Recovers one target (or everything failed, for an empty target).
+  virtual Status Recover(const std::string& target) = 0;
+};
+
+// Helper for agents: a CheckResult in one line.
+v1::CheckResult MakeCheck(const std::string& target, v1::HealthStatus status, const std::string& summary,
+                          const std::string& details = "");
+
+// Runs the agent process: parses the command line redundancyd passes, and
+// returns the exit code (0 after SHUTDOWN or SIGTERM, 1 when the orchestrator
+// is gone or unreachable, 2 on a bad command line).
+int RunAgent(Agent* agent, int argc, char** argv);
+
+}  // namespace redundancy

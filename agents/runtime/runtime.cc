@@ -1,0 +1,359 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include "agents/runtime/agent.h"
+#include "agents/runtime/worker.h"
+#include "common/clock.h"
+#include "common/constants.h"
+#include "common/logging.h"
+#include "common/process/process.h"
+#include "common/transport/transport.h"
+
+namespace redundancy {
+
+v1::CheckResult MakeCheck(const std::string& target, v1::HealthStatus status, const std::string& summary,
+                          const std::string& details) {
+  v1::CheckResult c;
+  c.set_target(target);
+  c.set_status(status);
+  c.set_summary(summary);
+  c.set_details(details);
+  return c;
+}
+
+namespace {
+
+struct Flags {
+  std::string system;
+  std::string endpoint;
+  int parent_pid = 0;
+  std::string log_dir;
+  uint64_t log_max_size = 10ULL << 20;
+  int log_max_files = 5;
+  std::string log_level = "info";
+  bool debug = false;
+};
+
+// The agent side of the protocol; one instance per process.
+class Runtime {
+ public:
+  Runtime(Agent* agent, Flags flags, process::SignalChannel* signals)
+      : agent_(agent), flags_(std::move(flags)), signals_(signals) {}
+
+  int Run() {
+    ctx_ = std::make_unique<transport::Context>();
+    dealer_ = std::make_unique<transport::Dealer>(*ctx_, flags_.endpoint,
+                                                  flags_.system + "/" + std::to_string(getpid()));
+    if (Status s = dealer_->Connect(); !s.ok()) {
+      spdlog::error("{}", s.message());
+      return 1;
+    }
+    v1::Envelope hello;
+    hello.mutable_hello()->set_agent(flags_.system);
+    hello.mutable_hello()->set_kind(agent_->Kind());
+    hello.mutable_hello()->set_pid(getpid());
+    hello.mutable_hello()->set_version(kVersion);
+    dealer_->Send(hello);
+    last_heard_ = clock_.Now();
+    welcome_deadline_ = last_heard_ + kWelcomeTimeout;
+    return Loop();
+  }
+
+ private:
+  int Loop() {
+    transport::Poller poller;
+    size_t sock_i = poller.AddSocket(dealer_->handle());
+    size_t sig_i = poller.AddFd(signals_->fd());
+    size_t work_i = poller.AddFd(worker_.fd());
+    while (exit_code_ < 0) {
+      if (Status s = poller.Wait(NextTimeout()); !s.ok()) {
+        spdlog::error("{}", s.message());
+        return 1;
+      }
+      if (poller.Ready(sig_i)) {
+        for (int sig : signals_->Read()) {
+          if (sig == SIGTERM || sig == SIGINT) {
+            spdlog::info("signal {}: exiting", sig);
+            exit_code_ = 0;
+          }
+        }
+      }
+      if (poller.Ready(work_i)) worker_.RunCompletions();
+      if (poller.Ready(sock_i)) {
+        for (int i = 0; i < 64; ++i) {
+          auto bytes = dealer_->Receive();
+          if (!bytes) break;
+          Handle(*bytes);
+        }
+      }
+      Tick();
+    }
+    return exit_code_;
+  }
+
+  std::chrono::milliseconds NextTimeout() const {
+    SteadyTime now = clock_.Now();
+    SteadyTime next = now + std::chrono::seconds(1);
+    if (!welcomed_) {
+      next = std::min(next, welcome_deadline_);
+    } else {
+      next = std::min({next, next_heartbeat_, last_heard_ + hb_interval_ * liveness_});
+      if (!paused_ && configured_) next = std::min(next, next_check_);
+    }
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now);
+    return std::max(ms, std::chrono::milliseconds(0));
+  }
+
+  void Tick() {
+    SteadyTime now = clock_.Now();
+    if (!welcomed_) {
+      if (now >= welcome_deadline_) {
+        spdlog::error("no Welcome from the orchestrator within {}; exiting", FormatDuration(kWelcomeTimeout));
+        exit_code_ = 1;
+      }
+      return;
+    }
+    if (now - last_heard_ >= hb_interval_ * liveness_) {
+      spdlog::error("the orchestrator is gone (no heartbeat for {}); exiting",
+                    FormatDuration(std::chrono::duration_cast<Millis>(now - last_heard_)));
+      exit_code_ = 1;
+      return;
+    }
+    if (now >= next_heartbeat_) {
+      v1::Envelope hb;
+      hb.mutable_heartbeat()->set_seq(++hb_seq_);
+      dealer_->Send(hb);
+      next_heartbeat_ = now + hb_interval_;
+    }
+    if (configured_ && !paused_ && now >= next_check_) {
+      next_check_ = now + interval_;
+      if (!check_queued_) SubmitCheck({});
+    }
+  }
+
+  void Handle(const std::string& bytes) {
+    v1::Envelope env;
+    if (!transport::Decode(bytes, &env)) {
+      spdlog::warn("ignored a message that is not an Envelope");
+      return;
+    }
+    last_heard_ = clock_.Now();
+    switch (env.body_case()) {
+      case v1::Envelope::kHeartbeat:
+        break;
+      case v1::Envelope::kWelcome:
+        if (!welcomed_) {
+          welcomed_ = true;
+          ApplyWelcome(env.welcome(), /*command_id=*/0);
+        }
+        break;
+      case v1::Envelope::kCommand:
+        HandleCommand(env.command());
+        break;
+      default:
+        spdlog::warn("ignored an unexpected message from the orchestrator");
+    }
+  }
+
+  void ApplyWelcome(const v1::Welcome& w, uint64_t command_id) {
+    hb_interval_ = Millis(std::max<uint64_t>(w.heartbeat_interval_ms(), 10));
+    liveness_ = std::max<uint32_t>(w.heartbeat_liveness(), 1);
+    interval_ = Millis(std::max<uint64_t>(w.interval_ms(), 10));
+    next_heartbeat_ = clock_.Now();
+    AgentContext ctx;
+    ctx.system = w.system();
+    ctx.workspace = w.workspace();
+    ctx.state_dir = w.state_dir();
+    ctx.interval = interval_;
+    ctx.debug = w.debug();
+    try {
+      ctx.settings = YAML::Load(w.settings_yaml());
+    } catch (const YAML::Exception& e) {
+      spdlog::error("settings from the orchestrator do not parse: {}", e.what());
+    }
+    bool first = !configured_;
+    worker_.Submit([this, ctx, first, command_id]() -> std::function<void()> {
+      Status s = agent_->Configure(ctx);
+      config_error_ = s.ok() ? "" : s.message();  // read only by later jobs on this thread
+      return [this, s, first, command_id] {
+        configured_ = true;
+        if (!s.ok()) spdlog::error("configuration: {}", s.message());
+        if (first) {
+          v1::Envelope ready;
+          ready.mutable_ready();
+          dealer_->Send(ready);
+          spdlog::info("ready (agent {}, system {})", agent_->Kind(), flags_.system);
+        }
+        if (command_id) Reply(command_id, s.ok(), s.ok() ? "reloaded" : s.message());
+        next_check_ = clock_.Now() + interval_;
+        SubmitCheck({});
+      };
+    });
+  }
+
+  void HandleCommand(const v1::Command& cmd) {
+    switch (cmd.kind()) {
+      case v1::Command::CHECK_NOW:
+        SubmitCheck({cmd.id()});
+        break;
+      case v1::Command::RECOVER: {
+        std::string target = cmd.target();
+        uint64_t id = cmd.id();
+        worker_.Submit([this, target]() -> std::function<void()> {
+          Status s = config_error_.empty() ? agent_->Recover(target) : Status::Error("not configured: " + config_error_);
+          return [this, s, target] {
+            spdlog::info("recover {}: {}", target.empty() ? "(all)" : target, s.ok() ? "ok" : s.message());
+          };
+        });
+        SubmitCheck({id});
+        break;
+      }
+      case v1::Command::PAUSE:
+        paused_ = true;
+        SendReport();
+        Reply(cmd.id(), true, "paused");
+        break;
+      case v1::Command::RESUME:
+        paused_ = false;
+        next_check_ = clock_.Now();
+        Reply(cmd.id(), true, "resumed");
+        break;
+      case v1::Command::RELOAD:
+        ApplyWelcome(cmd.welcome(), cmd.id());
+        break;
+      case v1::Command::SHUTDOWN:
+        Reply(cmd.id(), true, "shutting down");
+        spdlog::info("shutdown requested");
+        exit_code_ = 0;
+        break;
+      default:
+        Reply(cmd.id(), false, "unknown command");
+    }
+  }
+
+  // Queues a check; `ids` are commands to answer once it is done. Checks
+  // asked for while one is queued share it.
+  void SubmitCheck(std::vector<uint64_t> ids) {
+    waiting_ids_.insert(waiting_ids_.end(), ids.begin(), ids.end());
+    if (check_queued_) return;
+    check_queued_ = true;
+    worker_.Submit([this]() -> std::function<void()> {
+      std::vector<v1::CheckResult> checks;
+      if (!config_error_.empty()) {
+        checks.push_back(MakeCheck(flags_.system + ":config", v1::HEALTH_FAILED, config_error_));
+      } else {
+        checks = agent_->Check();
+      }
+      return [this, checks = std::move(checks)] {
+        check_queued_ = false;
+        last_checks_ = checks;
+        SendReport();
+        auto ids = std::move(waiting_ids_);
+        waiting_ids_.clear();
+        for (uint64_t id : ids) Reply(id, true, "checked");
+      };
+    });
+  }
+
+  void SendReport() {
+    v1::Envelope env;
+    auto* r = env.mutable_health_report();
+    r->set_system(flags_.system);
+    r->set_observed_at_ms(clock_.WallMs());
+    r->set_paused(paused_);
+    for (const auto& c : last_checks_) *r->add_checks() = c;
+    dealer_->Send(env);
+  }
+
+  void Reply(uint64_t id, bool ok, const std::string& message) {
+    if (id == 0) return;
+    v1::Envelope env;
+    env.mutable_command_result()->set_id(id);
+    env.mutable_command_result()->set_ok(ok);
+    env.mutable_command_result()->set_message(message);
+    dealer_->Send(env);
+  }
+
+  Agent* agent_;
+  Flags flags_;
+  process::SignalChannel* signals_;
+  RealClock clock_;
+  std::unique_ptr<transport::Context> ctx_;
+  std::unique_ptr<transport::Dealer> dealer_;
+  Worker worker_;
+
+  bool welcomed_ = false;
+  bool configured_ = false;
+  bool paused_ = false;
+  bool check_queued_ = false;
+  std::string config_error_;  // worker thread only
+  std::vector<uint64_t> waiting_ids_;
+  std::vector<v1::CheckResult> last_checks_;
+  Millis hb_interval_{500};
+  uint32_t liveness_ = 3;
+  Millis interval_{60'000};
+  SteadyTime last_heard_{};
+  SteadyTime welcome_deadline_{};
+  SteadyTime next_heartbeat_{};
+  SteadyTime next_check_{};
+  uint64_t hb_seq_ = 0;
+  int exit_code_ = -1;
+};
+
+}  // namespace
+
+int RunAgent(Agent* agent, int argc, char** argv) {
+  CLI::App app{"redundancy agent (started by redundancyd)"};
+  Flags f;
+  app.add_option("--system", f.system)->required();
+  app.add_option("--endpoint", f.endpoint)->required();
+  app.add_option("--parent-pid", f.parent_pid);
+  app.add_option("--log-dir", f.log_dir);
+  app.add_option("--log-max-size", f.log_max_size);
+  app.add_option("--log-max-files", f.log_max_files);
+  app.add_option("--log-level", f.log_level);
+  app.add_flag("--debug", f.debug);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  // No orphans: die with the orchestrator, and not start at all without it.
+  if (Status s = process::DieWithParent(SIGTERM, f.parent_pid); !s.ok()) {
+    std::cerr << "redundancy-agent: " << s.message() << "\n";
+    return 1;
+  }
+  // Block signals before any thread starts, so that every thread inherits the mask.
+  auto signals = process::SignalChannel::Create({SIGTERM, SIGINT, SIGHUP});
+  if (!signals.ok()) {
+    std::cerr << signals.error() << "\n";
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  LogOptions log;
+  log.log_dir = f.log_dir;
+  log.file_name = "agent-" + f.system + ".log";
+  log.max_size = f.log_max_size;
+  log.max_files = f.log_max_files;
+  log.level = f.log_level;
+  log.debug = f.debug;
+  log.to_stderr = f.log_dir.empty();
+  if (Status s = InitLogging(log); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 1;
+  }
+  int code;
+  {
+    Runtime runtime(agent, f, &signals.value());
+    code = runtime.Run();
+  }
+  spdlog::default_logger()->flush();
+  return code;
+}
+
+}  // namespace redundancy

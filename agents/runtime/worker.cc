@@ -1,0 +1,76 @@
+#include "agents/runtime/worker.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+namespace redundancy {
+
+Worker::Worker() : event_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), thread_([this] { ThreadMain(); }) {}
+
+Worker::~Worker() {
+  bool running;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    running = running_ > 0;
+  }
+  cv_.notify_all();
+  // A job stuck in a system call must not hold up the exit of the process.
+  if (running) {
+    thread_.detach();
+  } else {
+    thread_.join();
+  }
+}
+
+bool Worker::busy() const {
+  std::lock_guard lock(mu_);
+  return running_ > 0 || !jobs_.empty();
+}
+
+void Worker::Submit(std::function<std::function<void()>()> job) {
+  {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+void Worker::ThreadMain() {
+  while (true) {
+    std::function<std::function<void()>()> job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      if (stop_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+      ++running_;
+    }
+    std::function<void()> completion = job();
+    {
+      std::lock_guard lock(mu_);
+      --running_;
+      done_.push_back(std::move(completion));
+    }
+    uint64_t one = 1;
+    (void)!write(event_fd_, &one, sizeof one);
+  }
+}
+
+void Worker::RunCompletions() {
+  uint64_t n;
+  (void)!read(event_fd_, &n, sizeof n);
+  std::deque<std::function<void()>> done;
+  {
+    std::lock_guard lock(mu_);
+    done.swap(done_);
+  }
+  for (auto& f : done) {
+    if (f) f();
+  }
+}
+
+}  // namespace redundancy

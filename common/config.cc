@@ -1,0 +1,419 @@
+#include "common/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <cstring>
+#include <set>
+#include <sstream>
+
+#include "common/config_schema.h"
+#include "common/dependency_graph.h"
+
+namespace redundancy {
+namespace fs = std::filesystem;
+namespace {
+
+// Walks a parsed YAML tree against the schema and collects every problem.
+class Validator {
+ public:
+  Validator(std::string file, std::vector<std::string>* secrets) : file_(std::move(file)), secrets_(secrets) {}
+
+  void Error(const YAML::Node& at, const std::string& path, const std::string& message) {
+    int line = at.Mark().line >= 0 ? at.Mark().line + 1 : 0;
+    errors_.push_back(file_ + ":" + std::to_string(line) + ": " + path + ": " + message);
+  }
+  std::vector<std::string>& errors() { return errors_; }
+
+  // Resolves ${VAR} in every scalar of the tree, in place.
+  void SubstituteEnv(YAML::Node node, const std::string& path) {
+    if (node.IsMap()) {
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        SubstituteEnv(it->second, Join(path, it->first.Scalar()));
+      }
+    } else if (node.IsSequence()) {
+      for (size_t i = 0; i < node.size(); ++i) SubstituteEnv(node[i], path + "[" + std::to_string(i) + "]");
+    } else if (node.IsScalar()) {
+      const std::string& in = node.Scalar();
+      if (in.find('$') == std::string::npos) return;
+      std::string out;
+      bool secret = false;
+      for (size_t i = 0; i < in.size(); ++i) {
+        if (in[i] == '$' && i + 1 < in.size() && in[i + 1] == '$') {
+          out += '$';
+          ++i;
+        } else if (in[i] == '$' && i + 1 < in.size() && in[i + 1] == '{') {
+          size_t end = in.find('}', i + 2);
+          if (end == std::string::npos) {
+            Error(node, path, "unterminated ${ in '" + in + "'");
+            return;
+          }
+          std::string var = in.substr(i + 2, end - i - 2);
+          const char* value = std::getenv(var.c_str());
+          if (var.empty() || value == nullptr) {
+            Error(node, path, "environment variable " + (var.empty() ? std::string("''") : var) + " is not set");
+            return;
+          }
+          out += value;
+          if (*value) secrets_->push_back(value);
+          secret = true;
+          i = end;
+        } else {
+          out += in[i];
+        }
+      }
+      if (secret || out != in) node = out;
+    }
+  }
+
+  void CheckMap(const YAML::Node& node, const std::string& path, const std::vector<FieldSpec>& fields) {
+    if (!node.IsMap()) {
+      if (!node.IsNull()) Error(node, path.empty() ? "(top level)" : path, "expected a mapping of keys, got " + Describe(node));
+      return;
+    }
+    std::map<std::string, int> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      const std::string key_path = Join(path, key);
+      int line = it->first.Mark().line + 1;
+      if (auto [pos, inserted] = seen.emplace(key, line); !inserted) {
+        Error(it->first, key_path, "duplicate key (first at line " + std::to_string(pos->second) + ")");
+        continue;
+      }
+      auto spec = std::find_if(fields.begin(), fields.end(), [&](const FieldSpec& f) { return f.key == key; });
+      if (spec == fields.end()) {
+        Error(it->first, key_path, "unknown key" + Suggest(key, fields));
+        continue;
+      }
+      CheckValue(it->second, key_path, *spec);
+    }
+    for (const auto& f : fields) {
+      if (f.required && !seen.count(f.key)) Error(node, Join(path, f.key), "required key is missing");
+    }
+  }
+
+  void CheckValue(const YAML::Node& v, const std::string& path, const FieldSpec& spec) {
+    switch (spec.type) {
+      case FieldType::kString:
+        if (!v.IsScalar()) Error(v, path, "expected a string, got " + Describe(v));
+        break;
+      case FieldType::kBool: {
+        bool b;
+        if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) Error(v, path, "expected true or false, got " + Describe(v));
+        break;
+      }
+      case FieldType::kInt: {
+        long long n;
+        if (!v.IsScalar() || !YAML::convert<long long>::decode(v, n)) {
+          Error(v, path, "expected an integer, got " + Describe(v));
+        } else if (n < spec.min) {
+          Error(v, path, "must be at least " + std::to_string(spec.min) + ", got " + std::to_string(n));
+        }
+        break;
+      }
+      case FieldType::kDuration: {
+        if (!v.IsScalar()) {
+          Error(v, path, "expected a duration like 30s, got " + Describe(v));
+          break;
+        }
+        auto d = ParseDuration(v.Scalar());
+        if (!d.ok()) {
+          Error(v, path, d.error());
+        } else if (d->count() < spec.min) {
+          Error(v, path, "must be at least " + FormatDuration(Millis(spec.min)) + ", got " + v.Scalar());
+        }
+        break;
+      }
+      case FieldType::kSize: {
+        auto s = v.IsScalar() ? ParseByteSize(v.Scalar()) : Result<uint64_t>::Error("expected a size like 10MB, got " + Describe(v));
+        if (!s.ok()) Error(v, path, s.error());
+        break;
+      }
+      case FieldType::kEnum: {
+        if (!v.IsScalar() || std::find(spec.choices.begin(), spec.choices.end(), v.Scalar()) == spec.choices.end()) {
+          std::string all;
+          for (const auto& c : spec.choices) all += (all.empty() ? "" : ", ") + c;
+          Error(v, path, (v.IsScalar() ? "'" + v.Scalar() + "'" : Describe(v)) + " is not one of " + all);
+        }
+        break;
+      }
+      case FieldType::kStringList:
+        if (v.IsSequence()) {
+          for (size_t i = 0; i < v.size(); ++i) {
+            if (!v[i].IsScalar()) Error(v[i], path + "[" + std::to_string(i) + "]", "expected a string, got " + Describe(v[i]));
+          }
+        } else if (!v.IsScalar()) {
+          Error(v, path, "expected a list of strings, got " + Describe(v));
+        }
+        break;
+      case FieldType::kMap:
+        CheckMap(v, path, spec.children);
+        break;
+      case FieldType::kMapList:
+        if (!v.IsSequence()) {
+          Error(v, path, "expected a list, got " + Describe(v));
+          break;
+        }
+        for (size_t i = 0; i < v.size(); ++i) {
+          std::string p = path + "[" + std::to_string(i) + "]";
+          if (!v[i].IsMap()) Error(v[i], p, "expected a mapping, got " + Describe(v[i]));
+          else CheckMap(v[i], p, spec.children);
+        }
+        break;
+      case FieldType::kAnyMap:
+        if (!v.IsMap() && !v.IsNull()) Error(v, path, "expected a mapping, got " + Describe(v));
+        break;
+    }
+  }
+
+  static std::string Join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+
+  static std::string Describe(const YAML::Node& v) {
+    if (v.IsNull()) return "nothing";
+    if (v.IsSequence()) return "a list";
+    if (v.IsMap()) return "a mapping";
+    return "'" + v.Scalar() + "'";
+  }
+
+ private:
+  // " (did you mean 'interval'?)" when a known key is one or two edits away.
+  static std::string Suggest(const std::string& key, const std::vector<FieldSpec>& fields) {
+    std::string best;
+    size_t best_d = 3;
+    for (const auto& f : fields) {
+      size_t d = EditDistance(key, f.key);
+      if (d < best_d) {
+        best_d = d;
+        best = f.key;
+      }
+    }
+    return best.empty() ? "" : " (did you mean '" + best + "'?)";
+  }
+  static size_t EditDistance(const std::string& a, const std::string& b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      }
+      std::swap(prev, cur);
+    }
+    return prev[b.size()];
+  }
+
+  std::string file_;
+  std::vector<std::string>* secrets_;
+  std::vector<std::string> errors_;
+};
+
+std::string Str(const YAML::Node& n, const std::string& fallback) {
+  return n && n.IsScalar() ? n.Scalar() : fallback;
+}
+Millis Dur(const YAML::Node& n, Millis fallback) {
+  if (!n || !n.IsScalar()) return fallback;
+  auto d = ParseDuration(n.Scalar());
+  return d.ok() ? *d : fallback;
+}
+std::vector<std::string> StrList(const YAML::Node& n) {
+  std::vector<std::string> out;
+  if (n && n.IsSequence()) {
+    for (const auto& e : n) out.push_back(e.Scalar());
+  } else if (n && n.IsScalar()) {
+    out.push_back(n.Scalar());
+  }
+  return out;
+}
+
+// Validates systems.*, and fills `out` with the enabled ones.
+void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& base, std::vector<SystemConfig>* out) {
+  if (!systems || systems.IsNull()) return;
+  if (!systems.IsMap()) return;  // reported by CheckMap against the root schema
+  std::map<std::string, YAML::Node> present;
+  std::set<std::string> seen;
+  for (auto it = systems.begin(); it != systems.end(); ++it) {
+    std::string name = it->first.Scalar();
+    std::string path = "systems." + name;
+    if (!seen.insert(name).second) {
+      v.Error(it->first, path, "duplicate system");
+      continue;
+    }
+    if (SystemSchema(name).empty()) {
+      std::string all;
+      for (const auto& s : KnownSystems()) all += (all.empty() ? "" : ", ") + s;
+      v.Error(it->first, path, "unknown system (known: " + all + ")");
+      continue;
+    }
+    v.CheckMap(it->second, path, SystemSchema(name));
+    present[name] = it->second;
+  }
+  // Which are enabled, and their dependencies.
+  std::set<std::string> enabled;
+  for (const auto& [name, node] : present) {
+    bool on = true;
+    if (node.IsMap() && node["enabled"] && node["enabled"].IsScalar()) {
+      YAML::convert<bool>::decode(node["enabled"], on);
+    }
+    if (on) enabled.insert(name);
+  }
+  DependencyGraph graph;
+  std::map<std::string, YAML::Node> dep_nodes;
+  for (const auto& name : KnownSystems()) {
+    if (!enabled.count(name)) continue;
+    const YAML::Node& node = present[name];
+    YAML::Node deps = node.IsMap() ? node["depends_on"] : YAML::Node();
+    std::vector<std::string> wanted = deps ? StrList(deps) : DefaultDependsOn(name);
+    SystemConfig sc;
+    sc.name = name;
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      const std::string& d = wanted[i];
+      std::string dpath = "systems." + name + ".depends_on" + (deps && deps.IsSequence() ? "[" + std::to_string(i) + "]" : "");
+      YAML::Node at = deps && deps.IsSequence() ? deps[i] : (deps ? deps : node);
+      if (SystemSchema(d).empty()) {
+        v.Error(at, dpath, "unknown system '" + d + "'");
+      } else if (d == name) {
+        v.Error(at, dpath, "a system cannot depend on itself");
+      } else if (enabled.count(d)) {
+        sc.depends_on.push_back(d);
+      }
+    }
+    graph.AddNode(name, sc.depends_on);
+    dep_nodes[name] = deps ? deps : node;
+    if (node.IsMap()) {
+      sc.interval = Dur(node["interval"], sc.interval);
+      std::string agent = Str(node["agent"], "");
+      if (!agent.empty()) sc.agent = ResolvePath(agent, base);
+      sc.settings_yaml = YAML::Dump(node);
+    }
+    out->push_back(std::move(sc));
+  }
+  if (auto cycle = graph.FindCycle(); !cycle.empty()) {
+    std::string text;
+    for (const auto& n : cycle) text += (text.empty() ? "" : " -> ") + n;
+    v.Error(dep_nodes[cycle.front()], "systems." + cycle.front() + ".depends_on", "dependency cycle " + text);
+  }
+}
+
+}  // namespace
+
+const SystemConfig* Config::FindSystem(const std::string& name) const {
+  for (const auto& s : systems) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string ConfigErrors::Joined() const {
+  std::string out;
+  for (const auto& e : errors) out += (out.empty() ? "" : "\n") + e;
+  return out;
+}
+
+std::string ResolvePath(const std::string& path, const std::string& base) {
+  std::string p = path;
+  if (!p.empty() && p[0] == '~' && (p.size() == 1 || p[1] == '/')) {
+    const char* home = std::getenv("HOME");
+    p = std::string(home ? home : "") + p.substr(1);
+  }
+  fs::path fp(p);
+  if (fp.is_relative()) fp = fs::path(base) / fp;
+  return fp.lexically_normal().string();
+}
+
+Result<Config> ParseConfig(const std::string& text, const std::string& display_name, const std::string& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    return Result<Config>::Error(display_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                 std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+  } catch (const std::exception& e) {
+    return Result<Config>::Error(display_name + ": cannot parse: " + e.what());
+  }
+  Config cfg;
+  cfg.file = display_name;
+  Validator v(display_name, &cfg.secrets);
+  if (!root.IsMap()) {
+    if (root.IsNull()) return Result<Config>::Error(display_name + ":1: (top level): the file is empty; expected a mapping of keys");
+    v.Error(root, "(top level)", "expected a mapping of keys, got " + Validator::Describe(root));
+    return Result<Config>::Error(v.errors().front());
+  }
+  try {
+    v.SubstituteEnv(root, "");
+    v.CheckMap(root, "", RootSchema());
+    cfg.workspace = ResolvePath(Str(root["workspace"], "."), base_dir);
+    CheckSystems(root["systems"], v, cfg.workspace, &cfg.systems);
+
+    cfg.state_dir = ResolvePath(Str(root["state_dir"], ".redundancy"), cfg.workspace);
+    cfg.log_dir = ResolvePath(Str(root["log_dir"], cfg.state_dir + "/logs"), cfg.workspace);
+    cfg.history_retention = Dur(root["history_retention"], cfg.history_retention);
+    if (const auto o = root["orchestrator"]; o && o.IsMap()) {
+      auto& oc = cfg.orchestrator;
+      oc.heartbeat_interval = Dur(o["heartbeat_interval"], oc.heartbeat_interval);
+      if (o["heartbeat_liveness"] && o["heartbeat_liveness"].IsScalar()) {
+        YAML::convert<int>::decode(o["heartbeat_liveness"], oc.heartbeat_liveness);
+      }
+      oc.start_timeout = Dur(o["start_timeout"], oc.start_timeout);
+      oc.stop_grace = Dur(o["stop_grace"], oc.stop_grace);
+      if (const auto r = o["agent_restart"]; r && r.IsMap()) {
+        auto& rc = oc.agent_restart;
+        rc.backoff_initial = Dur(r["backoff_initial"], rc.backoff_initial);
+        rc.backoff_max = Dur(r["backoff_max"], rc.backoff_max);
+        rc.within = Dur(r["within"], rc.within);
+        rc.stable_after = Dur(r["stable_after"], rc.stable_after);
+        if (r["max_restarts"] && r["max_restarts"].IsScalar()) YAML::convert<int>::decode(r["max_restarts"], rc.max_restarts);
+        if (rc.backoff_initial > rc.backoff_max) {
+          v.Error(r["backoff_initial"], "orchestrator.agent_restart.backoff_initial",
+                  "must not exceed backoff_max (" + FormatDuration(rc.backoff_max) + ")");
+        }
+      }
+    }
+    if (const auto l = root["logging"]; l && l.IsMap()) {
+      cfg.logging.level = Str(l["level"], cfg.logging.level);
+      if (l["max_size"] && l["max_size"].IsScalar()) {
+        if (auto s = ParseByteSize(l["max_size"].Scalar()); s.ok()) cfg.logging.max_size = *s;
+      }
+      if (l["max_files"] && l["max_files"].IsScalar()) YAML::convert<int>::decode(l["max_files"], cfg.logging.max_files);
+    }
+    if (const auto h = root["http"]; h && h.IsMap()) cfg.http_listen = Str(h["listen"], cfg.http_listen);
+    if (root["alerts"]) cfg.alerts_yaml = YAML::Dump(root["alerts"]);
+  } catch (const YAML::Exception& e) {
+    v.errors().push_back(display_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!v.errors().empty()) return Result<Config>::Error(ConfigErrors{v.errors()}.Joined());
+  return cfg;
+}
+
+std::string StateDirOf(const std::string& path) {
+  std::error_code ec;
+  std::string abs = fs::absolute(path, ec).lexically_normal().string();
+  std::string base = fs::path(abs).parent_path().string();
+  std::string workspace = ".", state_dir = ".redundancy";
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    if (root.IsMap()) {
+      workspace = Str(root["workspace"], workspace);
+      state_dir = Str(root["state_dir"], state_dir);
+    }
+  } catch (const std::exception&) {
+  }
+  return ResolvePath(state_dir, ResolvePath(workspace, base));
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Result<Config>::Error(path + ": cannot read the config file: " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::error_code ec;
+  std::string abs = fs::absolute(path, ec).lexically_normal().string();
+  if (ec) abs = path;
+  return ParseConfig(ss.str(), abs, fs::path(abs).parent_path().string());
+}
+
+}  // namespace redundancy

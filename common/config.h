@@ -1,0 +1,83 @@
+// redundancy.yaml loaded, validated and resolved. LoadConfig() either returns
+// a complete Config (every key checked, defaults filled, paths absolute,
+// ${ENV} resolved) or every problem found, each as "file:line: key.path: message".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/duration.h"
+#include "common/status.h"
+
+namespace redundancy {
+
+struct RestartPolicyConfig {
+  Millis backoff_initial{100};
+  Millis backoff_max{30'000};
+  int max_restarts = 5;     // exits tolerated within `within`; one more gives up
+  Millis within{60'000};
+  Millis stable_after{10'000};  // ready this long resets the backoff streak
+};
+
+struct OrchestratorConfig {
+  Millis heartbeat_interval{500};
+  int heartbeat_liveness = 3;
+  Millis start_timeout{10'000};  // spawn -> Ready
+  Millis stop_grace{3'000};      // SIGTERM/SHUTDOWN -> SIGKILL
+  RestartPolicyConfig agent_restart;
+};
+
+struct LoggingConfig {
+  std::string level = "info";
+  uint64_t max_size = 10ULL << 20;
+  int max_files = 5;
+};
+
+struct SystemConfig {
+  std::string name;
+  Millis interval{60'000};
+  std::vector<std::string> depends_on;  // only enabled systems
+  std::string agent;                    // absolute path of the agent binary; empty = built-in
+  std::string settings_yaml;            // the system's section, ${ENV} resolved
+  bool operator==(const SystemConfig&) const = default;
+};
+
+struct Config {
+  std::string file;       // absolute path of the file it was loaded from
+  std::string workspace;  // absolute
+  std::string state_dir;  // absolute
+  std::string log_dir;    // absolute
+  Millis history_retention{30LL * 24 * 3600 * 1000};
+  OrchestratorConfig orchestrator;
+  LoggingConfig logging;
+  std::string http_listen = "127.0.0.1:9464";
+  std::string alerts_yaml;
+  std::vector<SystemConfig> systems;  // enabled ones, in KnownSystems() order
+  std::vector<std::string> secrets;   // values that came from ${ENV}: never log them
+
+  const SystemConfig* FindSystem(const std::string& name) const;
+};
+
+struct ConfigErrors {
+  std::vector<std::string> errors;
+  std::string Joined() const;
+};
+
+// Loads and validates `path`. On failure the Status message holds every
+// problem, one per line.
+Result<Config> LoadConfig(const std::string& path);
+
+// Same, from text; `display_name` is used in messages, `base_dir` resolves relative paths.
+Result<Config> ParseConfig(const std::string& text, const std::string& display_name,
+                           const std::string& base_dir);
+
+// state_dir of the config at `path`, read leniently (no validation) so that
+// redundancyctl finds the daemon even while the file is being edited into a
+// broken state. Falls back to the default when the file does not parse.
+std::string StateDirOf(const std::string& path);
+
+// Expands ~ and makes `path` absolute against `base`.
+std::string ResolvePath(const std::string& path, const std::string& base);
+
+}  // namespace redundancy

@@ -1,0 +1,47 @@
+// The shape of redundancy.yaml as data: which keys exist, their types and
+// allowed values. The validator walks a YAML tree against it; later
+// capabilities extend the tables in config_schema.cc, not the validator.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace redundancy {
+
+enum class FieldType {
+  kString,
+  kBool,
+  kInt,
+  kDuration,
+  kSize,        // bytes: "10MB"
+  kEnum,        // a string out of `choices`
+  kStringList,  // a list of strings (a single string is accepted as a list of one)
+  kMap,         // nested keys out of `children`
+  kMapList,     // a list of maps, each out of `children`
+  kAnyMap,      // any map (free-form, e.g. env overrides)
+};
+
+struct FieldSpec {
+  std::string key;
+  FieldType type;
+  std::vector<std::string> choices = {};    // kEnum
+  std::vector<FieldSpec> children = {};     // kMap, kMapList
+  int64_t min = std::numeric_limits<int64_t>::min();  // kInt; kDuration in ms
+  bool required = false;
+};
+
+// The five systems, in the order of the default pipeline.
+const std::vector<std::string>& KnownSystems();
+
+// Top-level keys of the config file.
+const std::vector<FieldSpec>& RootSchema();
+
+// The keys of systems.<name>; empty when the name is unknown.
+const std::vector<FieldSpec>& SystemSchema(const std::string& name);
+
+// Default depends_on of a system when the config gives none.
+std::vector<std::string> DefaultDependsOn(const std::string& name);
+
+}  // namespace redundancy

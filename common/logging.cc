@@ -1,0 +1,96 @@
+#include "common/logging.h"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+
+namespace redundancy {
+namespace {
+
+std::shared_mutex g_secrets_mu;
+std::set<std::string>& Secrets() {
+  static auto* s = new std::set<std::string>();
+  return *s;
+}
+
+// Redacts each message before handing it on to the real sinks.
+class RedactingSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit RedactingSink(std::vector<spdlog::sink_ptr> inner) : inner_(std::move(inner)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    std::string text(msg.payload.data(), msg.payload.size());
+    std::string clean = Redact(text);
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(clean.data(), clean.size());
+    for (auto& s : inner_) {
+      if (s->should_log(copy.level)) s->log(copy);
+    }
+  }
+  void flush_() override {
+    for (auto& s : inner_) s->flush();
+  }
+
+ private:
+  std::vector<spdlog::sink_ptr> inner_;
+};
+
+}  // namespace
+
+bool DebugFromEnv() {
+  const char* v = std::getenv("DEBUG_REDUNDANCY");
+  if (!v) return false;
+  std::string s(v);
+  return s == "true" || s == "1" || s == "yes" || s == "TRUE" || s == "True";
+}
+
+void AddSecrets(const std::vector<std::string>& secrets) {
+  std::unique_lock lock(g_secrets_mu);
+  for (const auto& s : secrets) {
+    if (s.size() >= 3) Secrets().insert(s);  // shorter values would redact ordinary words
+  }
+}
+
+std::string Redact(const std::string& text) {
+  std::shared_lock lock(g_secrets_mu);
+  std::string out = text;
+  for (const auto& s : Secrets()) {
+    for (size_t pos = out.find(s); pos != std::string::npos; pos = out.find(s, pos + 3)) out.replace(pos, s.size(), "***");
+  }
+  return out;
+}
+
+Status InitLogging(const LogOptions& o) {
+  std::vector<spdlog::sink_ptr> sinks;
+  if (o.to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  if (!o.log_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.log_dir, ec);
+    if (ec) return Status::Error("cannot create log_dir " + o.log_dir + ": " + ec.message());
+    try {
+      sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+          o.log_dir + "/" + o.file_name, static_cast<size_t>(o.max_size), static_cast<size_t>(o.max_files)));
+    } catch (const spdlog::spdlog_ex& e) {
+      return Status::Error("cannot open log file in " + o.log_dir + ": " + e.what());
+    }
+  }
+  for (auto& s : sinks) s->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%P] %v");
+  auto sink = std::make_shared<RedactingSink>(std::move(sinks));
+  auto logger = std::make_shared<spdlog::logger>("redundancy", sink);
+  auto level = spdlog::level::from_str(o.level);
+  if (o.debug || DebugFromEnv()) level = spdlog::level::debug;
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  return Status::Ok();
+}
+
+}  // namespace redundancy

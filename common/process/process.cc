@@ -1,0 +1,202 @@
+// Boost.Process is confined to this file: it is slow to compile and its child
+// objects want to own reaping, which here belongs to ReapAll(). Children are
+// detached right after the spawn and reaped with waitpid(-1).
+#include "common/process/process.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+#include <cerrno>
+#include <cstring>
+
+namespace redundancy::process {
+namespace bp = boost::process;
+namespace {
+
+// Runs in the child between fork and exec: async-signal-safe calls only.
+struct ChildSetup : bp::extend::handler {
+  pid_t parent;
+  bool die_with_parent;
+  template <typename Executor>
+  void on_exec_setup(Executor&) const {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    struct sigaction dfl;
+    std::memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &dfl, nullptr);
+    // Mark inherited descriptors close-on-exec rather than closing them: the
+    // spawner's own error pipe must stay usable until exec.
+    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (die_with_parent) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(111);
+    }
+  }
+};
+
+const char* SignalName(int sig) {
+  switch (sig) {
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGBUS: return "SIGBUS";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string Exit::Describe() const {
+  if (signal != 0) {
+    const char* n = SignalName(signal);
+    return std::string("killed by ") + (n ? n : "signal " + std::to_string(signal));
+  }
+  return "exited " + std::to_string(code);
+}
+
+Result<pid_t> Spawn(const SpawnSpec& spec) {
+  if (access(spec.exe.c_str(), X_OK) != 0) {
+    return Result<pid_t>::Error("cannot execute " + spec.exe + ": " + std::strerror(errno));
+  }
+  std::error_code ec;
+  try {
+    bp::environment env = boost::this_process::environment();
+    for (const auto& [k, v] : spec.env) env[k] = v;
+    ChildSetup setup;
+    setup.parent = getpid();
+    setup.die_with_parent = spec.die_with_parent;
+    bp::child child;
+    if (spec.cwd.empty()) {
+      child = bp::child(bp::exe = spec.exe, bp::args = spec.args, env, setup, ec);
+    } else {
+      child = bp::child(bp::exe = spec.exe, bp::args = spec.args, env, bp::start_dir = spec.cwd, setup, ec);
+    }
+    if (ec) return Result<pid_t>::Error("cannot start " + spec.exe + ": " + ec.message());
+    pid_t pid = child.id();
+    child.detach();
+    return pid;
+  } catch (const std::exception& e) {
+    return Result<pid_t>::Error("cannot start " + spec.exe + ": " + e.what());
+  }
+}
+
+Result<Exit> RunAndWait(const SpawnSpec& spec) {
+  auto pid = Spawn(spec);
+  if (!pid.ok()) return pid.status();
+  int status = 0;
+  pid_t r;
+  do {
+    r = waitpid(*pid, &status, 0);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return Result<Exit>::Error(std::string("waitpid: ") + std::strerror(errno));
+  Exit e;
+  e.pid = *pid;
+  if (WIFEXITED(status)) e.code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) e.signal = WTERMSIG(status);
+  return e;
+}
+
+std::vector<Exit> ReapAll() {
+  std::vector<Exit> out;
+  for (int i = 0; i < 4096; ++i) {  // bounded: at most this many exits per call
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) break;
+    Exit e;
+    e.pid = pid;
+    if (WIFEXITED(status)) e.code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) e.signal = WTERMSIG(status);
+    out.push_back(e);
+  }
+  return out;
+}
+
+bool Signal(pid_t pid, int sig) { return pid > 0 && kill(pid, sig) == 0; }
+
+bool Alive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
+
+Status BecomeSubreaper() {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return Status::Error(std::string("PR_SET_CHILD_SUBREAPER: ") + std::strerror(errno));
+  return Status::Ok();
+}
+
+Status DieWithParent(int sig, pid_t expected_parent) {
+  if (prctl(PR_SET_PDEATHSIG, sig) != 0) return Status::Error(std::string("PR_SET_PDEATHSIG: ") + std::strerror(errno));
+  if (expected_parent > 0 && getppid() != expected_parent) return Status::Error("the parent process is gone");
+  return Status::Ok();
+}
+
+Result<SignalChannel> SignalChannel::Create(std::initializer_list<int> signals) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : signals) sigaddset(&set, s);
+  if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return Result<SignalChannel>::Error("cannot block signals");
+  int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) return Result<SignalChannel>::Error(std::string("signalfd: ") + std::strerror(errno));
+  return SignalChannel(fd);
+}
+
+SignalChannel::SignalChannel(SignalChannel&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+SignalChannel::~SignalChannel() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::vector<int> SignalChannel::Read() {
+  std::vector<int> out;
+  signalfd_siginfo info;
+  for (int i = 0; i < 64; ++i) {
+    ssize_t n = read(fd_, &info, sizeof info);
+    if (n != static_cast<ssize_t>(sizeof info)) break;
+    out.push_back(static_cast<int>(info.ssi_signo));
+  }
+  return out;
+}
+
+Status Daemonize(int* ready_fd) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Status::Error(std::string("pipe: ") + std::strerror(errno));
+  pid_t pid = fork();
+  if (pid < 0) return Status::Error(std::string("fork: ") + std::strerror(errno));
+  if (pid > 0) {
+    close(fds[1]);
+    unsigned char byte = 1;
+    ssize_t n;
+    do {
+      n = read(fds[0], &byte, 1);
+    } while (n < 0 && errno == EINTR);
+    int status;
+    waitpid(pid, &status, 0);
+    _exit(n == 1 ? byte : 1);
+  }
+  close(fds[0]);
+  setsid();
+  pid = fork();
+  if (pid < 0) _exit(1);
+  if (pid > 0) _exit(0);  // the middle process; the daemon cannot reacquire a terminal
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    close(devnull);
+  }
+  *ready_fd = fds[1];
+  return Status::Ok();
+}
+
+}  // namespace redundancy::process

@@ -1,0 +1,81 @@
+// The only place that spawns, signals and reaps processes (and the only user
+// of Boost.Process). Everything else holds plain pids and asks this module.
+#pragma once
+
+#include <sys/types.h>
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace redundancy::process {
+
+struct SpawnSpec {
+  std::string exe;                                         // absolute path
+  std::vector<std::string> args;                           // without argv[0]
+  std::vector<std::pair<std::string, std::string>> env;    // added to our environment
+  std::string cwd;                                         // empty: ours
+  bool die_with_parent = true;  // PR_SET_PDEATHSIG(SIGTERM), and exit if the parent is already gone
+};
+
+// Starts a child with every signal unblocked and no fd beyond 0-2 inherited.
+// Returns its pid, or an error naming the executable (not found, not executable...).
+// The caller reaps it with ReapAll().
+Result<pid_t> Spawn(const SpawnSpec& spec);
+
+struct Exit {
+  pid_t pid = 0;
+  int code = -1;    // exit status, or -1 when killed by a signal
+  int signal = 0;   // terminating signal, or 0
+  std::string Describe() const;  // "exited 3" / "killed by SIGKILL"
+};
+
+// Spawns and waits for the child; returns how it ended. For short
+// foreground helpers (redundancyctl start), not for the daemon's loop.
+Result<Exit> RunAndWait(const SpawnSpec& spec);
+
+// Reaps every child (and adopted orphan) that has exited; never blocks.
+std::vector<Exit> ReapAll();
+
+// Sends `sig` to `pid`; false when the process does not exist.
+bool Signal(pid_t pid, int sig);
+
+// True while `pid` exists (zombies included).
+bool Alive(pid_t pid);
+
+// Makes orphaned descendants reparent to us (PR_SET_CHILD_SUBREAPER).
+Status BecomeSubreaper();
+
+// Arranges for this process to get `sig` when its parent dies; exits at once
+// when the parent is already gone (its pid is no longer `expected_parent`).
+Status DieWithParent(int sig, pid_t expected_parent);
+
+// Signals delivered through a file descriptor, for a poll loop. Create() blocks
+// the signals in the calling thread: call it before starting any thread so that
+// every thread inherits the mask.
+class SignalChannel {
+ public:
+  static Result<SignalChannel> Create(std::initializer_list<int> signals);
+  SignalChannel(SignalChannel&& other) noexcept;
+  SignalChannel& operator=(SignalChannel&&) = delete;
+  ~SignalChannel();
+
+  int fd() const { return fd_; }
+  // The signals pending now (possibly none); never blocks.
+  std::vector<int> Read();
+
+ private:
+  explicit SignalChannel(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+// Detaches into the background (fork, setsid, fork). Returns in the daemon
+// with `ready_fd` set: write one byte 0 (ready) or 1 (failed) to it, then
+// close it. The original process waits for that byte and exits with it
+// (or 1 when the daemon dies first), so it never returns there.
+Status Daemonize(int* ready_fd);
+
+}  // namespace redundancy::process

@@ -1,0 +1,113 @@
+#include "common/status_render.h"
+
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+#include "common/duration.h"
+
+namespace redundancy {
+namespace {
+
+const char* Health(v1::HealthStatus s) {
+  switch (s) {
+    case v1::HEALTH_OK: return "ok";
+    case v1::HEALTH_DEGRADED: return "degraded";
+    case v1::HEALTH_FAILED: return "failed";
+    case v1::HEALTH_BLOCKED: return "blocked";
+    default: return "unknown";
+  }
+}
+
+std::string Pad(const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
+
+}  // namespace
+
+std::string FormatTime(int64_t epoch_ms) {
+  if (epoch_ms <= 0) return "";
+  time_t secs = static_cast<time_t>(epoch_ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(epoch_ms % 1000));
+  return out;
+}
+
+nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
+  nlohmann::json j;
+  j["orchestrator"] = {{"pid", s.pid()}, {"uptime_s", s.uptime_s()}, {"version", s.version()}, {"config", s.config_file()}};
+  j["agents"] = nlohmann::json::array();
+  for (const auto& a : s.agents()) {
+    j["agents"].push_back({{"name", a.name()},
+                           {"pid", a.pid()},
+                           {"state", a.state()},
+                           {"restarts", a.restarts()},
+                           {"last_exit", a.last_exit()},
+                           {"since", FormatTime(a.state_since_ms())}});
+  }
+  j["systems"] = nlohmann::json::array();
+  for (const auto& sys : s.systems()) {
+    nlohmann::json js = {{"name", sys.name()},
+                         {"health", Health(sys.health())},
+                         {"paused", sys.paused()},
+                         {"depends_on", nlohmann::json::array()},
+                         {"checks", nlohmann::json::array()},
+                         {"last_report", FormatTime(sys.last_report_ms())}};
+    for (const auto& d : sys.depends_on()) js["depends_on"].push_back(d);
+    for (const auto& c : sys.checks()) {
+      js["checks"].push_back({{"target", c.target()},
+                              {"status", Health(c.status())},
+                              {"summary", c.summary()},
+                              {"since", FormatTime(c.since_ms())}});
+    }
+    j["systems"].push_back(std::move(js));
+  }
+  return j;
+}
+
+std::string StatusToTable(const v1::StatusSnapshot& s) {
+  std::ostringstream o;
+  o << "redundancyd " << s.version() << "  pid " << s.pid() << "  up "
+    << FormatDuration(Millis(static_cast<int64_t>(s.uptime_s() * 1000))) << "\n\n";
+  o << Pad("AGENT", 11) << Pad("STATE", 10) << Pad("PID", 9) << Pad("RESTARTS", 10) << "LAST EXIT\n";
+  for (const auto& a : s.agents()) {
+    o << Pad(a.name(), 11) << Pad(a.state(), 10) << Pad(a.pid() > 0 ? std::to_string(a.pid()) : "-", 9)
+      << Pad(std::to_string(a.restarts()), 10) << (a.last_exit().empty() ? "-" : a.last_exit()) << "\n";
+  }
+  o << "\n" << Pad("SYSTEM", 11) << Pad("HEALTH", 10) << "DEPENDS ON\n";
+  for (const auto& sys : s.systems()) {
+    std::string deps;
+    for (const auto& d : sys.depends_on()) deps += (deps.empty() ? "" : ",") + d;
+    o << Pad(sys.name(), 11) << Pad(std::string(Health(sys.health())) + (sys.paused() ? "*" : ""), 10)
+      << (deps.empty() ? "-" : deps) << "\n";
+    for (const auto& c : sys.checks()) {
+      o << "  " << Pad(c.target(), 28) << Pad(Health(c.status()), 10) << c.summary() << "\n";
+    }
+  }
+  bool any_paused = false;
+  for (const auto& sys : s.systems()) any_paused |= sys.paused();
+  if (any_paused) o << "\n* paused\n";
+  return o.str();
+}
+
+nlohmann::json HistoryToJson(const google::protobuf::RepeatedPtrField<v1::HistoryEntry>& rows) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& r : rows) {
+    j.push_back({{"id", r.id()}, {"time", FormatTime(r.ts_ms())}, {"ts_ms", r.ts_ms()}, {"kind", r.kind()},
+                 {"system", r.system()}, {"target", r.target()}, {"detail", r.detail()}});
+  }
+  return j;
+}
+
+std::string HistoryToTable(const google::protobuf::RepeatedPtrField<v1::HistoryEntry>& rows) {
+  std::ostringstream o;
+  for (const auto& r : rows) {
+    o << FormatTime(r.ts_ms()) << "  " << Pad(r.kind(), 18) << Pad(r.system().empty() ? "-" : r.system(), 10)
+      << (r.target().empty() ? "" : r.target() + "  ") << r.detail() << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace redundancy

@@ -1,0 +1,22 @@
+// Turns status snapshots and history rows into what people and scripts read:
+// the JSON of `redundancyctl status --json` (fields fixed by DESIGN.md) and
+// readable tables. Pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "redundancy.pb.h"
+
+namespace redundancy {
+
+// "2026-11-22T10:00:00.123Z"
+std::string FormatTime(int64_t epoch_ms);
+
+nlohmann::json StatusToJson(const v1::StatusSnapshot& s);
+std::string StatusToTable(const v1::StatusSnapshot& s);
+
+nlohmann::json HistoryToJson(const google::protobuf::RepeatedPtrField<v1::HistoryEntry>& rows);
+std::string HistoryToTable(const google::protobuf::RepeatedPtrField<v1::HistoryEntry>& rows);
+
+}  // namespace redundancy

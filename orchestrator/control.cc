@@ -1,0 +1,172 @@
+// The control socket: who may talk to it, and what each ControlRequest does.
+#include <unistd.h>
+
+#include "common/constants.h"
+#include "common/logging.h"
+#include "orchestrator/daemon.h"
+
+namespace redundancy {
+namespace {
+
+const char* OpName(v1::ControlRequest::Op op) {
+  switch (op) {
+    case v1::ControlRequest::STATUS: return "status";
+    case v1::ControlRequest::CHECK: return "check";
+    case v1::ControlRequest::RESTART_AGENT: return "restart-agent";
+    case v1::ControlRequest::PAUSE: return "pause";
+    case v1::ControlRequest::RESUME: return "resume";
+    case v1::ControlRequest::RELOAD: return "reload";
+    case v1::ControlRequest::STOP: return "stop";
+    case v1::ControlRequest::HISTORY: return "history";
+    case v1::ControlRequest::RECOVER: return "recover";
+    default: return "unknown";
+  }
+}
+
+v1::ControlResponse Fail(int code, const std::string& error) {
+  v1::ControlResponse r;
+  r.set_ok(false);
+  r.set_exit_code(code);
+  r.set_error(error);
+  return r;
+}
+
+}  // namespace
+
+void Daemon::ReplyControl(const std::string& identity, bool with_delimiter, const v1::ControlResponse& resp) {
+  v1::Envelope env;
+  *env.mutable_control_response() = resp;
+  control_sock_->Send(identity, with_delimiter, env);
+}
+
+void Daemon::HandleControlMessage(const transport::Incoming& in) {
+  if (in.frames < 2) {
+    NoteGarbage("control.sock", "a message without body");
+    return;
+  }
+  // Only the daemon's own user may control it (SO_PEERCRED via libzmq).
+  if (!in.peer.known || in.peer.uid != geteuid()) {
+    std::string who = in.peer.known ? "uid " + std::to_string(in.peer.uid) + " (pid " + std::to_string(in.peer.pid) + ")"
+                                    : "a peer of unknown uid";
+    spdlog::warn("control: refused {}", who);
+    Record("", "control_denied", who);
+    ReplyControl(in.identity, in.with_delimiter,
+                 Fail(2, "permission denied: only uid " + std::to_string(geteuid()) + " may control this daemon"));
+    return;
+  }
+  v1::Envelope env;
+  if (!transport::Decode(in.body, &env) || !env.has_control_request()) {
+    NoteGarbage("control.sock", "a message that is not a ControlRequest");
+    ReplyControl(in.identity, in.with_delimiter, Fail(2, "not a ControlRequest"));
+    return;
+  }
+  const auto& req = env.control_request();
+  if (req.op() != v1::ControlRequest::STATUS && req.op() != v1::ControlRequest::HISTORY) {
+    Record("", "control", std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
+                              std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid));
+  }
+  v1::ControlResponse resp = HandleControl(req, in);
+  if (resp.exit_code() >= 0) ReplyControl(in.identity, in.with_delimiter, resp);
+}
+
+// Returns the response, or one with exit_code -1 when the answer comes later
+// (from FinishPending, once the agents have answered).
+v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const transport::Incoming& in) {
+  v1::ControlResponse resp;
+  resp.set_ok(true);
+  SteadyTime now = clock_->Now();
+  auto need_system = [&](const std::string& name) -> bool { return agents_.count(name) > 0; };
+  switch (req.op()) {
+    case v1::ControlRequest::STATUS:
+      *resp.mutable_status() = Snapshot();
+      return resp;
+    case v1::ControlRequest::HISTORY: {
+      if (!store_) return Fail(1, "history is not available");
+      auto rows = store_->Query(req.since_ms(), static_cast<int>(req.limit()));
+      if (!rows.ok()) return Fail(1, rows.error());
+      for (const auto& r : *rows) {
+        auto* h = resp.add_history();
+        h->set_id(r.id);
+        h->set_ts_ms(r.ts_ms);
+        h->set_kind(r.kind);
+        h->set_system(r.system);
+        h->set_target(r.target);
+        h->set_detail(r.detail);
+      }
+      return resp;
+    }
+    case v1::ControlRequest::RESTART_AGENT:
+      if (!need_system(req.arg())) return Fail(2, "no agent named '" + req.arg() + "'");
+      agents_[req.arg()].sup->Restart(now);
+      resp.set_message("agent " + req.arg() + " restarting");
+      return resp;
+    case v1::ControlRequest::RELOAD:
+      return Reload();
+    case v1::ControlRequest::STOP:
+      resp.set_message("redundancyd (pid " + std::to_string(getpid()) + ") stopping");
+      *resp.mutable_status() = Snapshot();
+      BeginShutdown("redundancyctl stop");
+      return resp;
+    case v1::ControlRequest::CHECK:
+    case v1::ControlRequest::RECOVER:
+    case v1::ControlRequest::PAUSE:
+    case v1::ControlRequest::RESUME: {
+      std::vector<std::string> systems;
+      std::string target = req.arg();
+      if (req.op() == v1::ControlRequest::RECOVER) {
+        std::string sys = target.substr(0, target.find(':'));
+        if (!need_system(sys)) return Fail(2, "no system for target '" + target + "'");
+        systems.push_back(sys);
+      } else if (req.arg().empty() && req.op() == v1::ControlRequest::CHECK) {
+        for (const auto& [name, slot] : agents_) systems.push_back(name);
+      } else {
+        if (!need_system(req.arg())) return Fail(2, "no system named '" + req.arg() + "'");
+        systems.push_back(req.arg());
+      }
+      v1::Command::Kind kind = req.op() == v1::ControlRequest::CHECK     ? v1::Command::CHECK_NOW
+                               : req.op() == v1::ControlRequest::RECOVER ? v1::Command::RECOVER
+                               : req.op() == v1::ControlRequest::PAUSE   ? v1::Command::PAUSE
+                                                                         : v1::Command::RESUME;
+      if (kind == v1::Command::PAUSE) paused_.insert(systems[0]);
+      if (kind == v1::Command::RESUME) paused_.erase(systems[0]);
+      PendingControl p;
+      p.identity = in.identity;
+      p.with_delimiter = in.with_delimiter;
+      p.systems = systems;
+      p.deadline = now + kCheckTimeout;
+      p.check_health = kind == v1::Command::CHECK_NOW || kind == v1::Command::RECOVER;
+      for (const auto& sys : systems) {
+        uint64_t id = 0;
+        if (SendCommand(sys, kind, kind == v1::Command::RECOVER ? target : "", &id)) {
+          p.waiting.insert(id);
+        } else if (kind == v1::Command::CHECK_NOW || kind == v1::Command::RECOVER) {
+          p.failures.push_back("agent " + sys + " is not connected (" + AgentStateName(agents_[sys].sup->state()) + ")");
+        }
+      }
+      pending_.push_back(std::move(p));
+      resp.set_exit_code(-1);
+      return resp;
+    }
+    default:
+      return Fail(2, "unknown control operation");
+  }
+}
+
+void Daemon::FinishPending(PendingControl& p) {
+  v1::ControlResponse resp;
+  resp.set_ok(p.failures.empty());
+  *resp.mutable_status() = Snapshot();
+  int code = p.failures.empty() ? 0 : 1;
+  if (p.check_health) {
+    for (const auto& sys : p.systems) {
+      if (health_.Health(sys) != v1::HEALTH_OK) code = 1;
+    }
+  }
+  std::string err;
+  for (const auto& f : p.failures) err += (err.empty() ? "" : "; ") + f;
+  resp.set_error(err);
+  resp.set_exit_code(code);
+  ReplyControl(p.identity, p.with_delimiter, resp);
+}
+
+}  // namespace redundancy

@@ -1,0 +1,247 @@
+// redundancyctl: the control CLI of redundancyd, and offline tools.
+// Exit codes: 0 ok, 1 unhealthy / problems found, 2 usage or config error,
+// 3 daemon unreachable.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "common/config.h"
+#include "common/constants.h"
+#include "common/duration.h"
+#include "common/paths.h"
+#include "common/process/process.h"
+#include "common/status_render.h"
+#include "common/transport/transport.h"
+
+namespace {
+
+using redundancy::v1::ControlRequest;
+using redundancy::v1::ControlResponse;
+
+constexpr int kExitOk = 0, kExitUnhealthy = 1, kExitUsage = 2, kExitUnreachable = 3;
+
+struct Globals {
+  std::string config = "redundancy.yaml";
+  std::string socket;
+  bool json = false;
+};
+
+std::string Endpoint(const Globals& g) {
+  if (!g.socket.empty()) return g.socket.rfind("ipc://", 0) == 0 ? g.socket : "ipc://" + g.socket;
+  return redundancy::Paths(redundancy::StateDirOf(g.config)).ControlEndpoint();
+}
+
+// Sends one request; prints errors; returns the response or the exit code.
+int Call(const Globals& g, const ControlRequest& req, ControlResponse* out,
+         std::chrono::milliseconds timeout = redundancy::kControlTimeout) {
+  auto resp = redundancy::transport::Call(Endpoint(g), req, timeout);
+  if (!resp.ok()) {
+    std::cerr << "redundancyctl: " << resp.error() << "\n";
+    return kExitUnreachable;
+  }
+  *out = *resp;
+  if (!out->error().empty()) std::cerr << "redundancyctl: " << out->error() << "\n";
+  if (!out->message().empty() && !g.json) std::cout << out->message() << "\n";
+  return out->exit_code();
+}
+
+bool Unhealthy(const redundancy::v1::StatusSnapshot& s) {
+  for (const auto& sys : s.systems()) {
+    if (sys.health() == redundancy::v1::HEALTH_FAILED || sys.health() == redundancy::v1::HEALTH_BLOCKED) return true;
+  }
+  for (const auto& a : s.agents()) {
+    if (a.state() == "gave_up") return true;
+  }
+  return false;
+}
+
+int PrintStatus(const Globals& g, const ControlResponse& resp, int code) {
+  if (g.json) {
+    std::cout << redundancy::StatusToJson(resp.status()).dump(2) << "\n";
+  } else {
+    std::cout << redundancy::StatusToTable(resp.status());
+  }
+  return code;
+}
+
+int Simple(const Globals& g, ControlRequest::Op op, const std::string& arg) {
+  ControlRequest req;
+  req.set_op(op);
+  req.set_arg(arg);
+  ControlResponse resp;
+  int code = Call(g, req, &resp, op == ControlRequest::CHECK || op == ControlRequest::RECOVER
+                                     ? redundancy::kCheckTimeout + std::chrono::seconds(5)
+                                     : redundancy::kControlTimeout);
+  if (code == kExitUnreachable) return code;
+  if ((op == ControlRequest::CHECK || op == ControlRequest::RECOVER) && resp.has_status()) {
+    return PrintStatus(g, resp, code);
+  }
+  return code;
+}
+
+std::string SelfDir() {
+  std::error_code ec;
+  return std::filesystem::canonical("/proc/self/exe", ec).parent_path().string();
+}
+
+int Start(const Globals& g, bool debug) {
+  std::error_code ec;
+  std::string config = std::filesystem::absolute(g.config, ec).string();
+  if (auto c = redundancy::LoadConfig(config); !c.ok()) {
+    std::cerr << c.error() << "\n";
+    return kExitUsage;
+  }
+  redundancy::process::SpawnSpec spec;
+  spec.exe = SelfDir() + "/redundancyd";
+  spec.args = {"--config", config, "--daemon"};
+  if (debug) spec.args.push_back("--debug");
+  spec.die_with_parent = false;
+  auto exit = redundancy::process::RunAndWait(spec);
+  if (!exit.ok()) {
+    std::cerr << "redundancyctl: " << exit.error() << "\n";
+    return kExitUnhealthy;
+  }
+  if (exit->code != 0) {
+    std::cerr << "redundancyctl: redundancyd did not start (" << exit->Describe() << "); see its log in log_dir\n";
+    return kExitUnhealthy;
+  }
+  ControlRequest req;
+  req.set_op(ControlRequest::STATUS);
+  ControlResponse resp;
+  if (int code = Call(g, req, &resp); code != 0) return code;
+  std::cout << "redundancyd started (pid " << resp.status().pid() << ", pid file "
+            << redundancy::Paths(redundancy::StateDirOf(g.config)).PidFile() << ")\n";
+  return kExitOk;
+}
+
+int Stop(const Globals& g) {
+  ControlRequest req;
+  req.set_op(ControlRequest::STOP);
+  ControlResponse resp;
+  if (int code = Call(g, req, &resp); code != 0) return code;
+  pid_t pid = resp.status().pid();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (redundancy::process::Alive(pid) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (redundancy::process::Alive(pid)) {
+    std::cerr << "redundancyctl: redundancyd (pid " << pid << ") is still running\n";
+    return kExitUnhealthy;
+  }
+  return kExitOk;
+}
+
+int History(const Globals& g, const std::string& since, int limit) {
+  ControlRequest req;
+  req.set_op(ControlRequest::HISTORY);
+  req.set_limit(static_cast<uint32_t>(limit));
+  if (!since.empty()) {
+    auto d = redundancy::ParseDuration(since);
+    if (!d.ok()) {
+      std::cerr << "redundancyctl: --since: " << d.error() << "\n";
+      return kExitUsage;
+    }
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+    req.set_since_ms((now - *d).count());
+  }
+  ControlResponse resp;
+  if (int code = Call(g, req, &resp); code != 0) return code;
+  if (g.json) {
+    std::cout << redundancy::HistoryToJson(resp.history()).dump(2) << "\n";
+  } else {
+    std::cout << redundancy::HistoryToTable(resp.history());
+  }
+  return kExitOk;
+}
+
+int ValidateConfig(const std::string& file, bool json) {
+  auto c = redundancy::LoadConfig(file);
+  if (json) {
+    nlohmann::json j = {{"file", file}, {"valid", c.ok()}, {"errors", nlohmann::json::array()}};
+    if (!c.ok()) {
+      std::istringstream lines(c.error());
+      for (std::string l; std::getline(lines, l);) j["errors"].push_back(l);
+    } else {
+      for (const auto& s : c->systems) j["systems"].push_back(s.name);
+    }
+    std::cout << j.dump(2) << "\n";
+  } else if (!c.ok()) {
+    std::cerr << c.error() << "\n";
+  } else {
+    std::cout << file << ": ok (" << c->systems.size() << " system(s))\n";
+  }
+  return c.ok() ? kExitOk : kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"redundancyctl: control redundancyd, and offline tools"};
+  app.require_subcommand(1);
+  Globals g;
+  if (const char* env = std::getenv("REDUNDANCY_CONFIG")) g.config = env;
+  app.add_option("-c,--config", g.config, "configuration file (default ./redundancy.yaml, or $REDUNDANCY_CONFIG)");
+  app.add_option("--socket", g.socket, "control socket path (instead of the config's)");
+  app.add_flag("--json", g.json, "machine-readable output");
+
+  auto* status = app.add_subcommand("status", "agents and systems at a glance");
+  std::string system, target, agent, since;
+  int limit = 200;
+  bool debug = false;
+  auto* check = app.add_subcommand("check", "run checks now and report (exit 1 if unhealthy)");
+  check->add_option("system", system, "one system (default: all)");
+  auto* recover = app.add_subcommand("recover", "ask an agent to recover a target now");
+  recover->add_option("target", target, "e.g. pm2:api")->required();
+  auto* restart = app.add_subcommand("restart-agent", "restart an agent process (also after gave_up)");
+  restart->add_option("name", agent)->required();
+  auto* pause = app.add_subcommand("pause", "pause checks and recovery of a system");
+  pause->add_option("system", system)->required();
+  auto* resume = app.add_subcommand("resume", "resume a paused system");
+  resume->add_option("system", system)->required();
+  auto* reload = app.add_subcommand("reload", "re-read the configuration (a broken one is rejected)");
+  auto* stop = app.add_subcommand("stop", "stop redundancyd and its agents");
+  auto* start = app.add_subcommand("start", "start redundancyd in the background (pid file in state_dir/run)");
+  start->add_flag("--debug", debug);
+  auto* history = app.add_subcommand("history", "what happened");
+  history->add_option("--since", since, "e.g. 1h, 30m");
+  history->add_option("--limit", limit, "at most this many rows (newest)");
+  auto* config = app.add_subcommand("config", "configuration tools");
+  config->require_subcommand(1);
+  std::string file;
+  auto* validate = config->add_subcommand("validate", "check a configuration file (exit 0 valid, 2 not)");
+  validate->add_option("file", file)->required();
+  for (auto* sub : {status, check, history, validate}) sub->add_flag("--json", g.json, "machine-readable output");
+  for (auto* sub : app.get_subcommands({})) {
+    sub->add_option("-c,--config", g.config, "configuration file");
+    sub->add_option("--socket", g.socket, "control socket path");
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (*status) {
+    ControlRequest req;
+    req.set_op(ControlRequest::STATUS);
+    ControlResponse resp;
+    if (int code = Call(g, req, &resp); code != 0) return code;
+    return PrintStatus(g, resp, Unhealthy(resp.status()) ? kExitUnhealthy : kExitOk);
+  }
+  if (*check) return Simple(g, ControlRequest::CHECK, system);
+  if (*recover) return Simple(g, ControlRequest::RECOVER, target);
+  if (*restart) return Simple(g, ControlRequest::RESTART_AGENT, agent);
+  if (*pause) return Simple(g, ControlRequest::PAUSE, system);
+  if (*resume) return Simple(g, ControlRequest::RESUME, system);
+  if (*reload) return Simple(g, ControlRequest::RELOAD, "");
+  if (*stop) return Stop(g);
+  if (*start) return Start(g, debug);
+  if (*history) return History(g, since, limit);
+  if (*validate) return ValidateConfig(file, g.json);
+  return kExitUsage;
+}

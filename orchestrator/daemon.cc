@@ -1,0 +1,522 @@
+#include "orchestrator/daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/constants.h"
+#include "common/logging.h"
+
+namespace redundancy {
+namespace {
+
+int64_t ToMs(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+}  // namespace
+
+Daemon::Daemon(Config config, DaemonOptions options, Clock* clock)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      clock_(clock),
+      paths_(config_.state_dir),
+      rng_(std::random_device{}()) {}
+
+Daemon::~Daemon() {
+  if (pid_lock_fd_ >= 0) close(pid_lock_fd_);
+}
+
+SupervisionTimes Daemon::Times() const {
+  const auto& o = config_.orchestrator;
+  return {o.heartbeat_interval, o.heartbeat_liveness, o.start_timeout, o.stop_grace};
+}
+
+Status Daemon::Setup() {
+  if (Status s = PrepareRuntimeDirs(paths_); !s.ok()) return s;
+  // One daemon per state_dir: an exclusive lock on the pid file.
+  pid_lock_fd_ = open(paths_.PidFile().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (pid_lock_fd_ < 0) return Status::Error("cannot open " + paths_.PidFile() + ": " + std::strerror(errno));
+  if (flock(pid_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {0};
+    ssize_t n = pread(pid_lock_fd_, buf, sizeof buf - 1, 0);
+    return Status::Error("another redundancyd (pid " + std::string(n > 0 ? buf : "?") + ") already uses state_dir " +
+                         config_.state_dir);
+  }
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(pid_lock_fd_, 0) != 0 || pwrite(pid_lock_fd_, pid.data(), pid.size(), 0) < 0) {
+    return Status::Error("cannot write " + paths_.PidFile());
+  }
+  auto store = Store::Open(paths_.Database());
+  if (!store.ok()) return store.status();
+  store_.emplace(std::move(store.value()));
+
+  auto sig = process::SignalChannel::Create({SIGCHLD, SIGTERM, SIGINT, SIGHUP});
+  if (!sig.ok()) return sig.status();
+  signals_ = std::make_unique<process::SignalChannel>(std::move(sig.value()));
+  signal(SIGPIPE, SIG_IGN);
+  if (Status s = process::BecomeSubreaper(); !s.ok()) spdlog::warn("{}", s.message());
+
+  ctx_ = std::make_unique<transport::Context>();
+  agents_sock_ = std::make_unique<transport::Router>(*ctx_, paths_.AgentsEndpoint());
+  control_sock_ = std::make_unique<transport::Router>(*ctx_, paths_.ControlEndpoint());
+  if (Status s = agents_sock_->Bind(0600); !s.ok()) return s;
+  if (Status s = control_sock_->Bind(0600); !s.ok()) return s;
+
+  uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) > 0) watchdog_usec_ = std::chrono::microseconds(usec);
+  return Status::Ok();
+}
+
+int Daemon::Run() {
+  started_ = clock_->Now();
+  if (Status s = Setup(); !s.ok()) {
+    spdlog::error("{}", s.message());
+    if (options_.ready_fd >= 0) {
+      unsigned char b = 1;
+      (void)!write(options_.ready_fd, &b, 1);
+    }
+    return 1;
+  }
+  AddSecrets(config_.secrets);
+  Record("", "daemon_start", "pid " + std::to_string(getpid()) + " config " + config_.file);
+  spdlog::info("redundancyd {} started (pid {}), config {}, {} system(s)", kVersion, getpid(), config_.file,
+               config_.systems.size());
+  if (Status s = ApplyConfig(config_); !s.ok()) spdlog::error("{}", s.message());
+  next_prune_ = clock_->Now();
+  Loop();
+  Record("", "daemon_stop", "exit code " + std::to_string(exit_code_));
+  unlink(paths_.ControlSocket().c_str());
+  unlink(paths_.AgentsSocket().c_str());
+  unlink(paths_.PidFile().c_str());
+  spdlog::info("redundancyd stopped");
+  spdlog::default_logger()->flush();
+  return exit_code_;
+}
+
+void Daemon::Loop() {
+  transport::Poller poller;
+  size_t agents_i = poller.AddSocket(agents_sock_->handle());
+  size_t control_i = poller.AddSocket(control_sock_->handle());
+  size_t signal_i = poller.AddFd(signals_->fd());
+  while (true) {
+    if (Status s = poller.Wait(NextTimeout()); !s.ok()) {
+      spdlog::error("{}", s.message());
+      exit_code_ = 1;
+      return;
+    }
+    if (poller.Ready(signal_i)) HandleSignals();
+    // Bounded batches so that one busy peer cannot starve the timers.
+    if (poller.Ready(agents_i)) {
+      for (int i = 0; i < 256; ++i) {
+        auto in = agents_sock_->Receive();
+        if (!in) break;
+        HandleAgentMessage(*in);
+      }
+    }
+    if (poller.Ready(control_i)) {
+      for (int i = 0; i < 64; ++i) {
+        auto in = control_sock_->Receive();
+        if (!in) break;
+        HandleControlMessage(*in);
+      }
+    }
+    Tick();
+    if (shutting_down_) {
+      bool all_stopped = std::all_of(agents_.begin(), agents_.end(),
+                                     [](const auto& kv) { return !kv.second.sup->running(); });
+      if (all_stopped || clock_->Now() >= shutdown_deadline_) {
+        for (auto& [name, slot] : agents_) {
+          if (slot.sup->running()) process::Signal(slot.sup->pid(), SIGKILL);
+        }
+        return;
+      }
+    }
+  }
+}
+
+std::chrono::milliseconds Daemon::NextTimeout() const {
+  SteadyTime now = clock_->Now();
+  SteadyTime next = now + std::chrono::seconds(1);
+  next = std::min(next, next_heartbeat_);
+  for (const auto& [name, slot] : agents_) {
+    if (auto d = slot.sup->NextDeadline()) next = std::min(next, *d);
+  }
+  for (const auto& p : pending_) next = std::min(next, p.deadline);
+  if (watchdog_usec_.count() > 0) next = std::min(next, next_watchdog_);
+  if (shutting_down_) next = std::min(next, shutdown_deadline_);
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now);
+  return std::max(ms, std::chrono::milliseconds(0));
+}
+
+void Daemon::HandleSignals() {
+  for (int sig : signals_->Read()) {
+    if (sig == SIGCHLD) {
+      for (const auto& e : process::ReapAll()) {
+        bool ours = false;
+        for (auto& [name, slot] : agents_) {
+          if (slot.sup->pid() == e.pid) {
+            ours = true;
+            slot.identity.clear();
+            slot.welcomed = false;
+            slot.sup->OnExit(e.Describe(), clock_->Now());
+            break;
+          }
+        }
+        if (!ours) spdlog::debug("reaped pid {} ({})", e.pid, e.Describe());
+      }
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      BeginShutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    } else if (sig == SIGHUP) {
+      auto resp = Reload();
+      if (!resp.ok()) spdlog::error("reload on SIGHUP rejected: {}", resp.error());
+    }
+  }
+  // Agents removed by a reload go once they have stopped.
+  for (auto it = agents_.begin(); it != agents_.end();) {
+    if (it->second.remove_when_stopped && it->second.sup->state() == AgentState::kStopped) {
+      it = agents_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Daemon::Tick() {
+  SteadyTime now = clock_->Now();
+  for (auto& [name, slot] : agents_) slot.sup->Tick(now);
+  if (now >= next_heartbeat_) {
+    SendHeartbeats();
+    next_heartbeat_ = now + config_.orchestrator.heartbeat_interval;
+  }
+  for (auto& p : pending_) {
+    if (now >= p.deadline) {
+      p.failures.push_back("timed out waiting for the agents");
+      p.waiting.clear();
+    }
+  }
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->waiting.empty()) {
+      FinishPending(*it);
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (watchdog_usec_.count() > 0 && now >= next_watchdog_) {
+    sd_notify(0, "WATCHDOG=1");
+    next_watchdog_ = now + std::chrono::duration_cast<std::chrono::milliseconds>(watchdog_usec_ / 2);
+  }
+  if (now >= next_prune_ && store_) {
+    auto pruned = store_->Prune(clock_->WallMs() - config_.history_retention.count());
+    if (pruned.ok() && *pruned > 0) spdlog::info("history: pruned {} rows older than {}", *pruned, FormatDuration(config_.history_retention));
+    next_prune_ = now + kPruneEvery;
+  }
+  CheckAllReady();
+}
+
+void Daemon::CheckAllReady() {
+  if (all_ready_notified_ || shutting_down_) return;
+  for (const auto& [name, slot] : agents_) {
+    AgentState s = slot.sup->state();
+    if (s != AgentState::kReady && s != AgentState::kGaveUp) return;
+  }
+  all_ready_notified_ = true;
+  spdlog::info("all {} agent(s) ready in {} ms", agents_.size(), ToMs(clock_->Now() - started_));
+  sd_notify(0, "READY=1\nSTATUS=all agents ready");
+  if (options_.ready_fd >= 0) {
+    unsigned char b = 0;
+    (void)!write(options_.ready_fd, &b, 1);
+    close(options_.ready_fd);
+    options_.ready_fd = -1;
+  }
+}
+
+void Daemon::SendHeartbeats() {
+  v1::Envelope env;
+  env.mutable_heartbeat()->set_seq(++heartbeat_seq_);
+  for (auto& [name, slot] : agents_) {
+    if (!slot.identity.empty()) agents_sock_->Send(slot.identity, false, env);
+  }
+}
+
+void Daemon::BeginShutdown(const std::string& why) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  spdlog::info("shutting down ({})", why);
+  Record("", "daemon_shutdown", why);
+  sd_notify(0, "STOPPING=1");
+  SteadyTime now = clock_->Now();
+  shutdown_deadline_ = now + config_.orchestrator.stop_grace + std::chrono::seconds(1);
+  for (auto& [name, slot] : agents_) slot.sup->Stop(now);
+}
+
+Daemon::AgentSlot* Daemon::FindByIdentity(const std::string& identity) {
+  for (auto& [name, slot] : agents_) {
+    if (!slot.identity.empty() && slot.identity == identity) return &slot;
+  }
+  return nullptr;
+}
+
+void Daemon::NoteGarbage(const char* where, const std::string& detail) {
+  // Logged, never fatal; rate-limited so a flood cannot fill the disk.
+  ++garbage_count_;
+  if (garbage_count_ <= 10 || garbage_count_ % 1000 == 0) {
+    spdlog::warn("ignored {} on {} ({} so far)", detail, where, garbage_count_);
+  }
+}
+
+void Daemon::HandleAgentMessage(const transport::Incoming& in) {
+  v1::Envelope env;
+  if (!transport::Decode(in.body, &env)) {
+    NoteGarbage("agents.sock", "a message that is not an Envelope (" + std::to_string(in.body.size()) + " bytes)");
+    return;
+  }
+  if (env.has_hello()) {
+    HandleHello(in, env.hello());
+    return;
+  }
+  AgentSlot* slot = FindByIdentity(in.identity);
+  if (!slot) {
+    NoteGarbage("agents.sock", "a message from an unknown peer");
+    return;
+  }
+  SteadyTime now = clock_->Now();
+  slot->sup->OnAlive(now);
+  const std::string& name = slot->config.name;
+  switch (env.body_case()) {
+    case v1::Envelope::kHeartbeat:
+      break;
+    case v1::Envelope::kReady:
+      slot->sup->OnReady(now);
+      if (paused_.count(name)) SendCommand(name, v1::Command::PAUSE, "", nullptr);
+      break;
+    case v1::Envelope::kHealthReport: {
+      v1::HealthReport report = env.health_report();
+      report.set_system(name);  // an agent speaks only for its own system
+      for (const auto& t : health_.Apply(report, clock_->WallMs())) {
+        std::string detail = std::string(HealthName(t.from)) + " -> " + HealthName(t.to) + ": " + t.summary;
+        if (t.to == v1::HEALTH_FAILED || t.to == v1::HEALTH_BLOCKED) {
+          spdlog::warn("{} {}", t.target, detail);
+        } else {
+          spdlog::info("{} {}", t.target, detail);
+        }
+        if (store_) store_->Append({0, clock_->WallMs(), "health", t.system, t.target, Redact(detail)});
+      }
+      break;
+    }
+    case v1::Envelope::kEvent:
+      if (store_) {
+        store_->Append({0, clock_->WallMs(), "event:" + env.event().kind(), name, env.event().target(),
+                        Redact(env.event().detail())});
+      }
+      spdlog::info("{} event {}: {}", name, env.event().kind(), Redact(env.event().detail()));
+      break;
+    case v1::Envelope::kCommandResult:
+      HandleCommandResult(env.command_result());
+      break;
+    default:
+      NoteGarbage("agents.sock", "an unexpected message type from agent " + name);
+  }
+}
+
+void Daemon::HandleHello(const transport::Incoming& in, const v1::Hello& hello) {
+  auto it = agents_.find(hello.agent());
+  if (it == agents_.end()) {
+    NoteGarbage("agents.sock", "a Hello from unknown agent '" + hello.agent().substr(0, 64) + "'");
+    return;
+  }
+  AgentSlot& slot = it->second;
+  pid_t pid = slot.sup->pid();
+  // Only the process we spawned may speak for this agent: its pid, checked
+  // against the socket's peer credentials when libzmq provides them.
+  if (pid <= 0 || hello.pid() != pid || (in.peer.known && in.peer.pid != pid)) {
+    NoteGarbage("agents.sock", "a forged Hello for agent '" + hello.agent() + "' (pid " + std::to_string(hello.pid()) +
+                                   ", expected " + std::to_string(pid) + ")");
+    return;
+  }
+  slot.identity = in.identity;
+  slot.welcomed = true;
+  slot.sup->OnAlive(clock_->Now());
+  v1::Envelope env;
+  *env.mutable_welcome() = MakeWelcome(slot.config);
+  agents_sock_->Send(slot.identity, false, env);
+  spdlog::debug("agent {} (pid {}) connected", hello.agent(), pid);
+}
+
+v1::Welcome Daemon::MakeWelcome(const SystemConfig& sc) const {
+  v1::Welcome w;
+  w.set_system(sc.name);
+  w.set_workspace(config_.workspace);
+  w.set_state_dir(config_.state_dir);
+  w.set_interval_ms(static_cast<uint64_t>(sc.interval.count()));
+  w.set_heartbeat_interval_ms(static_cast<uint64_t>(config_.orchestrator.heartbeat_interval.count()));
+  w.set_heartbeat_liveness(static_cast<uint32_t>(config_.orchestrator.heartbeat_liveness));
+  w.set_settings_yaml(sc.settings_yaml);
+  w.set_debug(options_.debug);
+  return w;
+}
+
+bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id) {
+  auto it = agents_.find(system);
+  if (it == agents_.end() || it->second.identity.empty()) return false;
+  v1::Envelope env;
+  auto* cmd = env.mutable_command();
+  cmd->set_id(next_command_id_++);
+  cmd->set_kind(kind);
+  cmd->set_target(target);
+  if (kind == v1::Command::RELOAD) *cmd->mutable_welcome() = MakeWelcome(it->second.config);
+  if (id) *id = cmd->id();
+  return agents_sock_->Send(it->second.identity, false, env);
+}
+
+void Daemon::HandleCommandResult(const v1::CommandResult& result) {
+  for (auto& p : pending_) {
+    if (p.waiting.erase(result.id()) && !result.ok()) p.failures.push_back(result.message());
+  }
+}
+
+Result<pid_t> Daemon::Spawn(const std::string& agent) {
+  auto it = agents_.find(agent);
+  if (it == agents_.end()) return Result<pid_t>::Error("no such agent " + agent);
+  const SystemConfig& sc = it->second.config;
+  process::SpawnSpec spec;
+  spec.exe = sc.agent.empty() ? options_.agent_dir + "/" + kAgentPrefix + agent : sc.agent;
+  spec.args = {"--system", agent,
+               "--endpoint", paths_.AgentsEndpoint(),
+               "--parent-pid", std::to_string(getpid()),
+               "--log-dir", config_.log_dir,
+               "--log-max-size", std::to_string(config_.logging.max_size),
+               "--log-max-files", std::to_string(config_.logging.max_files),
+               "--log-level", config_.logging.level};
+  if (options_.debug) spec.args.push_back("--debug");
+  spec.cwd = config_.workspace;
+  return process::Spawn(spec);
+}
+
+void Daemon::Signal(pid_t pid, int sig) { process::Signal(pid, sig); }
+
+void Daemon::SendShutdown(const std::string& agent) {
+  auto it = agents_.find(agent);
+  if (it == agents_.end()) return;
+  if (!SendCommand(agent, v1::Command::SHUTDOWN, "", nullptr)) process::Signal(it->second.sup->pid(), SIGTERM);
+}
+
+void Daemon::Record(const std::string& agent, const std::string& kind, const std::string& detail) {
+  std::string clean = Redact(detail);
+  if (kind == "agent_gave_up" || kind == "agent_hung" || kind == "agent_spawn_failed") {
+    spdlog::warn("agent {}: {} {}", agent, kind, clean);
+  } else if (kind == "agent_exit" && !shutting_down_) {
+    spdlog::warn("agent {}: {}", agent, clean);
+  } else {
+    spdlog::info("{}{} {}", agent.empty() ? "" : "agent " + agent + ": ", kind, clean);
+  }
+  if (store_) {
+    if (Status s = store_->Append({0, clock_->WallMs(), kind, agent, "", clean}); !s.ok()) spdlog::error("{}", s.message());
+  }
+}
+
+void Daemon::AddAgent(const SystemConfig& sc) {
+  AgentSlot slot;
+  slot.config = sc;
+  auto rnd = [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); };
+  slot.sup = std::make_unique<AgentSupervisor>(sc.name, this, Times(),
+                                               RestartPolicy(config_.orchestrator.agent_restart, rnd));
+  agents_[sc.name] = std::move(slot);
+  agents_[sc.name].sup->Start(clock_->Now());
+}
+
+Status Daemon::ApplyConfig(const Config& next) {
+  if (next.state_dir != config_.state_dir || next.log_dir != config_.log_dir) {
+    return Status::Error("state_dir and log_dir cannot change while the daemon runs; restart it instead");
+  }
+  std::vector<SystemConfig> old_systems = config_.systems;
+  config_ = next;
+  AddSecrets(config_.secrets);
+  spdlog::set_level(options_.debug || DebugFromEnv() ? spdlog::level::debug : spdlog::level::from_str(config_.logging.level));
+  std::vector<std::pair<std::string, std::vector<std::string>>> graph;
+  for (const auto& sc : config_.systems) graph.emplace_back(sc.name, sc.depends_on);
+  health_.SetSystems(graph);
+  SteadyTime now = clock_->Now();
+  // Systems gone from the config stop; new ones start; changed ones reload.
+  for (auto& [name, slot] : agents_) {
+    if (!config_.FindSystem(name)) {
+      slot.remove_when_stopped = true;
+      slot.sup->Stop(now);
+    }
+  }
+  for (const auto& sc : config_.systems) {
+    auto it = agents_.find(sc.name);
+    if (it == agents_.end() || it->second.remove_when_stopped) {
+      if (it != agents_.end()) agents_.erase(it);
+      AddAgent(sc);
+      continue;
+    }
+    AgentSlot& slot = it->second;
+    slot.sup->SetTimes(Times());
+    slot.sup->SetPolicy(config_.orchestrator.agent_restart);
+    bool binary_changed = slot.config.agent != sc.agent;
+    bool changed = !(slot.config == sc);
+    slot.config = sc;
+    if (slot.sup->state() == AgentState::kGaveUp || binary_changed) {
+      slot.sup->Restart(now);  // a config change is the operator acting
+    } else if (changed) {
+      SendCommand(sc.name, v1::Command::RELOAD, "", nullptr);
+    }
+  }
+  return Status::Ok();
+}
+
+v1::ControlResponse Daemon::Reload() {
+  v1::ControlResponse resp;
+  auto next = LoadConfig(config_.file);
+  if (!next.ok()) {
+    resp.set_ok(false);
+    resp.set_exit_code(2);
+    resp.set_error("reload rejected, the running configuration is unchanged:\n" + next.error());
+    Record("", "reload_rejected", next.error());
+    return resp;
+  }
+  if (Status s = ApplyConfig(*next); !s.ok()) {
+    resp.set_ok(false);
+    resp.set_exit_code(2);
+    resp.set_error("reload rejected, the running configuration is unchanged: " + s.message());
+    Record("", "reload_rejected", s.message());
+    return resp;
+  }
+  Record("", "reload", "applied " + config_.file);
+  resp.set_ok(true);
+  resp.set_message("configuration reloaded from " + config_.file);
+  return resp;
+}
+
+v1::StatusSnapshot Daemon::Snapshot() const {
+  v1::StatusSnapshot s;
+  s.set_pid(getpid());
+  s.set_uptime_s(static_cast<double>(ToMs(clock_->Now() - started_)) / 1000.0);
+  s.set_version(kVersion);
+  s.set_config_file(config_.file);
+  int64_t wall = clock_->WallMs();
+  SteadyTime now = clock_->Now();
+  for (const auto& sc : config_.systems) {
+    auto it = agents_.find(sc.name);
+    if (it == agents_.end()) continue;
+    const auto& sup = *it->second.sup;
+    auto* a = s.add_agents();
+    a->set_name(sc.name);
+    a->set_pid(sup.pid());
+    a->set_state(AgentStateName(sup.state()));
+    a->set_restarts(static_cast<uint32_t>(sup.restarts()));
+    a->set_last_exit(sup.last_exit());
+    a->set_state_since_ms(wall - ToMs(now - sup.state_since()));
+  }
+  for (auto& sys : health_.Snapshot()) *s.add_systems() = std::move(sys);
+  return s;
+}
+
+}  // namespace redundancy

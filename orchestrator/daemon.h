@@ -1,0 +1,120 @@
+// redundancyd's core: one event loop that owns the agent sockets, the control
+// socket, signals (through a signalfd), the supervisors, the health model and
+// the history. Run() returns the process exit code.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/paths.h"
+#include "common/process/process.h"
+#include "common/store/store.h"
+#include "common/transport/transport.h"
+#include "orchestrator/agent_supervisor.h"
+#include "orchestrator/health_model.h"
+
+namespace redundancy {
+
+struct DaemonOptions {
+  std::string agent_dir;  // where the built-in agent binaries are
+  bool debug = false;
+  int ready_fd = -1;      // --daemon: write 0 when every agent is ready, 1 on failure
+};
+
+class Daemon : public AgentOps {
+ public:
+  Daemon(Config config, DaemonOptions options, Clock* clock);
+  ~Daemon() override;
+  int Run();
+
+  // AgentOps
+  Result<pid_t> Spawn(const std::string& agent) override;
+  void Signal(pid_t pid, int sig) override;
+  void SendShutdown(const std::string& agent) override;
+  void Record(const std::string& agent, const std::string& kind, const std::string& detail) override;
+
+ private:
+  struct AgentSlot {
+    std::unique_ptr<AgentSupervisor> sup;
+    SystemConfig config;
+    std::string identity;  // routing id of the live connection, empty when none
+    bool welcomed = false;
+    bool remove_when_stopped = false;
+  };
+  // A control request that waits for agents' CommandResults.
+  struct PendingControl {
+    std::string identity;
+    bool with_delimiter = false;
+    std::set<uint64_t> waiting;
+    std::vector<std::string> systems;
+    std::vector<std::string> failures;
+    SteadyTime deadline;
+    bool check_health = false;
+  };
+
+  Status Setup();
+  void Loop();
+  void HandleSignals();
+  void HandleAgentMessage(const transport::Incoming& in);
+  void HandleHello(const transport::Incoming& in, const v1::Hello& hello);
+  void HandleControlMessage(const transport::Incoming& in);
+  v1::ControlResponse HandleControl(const v1::ControlRequest& req, const transport::Incoming& in);
+  void HandleCommandResult(const v1::CommandResult& result);
+  void FinishPending(PendingControl& p);
+  void ReplyControl(const std::string& identity, bool with_delimiter, const v1::ControlResponse& resp);
+  v1::ControlResponse Reload();
+  Status ApplyConfig(const Config& next);
+  void AddAgent(const SystemConfig& sc);
+  bool SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id);
+  v1::Welcome MakeWelcome(const SystemConfig& sc) const;
+  v1::StatusSnapshot Snapshot() const;
+  void Tick();
+  void SendHeartbeats();
+  void CheckAllReady();
+  void BeginShutdown(const std::string& why);
+  std::chrono::milliseconds NextTimeout() const;
+  AgentSlot* FindByIdentity(const std::string& identity);
+  SupervisionTimes Times() const;
+  void NoteGarbage(const char* where, const std::string& detail);
+
+  Config config_;
+  DaemonOptions options_;
+  Clock* clock_;
+  Paths paths_;
+  std::mt19937_64 rng_;
+  SteadyTime started_;
+  int pid_lock_fd_ = -1;
+
+  std::unique_ptr<process::SignalChannel> signals_;
+  std::unique_ptr<transport::Context> ctx_;
+  std::unique_ptr<transport::Router> agents_sock_;
+  std::unique_ptr<transport::Router> control_sock_;
+  std::optional<Store> store_;
+  HealthModel health_;
+
+  std::map<std::string, AgentSlot> agents_;
+  std::set<std::string> paused_;
+  std::vector<PendingControl> pending_;
+  uint64_t next_command_id_ = 1;
+  uint64_t heartbeat_seq_ = 0;
+  SteadyTime next_heartbeat_{};
+  SteadyTime next_prune_{};
+  SteadyTime next_watchdog_{};
+  std::chrono::microseconds watchdog_usec_{0};
+  bool all_ready_notified_ = false;
+  bool shutting_down_ = false;
+  SteadyTime shutdown_deadline_{};
+  int exit_code_ = 0;
+  uint64_t garbage_count_ = 0;
+};
+
+}  // namespace redundancy

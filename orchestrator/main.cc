@@ -1,0 +1,55 @@
+// redundancyd --config FILE [--foreground] [--daemon] [--debug]
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/logging.h"
+#include "common/process/process.h"
+#include "orchestrator/daemon.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"redundancyd: supervises the agents that keep a web project healthy"};
+  std::string config_path = "redundancy.yaml";
+  bool foreground = false, daemonize = false, debug = false;
+  app.add_option("-c,--config", config_path, "configuration file")->envname("REDUNDANCY_CONFIG");
+  app.add_flag("--foreground", foreground, "stay in the foreground and log to stderr too (the default)");
+  app.add_flag("--daemon", daemonize, "detach; return once every agent is ready");
+  app.add_flag("--debug", debug, "debug logging (also DEBUG_REDUNDANCY=true)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  auto config = redundancy::LoadConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << config.error() << "\n";
+    return 2;
+  }
+  redundancy::DaemonOptions options;
+  options.debug = debug;
+  std::error_code ec;
+  options.agent_dir = std::filesystem::canonical("/proc/self/exe", ec).parent_path().string();
+  if (daemonize) {
+    if (auto s = redundancy::process::Daemonize(&options.ready_fd); !s.ok()) {
+      std::cerr << s.message() << "\n";
+      return 1;
+    }
+  }
+  redundancy::LogOptions log;
+  log.log_dir = config->log_dir;
+  log.file_name = "redundancyd.log";
+  log.max_size = config->logging.max_size;
+  log.max_files = config->logging.max_files;
+  log.level = config->logging.level;
+  log.debug = debug;
+  log.to_stderr = !daemonize;
+  if (auto s = redundancy::InitLogging(log); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 1;
+  }
+  redundancy::RealClock clock;
+  redundancy::Daemon daemon(std::move(config.value()), options, &clock);
+  return daemon.Run();
+}

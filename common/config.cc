@@ -322,7 +322,9 @@ std::string ResolvePath(const std::string& path, const std::string& base) {
   }
   fs::path fp(p);
   if (fp.is_relative()) fp = fs::path(base) / fp;
-  return fp.lexically_normal().string();
+  std::string out = fp.lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
 }
 
 Result<Config> ParseConfig(const std::string& text, const std::string& display_name, const std::string& base_dir) {

@@ -1,0 +1,158 @@
+#include "common/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+namespace redundancy {
+namespace {
+
+Result<Config> Parse(const std::string& yaml) { return ParseConfig(yaml, "r.yaml", "/srv/app"); }
+
+TEST(ConfigTest, DefaultsAndPaths) {
+  auto c = Parse("systems:\n  git: {}\n  build: {}\n  pm2: {}\n");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->workspace, "/srv/app");
+  EXPECT_EQ(c->state_dir, "/srv/app/.redundancy");
+  EXPECT_EQ(c->log_dir, "/srv/app/.redundancy/logs");
+  EXPECT_EQ(c->orchestrator.heartbeat_interval, Millis(500));
+  EXPECT_EQ(c->orchestrator.agent_restart.max_restarts, 5);
+  ASSERT_EQ(c->systems.size(), 3u);
+  EXPECT_EQ(c->systems[0].name, "git");
+  EXPECT_EQ(c->FindSystem("build")->depends_on, std::vector<std::string>{"git"});
+  EXPECT_EQ(c->FindSystem("pm2")->depends_on, std::vector<std::string>{"build"});
+}
+
+TEST(ConfigTest, FullExampleParses) {
+  auto c = Parse(R"(
+workspace: .
+state_dir: .redundancy
+log_dir: .redundancy/logs
+orchestrator:
+  heartbeat_interval: 500ms
+  heartbeat_liveness: 3
+  agent_restart: {backoff_initial: 100ms, backoff_max: 30s, max_restarts: 5, within: 60s}
+http: {listen: 127.0.0.1:9464}
+systems:
+  git:       {interval: 60s, remote: origin, branch: main, strategy: pull}
+  build:     {interval: 10m, depends_on: [git], validate: "npm run build --if-present"}
+  pm2:       {interval: 30s, depends_on: [build], pm2_home: ~/.pm2, pm2_bin: pm2,
+              max_restart_attempts: 3, restart_delay: 5s, backup_processes: true, backup_prefix: "backup-"}
+  workflows: {interval: 5m, dir: .github/workflows, restore: true}
+  netlify:   {interval: 10m, functions_dir: netlify/functions, regenerate_manifest: true}
+alerts:
+  cooldown: 15m
+  channels: [{type: webhook, url: "http://127.0.0.1:1/x"}, {type: slack, url: "http://127.0.0.1:1/y"}]
+)");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->systems.size(), 5u);
+  EXPECT_EQ(c->FindSystem("build")->interval, Millis(600'000));
+  EXPECT_EQ(c->FindSystem("workflows")->depends_on.size(), 0u);
+}
+
+TEST(ConfigTest, DisabledSystemIsLeftOutAndDependenciesOnItDropped) {
+  auto c = Parse("systems:\n  git: {enabled: false}\n  build: {}\n");
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_EQ(c->systems.size(), 1u);
+  EXPECT_TRUE(c->FindSystem("build")->depends_on.empty());
+}
+
+TEST(ConfigTest, EnvSubstitutionMarksSecrets) {
+  setenv("REDUNDANCY_TEST_TOKEN", "s3cr3t-token", 1);
+  auto c = Parse("systems:\n  workflows:\n    github: {repo: a/b, token: \"${REDUNDANCY_TEST_TOKEN}\"}\n");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_NE(c->FindSystem("workflows")->settings_yaml.find("s3cr3t-token"), std::string::npos);
+  EXPECT_EQ(c->secrets, std::vector<std::string>{"s3cr3t-token"});
+}
+
+TEST(ConfigTest, DollarDollarIsALiteralDollar) {
+  auto c = Parse("systems:\n  build: {validate: \"echo $${HOME}\"}\n");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_NE(c->FindSystem("build")->settings_yaml.find("echo ${HOME}"), std::string::npos);
+}
+
+TEST(ConfigTest, ReportsEveryProblemNotOnlyTheFirst) {
+  auto c = Parse("bogus: 1\nsystems:\n  git: {interval: soon, strategy: merge}\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().find("r.yaml:1: bogus"), std::string::npos) << c.error();
+  EXPECT_NE(c.error().find("r.yaml:3: systems.git.interval"), std::string::npos) << c.error();
+  EXPECT_NE(c.error().find("r.yaml:3: systems.git.strategy"), std::string::npos) << c.error();
+}
+
+struct BrokenCase {
+  const char* name;
+  const char* yaml;
+  const char* expected;  // an exact line of the error output
+};
+
+class BrokenConfigTest : public ::testing::TestWithParam<BrokenCase> {};
+
+TEST_P(BrokenConfigTest, ExactMessage) {
+  unsetenv("REDUNDANCY_UNSET_VAR");
+  const BrokenCase& bc = GetParam();
+  auto c = Parse(bc.yaml);
+  ASSERT_FALSE(c.ok()) << bc.name;
+  std::string all = "\n" + c.error() + "\n";
+  EXPECT_NE(all.find("\n" + std::string(bc.expected) + "\n"), std::string::npos)
+      << "expected line: " << bc.expected << "\ngot:\n" << c.error();
+}
+
+const BrokenCase kBroken[] = {
+    {"unknown_top_key", "wokspace: .\n", "r.yaml:1: wokspace: unknown key (did you mean 'workspace'?)"},
+    {"unknown_system_key", "systems:\n  pm2:\n    intervall: 30s\n",
+     "r.yaml:3: systems.pm2.intervall: unknown key (did you mean 'interval'?)"},
+    {"unknown_system", "systems:\n  docker: {}\n",
+     "r.yaml:2: systems.docker: unknown system (known: git, build, pm2, netlify, workflows)"},
+    {"bad_duration_word", "systems:\n  git: {interval: often}\n",
+     "r.yaml:2: systems.git.interval: 'often' is not a duration; expected a duration like 500ms, 30s, 10m, 1h or 1h30m"},
+    {"duration_without_unit", "orchestrator:\n  heartbeat_interval: 500\n",
+     "r.yaml:2: orchestrator.heartbeat_interval: '500' has no unit; expected a duration like 500ms, 30s, 10m, 1h or 1h30m"},
+    {"duration_bad_unit", "systems:\n  git: {interval: 5y}\n",
+     "r.yaml:2: systems.git.interval: '5y' has unknown unit 'y'; expected a duration like 500ms, 30s, 10m, 1h or 1h30m"},
+    {"duration_zero", "systems:\n  git: {interval: 0s}\n", "r.yaml:2: systems.git.interval: must be at least 1ms, got 0s"},
+    {"heartbeat_too_small", "orchestrator:\n  heartbeat_interval: 1ms\n",
+     "r.yaml:2: orchestrator.heartbeat_interval: must be at least 10ms, got 1ms"},
+    {"int_wrong_type", "orchestrator:\n  heartbeat_liveness: three\n",
+     "r.yaml:2: orchestrator.heartbeat_liveness: expected an integer, got 'three'"},
+    {"int_too_small", "orchestrator:\n  heartbeat_liveness: 0\n",
+     "r.yaml:2: orchestrator.heartbeat_liveness: must be at least 1, got 0"},
+    {"bool_wrong_type", "systems:\n  workflows: {restore: maybe}\n",
+     "r.yaml:2: systems.workflows.restore: expected true or false, got 'maybe'"},
+    {"enum_bad_value", "systems:\n  git: {strategy: merge}\n",
+     "r.yaml:2: systems.git.strategy: 'merge' is not one of pull, hardreset, rebase"},
+    {"string_got_list", "systems:\n  git: {branch: [a, b]}\n", "r.yaml:2: systems.git.branch: expected a string, got a list"},
+    {"map_got_scalar", "orchestrator: fast\n", "r.yaml:1: orchestrator: expected a mapping of keys, got 'fast'"},
+    {"depends_on_unknown", "systems:\n  git: {}\n  build: {depends_on: [gti]}\n",
+     "r.yaml:3: systems.build.depends_on[0]: unknown system 'gti'"},
+    {"depends_on_self", "systems:\n  git: {depends_on: [git]}\n",
+     "r.yaml:2: systems.git.depends_on[0]: a system cannot depend on itself"},
+    {"dependency_cycle", "systems:\n  git: {depends_on: [pm2]}\n  build: {}\n  pm2: {}\n",
+     "r.yaml:2: systems.git.depends_on: dependency cycle git -> pm2 -> build -> git"},
+    {"duplicate_key", "systems:\n  git:\n    interval: 1s\n    interval: 2s\n",
+     "r.yaml:4: systems.git.interval: duplicate key (first at line 3)"},
+    {"duplicate_system", "systems:\n  git: {}\n  git: {}\n", "r.yaml:3: systems.git: duplicate system"},
+    {"missing_env", "systems:\n  workflows:\n    github: {token: \"${REDUNDANCY_UNSET_VAR}\"}\n",
+     "r.yaml:3: systems.workflows.github.token: environment variable REDUNDANCY_UNSET_VAR is not set"},
+    {"unterminated_env", "systems:\n  build: {validate: \"${OOPS\"}\n",
+     "r.yaml:2: systems.build.validate: unterminated ${ in '${OOPS'"},
+    {"yaml_syntax", "systems:\n  git: {interval: 1s\n",
+     "r.yaml:3:1: YAML syntax error: end of map flow not found"},
+    {"top_level_list", "- a\n- b\n", "r.yaml:1: (top level): expected a mapping of keys, got a list"},
+    {"empty_file", "", "r.yaml:1: (top level): the file is empty; expected a mapping of keys"},
+    {"backoff_order", "orchestrator:\n  agent_restart: {backoff_initial: 1m, backoff_max: 1s}\n",
+     "r.yaml:2: orchestrator.agent_restart.backoff_initial: must not exceed backoff_max (1s)"},
+    {"bad_size", "logging:\n  max_size: lots\n", "r.yaml:2: logging.max_size: 'lots' is not a size; expected a size like 10MB"},
+    {"bad_log_level", "logging:\n  level: loud\n",
+     "r.yaml:2: logging.level: 'loud' is not one of trace, debug, info, warn, error"},
+    {"channel_without_type", "alerts:\n  channels:\n    - {url: x}\n",
+     "r.yaml:3: alerts.channels[0].type: required key is missing"},
+    {"channel_bad_type", "alerts:\n  channels:\n    - {type: pager}\n",
+     "r.yaml:3: alerts.channels[0].type: 'pager' is not one of webhook, slack, alertmanager, email, exec, file"},
+    {"list_item_not_string", "systems:\n  build: {artifacts: [{a: 1}]}\n",
+     "r.yaml:2: systems.build.artifacts[0]: expected a string, got a mapping"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Table, BrokenConfigTest, ::testing::ValuesIn(kBroken),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace redundancy

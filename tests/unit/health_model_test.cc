@@ -1,0 +1,70 @@
+#include "orchestrator/health_model.h"
+
+#include <gtest/gtest.h>
+
+namespace redundancy {
+namespace {
+
+v1::HealthReport Report(const std::string& system, std::vector<std::pair<std::string, v1::HealthStatus>> checks) {
+  v1::HealthReport r;
+  r.set_system(system);
+  for (auto& [t, s] : checks) {
+    auto* c = r.add_checks();
+    c->set_target(t);
+    c->set_status(s);
+  }
+  return r;
+}
+
+class HealthModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override { m.SetSystems({{"git", {}}, {"build", {"git"}}, {"pm2", {"build"}}, {"workflows", {}}}); }
+  HealthModel m;
+};
+
+TEST_F(HealthModelTest, UnknownUntilReported) {
+  EXPECT_EQ(m.Health("git"), v1::HEALTH_UNKNOWN);
+  m.Apply(Report("git", {{"git:origin/main", v1::HEALTH_OK}}), 1);
+  EXPECT_EQ(m.Health("git"), v1::HEALTH_OK);
+}
+
+TEST_F(HealthModelTest, WorstCheckWins) {
+  m.Apply(Report("pm2", {{"pm2:a", v1::HEALTH_OK}, {"pm2:b", v1::HEALTH_DEGRADED}}), 1);
+  EXPECT_EQ(m.Health("pm2"), v1::HEALTH_DEGRADED);
+  m.Apply(Report("pm2", {{"pm2:a", v1::HEALTH_FAILED}, {"pm2:b", v1::HEALTH_DEGRADED}}), 2);
+  EXPECT_EQ(m.Health("pm2"), v1::HEALTH_FAILED);
+}
+
+TEST_F(HealthModelTest, FailedUpstreamBlocksDownstreamTransitively) {
+  m.Apply(Report("build", {{"build:deps", v1::HEALTH_OK}}), 1);
+  m.Apply(Report("pm2", {{"pm2:api", v1::HEALTH_OK}}), 1);
+  auto t = m.Apply(Report("git", {{"git:origin/main", v1::HEALTH_FAILED}}), 2);
+  EXPECT_EQ(m.Health("git"), v1::HEALTH_FAILED);
+  EXPECT_EQ(m.Health("build"), v1::HEALTH_BLOCKED);
+  EXPECT_EQ(m.Health("pm2"), v1::HEALTH_BLOCKED);
+  EXPECT_EQ(m.Health("workflows"), v1::HEALTH_UNKNOWN);
+  bool build_blocked = false;
+  for (const auto& x : t) build_blocked |= (x.target == "build" && x.to == v1::HEALTH_BLOCKED);
+  EXPECT_TRUE(build_blocked);
+  m.Apply(Report("git", {{"git:origin/main", v1::HEALTH_OK}}), 3);
+  EXPECT_EQ(m.Health("pm2"), v1::HEALTH_OK);
+}
+
+TEST_F(HealthModelTest, TransitionsOnlyOnChangeAndSinceKept) {
+  auto t1 = m.Apply(Report("git", {{"git:x", v1::HEALTH_OK}}), 10);
+  EXPECT_FALSE(t1.empty());
+  auto t2 = m.Apply(Report("git", {{"git:x", v1::HEALTH_OK}}), 20);
+  EXPECT_TRUE(t2.empty());
+  EXPECT_EQ(m.Snapshot()[0].checks(0).since_ms(), 10);
+  auto t3 = m.Apply(Report("git", {}), 30);
+  ASSERT_EQ(t3.size(), 2u);  // the check vanished, and the system went back to unknown
+  EXPECT_EQ(t3[0].summary, "no longer reported");
+}
+
+TEST_F(HealthModelTest, ReportForUnknownSystemIgnored) {
+  EXPECT_TRUE(m.Apply(Report("evil", {{"evil:x", v1::HEALTH_FAILED}}), 1).empty());
+  EXPECT_EQ(m.Snapshot().size(), 4u);
+}
+
+}  // namespace
+}  // namespace redundancy

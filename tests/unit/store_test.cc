@@ -1,0 +1,49 @@
+#include "common/store/store.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace redundancy {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/redundancy-store-XXXXXX";
+    dir = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  std::string dir;
+};
+
+TEST_F(StoreTest, AppendQueryPruneAndReopen) {
+  {
+    auto s = Store::Open(dir + "/h.db");
+    ASSERT_TRUE(s.ok()) << s.error();
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(s->Append({0, 1000 + i, "agent_exit", "git", "", "n" + std::to_string(i)}).ok());
+    auto all = s->Query(0, 0);
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), 5u);
+    EXPECT_EQ(all->front().detail, "n0");
+    auto newest = s->Query(0, 2);
+    ASSERT_EQ(newest->size(), 2u);
+    EXPECT_EQ(newest->back().detail, "n4");
+    EXPECT_EQ(s->Query(1003, 0)->size(), 2u);
+    EXPECT_EQ(*s->Prune(1002), 2);
+  }
+  auto again = Store::Open(dir + "/h.db");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->Query(0, 0)->size(), 3u);
+}
+
+TEST_F(StoreTest, OpenFailsWithPathInMessage) {
+  auto s = Store::Open(dir + "/missing/dir/h.db");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("missing/dir/h.db"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace redundancy

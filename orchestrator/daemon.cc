@@ -299,6 +299,10 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
     case v1::Envelope::kHealthReport: {
       v1::HealthReport report = env.health_report();
       report.set_system(name);  // an agent speaks only for its own system
+      for (auto& c : *report.mutable_checks()) {
+        c.set_summary(Redact(c.summary()));
+        c.set_details(Redact(c.details()));
+      }
       for (const auto& t : health_.Apply(report, clock_->WallMs())) {
         std::string detail = std::string(HealthName(t.from)) + " -> " + HealthName(t.to) + ": " + t.summary;
         if (t.to == v1::HEALTH_FAILED || t.to == v1::HEALTH_BLOCKED) {
@@ -359,6 +363,7 @@ v1::Welcome Daemon::MakeWelcome(const SystemConfig& sc) const {
   w.set_heartbeat_liveness(static_cast<uint32_t>(config_.orchestrator.heartbeat_liveness));
   w.set_settings_yaml(sc.settings_yaml);
   w.set_debug(options_.debug);
+  for (const auto& secret : config_.secrets) w.add_secrets(secret);
   return w;
 }
 

@@ -165,6 +165,7 @@ class Runtime {
     liveness_ = std::max<uint32_t>(w.heartbeat_liveness(), 1);
     interval_ = Millis(std::max<uint64_t>(w.interval_ms(), 10));
     next_heartbeat_ = clock_.Now();
+    AddSecrets({w.secrets().begin(), w.secrets().end()});
     AgentContext ctx;
     ctx.system = w.system();
     ctx.workspace = w.workspace();

@@ -7,6 +7,7 @@
 //   no_ready          never finish configuring (so never Ready)
 //   status S          report check "<system>:test" as ok|degraded|failed (default ok)
 //   recover_fixes     a RECOVER turns a failed status into ok
+//   leak_settings     log its settings and put them in its check summary (secrets tests)
 #include <signal.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "agents/runtime/agent.h"
 
@@ -29,6 +32,7 @@ struct Mode {
   bool no_ready = false;
   std::string status = "ok";
   bool recover_fixes = false;
+  bool leak_settings = false;
 };
 
 Mode ReadMode(const std::string& system) {
@@ -48,6 +52,7 @@ Mode ReadMode(const std::string& system) {
     if (directive == "no_ready") m.no_ready = true;
     if (directive == "status") m.status = value;
     if (directive == "recover_fixes") m.recover_fixes = true;
+    if (directive == "leak_settings") m.leak_settings = true;
   }
   return m;
 }
@@ -58,6 +63,10 @@ class TestAgent : public redundancy::Agent {
   std::string Kind() const override { return "test"; }
   redundancy::Status Configure(const redundancy::AgentContext& ctx) override {
     system_ = ctx.system;
+    if (mode_.leak_settings) {
+      settings_ = YAML::Dump(ctx.settings);
+      spdlog::warn("settings: {}", settings_);
+    }
     if (mode_.no_ready) {
       for (int i = 0; i < 6000; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -67,7 +76,7 @@ class TestAgent : public redundancy::Agent {
     auto st = mode_.status == "failed"     ? redundancy::v1::HEALTH_FAILED
               : mode_.status == "degraded" ? redundancy::v1::HEALTH_DEGRADED
                                            : redundancy::v1::HEALTH_OK;
-    return {redundancy::MakeCheck(system_ + ":test", st, "test agent says " + mode_.status)};
+    return {redundancy::MakeCheck(system_ + ":test", st, "test agent says " + mode_.status + settings_)};
   }
   redundancy::Status Recover(const std::string& target) override {
     if (!mode_.recover_fixes) return redundancy::Status::Error("cannot recover");
@@ -78,6 +87,7 @@ class TestAgent : public redundancy::Agent {
  private:
   Mode mode_;
   std::string system_;
+  std::string settings_;
 };
 
 }  // namespace

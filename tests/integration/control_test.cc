@@ -1,0 +1,344 @@
+// The control socket and redundancyctl end to end.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/integration/harness.h"
+
+namespace redundancy::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string TestAgent() { return BinDir() + "/redundancy-test-agent"; }
+std::string Sys(const std::string& name, const std::string& extra = "") {
+  return "  " + name + ": {interval: 1s, agent: " + TestAgent() + extra + "}\n";
+}
+
+TEST(ControlTest, StatusJsonCarriesTheDesignFields) {
+  Daemon d(Sys("git") + Sys("build"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  ASSERT_TRUE(WaitUntil([&] { return d.Status()->systems(1).checks_size() == 1; }, 5s));
+  CtlResult r = d.Ctl("status --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["orchestrator"]["pid"], d.pid());
+  EXPECT_TRUE(j["orchestrator"]["uptime_s"].is_number());
+  EXPECT_TRUE(j["orchestrator"]["version"].is_string());
+  EXPECT_EQ(j["agents"][0]["name"], "git");
+  EXPECT_EQ(j["agents"][0]["state"], "ready");
+  EXPECT_EQ(j["agents"][0]["restarts"], 0);
+  EXPECT_EQ(j["systems"][1]["name"], "build");
+  EXPECT_EQ(j["systems"][1]["depends_on"][0], "git");
+  EXPECT_EQ(j["systems"][1]["health"], "ok");
+  EXPECT_EQ(j["systems"][1]["checks"][0]["target"], "build:test");
+  EXPECT_EQ(j["systems"][1]["checks"][0]["status"], "ok");
+  CtlResult table = d.Ctl("status");
+  EXPECT_NE(table.output.find("build:test"), std::string::npos) << table.output;
+}
+
+TEST(ControlTest, CheckReportsHealthInItsExitCode) {
+  Daemon d(Sys("git") + Sys("build"));
+  d.SetMode("build status failed\nbuild recover_fixes\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  EXPECT_EQ(d.Ctl("check git").exit_code, 0);
+  CtlResult bad = d.Ctl("check build --json");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  auto j = nlohmann::json::parse(bad.output);
+  EXPECT_EQ(j["systems"][1]["health"], "failed");
+  EXPECT_EQ(d.Ctl("check").exit_code, 1);
+  CtlResult rec = d.Ctl("recover build:test");
+  EXPECT_EQ(rec.exit_code, 0) << rec.output;
+  EXPECT_EQ(d.Ctl("check build").exit_code, 0);
+  EXPECT_EQ(d.Ctl("check nosuch").exit_code, 2);
+}
+
+TEST(ControlTest, FailedUpstreamBlocksDownstream) {
+  Daemon d(Sys("git") + Sys("build"));
+  d.SetMode("git status failed\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = d.Status();
+    return s.ok() && s->systems(1).health() == v1::HEALTH_BLOCKED;
+  }, 5s));
+  EXPECT_EQ(d.Status()->systems(0).health(), v1::HEALTH_FAILED);
+}
+
+TEST(ControlTest, PauseAndResume) {
+  Daemon d(Sys("git"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  EXPECT_EQ(d.Ctl("pause git").exit_code, 0);
+  ASSERT_TRUE(WaitUntil([&] { return d.Status()->systems(0).paused(); }, 3s));
+  // A restarted agent comes back paused.
+  process::Signal(d.Agent("git")->pid(), SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] { return d.Agent("git")->restarts() == 1 && d.Agent("git")->state() == "ready"; }, 5s));
+  ASSERT_TRUE(WaitUntil([&] { return d.Status()->systems(0).paused(); }, 3s));
+  EXPECT_EQ(d.Ctl("resume git").exit_code, 0);
+  ASSERT_TRUE(WaitUntil([&] { return !d.Status()->systems(0).paused(); }, 3s));
+  EXPECT_EQ(d.Ctl("pause nosuch").exit_code, 2);
+}
+
+TEST(ControlTest, MissingDaemonIsExitThreeWithAClearMessage) {
+  TempDir dir;
+  dir.Write("redundancy.yaml", "systems: {}\n");
+  std::string cmd = BinDir() + "/redundancyctl --config " + dir.path() + "/redundancy.yaml status 2>&1";
+  FILE* f = popen(cmd.c_str(), "r");
+  char buf[1024] = {0};
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  int status = pclose(f);
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  EXPECT_NE(std::string(buf, n).find("is redundancyd running?"), std::string::npos) << buf;
+}
+
+// Writes raw bytes to a Unix socket, as a broken or hostile peer would.
+void SendRawBytes(const std::string& path, const std::string& bytes) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) (void)!write(fd, bytes.data(), bytes.size());
+  close(fd);
+}
+
+TEST(ControlTest, GarbageAndForgedEnvelopesAreIgnored) {
+  Daemon d(Sys("git") + Sys("build"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  pid_t git_pid = d.Agent("git")->pid();
+  std::string run = d.state_dir() + "/run";
+  // Not even ZMTP.
+  for (const char* sock : {"/agents.sock", "/control.sock"}) {
+    SendRawBytes(run + sock, std::string("\xff\x00\x00garbage\r\n", 12));
+    SendRawBytes(run + sock, std::string(100000, 'A'));
+  }
+  // Valid ZMTP, invalid payloads, and envelopes that lie.
+  transport::Context ctx;
+  // One that reuses the real agent's routing id (libzmq refuses the duplicate)...
+  transport::Dealer twin(ctx, d.agents_endpoint(), "git/" + std::to_string(git_pid));
+  ASSERT_TRUE(twin.Connect().ok());
+  twin.SendRaw("twin");
+  // ...and an imposter under its own id.
+  transport::Dealer evil(ctx, d.agents_endpoint(), "imposter");
+  ASSERT_TRUE(evil.Connect().ok());
+  evil.SendRaw("not a protobuf \xff\xfe");
+  evil.SendRaw("");
+  v1::Envelope forged;
+  forged.mutable_hello()->set_agent("git");
+  forged.mutable_hello()->set_pid(git_pid);  // claims the real agent's pid: peer credentials say otherwise
+  evil.Send(forged);
+  forged.mutable_hello()->set_agent("evil");
+  evil.Send(forged);
+  v1::Envelope report;
+  report.mutable_health_report()->set_system("git");
+  auto* c = report.mutable_health_report()->add_checks();
+  c->set_target("git:forged");
+  c->set_status(v1::HEALTH_FAILED);
+  evil.Send(report);
+  v1::Envelope ctl;
+  ctl.mutable_control_request()->set_op(v1::ControlRequest::STOP);
+  evil.Send(ctl);  // a control request on the agents socket
+  transport::Dealer evil_ctl(ctx, d.control_endpoint(), "x");
+  ASSERT_TRUE(evil_ctl.Connect().ok());
+  evil_ctl.SendRaw("garbage");
+  v1::Envelope hb;
+  hb.mutable_heartbeat()->set_seq(1);
+  evil_ctl.Send(hb);  // an agent message on the control socket
+  // The daemon answers, the real agents keep their connections, nothing forged got in.
+  ASSERT_TRUE(WaitUntil([&] { return d.Status().ok(); }, 3s));
+  // Longer than heartbeat_interval x liveness: a stolen identity would make the real agent look hung.
+  EXPECT_FALSE(WaitUntil([&] { return d.Agent("git")->pid() != git_pid; }, 1s));
+  auto s = d.Status();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->agents(0).state(), "ready");
+  for (const auto& chk : s->systems(0).checks()) EXPECT_NE(chk.target(), "git:forged");
+  EXPECT_TRUE(IsRunning(d.pid()));
+  EXPECT_NE(d.ReadLogs().find("forged Hello"), std::string::npos);
+}
+
+TEST(ControlTest, ReloadWithBrokenConfigKeepsTheOldOne) {
+  Daemon d(Sys("git") + Sys("build"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "systems:\n  git: {interval: often}\n");
+  CtlResult r = d.Ctl("reload");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("redundancy.yaml:9: systems.git.interval: 'often' is not a duration"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("unchanged"), std::string::npos);
+  auto s = d.Status();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->agents_size(), 2) << "the old configuration still runs";
+  EXPECT_EQ(s->agents(1).state(), "ready");
+  // SIGHUP with the broken file: also rejected, daemon alive.
+  process::Signal(d.pid(), SIGHUP);
+  EXPECT_FALSE(WaitUntil([&] { return !d.Status().ok(); }, 500ms));
+}
+
+TEST(ControlTest, ReloadAppliesAddsAndRemovesSystems) {
+  Daemon d(Sys("git") + Sys("build"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  pid_t build_pid = d.Agent("build")->pid();
+  d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "systems:\n" + Sys("git") + Sys("workflows"));
+  CtlResult r = d.Ctl("reload");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = d.Status();
+    return s.ok() && s->agents_size() == 2 && s->agents(1).name() == "workflows" && s->agents(1).state() == "ready";
+  }, 5s));
+  EXPECT_TRUE(WaitUntil([&] { return !IsRunning(build_pid); }, 3s));
+  // SIGHUP applies a valid config as well.
+  d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "systems:\n" + Sys("git"));
+  process::Signal(d.pid(), SIGHUP);
+  EXPECT_TRUE(WaitUntil([&] { return d.Status().ok() && d.Status()->agents_size() == 1; }, 5s));
+}
+
+TEST(ControlTest, ReloadRevivesAGaveUpAgent) {
+  Daemon d(Sys("git"), FastOrchestratorYaml(2));
+  d.SetMode("git crash_after 20ms\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAgentState("git", "gave_up", 10s));
+  d.SetMode("");
+  EXPECT_EQ(d.Ctl("reload").exit_code, 0);
+  EXPECT_TRUE(d.WaitAgentState("git", "ready", 5s));
+}
+
+TEST(ControlTest, AnotherUserIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to act as another uid";
+  if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "setpriv missing";
+  Daemon d(Sys("git"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  std::string as_nobody = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups " + BinDir() +
+                          "/redundancyctl --socket " + d.state_dir() + "/run/control.sock ";
+  auto run = [](const std::string& cmd, std::string* out) {
+    FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+    char buf[2048];
+    size_t n;
+    out->clear();
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  };
+  std::string out;
+  // 1. The 0700 run directory keeps other users out.
+  EXPECT_EQ(run(as_nobody + "stop", &out), 3) << out;
+  // 2. Even when the file system lets them through, SO_PEERCRED does not.
+  chmod((d.state_dir()).c_str(), 0755);
+  chmod((d.state_dir() + "/run").c_str(), 0755);
+  chmod((d.state_dir() + "/run/control.sock").c_str(), 0777);
+  EXPECT_EQ(run(as_nobody + "stop", &out), 2) << out;
+  EXPECT_NE(out.find("permission denied"), std::string::npos) << out;
+  EXPECT_TRUE(d.Status().ok()) << "still running: the stop was refused";
+  auto h = d.Control(v1::ControlRequest::HISTORY);
+  bool denied = false;
+  for (const auto& r : h->history()) denied |= (r.kind() == "control_denied" && r.detail().find("uid 65534") != std::string::npos);
+  EXPECT_TRUE(denied);
+}
+
+TEST(ControlTest, HistorySurvivesKillNine) {
+  Daemon d(Sys("git"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  process::Signal(d.Agent("git")->pid(), SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] { return d.Agent("git")->restarts() == 1; }, 5s));
+  EXPECT_EQ(d.Ctl("pause git").exit_code, 0);
+  d.Kill(SIGKILL);
+  ASSERT_TRUE(d.Start());
+  CtlResult r = d.Ctl("history --since 1h --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto rows = nlohmann::json::parse(r.output);
+  int starts = 0;
+  bool killed = false, audit = false;
+  for (const auto& row : rows) {
+    starts += row["kind"] == "daemon_start";
+    killed |= row["kind"] == "agent_exit" && row["detail"].get<std::string>().find("killed by SIGKILL") != std::string::npos;
+    audit |= row["kind"] == "control" && row["detail"].get<std::string>().find("pause git") != std::string::npos;
+  }
+  EXPECT_EQ(starts, 2);
+  EXPECT_TRUE(killed);
+  EXPECT_TRUE(audit);
+  EXPECT_EQ(d.Ctl("history --since soon").exit_code, 2);
+}
+
+TEST(ControlTest, StartDaemonisesWithPidFileAndStopEndsIt) {
+  Daemon d(Sys("git") + Sys("build"));
+  CtlResult r = d.Ctl("start");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("redundancyd started"), std::string::npos);
+  std::ifstream pidfile(d.state_dir() + "/run/redundancyd.pid");
+  pid_t pid = 0;
+  pidfile >> pid;
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(IsRunning(pid));
+  auto s = d.Status();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->pid(), pid);
+  for (const auto& a : s->agents()) EXPECT_EQ(a.state(), "ready") << "start returns once every agent is ready";
+  auto agents = d.AgentPids();
+  // A second start is refused: one daemon per state_dir.
+  CtlResult again = d.Ctl("start");
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  CtlResult stop = d.Ctl("stop");
+  EXPECT_EQ(stop.exit_code, 0) << stop.output;
+  EXPECT_FALSE(IsRunning(pid));
+  for (pid_t p : agents) EXPECT_TRUE(WaitUntil([&] { return !IsRunning(p); }, 2s));
+  EXPECT_FALSE(std::filesystem::exists(d.state_dir() + "/run/redundancyd.pid"));
+}
+
+TEST(ControlTest, ConfigValidateExitCodes) {
+  TempDir dir;
+  std::string good = dir.Write("good.yaml", "systems:\n  git: {}\n");
+  std::string bad = dir.Write("bad.yaml", "systems:\n  git: {interval: 5}\n  docker: {}\n");
+  auto run = [](const std::string& args, std::string* out) {
+    FILE* f = popen((BinDir() + "/redundancyctl " + args + " 2>&1").c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+    int st = pclose(f);
+    return WEXITSTATUS(st);
+  };
+  std::string out;
+  EXPECT_EQ(run("config validate " + good, &out), 0) << out;
+  out.clear();
+  EXPECT_EQ(run("config validate " + bad, &out), 2);
+  EXPECT_NE(out.find(bad + ":2: systems.git.interval: '5' has no unit"), std::string::npos) << out;
+  EXPECT_NE(out.find(bad + ":3: systems.docker: unknown system"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(run("config validate " + dir.path() + "/missing.yaml", &out), 2);
+  EXPECT_NE(out.find("cannot read"), std::string::npos);
+  out.clear();
+  EXPECT_EQ(run("frobnicate", &out), 2);
+}
+
+TEST(ControlTest, SecretsNeverReachLogsStatusOrHistory) {
+  const std::string secret = "ghp_SuperSecretToken123";
+  Daemon d("  workflows: {interval: 1s, agent: " + TestAgent() +
+           ", github: {repo: a/b, token: \"${REDUNDANCY_TEST_SECRET}\"}}\n");
+  d.SetMode("workflows leak_settings\n");
+  ASSERT_TRUE(d.Start({{"REDUNDANCY_TEST_SECRET", secret}, {"DEBUG_REDUNDANCY", "true"}}));
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  // The agent did try to leak it: its summary carries its settings, redacted.
+  ASSERT_TRUE(WaitUntil([&] { return d.Status()->systems(0).checks_size() == 1; }, 5s));
+  EXPECT_NE(d.Status()->systems(0).checks(0).summary().find("token: ***"), std::string::npos)
+      << d.Status()->systems(0).checks(0).summary();
+  EXPECT_EQ(d.Ctl("check").exit_code, 0);
+  EXPECT_EQ(d.Ctl("reload").exit_code, 0);
+  std::string everything = d.ReadLogs() + d.Ctl("status --json").output + d.Ctl("history --json").output;
+  EXPECT_NE(d.ReadLogs().find("debug"), std::string::npos) << "debug logging is on";
+  EXPECT_EQ(everything.find(secret), std::string::npos);
+}
+
+}  // namespace
+}  // namespace redundancy::testing

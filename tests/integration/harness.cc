@@ -1,0 +1,193 @@
+#include "tests/integration/harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace redundancy::testing {
+
+std::string BinDir() { return REDUNDANCY_BIN_DIR; }
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/redundancy-test-XXXXXX";
+  path_ = mkdtemp(tmpl);
+}
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+std::string TempDir::Write(const std::string& name, const std::string& content) const {
+  std::string p = path_ + "/" + name;
+  std::filesystem::create_directories(std::filesystem::path(p).parent_path());
+  std::ofstream(p) << content;
+  return p;
+}
+
+bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (cond()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+bool IsRunning(pid_t pid) {
+  if (pid <= 0) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return false;
+  size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z' && stat[close + 2] != 'X';
+}
+
+std::string FastOrchestratorYaml(int max_restarts) {
+  return "orchestrator:\n"
+         "  heartbeat_interval: 100ms\n"
+         "  heartbeat_liveness: 3\n"
+         "  start_timeout: 5s\n"
+         "  stop_grace: 300ms\n"
+         "  agent_restart: {backoff_initial: 20ms, backoff_max: 200ms, max_restarts: " +
+         std::to_string(max_restarts) + ", within: 60s, stable_after: 1s}\n";
+}
+
+Daemon::Daemon(std::string systems_yaml, std::string extra_yaml) {
+  chmod(dir_.path().c_str(), 0755);
+  WriteConfig("workspace: .\n" + (extra_yaml.empty() ? FastOrchestratorYaml() : extra_yaml) + "systems:\n" + systems_yaml);
+  SetMode("");
+}
+
+Daemon::~Daemon() {
+  if (pid_ > 0 && IsRunning(pid_)) {
+    auto pids = AgentPids();
+    Kill(SIGKILL);
+    // PR_SET_PDEATHSIG takes the agents down with it; make sure.
+    WaitUntil([&] {
+      for (pid_t p : pids) if (IsRunning(p)) return false;
+      return true;
+    }, std::chrono::seconds(3));
+    for (pid_t p : pids) if (IsRunning(p)) process::Signal(p, SIGKILL);
+  }
+}
+
+void Daemon::WriteConfig(const std::string& content) const { dir_.Write("redundancy.yaml", content); }
+void Daemon::SetMode(const std::string& content) const { dir_.Write("agent-mode", content); }
+
+bool Daemon::Start(const std::vector<std::pair<std::string, std::string>>& env) {
+  process::SpawnSpec spec;
+  spec.exe = BinDir() + "/redundancyd";
+  spec.args = {"--config", config_path()};
+  spec.env = env;
+  spec.env.emplace_back("REDUNDANCY_TEST_AGENT_MODE_FILE", ModeFile());
+  auto pid = process::Spawn(spec);
+  if (!pid.ok()) {
+    ADD_FAILURE() << pid.error();
+    return false;
+  }
+  pid_ = *pid;
+  return WaitUntil([&] { return Status().ok(); }, std::chrono::seconds(10));
+}
+
+int Daemon::WaitExit(std::chrono::milliseconds timeout) {
+  int code = -1;
+  bool done = WaitUntil([&] {
+    for (const auto& e : process::ReapAll()) {
+      if (e.pid == pid_) {
+        code = e.signal ? 128 + e.signal : e.code;
+        return true;
+      }
+    }
+    return false;
+  }, timeout);
+  if (done) pid_ = 0;
+  return code;
+}
+
+void Daemon::Kill(int sig) {
+  if (pid_ <= 0) return;
+  process::Signal(pid_, sig);
+  if (sig == SIGKILL) WaitExit(std::chrono::seconds(5));
+}
+
+Result<v1::ControlResponse> Daemon::Control(v1::ControlRequest::Op op, const std::string& arg) const {
+  v1::ControlRequest req;
+  req.set_op(op);
+  req.set_arg(arg);
+  return transport::Call(control_endpoint(), req, std::chrono::milliseconds(2000));
+}
+
+Result<v1::StatusSnapshot> Daemon::Status() const {
+  auto r = Control(v1::ControlRequest::STATUS);
+  if (!r.ok()) return r.status();
+  return r->status();
+}
+
+CtlResult Daemon::Ctl(const std::string& args) const {
+  std::string cmd = BinDir() + "/redundancyctl --config " + config_path() + " " + args + " 2>&1";
+  CtlResult r;
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.output.append(buf, n);
+  int status = pclose(f);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::optional<v1::AgentStatus> Daemon::Agent(const std::string& name) const {
+  auto s = Status();
+  if (!s.ok()) return std::nullopt;
+  for (const auto& a : s->agents()) {
+    if (a.name() == name) return a;
+  }
+  return std::nullopt;
+}
+
+bool Daemon::WaitAgentState(const std::string& name, const std::string& state, std::chrono::milliseconds timeout) const {
+  return WaitUntil([&] {
+    auto a = Agent(name);
+    return a && a->state() == state;
+  }, timeout);
+}
+
+bool Daemon::WaitAllReady(std::chrono::milliseconds timeout) const {
+  return WaitUntil([&] {
+    auto s = Status();
+    if (!s.ok() || s->agents_size() == 0) return false;
+    for (const auto& a : s->agents()) {
+      if (a.state() != "ready") return false;
+    }
+    return true;
+  }, timeout);
+}
+
+std::vector<pid_t> Daemon::AgentPids() const {
+  std::vector<pid_t> out;
+  auto s = Status();
+  if (!s.ok()) return out;
+  for (const auto& a : s->agents()) {
+    if (a.pid() > 0) out.push_back(a.pid());
+  }
+  return out;
+}
+
+std::string Daemon::ReadLogs() const {
+  std::string all;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(state_dir() + "/logs", ec)) {
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    all += ss.str();
+  }
+  return all;
+}
+
+}  // namespace redundancy::testing

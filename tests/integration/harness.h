@@ -1,0 +1,90 @@
+// Starts the real redundancyd (and through it the real agents) in a private
+// temporary workspace, talks to it over its control socket, and stops
+// everything it started in its destructor, by pid.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/process/process.h"
+#include "common/transport/transport.h"
+
+namespace redundancy::testing {
+
+std::string BinDir();
+
+// A temporary directory, removed with everything below it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string Write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+// Polls `cond` every 10 ms until it holds or `timeout` passes.
+bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
+
+// True while `pid` runs (a zombie or a missing process is not running).
+bool IsRunning(pid_t pid);
+
+// The orchestrator settings tests use: fast heartbeats and backoff.
+std::string FastOrchestratorYaml(int max_restarts = 50);
+
+struct CtlResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+class Daemon {
+ public:
+  // `systems_yaml` is the body under `systems:` (indented two spaces);
+  // `extra_yaml` goes at the top level.
+  explicit Daemon(std::string systems_yaml, std::string extra_yaml = "");
+  ~Daemon();
+
+  // Starts redundancyd in the foreground as our child; true once it answers status.
+  bool Start(const std::vector<std::pair<std::string, std::string>>& env = {});
+  // Kills redundancyd with `sig` and reaps it (SIGKILL: no graceful shutdown).
+  void Kill(int sig = SIGKILL);
+  // Waits for our child redundancyd to exit; returns its exit code, or -1.
+  int WaitExit(std::chrono::milliseconds timeout);
+
+  Result<v1::StatusSnapshot> Status() const;
+  Result<v1::ControlResponse> Control(v1::ControlRequest::Op op, const std::string& arg = "") const;
+  // Runs the redundancyctl binary with --config and `args` (a shell word list).
+  CtlResult Ctl(const std::string& args) const;
+
+  // The agent's status entry, if present.
+  std::optional<v1::AgentStatus> Agent(const std::string& name) const;
+  bool WaitAgentState(const std::string& name, const std::string& state, std::chrono::milliseconds timeout) const;
+  bool WaitAllReady(std::chrono::milliseconds timeout) const;
+  std::vector<pid_t> AgentPids() const;
+
+  const TempDir& dir() const { return dir_; }
+  std::string config_path() const { return dir_.path() + "/redundancy.yaml"; }
+  std::string state_dir() const { return dir_.path() + "/.redundancy"; }
+  std::string control_endpoint() const { return "ipc://" + state_dir() + "/run/control.sock"; }
+  std::string agents_endpoint() const { return "ipc://" + state_dir() + "/run/agents.sock"; }
+  void WriteConfig(const std::string& content) const;
+  std::string ModeFile() const { return dir_.path() + "/agent-mode"; }
+  void SetMode(const std::string& content) const;
+  pid_t pid() const { return pid_; }
+  std::string ReadLogs() const;
+
+ private:
+  TempDir dir_;
+  pid_t pid_ = 0;
+};
+
+}  // namespace redundancy::testing

@@ -1,0 +1,181 @@
+// Supervision end to end: the real redundancyd and real agent processes.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "tests/integration/harness.h"
+
+namespace redundancy::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string TestAgent() { return BinDir() + "/redundancy-test-agent"; }
+
+std::string AllPlaceholders() {
+  return "  git: {interval: 1s}\n  build: {interval: 1s}\n  pm2: {interval: 1s}\n"
+         "  netlify: {interval: 1s}\n  workflows: {interval: 1s}\n";
+}
+
+std::string TestSystems() {
+  return "  git: {interval: 1s, agent: " + TestAgent() + "}\n  build: {interval: 1s, agent: " + TestAgent() + "}\n";
+}
+
+TEST(SupervisionTest, EveryBuiltInAgentBecomesReady) {
+  Daemon d(AllPlaceholders());
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  auto s = d.Status();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->agents_size(), 5);
+  // Each placeholder reports its "no checks yet" check.
+  ASSERT_TRUE(WaitUntil([&] {
+    auto st = d.Status();
+    if (!st.ok()) return false;
+    for (const auto& sys : st->systems()) {
+      if (sys.checks_size() != 1) return false;
+    }
+    return true;
+  }, 5s));
+  auto st = d.Status();
+  for (const auto& sys : st->systems()) {
+    EXPECT_EQ(sys.health(), v1::HEALTH_UNKNOWN) << sys.name();
+    EXPECT_NE(sys.checks(0).summary().find("no checks yet"), std::string::npos);
+  }
+}
+
+TEST(SupervisionTest, KilledAgentIsReplacedByAReadyOne) {
+  Daemon d(TestSystems());
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  pid_t old_pid = d.Agent("git")->pid();
+  ASSERT_TRUE(process::Signal(old_pid, SIGKILL));
+  ASSERT_TRUE(WaitUntil([&] {
+    auto a = d.Agent("git");
+    return a && a->pid() != old_pid && a->pid() > 0 && a->state() == "ready";
+  }, 5s));
+  auto a = d.Agent("git");
+  EXPECT_EQ(a->restarts(), 1u);
+  EXPECT_EQ(a->last_exit(), "killed by SIGKILL");
+  EXPECT_FALSE(IsRunning(old_pid));
+  EXPECT_EQ(d.Agent("build")->restarts(), 0u) << "one_for_one: the other agent is untouched";
+}
+
+TEST(SupervisionTest, StoppedAgentIsDeclaredHungAndReplaced) {
+  Daemon d(TestSystems());
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  pid_t old_pid = d.Agent("git")->pid();
+  ASSERT_TRUE(process::Signal(old_pid, SIGSTOP));
+  // heartbeat_interval 100ms x (liveness 3 + 1) + stop_grace 300ms = 700ms; allow for a loaded machine.
+  ASSERT_TRUE(WaitUntil([&] {
+    auto a = d.Agent("git");
+    return a && a->pid() != old_pid && a->state() == "ready";
+  }, 700ms + 3s));
+  EXPECT_TRUE(WaitUntil([&] { return !IsRunning(old_pid); }, 2s));
+  auto h = d.Control(v1::ControlRequest::HISTORY);
+  ASSERT_TRUE(h.ok());
+  bool hung = false;
+  for (const auto& r : h->history()) hung |= (r.kind() == "agent_hung" && r.system() == "git");
+  EXPECT_TRUE(hung);
+}
+
+TEST(SupervisionTest, AgentSelfStoppingIsCaughtToo) {
+  Daemon d("  git: {interval: 1s, agent: " + TestAgent() + "}\n");
+  d.SetMode("git hang_after 300ms\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAgentState("git", "ready", 5s));
+  pid_t first = d.Agent("git")->pid();
+  ASSERT_TRUE(WaitUntil([&] {
+    auto a = d.Agent("git");
+    return a && a->pid() != first && a->pid() > 0;
+  }, 5s));
+}
+
+TEST(SupervisionTest, CrashLoopEndsGaveUpAndStaysDownUntilRestartAgent) {
+  Daemon d("  git: {interval: 1s, agent: " + TestAgent() + "}\n", FastOrchestratorYaml(/*max_restarts=*/3));
+  d.SetMode("git crash_after 30ms\ngit exit_code 7\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAgentState("git", "gave_up", 10s));
+  auto a = d.Agent("git");
+  EXPECT_EQ(a->pid(), 0);
+  EXPECT_EQ(a->last_exit(), "exited 7");
+  uint32_t restarts = a->restarts();
+  // No further restarts: the count holds over several backoff periods (max 200 ms).
+  EXPECT_FALSE(WaitUntil([&] { return d.Agent("git")->restarts() != restarts; }, 1s));
+  EXPECT_EQ(d.Ctl("status").exit_code, 1) << "a gave_up agent makes status unhealthy";
+  // The operator fixes the cause and restarts it.
+  d.SetMode("");
+  CtlResult r = d.Ctl("restart-agent git");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(d.WaitAgentState("git", "ready", 5s));
+  auto h = d.Control(v1::ControlRequest::HISTORY);
+  bool gave_up = false;
+  for (const auto& row : h->history()) gave_up |= row.kind() == "agent_gave_up";
+  EXPECT_TRUE(gave_up);
+}
+
+TEST(SupervisionTest, AgentNeverReadyIsRestartedAfterStartTimeout) {
+  std::string orch =
+      "orchestrator:\n  heartbeat_interval: 100ms\n  start_timeout: 500ms\n  stop_grace: 200ms\n"
+      "  agent_restart: {backoff_initial: 20ms, backoff_max: 100ms, max_restarts: 50, within: 60s}\n";
+  Daemon d("  git: {interval: 1s, agent: " + TestAgent() + "}\n", orch);
+  d.SetMode("git no_ready\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(WaitUntil([&] {
+    auto a = d.Agent("git");
+    return a && a->restarts() >= 1;
+  }, 5s));
+  EXPECT_NE(d.Agent("git")->last_exit(), "");
+}
+
+TEST(SupervisionTest, KillingTheDaemonTakesEveryAgentDownWithinTwoSeconds) {
+  Daemon d(AllPlaceholders());
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  auto pids = d.AgentPids();
+  ASSERT_EQ(pids.size(), 5u);
+  d.Kill(SIGKILL);
+  EXPECT_TRUE(WaitUntil([&] {
+    for (pid_t p : pids) if (IsRunning(p)) return false;
+    return true;
+  }, 2s));
+}
+
+TEST(SupervisionTest, AgentsExitWhenTheDaemonStopsAnswering) {
+  // A frozen orchestrator is alive (no PDEATHSIG), so only the agents'
+  // own heartbeat liveness can notice it.
+  Daemon d(TestSystems());
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  auto pids = d.AgentPids();
+  process::Signal(d.pid(), SIGSTOP);
+  bool gone = WaitUntil([&] {
+    for (pid_t p : pids) if (IsRunning(p)) return false;
+    return true;
+  }, 3s);
+  process::Signal(d.pid(), SIGCONT);
+  EXPECT_TRUE(gone);
+}
+
+TEST(SupervisionTest, SigtermShutsDownGracefully) {
+  Daemon d(AllPlaceholders());
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  auto pids = d.AgentPids();
+  process::Signal(d.pid(), SIGTERM);
+  EXPECT_EQ(d.WaitExit(5s), 0);
+  for (pid_t p : pids) EXPECT_FALSE(IsRunning(p)) << p;
+  std::string logs = d.ReadLogs();
+  EXPECT_NE(logs.find("agent git: agent_exit"), std::string::npos);
+  EXPECT_EQ(logs.find("killed by SIGKILL"), std::string::npos) << "agents obeyed SHUTDOWN; none needed SIGKILL";
+}
+
+TEST(SupervisionTest, MissingAgentBinaryGivesUpWithAClearReason) {
+  Daemon d("  git: {interval: 1s, agent: /nonexistent/agent}\n", FastOrchestratorYaml(2));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAgentState("git", "gave_up", 10s));
+  EXPECT_NE(d.Agent("git")->last_exit().find("/nonexistent/agent"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace redundancy::testing

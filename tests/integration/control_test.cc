@@ -220,8 +220,12 @@ TEST(ControlTest, AnotherUserIsRefused) {
   Daemon d(Sys("git"));
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
-  std::string as_nobody = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups " + BinDir() +
-                          "/redundancyctl --socket " + d.state_dir() + "/run/control.sock ";
+  // A copy of redundancyctl that uid 65534 can execute wherever the checkout lives.
+  std::string ctl = d.dir().path() + "/redundancyctl";
+  std::filesystem::copy_file(BinDir() + "/redundancyctl", ctl);
+  chmod(ctl.c_str(), 0755);
+  std::string as_nobody = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups " + ctl + " --socket " +
+                          d.state_dir() + "/run/control.sock ";
   auto run = [](const std::string& cmd, std::string* out) {
     FILE* f = popen((cmd + " 2>&1").c_str(), "r");
     char buf[2048];
@@ -232,6 +236,7 @@ TEST(ControlTest, AnotherUserIsRefused) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   };
   std::string out;
+  ASSERT_EQ(run(as_nobody + "--help", &out), 0) << out;
   // 1. The 0700 run directory keeps other users out.
   EXPECT_EQ(run(as_nobody + "stop", &out), 3) << out;
   // 2. Even when the file system lets them through, SO_PEERCRED does not.
@@ -338,6 +343,30 @@ TEST(ControlTest, SecretsNeverReachLogsStatusOrHistory) {
   std::string everything = d.ReadLogs() + d.Ctl("status --json").output + d.Ctl("history --json").output;
   EXPECT_NE(d.ReadLogs().find("debug"), std::string::npos) << "debug logging is on";
   EXPECT_EQ(everything.find(secret), std::string::npos);
+}
+
+}  // namespace
+}  // namespace redundancy::testing
+
+namespace redundancy::testing {
+namespace {
+
+TEST(LoggingTest, LogsRotateBySizeAndKeepTheConfiguredCount) {
+  Daemon d(Sys("git"), FastOrchestratorYaml() + "logging: {max_size: 4KB, max_files: 2}\n");
+  ASSERT_TRUE(d.Start({{"DEBUG_REDUNDANCY", "true"}}));
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  std::string logs = d.state_dir() + "/logs/";
+  // Each control command writes an audit line; keep going until a rotation happened.
+  ASSERT_TRUE(WaitUntil([&] {
+    d.Ctl("pause git");
+    d.Ctl("resume git");
+    return std::filesystem::exists(logs + "redundancyd.2.log");
+  }, 20s));
+  EXPECT_TRUE(std::filesystem::exists(logs + "redundancyd.log"));
+  EXPECT_FALSE(std::filesystem::exists(logs + "redundancyd.3.log")) << "max_files: 2";
+  EXPECT_LE(std::filesystem::file_size(logs + "redundancyd.1.log"), 4096u + 512u);
+  EXPECT_TRUE(std::filesystem::exists(logs + "agent-git.log"));
+  EXPECT_NE(d.ReadLogs().find(" debug "), std::string::npos);
 }
 
 }  // namespace

@@ -64,6 +64,15 @@ Daemon::Daemon(std::string systems_yaml, std::string extra_yaml) {
 }
 
 Daemon::~Daemon() {
+  // A daemon started in the background (redundancyctl start) is not our child: find it by its pid file.
+  std::ifstream pidfile(state_dir() + "/run/redundancyd.pid");
+  pid_t background = 0;
+  if (pidfile >> background && background != pid_ && IsRunning(background)) {
+    auto pids = AgentPids();
+    process::Signal(background, SIGKILL);
+    WaitUntil([&] { return !IsRunning(background); }, std::chrono::seconds(3));
+    for (pid_t p : pids) if (IsRunning(p)) process::Signal(p, SIGKILL);
+  }
   if (pid_ > 0 && IsRunning(pid_)) {
     auto pids = AgentPids();
     Kill(SIGKILL);

@@ -7,9 +7,7 @@
 #include "common/duration.h"
 
 namespace redundancy {
-namespace {
-
-const char* Health(v1::HealthStatus s) {
+const char* HealthName(v1::HealthStatus s) {
   switch (s) {
     case v1::HEALTH_OK: return "ok";
     case v1::HEALTH_DEGRADED: return "degraded";
@@ -18,6 +16,8 @@ const char* Health(v1::HealthStatus s) {
     default: return "unknown";
   }
 }
+
+namespace {
 
 std::string Pad(const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
 
@@ -50,7 +50,7 @@ nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
   j["systems"] = nlohmann::json::array();
   for (const auto& sys : s.systems()) {
     nlohmann::json js = {{"name", sys.name()},
-                         {"health", Health(sys.health())},
+                         {"health", HealthName(sys.health())},
                          {"paused", sys.paused()},
                          {"depends_on", nlohmann::json::array()},
                          {"checks", nlohmann::json::array()},
@@ -58,7 +58,7 @@ nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
     for (const auto& d : sys.depends_on()) js["depends_on"].push_back(d);
     for (const auto& c : sys.checks()) {
       js["checks"].push_back({{"target", c.target()},
-                              {"status", Health(c.status())},
+                              {"status", HealthName(c.status())},
                               {"summary", c.summary()},
                               {"since", FormatTime(c.since_ms())}});
     }
@@ -80,10 +80,10 @@ std::string StatusToTable(const v1::StatusSnapshot& s) {
   for (const auto& sys : s.systems()) {
     std::string deps;
     for (const auto& d : sys.depends_on()) deps += (deps.empty() ? "" : ",") + d;
-    o << Pad(sys.name(), 11) << Pad(std::string(Health(sys.health())) + (sys.paused() ? "*" : ""), 10)
+    o << Pad(sys.name(), 11) << Pad(std::string(HealthName(sys.health())) + (sys.paused() ? "*" : ""), 10)
       << (deps.empty() ? "-" : deps) << "\n";
     for (const auto& c : sys.checks()) {
-      o << "  " << Pad(c.target(), 28) << Pad(Health(c.status()), 10) << c.summary() << "\n";
+      o << "  " << Pad(c.target(), 28) << Pad(HealthName(c.status()), 10) << c.summary() << "\n";
     }
   }
   bool any_paused = false;

@@ -10,6 +10,9 @@
 
 namespace redundancy {
 
+// "ok", "degraded", "failed", "blocked" or "unknown".
+const char* HealthName(v1::HealthStatus s);
+
 // "2026-11-22T10:00:00.123Z"
 std::string FormatTime(int64_t epoch_ms);
 

@@ -5,16 +5,6 @@
 
 namespace redundancy {
 
-const char* HealthName(HealthStatus s) {
-  switch (s) {
-    case v1::HEALTH_OK: return "ok";
-    case v1::HEALTH_DEGRADED: return "degraded";
-    case v1::HEALTH_FAILED: return "failed";
-    case v1::HEALTH_BLOCKED: return "blocked";
-    default: return "unknown";
-  }
-}
-
 int Severity(HealthStatus s) {
   switch (s) {
     case v1::HEALTH_OK: return 0;

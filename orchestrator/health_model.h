@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "common/dependency_graph.h"
+#include "common/status_render.h"
 #include "redundancy.pb.h"
 
 namespace redundancy {
 
 using v1::HealthStatus;
 
-const char* HealthName(HealthStatus s);
 // Order for "worst of": ok < unknown < degraded < failed < blocked.
 int Severity(HealthStatus s);
 

@@ -92,13 +92,9 @@ TEST(ControlTest, PauseAndResume) {
 TEST(ControlTest, MissingDaemonIsExitThreeWithAClearMessage) {
   TempDir dir;
   dir.Write("redundancy.yaml", "systems: {}\n");
-  std::string cmd = BinDir() + "/redundancyctl --config " + dir.path() + "/redundancy.yaml status 2>&1";
-  FILE* f = popen(cmd.c_str(), "r");
-  char buf[1024] = {0};
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  int status = pclose(f);
-  EXPECT_EQ(WEXITSTATUS(status), 3);
-  EXPECT_NE(std::string(buf, n).find("is redundancyd running?"), std::string::npos) << buf;
+  std::string out;
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl --config " + dir.path() + "/redundancy.yaml status", &out), 3);
+  EXPECT_NE(out.find("is redundancyd running?"), std::string::npos) << out;
 }
 
 // Writes raw bytes to a Unix socket, as a broken or hostile peer would.
@@ -227,13 +223,8 @@ TEST(ControlTest, AnotherUserIsRefused) {
   std::string as_nobody = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups " + ctl + " --socket " +
                           d.state_dir() + "/run/control.sock ";
   auto run = [](const std::string& cmd, std::string* out) {
-    FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-    char buf[2048];
-    size_t n;
     out->clear();
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return RunShell(cmd, out);
   };
   std::string out;
   ASSERT_EQ(run(as_nobody + "--help", &out), 0) << out;
@@ -306,14 +297,7 @@ TEST(ControlTest, ConfigValidateExitCodes) {
   TempDir dir;
   std::string good = dir.Write("good.yaml", "systems:\n  git: {}\n");
   std::string bad = dir.Write("bad.yaml", "systems:\n  git: {interval: 5}\n  docker: {}\n");
-  auto run = [](const std::string& args, std::string* out) {
-    FILE* f = popen((BinDir() + "/redundancyctl " + args + " 2>&1").c_str(), "r");
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
-    int st = pclose(f);
-    return WEXITSTATUS(st);
-  };
+  auto run = [](const std::string& args, std::string* out) { return RunShell(BinDir() + "/redundancyctl " + args, out); };
   std::string out;
   EXPECT_EQ(run("config validate " + good, &out), 0) << out;
   out.clear();

@@ -12,24 +12,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int Shell(const std::string& cmd, std::string* out = nullptr) {
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  if (!f) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-    if (out) out->append(buf, n);
-  }
-  int st = pclose(f);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 TEST(DeployTest, ExampleConfigsValidate) {
   std::string out;
   std::string env = "GITHUB_TOKEN=t WEBHOOK_URL=u SLACK_WEBHOOK_URL=u SMTP_PASSWORD=p ";
-  EXPECT_EQ(Shell(env + BinDir() + "/redundancyctl config validate " SOURCE_DIR "/deploy/redundancy.example.yaml", &out), 0)
+  EXPECT_EQ(RunShell(env + BinDir() + "/redundancyctl config validate " SOURCE_DIR "/deploy/redundancy.example.yaml", &out), 0)
       << out;
-  EXPECT_EQ(Shell(BinDir() + "/redundancyctl config validate " SOURCE_DIR "/examples/demo/redundancy.yaml", &out), 0)
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl config validate " SOURCE_DIR "/examples/demo/redundancy.yaml", &out), 0)
       << out;
 }
 
@@ -43,7 +31,7 @@ TEST(DeployTest, SystemdUnitIsTypeNotifyWithWatchdog) {
     EXPECT_NE(unit.find(line), std::string::npos) << line;
   }
   std::string analyze;
-  if (Shell("command -v systemd-analyze", &analyze) != 0) GTEST_SKIP() << "no systemd-analyze";
+  if (RunShell("command -v systemd-analyze", &analyze) != 0) GTEST_SKIP() << "no systemd-analyze";
   // verify needs the ExecStart binary to exist: point it at the built one.
   TempDir dir;
   std::string path = dir.path() + "/redundancyd.service";
@@ -51,23 +39,23 @@ TEST(DeployTest, SystemdUnitIsTypeNotifyWithWatchdog) {
   patched.replace(patched.find("/usr/local/bin/redundancyd"), 26, BinDir() + "/redundancyd");
   dir.Write("redundancyd.service", patched);
   std::string out;
-  EXPECT_EQ(Shell("systemd-analyze verify " + path, &out), 0);
+  EXPECT_EQ(RunShell("systemd-analyze verify " + path, &out), 0);
   EXPECT_EQ(out, "") << "systemd-analyze warns about the unit";
 }
 
 TEST(DeployTest, Pm2EcosystemFileRunsRedundancyd) {
   std::string pm2;
-  if (Shell("command -v pm2", &pm2) != 0) GTEST_SKIP() << "pm2 is not installed (scripts/setup.sh installs it)";
+  if (RunShell("command -v pm2", &pm2) != 0) GTEST_SKIP() << "pm2 is not installed (scripts/setup.sh installs it)";
   Daemon d("  git: {interval: 1s}\n  build: {interval: 1s}\n");
   std::string home = d.dir().path() + "/pm2home";
   std::string env = "PM2_HOME=" + home + " REDUNDANCY_CONFIG=" + d.config_path() + " ";
   std::string out;
-  ASSERT_EQ(Shell(env + "pm2 start " SOURCE_DIR "/deploy/pm2/ecosystem.config.js", &out), 0) << out;
+  ASSERT_EQ(RunShell(env + "pm2 start " SOURCE_DIR "/deploy/pm2/ecosystem.config.js", &out), 0) << out;
   bool ready = d.WaitAllReady(20s);
   auto status = d.Status();
   // Stop PM2 (and through it redundancyd) before asserting, so nothing outlives the test.
   std::string kill_out;
-  Shell(env + "pm2 kill", &kill_out);
+  RunShell(env + "pm2 kill", &kill_out);
   ASSERT_TRUE(ready) << out;
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->agents_size(), 2);

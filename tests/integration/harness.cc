@@ -137,16 +137,21 @@ Result<v1::StatusSnapshot> Daemon::Status() const {
   return r->status();
 }
 
-CtlResult Daemon::Ctl(const std::string& args) const {
-  std::string cmd = BinDir() + "/redundancyctl --config " + config_path() + " " + args + " 2>&1";
-  CtlResult r;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return r;
+int RunShell(const std::string& cmd, std::string* out) {
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  if (!f) return -1;
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.output.append(buf, n);
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+    if (out) out->append(buf, n);
+  }
   int status = pclose(f);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+CtlResult Daemon::Ctl(const std::string& args) const {
+  CtlResult r;
+  r.exit_code = RunShell(BinDir() + "/redundancyctl --config " + config_path() + " " + args, &r.output);
   return r;
 }
 

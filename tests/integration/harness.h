@@ -41,6 +41,10 @@ bool IsRunning(pid_t pid);
 // The orchestrator settings tests use: fast heartbeats and backoff.
 std::string FastOrchestratorYaml(int max_restarts = 50);
 
+// Runs `cmd` through /bin/sh with stderr joined to stdout; returns the exit
+// code (-1 when it did not exit normally) and appends the output to `out`.
+int RunShell(const std::string& cmd, std::string* out = nullptr);
+
 struct CtlResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr

@@ -286,6 +286,7 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
     dep_nodes[name] = deps ? deps : node;
     if (node.IsMap()) {
       sc.interval = Dur(node["interval"], sc.interval);
+      if (node["auto_recover"] && node["auto_recover"].IsScalar()) YAML::convert<bool>::decode(node["auto_recover"], sc.auto_recover);
       std::string agent = Str(node["agent"], "");
       if (!agent.empty()) sc.agent = ResolvePath(agent, base);
       sc.settings_yaml = YAML::Dump(node);

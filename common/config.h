@@ -40,6 +40,7 @@ struct SystemConfig {
   std::vector<std::string> depends_on;  // only enabled systems
   std::string agent;                    // absolute path of the agent binary; empty = built-in
   std::string settings_yaml;            // the system's section, ${ENV} resolved
+  bool auto_recover = true;             // the orchestrator asks for recovery of failed checks
   bool operator==(const SystemConfig&) const = default;
 };
 

@@ -13,6 +13,7 @@ std::vector<FieldSpec> CommonSystemFields() {
       {"interval", T::kDuration, {}, {}, 1},
       {"depends_on", T::kStringList},
       {"agent", T::kString},  // path of a custom agent binary
+      {"auto_recover", T::kBool},  // ask the agent to recover failed checks (default true)
   };
 }
 

@@ -120,15 +120,19 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
       } else if (req.arg().empty() && req.op() == v1::ControlRequest::CHECK) {
         for (const auto& [name, slot] : agents_) systems.push_back(name);
       } else {
-        if (!need_system(req.arg())) return Fail(2, "no system named '" + req.arg() + "'");
-        systems.push_back(req.arg());
+        // PAUSE/RESUME take a system or one of its targets ("pm2:api").
+        std::string sys = req.arg().substr(0, req.arg().find(':'));
+        if (!need_system(sys)) return Fail(2, "no system named '" + sys + "'");
+        if (sys != req.arg() && req.op() == v1::ControlRequest::CHECK) return Fail(2, "check takes a system, not a target");
+        systems.push_back(sys);
       }
       v1::Command::Kind kind = req.op() == v1::ControlRequest::CHECK     ? v1::Command::CHECK_NOW
                                : req.op() == v1::ControlRequest::RECOVER ? v1::Command::RECOVER
                                : req.op() == v1::ControlRequest::PAUSE   ? v1::Command::PAUSE
                                                                          : v1::Command::RESUME;
-      if (kind == v1::Command::PAUSE) paused_.insert(systems[0]);
-      if (kind == v1::Command::RESUME) paused_.erase(systems[0]);
+      bool one_target = target.find(':') != std::string::npos;
+      if (kind == v1::Command::PAUSE) paused_.insert(target);
+      if (kind == v1::Command::RESUME) paused_.erase(target);
       PendingControl p;
       p.identity = in.identity;
       p.with_delimiter = in.with_delimiter;
@@ -137,7 +141,8 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
       p.check_health = kind == v1::Command::CHECK_NOW || kind == v1::Command::RECOVER;
       for (const auto& sys : systems) {
         uint64_t id = 0;
-        if (SendCommand(sys, kind, kind == v1::Command::RECOVER ? target : "", &id)) {
+        bool with_target = kind == v1::Command::RECOVER || one_target;
+        if (SendCommand(sys, kind, with_target ? target : "", &id, /*forced=*/kind == v1::Command::RECOVER)) {
           p.waiting.insert(id);
         } else if (kind == v1::Command::CHECK_NOW || kind == v1::Command::RECOVER) {
           p.failures.push_back("agent " + sys + " is not connected (" + AgentStateName(agents_[sys].sup->state()) + ")");

@@ -164,6 +164,7 @@ void Daemon::HandleSignals() {
             ours = true;
             slot.identity.clear();
             slot.welcomed = false;
+            slot.recover_in_flight = 0;
             slot.sup->OnExit(e.Describe(), clock_->Now());
             break;
           }
@@ -294,7 +295,11 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
       break;
     case v1::Envelope::kReady:
       slot->sup->OnReady(now);
-      if (paused_.count(name)) SendCommand(name, v1::Command::PAUSE, "", nullptr);
+      // Pauses outlive agent restarts: re-apply the system's and its targets'.
+      for (const auto& p : paused_) {
+        if (p == name) SendCommand(name, v1::Command::PAUSE, "", nullptr);
+        if (p.rfind(name + ":", 0) == 0) SendCommand(name, v1::Command::PAUSE, p, nullptr);
+      }
       break;
     case v1::Envelope::kHealthReport: {
       v1::HealthReport report = env.health_report();
@@ -312,6 +317,9 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
         }
         if (store_) store_->Append({0, clock_->WallMs(), "health", t.system, t.target, Redact(detail)});
       }
+      last_report_[name] = report;
+      // A report can unblock downstream systems too: re-evaluate them all.
+      for (auto& [other, other_slot] : agents_) MaybeAutoRecover(other_slot);
       break;
     }
     case v1::Envelope::kEvent:
@@ -367,7 +375,8 @@ v1::Welcome Daemon::MakeWelcome(const SystemConfig& sc) const {
   return w;
 }
 
-bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id) {
+bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id,
+                         bool forced) {
   auto it = agents_.find(system);
   if (it == agents_.end() || it->second.identity.empty()) return false;
   v1::Envelope env;
@@ -375,12 +384,37 @@ bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, cons
   cmd->set_id(next_command_id_++);
   cmd->set_kind(kind);
   cmd->set_target(target);
+  cmd->set_forced(forced);
   if (kind == v1::Command::RELOAD) *cmd->mutable_welcome() = MakeWelcome(it->second.config);
   if (id) *id = cmd->id();
   return agents_sock_->Send(it->second.identity, false, env);
 }
 
+// The orchestrator decides when a recovery may run: a system with failed
+// checks is asked to recover them once every system it depends on is known
+// to be ok or degraded (upstream first), unless it is paused, already
+// recovering, or every failed check has been given up on.
+// The agent decides how (and applies its own per-target budgets).
+void Daemon::MaybeAutoRecover(AgentSlot& slot) {
+  const std::string& name = slot.config.name;
+  if (!slot.config.auto_recover || slot.recover_in_flight || shutting_down_ || paused_.count(name)) return;
+  for (const auto& dep : slot.config.depends_on) {
+    HealthStatus h = health_.Health(dep);
+    if (h != v1::HEALTH_OK && h != v1::HEALTH_DEGRADED) return;
+  }
+  auto it = last_report_.find(name);
+  if (it == last_report_.end()) return;
+  bool wanted = false;
+  for (const auto& c : it->second.checks()) {
+    if (c.status() == v1::HEALTH_FAILED && !c.gave_up() && !paused_.count(c.target())) wanted = true;
+  }
+  if (wanted) SendCommand(name, v1::Command::RECOVER, "", &slot.recover_in_flight);
+}
+
 void Daemon::HandleCommandResult(const v1::CommandResult& result) {
+  for (auto& [name, slot] : agents_) {
+    if (slot.recover_in_flight == result.id()) slot.recover_in_flight = 0;
+  }
   for (auto& p : pending_) {
     if (p.waiting.erase(result.id()) && !result.ok()) p.failures.push_back(result.message());
   }

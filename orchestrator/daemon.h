@@ -49,6 +49,7 @@ class Daemon : public AgentOps {
     std::string identity;  // routing id of the live connection, empty when none
     bool welcomed = false;
     bool remove_when_stopped = false;
+    uint64_t recover_in_flight = 0;  // id of an automatic RECOVER not answered yet
   };
   // A control request that waits for agents' CommandResults.
   struct PendingControl {
@@ -74,7 +75,9 @@ class Daemon : public AgentOps {
   v1::ControlResponse Reload();
   Status ApplyConfig(const Config& next);
   void AddAgent(const SystemConfig& sc);
-  bool SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id);
+  bool SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id,
+                   bool forced = false);
+  void MaybeAutoRecover(AgentSlot& slot);
   v1::Welcome MakeWelcome(const SystemConfig& sc) const;
   v1::StatusSnapshot Snapshot() const;
   void Tick();
@@ -102,7 +105,8 @@ class Daemon : public AgentOps {
   HealthModel health_;
 
   std::map<std::string, AgentSlot> agents_;
-  std::set<std::string> paused_;
+  std::set<std::string> paused_;  // systems and single targets ("pm2:api")
+  std::map<std::string, v1::HealthReport> last_report_;
   std::vector<PendingControl> pending_;
   uint64_t next_command_id_ = 1;
   uint64_t heartbeat_seq_ = 0;

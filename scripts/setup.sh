@@ -14,7 +14,7 @@ APT_PACKAGES=(
   libsystemd-dev
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
-  zlib1g-dev
+  zlib1g-dev libcurl4-openssl-dev
   nodejs npm
   procps python3
 )

@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,21 @@ class Agent {
   // Runs every check of the system; the result replaces the previous set.
   virtual std::vector<v1::CheckResult> Check() = 0;
   // Recovers one target (or everything failed, for an empty target).
-  virtual Status Recover(const std::string& target) = 0;
+  // `forced`: an operator asked, so budgets and gave_up are reset first.
+  virtual Status Recover(const std::string& target, bool forced) = 0;
+
+  // Optional hooks, all called on the event-loop thread (not the worker):
+  // descriptors to watch (e.g. an event bus), refreshed after every job.
+  virtual std::vector<int> WatchedFds() { return {}; }
+  // One of WatchedFds() is readable; return true to run a check now.
+  virtual bool OnReadable(int fd) { return false; }
+  // After a check: run the next one no later than this (e.g. a recovery backoff ends).
+  virtual std::optional<Millis> NextCheckWithin() { return std::nullopt; }
+
+  // Pauses or resumes one target (called on the worker). Default: unsupported.
+  virtual Status SetTargetPaused(const std::string& target, bool paused) {
+    return Status::Error("pausing single targets is not supported by this agent");
+  }
 };
 
 // Helper for agents: a CheckResult in one line.

@@ -17,7 +17,7 @@ class PlaceholderAgent : public Agent {
   std::vector<v1::CheckResult> Check() override {
     return {MakeCheck(system_ + ":agent", v1::HEALTH_UNKNOWN, "no checks yet: the " + kind_ + " agent is a placeholder")};
   }
-  Status Recover(const std::string& target) override { return Status::Error("no recoveries yet for " + kind_); }
+  Status Recover(const std::string& target, bool forced) override { return Status::Error("no recoveries yet for " + kind_); }
 
  private:
   std::string kind_;

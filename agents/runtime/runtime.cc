@@ -66,11 +66,13 @@ class Runtime {
 
  private:
   int Loop() {
-    transport::Poller poller;
-    size_t sock_i = poller.AddSocket(dealer_->handle());
-    size_t sig_i = poller.AddFd(signals_->fd());
-    size_t work_i = poller.AddFd(worker_.fd());
     while (exit_code_ < 0) {
+      transport::Poller poller;
+      size_t sock_i = poller.AddSocket(dealer_->handle());
+      size_t sig_i = poller.AddFd(signals_->fd());
+      size_t work_i = poller.AddFd(worker_.fd());
+      std::vector<std::pair<size_t, int>> agent_fds;
+      for (int fd : watched_) agent_fds.emplace_back(poller.AddFd(fd), fd);
       if (Status s = poller.Wait(NextTimeout()); !s.ok()) {
         spdlog::error("{}", s.message());
         return 1;
@@ -83,7 +85,15 @@ class Runtime {
           }
         }
       }
-      if (poller.Ready(work_i)) worker_.RunCompletions();
+      if (poller.Ready(work_i)) {
+        worker_.RunCompletions();
+        watched_ = agent_->WatchedFds();
+      }
+      bool check_now = false;
+      for (auto [index, fd] : agent_fds) {
+        if (poller.Ready(index)) check_now |= agent_->OnReadable(fd);
+      }
+      if (check_now && configured_ && !paused_) SubmitCheck({});
       if (poller.Ready(sock_i)) {
         for (int i = 0; i < 64; ++i) {
           auto bytes = dealer_->Receive();
@@ -205,8 +215,9 @@ class Runtime {
       case v1::Command::RECOVER: {
         std::string target = cmd.target();
         uint64_t id = cmd.id();
-        worker_.Submit([this, target]() -> std::function<void()> {
-          Status s = config_error_.empty() ? agent_->Recover(target) : Status::Error("not configured: " + config_error_);
+        bool forced = cmd.forced();
+        worker_.Submit([this, target, forced]() -> std::function<void()> {
+          Status s = config_error_.empty() ? agent_->Recover(target, forced) : Status::Error("not configured: " + config_error_);
           return [this, s, target] {
             spdlog::info("recover {}: {}", target.empty() ? "(all)" : target, s.ok() ? "ok" : s.message());
           };
@@ -215,15 +226,24 @@ class Runtime {
         break;
       }
       case v1::Command::PAUSE:
-        paused_ = true;
-        SendReport();
-        Reply(cmd.id(), true, "paused");
-        break;
-      case v1::Command::RESUME:
-        paused_ = false;
+      case v1::Command::RESUME: {
+        bool pause = cmd.kind() == v1::Command::PAUSE;
+        if (!cmd.target().empty()) {
+          std::string target = cmd.target();
+          uint64_t id = cmd.id();
+          worker_.Submit([this, target, pause, id]() -> std::function<void()> {
+            Status s = agent_->SetTargetPaused(target, pause);
+            return [this, s, id, pause] { Reply(id, s.ok(), s.ok() ? (pause ? "paused" : "resumed") : s.message()); };
+          });
+          SubmitCheck({});
+          break;
+        }
+        paused_ = pause;
+        if (pause) SendReport();
         next_check_ = clock_.Now();
-        Reply(cmd.id(), true, "resumed");
+        Reply(cmd.id(), true, pause ? "paused" : "resumed");
         break;
+      }
       case v1::Command::RELOAD:
         ApplyWelcome(cmd.welcome(), cmd.id());
         break;
@@ -253,6 +273,7 @@ class Runtime {
       return [this, checks = std::move(checks)] {
         check_queued_ = false;
         last_checks_ = checks;
+        if (auto soon = agent_->NextCheckWithin()) next_check_ = std::min(next_check_, clock_.Now() + *soon);
         SendReport();
         auto ids = std::move(waiting_ids_);
         waiting_ids_.clear();
@@ -295,6 +316,7 @@ class Runtime {
   std::string config_error_;  // worker thread only
   std::vector<uint64_t> waiting_ids_;
   std::vector<v1::CheckResult> last_checks_;
+  std::vector<int> watched_;  // the agent's descriptors, refreshed after every job
   Millis hb_interval_{500};
   uint32_t liveness_ = 3;
   Millis interval_{60'000};

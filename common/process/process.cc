@@ -4,6 +4,7 @@
 #include "common/process/process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -108,6 +109,94 @@ Result<Exit> RunAndWait(const SpawnSpec& spec) {
   if (WIFEXITED(status)) e.code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) e.signal = WTERMSIG(status);
   return e;
+}
+
+Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds timeout, size_t max_output) {
+  std::string exe = spec.exe;
+  if (exe.find('/') == std::string::npos) {
+    auto found = bp::search_path(exe);
+    if (found.empty()) return Result<Captured>::Error("cannot find " + exe + " in PATH");
+    exe = found.string();
+  }
+  if (access(exe.c_str(), X_OK) != 0) return Result<Captured>::Error("cannot execute " + exe + ": " + std::strerror(errno));
+  Captured out;
+  pid_t pid = 0;
+  bp::pipe pipe;
+  try {
+    bp::environment env = boost::this_process::environment();
+    for (const auto& [k, v] : spec.env) env[k] = v;
+    ChildSetup setup;
+    setup.parent = getpid();
+    setup.die_with_parent = spec.die_with_parent;
+    std::error_code ec;
+    bp::child child;
+    if (spec.cwd.empty()) {
+      child = bp::child(bp::exe = exe, bp::args = spec.args, env, (bp::std_out & bp::std_err) > pipe,
+                        bp::std_in < bp::null, setup, ec);
+    } else {
+      child = bp::child(bp::exe = exe, bp::args = spec.args, env, (bp::std_out & bp::std_err) > pipe,
+                        bp::std_in < bp::null, bp::start_dir = spec.cwd, setup, ec);
+    }
+    if (ec) return Result<Captured>::Error("cannot start " + exe + ": " + ec.message());
+    pid = child.id();
+    child.detach();
+  } catch (const std::exception& e) {
+    return Result<Captured>::Error("cannot start " + exe + ": " + e.what());
+  }
+  // Our copy of the write end must go, or the read below never sees EOF.
+  ::close(pipe.native_sink());
+  pipe.assign_sink(-1);
+  int fd = pipe.native_source();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      out.timed_out = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    int rc = poll(&p, 1, static_cast<int>(left.count()));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc <= 0) continue;
+    char buf[8192];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.output.append(buf, static_cast<size_t>(n));
+    if (out.output.size() > max_output) out.output.erase(0, out.output.size() - max_output);
+  }
+  int status = 0;
+  pid_t r;
+  do {
+    r = waitpid(pid, &status, 0);
+  } while (r < 0 && errno == EINTR);
+  out.exit.pid = pid;
+  if (r == pid && WIFEXITED(status)) out.exit.code = WEXITSTATUS(status);
+  if (r == pid && WIFSIGNALED(status)) out.exit.signal = WTERMSIG(status);
+  return out;
+}
+
+Result<uint64_t> StartTime(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Result<uint64_t>::Error("no process " + std::to_string(pid));
+  char buf[1024];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return Result<uint64_t>::Error("no process " + std::to_string(pid));
+  buf[n] = 0;
+  const char* p = std::strrchr(buf, ')');
+  if (!p) return Result<uint64_t>::Error("unreadable " + path);
+  // Fields after the command: state is field 3; starttime is field 22.
+  int field = 2;
+  for (const char* c = p + 1; *c; ++c) {
+    if (*c == ' ') {
+      ++field;
+      if (field == 22) return std::strtoull(c + 1, nullptr, 10);
+    }
+  }
+  return Result<uint64_t>::Error("unreadable " + path);
 }
 
 std::vector<Exit> ReapAll() {

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -36,6 +38,21 @@ struct Exit {
 // Spawns and waits for the child; returns how it ended. For short
 // foreground helpers (redundancyctl start), not for the daemon's loop.
 Result<Exit> RunAndWait(const SpawnSpec& spec);
+
+struct Captured {
+  Exit exit;
+  std::string output;  // stdout and stderr, interleaved, at most `max_output` bytes (the tail)
+  bool timed_out = false;
+};
+
+// Runs a child to completion with stdout+stderr captured, killing it (SIGKILL)
+// when it outlives `timeout`. Blocks the caller: for agents' worker threads
+// and tools, never for an event loop.
+Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds timeout, size_t max_output = 1 << 20);
+
+// The kernel's start time of `pid` (clock ticks since boot), to tell a
+// process from a later one that reuses its pid; error when it does not exist.
+Result<uint64_t> StartTime(pid_t pid);
 
 // Reaps every child (and adopted orphan) that has exited; never blocks.
 std::vector<Exit> ReapAll();

@@ -78,7 +78,7 @@ class TestAgent : public redundancy::Agent {
                                            : redundancy::v1::HEALTH_OK;
     return {redundancy::MakeCheck(system_ + ":test", st, "test agent says " + mode_.status + settings_)};
   }
-  redundancy::Status Recover(const std::string& target) override {
+  redundancy::Status Recover(const std::string& target, bool forced) override {
     if (!mode_.recover_fixes) return redundancy::Status::Error("cannot recover");
     mode_.status = "ok";
     return redundancy::Status::Ok();

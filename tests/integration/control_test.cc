@@ -46,7 +46,7 @@ TEST(ControlTest, StatusJsonCarriesTheDesignFields) {
 }
 
 TEST(ControlTest, CheckReportsHealthInItsExitCode) {
-  Daemon d(Sys("git") + Sys("build"));
+  Daemon d(Sys("git") + Sys("build", ", auto_recover: false"));
   d.SetMode("build status failed\nbuild recover_fixes\n");
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
@@ -351,6 +351,33 @@ TEST(LoggingTest, LogsRotateBySizeAndKeepTheConfiguredCount) {
   EXPECT_LE(std::filesystem::file_size(logs + "redundancyd.1.log"), 4096u + 512u);
   EXPECT_TRUE(std::filesystem::exists(logs + "agent-git.log"));
   EXPECT_NE(d.ReadLogs().find(" debug "), std::string::npos);
+}
+
+}  // namespace
+}  // namespace redundancy::testing
+
+namespace redundancy::testing {
+namespace {
+
+TEST(ControlTest, FailedChecksAreRecoveredAutomaticallyUnlessPausedOrBlocked) {
+  Daemon d(Sys("git") + Sys("build"));
+  d.SetMode("build status failed\nbuild recover_fixes\n");
+  ASSERT_TRUE(d.Start());
+  // Nobody asks: the orchestrator requests the recovery, the agent performs it.
+  EXPECT_TRUE(WaitUntil([&] {
+    auto s = d.Status();
+    return s.ok() && s->systems_size() == 2 && s->systems(1).health() == v1::HEALTH_OK;
+  }, 5s));
+}
+
+TEST(ControlTest, BlockedSystemIsNotRecovered) {
+  Daemon d(Sys("git") + Sys("build"));
+  d.SetMode("git status failed\nbuild status failed\nbuild recover_fixes\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  ASSERT_TRUE(WaitUntil([&] { return d.Status()->systems(1).health() == v1::HEALTH_BLOCKED; }, 5s));
+  // build stays blocked (its own check still failed): no recovery ran behind the failed upstream.
+  EXPECT_FALSE(WaitUntil([&] { return d.Status()->systems(1).checks(0).status() == v1::HEALTH_OK; }, 1500ms));
 }
 
 }  // namespace

@@ -1,0 +1,113 @@
+#include "agents/pm2/rpc.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace redundancy::pm2 {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+int RemainingMs(SteadyClock::time_point deadline) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+  return ms < 0 ? 0 : static_cast<int>(ms);
+}
+
+}  // namespace
+
+RpcClient::~RpcClient() { Close(); }
+
+void RpcClient::Close() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+  decoder_ = AmpDecoder();
+}
+
+Status RpcClient::Connect(Millis timeout) {
+  Close();
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::Error(std::string("connect: socket: ") + std::strerror(errno));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path_.size() >= sizeof addr.sun_path) {
+    close(fd);
+    return Status::Error("connect: path too long: " + path_);
+  }
+  std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int e = errno;
+    close(fd);
+    return Status::Error("connect: " + path_ + ": " + std::strerror(e));
+  }
+  fd_ = fd;
+  return Status::Ok();
+}
+
+Result<nlohmann::json> RpcClient::Call(const std::string& method, const nlohmann::json& args, Millis timeout) {
+  auto deadline = SteadyClock::now() + timeout;
+  for (int attempt = 0; attempt < 2; ++attempt) {  // one reconnect for a stale connection
+    if (fd_ < 0) {
+      if (Status s = Connect(timeout); !s.ok()) return s;
+    }
+    std::string id = std::to_string(getpid()) + ":" + std::to_string(next_id_++);
+    nlohmann::json msg = {{"type", "call"}, {"method", method}, {"args", args}};
+    std::string frame = EncodeAmp({"j:" + msg.dump(), "s:" + id});
+    size_t off = 0;
+    bool write_failed = false;
+    while (off < frame.size()) {
+      ssize_t n = send(fd_, frame.data() + off, frame.size() - off, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        write_failed = true;
+        break;
+      }
+      off += static_cast<size_t>(n);
+    }
+    if (write_failed) {
+      Close();
+      continue;
+    }
+    while (true) {
+      while (auto reply = decoder_.Next()) {
+        if (reply->size() < 2 || (*reply)[1] != "s:" + id) continue;  // a late answer to an older call
+        const std::string& body = (*reply)[0];
+        if (body.rfind("j:", 0) != 0) return Result<nlohmann::json>::Error("pm2: reply is not JSON");
+        auto j = nlohmann::json::parse(body.begin() + 2, body.end(), nullptr, false);
+        if (j.is_discarded()) return Result<nlohmann::json>::Error("pm2: reply does not parse");
+        if (j.contains("error")) {
+          return Result<nlohmann::json>::Error("pm2: " + (j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump()));
+        }
+        if (!j.contains("args") || !j["args"].is_array()) return Result<nlohmann::json>::Error("pm2: reply without args");
+        return j["args"];
+      }
+      if (decoder_.broken()) {
+        Close();
+        return Result<nlohmann::json>::Error("pm2: unexpected bytes on " + path_);
+      }
+      pollfd p{fd_, POLLIN, 0};
+      int rc = poll(&p, 1, RemainingMs(deadline));
+      if (rc == 0) {
+        Close();  // the answer may still come: never reuse this connection
+        return Result<nlohmann::json>::Error("pm2: " + method + " timed out after " + FormatDuration(timeout));
+      }
+      if (rc < 0 && errno == EINTR) continue;
+      char buf[65536];
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        Close();
+        if (attempt == 0 && off == frame.size() && n == 0) break;  // closed under us: reconnect once
+        return Result<nlohmann::json>::Error("connect: " + path_ + ": connection closed");
+      }
+      decoder_.Feed(buf, static_cast<size_t>(n));
+    }
+  }
+  return Result<nlohmann::json>::Error("connect: " + path_ + ": connection closed");
+}
+
+}  // namespace redundancy::pm2

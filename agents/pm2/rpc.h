@@ -1,0 +1,39 @@
+// A client of PM2's RPC socket ($PM2_HOME/rpc.sock): one persistent
+// connection, one call at a time, each bounded by a timeout. PM2 calls the
+// method with exactly the arguments given plus its callback, so callers must
+// pass the method's full arity: getVersion({}) works, getVersion() crashes
+// the PM2 daemon.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "agents/pm2/amp.h"
+#include "common/duration.h"
+#include "common/status.h"
+
+namespace redundancy::pm2 {
+
+class RpcClient {
+ public:
+  explicit RpcClient(std::string socket_path) : path_(std::move(socket_path)) {}
+  ~RpcClient();
+  RpcClient(const RpcClient&) = delete;
+  RpcClient& operator=(const RpcClient&) = delete;
+
+  // Calls `method` with `args` (a JSON array). Returns the callback's
+  // arguments after `err` (a JSON array), or an error: "connect: ..." when the
+  // socket cannot be reached, "pm2: ..." when PM2 answered with an error.
+  Result<nlohmann::json> Call(const std::string& method, const nlohmann::json& args, Millis timeout);
+  void Close();
+  const std::string& path() const { return path_; }
+
+ private:
+  Status Connect(Millis timeout);
+  std::string path_;
+  int fd_ = -1;
+  uint64_t next_id_ = 1;
+  AmpDecoder decoder_;
+};
+
+}  // namespace redundancy::pm2

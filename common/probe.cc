@@ -1,0 +1,93 @@
+#include "common/probe.h"
+
+#include <curl/curl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+
+namespace redundancy {
+namespace {
+
+size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
+
+double Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+ProbeResult ProbeHttp(const std::string& url, Millis timeout, int expect_status) {
+  static const bool init = curl_global_init(CURL_GLOBAL_DEFAULT) == 0;
+  (void)init;
+  ProbeResult r;
+  CURL* c = curl_easy_init();
+  if (!c) {
+    r.error = "curl_easy_init failed";
+    return r;
+  }
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "redundancy-probe");
+  auto t0 = std::chrono::steady_clock::now();
+  CURLcode rc = curl_easy_perform(c);
+  r.latency_ms = Since(t0);
+  if (rc != CURLE_OK) {
+    r.error = curl_easy_strerror(rc);
+  } else {
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    r.http_status = static_cast<int>(status);
+    r.ok = expect_status ? status == expect_status : (status >= 200 && status < 400);
+    if (!r.ok) r.error = "HTTP " + std::to_string(status);
+  }
+  curl_easy_cleanup(c);
+  return r;
+}
+
+ProbeResult ProbeTcp(const std::string& host_port, Millis timeout) {
+  ProbeResult r;
+  size_t colon = host_port.rfind(':');
+  if (colon == std::string::npos) {
+    r.error = "expected host:port";
+    return r;
+  }
+  std::string host = host_port.substr(0, colon), port = host_port.substr(colon + 1);
+  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_socktype = SOCK_STREAM;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res) {
+    r.error = "cannot resolve " + host;
+    return r;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int rc = fd < 0 ? -1 : connect(fd, res->ai_addr, res->ai_addrlen);
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      rc = err == 0 ? 0 : -1;
+      errno = err;
+    } else {
+      errno = ETIMEDOUT;
+    }
+  }
+  r.latency_ms = Since(t0);
+  r.ok = rc == 0;
+  if (!r.ok) r.error = std::strerror(errno);
+  if (fd >= 0) close(fd);
+  freeaddrinfo(res);
+  return r;
+}
+
+}  // namespace redundancy

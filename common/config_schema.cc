@@ -46,6 +46,9 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
       {"pm2", WithCommon({
                   {"pm2_home", T::kString},
                   {"pm2_bin", T::kString},
+                  {"node_bin", T::kString},
+                  {"rpc_socket", T::kString},
+                  {"pub_socket", T::kString},
                   {"ecosystem", T::kStringList},
                   {"apps", T::kStringList},
                   {"max_restart_attempts", T::kInt, {}, {}, 0},

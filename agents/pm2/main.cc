@@ -1,7 +1,9 @@
 // redundancy-agent-pm2: started by redundancyd only.
-#include "agents/runtime/placeholder_agent.h"
+#include "agents/pm2/pm2_agent.h"
+#include "common/clock.h"
 
 int main(int argc, char** argv) {
-  redundancy::PlaceholderAgent agent("pm2");
+  redundancy::RealClock clock;
+  redundancy::pm2::Pm2Agent agent(&clock);
   return redundancy::RunAgent(&agent, argc, argv);
 }

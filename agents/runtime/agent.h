@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ struct AgentContext {
   Millis interval{60'000};
   bool debug = false;
   YAML::Node settings;    // systems.<system> of the config, secrets resolved
+  // Records an event in the orchestrator's history (thread-safe; sent after the current job).
+  std::function<void(const std::string& target, const std::string& kind, const std::string& detail)> emit;
 };
 
 class Agent {

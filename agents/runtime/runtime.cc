@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <iostream>
+#include <mutex>
 #include <memory>
 #include <set>
 
@@ -88,6 +90,7 @@ class Runtime {
       if (poller.Ready(work_i)) {
         worker_.RunCompletions();
         watched_ = agent_->WatchedFds();
+        FlushEvents();
       }
       bool check_now = false;
       for (auto [index, fd] : agent_fds) {
@@ -182,6 +185,10 @@ class Runtime {
     ctx.state_dir = w.state_dir();
     ctx.interval = interval_;
     ctx.debug = w.debug();
+    ctx.emit = [this](const std::string& target, const std::string& kind, const std::string& detail) {
+      std::lock_guard lock(events_mu_);
+      events_.push_back({target, kind, detail});
+    };
     try {
       ctx.settings = YAML::Load(w.settings_yaml());
     } catch (const YAML::Exception& e) {
@@ -282,6 +289,21 @@ class Runtime {
     });
   }
 
+  void FlushEvents() {
+    std::vector<std::array<std::string, 3>> events;
+    {
+      std::lock_guard lock(events_mu_);
+      events.swap(events_);
+    }
+    for (const auto& e : events) {
+      v1::Envelope env;
+      env.mutable_event()->set_target(e[0]);
+      env.mutable_event()->set_kind(e[1]);
+      env.mutable_event()->set_detail(e[2]);
+      dealer_->Send(env);
+    }
+  }
+
   void SendReport() {
     v1::Envelope env;
     auto* r = env.mutable_health_report();
@@ -317,6 +339,8 @@ class Runtime {
   std::vector<uint64_t> waiting_ids_;
   std::vector<v1::CheckResult> last_checks_;
   std::vector<int> watched_;  // the agent's descriptors, refreshed after every job
+  std::mutex events_mu_;
+  std::vector<std::array<std::string, 3>> events_;  // target, kind, detail
   Millis hb_interval_{500};
   uint32_t liveness_ = 3;
   Millis interval_{60'000};

@@ -218,6 +218,20 @@ bool Signal(pid_t pid, int sig) { return pid > 0 && kill(pid, sig) == 0; }
 
 bool Alive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
+bool IsRunning(pid_t pid) {
+  if (pid <= 0) return false;
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = 0;
+  const char* p = std::strrchr(buf, ')');
+  return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
 Status BecomeSubreaper() {
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return Status::Error(std::string("PR_SET_CHILD_SUBREAPER: ") + std::strerror(errno));
   return Status::Ok();

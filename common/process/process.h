@@ -63,6 +63,10 @@ bool Signal(pid_t pid, int sig);
 // True while `pid` exists (zombies included).
 bool Alive(pid_t pid);
 
+// True while `pid` runs: exists and is not a zombie (a killed daemon whose
+// parent has not reaped it yet is not running).
+bool IsRunning(pid_t pid);
+
 // Makes orphaned descendants reparent to us (PR_SET_CHILD_SUBREAPER).
 Status BecomeSubreaper();
 

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
+
 #include "tests/integration/harness.h"
 
 namespace redundancy::testing {
@@ -11,8 +13,9 @@ using namespace std::chrono_literals;
 
 std::string TestAgent() { return BinDir() + "/redundancy-test-agent"; }
 
+// pm2_home inside the test's workspace: a test never touches ~/.pm2.
 std::string AllPlaceholders() {
-  return "  git: {interval: 1s}\n  build: {interval: 1s}\n  pm2: {interval: 1s}\n"
+  return "  git: {interval: 1s}\n  build: {interval: 1s}\n  pm2: {interval: 1s, pm2_home: .pm2-test}\n"
          "  netlify: {interval: 1s}\n  workflows: {interval: 1s}\n";
 }
 
@@ -38,9 +41,24 @@ TEST(SupervisionTest, EveryBuiltInAgentBecomesReady) {
   }, 5s));
   auto st = d.Status();
   for (const auto& sys : st->systems()) {
-    EXPECT_EQ(sys.health(), v1::HEALTH_UNKNOWN) << sys.name();
+    if (sys.name() == "pm2") continue;  // a real agent: no PM2 daemon runs here, so it is failed
+    // netlify depends on pm2, so it is blocked; the rest are placeholders.
+    EXPECT_EQ(sys.health(), sys.name() == "netlify" ? v1::HEALTH_BLOCKED : v1::HEALTH_UNKNOWN) << sys.name();
     EXPECT_NE(sys.checks(0).summary().find("no checks yet"), std::string::npos);
   }
+}
+
+TEST(SupervisionTest, Pm2AgentWithNoDaemonAndNothingToRestoreStartsNothing) {
+  Daemon d(AllPlaceholders());
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = d.Status();
+    return s.ok() && s->systems(2).checks_size() > 0 &&
+           s->systems(2).checks(0).summary().find("not running") != std::string::npos;
+  }, 5s));
+  // Several check intervals: the agent must not have started a daemon of its own.
+  EXPECT_FALSE(WaitUntil([&] { return std::filesystem::exists(d.dir().path() + "/.pm2-test/pm2.pid"); }, 2500ms));
 }
 
 TEST(SupervisionTest, KilledAgentIsReplacedByAReadyOne) {

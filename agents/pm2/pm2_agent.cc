@@ -1,0 +1,438 @@
+#include "agents/pm2/pm2_agent.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/paths.h"
+#include "common/probe.h"
+#include "common/process/process.h"
+
+namespace redundancy::pm2 {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr Millis kStableAfter{10'000};  // online this long: the app's recovery budget is reset
+
+std::string Mb(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fMB", bytes / (1024.0 * 1024.0));
+  return buf;
+}
+
+bool IsModule(const nlohmann::json& app) {
+  return app.contains("pm2_env") && app["pm2_env"].value("pmx_module", false);
+}
+
+}  // namespace
+
+std::string Pm2Agent::SnapshotPath() const { return ctx_.state_dir + "/pm2/apps.snapshot.json"; }
+
+std::vector<std::pair<std::string, std::string>> Pm2Agent::Pm2Env() const { return {{"PM2_HOME", settings_.pm2_home}}; }
+
+Status Pm2Agent::Configure(const AgentContext& ctx) {
+  ctx_ = ctx;
+  auto s = ParseSettings(ctx.settings, ctx.workspace);
+  if (!s.ok()) return s.status();
+  settings_ = *s;
+  rpc_ = std::make_unique<RpcClient>(settings_.rpc_socket);
+  std::error_code ec;
+  fs::create_directories(ctx_.state_dir + "/pm2", ec);
+  ecosystems_.clear();
+  expected_.clear();
+  for (const auto& f : settings_.ecosystem_files) {
+    ecosystems_.push_back(LoadEcosystem(f, settings_.node_bin));
+    for (const auto& app : ecosystems_.back().apps) expected_.insert(app.name);
+  }
+  for (const auto& a : settings_.apps) expected_.insert(a);
+  expected_from_config_ = !expected_.empty();
+  LoadSnapshot();
+  {
+    std::lock_guard lock(mu_);
+    bus_.Close();
+  }
+  return Status::Ok();
+}
+
+bool Pm2Agent::DaemonAlive() const {
+  std::ifstream in(settings_.pm2_home + "/pm2.pid");
+  pid_t pid = 0;
+  if (!(in >> pid) || pid <= 0) return false;
+  return process::IsRunning(pid);
+}
+
+Result<nlohmann::json> Pm2Agent::ListApps() {
+  daemon_down_ = false;
+  auto r = rpc_->Call("getMonitorData", nlohmann::json::array({nlohmann::json::object()}), settings_.call_timeout);
+  if (r.ok() && r->size() >= 1 && (*r)[0].is_array()) {
+    via_cli_ = false;
+    if (pm2_version_.empty()) {
+      auto v = rpc_->Call("getVersion", nlohmann::json::array({nlohmann::json::object()}), settings_.call_timeout);
+      if (v.ok() && v->size() >= 1 && (*v)[0].is_string()) pm2_version_ = (*v)[0].get<std::string>();
+    }
+    return (*r)[0];
+  }
+  std::string why = r.ok() ? "unexpected getMonitorData reply" : r.error();
+  if (!DaemonAlive()) {
+    daemon_down_ = true;
+    pm2_version_.clear();
+    return Result<nlohmann::json>::Error("the PM2 daemon is not running (" + settings_.pm2_home + "/pm2.pid)");
+  }
+  // The daemon runs but its socket cannot be used: ask the CLI (never when
+  // the daemon is down: `pm2 jlist` would silently start an empty one).
+  process::SpawnSpec spec{settings_.pm2_bin, {"jlist"}, Pm2Env(), ctx_.workspace, false};
+  auto cli = process::RunCapture(spec, std::chrono::seconds(30));
+  if (!cli.ok() || cli->exit.code != 0) {
+    return Result<nlohmann::json>::Error("cannot list apps: " + why + "; pm2 jlist: " + (cli.ok() ? cli->output : cli.error()));
+  }
+  // Warnings such as "[PM2] ..." may come first: parse from the first '[' that starts a list.
+  nlohmann::json j;
+  for (size_t start = cli->output.find('['); start != std::string::npos; start = cli->output.find('[', start + 1)) {
+    j = nlohmann::json::parse(cli->output.substr(start), nullptr, false);
+    if (j.is_array()) break;
+  }
+  if (!j.is_array()) return Result<nlohmann::json>::Error("pm2 jlist printed no list");
+  via_cli_ = true;
+  cli_reason_ = why;
+  return j;
+}
+
+Status Pm2Agent::Act(const std::string& method, int pm_id) {
+  if (!via_cli_) {
+    nlohmann::json args = method == "restartProcessId" ? nlohmann::json::array({{{"id", pm_id}}})
+                                                       : nlohmann::json::array({pm_id});
+    auto r = rpc_->Call(method, args, settings_.call_timeout);
+    if (r.ok()) return Status::Ok();
+    if (r.error().rfind("connect:", 0) != 0) return r.status();
+  }
+  std::string verb = method == "restartProcessId" ? "restart" : method == "stopProcessId" ? "stop" : "delete";
+  process::SpawnSpec spec{settings_.pm2_bin, {verb, std::to_string(pm_id)}, Pm2Env(), ctx_.workspace, false};
+  auto cli = process::RunCapture(spec, std::chrono::seconds(30));
+  if (!cli.ok()) return cli.status();
+  if (cli->exit.code != 0) return Status::Error("pm2 " + verb + " " + std::to_string(pm_id) + ": " + cli->output);
+  return Status::Ok();
+}
+
+std::vector<int> Pm2Agent::WatchedFds() {
+  std::lock_guard lock(mu_);
+  if (bus_.connected()) return {bus_.fd()};
+  return {};
+}
+
+bool Pm2Agent::OnReadable(int fd) {
+  std::lock_guard lock(mu_);
+  if (!bus_.connected() || bus_.fd() != fd) return false;
+  bool wake = false;
+  for (auto& e : bus_.Read()) {
+    wake |= e.daemon_kill || e.event == "exit" || e.event == "stop" || e.event == "delete" ||
+            e.event == "restart overlimit" || e.event == "online";
+    pending_events_.push_back(std::move(e));
+  }
+  if (bus_.closed()) {
+    bus_lost_ = true;  // the daemon went away: check (and recover) now
+    wake = true;
+  }
+  return wake;
+}
+
+std::optional<Millis> Pm2Agent::NextCheckWithin() {
+  std::lock_guard lock(mu_);
+  return next_check_within_;
+}
+
+Status Pm2Agent::SetTargetPaused(const std::string& target, bool paused) {
+  std::string name = target.rfind("pm2:", 0) == 0 ? target.substr(4) : target;
+  tracks_[name].paused = paused;
+  return Status::Ok();
+}
+
+void Pm2Agent::ApplyBusEvents() {
+  std::vector<BusEvent> events;
+  {
+    std::lock_guard lock(mu_);
+    events.swap(pending_events_);
+  }
+  for (const auto& e : events) {
+    if (e.daemon_kill || e.name.empty()) continue;
+    AppTrack& t = tracks_[e.name];
+    if (e.event == "exit") {
+      // An exit PM2 is performing for a stop carries status "stopping"; a crash does not.
+      if (e.status == "stopping") t.intentional_stop = true;
+      else if (!t.intentional_stop) t.crashed = true;
+    } else if (e.event == "stop" || e.event == "delete") {
+      t.intentional_stop = true;
+      t.crashed = false;
+      if (e.event == "delete" && !expected_from_config_) expected_.erase(e.name);
+    } else if (e.event == "online" || e.event == "restart" || e.event == "start") {
+      t.intentional_stop = false;
+      t.crashed = false;
+    }
+  }
+}
+
+void Pm2Agent::Evaluate(const nlohmann::json& app, AppTrack& t, SteadyTime now) {
+  const auto& env = app["pm2_env"];
+  std::string status = env.value("status", "");
+  t.pm_id = app.value("pm_id", env.value("pm_id", -1));
+  pid_t pid = app.value("pid", 0);
+  if (pid > 0 && pid != t.pid) {
+    auto st = process::StartTime(pid);
+    t.pid = pid;
+    t.start_time = st.ok() ? *st : 0;
+  }
+  if (pid <= 0) t.pid = 0;
+  int restart_time = env.value("restart_time", 0);
+  if (t.last_restart_time >= 0 && restart_time > t.last_restart_time) {
+    for (int i = 0; i < std::min(restart_time - t.last_restart_time, 1000); ++i) t.exits.push_back(now);
+  }
+  t.last_restart_time = restart_time;
+  while (!t.exits.empty() && now - t.exits.front() > settings_.storm_within) t.exits.pop_front();
+
+  Failure f = Failure::kNone;
+  std::string text;
+  if (t.paused) {
+    f = Failure::kNone;
+  } else if (status == "errored") {
+    f = Failure::kErrored;
+    text = "errored: PM2 gave up after " + std::to_string(restart_time) + " restarts";
+  } else if (status == "stopped" || status == "stopping") {
+    if (t.storm_stopped) {
+      f = Failure::kStorm;
+      text = "restart storm: stopped by redundancy, restarting after a backoff";
+    } else if (t.crashed && !t.intentional_stop && !env.value("autorestart", true)) {
+      // With autorestart on, PM2 restarts it itself (or marks it errored).
+      f = Failure::kExited;
+      text = "exited (code " + (env.contains("exit_code") ? env["exit_code"].dump() : std::string("?")) +
+             ") and PM2 did not restart it";
+    }
+  } else if (status == "online" || status == "launching") {
+    int storm = static_cast<int>(t.exits.size());
+    if (storm > settings_.storm_restarts) {
+      f = Failure::kStorm;
+      text = "restart storm: " + std::to_string(storm) + " restarts within " + FormatDuration(settings_.storm_within);
+    }
+    double memory = app.contains("monit") ? app["monit"].value("memory", 0.0) : 0.0;
+    if (settings_.max_memory > 0 && memory > static_cast<double>(settings_.max_memory)) {
+      ++t.memory_over;
+    } else {
+      t.memory_over = 0;
+    }
+    if (f == Failure::kNone && settings_.max_memory > 0 && t.memory_over >= settings_.memory_samples) {
+      f = Failure::kMemory;
+      text = "memory " + Mb(memory) + " above max_memory " + Mb(static_cast<double>(settings_.max_memory)) + " for " +
+             std::to_string(t.memory_over) + " samples";
+    }
+    auto probe = settings_.health.find(app.value("name", ""));
+    if (probe != settings_.health.end() && status == "online") {
+      ProbeResult r = probe->second.url.empty() ? ProbeTcp(probe->second.tcp, probe->second.timeout)
+                                                : ProbeHttp(probe->second.url, probe->second.timeout);
+      t.probe_failures = r.ok ? 0 : t.probe_failures + 1;
+      t.probe_error = r.error;
+      if (f == Failure::kNone && t.probe_failures >= probe->second.failures) {
+        f = Failure::kProbe;
+        text = "health probe failed " + std::to_string(t.probe_failures) + " times: " + r.error;
+      }
+    }
+  }
+  t.failure = f;
+  t.failure_text = text;
+  if (f != Failure::kNone) {
+    t.last_failure = text;
+    t.last_failure_ms = clock_->WallMs();
+    t.ok_since = SteadyTime{};
+  } else if (status == "online") {
+    if (t.ok_since == SteadyTime{}) t.ok_since = now;
+    if (now - t.ok_since >= kStableAfter && (t.attempts > 0 || t.gave_up)) {
+      t.attempts = 0;
+      t.gave_up = false;
+    }
+  }
+}
+
+v1::CheckResult Pm2Agent::Describe(const std::string& name, const nlohmann::json* app, const AppTrack& t) const {
+  v1::CheckResult c;
+  c.set_target("pm2:" + name);
+  std::ostringstream summary;
+  if (app) {
+    const auto& env = (*app)["pm2_env"];
+    std::string status = env.value("status", "?");
+    double memory = app->contains("monit") ? (*app)["monit"].value("memory", 0.0) : 0.0;
+    double cpu = app->contains("monit") ? (*app)["monit"].value("cpu", 0.0) : 0.0;
+    double uptime_s = 0;
+    if (status == "online" && env.contains("pm_uptime")) {
+      uptime_s = std::max(0.0, (static_cast<double>(clock_->WallMs()) - env["pm_uptime"].get<double>()) / 1000.0);
+    }
+    int restarts = env.value("restart_time", 0);
+    summary << status;
+    if (t.pid > 0) summary << " pid " << t.pid;
+    if (status == "online") summary << " up " << FormatDuration(Millis(static_cast<int64_t>(uptime_s) * 1000));
+    summary << ", restarts " << restarts << " (ours " << t.our_restarts << "), " << Mb(memory) << ", cpu " << cpu << "%";
+    (*c.mutable_metrics())["pid"] = t.pid;
+    (*c.mutable_metrics())["uptime_s"] = uptime_s;
+    (*c.mutable_metrics())["restarts"] = restarts;
+    (*c.mutable_metrics())["our_restarts"] = t.our_restarts;
+    (*c.mutable_metrics())["memory_bytes"] = memory;
+    (*c.mutable_metrics())["cpu_percent"] = cpu;
+    if (t.paused) {
+      c.set_status(v1::HEALTH_OK);
+      summary << "; paused";
+    } else if (t.failure != Failure::kNone) {
+      c.set_status(v1::HEALTH_FAILED);
+    } else if (status == "stopped") {
+      c.set_status(v1::HEALTH_OK);
+      summary << "; stopped on purpose";
+    } else if (status == "online") {
+      c.set_status(v1::HEALTH_OK);
+    } else {
+      c.set_status(v1::HEALTH_DEGRADED);  // launching, waiting restart, stopping
+    }
+  } else {
+    c.set_status(t.paused ? v1::HEALTH_OK : v1::HEALTH_FAILED);
+    summary << (t.paused ? "not listed; paused" : "not listed");
+  }
+  if (t.failure != Failure::kNone && !t.paused) {
+    summary << "; " << t.failure_text;
+    if (t.gave_up) summary << "; gave up after " << t.attempts << " attempts";
+  }
+  c.set_gave_up(t.gave_up && t.failure != Failure::kNone);
+  c.set_summary(summary.str());
+  if (!t.last_failure.empty()) c.set_details("last failure: " + t.last_failure + " at epoch ms " + std::to_string(t.last_failure_ms));
+  return c;
+}
+
+std::vector<v1::CheckResult> Pm2Agent::Check() {
+  SteadyTime now = clock_->Now();
+  ApplyBusEvents();
+  std::vector<v1::CheckResult> out;
+  for (const auto& eco : ecosystems_) {
+    v1::CheckResult c;
+    c.set_target("pm2:ecosystem:" + fs::path(eco.file).filename().string());
+    std::string details;
+    for (const auto& p : eco.problems) details += p.Format() + " [" + p.severity + "]\n";
+    c.set_details(details);
+    if (eco.problems.empty()) {
+      c.set_status(v1::HEALTH_OK);
+      c.set_summary(std::to_string(eco.apps.size()) + " app(s), no problems");
+    } else {
+      c.set_status(eco.HasErrors() ? v1::HEALTH_FAILED : v1::HEALTH_DEGRADED);
+      c.set_gave_up(true);  // a file only a person can fix
+      c.set_summary(eco.problems.front().Format() + (eco.problems.size() > 1 ? " (+" + std::to_string(eco.problems.size() - 1) + " more)" : ""));
+    }
+    out.push_back(std::move(c));
+  }
+  auto list = ListApps();
+  bool lost;
+  {
+    std::lock_guard lock(mu_);
+    lost = bus_lost_;
+    bus_lost_ = false;
+    // The bus may still work when rpc.sock does not (CLI fallback).
+    if (list.ok() && !bus_.connected()) {
+      if (Status s = bus_.Connect(settings_.pub_socket); !s.ok()) spdlog::warn("pm2 bus: {}", s.message());
+    }
+  }
+  if (!list.ok()) {
+    v1::CheckResult d = MakeCheck("pm2:daemon", v1::HEALTH_FAILED, list.error());
+    // Nothing to restore: say so, and do not ask for a recovery that would start an empty daemon.
+    d.set_gave_up(daemon_down_ && snapshot_.empty() && expected_.empty());
+    out.push_back(d);
+    for (const auto& name : expected_) {
+      AppTrack& t = tracks_[name];
+      t.failure = daemon_down_ ? Failure::kDaemonDown : t.failure;
+      out.push_back(MakeCheck("pm2:" + name, v1::HEALTH_FAILED, daemon_down_ ? "the PM2 daemon is down" : list.error()));
+    }
+    std::lock_guard lock(mu_);
+    next_check_within_ = Millis(1000);
+    return out;
+  }
+  if (lost) spdlog::info("pm2 bus reconnected");
+  std::map<std::string, const nlohmann::json*> by_name;
+  for (const auto& app : *list) {
+    if (!app.is_object() || IsModule(app) || !app.contains("pm2_env")) continue;
+    by_name[app.value("name", "")] = &app;
+  }
+  if (!expected_from_config_ && expected_.empty()) {
+    // No ecosystem file: the expected set is what runs the first time PM2 looks healthy.
+    bool healthy = !by_name.empty();
+    for (const auto& [name, app] : by_name) healthy &= (*app)["pm2_env"].value("status", "") == "online";
+    if (healthy) {
+      for (const auto& [name, app] : by_name) {
+        if (name.rfind(settings_.backup_prefix, 0) != 0) expected_.insert(name);
+      }
+    }
+  }
+  std::optional<Millis> soon;
+  for (const auto& [name, app] : by_name) {
+    AppTrack& t = tracks_[name];
+    Evaluate(*app, t, now);
+    bool is_backup = name.rfind(settings_.backup_prefix, 0) == 0 && by_name.count(name.substr(settings_.backup_prefix.size()));
+    if (is_backup) {
+      // A backup goes once its primary is healthy again.
+      const std::string primary = name.substr(settings_.backup_prefix.size());
+      const auto& pt = tracks_[primary];
+      bool primary_ok = (*by_name[primary])["pm2_env"].value("status", "") == "online" && pt.failure == Failure::kNone && !pt.gave_up;
+      if (primary_ok && t.pm_id >= 0 && Act("deleteProcessId", t.pm_id).ok()) {
+        tracks_[primary].backup_started = false;
+        if (ctx_.emit) ctx_.emit("pm2:" + name, "backup_removed", primary + " is healthy again");
+        continue;
+      }
+    }
+    out.push_back(Describe(name, app, t));
+    if (t.failure != Failure::kNone && !t.gave_up && !t.paused) {
+      Millis wait = t.next_attempt > now ? std::chrono::duration_cast<Millis>(t.next_attempt - now) : Millis(200);
+      soon = soon ? std::min(*soon, wait) : wait;
+    }
+  }
+  for (const auto& name : expected_) {
+    if (by_name.count(name)) continue;
+    AppTrack& t = tracks_[name];
+    t.failure = Failure::kMissing;
+    t.failure_text = "expected but not listed by PM2";
+    t.last_failure = t.failure_text;
+    t.last_failure_ms = clock_->WallMs();
+    out.push_back(Describe(name, nullptr, t));
+  }
+  std::string mode = via_cli_ ? "via the pm2 CLI (" + cli_reason_ + ")" : "via " + settings_.rpc_socket;
+  out.push_back(MakeCheck("pm2:daemon", via_cli_ ? v1::HEALTH_DEGRADED : v1::HEALTH_OK,
+                          "PM2 " + (pm2_version_.empty() ? std::string("?") : pm2_version_) + " " + mode + ", " +
+                              std::to_string(by_name.size()) + " app(s)"));
+  SaveSnapshot(*list);
+  std::lock_guard lock(mu_);
+  next_check_within_ = soon;
+  return out;
+}
+
+void Pm2Agent::SaveSnapshot(const nlohmann::json& list) {
+  nlohmann::json apps = nlohmann::json::array();
+  std::string key;
+  for (const auto& app : list) {
+    if (!app.is_object() || IsModule(app) || !app.contains("pm2_env")) continue;
+    nlohmann::json env = app["pm2_env"];
+    // As `pm2 dump` does: `prepare` gives each app a new id.
+    env.erase("instances");
+    env.erase("pm_id");
+    env.erase("prev_restart_delay");
+    key += env.value("name", "") + "=" + env.value("status", "") + ";";
+    apps.push_back(std::move(env));
+  }
+  if (key == snapshot_key_ || apps.empty()) return;
+  snapshot_key_ = key;
+  snapshot_ = apps;
+  // It holds the apps' environments (secrets): readable by us only.
+  if (Status s = WriteFileAtomic(SnapshotPath(), apps.dump(), 0600); !s.ok()) spdlog::warn("pm2 snapshot: {}", s.message());
+}
+
+void Pm2Agent::LoadSnapshot() {
+  std::ifstream in(SnapshotPath());
+  if (!in) return;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (j.is_array()) snapshot_ = j;
+}
+
+}  // namespace redundancy::pm2

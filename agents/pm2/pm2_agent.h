@@ -1,0 +1,142 @@
+// redundancy-agent-pm2: keeps a project's PM2 apps running, for the failures
+// PM2 itself leaves broken. Talks to the PM2 daemon over its own sockets
+// (rpc.sock for lists and actions, pub.sock for events), and falls back to the
+// pm2 CLI only when the sockets cannot be used.
+//
+// Checks (one per app, "pm2:<name>", plus "pm2:daemon" and one per ecosystem
+// file): errored; exited without restart when nobody asked it to stop; a
+// restart storm; memory over max_memory for memory_samples checks; a failing
+// health probe; an expected app PM2 no longer lists. Recovery is per app, with
+// max_restart_attempts and exponential backoff from restart_delay; a killed
+// PM2 daemon is restarted and its apps restored from the agent's own snapshot.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agents/pm2/bus.h"
+#include "agents/pm2/ecosystem.h"
+#include "agents/pm2/rpc.h"
+#include "agents/runtime/agent.h"
+#include "common/clock.h"
+
+namespace redundancy::pm2 {
+
+struct ProbeSpec {
+  std::string url;  // http(s)://...  or empty for tcp
+  std::string tcp;  // host:port
+  Millis timeout{2000};
+  int failures = 3;
+};
+
+struct Settings {
+  std::string pm2_home;
+  std::string pm2_bin = "pm2";
+  std::string node_bin = "node";
+  std::string rpc_socket;  // default <pm2_home>/rpc.sock
+  std::string pub_socket;  // default <pm2_home>/pub.sock
+  std::vector<std::string> ecosystem_files;  // absolute
+  std::vector<std::string> apps;             // expected apps when there is no ecosystem file
+  int max_restart_attempts = 3;
+  Millis restart_delay{5000};
+  int storm_restarts = 10;
+  Millis storm_within{60'000};
+  uint64_t max_memory = 0;
+  int memory_samples = 3;
+  bool backup_processes = false;
+  std::string backup_prefix = "backup-";
+  std::set<std::string> critical;  // empty: every app is critical
+  std::map<std::string, std::string> backup_env;
+  std::map<std::string, ProbeSpec> health;
+  Millis call_timeout{5000};
+};
+
+// Parses systems.pm2 of the config.
+Result<Settings> ParseSettings(const YAML::Node& node, const std::string& workspace);
+
+enum class Failure { kNone, kErrored, kExited, kStorm, kMemory, kProbe, kMissing, kDaemonDown };
+
+// What the agent remembers of one app between checks.
+struct AppTrack {
+  int pm_id = -1;
+  pid_t pid = 0;
+  uint64_t start_time = 0;
+  int last_restart_time = -1;
+  std::deque<SteadyTime> exits;  // for storm detection
+  bool intentional_stop = false;
+  bool crashed = false;          // an exit PM2 did not follow with a restart (autorestart off)
+  bool paused = false;           // redundancyctl pause pm2:<app>
+  int memory_over = 0;
+  int probe_failures = 0;
+  std::string probe_error;
+  Failure failure = Failure::kNone;
+  std::string failure_text;
+  int64_t last_failure_ms = 0;
+  std::string last_failure;
+  // recovery
+  int attempts = 0;
+  SteadyTime next_attempt{};
+  bool gave_up = false;
+  int our_restarts = 0;
+  bool storm_stopped = false;
+  SteadyTime ok_since{};
+  bool backup_started = false;
+};
+
+class Pm2Agent : public Agent {
+ public:
+  explicit Pm2Agent(Clock* clock) : clock_(clock) {}
+  std::string Kind() const override { return "pm2"; }
+  Status Configure(const AgentContext& ctx) override;
+  std::vector<v1::CheckResult> Check() override;
+  Status Recover(const std::string& target, bool forced) override;
+  std::vector<int> WatchedFds() override;
+  bool OnReadable(int fd) override;
+  std::optional<Millis> NextCheckWithin() override;
+  Status SetTargetPaused(const std::string& target, bool paused) override;
+
+ private:
+  // Lists the apps (RPC, else CLI). Sets daemon_down_ / via_cli_.
+  Result<nlohmann::json> ListApps();
+  Status Act(const std::string& method, int pm_id);  // restart/stop/delete through RPC or CLI
+  void ApplyBusEvents();
+  void Evaluate(const nlohmann::json& app, AppTrack& t, SteadyTime now);
+  v1::CheckResult Describe(const std::string& name, const nlohmann::json* app, const AppTrack& t) const;
+  Status RecoverApp(const std::string& name, AppTrack& t, bool forced);
+  Status RestoreDaemon();
+  Status StartFromDefinition(const std::string& name, const std::string& as_name, bool backup);
+  void SaveSnapshot(const nlohmann::json& list);
+  void LoadSnapshot();
+  bool DaemonAlive() const;
+  void Emit(const std::string& target, const std::string& kind, const std::string& detail);
+  std::string SnapshotPath() const;
+  std::vector<std::pair<std::string, std::string>> Pm2Env() const;
+
+  Clock* clock_;
+  AgentContext ctx_;
+  Settings settings_;
+  std::unique_ptr<RpcClient> rpc_;
+  std::vector<Ecosystem> ecosystems_;
+  std::set<std::string> expected_;
+  bool expected_from_config_ = false;
+  std::map<std::string, AppTrack> tracks_;
+  nlohmann::json snapshot_ = nlohmann::json::array();  // pm2_env per app, as `prepare` takes it
+  std::string snapshot_key_;
+  bool daemon_down_ = false;
+  bool via_cli_ = false;
+  std::string cli_reason_;
+  std::string pm2_version_;
+
+  // Shared with the event-loop thread.
+  mutable std::mutex mu_;
+  BusSubscriber bus_;
+  std::vector<BusEvent> pending_events_;
+  bool bus_lost_ = false;
+  std::optional<Millis> next_check_within_;
+};
+
+}  // namespace redundancy::pm2

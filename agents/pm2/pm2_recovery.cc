@@ -1,0 +1,210 @@
+// How the PM2 agent recovers: per-app budgets and backoff, restart storms
+// stopped before they are retried, a dead daemon replaced and its apps
+// restored exactly once, and backup processes for critical apps.
+#include <signal.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+#include "agents/pm2/pm2_agent.h"
+#include "common/process/process.h"
+
+namespace redundancy::pm2 {
+namespace {
+
+// Running and not a zombie, and still the same process (not a reused pid).
+bool SameProcess(pid_t pid, uint64_t start_time) {
+  auto st = process::StartTime(pid);
+  return st.ok() && *st == start_time && process::IsRunning(pid);
+}
+
+}  // namespace
+
+Status Pm2Agent::Recover(const std::string& target, bool forced) {
+  if (daemon_down_ || !DaemonAlive()) return RestoreDaemon();
+  std::vector<std::string> names;
+  if (target.empty()) {
+    for (auto& [name, t] : tracks_) {
+      if (t.failure != Failure::kNone) names.push_back(name);
+    }
+  } else {
+    names.push_back(target.rfind("pm2:", 0) == 0 ? target.substr(4) : target);
+  }
+  std::string errors;
+  for (const auto& name : names) {
+    Status s = RecoverApp(name, tracks_[name], forced);
+    if (!s.ok()) errors += (errors.empty() ? "" : "; ") + name + ": " + s.message();
+  }
+  return errors.empty() ? Status::Ok() : Status::Error(errors);
+}
+
+Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
+  if (t.paused) return Status::Ok();
+  SteadyTime now = clock_->Now();
+  if (forced) {
+    t.attempts = 0;
+    t.gave_up = false;
+    t.next_attempt = SteadyTime{};
+  }
+  if (t.failure == Failure::kNone) return Status::Ok();
+  auto backoff = [&](int attempts) {
+    double ms = static_cast<double>(settings_.restart_delay.count()) * std::pow(2.0, std::min(attempts - 1, 20));
+    return Millis(static_cast<int64_t>(std::min(ms, 3'600'000.0)));
+  };
+  const std::string target = "pm2:" + name;
+  if (t.failure == Failure::kStorm && !t.storm_stopped) {
+    // Contain the loop at once, even while backing off or given up (PM2
+    // would restart it forever); the restart after the backoff is the attempt.
+    Status s = Act("stopProcessId", t.pm_id);
+    if (!s.ok()) return s;
+    t.storm_stopped = true;
+    t.next_attempt = now + backoff(t.attempts + 1);
+    if (ctx_.emit) ctx_.emit(target, "storm_stopped", t.failure_text + "; retry in " + FormatDuration(backoff(t.attempts + 1)));
+    return Status::Ok();
+  }
+  if (t.gave_up) return Status::Error("gave up; `redundancyctl recover pm2:" + name + "` to try again");
+  if (now < t.next_attempt) return Status::Ok();  // still backing off; the agent re-checks when it ends
+  if (t.attempts >= settings_.max_restart_attempts) {
+    t.gave_up = true;
+    if (ctx_.emit) ctx_.emit(target, "gave_up", "after " + std::to_string(t.attempts) + " attempts: " + t.failure_text);
+    bool critical = settings_.critical.empty() || settings_.critical.count(name);
+    if (settings_.backup_processes && critical && !t.backup_started) {
+      Status s = StartFromDefinition(name, settings_.backup_prefix + name, /*backup=*/true);
+      if (s.ok()) {
+        t.backup_started = true;
+        if (ctx_.emit) ctx_.emit("pm2:" + settings_.backup_prefix + name, "backup_started", "standing in for " + name);
+      } else if (ctx_.emit) {
+        ctx_.emit(target, "backup_failed", s.message());
+      }
+    }
+    return Status::Error("gave up after " + std::to_string(t.attempts) + " attempts");
+  }
+  ++t.attempts;
+  t.next_attempt = now + backoff(t.attempts);
+  Status s;
+  std::string what;
+  if (t.failure == Failure::kMissing) {
+    s = StartFromDefinition(name, name, false);
+    what = "started again (it was missing)";
+  } else {
+    s = Act("restartProcessId", t.pm_id);
+    what = "restarted (" + t.failure_text + ")";
+  }
+  if (!s.ok()) {
+    if (ctx_.emit) ctx_.emit(target, "recovery_failed", s.message());
+    return s;
+  }
+  ++t.our_restarts;
+  // Exits stay in the storm window: a storm that resumes is stopped again at once.
+  t.storm_stopped = false;
+  t.crashed = false;
+  t.intentional_stop = false;
+  t.memory_over = 0;
+  t.probe_failures = 0;
+  if (ctx_.emit) ctx_.emit(target, "recovered", what + ", attempt " + std::to_string(t.attempts));
+  return Status::Ok();
+}
+
+Status Pm2Agent::StartFromDefinition(const std::string& name, const std::string& as_name, bool backup) {
+  const nlohmann::json* saved = nullptr;
+  for (const auto& env : snapshot_) {
+    if (env.value("name", "") == name) saved = &env;
+  }
+  if (saved) {
+    nlohmann::json env = *saved;
+    env.erase("status");
+    env.erase("pm_id");
+    env.erase("unique_id");
+    env["name"] = as_name;
+    if (!env.contains("env") || !env["env"].is_object()) env["env"] = nlohmann::json::object();
+    if (backup) {
+      env["pm_out_log_path"] = settings_.pm2_home + "/logs/" + as_name + "-out.log";
+      env["pm_err_log_path"] = settings_.pm2_home + "/logs/" + as_name + "-error.log";
+      env["pm_pid_path"] = settings_.pm2_home + "/pids/" + as_name + ".pid";
+      for (const auto& [k, v] : settings_.backup_env) {
+        env[k] = v;
+        env["env"][k] = v;
+      }
+    }
+    auto r = rpc_->Call("prepare", nlohmann::json::array({env}), settings_.call_timeout);
+    return r.ok() ? Status::Ok() : r.status();
+  }
+  if (backup) return Status::Error("no saved definition of " + name + " to start a backup from");
+  for (const auto& eco : ecosystems_) {
+    for (const auto& app : eco.apps) {
+      if (app.name != name) continue;
+      process::SpawnSpec spec{settings_.pm2_bin, {"start", eco.file, "--only", name}, Pm2Env(), ctx_.workspace, false};
+      auto cli = process::RunCapture(spec, std::chrono::seconds(60));
+      if (!cli.ok()) return cli.status();
+      if (cli->exit.code != 0) return Status::Error("pm2 start " + eco.file + " --only " + name + ": " + cli->output);
+      return Status::Ok();
+    }
+  }
+  return Status::Error("no definition of " + name + " (not in the snapshot nor in an ecosystem file)");
+}
+
+Status Pm2Agent::RestoreDaemon() {
+  // Never start a PM2 daemon for nothing: only when apps were seen or are expected.
+  if (snapshot_.empty() && expected_.empty()) {
+    return Status::Error("no PM2 daemon runs and no app is expected or was ever seen; nothing to restore");
+  }
+  // 1. Orphans of the dead daemon: exactly the processes we recorded (pid and
+  //    start time), so a reused pid is never hit.
+  std::vector<std::pair<pid_t, uint64_t>> orphans;
+  for (auto& [name, t] : tracks_) {
+    if (t.pid > 0 && t.start_time > 0 && SameProcess(t.pid, t.start_time)) orphans.emplace_back(t.pid, t.start_time);
+  }
+  for (auto [pid, st] : orphans) process::Signal(pid, SIGTERM);
+  for (int i = 0; i < 100; ++i) {  // up to 1 s for a clean exit
+    bool any = false;
+    for (auto [pid, st] : orphans) any |= SameProcess(pid, st);
+    if (!any) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (auto [pid, st] : orphans) {
+    if (SameProcess(pid, st)) process::Signal(pid, SIGKILL);
+  }
+  // 2. A new daemon in the same PM2_HOME (`pm2 ping` starts one when none runs).
+  rpc_->Close();
+  {
+    std::lock_guard lock(mu_);
+    bus_.Close();
+  }
+  process::SpawnSpec spec{settings_.pm2_bin, {"ping"}, Pm2Env(), ctx_.workspace, false};
+  auto ping = process::RunCapture(spec, std::chrono::seconds(30));
+  if (!ping.ok()) return ping.status();
+  if (ping->exit.code != 0) return Status::Error("pm2 ping: " + ping->output);
+  auto list = ListApps();
+  if (!list.ok()) return Status::Error("the new PM2 daemon does not answer: " + list.error());
+  // 3. Every saved app that is not already listed, exactly once.
+  std::set<std::string> listed;
+  for (const auto& app : *list) listed.insert(app.value("name", ""));
+  int restored = 0;
+  std::string errors;
+  for (const auto& env : snapshot_) {
+    std::string name = env.value("name", "");
+    if (name.empty() || listed.count(name)) continue;
+    auto r = rpc_->Call("prepare", nlohmann::json::array({env}), settings_.call_timeout);
+    if (r.ok()) {
+      ++restored;
+      listed.insert(name);
+      AppTrack& t = tracks_[name];
+      t.pid = 0;
+      t.last_restart_time = -1;
+      t.crashed = false;
+    } else {
+      errors += (errors.empty() ? "" : "; ") + name + ": " + r.error();
+    }
+  }
+  daemon_down_ = false;
+  if (ctx_.emit) {
+    ctx_.emit("pm2:daemon", "daemon_restored",
+              "killed " + std::to_string(orphans.size()) + " orphan(s), started a new daemon, restored " +
+                  std::to_string(restored) + " app(s) from the snapshot" + (errors.empty() ? "" : "; failed: " + errors));
+  }
+  return errors.empty() ? Status::Ok() : Status::Error(errors);
+}
+
+}  // namespace redundancy::pm2

@@ -1,0 +1,88 @@
+#include <filesystem>
+
+#include "agents/pm2/pm2_agent.h"
+#include "common/config.h"
+
+namespace redundancy::pm2 {
+namespace fs = std::filesystem;
+
+Result<Settings> ParseSettings(const YAML::Node& node, const std::string& workspace) {
+  Settings s;
+  auto str = [&](const char* key, const std::string& def) {
+    return node && node[key] && node[key].IsScalar() ? node[key].Scalar() : def;
+  };
+  auto dur = [&](const YAML::Node& n, Millis def) -> Millis {
+    if (!n || !n.IsScalar()) return def;
+    auto d = ParseDuration(n.Scalar());
+    return d.ok() ? *d : def;
+  };
+  auto list = [&](const char* key) {
+    std::vector<std::string> out;
+    if (!node || !node[key]) return out;
+    if (node[key].IsScalar()) out.push_back(node[key].Scalar());
+    if (node[key].IsSequence()) {
+      for (const auto& e : node[key]) out.push_back(e.Scalar());
+    }
+    return out;
+  };
+  try {
+    s.pm2_home = ResolvePath(str("pm2_home", "~/.pm2"), workspace);
+    s.pm2_bin = str("pm2_bin", "pm2");
+    s.node_bin = str("node_bin", "node");
+    s.rpc_socket = str("rpc_socket", s.pm2_home + "/rpc.sock");
+    s.pub_socket = str("pub_socket", s.pm2_home + "/pub.sock");
+    for (const auto& f : list("ecosystem")) s.ecosystem_files.push_back(ResolvePath(f, workspace));
+    if (s.ecosystem_files.empty() && !(node && node["ecosystem"])) {
+      // Found by name, as PM2 users name them.
+      for (const char* name : {"ecosystem.config.js", "ecosystem.config.cjs", "ecosystem.config.mjs",
+                               "ecosystem.config.json", "ecosystem.json", "ecosystem.config.yaml",
+                               "ecosystem.config.yml", "ecosystem.yaml", "ecosystem.yml"}) {
+        if (fs::exists(fs::path(workspace) / name)) {
+          s.ecosystem_files.push_back((fs::path(workspace) / name).string());
+          break;
+        }
+      }
+    }
+    s.apps = list("apps");
+    if (node && node["max_restart_attempts"]) s.max_restart_attempts = node["max_restart_attempts"].as<int>();
+    s.restart_delay = dur(node ? node["restart_delay"] : YAML::Node(), s.restart_delay);
+    if (node && node["restart_storm"] && node["restart_storm"].IsMap()) {
+      const auto& rs = node["restart_storm"];
+      if (rs["restarts"]) s.storm_restarts = rs["restarts"].as<int>();
+      s.storm_within = dur(rs["within"], s.storm_within);
+    }
+    if (node && node["max_memory"]) {
+      auto m = ParseByteSize(node["max_memory"].Scalar());
+      if (m.ok()) s.max_memory = *m;
+    }
+    if (node && node["memory_samples"]) s.memory_samples = node["memory_samples"].as<int>();
+    if (node && node["backup_processes"]) s.backup_processes = node["backup_processes"].as<bool>();
+    s.backup_prefix = str("backup_prefix", s.backup_prefix);
+    for (const auto& c : list("critical")) s.critical.insert(c);
+    if (node && node["backup_env"] && node["backup_env"].IsMap()) {
+      for (auto it = node["backup_env"].begin(); it != node["backup_env"].end(); ++it) {
+        s.backup_env[it->first.Scalar()] = it->second.Scalar();
+      }
+    }
+    if (node && node["health"] && node["health"].IsMap()) {
+      for (auto it = node["health"].begin(); it != node["health"].end(); ++it) {
+        ProbeSpec p;
+        const auto& h = it->second;
+        if (!h.IsMap()) return Result<Settings>::Error("systems.pm2.health." + it->first.Scalar() + ": expected a mapping");
+        if (h["url"]) p.url = h["url"].Scalar();
+        if (h["tcp"]) p.tcp = h["tcp"].Scalar();
+        if (p.url.empty() && p.tcp.empty()) {
+          return Result<Settings>::Error("systems.pm2.health." + it->first.Scalar() + ": needs url or tcp");
+        }
+        p.timeout = dur(h["timeout"], p.timeout);
+        if (h["failures"]) p.failures = std::max(1, h["failures"].as<int>());
+        s.health[it->first.Scalar()] = p;
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return Result<Settings>::Error(std::string("systems.pm2: ") + e.what());
+  }
+  return s;
+}
+
+}  // namespace redundancy::pm2

@@ -391,16 +391,16 @@ bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, cons
 }
 
 // The orchestrator decides when a recovery may run: a system with failed
-// checks is asked to recover them once every system it depends on is known
-// to be ok or degraded (upstream first), unless it is paused, already
-// recovering, or every failed check has been given up on.
+// checks is asked to recover them once every system it depends on has
+// reported and is neither failed nor blocked (upstream first), unless it is
+// paused, already recovering, or every failed check has been given up on.
 // The agent decides how (and applies its own per-target budgets).
 void Daemon::MaybeAutoRecover(AgentSlot& slot) {
   const std::string& name = slot.config.name;
   if (!slot.config.auto_recover || slot.recover_in_flight || shutting_down_ || paused_.count(name)) return;
   for (const auto& dep : slot.config.depends_on) {
     HealthStatus h = health_.Health(dep);
-    if (h != v1::HEALTH_OK && h != v1::HEALTH_DEGRADED) return;
+    if (!health_.Reported(dep) || h == v1::HEALTH_FAILED || h == v1::HEALTH_BLOCKED) return;
   }
   auto it = last_report_.find(name);
   if (it == last_report_.end()) return;

@@ -60,6 +60,11 @@ HealthStatus HealthModel::Health(const std::string& system) const {
   return it == all.end() ? v1::HEALTH_UNKNOWN : it->second;
 }
 
+bool HealthModel::Reported(const std::string& system) const {
+  auto it = systems_.find(system);
+  return it != systems_.end() && it->second.reported;
+}
+
 bool HealthModel::Paused(const std::string& system) const {
   auto it = systems_.find(system);
   return it != systems_.end() && it->second.paused;

@@ -38,6 +38,8 @@ class HealthModel {
 
   HealthStatus Health(const std::string& system) const;
   bool Paused(const std::string& system) const;
+  // True once the system's agent has sent at least one report.
+  bool Reported(const std::string& system) const;
   // The systems in configuration order, with their checks.
   std::vector<v1::SystemStatus> Snapshot() const;
 

@@ -10,6 +10,10 @@ root="$PWD"
 demo="$root/examples/demo"
 config="$demo/redundancy.yaml"
 "$root/build/bin/redundancyctl" config validate "$config"
+# The PM2 agent brings up the demo's apps in a private PM2 (examples/demo/.redundancy/pm2);
+# stop that PM2 too when the demo ends.
+stop_pm2() { PM2_HOME="$demo/.redundancy/pm2" pm2 kill >/dev/null 2>&1 || true; }
+trap stop_pm2 EXIT
 echo "demo: state and logs in $demo/.redundancy; in another shell try:"
 echo "  $root/build/bin/redundancyctl --config $config status"
 if [ -n "${DEMO_SECONDS:-}" ]; then
@@ -17,6 +21,7 @@ if [ -n "${DEMO_SECONDS:-}" ]; then
   deadline=$((SECONDS + DEMO_SECONDS))
   while [ "$SECONDS" -lt "$deadline" ]; do sleep 1; done
   "$root/build/bin/redundancyctl" --config "$config" status || true
-  exec "$root/build/bin/redundancyctl" --config "$config" stop
+  "$root/build/bin/redundancyctl" --config "$config" stop
+  exit 0
 fi
-exec "$root/build/bin/redundancyd" --config "$config" --foreground
+"$root/build/bin/redundancyd" --config "$config" --foreground || true

@@ -53,6 +53,7 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
                   {"apps", T::kStringList},
                   {"max_restart_attempts", T::kInt, {}, {}, 0},
                   {"restart_delay", T::kDuration, {}, {}, 0},
+                  {"stable_after", T::kDuration, {}, {}, 0},
                   {"restart_storm", T::kMap, {}, {{"restarts", T::kInt, {}, {}, 1}, {"within", T::kDuration, {}, {}, 1}}},
                   {"max_memory", T::kSize},
                   {"memory_samples", T::kInt, {}, {}, 1},

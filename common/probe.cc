@@ -1,6 +1,7 @@
 #include "common/probe.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -15,6 +16,44 @@ namespace {
 
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
+// libcurl, loaded on the first HTTP probe: it pulls in TLS, Kerberos and more
+// (several MB per process), which an agent that never probes over HTTP should
+// not carry.
+struct Curl {
+  CURLcode (*global_init)(long);
+  CURL* (*easy_init)();
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+  CURLcode (*easy_perform)(CURL*);
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+  void (*easy_cleanup)(CURL*);
+  const char* (*easy_strerror)(CURLcode);
+  bool ok = false;
+  std::string error;
+};
+
+const Curl& LoadCurl() {
+  static const Curl* curl = [] {
+    auto* c = new Curl();
+    void* h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+      c->error = std::string("cannot load libcurl: ") + dlerror();
+      return c;
+    }
+    c->global_init = reinterpret_cast<decltype(c->global_init)>(dlsym(h, "curl_global_init"));
+    c->easy_init = reinterpret_cast<decltype(c->easy_init)>(dlsym(h, "curl_easy_init"));
+    c->easy_setopt = reinterpret_cast<decltype(c->easy_setopt)>(dlsym(h, "curl_easy_setopt"));
+    c->easy_perform = reinterpret_cast<decltype(c->easy_perform)>(dlsym(h, "curl_easy_perform"));
+    c->easy_getinfo = reinterpret_cast<decltype(c->easy_getinfo)>(dlsym(h, "curl_easy_getinfo"));
+    c->easy_cleanup = reinterpret_cast<decltype(c->easy_cleanup)>(dlsym(h, "curl_easy_cleanup"));
+    c->easy_strerror = reinterpret_cast<decltype(c->easy_strerror)>(dlsym(h, "curl_easy_strerror"));
+    c->ok = c->global_init && c->easy_init && c->easy_setopt && c->easy_perform && c->easy_getinfo &&
+            c->easy_cleanup && c->easy_strerror && c->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    if (!c->ok) c->error = "libcurl is incomplete";
+    return c;
+  }();
+  return *curl;
+}
+
 double Since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -22,33 +61,36 @@ double Since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 ProbeResult ProbeHttp(const std::string& url, Millis timeout, int expect_status) {
-  static const bool init = curl_global_init(CURL_GLOBAL_DEFAULT) == 0;
-  (void)init;
   ProbeResult r;
-  CURL* c = curl_easy_init();
+  const Curl& curl = LoadCurl();
+  if (!curl.ok) {
+    r.error = curl.error;
+    return r;
+  }
+  CURL* c = curl.easy_init();
   if (!c) {
     r.error = "curl_easy_init failed";
     return r;
   }
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "redundancy-probe");
+  curl.easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
+  curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl.easy_setopt(c, CURLOPT_USERAGENT, "redundancy-probe");
   auto t0 = std::chrono::steady_clock::now();
-  CURLcode rc = curl_easy_perform(c);
+  CURLcode rc = curl.easy_perform(c);
   r.latency_ms = Since(t0);
   if (rc != CURLE_OK) {
-    r.error = curl_easy_strerror(rc);
+    r.error = curl.easy_strerror(rc);
   } else {
     long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     r.http_status = static_cast<int>(status);
     r.ok = expect_status ? status == expect_status : (status >= 200 && status < 400);
     if (!r.ok) r.error = "HTTP " + std::to_string(status);
   }
-  curl_easy_cleanup(c);
+  curl.easy_cleanup(c);
   return r;
 }
 

@@ -16,7 +16,6 @@ namespace redundancy::pm2 {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr Millis kStableAfter{10'000};  // online this long: the app's recovery budget is reset
 
 std::string Mb(double bytes) {
   char buf[32];
@@ -24,9 +23,6 @@ std::string Mb(double bytes) {
   return buf;
 }
 
-bool IsModule(const nlohmann::json& app) {
-  return app.contains("pm2_env") && app["pm2_env"].value("pmx_module", false);
-}
 
 }  // namespace
 
@@ -50,7 +46,7 @@ Status Pm2Agent::Configure(const AgentContext& ctx) {
   }
   for (const auto& a : settings_.apps) expected_.insert(a);
   expected_from_config_ = !expected_.empty();
-  LoadSnapshot();
+  has_snapshot_ = !ReadSnapshot().empty();
   {
     std::lock_guard lock(mu_);
     bus_.Close();
@@ -65,40 +61,46 @@ bool Pm2Agent::DaemonAlive() const {
   return process::IsRunning(pid);
 }
 
-Result<nlohmann::json> Pm2Agent::ListApps() {
+Result<std::vector<AppInfo>> Pm2Agent::ListApps() {
+  using Apps = Result<std::vector<AppInfo>>;
   daemon_down_ = false;
-  auto r = rpc_->Call("getMonitorData", nlohmann::json::array({nlohmann::json::object()}), settings_.call_timeout);
-  if (r.ok() && r->size() >= 1 && (*r)[0].is_array()) {
+  auto raw = rpc_->CallRaw("getMonitorData", nlohmann::json::array({nlohmann::json::object()}), settings_.call_timeout);
+  Apps apps = raw.ok() ? ParseMonitorReply(*raw) : Apps(raw.status());
+  if (apps.ok()) {
     via_cli_ = false;
+    last_list_raw_ = std::move(raw.value());
+    last_list_is_reply_ = true;
     if (pm2_version_.empty()) {
       auto v = rpc_->Call("getVersion", nlohmann::json::array({nlohmann::json::object()}), settings_.call_timeout);
       if (v.ok() && v->size() >= 1 && (*v)[0].is_string()) pm2_version_ = (*v)[0].get<std::string>();
     }
-    return (*r)[0];
+    return apps;
   }
-  std::string why = r.ok() ? "unexpected getMonitorData reply" : r.error();
+  std::string why = apps.error();
   if (!DaemonAlive()) {
     daemon_down_ = true;
     pm2_version_.clear();
-    return Result<nlohmann::json>::Error("the PM2 daemon is not running (" + settings_.pm2_home + "/pm2.pid)");
+    return Apps::Error("the PM2 daemon is not running (" + settings_.pm2_home + "/pm2.pid)");
   }
   // The daemon runs but its socket cannot be used: ask the CLI (never when
   // the daemon is down: `pm2 jlist` would silently start an empty one).
   process::SpawnSpec spec{settings_.pm2_bin, {"jlist"}, Pm2Env(), ctx_.workspace, false};
   auto cli = process::RunCapture(spec, std::chrono::seconds(30));
   if (!cli.ok() || cli->exit.code != 0) {
-    return Result<nlohmann::json>::Error("cannot list apps: " + why + "; pm2 jlist: " + (cli.ok() ? cli->output : cli.error()));
+    return Apps::Error("cannot list apps: " + why + "; pm2 jlist: " + (cli.ok() ? cli->output : cli.error()));
   }
   // Warnings such as "[PM2] ..." may come first: parse from the first '[' that starts a list.
-  nlohmann::json j;
   for (size_t start = cli->output.find('['); start != std::string::npos; start = cli->output.find('[', start + 1)) {
-    j = nlohmann::json::parse(cli->output.substr(start), nullptr, false);
-    if (j.is_array()) break;
+    auto list = ParseAppList(std::string_view(cli->output).substr(start));
+    if (list.ok()) {
+      via_cli_ = true;
+      cli_reason_ = why;
+      last_list_raw_ = cli->output.substr(start);
+      last_list_is_reply_ = false;
+      return list;
+    }
   }
-  if (!j.is_array()) return Result<nlohmann::json>::Error("pm2 jlist printed no list");
-  via_cli_ = true;
-  cli_reason_ = why;
-  return j;
+  return Apps::Error("pm2 jlist printed no list");
 }
 
 Status Pm2Agent::Act(const std::string& method, int pm_id) {
@@ -174,18 +176,17 @@ void Pm2Agent::ApplyBusEvents() {
   }
 }
 
-void Pm2Agent::Evaluate(const nlohmann::json& app, AppTrack& t, SteadyTime now) {
-  const auto& env = app["pm2_env"];
-  std::string status = env.value("status", "");
-  t.pm_id = app.value("pm_id", env.value("pm_id", -1));
-  pid_t pid = app.value("pid", 0);
+void Pm2Agent::Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now) {
+  const std::string& status = app.status;
+  t.pm_id = app.pm_id;
+  pid_t pid = app.pid;
   if (pid > 0 && pid != t.pid) {
     auto st = process::StartTime(pid);
     t.pid = pid;
     t.start_time = st.ok() ? *st : 0;
   }
   if (pid <= 0) t.pid = 0;
-  int restart_time = env.value("restart_time", 0);
+  int restart_time = app.restart_time;
   if (t.last_restart_time >= 0 && restart_time > t.last_restart_time) {
     for (int i = 0; i < std::min(restart_time - t.last_restart_time, 1000); ++i) t.exits.push_back(now);
   }
@@ -203,11 +204,10 @@ void Pm2Agent::Evaluate(const nlohmann::json& app, AppTrack& t, SteadyTime now) 
     if (t.storm_stopped) {
       f = Failure::kStorm;
       text = "restart storm: stopped by redundancy, restarting after a backoff";
-    } else if (t.crashed && !t.intentional_stop && !env.value("autorestart", true)) {
+    } else if (t.crashed && !t.intentional_stop && !app.autorestart) {
       // With autorestart on, PM2 restarts it itself (or marks it errored).
       f = Failure::kExited;
-      text = "exited (code " + (env.contains("exit_code") ? env["exit_code"].dump() : std::string("?")) +
-             ") and PM2 did not restart it";
+      text = "exited (code " + (app.exit_code.empty() ? std::string("?") : app.exit_code) + ") and PM2 did not restart it";
     }
   } else if (status == "online" || status == "launching") {
     int storm = static_cast<int>(t.exits.size());
@@ -215,7 +215,7 @@ void Pm2Agent::Evaluate(const nlohmann::json& app, AppTrack& t, SteadyTime now) 
       f = Failure::kStorm;
       text = "restart storm: " + std::to_string(storm) + " restarts within " + FormatDuration(settings_.storm_within);
     }
-    double memory = app.contains("monit") ? app["monit"].value("memory", 0.0) : 0.0;
+    double memory = app.memory;
     if (settings_.max_memory > 0 && memory > static_cast<double>(settings_.max_memory)) {
       ++t.memory_over;
     } else {
@@ -226,7 +226,7 @@ void Pm2Agent::Evaluate(const nlohmann::json& app, AppTrack& t, SteadyTime now) 
       text = "memory " + Mb(memory) + " above max_memory " + Mb(static_cast<double>(settings_.max_memory)) + " for " +
              std::to_string(t.memory_over) + " samples";
     }
-    auto probe = settings_.health.find(app.value("name", ""));
+    auto probe = settings_.health.find(app.name);
     if (probe != settings_.health.end() && status == "online") {
       ProbeResult r = probe->second.url.empty() ? ProbeTcp(probe->second.tcp, probe->second.timeout)
                                                 : ProbeHttp(probe->second.url, probe->second.timeout);
@@ -240,33 +240,39 @@ void Pm2Agent::Evaluate(const nlohmann::json& app, AppTrack& t, SteadyTime now) 
   }
   t.failure = f;
   t.failure_text = text;
+  // A run that lasted stable_after (by PM2's own start time, whatever we
+  // happened to observe) ends the streak: its next failure starts over.
+  double wall = static_cast<double>(clock_->WallMs());
+  bool stable = t.up_since_ms > 0 && wall - t.up_since_ms >= static_cast<double>(settings_.stable_after.count());
+  if (stable && (t.attempts > 0 || t.gave_up)) {
+    t.attempts = 0;
+    t.gave_up = false;
+    t.next_attempt = SteadyTime{};
+  }
+  if (status == "online" && f == Failure::kNone) {
+    t.up_since_ms = app.pm_uptime_ms;
+  } else if (f != Failure::kNone) {
+    t.up_since_ms = 0;
+  }
   if (f != Failure::kNone) {
     t.last_failure = text;
     t.last_failure_ms = clock_->WallMs();
-    t.ok_since = SteadyTime{};
-  } else if (status == "online") {
-    if (t.ok_since == SteadyTime{}) t.ok_since = now;
-    if (now - t.ok_since >= kStableAfter && (t.attempts > 0 || t.gave_up)) {
-      t.attempts = 0;
-      t.gave_up = false;
-    }
   }
 }
 
-v1::CheckResult Pm2Agent::Describe(const std::string& name, const nlohmann::json* app, const AppTrack& t) const {
+v1::CheckResult Pm2Agent::Describe(const std::string& name, const AppInfo* app, const AppTrack& t) const {
   v1::CheckResult c;
   c.set_target("pm2:" + name);
   std::ostringstream summary;
   if (app) {
-    const auto& env = (*app)["pm2_env"];
-    std::string status = env.value("status", "?");
-    double memory = app->contains("monit") ? (*app)["monit"].value("memory", 0.0) : 0.0;
-    double cpu = app->contains("monit") ? (*app)["monit"].value("cpu", 0.0) : 0.0;
+    std::string status = app->status.empty() ? "?" : app->status;
+    double memory = app->memory;
+    double cpu = app->cpu;
     double uptime_s = 0;
-    if (status == "online" && env.contains("pm_uptime")) {
-      uptime_s = std::max(0.0, (static_cast<double>(clock_->WallMs()) - env["pm_uptime"].get<double>()) / 1000.0);
+    if (status == "online" && app->pm_uptime_ms > 0) {
+      uptime_s = std::max(0.0, (static_cast<double>(clock_->WallMs()) - app->pm_uptime_ms) / 1000.0);
     }
-    int restarts = env.value("restart_time", 0);
+    int restarts = app->restart_time;
     summary << status;
     if (t.pid > 0) summary << " pid " << t.pid;
     if (status == "online") summary << " up " << FormatDuration(Millis(static_cast<int64_t>(uptime_s) * 1000));
@@ -338,7 +344,7 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
   if (!list.ok()) {
     v1::CheckResult d = MakeCheck("pm2:daemon", v1::HEALTH_FAILED, list.error());
     // Nothing to restore: say so, and do not ask for a recovery that would start an empty daemon.
-    d.set_gave_up(daemon_down_ && snapshot_.empty() && expected_.empty());
+    d.set_gave_up(daemon_down_ && !has_snapshot_ && expected_.empty());
     out.push_back(d);
     for (const auto& name : expected_) {
       AppTrack& t = tracks_[name];
@@ -350,15 +356,14 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
     return out;
   }
   if (lost) spdlog::info("pm2 bus reconnected");
-  std::map<std::string, const nlohmann::json*> by_name;
+  std::map<std::string, const AppInfo*> by_name;
   for (const auto& app : *list) {
-    if (!app.is_object() || IsModule(app) || !app.contains("pm2_env")) continue;
-    by_name[app.value("name", "")] = &app;
+    if (!app.module && !app.name.empty()) by_name[app.name] = &app;
   }
   if (!expected_from_config_ && expected_.empty()) {
     // No ecosystem file: the expected set is what runs the first time PM2 looks healthy.
     bool healthy = !by_name.empty();
-    for (const auto& [name, app] : by_name) healthy &= (*app)["pm2_env"].value("status", "") == "online";
+    for (const auto& [name, app] : by_name) healthy &= app->status == "online";
     if (healthy) {
       for (const auto& [name, app] : by_name) {
         if (name.rfind(settings_.backup_prefix, 0) != 0) expected_.insert(name);
@@ -374,7 +379,7 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
       // A backup goes once its primary is healthy again.
       const std::string primary = name.substr(settings_.backup_prefix.size());
       const auto& pt = tracks_[primary];
-      bool primary_ok = (*by_name[primary])["pm2_env"].value("status", "") == "online" && pt.failure == Failure::kNone && !pt.gave_up;
+      bool primary_ok = by_name[primary]->status == "online" && pt.failure == Failure::kNone && !pt.gave_up;
       if (primary_ok && t.pm_id >= 0 && Act("deleteProcessId", t.pm_id).ok()) {
         tracks_[primary].backup_started = false;
         if (ctx_.emit) ctx_.emit("pm2:" + name, "backup_removed", primary + " is healthy again");
@@ -401,38 +406,63 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
                           "PM2 " + (pm2_version_.empty() ? std::string("?") : pm2_version_) + " " + mode + ", " +
                               std::to_string(by_name.size()) + " app(s)"));
   SaveSnapshot(*list);
+  std::string().swap(last_list_raw_);  // ~9 KB per app: not kept between checks
   std::lock_guard lock(mu_);
   next_check_within_ = soon;
   return out;
 }
 
-void Pm2Agent::SaveSnapshot(const nlohmann::json& list) {
-  nlohmann::json apps = nlohmann::json::array();
+void Pm2Agent::SaveSnapshot(const std::vector<AppInfo>& list) {
+  // The desired state, not the moment's: only an intentional stop is restored
+  // stopped; a crashed, errored or restarting app is restored running.
+  auto stopped_on_purpose = [&](const AppInfo& app) {
+    auto t = tracks_.find(app.name);
+    return (app.status == "stopped" || app.status == "stopping") &&
+           (t == tracks_.end() || !t->second.crashed || t->second.intentional_stop);
+  };
   std::string key;
   for (const auto& app : list) {
-    if (!app.is_object() || IsModule(app) || !app.contains("pm2_env")) continue;
-    nlohmann::json env = app["pm2_env"];
+    if (!app.module) key += app.name + "=" + (stopped_on_purpose(app) ? "stopped" : "run") + ";";
+  }
+  if (key == snapshot_key_ || key.empty()) return;  // parse the environments only when the set changed
+  nlohmann::json full = nlohmann::json::parse(last_list_raw_, nullptr, false);
+  if (last_list_is_reply_ && full.is_object() && full.contains("args") && full["args"].is_array() && !full["args"].empty()) {
+    full = std::move(full["args"][0]);
+  }
+  if (!full.is_array() || full.size() != list.size()) return;
+  nlohmann::json apps = nlohmann::json::array();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const AppInfo& app = list[i];
+    if (app.module || !full[i].is_object() || !full[i].contains("pm2_env")) continue;
+    nlohmann::json env = std::move(full[i]["pm2_env"]);
+    if (!env.is_object()) continue;
     // As `pm2 dump` does: `prepare` gives each app a new id.
     env.erase("instances");
     env.erase("pm_id");
     env.erase("prev_restart_delay");
-    key += env.value("name", "") + "=" + env.value("status", "") + ";";
+    if (stopped_on_purpose(app)) {
+      env["status"] = "stopped";
+    } else {
+      env.erase("status");
+    }
     apps.push_back(std::move(env));
   }
-  if (key == snapshot_key_ || apps.empty()) return;
-  snapshot_key_ = key;
-  snapshot_ = apps;
   // It holds the apps' environments (secrets): readable by us only.
-  if (Status s = WriteFileAtomic(SnapshotPath(), apps.dump(), 0600); !s.ok()) spdlog::warn("pm2 snapshot: {}", s.message());
+  if (Status s = WriteFileAtomic(SnapshotPath(), apps.dump(), 0600); !s.ok()) {
+    spdlog::warn("pm2 snapshot: {}", s.message());
+    return;
+  }
+  snapshot_key_ = key;
+  has_snapshot_ = !apps.empty();
 }
 
-void Pm2Agent::LoadSnapshot() {
+nlohmann::json Pm2Agent::ReadSnapshot() const {
   std::ifstream in(SnapshotPath());
-  if (!in) return;
+  if (!in) return nlohmann::json::array();
   std::stringstream ss;
   ss << in.rdbuf();
   auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (j.is_array()) snapshot_ = j;
+  return j.is_array() ? j : nlohmann::json::array();
 }
 
 }  // namespace redundancy::pm2

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/pm2/app_list.h"
 #include "agents/pm2/bus.h"
 #include "agents/pm2/ecosystem.h"
 #include "agents/pm2/rpc.h"
@@ -53,6 +54,7 @@ struct Settings {
   std::map<std::string, std::string> backup_env;
   std::map<std::string, ProbeSpec> health;
   Millis call_timeout{5000};
+  Millis stable_after{10'000};  // online this long: an app's recovery budget and backoff start over
 };
 
 // Parses systems.pm2 of the config.
@@ -85,6 +87,7 @@ struct AppTrack {
   bool storm_stopped = false;
   SteadyTime ok_since{};
   bool backup_started = false;
+  double up_since_ms = 0;  // pm_uptime of the current run, to tell a stable run from a crash loop
 };
 
 class Pm2Agent : public Agent {
@@ -101,16 +104,17 @@ class Pm2Agent : public Agent {
 
  private:
   // Lists the apps (RPC, else CLI). Sets daemon_down_ / via_cli_.
-  Result<nlohmann::json> ListApps();
+  Result<std::vector<AppInfo>> ListApps();
   Status Act(const std::string& method, int pm_id);  // restart/stop/delete through RPC or CLI
   void ApplyBusEvents();
-  void Evaluate(const nlohmann::json& app, AppTrack& t, SteadyTime now);
-  v1::CheckResult Describe(const std::string& name, const nlohmann::json* app, const AppTrack& t) const;
+  void Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now);
+  v1::CheckResult Describe(const std::string& name, const AppInfo* app, const AppTrack& t) const;
   Status RecoverApp(const std::string& name, AppTrack& t, bool forced);
   Status RestoreDaemon();
   Status StartFromDefinition(const std::string& name, const std::string& as_name, bool backup);
-  void SaveSnapshot(const nlohmann::json& list);
-  void LoadSnapshot();
+  void SaveSnapshot(const std::vector<AppInfo>& list);
+  // The snapshot lives on disk only (it holds every app's environment): read when needed.
+  nlohmann::json ReadSnapshot() const;
   bool DaemonAlive() const;
   void Emit(const std::string& target, const std::string& kind, const std::string& detail);
   std::string SnapshotPath() const;
@@ -124,7 +128,9 @@ class Pm2Agent : public Agent {
   std::set<std::string> expected_;
   bool expected_from_config_ = false;
   std::map<std::string, AppTrack> tracks_;
-  nlohmann::json snapshot_ = nlohmann::json::array();  // pm2_env per app, as `prepare` takes it
+  bool has_snapshot_ = false;   // SnapshotPath() holds at least one app (pm2_env per app, as `prepare` takes it)
+  std::string last_list_raw_;   // the text of the last list, parsed in full only to rewrite the snapshot
+  bool last_list_is_reply_ = true;  // {"args":[[...]]} (RPC) rather than [...] (CLI)
   std::string snapshot_key_;
   bool daemon_down_ = false;
   bool via_cli_ = false;

@@ -108,8 +108,9 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
 }
 
 Status Pm2Agent::StartFromDefinition(const std::string& name, const std::string& as_name, bool backup) {
+  const nlohmann::json snapshot = ReadSnapshot();
   const nlohmann::json* saved = nullptr;
-  for (const auto& env : snapshot_) {
+  for (const auto& env : snapshot) {
     if (env.value("name", "") == name) saved = &env;
   }
   if (saved) {
@@ -147,7 +148,7 @@ Status Pm2Agent::StartFromDefinition(const std::string& name, const std::string&
 
 Status Pm2Agent::RestoreDaemon() {
   // Never start a PM2 daemon for nothing: only when apps were seen or are expected.
-  if (snapshot_.empty() && expected_.empty()) {
+  if (!has_snapshot_ && expected_.empty()) {
     return Status::Error("no PM2 daemon runs and no app is expected or was ever seen; nothing to restore");
   }
   // 1. Orphans of the dead daemon: exactly the processes we recorded (pid and
@@ -180,10 +181,10 @@ Status Pm2Agent::RestoreDaemon() {
   if (!list.ok()) return Status::Error("the new PM2 daemon does not answer: " + list.error());
   // 3. Every saved app that is not already listed, exactly once.
   std::set<std::string> listed;
-  for (const auto& app : *list) listed.insert(app.value("name", ""));
+  for (const auto& app : *list) listed.insert(app.name);
   int restored = 0;
   std::string errors;
-  for (const auto& env : snapshot_) {
+  for (const auto& env : ReadSnapshot()) {
     std::string name = env.value("name", "");
     if (name.empty() || listed.count(name)) continue;
     auto r = rpc_->Call("prepare", nlohmann::json::array({env}), settings_.call_timeout);

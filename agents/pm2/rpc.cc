@@ -50,6 +50,18 @@ Status RpcClient::Connect(Millis timeout) {
 }
 
 Result<nlohmann::json> RpcClient::Call(const std::string& method, const nlohmann::json& args, Millis timeout) {
+  auto raw = CallRaw(method, args, timeout);
+  if (!raw.ok()) return raw.status();
+  auto j = nlohmann::json::parse(*raw, nullptr, false);
+  if (j.is_discarded()) return Result<nlohmann::json>::Error("pm2: reply does not parse");
+  if (j.contains("error")) {
+    return Result<nlohmann::json>::Error("pm2: " + (j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump()));
+  }
+  if (!j.contains("args") || !j["args"].is_array()) return Result<nlohmann::json>::Error("pm2: reply without args");
+  return std::move(j["args"]);
+}
+
+Result<std::string> RpcClient::CallRaw(const std::string& method, const nlohmann::json& args, Millis timeout) {
   auto deadline = SteadyClock::now() + timeout;
   for (int attempt = 0; attempt < 2; ++attempt) {  // one reconnect for a stale connection
     if (fd_ < 0) {
@@ -76,25 +88,20 @@ Result<nlohmann::json> RpcClient::Call(const std::string& method, const nlohmann
     while (true) {
       while (auto reply = decoder_.Next()) {
         if (reply->size() < 2 || (*reply)[1] != "s:" + id) continue;  // a late answer to an older call
-        const std::string& body = (*reply)[0];
-        if (body.rfind("j:", 0) != 0) return Result<nlohmann::json>::Error("pm2: reply is not JSON");
-        auto j = nlohmann::json::parse(body.begin() + 2, body.end(), nullptr, false);
-        if (j.is_discarded()) return Result<nlohmann::json>::Error("pm2: reply does not parse");
-        if (j.contains("error")) {
-          return Result<nlohmann::json>::Error("pm2: " + (j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump()));
-        }
-        if (!j.contains("args") || !j["args"].is_array()) return Result<nlohmann::json>::Error("pm2: reply without args");
-        return j["args"];
+        std::string& body = (*reply)[0];
+        if (body.rfind("j:", 0) != 0) return Result<std::string>::Error("pm2: reply is not JSON");
+        body.erase(0, 2);
+        return std::move(body);
       }
       if (decoder_.broken()) {
         Close();
-        return Result<nlohmann::json>::Error("pm2: unexpected bytes on " + path_);
+        return Result<std::string>::Error("pm2: unexpected bytes on " + path_);
       }
       pollfd p{fd_, POLLIN, 0};
       int rc = poll(&p, 1, RemainingMs(deadline));
       if (rc == 0) {
         Close();  // the answer may still come: never reuse this connection
-        return Result<nlohmann::json>::Error("pm2: " + method + " timed out after " + FormatDuration(timeout));
+        return Result<std::string>::Error("pm2: " + method + " timed out after " + FormatDuration(timeout));
       }
       if (rc < 0 && errno == EINTR) continue;
       char buf[65536];
@@ -102,12 +109,12 @@ Result<nlohmann::json> RpcClient::Call(const std::string& method, const nlohmann
       if (n <= 0) {
         Close();
         if (attempt == 0 && off == frame.size() && n == 0) break;  // closed under us: reconnect once
-        return Result<nlohmann::json>::Error("connect: " + path_ + ": connection closed");
+        return Result<std::string>::Error("connect: " + path_ + ": connection closed");
       }
       decoder_.Feed(buf, static_cast<size_t>(n));
     }
   }
-  return Result<nlohmann::json>::Error("connect: " + path_ + ": connection closed");
+  return Result<std::string>::Error("connect: " + path_ + ": connection closed");
 }
 
 }  // namespace redundancy::pm2

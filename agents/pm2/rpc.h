@@ -25,6 +25,8 @@ class RpcClient {
   // arguments after `err` (a JSON array), or an error: "connect: ..." when the
   // socket cannot be reached, "pm2: ..." when PM2 answered with an error.
   Result<nlohmann::json> Call(const std::string& method, const nlohmann::json& args, Millis timeout);
+  // The same, returning the reply's JSON text ({"args": [...]}) unparsed.
+  Result<std::string> CallRaw(const std::string& method, const nlohmann::json& args, Millis timeout);
   void Close();
   const std::string& path() const { return path_; }
 

@@ -46,6 +46,7 @@ Result<Settings> ParseSettings(const YAML::Node& node, const std::string& worksp
     s.apps = list("apps");
     if (node && node["max_restart_attempts"]) s.max_restart_attempts = node["max_restart_attempts"].as<int>();
     s.restart_delay = dur(node ? node["restart_delay"] : YAML::Node(), s.restart_delay);
+    s.stable_after = dur(node ? node["stable_after"] : YAML::Node(), s.stable_after);
     if (node && node["restart_storm"] && node["restart_storm"].IsMap()) {
       const auto& rs = node["restart_storm"];
       if (rs["restarts"]) s.storm_restarts = rs["restarts"].as<int>();

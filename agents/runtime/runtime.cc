@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -370,6 +371,8 @@ int RunAgent(Agent* agent, int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  // Agents are small: two malloc arenas are plenty for their four threads.
+  mallopt(M_ARENA_MAX, 2);
   // No orphans: die with the orchestrator, and not start at all without it.
   if (Status s = process::DieWithParent(SIGTERM, f.parent_pid); !s.ok()) {
     std::cerr << "redundancy-agent: " << s.message() << "\n";

@@ -270,6 +270,7 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
     std::vector<std::string> wanted = deps ? StrList(deps) : DefaultDependsOn(name);
     SystemConfig sc;
     sc.name = name;
+    sc.interval = DefaultInterval(name);
     for (size_t i = 0; i < wanted.size(); ++i) {
       const std::string& d = wanted[i];
       std::string dpath = "systems." + name + ".depends_on" + (deps && deps.IsSequence() ? "[" + std::to_string(i) + "]" : "");

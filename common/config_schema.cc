@@ -96,6 +96,13 @@ const std::vector<FieldSpec>& SystemSchema(const std::string& name) {
   return it == SystemTables().end() ? kNone : it->second;
 }
 
+Millis DefaultInterval(const std::string& name) {
+  if (name == "pm2") return Millis(30'000);
+  if (name == "build" || name == "netlify") return Millis(600'000);
+  if (name == "workflows") return Millis(300'000);
+  return Millis(60'000);  // git
+}
+
 std::vector<std::string> DefaultDependsOn(const std::string& name) {
   if (name == "build") return {"git"};
   if (name == "pm2") return {"build"};

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/duration.h"
+
 namespace redundancy {
 
 enum class FieldType {
@@ -40,6 +42,9 @@ const std::vector<FieldSpec>& RootSchema();
 
 // The keys of systems.<name>; empty when the name is unknown.
 const std::vector<FieldSpec>& SystemSchema(const std::string& name);
+
+// Default check interval of a system when the config gives none.
+Millis DefaultInterval(const std::string& name);
 
 // Default depends_on of a system when the config gives none.
 std::vector<std::string> DefaultDependsOn(const std::string& name);

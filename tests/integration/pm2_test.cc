@@ -249,6 +249,21 @@ TEST_F(Pm2AgentTest, KilledDaemonIsReplacedAndEveryAppComesBackExactlyOnce) {
   EXPECT_EQ(Events("daemon_restored", "pm2:daemon"), 1);
 }
 
+TEST_F(Pm2AgentTest, ExpectedAppThatPm2NoLongerListsIsStartedAgain) {
+  Start("{name: 'web', script: app},\n{name: 'other', script: '/bin/sleep', args: '100000', interpreter: 'none'}");
+  ASSERT_TRUE(WaitCheck("pm2:web", v1::HEALTH_OK, 10s, "online pid")) << Dump();
+  ASSERT_EQ(pm2_->Pm2("delete web"), 0);
+  // It is in the ecosystem file, so it is expected: started again, once.
+  ASSERT_TRUE(WaitUntil([&] {
+    auto a = pm2_->App("web");
+    return a && (*a)["pm2_env"].value("status", "") == "online";
+  }, 15s)) << Dump();
+  EXPECT_GE(Events("recovered", "pm2:web"), 1);
+  int webs = 0;
+  for (const auto& a : pm2_->List()) webs += a.value("name", "") == "web";
+  EXPECT_EQ(webs, 1);
+}
+
 TEST_F(Pm2AgentTest, FallsBackToTheCliWhenTheSocketCannotBeUsed) {
   Start("{name: 'quiet', script: '/bin/sleep', args: '100000', interpreter: 'none', autorestart: false}",
         ", rpc_socket: /nonexistent/rpc.sock");

@@ -20,6 +20,9 @@ TEST(ConfigTest, DefaultsAndPaths) {
   EXPECT_EQ(c->systems[0].name, "git");
   EXPECT_EQ(c->FindSystem("build")->depends_on, std::vector<std::string>{"git"});
   EXPECT_EQ(c->FindSystem("pm2")->depends_on, std::vector<std::string>{"build"});
+  EXPECT_EQ(c->FindSystem("git")->interval, Millis(60'000));
+  EXPECT_EQ(c->FindSystem("build")->interval, Millis(600'000));
+  EXPECT_EQ(c->FindSystem("pm2")->interval, Millis(30'000));
 }
 
 TEST(ConfigTest, FullExampleParses) {

@@ -35,3 +35,39 @@ TEST(EnvelopeTest, RoundTripAndGarbage) {
 
 }  // namespace
 }  // namespace redundancy::transport
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/probe.h"
+
+namespace redundancy {
+namespace {
+
+TEST(ProbeTest, TcpConnectsToAListenerAndFailsOnAClosedPort) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  std::string target = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  EXPECT_TRUE(ProbeTcp(target, Millis(500)).ok);
+  close(fd);
+  ProbeResult closed = ProbeTcp(target, Millis(500));
+  EXPECT_FALSE(closed.ok);
+  EXPECT_FALSE(closed.error.empty());
+  EXPECT_FALSE(ProbeTcp("no-port", Millis(100)).ok);
+}
+
+TEST(ProbeTest, HttpToNothingFailsWithAReason) {
+  ProbeResult r = ProbeHttp("http://127.0.0.1:1/health", Millis(500));
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(r.error.empty());
+}
+
+}  // namespace
+}  // namespace redundancy

@@ -69,10 +69,26 @@ std::string Exit::Describe() const {
   return "exited " + std::to_string(code);
 }
 
-Result<pid_t> Spawn(const SpawnSpec& spec) {
-  if (access(spec.exe.c_str(), X_OK) != 0) {
-    return Result<pid_t>::Error("cannot execute " + spec.exe + ": " + std::strerror(errno));
+namespace {
+
+// `exe` as given when it has a slash, else looked up in PATH.
+Result<std::string> ResolveExe(const std::string& exe) {
+  std::string path = exe;
+  if (exe.find('/') == std::string::npos) {
+    auto found = bp::search_path(exe);
+    if (found.empty()) return Result<std::string>::Error("cannot find " + exe + " in PATH");
+    path = found.string();
   }
+  if (access(path.c_str(), X_OK) != 0) return Result<std::string>::Error("cannot execute " + path + ": " + std::strerror(errno));
+  return path;
+}
+
+// Starts a detached child as `spec` says, with any further Boost.Process
+// properties (stdio redirections); the one place a bp::child is made.
+template <typename... Extra>
+Result<pid_t> Launch(const SpawnSpec& spec, Extra&&... extra) {
+  auto exe = ResolveExe(spec.exe);
+  if (!exe.ok()) return exe.status();
   std::error_code ec;
   try {
     bp::environment env = boost::this_process::environment();
@@ -82,18 +98,23 @@ Result<pid_t> Spawn(const SpawnSpec& spec) {
     setup.die_with_parent = spec.die_with_parent;
     bp::child child;
     if (spec.cwd.empty()) {
-      child = bp::child(bp::exe = spec.exe, bp::args = spec.args, env, setup, ec);
+      child = bp::child(bp::exe = *exe, bp::args = spec.args, env, std::forward<Extra>(extra)..., setup, ec);
     } else {
-      child = bp::child(bp::exe = spec.exe, bp::args = spec.args, env, bp::start_dir = spec.cwd, setup, ec);
+      child = bp::child(bp::exe = *exe, bp::args = spec.args, env, bp::start_dir = spec.cwd,
+                        std::forward<Extra>(extra)..., setup, ec);
     }
-    if (ec) return Result<pid_t>::Error("cannot start " + spec.exe + ": " + ec.message());
+    if (ec) return Result<pid_t>::Error("cannot start " + *exe + ": " + ec.message());
     pid_t pid = child.id();
     child.detach();
     return pid;
   } catch (const std::exception& e) {
-    return Result<pid_t>::Error("cannot start " + spec.exe + ": " + e.what());
+    return Result<pid_t>::Error("cannot start " + *exe + ": " + e.what());
   }
 }
+
+}  // namespace
+
+Result<pid_t> Spawn(const SpawnSpec& spec) { return Launch(spec); }
 
 Result<Exit> RunAndWait(const SpawnSpec& spec) {
   auto pid = Spawn(spec);
@@ -112,37 +133,11 @@ Result<Exit> RunAndWait(const SpawnSpec& spec) {
 }
 
 Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds timeout, size_t max_output) {
-  std::string exe = spec.exe;
-  if (exe.find('/') == std::string::npos) {
-    auto found = bp::search_path(exe);
-    if (found.empty()) return Result<Captured>::Error("cannot find " + exe + " in PATH");
-    exe = found.string();
-  }
-  if (access(exe.c_str(), X_OK) != 0) return Result<Captured>::Error("cannot execute " + exe + ": " + std::strerror(errno));
   Captured out;
-  pid_t pid = 0;
   bp::pipe pipe;
-  try {
-    bp::environment env = boost::this_process::environment();
-    for (const auto& [k, v] : spec.env) env[k] = v;
-    ChildSetup setup;
-    setup.parent = getpid();
-    setup.die_with_parent = spec.die_with_parent;
-    std::error_code ec;
-    bp::child child;
-    if (spec.cwd.empty()) {
-      child = bp::child(bp::exe = exe, bp::args = spec.args, env, (bp::std_out & bp::std_err) > pipe,
-                        bp::std_in < bp::null, setup, ec);
-    } else {
-      child = bp::child(bp::exe = exe, bp::args = spec.args, env, (bp::std_out & bp::std_err) > pipe,
-                        bp::std_in < bp::null, bp::start_dir = spec.cwd, setup, ec);
-    }
-    if (ec) return Result<Captured>::Error("cannot start " + exe + ": " + ec.message());
-    pid = child.id();
-    child.detach();
-  } catch (const std::exception& e) {
-    return Result<Captured>::Error("cannot start " + exe + ": " + e.what());
-  }
+  auto launched = Launch(spec, (bp::std_out & bp::std_err) > pipe, bp::std_in < bp::null);
+  if (!launched.ok()) return launched.status();
+  pid_t pid = *launched;
   // Our copy of the write end must go, or the read below never sees EOF.
   ::close(pipe.native_sink());
   pipe.assign_sink(-1);

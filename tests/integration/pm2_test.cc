@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/probe.h"
 #include "tests/integration/pm2_harness.h"
 
 namespace redundancy::testing {
@@ -168,12 +169,14 @@ TEST_F(Pm2AgentTest, BackupStandsInForAGivenUpCriticalAppAndGoesWhenItIsBack) {
         ", max_restart_attempts: 1, backup_processes: true, critical: [api], backup_env: {PORT: '" +
             std::to_string(backup_port) + "'}");
   ASSERT_TRUE(WaitCheck("pm2:api", v1::HEALTH_OK, 10s, "online pid")) << Dump();
-  home_dir_.Write("fail", "");
+  home_dir_.Write("fail", std::to_string(port));  // the primary's port is broken, not the backup's
   process::Signal(pm2_->App("api")->value("pid", 0), SIGKILL);
-  ASSERT_TRUE(WaitUntil([&] {
-    auto b = pm2_->App("backup-api");
-    return b && (*b)["pm2_env"].value("status", "") == "online";
-  }, 40s)) << Dump();
+  ASSERT_TRUE(WaitUntil([&] { return Events("backup_started", "pm2:backup-api") == 1; }, 40s)) << Dump();
+  // The backup serves, steadily, on its own port.
+  ASSERT_TRUE(WaitCheck("pm2:backup-api", v1::HEALTH_OK, 10s, "online pid")) << Dump();
+  EXPECT_TRUE(WaitUntil([&] {
+    return ProbeHttp("http://127.0.0.1:" + std::to_string(backup_port) + "/health", Millis(500)).http_status == 200;
+  }, 10s));
   EXPECT_EQ(Events("backup_started", "pm2:backup-api"), 1);
   auto b = pm2_->App("backup-api");
   EXPECT_EQ((*b)["pm2_env"]["env"].value("PORT", ""), std::to_string(backup_port)) << "backup_env applied";

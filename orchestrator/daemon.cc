@@ -163,7 +163,6 @@ void Daemon::HandleSignals() {
           if (slot.sup->pid() == e.pid) {
             ours = true;
             slot.identity.clear();
-            slot.welcomed = false;
             slot.recover_in_flight = 0;
             slot.sup->OnExit(e.Describe(), clock_->Now());
             break;
@@ -353,7 +352,6 @@ void Daemon::HandleHello(const transport::Incoming& in, const v1::Hello& hello) 
     return;
   }
   slot.identity = in.identity;
-  slot.welcomed = true;
   slot.sup->OnAlive(clock_->Now());
   v1::Envelope env;
   *env.mutable_welcome() = MakeWelcome(slot.config);

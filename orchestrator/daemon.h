@@ -47,7 +47,6 @@ class Daemon : public AgentOps {
     std::unique_ptr<AgentSupervisor> sup;
     SystemConfig config;
     std::string identity;  // routing id of the live connection, empty when none
-    bool welcomed = false;
     bool remove_when_stopped = false;
     uint64_t recover_in_flight = 0;  // id of an automatic RECOVER not answered yet
   };

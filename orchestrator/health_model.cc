@@ -65,11 +65,6 @@ bool HealthModel::Reported(const std::string& system) const {
   return it != systems_.end() && it->second.reported;
 }
 
-bool HealthModel::Paused(const std::string& system) const {
-  auto it = systems_.find(system);
-  return it != systems_.end() && it->second.paused;
-}
-
 std::vector<Transition> HealthModel::Apply(const v1::HealthReport& report, int64_t now_ms) {
   std::vector<Transition> out;
   auto it = systems_.find(report.system());

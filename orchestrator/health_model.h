@@ -37,7 +37,6 @@ class HealthModel {
   std::vector<Transition> Apply(const v1::HealthReport& report, int64_t now_ms);
 
   HealthStatus Health(const std::string& system) const;
-  bool Paused(const std::string& system) const;
   // True once the system's agent has sent at least one report.
   bool Reported(const std::string& system) const;
   // The systems in configuration order, with their checks.

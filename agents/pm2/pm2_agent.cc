@@ -231,7 +231,6 @@ void Pm2Agent::Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now) {
       ProbeResult r = probe->second.url.empty() ? ProbeTcp(probe->second.tcp, probe->second.timeout)
                                                 : ProbeHttp(probe->second.url, probe->second.timeout);
       t.probe_failures = r.ok ? 0 : t.probe_failures + 1;
-      t.probe_error = r.error;
       if (f == Failure::kNone && t.probe_failures >= probe->second.failures) {
         f = Failure::kProbe;
         text = "health probe failed " + std::to_string(t.probe_failures) + " times: " + r.error;

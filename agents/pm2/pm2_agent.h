@@ -74,7 +74,6 @@ struct AppTrack {
   bool paused = false;           // redundancyctl pause pm2:<app>
   int memory_over = 0;
   int probe_failures = 0;
-  std::string probe_error;
   Failure failure = Failure::kNone;
   std::string failure_text;
   int64_t last_failure_ms = 0;
@@ -85,7 +84,6 @@ struct AppTrack {
   bool gave_up = false;
   int our_restarts = 0;
   bool storm_stopped = false;
-  SteadyTime ok_since{};
   bool backup_started = false;
   double up_since_ms = 0;  // pm_uptime of the current run, to tell a stable run from a crash loop
 };
@@ -116,7 +114,6 @@ class Pm2Agent : public Agent {
   // The snapshot lives on disk only (it holds every app's environment): read when needed.
   nlohmann::json ReadSnapshot() const;
   bool DaemonAlive() const;
-  void Emit(const std::string& target, const std::string& kind, const std::string& detail);
   std::string SnapshotPath() const;
   std::vector<std::pair<std::string, std::string>> Pm2Env() const;
 

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "agents/git/sync.h"
 #include "common/config.h"
 #include "common/constants.h"
 #include "common/duration.h"
@@ -158,6 +159,22 @@ int History(const Globals& g, const std::string& since, int limit) {
   return kExitOk;
 }
 
+int GitSync(redundancy::git::SyncOptions o, bool json) {
+  if (o.strategy != "pull" && o.strategy != "hardreset" && o.strategy != "rebase") {
+    std::cerr << "redundancyctl: --strategy must be pull, hardreset or rebase\n";
+    return kExitUsage;
+  }
+  redundancy::git::SyncResult r = redundancy::git::Sync(o);
+  if (json) {
+    std::cout << redundancy::git::SyncResultJson(r) << "\n";
+  } else {
+    for (const auto& s : r.steps) std::cout << "  " << s << "\n";
+    for (const auto& b : r.backups) std::cout << "  backup: " << b << "\n";
+    std::cout << r.result << (r.error_kind.empty() ? "" : " (" + r.error_kind + ")") << ": " << r.message << "\n";
+  }
+  return r.result == "ok" ? kExitOk : kExitUnhealthy;
+}
+
 int ValidateConfig(const std::string& file, bool json) {
   auto c = redundancy::LoadConfig(file);
   if (json) {
@@ -214,7 +231,16 @@ int main(int argc, char** argv) {
   std::string file;
   auto* validate = config->add_subcommand("validate", "check a configuration file (exit 0 valid, 2 not)");
   validate->add_option("file", file)->required();
-  for (auto* sub : {status, check, history, validate}) sub->add_flag("--json", g.json, "machine-readable output");
+  auto* git = app.add_subcommand("git", "git tools");
+  git->require_subcommand(1);
+  redundancy::git::SyncOptions sync;
+  auto* git_sync = git->add_subcommand("sync", "sync a checkout onto <remote>/<branch>, as the git agent does (exit 0 ok, 1 error/conflict)");
+  git_sync->add_option("dir", sync.dir, "the checkout")->required();
+  git_sync->add_option("--remote", sync.remote, "default origin");
+  git_sync->add_option("--branch", sync.branch, "default main");
+  git_sync->add_option("--strategy", sync.strategy, "pull | hardreset | rebase")->required();
+  git_sync->add_option("--backup-dir", sync.backup_dir, "where overwritten untracked files are copied (default <git-dir>/redundancy/backups)");
+  for (auto* sub : {status, check, history, validate, git_sync}) sub->add_flag("--json", g.json, "machine-readable output");
   for (auto* sub : app.get_subcommands({})) {
     sub->add_option("-c,--config", g.config, "configuration file");
     sub->add_option("--socket", g.socket, "control socket path");
@@ -243,5 +269,6 @@ int main(int argc, char** argv) {
   if (*start) return Start(g, debug);
   if (*history) return History(g, since, limit);
   if (*validate) return ValidateConfig(file, g.json);
+  if (*git_sync) return GitSync(sync, g.json);
   return kExitUsage;
 }

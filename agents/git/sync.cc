@@ -1,0 +1,361 @@
+#include "agents/git/sync.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/process/process.h"
+
+namespace redundancy::git {
+namespace fs = std::filesystem;
+namespace {
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string Tail(const std::string& s, size_t n = 400) {
+  std::string t = Trim(s);
+  return t.size() > n ? "..." + t.substr(t.size() - n) : t;
+}
+
+std::string Stamp() {
+  auto now = std::chrono::system_clock::now();
+  time_t t = std::chrono::system_clock::to_time_t(now);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+// Runs git in the checkout; C locale, never prompts.
+class Git {
+ public:
+  explicit Git(const SyncOptions& o) : o_(o) {}
+  struct Out {
+    int code = -1;
+    std::string out;
+    bool ok() const { return code == 0; }
+  };
+  Out Run(const std::vector<std::string>& args) const {
+    process::SpawnSpec spec;
+    spec.exe = o_.git_bin;
+    spec.args = {"-C", o_.dir, "-c", "core.quotepath=off", "-c", "protocol.file.allow=always"};
+    spec.args.insert(spec.args.end(), args.begin(), args.end());
+    spec.env = {{"LC_ALL", "C"}, {"GIT_TERMINAL_PROMPT", "0"}, {"GIT_EDITOR", "true"}, {"GIT_MERGE_AUTOEDIT", "no"}};
+    auto r = process::RunCapture(spec, o_.timeout);
+    Out out;
+    if (!r.ok()) {
+      out.out = r.error();
+      return out;
+    }
+    out.code = r->timed_out ? -2 : r->exit.code;
+    out.out = r->output;
+    return out;
+  }
+  // Trimmed output, or "" when the command failed.
+  std::string Line(const std::vector<std::string>& args) const {
+    Out o = Run(args);
+    return o.ok() ? Trim(o.out) : "";
+  }
+  bool IsAncestor(const std::string& a, const std::string& b) const { return Run({"merge-base", "--is-ancestor", a, b}).ok(); }
+
+ private:
+  const SyncOptions& o_;
+};
+
+// True when a git process runs with its working directory inside `dir`.
+bool GitRunningIn(const std::string& dir) {
+  std::error_code ec;
+  std::string root = fs::weakly_canonical(dir, ec).string();
+  DIR* d = opendir("/proc");
+  if (!d) return false;
+  bool found = false;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::string base = std::string("/proc/") + e->d_name;
+    char comm[64] = {0};
+    FILE* f = fopen((base + "/comm").c_str(), "r");
+    if (!f) continue;
+    bool is_git = fgets(comm, sizeof comm, f) && std::string(comm).rfind("git", 0) == 0;
+    fclose(f);
+    if (!is_git) continue;
+    std::string cwd = fs::read_symlink(base + "/cwd", ec).string();
+    if (!ec && cwd.rfind(root, 0) == 0) {
+      found = true;
+      break;
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+class Syncer {
+ public:
+  explicit Syncer(const SyncOptions& o) : o_(o), git_(o) {}
+
+  SyncResult Run() {
+    git_dir_ = git_.Line({"rev-parse", "--absolute-git-dir"});
+    if (git_dir_.empty()) return Fail("not_a_repository", o_.dir + " is not a git checkout");
+    r_.head_before = git_.Line({"rev-parse", "--verify", "-q", "HEAD"});
+    if (!CleanLeftovers()) return r_;
+    std::string tracking = "refs/remotes/" + o_.remote + "/" + o_.branch;
+    std::string old_upstream = git_.Line({"rev-parse", "--verify", "-q", tracking});
+    Git::Out fetch = git_.Run({"fetch", "--prune", "--no-recurse-submodules", o_.remote});
+    if (!fetch.ok()) return Fail("remote_unreachable", "git fetch " + o_.remote + ": " + Tail(fetch.out));
+    std::string upstream = git_.Line({"rev-parse", "--verify", "-q", tracking});
+    if (upstream.empty()) return Fail("remote_branch_missing", o_.remote + " has no branch " + o_.branch);
+
+    if (!OnBranch()) return r_;
+    std::string local = git_.Line({"rev-parse", "HEAD"});
+    bool behind = local != upstream && !git_.IsAncestor(upstream, local);
+    bool ahead = local != upstream && !git_.IsAncestor(local, upstream);
+    if (!behind && (o_.strategy != "hardreset" || !ahead)) {
+      // Up to date (or only ahead): nothing comes in; only undo our own switch-stash, if any.
+      RestoreStash();
+      return Finish();
+    }
+    if (o_.strategy == "hardreset") {
+      HardReset(upstream, local, ahead);
+    } else {
+      if (!Stash()) return r_;
+      bool rewritten = !old_upstream.empty() && old_upstream != upstream && !git_.IsAncestor(old_upstream, upstream);
+      if (!ahead) {
+        Git::Out ff = git_.Run({"merge", "--ff-only", upstream});
+        if (!ff.ok()) {
+          RestoreStash();
+          return Fail(ff.out.find("untracked working tree files") != std::string::npos ? "untracked_would_be_overwritten"
+                                                                                     : "git_failed",
+                      "fast-forward to " + Short(upstream) + ": " + Tail(ff.out));
+        }
+        Step("fast-forwarded " + Short(local) + " -> " + Short(upstream));
+      } else if (o_.strategy == "pull") {
+        if (rewritten && !git_.IsAncestor(local, old_upstream)) {
+          RestoreStash();
+          return Fail("upstream_rewritten", o_.remote + "/" + o_.branch + " was force-pushed (" + Short(old_upstream) +
+                                                " is gone) and there are local commits; pull refuses, rebase or hardreset decide");
+        }
+        if (rewritten) {
+          // No local commits: follow the rewritten upstream (the old tip is kept in a backup ref).
+          HardReset(upstream, local, /*ahead=*/true);
+          if (r_.result == "error") return r_;
+          RestoreStash();
+          return Finish();
+        }
+        Git::Out m = git_.Run({"merge", "--no-edit", upstream});
+        if (!m.ok()) {
+          git_.Run({"merge", "--abort"});
+          RestoreStash();
+          return Fail("merge_conflict", "merging " + Short(upstream) + " conflicts; aborted, HEAD unchanged: " + Tail(m.out, 200));
+        }
+        Step("merged " + Short(upstream) + " into " + Short(local));
+      } else {  // rebase, fork-point aware: commits upstream rewrote away do not come back
+        Git::Out rb = git_.Run({"rebase", "--fork-point", o_.remote + "/" + o_.branch});
+        if (!rb.ok()) {
+          git_.Run({"rebase", "--abort"});
+          RestoreStash();
+          return Fail("rebase_conflict", "rebasing onto " + Short(upstream) + " conflicts; aborted, HEAD unchanged: " + Tail(rb.out, 200));
+        }
+        Step("rebased local commits onto " + Short(upstream));
+      }
+      RestoreStash();
+    }
+    if (r_.result == "error") return r_;
+    if (o_.submodules && fs::exists(fs::path(o_.dir) / ".gitmodules")) {
+      Git::Out sm = git_.Run({"submodule", "update", "--init", "--recursive"});
+      if (sm.ok()) {
+        Step("updated submodules");
+      } else {
+        return Fail("submodule_failed", "git submodule update: " + Tail(sm.out));
+      }
+    }
+    return Finish();
+  }
+
+ private:
+  std::string Short(const std::string& sha) const { return sha.substr(0, 12); }
+  void Step(const std::string& s) { r_.steps.push_back(s); }
+  SyncResult Fail(const std::string& kind, const std::string& message) {
+    r_.result = "error";
+    r_.error_kind = kind;
+    r_.message = message;
+    r_.head_after = git_.Line({"rev-parse", "--verify", "-q", "HEAD"});
+    r_.changed = r_.changed || r_.head_after != r_.head_before;
+    return r_;
+  }
+  SyncResult Finish() {
+    r_.head_after = git_.Line({"rev-parse", "--verify", "-q", "HEAD"});
+    r_.changed = r_.changed || r_.head_after != r_.head_before;
+    if (r_.message.empty()) r_.message = r_.changed ? "synced to " + Short(r_.head_after) : "up to date";
+    return r_;
+  }
+
+  // A crashed git's leftovers, cleaned only when no git runs in the checkout.
+  bool CleanLeftovers() {
+    bool lock = fs::exists(git_dir_ + "/index.lock");
+    bool merging = fs::exists(git_dir_ + "/MERGE_HEAD");
+    bool rebasing = fs::exists(git_dir_ + "/rebase-merge") || fs::exists(git_dir_ + "/rebase-apply");
+    bool picking = fs::exists(git_dir_ + "/CHERRY_PICK_HEAD") || fs::exists(git_dir_ + "/REVERT_HEAD");
+    if (!lock && !merging && !rebasing && !picking) return true;
+    if (GitRunningIn(o_.dir)) {
+      Fail("git_busy", "another git process works in " + o_.dir);
+      return false;
+    }
+    std::error_code ec;
+    if (lock && fs::remove(git_dir_ + "/index.lock", ec)) Step("removed a stale index.lock");
+    if (rebasing) {
+      git_.Run({"rebase", "--abort"});
+      Step("aborted a rebase left in progress");
+    }
+    if (merging) {
+      if (!git_.Run({"merge", "--abort"}).ok()) git_.Run({"reset", "--merge"});
+      Step("aborted a merge left in progress");
+    }
+    if (picking) {
+      git_.Run({"cherry-pick", "--abort"});
+      git_.Run({"revert", "--abort"});
+      Step("aborted a cherry-pick/revert left in progress");
+    }
+    r_.changed = true;
+    return true;
+  }
+
+  bool Dirty() const {
+    Git::Out st = git_.Run({"status", "--porcelain", "--untracked-files=no"});
+    return st.ok() && !Trim(st.out).empty();
+  }
+
+  // Saves uncommitted edits to tracked files as a named stash.
+  bool Stash() {
+    if (!stash_.empty() || !Dirty()) return true;
+    std::string msg = "redundancy " + Stamp() + " before " + o_.strategy;
+    Git::Out s = git_.Run({"stash", "push", "-m", msg});
+    if (!s.ok()) {
+      Fail("git_failed", "git stash: " + Tail(s.out));
+      return false;
+    }
+    stash_ = git_.Line({"rev-parse", "stash@{0}"});
+    r_.backups.push_back("stash " + stash_ + " (" + msg + ")");
+    Step("stashed uncommitted edits as " + Short(stash_));
+    r_.changed = true;
+    return true;
+  }
+
+  // Re-applies our stash; on conflict leaves a clean tree and keeps the stash.
+  void RestoreStash() {
+    if (stash_.empty() || o_.strategy == "hardreset") return;
+    Git::Out a = git_.Run({"stash", "apply", stash_});
+    if (a.ok()) {
+      std::istringstream list(git_.Line({"stash", "list", "--format=%H"}));
+      int i = 0;
+      for (std::string sha; std::getline(list, sha); ++i) {
+        if (sha == stash_) {
+          git_.Run({"stash", "drop", "stash@{" + std::to_string(i) + "}"});
+          break;
+        }
+      }
+      r_.backups.clear();
+      Step("restored the stashed edits");
+    } else {
+      git_.Run({"reset", "--hard", "-q", "HEAD"});
+      r_.result = "conflict";
+      r_.error_kind = "stash_conflict";
+      r_.message = "the local edits conflict with the new head; the tree is clean at it, the edits are kept in stash " + Short(stash_);
+      Step("could not restore the stashed edits; kept in the stash");
+    }
+    stash_.clear();
+  }
+
+  // Back on the configured branch (from another branch or a detached HEAD).
+  bool OnBranch() {
+    std::string current = git_.Line({"symbolic-ref", "-q", "--short", "HEAD"});
+    if (current == o_.branch) return true;
+    if (!Stash()) return false;
+    bool exists = !git_.Line({"rev-parse", "--verify", "-q", "refs/heads/" + o_.branch}).empty();
+    Git::Out co = exists ? git_.Run({"checkout", "-q", o_.branch})
+                         : git_.Run({"checkout", "-q", "-b", o_.branch, "--track", o_.remote + "/" + o_.branch});
+    if (!co.ok()) {
+      RestoreStash();
+      Fail("git_failed", "cannot switch to " + o_.branch + ": " + Tail(co.out));
+      return false;
+    }
+    Step("switched from " + (current.empty() ? std::string("a detached HEAD") : "branch " + current) + " to " + o_.branch);
+    r_.changed = true;
+    return true;
+  }
+
+  void HardReset(const std::string& upstream, const std::string& local, bool ahead) {
+    std::string stamp = Stamp();
+    if (!Stash()) return;
+    if (ahead) {
+      std::string ref = "refs/redundancy/backup/" + stamp;
+      for (int i = 1; !git_.Line({"rev-parse", "--verify", "-q", ref}).empty() && i < 100; ++i) {
+        ref = "refs/redundancy/backup/" + stamp + "-" + std::to_string(i);
+      }
+      if (!git_.Run({"update-ref", ref, local}).ok()) {
+        Fail("git_failed", "cannot create backup ref " + ref);
+        return;
+      }
+      r_.backups.push_back(ref);
+      Step("saved local commits at " + ref);
+    }
+    // Untracked (or ignored) files where the new tip has tracked ones.
+    std::string backup_root = (o_.backup_dir.empty() ? git_dir_ + "/redundancy/backups" : o_.backup_dir) + "/" + stamp;
+    std::istringstream incoming(git_.Line({"diff", "--name-only", "--diff-filter=A", "-z", "HEAD", upstream}));
+    std::string path;
+    int copied = 0;
+    while (std::getline(incoming, path, '\0')) {
+      fs::path p = fs::path(o_.dir) / path;
+      std::error_code ec;
+      if (!fs::exists(p, ec)) continue;
+      fs::create_directories((fs::path(backup_root) / path).parent_path(), ec);
+      fs::copy(p, fs::path(backup_root) / path, fs::copy_options::overwrite_existing | fs::copy_options::recursive, ec);
+      if (ec) {
+        Fail("git_failed", "cannot back up " + path + ": " + ec.message());
+        return;
+      }
+      ++copied;
+    }
+    if (copied > 0) {
+      r_.backups.push_back(backup_root);
+      Step("copied " + std::to_string(copied) + " untracked file(s) the reset overwrites to " + backup_root);
+    }
+    Git::Out reset = git_.Run({"reset", "--hard", "-q", upstream});
+    if (!reset.ok()) {
+      Fail("git_failed", "git reset --hard: " + Tail(reset.out));
+      return;
+    }
+    Step("reset " + Short(local) + " to " + Short(upstream));
+    r_.changed = true;
+  }
+
+  const SyncOptions& o_;
+  Git git_;
+  SyncResult r_;
+  std::string git_dir_;
+  std::string stash_;
+};
+
+}  // namespace
+
+SyncResult Sync(const SyncOptions& options) { return Syncer(options).Run(); }
+
+std::string SyncResultJson(const SyncResult& r) {
+  nlohmann::json j = {{"result", r.result},
+                      {"error_kind", r.error_kind.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error_kind)},
+                      {"message", r.message},
+                      {"head_before", r.head_before},
+                      {"head_after", r.head_after},
+                      {"backups", r.backups},
+                      {"steps", r.steps}};
+  return j.dump(2);
+}
+
+}  // namespace redundancy::git

@@ -7,10 +7,26 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 root="$PWD"
-demo="$root/examples/demo"
+# The demo runs on a copy of examples/demo in build/, made a git checkout of
+# its own local bare remote, so the git agent has a real remote to follow and
+# the source tree stays clean.
+demo="$root/build/demo/workspace"
+remote="$root/build/demo/remote.git"
+if [ ! -d "$demo/.git" ]; then
+  rm -rf "$root/build/demo"
+  mkdir -p "$root/build/demo"
+  cp -r "$root/examples/demo" "$demo"
+  git init -q --bare -b main "$remote"
+  git -C "$demo" init -q -b main
+  git -C "$demo" add -A
+  git -C "$demo" -c user.name=demo -c user.email=demo@example.com commit -q -m "demo workspace"
+  git -C "$demo" remote add origin "$remote"
+  git -C "$demo" push -q origin main
+  git -C "$demo" branch -q --set-upstream-to=origin/main main
+fi
 config="$demo/redundancy.yaml"
 "$root/build/bin/redundancyctl" config validate "$config"
-# The PM2 agent brings up the demo's apps in a private PM2 (examples/demo/.redundancy/pm2);
+# The PM2 agent brings up the demo's apps in a private PM2 (build/demo/workspace/.redundancy/pm2);
 # stop that PM2 too when the demo ends.
 stop_pm2() { PM2_HOME="$demo/.redundancy/pm2" pm2 kill >/dev/null 2>&1 || true; }
 trap stop_pm2 EXIT

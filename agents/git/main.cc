@@ -1,7 +1,9 @@
 // redundancy-agent-git: started by redundancyd only.
-#include "agents/runtime/placeholder_agent.h"
+#include "agents/git/git_agent.h"
+#include "common/clock.h"
 
 int main(int argc, char** argv) {
-  redundancy::PlaceholderAgent agent("git");
+  redundancy::RealClock clock;
+  redundancy::git::GitAgent agent(&clock);
   return redundancy::RunAgent(&agent, argc, argv);
 }

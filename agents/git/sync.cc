@@ -20,8 +20,17 @@ std::string Trim(std::string s) {
   return s;
 }
 
+// The end of git's output on one line (lines joined by "; ", blank ones dropped),
+// so a message stays one log line and one status summary.
 std::string Tail(const std::string& s, size_t n = 400) {
-  std::string t = Trim(s);
+  std::string t;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) {
+    line = Trim(line);
+    if (line.empty()) continue;
+    if (!t.empty()) t += "; ";
+    t += line;
+  }
   return t.size() > n ? "..." + t.substr(t.size() - n) : t;
 }
 
@@ -346,6 +355,39 @@ class Syncer {
 }  // namespace
 
 SyncResult Sync(const SyncOptions& options) { return Syncer(options).Run(); }
+
+RepoState Inspect(const SyncOptions& o) {
+  RepoState s;
+  Git git(o);
+  std::string git_dir = git.Line({"rev-parse", "--absolute-git-dir"});
+  if (git_dir.empty()) {
+    s.error_kind = "not_a_repository";
+    s.error = o.dir + " is not a git checkout";
+    return s;
+  }
+  s.branch = git.Line({"symbolic-ref", "-q", "--short", "HEAD"});
+  s.head = git.Line({"rev-parse", "--verify", "-q", "HEAD"});
+  s.leftovers = fs::exists(git_dir + "/index.lock") || fs::exists(git_dir + "/MERGE_HEAD") ||
+                fs::exists(git_dir + "/rebase-merge") || fs::exists(git_dir + "/rebase-apply") ||
+                fs::exists(git_dir + "/CHERRY_PICK_HEAD");
+  Git::Out st = git.Run({"status", "--porcelain", "--untracked-files=no"});
+  s.dirty = st.ok() && !Trim(st.out).empty();
+  Git::Out fetch = git.Run({"fetch", "--prune", "--no-recurse-submodules", o.remote});
+  if (!fetch.ok()) {
+    s.error_kind = "remote_unreachable";
+    s.error = "git fetch " + o.remote + ": " + Tail(fetch.out, 200);
+    return s;
+  }
+  s.upstream = git.Line({"rev-parse", "--verify", "-q", "refs/remotes/" + o.remote + "/" + o.branch});
+  if (s.upstream.empty()) {
+    s.error_kind = "remote_branch_missing";
+    s.error = o.remote + " has no branch " + o.branch;
+    return s;
+  }
+  std::istringstream counts(git.Line({"rev-list", "--left-right", "--count", "HEAD..." + s.upstream}));
+  counts >> s.ahead >> s.behind;
+  return s;
+}
 
 std::string SyncResultJson(const SyncResult& r) {
   nlohmann::json j = {{"result", r.result},

@@ -49,6 +49,19 @@ struct SyncResult {
 
 SyncResult Sync(const SyncOptions& options);
 
+// Where the checkout stands against its remote, after a fetch (which touches
+// only .git). For the git agent's checks.
+struct RepoState {
+  std::string error_kind;  // "" or not_a_repository / remote_unreachable / remote_branch_missing
+  std::string error;
+  std::string branch;      // "" when detached
+  std::string head, upstream;
+  int ahead = 0, behind = 0;
+  bool dirty = false;      // uncommitted edits to tracked files
+  bool leftovers = false;  // index.lock, merge/rebase/cherry-pick in progress
+};
+RepoState Inspect(const SyncOptions& options);
+
 // {"result", "error_kind", "message", "head_before", "head_after", "backups", "steps"}
 std::string SyncResultJson(const SyncResult& r);
 

@@ -87,7 +87,9 @@ class GitSyncTest : public ::testing::TestWithParam<std::string> {
     int rc = RunShell(BinDir() + "/redundancyctl git sync " + deploy_ + " --strategy " + strategy + " --json 2>/dev/null", &out);
     auto j = nlohmann::json::parse(out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << out;
-    if (want_exit >= 0) EXPECT_EQ(rc, want_exit) << out;
+    if (want_exit >= 0) {
+      EXPECT_EQ(rc, want_exit) << out;
+    }
     return j;
   }
   void ExpectKeptIgnoredFiles() {
@@ -326,6 +328,83 @@ TEST_F(GitSyncLocalWorkTest, MergeLeftInProgressIsAbortedBeforeSyncing) {
   EXPECT_EQ(j["result"], "ok") << j.dump();
   EXPECT_FALSE(fs::exists(deploy_ + "/.git/MERGE_HEAD"));
   EXPECT_EQ(Head(deploy_), Upstream());
+}
+
+using namespace std::chrono_literals;
+
+// The git agent, through the real daemon.
+class GitAgentTest : public GitSyncTest {
+ protected:
+  void StartDaemon(const std::string& strategy) {
+    d_ = std::make_unique<Daemon>("  git: {interval: 300ms, dir: " + deploy_ + ", strategy: " + strategy + "}\n");
+    ASSERT_TRUE(d_->Start());
+    ASSERT_TRUE(d_->WaitAllReady(10s));
+  }
+  std::optional<v1::CheckStatus> GitCheck() const {
+    auto s = d_->Status();
+    if (!s.ok() || s->systems_size() == 0 || s->systems(0).checks_size() == 0) return std::nullopt;
+    return s->systems(0).checks(0);
+  }
+  int Events(const std::string& kind) const {
+    auto h = d_->Control(v1::ControlRequest::HISTORY);
+    int n = 0;
+    for (const auto& r : h->history()) n += r.kind() == "event:" + kind;
+    return n;
+  }
+  std::unique_ptr<Daemon> d_;
+};
+
+TEST_F(GitAgentTest, FollowsPushesAndRecordsEachSync) {
+  StartDaemon("pull");
+  ASSERT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->status() == v1::HEALTH_OK; }, 10s));
+  EXPECT_EQ(GitCheck()->target(), "git:origin/main");
+  Write(deploy_, "a.txt", "local edit\n");
+  Push("b.txt", "b2\n");
+  // Done means the sync event is recorded: the stash is restored by then.
+  ASSERT_TRUE(WaitUntil([&] { return Events("sync_ok") >= 1; }, 10s)) << d_->Ctl("history").output;
+  EXPECT_EQ(Head(deploy_), Upstream());
+  EXPECT_EQ(Read(deploy_ + "/a.txt"), "local edit\n");
+  ExpectKeptIgnoredFiles();
+  EXPECT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->status() == v1::HEALTH_OK; }, 10s));
+  EXPECT_GE(Events("sync_ok"), 1);
+  EXPECT_NE(d_->Ctl("history").output.find("fast-forwarded"), std::string::npos);
+}
+
+TEST_F(GitAgentTest, HardresetBackupsAreInTheHistory) {
+  Write(deploy_, "c.txt", "local commit\n");
+  Commit(deploy_, "local");
+  Push("b.txt", "b2\n");
+  StartDaemon("hardreset");
+  ASSERT_TRUE(WaitUntil([&] { return Head(deploy_) == Upstream(); }, 10s)) << d_->Ctl("history").output;
+  ASSERT_TRUE(WaitUntil([&] { return Events("backup") >= 1; }, 5s));
+  EXPECT_NE(d_->Ctl("history").output.find("refs/redundancy/backup/"), std::string::npos);
+}
+
+TEST_F(GitAgentTest, UnreachableRemoteIsDegradedAndTouchesNothing) {
+  Sh("git -C " + deploy_ + " remote set-url origin " + dir_.path() + "/nowhere.git");
+  Write(deploy_, "a.txt", "local edit\n");
+  auto before = Tree();
+  StartDaemon("hardreset");
+  ASSERT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->status() == v1::HEALTH_DEGRADED; }, 10s));
+  EXPECT_NE(GitCheck()->summary().find("cannot reach origin"), std::string::npos);
+  EXPECT_EQ(Tree(), before);
+}
+
+TEST_F(GitAgentTest, ConflictsAreGivenUpUntilAnOperatorRecovers) {
+  Write(deploy_, "b.txt", "local b\n");
+  Commit(deploy_, "local b");
+  Push("b.txt", "upstream b\n");
+  std::string head = Head(deploy_);
+  StartDaemon("pull");
+  ASSERT_TRUE(WaitUntil([&] { return Events("gave_up") == 1; }, 10s)) << d_->Ctl("history").output;
+  ASSERT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->summary().find("gave up") != std::string::npos; }, 5s));
+  EXPECT_FALSE(WaitUntil([&] { return Events("sync_error") > 1; }, 1500ms)) << "no retries while given up";
+  EXPECT_EQ(Head(deploy_), head);
+  // The operator resolves it by hand, then asks.
+  Sh("git -C " + deploy_ + " reset -q --hard origin/main");
+  CtlResult r = d_->Ctl("recover git:origin/main");
+  EXPECT_NE(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->status() == v1::HEALTH_OK; }, 10s));
 }
 
 TEST(GitSyncCliTest, UsageErrors) {

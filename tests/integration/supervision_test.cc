@@ -35,16 +35,23 @@ TEST(SupervisionTest, EveryBuiltInAgentBecomesReady) {
     auto st = d.Status();
     if (!st.ok()) return false;
     for (const auto& sys : st->systems()) {
-      if (sys.checks_size() != 1) return false;
+      if (sys.checks_size() == 0) return false;
     }
     return true;
   }, 5s));
   auto st = d.Status();
   for (const auto& sys : st->systems()) {
-    if (sys.name() == "pm2") continue;  // a real agent: no PM2 daemon runs here, so it is failed
-    // netlify depends on pm2, so it is blocked; the rest are placeholders.
-    EXPECT_EQ(sys.health(), sys.name() == "netlify" ? v1::HEALTH_BLOCKED : v1::HEALTH_UNKNOWN) << sys.name();
-    EXPECT_NE(sys.checks(0).summary().find("no checks yet"), std::string::npos);
+    // Real agents: the workspace is no git checkout and runs no PM2, so git and pm2 are failed,
+    // and everything downstream of them is blocked; the rest are placeholders.
+    if (sys.name() == "git") {
+      EXPECT_EQ(sys.health(), v1::HEALTH_FAILED);
+      EXPECT_NE(sys.checks(0).summary().find("not a git checkout"), std::string::npos) << sys.checks(0).summary();
+    } else if (sys.name() == "build" || sys.name() == "pm2" || sys.name() == "netlify") {
+      EXPECT_EQ(sys.health(), v1::HEALTH_BLOCKED) << sys.name();
+    } else {
+      EXPECT_EQ(sys.health(), v1::HEALTH_UNKNOWN) << sys.name();
+      EXPECT_NE(sys.checks(0).summary().find("no checks yet"), std::string::npos);
+    }
   }
 }
 
@@ -52,6 +59,7 @@ TEST(SupervisionTest, Pm2AgentWithNoDaemonAndNothingToRestoreStartsNothing) {
   Daemon d(AllPlaceholders());
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
+  // pm2 depends on build, which depends on the (failed) git: it is checked, but blocked from recovery.
   ASSERT_TRUE(WaitUntil([&] {
     auto s = d.Status();
     return s.ok() && s->systems(2).checks_size() > 0 &&

@@ -1,0 +1,129 @@
+#include "agents/git/git_agent.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "common/config.h"
+#include "common/status_render.h"
+
+namespace redundancy::git {
+namespace {
+
+constexpr Millis kRetryInitial{1000};
+constexpr Millis kRetryMax{300'000};
+
+// Failures a retry will not fix: a person has to decide.
+bool NeedsPerson(const std::string& kind) {
+  return kind == "merge_conflict" || kind == "rebase_conflict" || kind == "upstream_rewritten" ||
+         kind == "untracked_would_be_overwritten" || kind == "not_a_repository" || kind == "git_busy";
+}
+
+}  // namespace
+
+Status GitAgent::Configure(const AgentContext& ctx) {
+  ctx_ = ctx;
+  const YAML::Node& s = ctx.settings;
+  auto str = [&](const char* key, const std::string& def) {
+    return s && s[key] && s[key].IsScalar() ? s[key].Scalar() : def;
+  };
+  options_ = SyncOptions();
+  options_.dir = ResolvePath(str("dir", "."), ctx.workspace);
+  options_.remote = str("remote", "origin");
+  options_.branch = str("branch", "main");
+  options_.strategy = str("strategy", "pull");
+  options_.backup_dir = ctx.state_dir + "/git/backups";
+  if (s && s["submodules"] && s["submodules"].IsScalar()) options_.submodules = s["submodules"].as<bool>();
+  if (s && s["sync_timeout"]) {
+    auto d = ParseDuration(s["sync_timeout"].Scalar());
+    if (d.ok()) options_.timeout = *d;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options_.backup_dir, ec);
+  return Status::Ok();
+}
+
+std::vector<v1::CheckResult> GitAgent::Check() {
+  last_ = Inspect(options_);
+  const RepoState& s = last_;
+  v1::CheckResult c;
+  c.set_target(Target());
+  std::string where = (s.branch.empty() ? std::string("detached HEAD") : s.branch) + " at " + s.head.substr(0, 12);
+  (*c.mutable_metrics())["ahead"] = s.ahead;
+  (*c.mutable_metrics())["behind"] = s.behind;
+  (*c.mutable_metrics())["dirty"] = s.dirty ? 1 : 0;
+  if (gave_up_ && !s.upstream.empty() && s.upstream != gave_up_upstream_) {
+    gave_up_ = false;  // new upstream commits: worth another try
+    failures_ = 0;
+  }
+  std::string problem;
+  if (s.error_kind == "remote_unreachable") {
+    c.set_status(v1::HEALTH_DEGRADED);
+    c.set_summary(where + "; cannot reach " + options_.remote + ": " + s.error);
+  } else if (!s.error_kind.empty()) {
+    c.set_status(v1::HEALTH_FAILED);
+    c.set_summary(s.error);
+    c.set_gave_up(s.error_kind == "not_a_repository");
+  } else {
+    if (s.leftovers) problem = "a crashed git left a lock or an operation in progress";
+    else if (s.branch != options_.branch) problem = "on " + (s.branch.empty() ? std::string("a detached HEAD") : "branch " + s.branch) + ", not " + options_.branch;
+    else if (s.behind > 0) problem = "behind " + options_.remote + "/" + options_.branch + " by " + std::to_string(s.behind) + " commit(s)";
+    std::string figures = where + ", ahead " + std::to_string(s.ahead) + ", behind " + std::to_string(s.behind) +
+                          (s.dirty ? ", uncommitted edits" : "");
+    if (problem.empty()) {
+      c.set_status(v1::HEALTH_OK);
+      c.set_summary(figures);
+    } else {
+      c.set_status(v1::HEALTH_FAILED);
+      c.set_summary(problem + " (" + figures + ")" + (gave_up_ ? "; gave up: " + last_sync_ : ""));
+      c.set_gave_up(gave_up_);
+    }
+  }
+  if (!last_sync_.empty()) c.set_details("last sync " + FormatTime(last_sync_ms_) + ": " + last_sync_);
+  return {c};
+}
+
+Status GitAgent::Recover(const std::string& target, bool forced) {
+  if (forced) {
+    gave_up_ = false;
+    failures_ = 0;
+    next_attempt_ = SteadyTime{};
+  }
+  if (gave_up_) return Status::Error("gave up: " + last_sync_);
+  SteadyTime now = clock_->Now();
+  if (now < next_attempt_) return Status::Ok();  // backing off
+  SyncResult r = Sync(options_);
+  last_sync_ = r.result + (r.error_kind.empty() ? "" : " (" + r.error_kind + ")") + ": " + r.message;
+  last_sync_ms_ = clock_->WallMs();
+  if (ctx_.emit) {
+    std::string steps;
+    for (const auto& s : r.steps) steps += (steps.empty() ? "" : "; ") + s;
+    ctx_.emit(Target(), "sync_" + r.result,
+              r.message + " [" + r.head_before.substr(0, 12) + " -> " + r.head_after.substr(0, 12) + "]" +
+                  (steps.empty() ? "" : ": " + steps));
+    for (const auto& b : r.backups) ctx_.emit(Target(), "backup", b);
+  }
+  if (r.result != "error") {
+    failures_ = 0;
+    return Status::Ok();
+  }
+  if (NeedsPerson(r.error_kind)) {
+    gave_up_ = true;
+    gave_up_upstream_ = last_.upstream;
+    if (ctx_.emit) ctx_.emit(Target(), "gave_up", last_sync_);
+    return Status::Error(last_sync_);
+  }
+  ++failures_;
+  double ms = std::min(static_cast<double>(kRetryMax.count()),
+                       static_cast<double>(kRetryInitial.count()) * std::pow(2.0, std::min(failures_ - 1, 20)));
+  next_attempt_ = now + Millis(static_cast<int64_t>(ms));
+  return Status::Error(last_sync_);
+}
+
+std::optional<Millis> GitAgent::NextCheckWithin() {
+  SteadyTime now = clock_->Now();
+  if (failures_ > 0 && next_attempt_ > now) return std::chrono::duration_cast<Millis>(next_attempt_ - now);
+  return std::nullopt;
+}
+
+}  // namespace redundancy::git

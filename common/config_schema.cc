@@ -37,6 +37,7 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
                     {"dir", T::kString},
                     {"validate", T::kString},
                     {"validate_timeout", T::kDuration, {}, {}, 1},
+                    {"validate_interval", T::kDuration, {}, {}, 1},
                     {"install_timeout", T::kDuration, {}, {}, 1},
                     {"artifacts", T::kStringList},
                     {"sources", T::kStringList},

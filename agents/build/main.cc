@@ -1,7 +1,8 @@
 // redundancy-agent-build: started by redundancyd only.
-#include "agents/runtime/placeholder_agent.h"
+#include "agents/build/build_agent.h"
 
 int main(int argc, char** argv) {
-  redundancy::PlaceholderAgent agent("build");
+  redundancy::RealClock clock;
+  redundancy::build::BuildAgent agent(&clock);
   return redundancy::RunAgent(&agent, argc, argv);
 }

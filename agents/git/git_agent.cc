@@ -1,7 +1,6 @@
 #include "agents/git/git_agent.h"
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 
 #include "common/config.h"
@@ -9,9 +8,6 @@
 
 namespace redundancy::git {
 namespace {
-
-constexpr Millis kRetryInitial{1000};
-constexpr Millis kRetryMax{300'000};
 
 // Failures a retry will not fix: a person has to decide.
 bool NeedsPerson(const std::string& kind) {
@@ -54,7 +50,7 @@ std::vector<v1::CheckResult> GitAgent::Check() {
   (*c.mutable_metrics())["dirty"] = s.dirty ? 1 : 0;
   if (gave_up_ && !s.upstream.empty() && s.upstream != gave_up_upstream_) {
     gave_up_ = false;  // new upstream commits: worth another try
-    failures_ = 0;
+    retry_.Reset();
   }
   std::string problem;
   if (s.error_kind == "remote_unreachable") {
@@ -86,12 +82,11 @@ std::vector<v1::CheckResult> GitAgent::Check() {
 Status GitAgent::Recover(const std::string& target, bool forced) {
   if (forced) {
     gave_up_ = false;
-    failures_ = 0;
-    next_attempt_ = SteadyTime{};
+    retry_.Reset();
   }
   if (gave_up_) return Status::Error("gave up: " + last_sync_);
   SteadyTime now = clock_->Now();
-  if (now < next_attempt_) return Status::Ok();  // backing off
+  if (!retry_.Ready(now)) return Status::Ok();  // backing off
   SyncResult r = Sync(options_);
   last_sync_ = r.result + (r.error_kind.empty() ? "" : " (" + r.error_kind + ")") + ": " + r.message;
   last_sync_ms_ = clock_->WallMs();
@@ -104,7 +99,7 @@ Status GitAgent::Recover(const std::string& target, bool forced) {
     for (const auto& b : r.backups) ctx_.emit(Target(), "backup", b);
   }
   if (r.result != "error") {
-    failures_ = 0;
+    retry_.Reset();
     return Status::Ok();
   }
   if (NeedsPerson(r.error_kind)) {
@@ -113,17 +108,12 @@ Status GitAgent::Recover(const std::string& target, bool forced) {
     if (ctx_.emit) ctx_.emit(Target(), "gave_up", last_sync_);
     return Status::Error(last_sync_);
   }
-  ++failures_;
-  double ms = std::min(static_cast<double>(kRetryMax.count()),
-                       static_cast<double>(kRetryInitial.count()) * std::pow(2.0, std::min(failures_ - 1, 20)));
-  next_attempt_ = now + Millis(static_cast<int64_t>(ms));
+  retry_.Failed(now);
   return Status::Error(last_sync_);
 }
 
 std::optional<Millis> GitAgent::NextCheckWithin() {
-  SteadyTime now = clock_->Now();
-  if (failures_ > 0 && next_attempt_ > now) return std::chrono::duration_cast<Millis>(next_attempt_ - now);
-  return std::nullopt;
+  return retry_.Remaining(clock_->Now());
 }
 
 }  // namespace redundancy::git

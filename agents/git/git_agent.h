@@ -11,6 +11,7 @@
 
 #include "agents/git/sync.h"
 #include "agents/runtime/agent.h"
+#include "common/backoff.h"
 #include "common/clock.h"
 
 namespace redundancy::git {
@@ -34,8 +35,7 @@ class GitAgent : public Agent {
   // The last sync, for status; and the recovery budget.
   std::string last_sync_;
   int64_t last_sync_ms_ = 0;
-  int failures_ = 0;
-  SteadyTime next_attempt_{};
+  Backoff retry_{Millis(1000), Millis(300'000)};
   bool gave_up_ = false;
   std::string gave_up_upstream_;  // a new upstream head ends the give-up
 };

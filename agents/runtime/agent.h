@@ -28,6 +28,8 @@ struct AgentContext {
   YAML::Node settings;    // systems.<system> of the config, secrets resolved
   // Records an event in the orchestrator's history (thread-safe; sent after the current job).
   std::function<void(const std::string& target, const std::string& kind, const std::string& detail)> emit;
+  // The same, for events with more fields (e.g. "new_revision" with its revision).
+  std::function<void(const v1::Event& event)> emit_event;
 };
 
 class Agent {
@@ -43,6 +45,15 @@ class Agent {
   // Recovers one target (or everything failed, for an empty target).
   // `forced`: an operator asked, so budgets and gave_up are reset first.
   virtual Status Recover(const std::string& target, bool forced) = 0;
+
+  // The deploy pipeline (on the worker, followed by a check):
+  // a new revision of the code is in place; verify it (build) or apply it
+  // (pm2: graceful reload). Default: the checks pass, none failed.
+  virtual Status Deploy(const std::string& revision);
+  // Return the code to `revision`, keeping what it leaves behind recoverable (git).
+  virtual Status Rollback(const std::string& revision, const std::string& reason) {
+    return Status::Error("rollback is not supported by this agent");
+  }
 
   // Optional hooks, all called on the event-loop thread (not the worker):
   // descriptors to watch (e.g. an event bus), refreshed after every job.

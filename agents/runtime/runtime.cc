@@ -29,6 +29,14 @@ v1::CheckResult MakeCheck(const std::string& target, v1::HealthStatus status, co
   return c;
 }
 
+Status Agent::Deploy(const std::string& revision) {
+  std::string failed;
+  for (const auto& c : Check()) {
+    if (c.status() == v1::HEALTH_FAILED) failed += (failed.empty() ? "" : "; ") + c.target() + ": " + c.summary();
+  }
+  return failed.empty() ? Status::Ok() : Status::Error(failed);
+}
+
 namespace {
 
 struct Flags {
@@ -187,8 +195,16 @@ class Runtime {
     ctx.interval = interval_;
     ctx.debug = w.debug();
     ctx.emit = [this](const std::string& target, const std::string& kind, const std::string& detail) {
+      v1::Event e;
+      e.set_target(target);
+      e.set_kind(kind);
+      e.set_detail(detail);
       std::lock_guard lock(events_mu_);
-      events_.push_back({target, kind, detail});
+      events_.push_back(std::move(e));
+    };
+    ctx.emit_event = [this](const v1::Event& e) {
+      std::lock_guard lock(events_mu_);
+      events_.push_back(e);
     };
     try {
       ctx.settings = YAML::Load(w.settings_yaml());
@@ -231,6 +247,30 @@ class Runtime {
           };
         });
         SubmitCheck({id});
+        break;
+      }
+      case v1::Command::DEPLOY:
+      case v1::Command::ROLLBACK: {
+        // One job: the step, then the checks, so the report the orchestrator
+        // gets before the reply already reflects the step.
+        v1::Command c = cmd;
+        worker_.Submit([this, c]() -> std::function<void()> {
+          Status s = !config_error_.empty() ? Status::Error("not configured: " + config_error_)
+                     : c.kind() == v1::Command::DEPLOY ? agent_->Deploy(c.revision())
+                                                       : agent_->Rollback(c.revision(), c.reason());
+          std::vector<v1::CheckResult> checks;
+          if (config_error_.empty()) checks = agent_->Check();
+          return [this, s, c, checks = std::move(checks)] {
+            const char* what = c.kind() == v1::Command::DEPLOY ? "deploy" : "rollback";
+            spdlog::info("{} {}: {}", what, c.revision().substr(0, 12), s.ok() ? "ok" : s.message());
+            if (config_error_.empty()) {
+              last_checks_ = checks;
+              SendReport();
+            }
+            FlushEvents();
+            Reply(c.id(), s.ok(), s.ok() ? std::string(what) + " ok" : s.message());
+          };
+        });
         break;
       }
       case v1::Command::PAUSE:
@@ -291,16 +331,14 @@ class Runtime {
   }
 
   void FlushEvents() {
-    std::vector<std::array<std::string, 3>> events;
+    std::vector<v1::Event> events;
     {
       std::lock_guard lock(events_mu_);
       events.swap(events_);
     }
-    for (const auto& e : events) {
+    for (auto& e : events) {
       v1::Envelope env;
-      env.mutable_event()->set_target(e[0]);
-      env.mutable_event()->set_kind(e[1]);
-      env.mutable_event()->set_detail(e[2]);
+      *env.mutable_event() = std::move(e);
       dealer_->Send(env);
     }
   }
@@ -341,7 +379,7 @@ class Runtime {
   std::vector<v1::CheckResult> last_checks_;
   std::vector<int> watched_;  // the agent's descriptors, refreshed after every job
   std::mutex events_mu_;
-  std::vector<std::array<std::string, 3>> events_;  // target, kind, detail
+  std::vector<v1::Event> events_;
   Millis hb_interval_{500};
   uint32_t liveness_ = 3;
   Millis interval_{60'000};

@@ -69,9 +69,6 @@ std::string Exit::Describe() const {
   return "exited " + std::to_string(code);
 }
 
-namespace {
-
-// `exe` as given when it has a slash, else looked up in PATH.
 Result<std::string> ResolveExe(const std::string& exe) {
   std::string path = exe;
   if (exe.find('/') == std::string::npos) {
@@ -82,6 +79,8 @@ Result<std::string> ResolveExe(const std::string& exe) {
   if (access(path.c_str(), X_OK) != 0) return Result<std::string>::Error("cannot execute " + path + ": " + std::strerror(errno));
   return path;
 }
+
+namespace {
 
 // Starts a detached child as `spec` says, with any further Boost.Process
 // properties (stdio redirections); the one place a bp::child is made.

@@ -23,6 +23,10 @@ struct SpawnSpec {
   bool die_with_parent = true;  // PR_SET_PDEATHSIG(SIGTERM), and exit if the parent is already gone
 };
 
+// `exe` as given when it has a slash, else looked up in PATH; error when it
+// is missing or not executable.
+Result<std::string> ResolveExe(const std::string& exe);
+
 // Starts a child with every signal unblocked and no fd beyond 0-2 inherited.
 // Returns its pid, or an error naming the executable (not found, not executable...).
 // The caller reaps it with ReapAll().

@@ -15,9 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char kIdentity[] =
-    "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com ";
-
 class GitSyncTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -35,29 +32,14 @@ class GitSyncTest : public ::testing::TestWithParam<std::string> {
     Write(deploy_, ".env", "SECRET=1\n");
     Write(deploy_, "node_modules/x/index.js", "module.exports = 1;\n");
   }
-  static std::string Sh(const std::string& cmd) {
-    std::string out;
-    int rc = RunShell(kIdentity + cmd, &out);
-    EXPECT_EQ(rc, 0) << cmd << "\n" << out;
-    return out;
-  }
   static std::string Trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
   }
   static void Write(const std::string& repo, const std::string& path, const std::string& text) {
-    fs::create_directories(fs::path(repo + "/" + path).parent_path());
-    std::ofstream(repo + "/" + path) << text;
+    WriteFile(repo + "/" + path, text);
   }
-  static std::string Read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  static void Commit(const std::string& repo, const std::string& msg) {
-    Sh("git -C " + repo + " add -A && git -C " + repo + " commit -q -m '" + msg + "'");
-  }
+  static std::string Read(const std::string& path) { return ReadFile(path); }
   void Push(const std::string& file, const std::string& text, const std::string& msg = "upstream change") {
     Write(dev_, file, text);
     Commit(dev_, msg);

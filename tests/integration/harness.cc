@@ -149,6 +149,34 @@ int RunShell(const std::string& cmd, std::string* out) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::string Sh(const std::string& cmd) {
+  static const char kIdentity[] =
+      "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com ";
+  std::string out;
+  int rc = RunShell(kIdentity + cmd, &out);
+  EXPECT_EQ(rc, 0) << cmd << "\n" << out;
+  return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string Commit(const std::string& repo, const std::string& message) {
+  Sh("git -C " + repo + " add -A && git -C " + repo + " commit -q -m '" + message + "'");
+  std::string head = Sh("git -C " + repo + " rev-parse HEAD");
+  while (!head.empty() && head.back() == '\n') head.pop_back();
+  return head;
+}
+
 CtlResult Daemon::Ctl(const std::string& args) const {
   CtlResult r;
   r.exit_code = RunShell(BinDir() + "/redundancyctl --config " + config_path() + " " + args, &r.output);

@@ -45,6 +45,15 @@ std::string FastOrchestratorYaml(int max_restarts = 50);
 // code (-1 when it did not exit normally) and appends the output to `out`.
 int RunShell(const std::string& cmd, std::string* out = nullptr);
 
+// Like RunShell, with a fixed git identity in the environment; a non-zero
+// exit fails the test (naming the command). Returns the output.
+std::string Sh(const std::string& cmd);
+// Whole-file helpers; WriteFile creates missing parent folders.
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& text);
+// `git add -A && git commit` in `repo`; returns the new HEAD.
+std::string Commit(const std::string& repo, const std::string& message);
+
 struct CtlResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr

@@ -385,6 +385,23 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
       if (l["max_files"] && l["max_files"].IsScalar()) YAML::convert<int>::decode(l["max_files"], cfg.logging.max_files);
     }
     if (const auto h = root["http"]; h && h.IsMap()) cfg.http_listen = Str(h["listen"], cfg.http_listen);
+    if (const auto p = root["pipeline"]; p && p.IsMap()) {
+      auto& pc = cfg.pipeline;
+      if (p["enabled"] && p["enabled"].IsScalar()) YAML::convert<bool>::decode(p["enabled"], pc.enabled);
+      if (p["rollback"] && p["rollback"].IsScalar()) YAML::convert<bool>::decode(p["rollback"], pc.rollback);
+      pc.step_timeout = Dur(p["step_timeout"], pc.step_timeout);
+      if (const auto r = p["rollback_on"]; r && r.IsSequence()) {
+        pc.rollback_on.clear();
+        for (const auto& n : r) {
+          const auto& known = KnownSystems();
+          if (n.IsScalar() && std::find(known.begin(), known.end(), n.Scalar()) == known.end()) {
+            v.Error(n, "pipeline.rollback_on", "unknown system '" + n.Scalar() + "'");
+          } else if (n.IsScalar()) {
+            pc.rollback_on.push_back(n.Scalar());
+          }
+        }
+      }
+    }
     if (root["alerts"]) cfg.alerts_yaml = YAML::Dump(root["alerts"]);
   } catch (const YAML::Exception& e) {
     v.errors().push_back(display_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);

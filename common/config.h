@@ -28,6 +28,17 @@ struct OrchestratorConfig {
   RestartPolicyConfig agent_restart;
 };
 
+// New commits flow git -> build -> pm2 -> netlify (the systems downstream of
+// git, in dependency order); a commit that fails a `rollback_on` step is
+// rolled back to the last one that went through.
+struct PipelineConfig {
+  bool enabled = true;
+  bool rollback = false;
+  std::vector<std::string> rollback_on = {"build"};
+  Millis step_timeout{900'000};
+  bool operator==(const PipelineConfig&) const = default;
+};
+
 struct LoggingConfig {
   std::string level = "info";
   uint64_t max_size = 10ULL << 20;
@@ -52,6 +63,7 @@ struct Config {
   Millis history_retention{30LL * 24 * 3600 * 1000};
   OrchestratorConfig orchestrator;
   LoggingConfig logging;
+  PipelineConfig pipeline;
   std::string http_listen = "127.0.0.1:9464";
   std::string alerts_yaml;
   std::vector<SystemConfig> systems;  // enabled ones, in KnownSystems() order

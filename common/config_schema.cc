@@ -55,6 +55,8 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
                   {"max_restart_attempts", T::kInt, {}, {}, 0},
                   {"restart_delay", T::kDuration, {}, {}, 0},
                   {"stable_after", T::kDuration, {}, {}, 0},
+                  {"reload_timeout", T::kDuration, {}, {}, 1},
+                  {"reload_wait", T::kDuration, {}, {}, 0},
                   {"restart_storm", T::kMap, {}, {{"restarts", T::kInt, {}, {}, 1}, {"within", T::kDuration, {}, {}, 1}}},
                   {"max_memory", T::kSize},
                   {"memory_samples", T::kInt, {}, {}, 1},
@@ -136,6 +138,12 @@ const std::vector<FieldSpec>& RootSchema() {
            {"max_files", T::kInt, {}, {}, 1},
        }},
       {"http", T::kMap, {}, {{"listen", T::kString}, {"auth_token", T::kString}}},
+      {"pipeline", T::kMap, {}, {
+           {"enabled", T::kBool},
+           {"rollback", T::kBool},
+           {"rollback_on", T::kStringList},
+           {"step_timeout", T::kDuration, {}, {}, 1},
+       }},
       {"systems", T::kAnyMap},  // each system checked against SystemSchema()
       {"alerts", T::kMap, {}, {
            {"cooldown", T::kDuration, {}, {}, 0},

@@ -64,6 +64,13 @@ nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
     }
     j["systems"].push_back(std::move(js));
   }
+  if (s.has_pipeline()) {
+    const auto& p = s.pipeline();
+    j["pipeline"] = {{"state", p.state()},         {"revision", p.revision()},       {"step", p.step()},
+                     {"last_good", p.last_good()}, {"last_result", p.last_result()}, {"last_detail", p.last_detail()},
+                     {"last_finished", p.last_finished_ms() ? FormatTime(p.last_finished_ms()) : ""},
+                     {"queued", p.queued()}};
+  }
   return j;
 }
 
@@ -85,6 +92,14 @@ std::string StatusToTable(const v1::StatusSnapshot& s) {
     for (const auto& c : sys.checks()) {
       o << "  " << Pad(c.target(), 28) << Pad(HealthName(c.status()), 10) << c.summary() << "\n";
     }
+  }
+  if (s.has_pipeline() && s.pipeline().state() != "disabled") {
+    const auto& p = s.pipeline();
+    o << "\nPIPELINE   " << p.state();
+    if (!p.step().empty()) o << " (" << p.step() << " on " << p.revision().substr(0, 12) << ")";
+    o << ", last good " << (p.last_good().empty() ? "-" : p.last_good().substr(0, 12));
+    if (!p.last_result().empty()) o << "; last run " << p.last_result() << ": " << p.last_detail();
+    o << "\n";
   }
   bool any_paused = false;
   for (const auto& sys : s.systems()) any_paused |= sys.paused();

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/constants.h"
+#include "common/dependency_graph.h"
 #include "common/logging.h"
 
 namespace redundancy {
@@ -55,6 +56,8 @@ Status Daemon::Setup() {
   auto store = Store::Open(paths_.Database());
   if (!store.ok()) return store.status();
   store_.emplace(std::move(store.value()));
+  saved_last_good_ = store_->GetState("pipeline.last_good");
+  pipeline_.SetLastGood(saved_last_good_);
 
   auto sig = process::SignalChannel::Create({SIGCHLD, SIGTERM, SIGINT, SIGHUP});
   if (!sig.ok()) return sig.status();
@@ -148,6 +151,10 @@ std::chrono::milliseconds Daemon::NextTimeout() const {
     if (auto d = slot.sup->NextDeadline()) next = std::min(next, *d);
   }
   for (const auto& p : pending_) next = std::min(next, p.deadline);
+  if (pipeline_.current()) {
+    next = std::min(next, pipeline_.step_started() + config_.pipeline.step_timeout);
+    if (!pipeline_cmd_) next = std::min(next, now + std::chrono::milliseconds(100));  // waiting for the agent to be back
+  }
   if (watchdog_usec_.count() > 0) next = std::min(next, next_watchdog_);
   if (shutting_down_) next = std::min(next, shutdown_deadline_);
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now);
@@ -164,6 +171,7 @@ void Daemon::HandleSignals() {
             ours = true;
             slot.identity.clear();
             slot.recover_in_flight = 0;
+            if (pipeline_.current() && pipeline_.current()->system == name) pipeline_cmd_ = 0;  // resent when it is back
             slot.sup->OnExit(e.Describe(), clock_->Now());
             break;
           }
@@ -194,6 +202,7 @@ void Daemon::Tick() {
     SendHeartbeats();
     next_heartbeat_ = now + config_.orchestrator.heartbeat_interval;
   }
+  TickPipeline(now);
   for (auto& p : pending_) {
     if (now >= p.deadline) {
       p.failures.push_back("timed out waiting for the agents");
@@ -317,6 +326,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
         if (store_) store_->Append({0, clock_->WallMs(), "health", t.system, t.target, Redact(detail)});
       }
       last_report_[name] = report;
+      MaybeAdoptLastGood();
       // A report can unblock downstream systems too: re-evaluate them all.
       for (auto& [other, other_slot] : agents_) MaybeAutoRecover(other_slot);
       break;
@@ -327,6 +337,9 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
                         Redact(env.event().detail())});
       }
       spdlog::info("{} event {}: {}", name, env.event().kind(), Redact(env.event().detail()));
+      if (env.event().kind() == "new_revision" && name == "git") {
+        DrivePipeline(pipeline_.OnNewRevision(env.event().revision(), Redact(env.event().detail()), now));
+      }
       break;
     case v1::Envelope::kCommandResult:
       HandleCommandResult(env.command_result());
@@ -396,6 +409,7 @@ bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, cons
 void Daemon::MaybeAutoRecover(AgentSlot& slot) {
   const std::string& name = slot.config.name;
   if (!slot.config.auto_recover || slot.recover_in_flight || shutting_down_ || paused_.count(name)) return;
+  if (pipeline_.Owns(name)) return;  // the pipeline is working on it
   for (const auto& dep : slot.config.depends_on) {
     HealthStatus h = health_.Health(dep);
     if (!health_.Reported(dep) || h == v1::HEALTH_FAILED || h == v1::HEALTH_BLOCKED) return;
@@ -410,12 +424,86 @@ void Daemon::MaybeAutoRecover(AgentSlot& slot) {
 }
 
 void Daemon::HandleCommandResult(const v1::CommandResult& result) {
+  if (pipeline_cmd_ && result.id() == pipeline_cmd_) {
+    pipeline_cmd_ = 0;
+    DrivePipeline(pipeline_.OnStepDone(result.ok(), result.message(), clock_->Now(), clock_->WallMs()));
+    return;
+  }
   for (auto& [name, slot] : agents_) {
     if (slot.recover_in_flight == result.id()) slot.recover_in_flight = 0;
   }
   for (auto& p : pending_) {
     if (p.waiting.erase(result.id()) && !result.ok()) p.failures.push_back(result.message());
   }
+}
+
+bool Daemon::SendPipelineStep() {
+  const auto& step = pipeline_.current();
+  if (!step) return false;
+  auto it = agents_.find(step->system);
+  if (it == agents_.end() || it->second.identity.empty()) return false;
+  v1::Envelope env;
+  auto* cmd = env.mutable_command();
+  cmd->set_id(next_command_id_++);
+  cmd->set_kind(step->kind == Pipeline::Step::Kind::kRollback ? v1::Command::ROLLBACK : v1::Command::DEPLOY);
+  cmd->set_revision(step->revision);
+  cmd->set_reason(step->reason);
+  if (!agents_sock_->Send(it->second.identity, false, env)) return false;
+  pipeline_cmd_ = cmd->id();
+  spdlog::info("pipeline: {} {} on {}", step->kind == Pipeline::Step::Kind::kRollback ? "rollback" : "deploy",
+               step->revision.substr(0, 12), step->system);
+  return true;
+}
+
+void Daemon::DrivePipeline(std::optional<Pipeline::Step> step) {
+  for (const auto& r : pipeline_.TakeRecords()) {
+    std::string detail = Redact(r.detail);
+    if (r.kind == "critical") spdlog::error("CRITICAL {}: {}", r.system, detail);
+    else spdlog::info("pipeline {} {}: {}", r.kind, r.system, detail);
+    if (store_) store_->Append({0, clock_->WallMs(), r.kind, r.system, "pipeline", detail});
+  }
+  if (store_ && pipeline_.last_good() != saved_last_good_) {
+    if (store_->SetState("pipeline.last_good", pipeline_.last_good()).ok()) saved_last_good_ = pipeline_.last_good();
+  }
+  pipeline_cmd_ = 0;
+  if (step) SendPipelineStep();  // else: resent from Tick once the agent is connected
+  if (!pipeline_.running()) {
+    for (auto& [n, slot] : agents_) MaybeAutoRecover(slot);
+  }
+}
+
+void Daemon::TickPipeline(SteadyTime now) {
+  if (!pipeline_.current()) return;
+  if (now - pipeline_.step_started() >= config_.pipeline.step_timeout) {
+    pipeline_cmd_ = 0;
+    DrivePipeline(pipeline_.OnStepDone(false, "no answer within " + FormatDuration(config_.pipeline.step_timeout), now,
+                                       clock_->WallMs()));
+    return;
+  }
+  if (!pipeline_cmd_) SendPipelineStep();
+}
+
+// Before any pipeline run, the code in place counts as good once git and
+// every step downstream report healthy: a rollback then has somewhere to go.
+void Daemon::MaybeAdoptLastGood() {
+  if (!pipeline_.last_good().empty() || pipeline_.seen_revision() || pipeline_.running() || !config_.FindSystem("git")) return;
+  auto git = last_report_.find("git");
+  if (git == last_report_.end()) return;
+  std::string head;
+  for (const auto& c : git->second.checks()) {
+    if (c.status() != v1::HEALTH_OK) return;
+    auto it = c.labels().find("head");
+    if (it != c.labels().end()) head = it->second;
+  }
+  if (head.empty()) return;
+  for (const auto& name : config_.pipeline.rollback_on) {  // the steps a rollback would run for
+    if (!config_.FindSystem(name) || name == "git") continue;
+    HealthStatus h = health_.Health(name);
+    if (!health_.Reported(name) || h == v1::HEALTH_FAILED || h == v1::HEALTH_BLOCKED || h == v1::HEALTH_UNKNOWN) return;
+  }
+  pipeline_.SetLastGood(head);
+  Record("", "pipeline_good", "adopted " + head.substr(0, 12) + " (in place and healthy) as the last good commit");
+  if (store_ && store_->SetState("pipeline.last_good", head).ok()) saved_last_good_ = head;
 }
 
 Result<pid_t> Daemon::Spawn(const std::string& agent) {
@@ -479,6 +567,21 @@ Status Daemon::ApplyConfig(const Config& next) {
   std::vector<std::pair<std::string, std::vector<std::string>>> graph;
   for (const auto& sc : config_.systems) graph.emplace_back(sc.name, sc.depends_on);
   health_.SetSystems(graph);
+  {
+    // The pipeline's steps: every system downstream of git, upstream first.
+    DependencyGraph g;
+    for (const auto& [n, deps] : graph) g.AddNode(n, deps);
+    std::vector<std::string> stages;
+    if (config_.FindSystem("git")) {
+      for (const auto& n : g.TopologicalOrder()) {
+        auto up = g.Upstream(n);
+        if (std::find(up.begin(), up.end(), "git") != up.end()) stages.push_back(n);
+      }
+    }
+    PipelineConfig pc = config_.pipeline;
+    if (!config_.FindSystem("git")) pc.enabled = false;
+    pipeline_.Configure(pc, stages);
+  }
   SteadyTime now = clock_->Now();
   // Systems gone from the config stop; new ones start; changed ones reload.
   for (auto& [name, slot] : agents_) {
@@ -553,6 +656,7 @@ v1::StatusSnapshot Daemon::Snapshot() const {
     a->set_state_since_ms(wall - ToMs(now - sup.state_since()));
   }
   for (auto& sys : health_.Snapshot()) *s.add_systems() = std::move(sys);
+  *s.mutable_pipeline() = pipeline_.Snapshot();
   return s;
 }
 

@@ -21,6 +21,7 @@
 #include "common/transport/transport.h"
 #include "orchestrator/agent_supervisor.h"
 #include "orchestrator/health_model.h"
+#include "orchestrator/pipeline.h"
 
 namespace redundancy {
 
@@ -77,6 +78,11 @@ class Daemon : public AgentOps {
   bool SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id,
                    bool forced = false);
   void MaybeAutoRecover(AgentSlot& slot);
+  // The deploy pipeline: records what it did, sends the step it asks for.
+  void DrivePipeline(std::optional<Pipeline::Step> step);
+  bool SendPipelineStep();
+  void TickPipeline(SteadyTime now);
+  void MaybeAdoptLastGood();
   v1::Welcome MakeWelcome(const SystemConfig& sc) const;
   v1::StatusSnapshot Snapshot() const;
   void Tick();
@@ -107,6 +113,9 @@ class Daemon : public AgentOps {
   std::set<std::string> paused_;  // systems and single targets ("pm2:api")
   std::map<std::string, v1::HealthReport> last_report_;
   std::vector<PendingControl> pending_;
+  Pipeline pipeline_;
+  uint64_t pipeline_cmd_ = 0;     // id of the step's command, 0 when not sent (yet)
+  std::string saved_last_good_;   // what the store holds
   uint64_t next_command_id_ = 1;
   uint64_t heartbeat_seq_ = 0;
   SteadyTime next_heartbeat_{};

@@ -471,7 +471,7 @@ Status BuildAgent::Deploy(const std::string& revision) {
     if (!deps_.ok()) return Status::Error("dependencies still inconsistent after reinstalling: " + deps_.problems[0]);
   }
   if (!s_.validate.empty()) {
-    if (!RunValidate().ok) return Status::Error(validate_.summary + (validate_.tail.empty() ? "" : "\n" + validate_.tail));
+    if (!RunValidate().ok) return Status::Error(validate_.summary);  // the output tail is in build:validate's details
   }
   if (!s_.artifacts.empty()) {
     auto a = CheckArtifacts();

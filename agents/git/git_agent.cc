@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "common/config.h"
 #include "common/status_render.h"
@@ -36,7 +37,37 @@ Status GitAgent::Configure(const AgentContext& ctx) {
   }
   std::error_code ec;
   std::filesystem::create_directories(options_.backup_dir, ec);
+  LoadHold();
   return Status::Ok();
+}
+
+void GitAgent::LoadHold() {
+  hold_ = Hold();
+  std::ifstream in(HoldPath());
+  std::getline(in, hold_.upstream);
+  std::getline(in, hold_.at);
+  std::getline(in, hold_.bad);
+  std::getline(in, hold_.reason);
+  if (hold_.upstream.empty()) hold_ = Hold();
+}
+
+// Written to a temporary file and renamed: a crash leaves the old hold or the new one.
+void GitAgent::SaveHold() {
+  std::string tmp = HoldPath() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << hold_.upstream << "\n" << hold_.at << "\n" << hold_.bad << "\n" << hold_.reason << "\n";
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, HoldPath(), ec);
+}
+
+void GitAgent::ClearHold(const std::string& why) {
+  if (!hold_.active()) return;
+  if (ctx_.emit) ctx_.emit(Target(), "hold_released", why);
+  hold_ = Hold();
+  std::error_code ec;
+  std::filesystem::remove(HoldPath(), ec);
 }
 
 std::vector<v1::CheckResult> GitAgent::Check() {
@@ -48,6 +79,14 @@ std::vector<v1::CheckResult> GitAgent::Check() {
   (*c.mutable_metrics())["ahead"] = s.ahead;
   (*c.mutable_metrics())["behind"] = s.behind;
   (*c.mutable_metrics())["dirty"] = s.dirty ? 1 : 0;
+  (*c.mutable_labels())["head"] = s.head;
+  (*c.mutable_labels())["branch"] = s.branch;
+  (*c.mutable_labels())["upstream"] = s.upstream;
+  if (hold_.active() && !s.upstream.empty() && s.upstream != hold_.upstream) {
+    ClearHold("new commits on " + options_.remote + "/" + options_.branch + " (" + s.upstream.substr(0, 12) + ")");
+  } else if (hold_.active() && !s.head.empty() && s.head != hold_.at) {
+    ClearHold("the checkout moved to " + s.head.substr(0, 12) + " by other hands");
+  }
   if (gave_up_ && !s.upstream.empty() && s.upstream != gave_up_upstream_) {
     gave_up_ = false;  // new upstream commits: worth another try
     retry_.Reset();
@@ -60,6 +99,12 @@ std::vector<v1::CheckResult> GitAgent::Check() {
     c.set_status(v1::HEALTH_FAILED);
     c.set_summary(s.error);
     c.set_gave_up(s.error_kind == "not_a_repository");
+  } else if (hold_.active() && s.head == hold_.at) {
+    // Rolled back on purpose: not a failure to recover, a state to show.
+    c.set_status(v1::HEALTH_DEGRADED);
+    c.set_summary("held at " + hold_.at.substr(0, 12) + " after rolling back " + hold_.bad.substr(0, 12) + " (" +
+                  hold_.reason + "); waiting for a new commit on " + options_.remote + "/" + options_.branch);
+    (*c.mutable_labels())["held_at"] = hold_.at;
   } else {
     if (s.leftovers) problem = "a crashed git left a lock or an operation in progress";
     else if (s.branch != options_.branch) problem = "on " + (s.branch.empty() ? std::string("a detached HEAD") : "branch " + s.branch) + ", not " + options_.branch;
@@ -79,24 +124,51 @@ std::vector<v1::CheckResult> GitAgent::Check() {
   return {c};
 }
 
+void GitAgent::EmitSync(const SyncResult& r, const std::string& kind) {
+  if (!ctx_.emit) return;
+  std::string steps;
+  for (const auto& s : r.steps) steps += (steps.empty() ? "" : "; ") + s;
+  ctx_.emit(Target(), kind,
+            r.message + " [" + r.head_before.substr(0, 12) + " -> " + r.head_after.substr(0, 12) + "]" +
+                (steps.empty() ? "" : ": " + steps));
+  for (const auto& b : r.backups) ctx_.emit(Target(), "backup", b);
+}
+
+Status GitAgent::Rollback(const std::string& revision, const std::string& reason) {
+  SyncResult r = ResetTo(options_, revision);
+  EmitSync(r, r.result == "error" ? "rollback_failed" : "rollback");
+  if (r.result == "error") return Status::Error(r.message);
+  RepoState now = Inspect(options_);
+  hold_.upstream = now.upstream.empty() ? last_.upstream : now.upstream;
+  hold_.at = r.head_after;
+  hold_.bad = r.head_before;
+  hold_.reason = reason;
+  SaveHold();
+  return Status::Ok();
+}
+
 Status GitAgent::Recover(const std::string& target, bool forced) {
   if (forced) {
     gave_up_ = false;
     retry_.Reset();
+    ClearHold("an operator asked for a sync");
   }
+  if (hold_.active()) return Status::Ok();  // held after a rollback until new commits arrive
   if (gave_up_) return Status::Error("gave up: " + last_sync_);
   SteadyTime now = clock_->Now();
   if (!retry_.Ready(now)) return Status::Ok();  // backing off
   SyncResult r = Sync(options_);
   last_sync_ = r.result + (r.error_kind.empty() ? "" : " (" + r.error_kind + ")") + ": " + r.message;
   last_sync_ms_ = clock_->WallMs();
-  if (ctx_.emit) {
-    std::string steps;
-    for (const auto& s : r.steps) steps += (steps.empty() ? "" : "; ") + s;
-    ctx_.emit(Target(), "sync_" + r.result,
-              r.message + " [" + r.head_before.substr(0, 12) + " -> " + r.head_after.substr(0, 12) + "]" +
-                  (steps.empty() ? "" : ": " + steps));
-    for (const auto& b : r.backups) ctx_.emit(Target(), "backup", b);
+  EmitSync(r, "sync_" + r.result);
+  if (r.result != "error" && !r.head_after.empty() && r.head_after != r.head_before && ctx_.emit_event) {
+    // New code is in place: the orchestrator's pipeline takes it from here.
+    v1::Event e;
+    e.set_target(Target());
+    e.set_kind("new_revision");
+    e.set_revision(r.head_after);
+    e.set_detail(DescribeCommit(options_, r.head_after));
+    ctx_.emit_event(e);
   }
   if (r.result != "error") {
     retry_.Reset();

@@ -5,6 +5,9 @@
 // every step and backup goes to the history. Transient failures back off;
 // a sync that needs a person (conflicts, rewritten upstream) is given up on
 // until an operator's recover or a new upstream head.
+// The pipeline: a sync that moves HEAD emits "new_revision"; Rollback() moves
+// back to a commit that built and holds there (persisted in
+// state_dir/git/hold) until the upstream head changes or an operator recovers.
 #pragma once
 
 #include <string>
@@ -23,10 +26,22 @@ class GitAgent : public Agent {
   Status Configure(const AgentContext& ctx) override;
   std::vector<v1::CheckResult> Check() override;
   Status Recover(const std::string& target, bool forced) override;
+  Status Rollback(const std::string& revision, const std::string& reason) override;
   std::optional<Millis> NextCheckWithin() override;
 
  private:
   std::string Target() const { return "git:" + options_.remote + "/" + options_.branch; }
+  std::string HoldPath() const { return ctx_.state_dir + "/git/hold"; }
+  void SaveHold();
+  void LoadHold();
+  void ClearHold(const std::string& why);
+  void EmitSync(const SyncResult& r, const std::string& kind);
+
+  // After a rollback: stay at `at` while the upstream head is still `upstream`.
+  struct Hold {
+    std::string upstream, at, bad, reason;
+    bool active() const { return !at.empty(); }
+  };
 
   Clock* clock_;
   AgentContext ctx_;
@@ -38,6 +53,7 @@ class GitAgent : public Agent {
   Backoff retry_{Millis(1000), Millis(300'000)};
   bool gave_up_ = false;
   std::string gave_up_upstream_;  // a new upstream head ends the give-up
+  Hold hold_;
 };
 
 }  // namespace redundancy::git

@@ -188,6 +188,36 @@ class Syncer {
     return Finish();
   }
 
+  SyncResult RunResetTo(const std::string& revision) {
+    git_dir_ = git_.Line({"rev-parse", "--absolute-git-dir"});
+    if (git_dir_.empty()) return Fail("not_a_repository", o_.dir + " is not a git checkout");
+    r_.head_before = git_.Line({"rev-parse", "--verify", "-q", "HEAD"});
+    std::string target = git_.Line({"rev-parse", "--verify", "-q", revision + "^{commit}"});
+    if (target.empty()) return Fail("unknown_revision", "no commit " + revision + " in " + o_.dir);
+    if (!CleanLeftovers()) return r_;
+    if (!OnBranch()) return r_;
+    std::string local = git_.Line({"rev-parse", "HEAD"});
+    if (local == target) {
+      RestoreStash();
+      return Finish();
+    }
+    restore_after_reset_ = true;
+    HardReset(target, local, /*ahead=*/true);
+    if (r_.result == "error") return r_;
+    RestoreStash();
+    if (o_.submodules && fs::exists(fs::path(o_.dir) / ".gitmodules")) {
+      if (!git_.Run({"submodule", "update", "--init", "--recursive"}).ok()) return Fail("submodule_failed", "git submodule update failed");
+      Step("updated submodules");
+    }
+    r_.message = "reset to " + Short(target);
+    return Finish();
+  }
+
+  std::string Describe(const std::string& revision) const {
+    std::string d = git_.Line({"log", "-1", "--format=%h %s", revision});
+    return d.empty() ? Short(revision) : d;
+  }
+
  private:
   std::string Short(const std::string& sha) const { return sha.substr(0, 12); }
   void Step(const std::string& s) { r_.steps.push_back(s); }
@@ -259,7 +289,7 @@ class Syncer {
 
   // Re-applies our stash; on conflict leaves a clean tree and keeps the stash.
   void RestoreStash() {
-    if (stash_.empty() || o_.strategy == "hardreset") return;
+    if (stash_.empty() || (o_.strategy == "hardreset" && !restore_after_reset_)) return;
     Git::Out a = git_.Run({"stash", "apply", stash_});
     if (a.ok()) {
       std::istringstream list(git_.Line({"stash", "list", "--format=%H"}));
@@ -350,11 +380,18 @@ class Syncer {
   SyncResult r_;
   std::string git_dir_;
   std::string stash_;
+  bool restore_after_reset_ = false;  // ResetTo keeps edits, whatever the strategy
 };
 
 }  // namespace
 
 SyncResult Sync(const SyncOptions& options) { return Syncer(options).Run(); }
+
+SyncResult ResetTo(const SyncOptions& options, const std::string& revision) { return Syncer(options).RunResetTo(revision); }
+
+std::string DescribeCommit(const SyncOptions& options, const std::string& revision) {
+  return Syncer(options).Describe(revision);
+}
 
 RepoState Inspect(const SyncOptions& o) {
   RepoState s;

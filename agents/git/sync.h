@@ -49,6 +49,16 @@ struct SyncResult {
 
 SyncResult Sync(const SyncOptions& options);
 
+// Moves the configured branch back to `revision` (the pipeline's rollback),
+// saving first what it leaves behind: the current head in
+// refs/redundancy/backup/<time>, uncommitted edits in a stash (re-applied
+// when they apply cleanly), untracked files the reset would overwrite.
+// Fetches nothing.
+SyncResult ResetTo(const SyncOptions& options, const std::string& revision);
+
+// "<short sha> <subject>" of a commit, or the short sha alone.
+std::string DescribeCommit(const SyncOptions& options, const std::string& revision);
+
 // Where the checkout stands against its remote, after a fetch (which touches
 // only .git). For the git agent's checks.
 struct RepoState {

@@ -105,13 +105,16 @@ Result<std::vector<AppInfo>> Pm2Agent::ListApps() {
 
 Status Pm2Agent::Act(const std::string& method, int pm_id) {
   if (!via_cli_) {
-    nlohmann::json args = method == "restartProcessId" ? nlohmann::json::array({{{"id", pm_id}}})
-                                                       : nlohmann::json::array({pm_id});
+    bool by_opts = method == "restartProcessId" || method == "reloadProcessId";  // God takes {id}
+    nlohmann::json args = by_opts ? nlohmann::json::array({{{"id", pm_id}}}) : nlohmann::json::array({pm_id});
     auto r = rpc_->Call(method, args, settings_.call_timeout);
     if (r.ok()) return Status::Ok();
     if (r.error().rfind("connect:", 0) != 0) return r.status();
   }
-  std::string verb = method == "restartProcessId" ? "restart" : method == "stopProcessId" ? "stop" : "delete";
+  std::string verb = method == "restartProcessId" ? "restart"
+                     : method == "reloadProcessId" ? "reload"
+                     : method == "stopProcessId"   ? "stop"
+                                                   : "delete";
   process::SpawnSpec spec{settings_.pm2_bin, {verb, std::to_string(pm_id)}, Pm2Env(), ctx_.workspace, false};
   auto cli = process::RunCapture(spec, std::chrono::seconds(30));
   if (!cli.ok()) return cli.status();

@@ -55,6 +55,8 @@ struct Settings {
   std::map<std::string, ProbeSpec> health;
   Millis call_timeout{5000};
   Millis stable_after{10'000};  // online this long: an app's recovery budget and backoff start over
+  Millis reload_timeout{30'000};  // the pipeline's reload: every app online on a new process by then
+  Millis reload_wait{2000};       // ... and still the same process this long after
 };
 
 // Parses systems.pm2 of the config.
@@ -95,6 +97,7 @@ class Pm2Agent : public Agent {
   Status Configure(const AgentContext& ctx) override;
   std::vector<v1::CheckResult> Check() override;
   Status Recover(const std::string& target, bool forced) override;
+  Status Deploy(const std::string& revision) override;  // graceful reload (pm2_deploy.cc)
   std::vector<int> WatchedFds() override;
   bool OnReadable(int fd) override;
   std::optional<Millis> NextCheckWithin() override;

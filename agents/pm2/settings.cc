@@ -47,6 +47,8 @@ Result<Settings> ParseSettings(const YAML::Node& node, const std::string& worksp
     if (node && node["max_restart_attempts"]) s.max_restart_attempts = node["max_restart_attempts"].as<int>();
     s.restart_delay = dur(node ? node["restart_delay"] : YAML::Node(), s.restart_delay);
     s.stable_after = dur(node ? node["stable_after"] : YAML::Node(), s.stable_after);
+    s.reload_timeout = dur(node ? node["reload_timeout"] : YAML::Node(), s.reload_timeout);
+    s.reload_wait = dur(node ? node["reload_wait"] : YAML::Node(), s.reload_wait);
     if (node && node["restart_storm"] && node["restart_storm"].IsMap()) {
       const auto& rs = node["restart_storm"];
       if (rs["restarts"]) s.storm_restarts = rs["restarts"].as<int>();

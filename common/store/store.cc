@@ -34,7 +34,8 @@ Result<Store> Store::Open(const std::string& path) {
                           "CREATE TABLE IF NOT EXISTS history ("
                           " id INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
                           " system TEXT NOT NULL DEFAULT '', target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')",
-                          "CREATE INDEX IF NOT EXISTS history_ts ON history(ts_ms)"}) {
+                          "CREATE INDEX IF NOT EXISTS history_ts ON history(ts_ms)",
+                          "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"}) {
     if (Status s = Exec(db, sql); !s.ok()) return Result<Store>::Error(path + ": " + s.message());
   }
   if (sqlite3_prepare_v2(db, "INSERT INTO history(ts_ms, kind, system, target, detail) VALUES (?,?,?,?,?)", -1,
@@ -99,6 +100,29 @@ Result<std::vector<HistoryRow>> Store::Query(int64_t since_ms, int limit) const 
   }
   sqlite3_finalize(st);
   return rows;
+}
+
+Status Store::SetState(const std::string& key, const std::string& value) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, "INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                         -1, &st, nullptr) != SQLITE_OK) {
+    return Status::Error(std::string("state: ") + sqlite3_errmsg(db_));
+  }
+  sqlite3_bind_text(st, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, value.c_str(), -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return Status::Error(std::string("state: ") + sqlite3_errmsg(db_));
+  return Status::Ok();
+}
+
+std::string Store::GetState(const std::string& key) const {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT value FROM state WHERE key = ?", -1, &st, nullptr) != SQLITE_OK) return "";
+  sqlite3_bind_text(st, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  std::string value = sqlite3_step(st) == SQLITE_ROW ? Text(st, 0) : "";
+  sqlite3_finalize(st);
+  return value;
 }
 
 Result<int> Store::Prune(int64_t before_ms) {

@@ -34,6 +34,10 @@ class Store {
   Status Append(const HistoryRow& row);
   // Rows with ts_ms >= since_ms, newest last, at most `limit` (the newest ones).
   Result<std::vector<HistoryRow>> Query(int64_t since_ms, int limit) const;
+  // A small key/value table for state that must outlive the daemon (e.g. the
+  // last revision that built). GetState returns "" when the key is unset.
+  Status SetState(const std::string& key, const std::string& value);
+  std::string GetState(const std::string& key) const;
   // Deletes rows older than before_ms; returns how many.
   Result<int> Prune(int64_t before_ms);
 

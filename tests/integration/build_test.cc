@@ -12,25 +12,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// npm must never reach a registry in tests, nor share a cache with anything.
-std::vector<std::pair<std::string, std::string>> NpmEnv(const std::string& root) {
-  return {{"npm_config_offline", "true"}, {"npm_config_registry", "http://127.0.0.1:9/"},
-          {"npm_config_cache", root + "/npm-cache"}, {"npm_config_update_notifier", "false"},
-          {"npm_config_audit", "false"}, {"npm_config_fund", "false"}};
-}
-
-std::string NpmEnvPrefix(const std::string& root) {
-  std::string s;
-  for (const auto& [k, v] : NpmEnv(root)) s += k + "=" + v + " ";
-  return s;
-}
-
 // A copy of tests/fixtures/build/project, installed once and committed.
 std::string MakeProject(const std::string& root) {
   std::string p = root + "/project";
   fs::copy(std::string(SOURCE_DIR) + "/tests/fixtures/build/project", p, fs::copy_options::recursive);
   Sh("cd " + p + "/pkg && tar czf ../vendor/greet-1.0.0.tgz --transform 's,^greet,package,' greet");
-  Sh("cd " + p + " && " + NpmEnvPrefix(root) + "npm install --no-audit --no-fund >/dev/null 2>&1");
+  Sh("cd " + p + " && " + NpmTestEnvPrefix(root) + "npm install --no-audit --no-fund >/dev/null 2>&1");
   Sh("cd " + p + " && git init -q -b main && git add -A && git commit -q -m initial");
   return p;
 }
@@ -42,7 +29,7 @@ class BuildAgentTest : public ::testing::Test {
     d_ = std::make_unique<Daemon>("  build: {interval: 300ms, dir: " + project_ +
                                   ", validate: \"npm run build\", validate_interval: 1h, artifacts: [dist/out.txt], sources: [src]" +
                                   extra + "}\n");
-    ASSERT_TRUE(d_->Start(NpmEnv(dir_.path())));
+    ASSERT_TRUE(d_->Start(NpmTestEnv(dir_.path())));
     ASSERT_TRUE(d_->WaitAllReady(10s));
   }
   std::optional<v1::CheckStatus> Check(const std::string& target) const {

@@ -158,6 +158,18 @@ std::string Sh(const std::string& cmd) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> NpmTestEnv(const std::string& root) {
+  return {{"npm_config_offline", "true"}, {"npm_config_registry", "http://127.0.0.1:9/"},
+          {"npm_config_cache", root + "/npm-cache"}, {"npm_config_update_notifier", "false"},
+          {"npm_config_audit", "false"}, {"npm_config_fund", "false"}};
+}
+
+std::string NpmTestEnvPrefix(const std::string& root) {
+  std::string s;
+  for (const auto& [k, v] : NpmTestEnv(root)) s += k + "=" + v + " ";
+  return s;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

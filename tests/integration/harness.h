@@ -54,6 +54,11 @@ void WriteFile(const std::string& path, const std::string& text);
 // `git add -A && git commit` in `repo`; returns the new HEAD.
 std::string Commit(const std::string& repo, const std::string& message);
 
+// Environment for npm in tests: offline, no registry reachable, a private cache under `root`.
+std::vector<std::pair<std::string, std::string>> NpmTestEnv(const std::string& root);
+// The same as "K=V K=V " for a shell command line.
+std::string NpmTestEnvPrefix(const std::string& root);
+
 struct CtlResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr

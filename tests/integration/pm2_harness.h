@@ -30,6 +30,10 @@ class Pm2Home {
 };
 
 bool Pm2Available();
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+// GET http://127.0.0.1:<port><path>; the body, or "" on any failure.
+std::string HttpGetBody(int port, const std::string& path = "/");
 std::string Pm2Fixture(const std::string& name);
 
 }  // namespace redundancy::testing

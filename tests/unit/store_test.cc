@@ -39,6 +39,19 @@ TEST_F(StoreTest, AppendQueryPruneAndReopen) {
   EXPECT_EQ(again->Query(0, 0)->size(), 3u);
 }
 
+TEST_F(StoreTest, StateIsUpsertedAndSurvivesReopen) {
+  {
+    auto s = Store::Open(dir + "/h.db");
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->GetState("pipeline.last_good"), "");
+    ASSERT_TRUE(s->SetState("pipeline.last_good", "aaa").ok());
+    ASSERT_TRUE(s->SetState("pipeline.last_good", "bbb").ok());
+    EXPECT_EQ(s->GetState("pipeline.last_good"), "bbb");
+    EXPECT_EQ(*s->Prune(1LL << 60), 0) << "pruning history leaves state alone";
+  }
+  EXPECT_EQ(Store::Open(dir + "/h.db")->GetState("pipeline.last_good"), "bbb");
+}
+
 TEST_F(StoreTest, OpenFailsWithPathInMessage) {
   auto s = Store::Open(dir + "/missing/dir/h.db");
   ASSERT_FALSE(s.ok());

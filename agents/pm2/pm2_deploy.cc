@@ -1,0 +1,91 @@
+// The pipeline's PM2 step: a graceful reload of the project's apps onto the
+// new code, judged by every reloaded app running a new process that is still
+// the same process after reload_wait.
+#include <thread>
+
+#include "agents/pm2/pm2_agent.h"
+
+namespace redundancy::pm2 {
+
+Status Pm2Agent::Deploy(const std::string& revision) {
+  if (daemon_down_ || !DaemonAlive()) {
+    if (Status s = RestoreDaemon(); !s.ok()) return s;
+  }
+  auto list = ListApps();
+  if (!list.ok()) return list.status();
+  struct Before {
+    int pm_id;
+    pid_t pid;
+  };
+  std::map<std::string, Before> apps;
+  for (const auto& a : *list) {
+    if (a.module || (!expected_.empty() && !expected_.count(a.name))) continue;
+    if (a.name.rfind(settings_.backup_prefix, 0) == 0 && !expected_.count(a.name)) continue;
+    const AppTrack& t = tracks_[a.name];
+    if (t.paused || (a.status == "stopped" && t.intentional_stop)) continue;  // left as the operator wants
+    apps[a.name] = {a.pm_id, a.pid};
+  }
+  if (apps.empty()) return Status::Ok();
+  SteadyTime started = clock_->Now();
+  std::string errors;
+  for (const auto& [name, b] : apps) {
+    if (Status s = Act("reloadProcessId", b.pm_id); !s.ok()) errors += (errors.empty() ? "" : "; ") + name + ": " + s.message();
+  }
+  if (!errors.empty()) return Status::Error("reload failed: " + errors);
+
+  // Each app on a new pid, online; then still that pid after reload_wait.
+  auto snapshot = [&]() {
+    std::map<std::string, AppInfo> now;
+    auto l = ListApps();
+    if (l.ok()) {
+      for (const auto& a : *l) now[a.name] = a;
+    }
+    return now;
+  };
+  std::map<std::string, pid_t> fresh;
+  SteadyTime deadline = clock_->Now() + settings_.reload_timeout;
+  while (fresh.size() < apps.size() && clock_->Now() < deadline) {
+    auto now = snapshot();
+    for (const auto& [name, b] : apps) {
+      auto it = now.find(name);
+      if (it != now.end() && it->second.status == "online" && it->second.pid > 0 && it->second.pid != b.pid) {
+        fresh[name] = it->second.pid;
+      }
+    }
+    if (fresh.size() < apps.size()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const auto& [name, b] : apps) {
+    if (!fresh.count(name)) errors += (errors.empty() ? "" : "; ") + name + " is not online on a new process after " +
+                                      FormatDuration(settings_.reload_timeout);
+  }
+  if (errors.empty()) {
+    std::this_thread::sleep_for(settings_.reload_wait);
+    auto now = snapshot();
+    for (const auto& [name, pid] : fresh) {
+      auto it = now.find(name);
+      if (it == now.end() || it->second.status != "online" || it->second.pid != pid) {
+        errors += (errors.empty() ? "" : "; ") + name + " did not stay up after the reload (" +
+                  (it == now.end() ? std::string("gone") : it->second.status) + ")";
+      }
+    }
+  }
+  auto ms = std::chrono::duration_cast<Millis>(clock_->Now() - started);
+  std::string names;
+  for (const auto& [name, b] : apps) names += (names.empty() ? "" : ", ") + name;
+  if (!errors.empty()) {
+    if (ctx_.emit) ctx_.emit("pm2:reload", "reload_failed", revision.substr(0, 12) + ": " + errors);
+    return Status::Error(errors);
+  }
+  for (const auto& [name, pid] : fresh) {
+    AppTrack& t = tracks_[name];
+    t.crashed = false;
+    t.intentional_stop = false;
+  }
+  if (ctx_.emit) {
+    ctx_.emit("pm2:reload", "reloaded", std::to_string(apps.size()) + " app(s) (" + names + ") on " + revision.substr(0, 12) +
+                                            " in " + FormatDuration(ms) + " (including " + FormatDuration(settings_.reload_wait) + " to stay up)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace redundancy::pm2

@@ -1,0 +1,137 @@
+// The deploy pipeline end to end: a bare remote, a developer clone that
+// pushes, a deployed checkout kept by the git agent, verified by the build
+// agent (a real npm project) and served by a real PM2 app.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/integration/pm2_harness.h"
+
+namespace redundancy::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!Pm2Available()) GTEST_SKIP() << "pm2 is not installed (scripts/setup.sh installs it)";
+    root_ = dir_.path();
+    remote_ = root_ + "/remote.git";
+    dev_ = root_ + "/dev";
+    deploy_ = root_ + "/deploy";
+    port_ = FreePort();
+    // The project: the build fixture plus a web app and its ecosystem file.
+    fs::copy(std::string(SOURCE_DIR) + "/tests/fixtures/build/project", dev_, fs::copy_options::recursive);
+    fs::copy(std::string(SOURCE_DIR) + "/tests/fixtures/build/server.js", dev_ + "/server.js");
+    WriteFile(dev_ + "/ecosystem.config.js",
+              "module.exports = {apps: [{name: 'web', script: 'server.js', cwd: __dirname, autorestart: true,\n"
+              "  env: {PORT: '" + std::to_string(port_) + "'}}]};\n");
+    Sh("cd " + dev_ + "/pkg && tar czf ../vendor/greet-1.0.0.tgz --transform 's,^greet,package,' greet");
+    Sh("cd " + dev_ + " && " + NpmTestEnvPrefix(root_) + "npm install --no-audit --no-fund >/dev/null 2>&1");
+    Sh("git init -q --bare -b main " + remote_);
+    Sh("cd " + dev_ + " && git init -q -b main && git remote add origin " + remote_);
+    good0_ = Commit(dev_, "initial");
+    Sh("git -C " + dev_ + " push -q origin main");
+    Sh("git clone -q " + remote_ + " " + deploy_);
+    Sh("cd " + deploy_ + " && " + NpmTestEnvPrefix(root_) + "npm ci --no-audit --no-fund >/dev/null 2>&1");
+    // The app runs under a private PM2.
+    pm2_ = std::make_unique<Pm2Home>(root_ + "/pm2");
+    std::string out;
+    ASSERT_EQ(pm2_->Pm2("start " + deploy_ + "/ecosystem.config.js", &out), 0) << out;
+    ASSERT_TRUE(WaitUntil([&] { return Serving() == "hello world OK!\n"; }, 10s)) << Serving();
+
+    d_ = std::make_unique<Daemon>(
+        "  git: {interval: 300ms, dir: " + deploy_ + ", strategy: pull}\n"
+        "  build: {interval: 1s, dir: " + deploy_ + ", validate: \"npm run build\", validate_interval: 1h}\n"
+        "  pm2: {interval: 1s, pm2_home: " + pm2_->home() + ", ecosystem: " + deploy_ + "/ecosystem.config.js, reload_wait: 300ms}\n",
+        FastOrchestratorYaml() + "pipeline: {rollback: true, step_timeout: 60s}\n");
+    ASSERT_TRUE(d_->Start(NpmTestEnv(root_)));
+    ASSERT_TRUE(d_->WaitAllReady(10s));
+  }
+  void TearDown() override {
+    d_.reset();
+    pm2_.reset();
+  }
+  std::string Serving() const { return HttpGetBody(port_); }
+  v1::PipelineStatus Pipeline() const {
+    auto s = d_->Status();
+    return s.ok() ? s->pipeline() : v1::PipelineStatus();
+  }
+  std::string History() const { return d_->Ctl("history --limit 500").output; }
+  std::string Head(const std::string& repo) const {
+    std::string h = Sh("git -C " + repo + " rev-parse HEAD");
+    return h.substr(0, h.find('\n'));
+  }
+  // Pushes new code: src/index.js returning `message`; `broken` makes the build fail.
+  std::string Push(const std::string& message, bool broken) {
+    WriteFile(dev_ + "/src/index.js", "module.exports = () => '" + message + "';\n");
+    if (broken) WriteFile(dev_ + "/BUILD_FAIL", "");
+    else fs::remove(dev_ + "/BUILD_FAIL");
+    std::string rev = Commit(dev_, broken ? "break the build" : "say " + message);
+    Sh("git -C " + dev_ + " push -q origin main");
+    return rev;
+  }
+
+  TempDir dir_;
+  std::string root_, remote_, dev_, deploy_, good0_;
+  int port_ = 0;
+  std::unique_ptr<Pm2Home> pm2_;
+  std::unique_ptr<Daemon> d_;
+};
+
+TEST_F(PipelineTest, GoodCommitsReachTheAppsAndABrokenOneIsRolledBack) {
+  // The code in place builds: it becomes the first good commit.
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good0_; }, 20s)) << History();
+
+  // A good commit: git syncs, build verifies, PM2 reloads, the app serves it.
+  std::string good1 = Push("v2", false);
+  ASSERT_TRUE(WaitUntil([&] { return Serving() == "v2\n"; }, 30s)) << History();
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good1 && Pipeline().state() == "idle"; }, 10s)) << History();
+  EXPECT_EQ(Pipeline().last_result(), "deployed");
+  std::string h = History();
+  size_t build = h.find("verified " + good1.substr(0, 12) + " in ");
+  size_t reload = h.find("reloaded " + good1.substr(0, 12) + " in ");
+  EXPECT_NE(build, std::string::npos) << h;
+  EXPECT_NE(reload, std::string::npos) << h;
+  EXPECT_LT(build, reload) << "build before the reload";
+
+  // A commit that breaks the build: rolled back, the app keeps serving good code.
+  std::string bad = Push("v3 broken", true);
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_result() == "rolled_back" && Pipeline().state() == "idle"; }, 60s))
+      << History();
+  EXPECT_EQ(Head(deploy_), good1);
+  EXPECT_EQ(Serving(), "v2\n");
+  h = History();
+  EXPECT_NE(h.find("critical"), std::string::npos) << h;
+  EXPECT_NE(h.find("commit " + bad.substr(0, 7)), std::string::npos) << "the critical event names the bad commit\n" << h;
+  EXPECT_NE(h.find("rolled back " + bad.substr(0, 12) + " to " + good1.substr(0, 12)), std::string::npos) << h;
+  // The bad commit is kept in a backup ref.
+  std::string refs = Sh("git -C " + deploy_ + " for-each-ref --format='%(objectname)' refs/redundancy/backup/");
+  EXPECT_NE(refs.find(bad), std::string::npos) << refs;
+  // Git holds at the good commit instead of pulling the bad one again.
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = d_->Status();
+    return s.ok() && s->systems(0).checks_size() > 0 && s->systems(0).checks(0).summary().find("held at") != std::string::npos;
+  }, 5s));
+  EXPECT_FALSE(WaitUntil([&] { return Head(deploy_) != good1; }, 1500ms)) << "stays held";
+
+  // The fix arrives: the hold ends and it deploys.
+  std::string fixed = Push("v4", false);
+  ASSERT_TRUE(WaitUntil([&] { return Serving() == "v4\n"; }, 30s)) << History();
+  EXPECT_TRUE(WaitUntil([&] { return Pipeline().last_good() == fixed; }, 10s));
+  EXPECT_EQ(Sh("git -C " + deploy_ + " status --porcelain"), "") << "the checkout is clean";
+}
+
+TEST_F(PipelineTest, TheLastGoodCommitSurvivesADaemonKill) {
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good0_; }, 20s)) << History();
+  std::string good1 = Push("v2", false);
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good1 && Pipeline().state() == "idle"; }, 30s)) << History();
+  d_->Kill(SIGKILL);
+  ASSERT_TRUE(d_->Start(NpmTestEnv(root_)));
+  EXPECT_EQ(Pipeline().last_good(), good1);
+}
+
+}  // namespace
+}  // namespace redundancy::testing

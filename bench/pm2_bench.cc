@@ -18,40 +18,14 @@
 #include <thread>
 
 #include "agents/pm2/app_list.h"
+#include "bench/bench_util.h"
 #include "agents/pm2/rpc.h"
 #include "common/process/process.h"
 #include "common/transport/transport.h"
 
 namespace {
-using Clock = std::chrono::steady_clock;
+using namespace redundancy::bench;
 namespace fs = std::filesystem;
-
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-double Pct(std::vector<double> v, double p) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
-}
-int Shell(const std::string& cmd, std::string* out = nullptr) {
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-    if (out) out->append(buf, n);
-  }
-  int st = pclose(f);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-long PssKb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
-  std::string k, rest;
-  long v;
-  while (in >> k) {
-    if (k == "Pss:") return (in >> v) ? v : 0;
-    std::getline(in, rest);
-  }
-  return 0;
-}
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -70,14 +44,6 @@ struct Env {
   }
 };
 
-bool WaitFor(const std::function<bool()>& f, std::chrono::seconds limit) {
-  auto t0 = Clock::now();
-  while (Clock::now() - t0 < limit) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return false;
-}
 
 redundancy::v1::ControlResponse Control(const std::string& endpoint, redundancy::v1::ControlRequest::Op op) {
   redundancy::v1::ControlRequest req;

@@ -2,11 +2,16 @@
 # Builds and runs the benchmarks; each prints a table (median, p90, target, peer figures on the same run).
 #   bash bench/run.sh            supervisor benchmarks (redundancyd and agents; PM2 as the peer)
 #   bash bench/run.sh pm2        PM2 agent benchmarks (needs pm2: scripts/setup.sh)
+#   bash bench/run.sh deploy     git sync, dependency check, push-to-served pipeline (needs pm2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
 if [ "${1:-}" = pm2 ]; then
   shift
   exec build/bin/pm2_bench "$@"
+fi
+if [ "${1:-}" = deploy ]; then
+  shift
+  exec build/bin/deploy_bench "$@"
 fi
 exec build/bin/supervisor_bench "$@"

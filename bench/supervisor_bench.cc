@@ -18,22 +18,16 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/bench_util.h"
 #include "common/process/process.h"
 #include "common/transport/transport.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace redundancy::bench;
 namespace fs = std::filesystem;
 
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
+double Percentile(const std::vector<double>& v, double p) { return v.empty() ? 0 : Pct(v, p); }
 
 std::set<pid_t> Children(pid_t pid) {
   std::set<pid_t> out;
@@ -60,21 +54,6 @@ double KillAndWaitReplacement(pid_t supervisor, pid_t victim) {
   return -1;
 }
 
-long PssKb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
-  std::string key;
-  long value;
-  std::string unit;
-  while (in >> key) {
-    if (key == "Pss:") {
-      in >> value;
-      return value;
-    }
-    std::getline(in, unit);
-  }
-  return 0;
-}
-
 long CpuTicks(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string s;
@@ -92,17 +71,6 @@ long CpuTicks(pid_t pid) {
     }
   }
   return utime + stime;
-}
-
-int Shell(const std::string& cmd, std::string* out = nullptr) {
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-    if (out) out->append(buf, n);
-  }
-  int st = pclose(f);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 struct Row {

@@ -58,14 +58,15 @@ Status Pm2Agent::Deploy(const std::string& revision) {
     if (!fresh.count(name)) errors += (errors.empty() ? "" : "; ") + name + " is not online on a new process after " +
                                       FormatDuration(settings_.reload_timeout);
   }
+  std::map<std::string, AppInfo> after;
   if (errors.empty()) {
     std::this_thread::sleep_for(settings_.reload_wait);
-    auto now = snapshot();
+    after = snapshot();
     for (const auto& [name, pid] : fresh) {
-      auto it = now.find(name);
-      if (it == now.end() || it->second.status != "online" || it->second.pid != pid) {
+      auto it = after.find(name);
+      if (it == after.end() || it->second.status != "online" || it->second.pid != pid) {
         errors += (errors.empty() ? "" : "; ") + name + " did not stay up after the reload (" +
-                  (it == now.end() ? std::string("gone") : it->second.status) + ")";
+                  (it == after.end() ? std::string("gone") : it->second.status) + ")";
       }
     }
   }
@@ -77,9 +78,11 @@ Status Pm2Agent::Deploy(const std::string& revision) {
     return Status::Error(errors);
   }
   for (const auto& [name, pid] : fresh) {
+    // A reload is not a crash: it must not count toward a restart storm.
     AppTrack& t = tracks_[name];
     t.crashed = false;
     t.intentional_stop = false;
+    t.last_restart_time = after[name].restart_time;
   }
   if (ctx_.emit) {
     ctx_.emit("pm2:reload", "reloaded", std::to_string(apps.size()) + " app(s) (" + names + ") on " + revision.substr(0, 12) +

@@ -45,7 +45,8 @@ class PipelineTest : public ::testing::Test {
     d_ = std::make_unique<Daemon>(
         "  git: {interval: 300ms, dir: " + deploy_ + ", strategy: pull}\n"
         "  build: {interval: 1s, dir: " + deploy_ + ", validate: \"npm run build\", validate_interval: 1h}\n"
-        "  pm2: {interval: 1s, pm2_home: " + pm2_->home() + ", ecosystem: " + deploy_ + "/ecosystem.config.js, reload_wait: 300ms}\n",
+        "  pm2: {interval: 1s, pm2_home: " + pm2_->home() + ", ecosystem: " + deploy_ + "/ecosystem.config.js, reload_wait: 300ms,"
+        " restart_storm: {restarts: 3, within: 1m}}\n",
         FastOrchestratorYaml() + "pipeline: {rollback: true, step_timeout: 60s}\n");
     ASSERT_TRUE(d_->Start(NpmTestEnv(root_)));
     ASSERT_TRUE(d_->WaitAllReady(10s));
@@ -122,6 +123,28 @@ TEST_F(PipelineTest, GoodCommitsReachTheAppsAndABrokenOneIsRolledBack) {
   ASSERT_TRUE(WaitUntil([&] { return Serving() == "v4\n"; }, 30s)) << History();
   EXPECT_TRUE(WaitUntil([&] { return Pipeline().last_good() == fixed; }, 10s));
   EXPECT_EQ(Sh("git -C " + deploy_ + " status --porcelain"), "") << "the checkout is clean";
+}
+
+TEST_F(PipelineTest, ReloadsAreNotARestartStorm) {
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good0_; }, 20s)) << History();
+  // More deploys within a minute than the storm limit (3): each is a reload, not a crash.
+  for (int i = 0; i < 5; ++i) {
+    std::string msg = "r" + std::to_string(i);
+    Push(msg, false);
+    ASSERT_TRUE(WaitUntil([&] { return Serving() == msg + "\n"; }, 30s)) << History();
+    ASSERT_TRUE(WaitUntil([&] { return Pipeline().state() == "idle"; }, 10s));
+  }
+  std::string h = History();
+  EXPECT_EQ(h.find("storm"), std::string::npos) << h;
+  auto s = d_->Status();
+  ASSERT_TRUE(s.ok());
+  for (const auto& sys : s->systems()) {
+    for (const auto& c : sys.checks()) {
+      if (c.target() == "pm2:web") {
+        EXPECT_EQ(c.status(), v1::HEALTH_OK) << c.summary();
+      }
+    }
+  }
 }
 
 TEST_F(PipelineTest, TheLastGoodCommitSurvivesADaemonKill) {

@@ -1,0 +1,64 @@
+// Small helpers shared by the benchmarks (run by hand, never from ctest).
+#pragma once
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace redundancy::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// The p-th quantile (0..1) of `v`, nearest rank; -1 when empty.
+inline double Pct(std::vector<double> v, double p) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+}
+
+// Runs `cmd` through /bin/sh, stderr joined; returns the exit code, appends output to `out`.
+inline int Shell(const std::string& cmd, std::string* out = nullptr) {
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  if (!f) return -1;
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+    if (out) out->append(buf, n);
+  }
+  int st = pclose(f);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// Proportional set size of `pid`, in KiB (0 when unreadable).
+inline long PssKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::string key, rest;
+  long value = 0;
+  while (in >> key) {
+    if (key == "Pss:") return (in >> value) ? value : 0;
+    std::getline(in, rest);
+  }
+  return 0;
+}
+
+// Polls `f` every `step` until it holds or `limit` passes.
+inline bool WaitFor(const std::function<bool()>& f, std::chrono::milliseconds limit,
+                    std::chrono::microseconds step = std::chrono::microseconds(2000)) {
+  auto t0 = Clock::now();
+  while (Clock::now() - t0 < limit) {
+    if (f()) return true;
+    std::this_thread::sleep_for(step);
+  }
+  return false;
+}
+
+}  // namespace redundancy::bench

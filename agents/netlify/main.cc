@@ -1,7 +1,8 @@
 // redundancy-agent-netlify: started by redundancyd only.
-#include "agents/runtime/placeholder_agent.h"
+#include "agents/netlify/netlify_agent.h"
 
 int main(int argc, char** argv) {
-  redundancy::PlaceholderAgent agent("netlify");
+  redundancy::RealClock clock;
+  redundancy::netlify::NetlifyAgent agent(&clock);
   return redundancy::RunAgent(&agent, argc, argv);
 }

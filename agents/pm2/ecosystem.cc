@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/cron.h"
 #include "common/process/process.h"
 
 namespace redundancy::pm2 {
@@ -73,27 +74,6 @@ std::string AsString(const nlohmann::json& v) {
   return v.dump();
 }
 
-bool CronField(const std::string& f, int lo, int hi) {
-  static const std::regex part(R"(^(\*|\d+(-\d+)?)(/\d+)?$)");
-  std::stringstream ss(f);
-  std::string item;
-  bool any = false;
-  while (std::getline(ss, item, ',')) {
-    any = true;
-    std::smatch m;
-    if (!std::regex_match(item, m, part)) return false;
-    std::string range = m[1];
-    if (range != "*") {
-      size_t dash = range.find('-');
-      int a = std::stoi(range.substr(0, dash));
-      int b = dash == std::string::npos ? a : std::stoi(range.substr(dash + 1));
-      if (a < lo || b > hi || a > b) return false;
-    }
-    if (m[3].matched && std::stoi(std::string(m[3]).substr(1)) == 0) return false;
-  }
-  return any;
-}
-
 }  // namespace
 
 std::string EcosystemProblem::Format() const {
@@ -113,25 +93,7 @@ bool ValidMemorySize(const std::string& value) {
 }
 
 bool ValidCron(const std::string& value, std::string* why) {
-  std::stringstream ss(value);
-  std::vector<std::string> fields;
-  for (std::string f; ss >> f;) fields.push_back(f);
-  if (fields.size() != 5 && fields.size() != 6) {
-    *why = "has " + std::to_string(fields.size()) + " fields, expected 5 (or 6 with seconds)";
-    return false;
-  }
-  // [seconds] minute hour day-of-month month day-of-week
-  std::vector<std::pair<int, int>> ranges = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}};
-  if (fields.size() == 6) ranges.insert(ranges.begin(), {0, 59});
-  static const char* names[] = {"second", "minute", "hour", "day of month", "month", "day of week"};
-  size_t offset = fields.size() == 6 ? 0 : 1;
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (!CronField(fields[i], ranges[i].first, ranges[i].second)) {
-      *why = "field " + std::to_string(i + 1) + " (" + names[i + offset] + ") '" + fields[i] + "' is out of range or malformed";
-      return false;
-    }
-  }
-  return true;
+  return redundancy::ValidCron(value, why, CronRules{.seconds_field = true});
 }
 
 Ecosystem LoadEcosystem(const std::string& path, const std::string& node_bin) {

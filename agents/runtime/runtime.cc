@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <array>
+#include <atomic>
 #include <iostream>
 #include <mutex>
 #include <memory>
@@ -309,9 +310,15 @@ class Runtime {
   // asked for while one is queued share it.
   void SubmitCheck(std::vector<uint64_t> ids) {
     waiting_ids_.insert(waiting_ids_.end(), ids.begin(), ids.end());
-    if (check_queued_) return;
+    if (check_queued_) {
+      // A check already running may have looked before whatever prompted
+      // this one (an inotify event, a bus event): run another after it.
+      if (check_running_) recheck_ = true;
+      return;
+    }
     check_queued_ = true;
     worker_.Submit([this]() -> std::function<void()> {
+      check_running_ = true;
       std::vector<v1::CheckResult> checks;
       if (!config_error_.empty()) {
         checks.push_back(MakeCheck(flags_.system + ":config", v1::HEALTH_FAILED, config_error_));
@@ -320,12 +327,17 @@ class Runtime {
       }
       return [this, checks = std::move(checks)] {
         check_queued_ = false;
+        check_running_ = false;
         last_checks_ = checks;
         if (auto soon = agent_->NextCheckWithin()) next_check_ = std::min(next_check_, clock_.Now() + *soon);
         SendReport();
         auto ids = std::move(waiting_ids_);
         waiting_ids_.clear();
         for (uint64_t id : ids) Reply(id, true, "checked");
+        if (recheck_) {
+          recheck_ = false;
+          SubmitCheck({});
+        }
       };
     });
   }
@@ -374,6 +386,8 @@ class Runtime {
   bool configured_ = false;
   bool paused_ = false;
   bool check_queued_ = false;
+  std::atomic<bool> check_running_{false};  // set by the worker when the queued check starts
+  bool recheck_ = false;
   std::string config_error_;  // worker thread only
   std::vector<uint64_t> waiting_ids_;
   std::vector<v1::CheckResult> last_checks_;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agents/git/sync.h"
+#include "agents/netlify/functions.h"
 #include "common/config.h"
 #include "common/constants.h"
 #include "common/duration.h"
@@ -175,6 +176,53 @@ int GitSync(redundancy::git::SyncOptions o, bool json) {
   return r.result == "ok" ? kExitOk : kExitUnhealthy;
 }
 
+// `netlify functions DIR`: the function list and problems (exit 1 on an error).
+int NetlifyFunctions(const std::string& dir, bool json) {
+  if (!std::filesystem::is_directory(dir)) {
+    std::cerr << "redundancyctl: " << dir << " is not a directory\n";
+    return kExitUsage;
+  }
+  auto d = redundancy::netlify::Discover(dir);
+  if (json) {
+    std::cout << redundancy::netlify::DiscoveryJson(d).dump(2) << "\n";
+  } else {
+    std::cout << "functions directory: " << (d.functions_dir.empty() ? "(none)" : d.functions_dir) << "\n";
+    for (const auto& f : d.functions) {
+      std::cout << "  " << f.name << "  v" << f.api_version << " " << f.runtime << "  " << f.main_file
+                << (f.schedule.empty() ? "" : "  schedule " + f.schedule)
+                << (f.invocation_mode.empty() ? "" : "  " + f.invocation_mode);
+      for (const auto& r : f.routes) std::cout << "  " << r;
+      std::cout << "\n";
+    }
+    for (const auto& p : d.problems) {
+      std::cout << p.file << (p.line ? ":" + std::to_string(p.line) : "") << (p.col ? ":" + std::to_string(p.col) : "")
+                << ": " << p.severity << ": " << p.message << " [" << p.rule << "]\n";
+    }
+  }
+  return d.HasErrors() ? kExitUnhealthy : kExitOk;
+}
+
+// `netlify manifest DIR [--out FILE]`: writes the manifest (the old one kept as .bak).
+int NetlifyManifest(const std::string& dir, std::string out) {
+  if (!std::filesystem::is_directory(dir)) {
+    std::cerr << "redundancyctl: " << dir << " is not a directory\n";
+    return kExitUsage;
+  }
+  auto d = redundancy::netlify::Discover(dir);
+  if (out.empty()) out = d.project_dir + "/.netlify/functions/manifest.json";
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string err = redundancy::netlify::WriteManifest(out, redundancy::netlify::Manifest(d, now));
+  if (!err.empty()) {
+    std::cerr << "redundancyctl: " << err << "\n";
+    return kExitUnhealthy;
+  }
+  std::cout << "wrote " << out << " (" << d.functions.size() << " function(s))\n";
+  for (const auto& p : d.problems) {
+    if (p.severity == "error") std::cerr << p.file << (p.line ? ":" + std::to_string(p.line) : "") << ": error: " << p.message << " [" << p.rule << "]\n";
+  }
+  return d.HasErrors() ? kExitUnhealthy : kExitOk;
+}
+
 int ValidateConfig(const std::string& file, bool json) {
   auto c = redundancy::LoadConfig(file);
   if (json) {
@@ -240,7 +288,15 @@ int main(int argc, char** argv) {
   git_sync->add_option("--branch", sync.branch, "default main");
   git_sync->add_option("--strategy", sync.strategy, "pull | hardreset | rebase")->required();
   git_sync->add_option("--backup-dir", sync.backup_dir, "where overwritten untracked files are copied (default <git-dir>/redundancy/backups)");
-  for (auto* sub : {status, check, history, validate, git_sync}) sub->add_flag("--json", g.json, "machine-readable output");
+  auto* netlify = app.add_subcommand("netlify", "Netlify functions tools");
+  netlify->require_subcommand(1);
+  std::string netlify_dir, manifest_out;
+  auto* nf = netlify->add_subcommand("functions", "list the functions as Netlify finds them, with problems (exit 1 on errors)");
+  nf->add_option("dir", netlify_dir, "the project (where netlify.toml is)")->required();
+  auto* nm = netlify->add_subcommand("manifest", "write .netlify/functions/manifest.json (the previous one kept as .bak)");
+  nm->add_option("dir", netlify_dir, "the project")->required();
+  nm->add_option("--out", manifest_out, "where to write it");
+  for (auto* sub : {status, check, history, validate, git_sync, nf}) sub->add_flag("--json", g.json, "machine-readable output");
   for (auto* sub : app.get_subcommands({})) {
     sub->add_option("-c,--config", g.config, "configuration file");
     sub->add_option("--socket", g.socket, "control socket path");
@@ -270,5 +326,7 @@ int main(int argc, char** argv) {
   if (*history) return History(g, since, limit);
   if (*validate) return ValidateConfig(file, g.json);
   if (*git_sync) return GitSync(sync, g.json);
+  if (*nf) return NetlifyFunctions(netlify_dir, g.json);
+  if (*nm) return NetlifyManifest(netlify_dir, manifest_out);
   return kExitUsage;
 }

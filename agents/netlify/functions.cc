@@ -1,0 +1,635 @@
+#include "agents/netlify/functions.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "agents/netlify/js_source.h"
+#include "common/cron.h"
+#include "common/process/process.h"
+
+namespace redundancy::netlify {
+namespace fs = std::filesystem;
+namespace {
+
+const std::vector<std::string> kExtensions = {".js", ".zip", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"};
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int64_t MtimeNs(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+bool IsBuiltin(const std::string& name) {
+  static const std::set<std::string> kBuiltins = {
+      "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants", "crypto", "dgram",
+      "diagnostics_channel", "dns", "domain", "events", "fs", "http", "http2", "https", "inspector", "module", "net",
+      "os", "path", "perf_hooks", "process", "punycode", "querystring", "readline", "repl", "stream", "string_decoder",
+      "sys", "timers", "tls", "trace_events", "tty", "url", "util", "v8", "vm", "wasi", "worker_threads", "zlib", "test"};
+  return kBuiltins.count(name) > 0;
+}
+
+// "@scope/pkg/sub" -> "@scope/pkg"; "pkg/sub" -> "pkg".
+std::string PackageOf(const std::string& spec) {
+  size_t slash = spec.find('/');
+  if (spec[0] == '@' && slash != std::string::npos) slash = spec.find('/', slash + 1);
+  return slash == std::string::npos ? spec : spec.substr(0, slash);
+}
+
+// How specific a TOML functions glob is: its count of non-'*' characters.
+int Specificity(const std::string& glob) { return static_cast<int>(std::count_if(glob.begin(), glob.end(), [](char c) { return c != '*'; })); }
+
+bool GlobMatch(const std::string& glob, const std::string& name) {
+  // Only '*' is special (as in netlify.toml function keys).
+  size_t g = 0, n = 0, star = std::string::npos, mark = 0;
+  while (n < name.size()) {
+    if (g < glob.size() && glob[g] == '*') {
+      star = g++;
+      mark = n;
+    } else if (g < glob.size() && glob[g] == name[n]) {
+      ++g;
+      ++n;
+    } else if (star != std::string::npos) {
+      g = star + 1;
+      n = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.size() && glob[g] == '*') ++g;
+  return g == glob.size();
+}
+
+struct TomlFunctionSettings {
+  std::string glob;
+  std::string schedule;
+  std::string node_bundler;
+  bool background = false;
+  int line = 0;
+};
+
+struct TomlFacts {
+  std::string functions_dir;
+  int functions_dir_line = 0;
+  std::vector<TomlFunctionSettings> functions;
+  struct Redirect {
+    std::string to;
+    int line = 0;
+  };
+  std::vector<Redirect> redirects;
+};
+
+class Discoverer {
+ public:
+  Discoverer(const std::string& dir, const DiscoverOptions& o) : o_(o) {
+    std::error_code ec;
+    d_.project_dir = fs::weakly_canonical(dir, ec).string();
+  }
+
+  Discovery Run() {
+    ReadToml();
+    ResolveDirectory();
+    if (!d_.functions_dir_abs.empty()) {
+      ScanEntries();
+      for (auto& f : d_.functions) Inspect(f);
+      if (o_.syntax_check) NodeSyntaxCheck();
+      CheckRedirects();
+    }
+    std::sort(d_.functions.begin(), d_.functions.end(), [](const Function& a, const Function& b) { return a.name < b.name; });
+    return std::move(d_);
+  }
+
+ private:
+  void Add(const std::string& file, int line, int col, const std::string& severity, const std::string& rule,
+           const std::string& message) {
+    d_.problems.push_back({file, line, col, severity, rule, message});
+  }
+  std::string Rel(const std::string& abs) const {
+    std::error_code ec;
+    return fs::relative(abs, d_.project_dir, ec).string();
+  }
+
+  void ReadToml() {
+    std::string path = d_.project_dir + "/netlify.toml";
+    if (!fs::exists(path)) return;
+    toml::table tbl;
+    try {
+      tbl = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      Add("netlify.toml", static_cast<int>(e.source().begin.line), static_cast<int>(e.source().begin.column), "error",
+          "toml-syntax", std::string(e.description()));
+      return;
+    }
+    auto line_of = [](const toml::node* n) { return LineOf(n); };
+    auto want_string = [&](const toml::node* n, const std::string& key) {
+      if (n && !n->is_string()) Add("netlify.toml", line_of(n), 0, "error", "toml-type", key + " must be a string");
+    };
+    if (const toml::table* build = tbl["build"].as_table()) {
+      for (const char* k : {"command", "publish", "functions", "base", "edge_functions"}) want_string(build->get(k), std::string("build.") + k);
+      if (auto v = (*build)["functions"].value<std::string>()) {
+        toml_.functions_dir = *v;
+        toml_.functions_dir_line = line_of(build->get("functions"));
+      }
+    } else if (tbl.get("build")) {
+      Add("netlify.toml", line_of(tbl.get("build")), 0, "error", "toml-type", "build must be a table");
+    }
+    if (const toml::node* fnode = tbl.get("functions")) {
+      const toml::table* functions = fnode->as_table();
+      if (!functions) {
+        Add("netlify.toml", line_of(fnode), 0, "error", "toml-type", "functions must be a table");
+      } else {
+        // Top-level settings apply to every function ("*"); sub-tables to the names/globs they name.
+        TomlFunctionSettings all{"*"};
+        all.line = line_of(fnode);
+        for (const auto& [key, value] : *functions) {
+          std::string k(key.str());
+          const toml::table* sub = value.as_table();
+          if (k == "directory") {
+            want_string(&value, "functions.directory");
+            if (auto v = value.value<std::string>()) {
+              toml_.functions_dir = *v;  // beats build.functions
+              toml_.functions_dir_line = line_of(&value);
+            }
+          } else if (sub) {
+            TomlFunctionSettings s;
+            s.glob = k;
+            s.line = line_of(&value);
+            ReadFunctionSettings(*sub, "functions." + k, &s);
+            if (sub->get("directory")) {
+              Add("netlify.toml", line_of(sub->get("directory")), 0, "error", "toml-type",
+                  "functions." + k + ".directory: the functions directory can only be set as functions.directory");
+            }
+            toml_.functions.push_back(s);
+          } else {
+            toml::table one;
+            one.insert(key, value);
+            ReadFunctionSettings(one, "functions", &all);
+          }
+        }
+        toml_.functions.insert(toml_.functions.begin(), all);
+      }
+    }
+    if (const toml::node* r = tbl.get("redirects")) {
+      if (const toml::array* arr = r->as_array()) {
+        for (const auto& item : *arr) {
+          if (const toml::table* t = item.as_table()) {
+            if (auto to = (*t)["to"].value<std::string>()) toml_.redirects.push_back({*to, line_of(t->get("to"))});
+          }
+        }
+      } else {
+        Add("netlify.toml", line_of(r), 0, "error", "toml-type", "redirects must be an array of tables ([[redirects]])");
+      }
+    }
+    if (tbl.get("scheduled_functions")) {
+      Add("netlify.toml", line_of(tbl.get("scheduled_functions")), 0, "error", "toml-type",
+          "there is no scheduled_functions table: set schedule under [functions.\"name\"]");
+    }
+  }
+
+  static int LineOf(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
+
+  void ReadFunctionSettings(const toml::table& t, const std::string& where, TomlFunctionSettings* s) {
+    for (const auto& [key, value] : t) {
+      std::string k(key.str());
+      std::string path = where + "." + k;
+      int line = LineOf(&value);
+      if (k == "schedule") {
+        if (!value.is_string()) {
+          Add("netlify.toml", line, 0, "error", "toml-type", path + " must be a string");
+          continue;
+        }
+        s->schedule = *value.value<std::string>();
+        std::string why;
+        if (!ValidCron(s->schedule, &why, CronRules{.aliases = true})) {
+          Add("netlify.toml", line, 0, "error", "cron", path + " '" + s->schedule + "' " + why);
+        }
+      } else if (k == "node_bundler") {
+        auto v = value.value<std::string>();
+        static const std::set<std::string> ok = {"esbuild", "nft", "zisi", "none"};
+        if (!v || !ok.count(*v)) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be one of esbuild, nft, zisi, none");
+        else s->node_bundler = *v;
+      } else if (k == "included_files" || k == "external_node_modules" || k == "ignored_node_modules") {
+        const toml::array* a = value.as_array();
+        bool ok = a != nullptr;
+        if (a) {
+          for (const auto& item : *a) ok = ok && item.is_string();
+        }
+        if (!ok) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be an array of strings");
+      } else if (k == "background") {
+        if (!value.is_boolean()) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be true or false");
+        else s->background = *value.value<bool>();
+      } else if (k == "vcpu") {
+        auto v = value.value<double>();
+        if (!v || *v < 0.5 || *v > 2) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be a number from 0.5 to 2");
+      } else if (k == "memory") {
+        auto v = value.value<int64_t>();
+        if (!v || *v < 1024 || *v > 4096) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be 1024 to 4096 (MB)");
+      } else if (k == "timeout") {
+        if (!value.is_number()) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be a number of seconds");
+      } else if (k != "directory") {
+        Add("netlify.toml", line, 0, "warning", "toml-key", path + ": unknown setting");
+      }
+    }
+  }
+
+  void ResolveDirectory() {
+    std::string rel = toml_.functions_dir;
+    if (rel.empty()) {
+      for (const char* cand : {"netlify/functions", "netlify-automatic-functions"}) {
+        if (fs::is_directory(d_.project_dir + "/" + cand)) {
+          rel = cand;
+          break;
+        }
+      }
+      if (rel.empty()) return;  // no functions: not an error
+    }
+    std::error_code ec;
+    std::string abs = fs::weakly_canonical(fs::path(d_.project_dir) / rel, ec).string();
+    if (abs.rfind(d_.project_dir + "/", 0) != 0 && abs != d_.project_dir) {
+      Add("netlify.toml", toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " is outside the project");
+      return;
+    }
+    if (fs::exists(abs) && !fs::is_directory(abs)) {
+      Add("netlify.toml", toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " is a file");
+      return;
+    }
+    d_.functions_dir = Rel(abs);
+    if (fs::is_directory(abs)) d_.functions_dir_abs = abs;
+  }
+
+  void ScanEntries() {
+    struct Candidate {
+      std::string main_abs, main_rel, runtime;
+      bool is_dir = false;
+      int rank = 0;  // lower wins among files
+    };
+    std::map<std::string, std::vector<Candidate>> by_name;
+    std::error_code ec;
+    std::vector<fs::directory_entry> entries;
+    for (const auto& e : fs::directory_iterator(d_.functions_dir_abs, ec)) entries.push_back(e);
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path() < b.path(); });
+    for (const auto& e : entries) {
+      std::string base = e.path().filename().string();
+      if (base == "node_modules") continue;
+      if (e.is_directory(ec)) {
+        static const char* order[] = {"{n}.js", "index.js", "{n}.ts", "index.ts", "{n}.mjs", "index.mjs", "{n}.cjs", "index.cjs",
+                                      "{n}.tsx", "index.tsx", "{n}.mts", "index.mts", "{n}.cts", "index.cts"};
+        std::string found;
+        for (const char* pat : order) {
+          std::string f = pat;
+          if (f.rfind("{n}", 0) == 0) f = base + f.substr(3);
+          if (fs::is_regular_file(e.path() / f, ec)) {
+            found = f;
+            break;
+          }
+        }
+        std::string runtime = "js";
+        if (found.empty()) {
+          for (const std::string& go : {base + ".go", std::string("main.go")}) {
+            if (fs::is_regular_file(e.path() / go, ec)) {
+              found = go;
+              runtime = "go";
+              break;
+            }
+          }
+        }
+        if (found.empty()) continue;  // a directory without a main file is ignored
+        by_name[base].push_back({(e.path() / found).string(), base + "/" + found, runtime, true, -1});
+        continue;
+      }
+      std::string ext = e.path().extension().string();
+      auto it = std::find(kExtensions.begin(), kExtensions.end(), ext);
+      if (it == kExtensions.end()) continue;
+      std::string name = e.path().stem().string();
+      by_name[name].push_back({e.path().string(), base, "js", false, static_cast<int>(it - kExtensions.begin())});
+    }
+    for (auto& [name, cands] : by_name) {
+      std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) { return a.rank < b.rank; });
+      Function f;
+      f.name = name;
+      f.main_abs = cands[0].main_abs;
+      f.main_file = cands[0].main_rel;
+      f.runtime = cands[0].runtime;
+      for (size_t i = 1; i < cands.size(); ++i) {
+        Add(Rel(cands[i].main_abs), 0, 0, "warning", "duplicate",
+            "function " + name + " is shadowed by " + cands[0].main_rel + " (" + (cands[0].is_dir ? "a directory beats a file" : "extension precedence") + ")");
+      }
+      // Size and newest file: the folder for directory functions, else the file.
+      fs::path root = cands[0].is_dir ? fs::path(cands[0].main_abs).parent_path() : fs::path(cands[0].main_abs);
+      if (cands[0].is_dir) {
+        for (auto rit = fs::recursive_directory_iterator(root, ec); rit != fs::recursive_directory_iterator(); rit.increment(ec)) {
+          if (ec) break;
+          if (rit->is_directory(ec) && rit->path().filename() == "node_modules") {
+            rit.disable_recursion_pending();
+            continue;
+          }
+          if (rit->is_regular_file(ec)) {
+            f.size_bytes += rit->file_size(ec);
+            f.mtime_ns = std::max(f.mtime_ns, MtimeNs(rit->path().string()));
+          }
+        }
+      } else {
+        f.size_bytes = fs::file_size(root, ec);
+        f.mtime_ns = MtimeNs(root.string());
+      }
+      d_.functions.push_back(std::move(f));
+    }
+  }
+
+  void Inspect(Function& f) {
+    std::string file = Rel(f.main_abs);
+    static const std::regex kName("^[A-Za-z0-9_-]+$");
+    if (!std::regex_match(f.name, kName)) {
+      Add(file, 0, 0, "error", "name", "function name '" + f.name + "' is not accepted by Netlify's deploy API (only letters, digits, _ and -)");
+    }
+    if (f.name == "___netlify-entry-point") Add(file, 0, 0, "error", "name", "'___netlify-entry-point' is reserved");
+    static const std::regex kHelper(R"(^(\.|_)|\.(test|spec)$|^(utils?|helpers?|lib|shared|common)$)");
+    if (std::regex_search(f.name, kHelper)) {
+      Add(file, 0, 0, "warning", "helper", "'" + f.name + "' looks like a helper but is deployed as a function; move helpers out of the functions directory");
+    }
+    if (f.size_bytes > o_.max_function_bytes) {
+      Add(file, 0, 0, "error", "size", "function " + f.name + " is " + std::to_string(f.size_bytes >> 20) + " MB, over Netlify's 50 MB limit");
+    }
+    // TOML settings: "*" first, then matching globs from least to most specific.
+    std::vector<const TomlFunctionSettings*> matching;
+    for (const auto& s : toml_.functions) {
+      if (GlobMatch(s.glob, f.name)) matching.push_back(&s);
+    }
+    std::stable_sort(matching.begin(), matching.end(), [](auto* a, auto* b) { return Specificity(a->glob) < Specificity(b->glob); });
+    bool background = f.name.size() > 11 && f.name.compare(f.name.size() - 11, 11, "-background") == 0;
+    std::string bundler;
+    for (const auto* s : matching) {
+      if (!s->schedule.empty()) f.schedule = s->schedule;
+      if (!s->node_bundler.empty()) bundler = s->node_bundler;
+      background = background || s->background;
+    }
+    if (f.runtime != "js" || (f.main_file.size() > 4 && f.main_file.compare(f.main_file.size() - 4, 4, ".zip") == 0)) {
+      f.invocation_mode = background ? "background" : "";
+      f.bundler = f.runtime == "js" ? "none" : "";
+      return;
+    }
+    SourceFacts src = ScanSource(ReadText(f.main_abs));
+    std::string ext = fs::path(f.main_abs).extension().string();
+    bool ts = ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".cts";
+    if (!src.syntax_error.empty() && (ts || !o_.syntax_check)) {
+      Add(file, src.syntax_line, src.syntax_col, "error", "syntax", src.syntax_error);
+    }
+    if (!ts && o_.syntax_check) {
+      bool esm = ext == ".mjs" || (ext != ".cjs" && src.esm);
+      to_check_.push_back({f.main_abs, esm});
+    }
+    f.api_version = src.has_default_export && !src.has_handler_export ? 2 : 1;
+    if (f.api_version == 1 && src.has_config_export) {
+      Add(file, src.config_line, 0, "warning", "v1-config-ignored",
+          "`export const config` is ignored for a v1 function (it exports `handler`); Netlify reads in-source config only for v2 functions");
+    }
+    if (f.api_version == 1 && !src.v1_schedule.empty()) {
+      f.schedule = src.v1_schedule;
+      std::string why;
+      if (!ValidCron(f.schedule, &why, CronRules{.aliases = true})) {
+        Add(file, src.v1_schedule_line, 0, "error", "cron", "schedule '" + f.schedule + "' " + why);
+      }
+    }
+    if (f.api_version == 2) {
+      const auto& c = src.config;
+      if (auto it = c.find("schedule"); it != c.end() && it->second.kind == ConfigValue::Kind::kString) {
+        f.schedule = it->second.text;  // in-source config beats the TOML
+        std::string why;
+        if (!ValidCron(f.schedule, &why, CronRules{.aliases = true})) {
+          Add(file, src.config_line, 0, "error", "cron", "config.schedule '" + f.schedule + "' " + why);
+        }
+      }
+      if (auto it = c.find("path"); it != c.end()) {
+        if (it->second.kind == ConfigValue::Kind::kString) f.routes.push_back(it->second.text);
+        for (const auto& p : it->second.items) f.routes.push_back(p);
+        for (const auto& p : f.routes) {
+          if (p.empty() || p[0] != '/') Add(file, src.config_line, 0, "error", "config-path", "config.path '" + p + "' must start with /");
+        }
+      }
+      if (auto it = c.find("background"); it != c.end() && it->second.text == "true") background = true;
+      if (auto it = c.find("displayName"); it != c.end()) f.display_name = it->second.text;
+      if (auto it = c.find("nodeBundler"); it != c.end()) bundler = it->second.text;
+      if (!f.schedule.empty() && !f.routes.empty()) {
+        Add(file, src.config_line, 0, "error", "schedule-with-path", "a scheduled function cannot also have a path");
+      }
+    }
+    f.invocation_mode = background ? "background" : f.api_version == 2 ? "stream" : "";
+    f.bundler = !bundler.empty() ? bundler : ts || ext == ".mjs" || ext == ".mts" ? "esbuild" : f.api_version == 2 ? "nft" : "zisi";
+    // Imports of packages that are not installed.
+    for (const auto& imp : src.imports) {
+      const std::string& s = imp.specifier;
+      if (s.empty() || s[0] == '.' || s[0] == '/' || s.rfind("node:", 0) == 0 || s.find(':') != std::string::npos) continue;
+      std::string pkg = PackageOf(s);
+      if (IsBuiltin(pkg)) continue;
+      bool found = false;
+      for (fs::path dir = fs::path(f.main_abs).parent_path();; dir = dir.parent_path()) {
+        if (fs::exists(dir / "node_modules" / pkg)) {
+          found = true;
+          break;
+        }
+        if (dir.string().size() <= d_.project_dir.size() || dir == dir.parent_path()) break;
+      }
+      if (!found) Add(file, imp.line, 0, "error", "missing-module", "imports '" + s + "' but " + pkg + " is not installed");
+    }
+  }
+
+  // One node process compiles every JS main file (no code runs): CommonJS as a
+  // wrapped vm.Script, ESM as a vm.SourceTextModule.
+  void NodeSyntaxCheck() {
+    if (to_check_.empty()) return;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [path, esm] : to_check_) list.push_back({{"path", path}, {"esm", esm}});
+    char tmpl[] = "/tmp/redundancy-netlify-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0) return;
+    std::string body = list.dump();
+    bool written = write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
+    close(fd);
+    static const char kScript[] = R"JS(
+const vm = require('vm'), fs = require('fs'), Module = require('module');
+const out = {};
+for (const f of JSON.parse(fs.readFileSync(process.argv[1], 'utf8'))) {
+  let src;
+  try { src = fs.readFileSync(f.path, 'utf8'); } catch (e) { continue; }
+  if (src.startsWith('#!')) src = '//' + src;
+  try {
+    if (f.esm) new vm.SourceTextModule(src, {identifier: f.path});
+    else new vm.Script(Module.wrap(src), {filename: f.path});
+  } catch (e) {
+    const m = /:(\d+)\n/.exec(String(e.stack)) || [];
+    out[f.path] = {message: e.message, line: Number(m[1] || 0)};
+  }
+}
+process.stdout.write('\n@@RESULT@@' + JSON.stringify(out) + '\n');
+)JS";
+    process::SpawnSpec spec;
+    spec.exe = o_.node_bin;
+    spec.args = {"--no-warnings", "--experimental-vm-modules", "-e", kScript, tmpl};
+    auto r = written ? process::RunCapture(spec, std::chrono::seconds(60)) : Result<process::Captured>::Error("cannot write");
+    unlink(tmpl);
+    if (!r.ok()) {
+      Add(d_.functions_dir, 0, 0, "warning", "syntax", "cannot run node to check syntax: " + r.error());
+      return;
+    }
+    size_t at = r->output.find("@@RESULT@@");
+    if (at == std::string::npos) {
+      Add(d_.functions_dir, 0, 0, "warning", "syntax", "node did not report syntax results");
+      return;
+    }
+    std::string json = r->output.substr(at + 10);
+    json = json.substr(0, json.find('\n'));
+    auto res = nlohmann::json::parse(json, nullptr, false);
+    if (!res.is_object()) return;
+    for (const auto& [path, err] : res.items()) {
+      Add(Rel(path), err.value("line", 0), 0, "error", "syntax", err.value("message", "syntax error"));
+    }
+  }
+
+  void CheckRedirects() {
+    std::set<std::string> names;
+    for (const auto& f : d_.functions) names.insert(f.name);
+    static const std::string kPrefix = "/.netlify/functions/";
+    for (const auto& r : toml_.redirects) {
+      if (r.to.rfind(kPrefix, 0) != 0) continue;
+      std::string name = r.to.substr(kPrefix.size());
+      name = name.substr(0, name.find_first_of("/?#"));
+      if (name.empty() || name == ":splat" || name.find('*') != std::string::npos) continue;
+      if (!names.count(name)) {
+        Add("netlify.toml", r.line, 0, "error", "redirect-target", "redirect to " + r.to + ": there is no function " + name);
+      }
+    }
+  }
+
+  DiscoverOptions o_;
+  Discovery d_;
+  TomlFacts toml_;
+  std::vector<std::pair<std::string, bool>> to_check_;
+};
+
+}  // namespace
+
+bool Discovery::HasErrors() const {
+  return std::any_of(problems.begin(), problems.end(), [](const Problem& p) { return p.severity == "error"; });
+}
+
+Discovery Discover(const std::string& project_dir, const DiscoverOptions& options) {
+  return Discoverer(project_dir, options).Run();
+}
+
+nlohmann::json DiscoveryJson(const Discovery& d) {
+  nlohmann::json j;
+  j["functions_dir"] = d.functions_dir;
+  j["functions"] = nlohmann::json::array();
+  for (const auto& f : d.functions) {
+    nlohmann::json routes = nlohmann::json::array();
+    for (const auto& r : f.routes) routes.push_back(r);
+    j["functions"].push_back({{"name", f.name},
+                              {"runtime", f.runtime},
+                              {"main_file", f.main_file},
+                              {"api_version", f.api_version},
+                              {"schedule", f.schedule.empty() ? nlohmann::json() : nlohmann::json(f.schedule)},
+                              {"invocation_mode", f.invocation_mode.empty() ? nlohmann::json() : nlohmann::json(f.invocation_mode)},
+                              {"routes", routes},
+                              {"bundler", f.bundler}});
+  }
+  j["problems"] = nlohmann::json::array();
+  for (const auto& p : d.problems) {
+    j["problems"].push_back({{"file", p.file}, {"line", p.line}, {"col", p.col}, {"severity", p.severity},
+                             {"rule", p.rule}, {"message", p.message}});
+  }
+  return j;
+}
+
+nlohmann::json Manifest(const Discovery& d, int64_t timestamp_ms) {
+  nlohmann::json fns = nlohmann::json::array();
+  for (const auto& f : d.functions) {
+    nlohmann::json m = {{"name", f.name}, {"mainFile", f.main_abs}, {"runtime", f.runtime}, {"priority", 10},
+                        {"buildData", {{"runtimeAPIVersion", f.api_version}}}};
+    if (!f.bundler.empty()) m["bundler"] = f.bundler;
+    if (!f.schedule.empty()) m["schedule"] = f.schedule;
+    if (!f.invocation_mode.empty()) m["invocationMode"] = f.invocation_mode;
+    if (!f.display_name.empty()) m["displayName"] = f.display_name;
+    if (!f.routes.empty()) {
+      m["routes"] = nlohmann::json::array();
+      for (const auto& r : f.routes) {
+        bool literal = r.find(':') == std::string::npos && r.find('*') == std::string::npos;
+        if (literal) {
+          m["routes"].push_back({{"pattern", r}, {"literal", r}, {"methods", nlohmann::json::array()}});
+        } else {
+          std::string re = "^";
+          for (size_t i = 0; i < r.size(); ++i) {
+            if (r[i] == '*') re += "(.*)";
+            else if (r[i] == ':') {
+              while (i + 1 < r.size() && r[i + 1] != '/') ++i;
+              re += "([^/]+?)";
+            } else if (std::string(".+?()[]{}|^$\\").find(r[i]) != std::string::npos) re += std::string("\\") + r[i];
+            else re += r[i];
+          }
+          m["routes"].push_back({{"pattern", r}, {"expression", re + "/?$"}, {"methods", nlohmann::json::array()}});
+        }
+      }
+    }
+    fns.push_back(std::move(m));
+  }
+  return {{"functions", fns}, {"system", {{"arch", "x64"}, {"platform", "linux"}}}, {"timestamp", timestamp_ms}, {"version", 1}};
+}
+
+std::string WriteManifest(const std::string& path, const nlohmann::json& manifest) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (fs::exists(path, ec)) {
+    fs::copy_file(path, path + ".bak", fs::copy_options::overwrite_existing, ec);
+    if (ec) return "cannot keep the previous manifest as " + path + ".bak: " + ec.message();
+  }
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << manifest.dump(2) << "\n";
+    out.flush();
+    if (!out) return "cannot write " + tmp;
+  }
+  fs::rename(tmp, path, ec);
+  return ec ? "cannot replace " + path + ": " + ec.message() : "";
+}
+
+std::string ManifestStaleness(const std::string& path, const Discovery& d) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return "missing";
+  auto j = nlohmann::json::parse(ReadText(path), nullptr, false);
+  if (!j.is_object() || !j.contains("functions") || !j["functions"].is_array()) return "unparseable";
+  std::set<std::string> in_manifest, found;
+  for (const auto& f : j["functions"]) {
+    if (f.is_object() && f.contains("name") && f["name"].is_string()) in_manifest.insert(f["name"].get<std::string>());
+  }
+  for (const auto& f : d.functions) found.insert(f.name);
+  std::string diff;
+  for (const auto& n : found) {
+    if (!in_manifest.count(n)) diff += " +" + n;
+  }
+  for (const auto& n : in_manifest) {
+    if (!found.count(n)) diff += " -" + n;
+  }
+  if (!diff.empty()) return "its functions differ:" + diff;
+  int64_t written = MtimeNs(path);
+  for (const auto& f : d.functions) {
+    if (f.mtime_ns > written) return f.main_file + " changed since it was written";
+  }
+  return "";
+}
+
+}  // namespace redundancy::netlify

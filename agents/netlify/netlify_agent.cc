@@ -1,0 +1,252 @@
+#include "agents/netlify/netlify_agent.h"
+
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/config.h"
+#include "common/probe.h"
+
+namespace redundancy::netlify {
+namespace fs = std::filesystem;
+
+NetlifyAgent::~NetlifyAgent() {
+  if (inotify_fd_ >= 0) close(inotify_fd_);
+}
+
+Status NetlifyAgent::Configure(const AgentContext& ctx) {
+  ctx_ = ctx;
+  const YAML::Node& y = ctx.settings;
+  auto str = [&](const char* key, const std::string& def) {
+    return y && y[key] && y[key].IsScalar() ? y[key].Scalar() : def;
+  };
+  dir_ = ResolvePath(str("dir", "."), ctx.workspace);
+  manifest_ = y && y["manifest"] ? ResolvePath(y["manifest"].Scalar(), dir_) : "";
+  regenerate_ = y && y["regenerate_manifest"] && y["regenerate_manifest"].as<bool>();
+  base_url_ = str("base_url", "");
+  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+  probes_.clear();
+  if (y && y["probes"] && y["probes"].IsSequence()) {
+    for (const auto& p : y["probes"]) {
+      ProbeTarget t;
+      t.function = p["function"].Scalar();
+      t.path = p["path"] ? p["path"].Scalar() : "/.netlify/functions/" + t.function;
+      if (p["expect_status"]) t.expect_status = p["expect_status"].as<int>();
+      if (p["timeout"]) {
+        auto d = ParseDuration(p["timeout"].Scalar());
+        if (d.ok()) t.timeout = *d;
+      }
+      probes_.push_back(t);
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(ctx.state_dir + "/netlify", ec);
+  seen_.clear();
+  std::ifstream in(CountPath());
+  for (std::string name; std::getline(in, name);) {
+    if (!name.empty()) seen_.insert(name);
+  }
+  Watch();
+  return fs::is_directory(dir_) ? Status::Ok() : Status::Error("netlify.dir " + dir_ + " is not a directory");
+}
+
+std::string NetlifyAgent::ManifestPath() const {
+  return manifest_.empty() ? dir_ + "/.netlify/functions/manifest.json" : manifest_;
+}
+
+// inotify on the project (netlify.toml) and the functions directory with its
+// direct subfolders (directory functions), re-armed after each discovery.
+void NetlifyAgent::Watch() {
+  if (inotify_fd_ < 0) inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (inotify_fd_ < 0) return;
+  // Adding a watched path again returns its watch: only new folders get one;
+  // the kernel drops watches of folders that are gone (IN_IGNORED).
+  const uint32_t mask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB;
+  auto add = [&](const std::string& p) {
+    int wd = inotify_add_watch(inotify_fd_, p.c_str(), mask);
+    std::lock_guard lock(mu_);
+    if (wd >= 0) watches_[wd] = p;
+  };
+  add(dir_);
+  add(fs::path(ManifestPath()).parent_path().string());  // a manifest deleted or rewritten by hand
+  if (!last_.functions_dir_abs.empty()) {
+    add(last_.functions_dir_abs);
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(last_.functions_dir_abs, ec)) {
+      if (e.is_directory(ec) && e.path().filename() != "node_modules") add(e.path().string());
+    }
+  }
+}
+
+std::vector<int> NetlifyAgent::WatchedFds() {
+  if (inotify_fd_ < 0) return {};
+  return {inotify_fd_};
+}
+
+bool NetlifyAgent::OnReadable(int fd) {
+  char buf[8192];
+  bool relevant = false;
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (ssize_t off = 0; off < n;) {
+      auto* e = reinterpret_cast<inotify_event*>(buf + off);
+      std::string name = e->len ? e->name : "";
+      // The project folder: only netlify.toml and the functions folder matter, not our own .netlify output.
+      if (e->mask & IN_IGNORED) {
+        std::lock_guard lock(mu_);
+        watches_.erase(e->wd);
+      }
+      std::string watched;
+      {
+        std::lock_guard lock(mu_);
+        auto w = watches_.find(e->wd);
+        if (w != watches_.end()) watched = w->second;
+      }
+      bool project = watched == dir_;
+      if (!project || name == "netlify.toml" || name == "netlify" || name == "netlify-automatic-functions" ||
+          (!last_.functions_dir.empty() && last_.functions_dir.rfind(name, 0) == 0)) {
+        relevant = true;
+      }
+      off += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+    }
+  }
+  return relevant;
+}
+
+std::vector<v1::CheckResult> NetlifyAgent::Check() {
+  last_ = Discover(dir_);
+  Watch();
+  std::vector<v1::CheckResult> out;
+  // Per function: its own problems.
+  std::map<std::string, std::vector<const Problem*>> by_file;
+  std::vector<const Problem*> toml_problems;
+  for (const auto& p : last_.problems) {
+    if (p.file == "netlify.toml") toml_problems.push_back(&p);
+    else by_file[p.file].push_back(&p);
+  }
+  std::string fdir = last_.functions_dir.empty() ? "" : last_.functions_dir + "/";
+  std::map<std::string, const ProbeTarget*> probe_of;
+  for (const auto& p : probes_) probe_of[p.function] = &p;
+  std::set<std::string> now;
+  for (const auto& f : last_.functions) {
+    now.insert(f.name);
+    v1::CheckResult c;
+    c.set_target("netlify:" + f.name);
+    std::string facts = "v" + std::to_string(f.api_version) + " " + f.runtime + " " + f.main_file +
+                        (f.schedule.empty() ? "" : ", schedule " + f.schedule) +
+                        (f.invocation_mode.empty() ? "" : ", " + f.invocation_mode);
+    for (const auto& r : f.routes) facts += ", " + r;
+    v1::HealthStatus st = v1::HEALTH_OK;
+    std::string first, details;
+    // Problems of its main file, or of any file of a directory function.
+    std::string own = fdir + f.main_file;
+    std::string own_dir = fdir + f.name + "/";
+    for (const auto& [file, ps] : by_file) {
+      if (file != own && file.rfind(own_dir, 0) != 0) continue;
+      for (const Problem* p : ps) {
+        if (p->rule == "duplicate") continue;  // about the shadowed file, not this function
+        v1::HealthStatus s = p->severity == "error" ? v1::HEALTH_FAILED : v1::HEALTH_DEGRADED;
+        if (s > st) st = s;
+        std::string line = p->file + (p->line ? ":" + std::to_string(p->line) : "") + ": " + p->message + " [" + p->rule + "]";
+        if (first.empty() || s == v1::HEALTH_FAILED) first = first.empty() || st != s ? line : first;
+        details += line + "\n";
+      }
+    }
+    if (auto pit = probe_of.find(f.name); pit != probe_of.end() && !base_url_.empty()) {
+      const ProbeTarget& p = *pit->second;
+      ProbeResult r = ProbeHttp(base_url_ + p.path, p.timeout, p.expect_status);
+      (*c.mutable_metrics())["latency_ms"] = r.latency_ms;
+      (*c.mutable_metrics())["http_status"] = r.http_status;
+      if (!r.ok) {
+        st = v1::HEALTH_FAILED;
+        first = "probe " + p.path + ": " + r.error;
+      } else {
+        facts += ", probe " + std::to_string(r.http_status) + " in " + std::to_string(static_cast<int>(r.latency_ms)) + " ms";
+      }
+    }
+    c.set_status(st);
+    c.set_gave_up(st == v1::HEALTH_FAILED);  // the code or the deploy needs a person; nothing to restart here
+    c.set_summary(first.empty() ? facts : first);
+    c.set_details(details);
+    out.push_back(std::move(c));
+  }
+  // The count: functions seen before and gone now.
+  std::vector<std::string> missing;
+  for (const auto& n : seen_) {
+    if (!now.count(n)) missing.push_back(n);
+  }
+  v1::CheckResult count;
+  count.set_target("netlify:count");
+  (*count.mutable_metrics())["functions"] = static_cast<double>(now.size());
+  if (missing.empty()) {
+    count.set_status(v1::HEALTH_OK);
+    count.set_summary(std::to_string(now.size()) + " function(s) in " + (last_.functions_dir.empty() ? "(no functions directory)" : last_.functions_dir));
+  } else {
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+    count.set_status(v1::HEALTH_FAILED);
+    count.set_gave_up(true);  // until the function is back, or an operator accepts the loss (recover netlify:count)
+    count.set_summary(std::to_string(missing.size()) + " function(s) disappeared: " + names + " (" + std::to_string(now.size()) + " left)");
+  }
+  out.push_back(count);
+  // Remember every function seen (across restarts), so a later drop is noticed.
+  size_t before = seen_.size();
+  seen_.insert(now.begin(), now.end());
+  if (seen_.size() != before) SaveSeen();
+  // netlify.toml
+  if (!toml_problems.empty()) {
+    v1::HealthStatus st = v1::HEALTH_DEGRADED;
+    std::string details;
+    for (const Problem* p : toml_problems) {
+      if (p->severity == "error") st = v1::HEALTH_FAILED;
+      details += "netlify.toml:" + std::to_string(p->line) + ": " + p->message + " [" + p->rule + "]\n";
+    }
+    auto c = MakeCheck("netlify:toml", st, details.substr(0, details.find('\n')) +
+                                               (toml_problems.size() > 1 ? " (+" + std::to_string(toml_problems.size() - 1) + " more)" : ""),
+                       details);
+    c.set_gave_up(st == v1::HEALTH_FAILED);  // a person fixes netlify.toml
+    out.push_back(std::move(c));
+  }
+  // The manifest.
+  stale_ = ManifestStaleness(ManifestPath(), last_);
+  out.push_back(MakeCheck("netlify:manifest", stale_.empty() ? v1::HEALTH_OK : regenerate_ ? v1::HEALTH_FAILED : v1::HEALTH_DEGRADED,
+                          stale_.empty() ? "up to date with " + std::to_string(now.size()) + " function(s)"
+                                         : "manifest " + stale_ + (regenerate_ ? "" : " (regenerate_manifest is off)")));
+  return out;
+}
+
+void NetlifyAgent::SaveSeen() {
+  std::string tmp = CountPath() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const auto& n : seen_) out << n << "\n";
+  }
+  std::error_code ec;
+  fs::rename(tmp, CountPath(), ec);
+}
+
+Status NetlifyAgent::Recover(const std::string& target, bool forced) {
+  if (target == "netlify:count" && forced) {
+    // An operator accepts the loss: what is there now is the new baseline.
+    seen_.clear();
+    for (const auto& f : last_.functions) seen_.insert(f.name);
+    SaveSeen();
+    if (ctx_.emit) ctx_.emit("netlify:count", "count_reset", std::to_string(seen_.size()) + " function(s) is the new baseline");
+  }
+  if ((target.empty() || target == "netlify:manifest") && regenerate_ && !stale_.empty()) {
+    std::string why = stale_;
+    std::string err = WriteManifest(ManifestPath(), Manifest(last_, clock_->WallMs()));
+    if (!err.empty()) return Status::Error(err);
+    if (ctx_.emit) {
+      ctx_.emit("netlify:manifest", "manifest_regenerated",
+                "wrote " + ManifestPath() + " with " + std::to_string(last_.functions.size()) + " function(s) (was " + why +
+                    "); previous kept as " + ManifestPath() + ".bak");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace redundancy::netlify

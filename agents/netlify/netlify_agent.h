@@ -1,0 +1,62 @@
+// redundancy-agent-netlify: keeps a project's Netlify functions healthy.
+// Checks: one per function (netlify:<name>: failed on its errors, degraded on
+// warnings, and on a failing HTTP probe when base_url is set), netlify:toml for
+// netlify.toml problems, netlify:count (a function that disappeared since the
+// agent last saw it is failed, naming it), netlify:manifest (missing,
+// unparseable or stale; regenerated when regenerate_manifest is on, the old
+// one kept as .bak). The functions directory and netlify.toml are watched with
+// inotify: a change runs the checks at once.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agents/netlify/functions.h"
+#include "agents/runtime/agent.h"
+#include "common/clock.h"
+
+namespace redundancy::netlify {
+
+struct ProbeTarget {
+  std::string function;
+  std::string path;  // default /.netlify/functions/<name>
+  int expect_status = 200;
+  Millis timeout{5000};
+};
+
+class NetlifyAgent : public Agent {
+ public:
+  explicit NetlifyAgent(Clock* clock) : clock_(clock) {}
+  ~NetlifyAgent() override;
+  std::string Kind() const override { return "netlify"; }
+  Status Configure(const AgentContext& ctx) override;
+  std::vector<v1::CheckResult> Check() override;
+  Status Recover(const std::string& target, bool forced) override;
+  std::vector<int> WatchedFds() override;
+  bool OnReadable(int fd) override;
+
+ private:
+  void Watch();
+  void SaveSeen();
+  std::string ManifestPath() const;
+  std::string CountPath() const { return ctx_.state_dir + "/netlify/functions.seen"; }
+
+  Clock* clock_;
+  AgentContext ctx_;
+  std::string dir_;            // the project
+  std::string manifest_;       // configured manifest path ("" = default)
+  bool regenerate_ = false;
+  std::string base_url_;
+  std::vector<ProbeTarget> probes_;
+  std::set<std::string> seen_;  // every function seen (persisted), for the count check
+  std::string stale_;           // why the manifest is stale, from the last check
+  Discovery last_;
+  int inotify_fd_ = -1;
+  std::mutex mu_;                      // watches_ is shared with the event-loop thread
+  std::map<int, std::string> watches_;
+};
+
+}  // namespace redundancy::netlify

@@ -1,0 +1,87 @@
+#include "common/cron.h"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+#include <vector>
+
+namespace redundancy {
+namespace {
+
+// A number or (for months and weekdays) a three-letter name; -1 when neither.
+int Value(std::string s, int field_kind) {
+  if (s.empty()) return -1;
+  if (std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return s.size() > 4 ? -1 : std::stoi(s);
+  }
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+  static const char* months[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+  static const char* days[] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
+  if (field_kind == 3) {
+    for (int i = 0; i < 12; ++i) if (s == months[i]) return i + 1;
+  }
+  if (field_kind == 4) {
+    for (int i = 0; i < 7; ++i) if (s == days[i]) return i;
+  }
+  return -1;
+}
+
+// field_kind: 0 minute, 1 hour, 2 day of month, 3 month, 4 day of week, 5 second.
+bool Field(const std::string& f, int lo, int hi, int field_kind) {
+  std::stringstream ss(f);
+  std::string item;
+  bool any = false;
+  while (std::getline(ss, item, ',')) {
+    any = true;
+    std::string range = item, step;
+    if (size_t slash = item.find('/'); slash != std::string::npos) {
+      range = item.substr(0, slash);
+      step = item.substr(slash + 1);
+      int st = Value(step, -1);
+      if (st <= 0) return false;
+    }
+    if (range == "*" || (range == "?" && (field_kind == 2 || field_kind == 4))) continue;
+    size_t dash = range.find('-');
+    int a = Value(range.substr(0, dash), field_kind);
+    int b = dash == std::string::npos ? a : Value(range.substr(dash + 1), field_kind);
+    if (a < lo || b > hi || a > b || a < 0) return false;
+  }
+  return any;
+}
+
+}  // namespace
+
+bool ValidCron(const std::string& value, std::string* why, CronRules rules) {
+  std::stringstream ss(value);
+  std::vector<std::string> fields;
+  for (std::string f; ss >> f;) fields.push_back(f);
+  if (rules.aliases && fields.size() == 1 && !fields[0].empty() && fields[0][0] == '@') {
+    static const char* ok[] = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"};
+    for (const char* a : ok) {
+      if (fields[0] == a) return true;
+    }
+    *why = "unknown alias '" + fields[0] + "'";
+    return false;
+  }
+  bool with_seconds = rules.seconds_field && fields.size() == 6;
+  if (fields.size() != 5 && !with_seconds) {
+    *why = "has " + std::to_string(fields.size()) + " fields, expected 5" + (rules.seconds_field ? " (or 6 with seconds)" : "");
+    return false;
+  }
+  struct Spec {
+    int lo, hi, kind;
+    const char* name;
+  };
+  std::vector<Spec> specs = {{0, 59, 0, "minute"}, {0, 23, 1, "hour"}, {1, 31, 2, "day of month"}, {1, 12, 3, "month"},
+                             {0, 7, 4, "day of week"}};
+  if (with_seconds) specs.insert(specs.begin(), {0, 59, 5, "second"});
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!Field(fields[i], specs[i].lo, specs[i].hi, specs[i].kind)) {
+      *why = "field " + std::to_string(i + 1) + " (" + specs[i].name + ") '" + fields[i] + "' is out of range or malformed";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace redundancy

@@ -1,0 +1,242 @@
+// Netlify functions: discovery and validation of a fixture with every rule
+// (through `redundancyctl netlify functions --json`), the manifest, and the
+// agent through the real daemon (manifest regeneration, count drop, inotify,
+// probes against a local HTTP server).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "tests/integration/harness.h"
+#include "tests/integration/pm2_harness.h"
+
+namespace redundancy::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string Fixture(const std::string& name) { return std::string(SOURCE_DIR) + "/tests/fixtures/netlify/" + name; }
+
+nlohmann::json Functions(const std::string& dir, int* rc) {
+  std::string out;
+  *rc = RunShell(BinDir() + "/redundancyctl netlify functions " + dir + " --json 2>/dev/null", &out);
+  return nlohmann::json::parse(out, nullptr, false);
+}
+
+TEST(NetlifyDiscoveryTest, EveryRuleOfTheFixture) {
+  int rc = 0;
+  auto j = Functions(Fixture("rules"), &rc);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(rc, 1) << "errors exit 1";
+  EXPECT_EQ(j["functions_dir"], "fns");
+  std::map<std::string, nlohmann::json> fn;
+  for (const auto& f : j["functions"]) fn[f["name"]] = f;
+  std::set<std::string> names;
+  for (const auto& [n, f] : fn) names.insert(n);
+  EXPECT_EQ(names, (std::set<std::string>{"_shared", "bad name", "bad-cron", "badpath", "broken", "broken-ts", "dirfn", "dup",
+                                          "gofn", "jobs-background", "report-daily", "report-weekly", "sched", "tuned",
+                                          "v1config", "v1handler", "v1sched", "v2default"}))
+      << "lonely.go, emptydir/ and node_modules/ are not functions";
+  EXPECT_EQ(fn["dirfn"]["main_file"], "dirfn/index.js") << "a directory beats a file";
+  EXPECT_EQ(fn["dup"]["main_file"], "dup.js") << ".js beats .ts";
+  EXPECT_EQ(fn["gofn"]["runtime"], "go");
+  EXPECT_EQ(fn["v2default"]["api_version"], 2);
+  EXPECT_EQ(fn["v2default"]["routes"], nlohmann::json::array({"/api/v2"}));
+  EXPECT_EQ(fn["v2default"]["invocation_mode"], "stream");
+  EXPECT_EQ(fn["v1handler"]["api_version"], 1);
+  EXPECT_TRUE(fn["v1handler"]["invocation_mode"].is_null());
+  EXPECT_EQ(fn["v1config"]["api_version"], 1) << "a handler export makes it v1 even with a config export";
+  EXPECT_TRUE(fn["v1config"]["routes"].empty()) << "v1 config is ignored";
+  EXPECT_EQ(fn["jobs-background"]["invocation_mode"], "background");
+  EXPECT_EQ(fn["report-daily"]["schedule"], "@daily") << "glob report-*";
+  EXPECT_EQ(fn["report-weekly"]["schedule"], "0 9 * * MON") << "the most specific key wins";
+  EXPECT_EQ(fn["v1sched"]["schedule"], "*/15 * * * *") << "schedule() in a v1 source";
+  EXPECT_EQ(fn["sched"]["schedule"], "@hourly") << "v2 config.schedule";
+  EXPECT_EQ(fn["v1handler"]["bundler"], "esbuild") << "[functions] node_bundler applies to all";
+
+  std::set<std::string> problems;
+  for (const auto& p : j["problems"]) {
+    problems.insert(p["file"].get<std::string>() + ":" + std::to_string(p["line"].get<int>()) + " " +
+                    p["severity"].get<std::string>() + " [" + p["rule"].get<std::string>() + "]");
+  }
+  std::set<std::string> expected = {
+      "netlify.toml:3 error [toml-type]",             // build.publish = 42
+      "netlify.toml:16 error [cron]",                 // minute 61
+      "netlify.toml:19 error [toml-type]",            // memory 99999
+      "netlify.toml:27 error [redirect-target]",      // /.netlify/functions/nothere
+      "fns/dirfn.js:0 warning [duplicate]",
+      "fns/dup.ts:0 warning [duplicate]",
+      "fns/_shared.js:0 warning [helper]",
+      "fns/bad name.js:0 error [name]",
+      "fns/badpath.ts:3 error [config-path]",
+      "fns/broken-ts.ts:2 error [syntax]",            // unterminated string, found by the lexer
+      "fns/broken.js:2 error [syntax]",               // found by node
+      "fns/sched.mts:2 error [schedule-with-path]",
+      "fns/v1config.js:2 warning [v1-config-ignored]",
+      "fns/v1sched.js:1 error [missing-module]",      // @netlify/functions is not installed
+      "fns/v2default.mjs:1 error [missing-module]",   // not-installed-pkg; node:fs and path are builtins
+  };
+  EXPECT_EQ(problems, expected);
+}
+
+TEST(NetlifyDiscoveryTest, DirectoryResolution) {
+  TempDir d;
+  // No netlify.toml, no netlify/functions: no functions, no problem.
+  int rc = 0;
+  auto j = Functions(d.path(), &rc);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(j["functions_dir"], "");
+  // The conventional directory.
+  d.Write("netlify/functions/a.js", "exports.handler = async () => ({});\n");
+  j = Functions(d.path(), &rc);
+  EXPECT_EQ(j["functions_dir"], "netlify/functions");
+  // build.functions beats it; [functions] directory beats build.functions.
+  d.Write("legacy/b.js", "exports.handler = async () => ({});\n");
+  d.Write("modern/c.js", "exports.handler = async () => ({});\n");
+  d.Write("netlify.toml", "[build]\nfunctions = \"legacy\"\n");
+  EXPECT_EQ(Functions(d.path(), &rc)["functions_dir"], "legacy");
+  d.Write("netlify.toml", "[build]\nfunctions = \"legacy\"\n[functions]\ndirectory = \"modern\"\n");
+  j = Functions(d.path(), &rc);
+  EXPECT_EQ(j["functions_dir"], "modern");
+  EXPECT_EQ(j["functions"][0]["name"], "c");
+  // Outside the project, or a file: errors.
+  d.Write("netlify.toml", "[functions]\ndirectory = \"../elsewhere\"\n");
+  j = Functions(d.path(), &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(j["problems"][0]["rule"], "functions-dir");
+  d.Write("netlify.toml", "[functions]\ndirectory = \"modern/c.js\"\n");
+  EXPECT_EQ(Functions(d.path(), &rc)["problems"][0]["rule"], "functions-dir");
+  // A TOML syntax error names its line.
+  d.Write("netlify.toml", "[build]\ncommand = \"x\n");
+  j = Functions(d.path(), &rc);
+  EXPECT_EQ(j["problems"][0]["rule"], "toml-syntax");
+  EXPECT_EQ(j["problems"][0]["line"], 2);
+}
+
+TEST(NetlifyManifestTest, WrittenInThePackagersShapeWithABackup) {
+  TempDir d;
+  fs::copy(std::string(SOURCE_DIR) + "/examples/demo/netlify", d.path() + "/netlify", fs::copy_options::recursive);
+  fs::copy(std::string(SOURCE_DIR) + "/examples/demo/netlify.toml", d.path() + "/netlify.toml");
+  std::string out;
+  ASSERT_EQ(RunShell(BinDir() + "/redundancyctl netlify manifest " + d.path(), &out), 0) << out;
+  std::string path = d.path() + "/.netlify/functions/manifest.json";
+  auto m = nlohmann::json::parse(ReadFile(path), nullptr, false);
+  ASSERT_TRUE(m.is_object());
+  EXPECT_EQ(m["version"], 1);
+  EXPECT_TRUE(m["timestamp"].is_number());
+  EXPECT_EQ(m["system"]["platform"], "linux");
+  ASSERT_EQ(m["functions"].size(), 2u);
+  std::map<std::string, nlohmann::json> fn;
+  for (const auto& f : m["functions"]) fn[f["name"]] = f;
+  EXPECT_EQ(fn["hello"]["mainFile"], d.path() + "/netlify/functions/hello.js");
+  EXPECT_EQ(fn["hello"]["buildData"]["runtimeAPIVersion"], 1);
+  EXPECT_EQ(fn["status"]["buildData"]["runtimeAPIVersion"], 2);
+  EXPECT_EQ(fn["status"]["invocationMode"], "stream");
+  EXPECT_EQ(fn["status"]["routes"][0]["pattern"], "/api/status");
+  EXPECT_EQ(fn["status"]["routes"][0]["literal"], "/api/status");
+  EXPECT_EQ(fn["hello"]["priority"], 10);
+  // Again: the previous one is kept.
+  std::string first = ReadFile(path);
+  ASSERT_EQ(RunShell(BinDir() + "/redundancyctl netlify manifest " + d.path() + " --out " + path, &out), 0) << out;
+  EXPECT_EQ(ReadFile(path + ".bak"), first);
+}
+
+class NetlifyAgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    project_ = dir_.path() + "/site";
+    fs::create_directories(project_);
+    fs::copy(std::string(SOURCE_DIR) + "/examples/demo/netlify", project_ + "/netlify", fs::copy_options::recursive);
+    fs::copy(std::string(SOURCE_DIR) + "/examples/demo/netlify.toml", project_ + "/netlify.toml");
+  }
+  void TearDown() override {
+    d_.reset();
+    if (server_ > 0) {
+      process::Signal(server_, SIGKILL);
+      WaitUntil([&] { process::ReapAll(); return !IsRunning(server_); }, 5s);
+    }
+  }
+  void Start(const std::string& extra = "") {
+    // A long interval: everything after the first check comes from inotify or recovery.
+    d_ = std::make_unique<Daemon>("  netlify: {interval: 1h, dir: " + project_ + ", regenerate_manifest: true" + extra + "}\n");
+    ASSERT_TRUE(d_->Start());
+    ASSERT_TRUE(d_->WaitAllReady(10s));
+  }
+  std::optional<v1::CheckStatus> Check(const std::string& target) const {
+    auto s = d_->Status();
+    if (!s.ok()) return std::nullopt;
+    for (const auto& sys : s->systems()) {
+      for (const auto& c : sys.checks()) {
+        if (c.target() == target) return c;
+      }
+    }
+    return std::nullopt;
+  }
+  bool WaitStatus(const std::string& target, v1::HealthStatus want, std::chrono::milliseconds t) const {
+    return WaitUntil([&] { auto c = Check(target); return c && c->status() == want; }, t);
+  }
+  std::string Manifest() const { return project_ + "/.netlify/functions/manifest.json"; }
+  std::string History() const { return d_->Ctl("history").output; }
+
+  TempDir dir_;
+  std::string project_;
+  std::unique_ptr<Daemon> d_;
+  pid_t server_ = 0;
+};
+
+TEST_F(NetlifyAgentTest, MissingCorruptAndStaleManifestsAreRegeneratedKeepingTheOldOne) {
+  Start();
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Manifest()); }, 10s)) << History();
+  EXPECT_TRUE(WaitStatus("netlify:manifest", v1::HEALTH_OK, 10s));
+  EXPECT_NE(History().find("manifest_regenerated"), std::string::npos);
+  // Corrupt: regenerated, the corrupt one kept as .bak.
+  WriteFile(Manifest(), "{not json");
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(Manifest() + ".bak") == "{not json"; }, 10s)) << History();
+  EXPECT_FALSE(nlohmann::json::parse(ReadFile(Manifest()), nullptr, false).is_discarded());
+  // Stale: a new function appears (inotify wakes the agent; the interval is an hour).
+  WriteFile(project_ + "/netlify/functions/added.js", "exports.handler = async () => ({ statusCode: 200 });\n");
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(Manifest()).find("\"added\"") != std::string::npos; }, 10s)) << History();
+  EXPECT_TRUE(WaitStatus("netlify:added", v1::HEALTH_OK, 5s));
+}
+
+TEST_F(NetlifyAgentTest, AFunctionThatDisappearsIsAFailedCount) {
+  Start();
+  ASSERT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s));
+  fs::remove(project_ + "/netlify/functions/hello.js");
+  ASSERT_TRUE(WaitStatus("netlify:count", v1::HEALTH_FAILED, 10s)) << ReadFile(d_->state_dir() + "/logs/agent-netlify.log") << d_->Ctl("status").output;
+  EXPECT_NE(Check("netlify:count")->summary().find("disappeared: hello"), std::string::npos) << Check("netlify:count")->summary();
+  // It survives an agent restart (the seen set is on disk), and an operator can accept the loss.
+  auto pid = d_->Agent("netlify")->pid();
+  process::Signal(pid, SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] { auto a = d_->Agent("netlify"); return a && a->pid() != pid && a->state() == "ready"; }, 10s));
+  EXPECT_TRUE(WaitStatus("netlify:count", v1::HEALTH_FAILED, 10s));
+  d_->Ctl("recover netlify:count");
+  EXPECT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s));
+}
+
+TEST_F(NetlifyAgentTest, ProbesOfDeployedFunctions) {
+  int port = FreePort();
+  process::SpawnSpec spec;
+  spec.exe = "node";
+  spec.args = {Fixture("deployed.js")};
+  spec.env = {{"PORT", std::to_string(port)}};
+  auto pid = process::Spawn(spec);
+  ASSERT_TRUE(pid.ok()) << pid.error();
+  server_ = *pid;
+  ASSERT_TRUE(WaitUntil([&] { return !HttpGetBody(port, "/.netlify/functions/ok").empty(); }, 10s));
+  WriteFile(project_ + "/netlify/functions/bad.js", "exports.handler = async () => ({ statusCode: 500 });\n");
+  WriteFile(project_ + "/netlify/functions/slow.js", "exports.handler = async () => ({ statusCode: 200 });\n");
+  Start(", base_url: http://127.0.0.1:" + std::to_string(port) +
+        ", probes: [{function: hello, path: /.netlify/functions/ok}, {function: bad}, {function: slow, timeout: 300ms}]");
+  EXPECT_TRUE(WaitStatus("netlify:hello", v1::HEALTH_OK, 10s));
+  EXPECT_NE(Check("netlify:hello")->summary().find("probe 200"), std::string::npos) << Check("netlify:hello")->summary();
+  ASSERT_TRUE(WaitStatus("netlify:bad", v1::HEALTH_FAILED, 10s));
+  EXPECT_NE(Check("netlify:bad")->summary().find("500"), std::string::npos) << Check("netlify:bad")->summary();
+  ASSERT_TRUE(WaitStatus("netlify:slow", v1::HEALTH_FAILED, 10s));
+  EXPECT_NE(Check("netlify:slow")->summary().find("probe"), std::string::npos) << Check("netlify:slow")->summary();
+}
+
+}  // namespace
+}  // namespace redundancy::testing

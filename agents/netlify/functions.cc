@@ -451,9 +451,25 @@ class Discoverer {
   // One node process compiles every JS main file (no code runs): CommonJS as a
   // wrapped vm.Script, ESM as a vm.SourceTextModule.
   void NodeSyntaxCheck() {
-    if (to_check_.empty()) return;
+    // Cached verdicts for files that did not change; node only for the rest.
+    std::vector<std::pair<std::string, bool>> todo;
+    for (const auto& [path, esm] : to_check_) {
+      std::error_code ec;
+      uint64_t size = fs::file_size(path, ec);
+      int64_t mtime = MtimeNs(path);
+      if (o_.cache) {
+        auto it = o_.cache->files.find(path);
+        if (it != o_.cache->files.end() && it->second.mtime_ns == mtime && it->second.size == size) {
+          if (!it->second.message.empty()) Add(Rel(path), it->second.line, 0, "error", "syntax", it->second.message);
+          continue;
+        }
+        o_.cache->files[path] = {mtime, size, "", 0};
+      }
+      todo.emplace_back(path, esm);
+    }
+    if (todo.empty()) return;
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& [path, esm] : to_check_) list.push_back({{"path", path}, {"esm", esm}});
+    for (const auto& [path, esm] : todo) list.push_back({{"path", path}, {"esm", esm}});
     char tmpl[] = "/tmp/redundancy-netlify-XXXXXX";
     int fd = mkstemp(tmpl);
     if (fd < 0) return;
@@ -482,12 +498,19 @@ process.stdout.write('\n@@RESULT@@' + JSON.stringify(out) + '\n');
     spec.args = {"--no-warnings", "--experimental-vm-modules", "-e", kScript, tmpl};
     auto r = written ? process::RunCapture(spec, std::chrono::seconds(60)) : Result<process::Captured>::Error("cannot write");
     unlink(tmpl);
+    auto forget = [&] {
+      if (o_.cache) {
+        for (const auto& [path, esm] : todo) o_.cache->files.erase(path);
+      }
+    };
     if (!r.ok()) {
+      forget();
       Add(d_.functions_dir, 0, 0, "warning", "syntax", "cannot run node to check syntax: " + r.error());
       return;
     }
     size_t at = r->output.find("@@RESULT@@");
     if (at == std::string::npos) {
+      forget();
       Add(d_.functions_dir, 0, 0, "warning", "syntax", "node did not report syntax results");
       return;
     }
@@ -497,6 +520,13 @@ process.stdout.write('\n@@RESULT@@' + JSON.stringify(out) + '\n');
     if (!res.is_object()) return;
     for (const auto& [path, err] : res.items()) {
       Add(Rel(path), err.value("line", 0), 0, "error", "syntax", err.value("message", "syntax error"));
+      if (o_.cache) {
+        auto it = o_.cache->files.find(path);
+        if (it != o_.cache->files.end()) {
+          it->second.message = err.value("message", "syntax error");
+          it->second.line = err.value("line", 0);
+        }
+      }
     }
   }
 

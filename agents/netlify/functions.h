@@ -7,6 +7,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,20 @@ struct Discovery {
   bool HasErrors() const;
 };
 
+// node's verdicts on files, kept across discoveries (the agent keeps one):
+// a file whose size and mtime did not change is not compiled again.
+struct SyntaxCache {
+  struct Entry {
+    int64_t mtime_ns = 0;
+    uint64_t size = 0;
+    std::string message;  // "" = compiles
+    int line = 0;
+  };
+  std::map<std::string, Entry> files;
+};
+
 struct DiscoverOptions {
+  SyntaxCache* cache = nullptr;      // optional
   std::string node_bin = "node";
   bool syntax_check = true;          // node for JS files (one process for all of them)
   uint64_t max_function_bytes = 50ULL << 20;

@@ -117,7 +117,9 @@ bool NetlifyAgent::OnReadable(int fd) {
 }
 
 std::vector<v1::CheckResult> NetlifyAgent::Check() {
-  last_ = Discover(dir_);
+  DiscoverOptions options;
+  options.cache = &syntax_cache_;
+  last_ = Discover(dir_, options);
   Watch();
   std::vector<v1::CheckResult> out;
   // Per function: its own problems.

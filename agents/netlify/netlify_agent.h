@@ -54,6 +54,7 @@ class NetlifyAgent : public Agent {
   std::set<std::string> seen_;  // every function seen (persisted), for the count check
   std::string stale_;           // why the manifest is stale, from the last check
   Discovery last_;
+  SyntaxCache syntax_cache_;
   int inotify_fd_ = -1;
   std::mutex mu_;                      // watches_ is shared with the event-loop thread
   std::map<int, std::string> watches_;

@@ -10,6 +10,7 @@
 
 #include "agents/build/semver.h"
 #include "common/config.h"
+#include "common/file_util.h"
 #include "common/process/process.h"
 
 namespace redundancy::build {
@@ -17,14 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kTailLines = 20;
-
-std::string ReadFile(const std::string& path, bool* ok = nullptr) {
-  std::ifstream in(path, std::ios::binary);
-  if (ok) *ok = static_cast<bool>(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -66,12 +59,6 @@ std::string LastLine(const std::string& out) {
   std::string t = Trim(out);
   size_t nl = t.rfind('\n');
   return nl == std::string::npos ? t : t.substr(nl + 1);
-}
-
-int64_t MtimeNs(const std::string& path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) return -1;
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
 // Newest mtime under `path` (a file or a folder; node_modules and .git skipped), and which file.
@@ -180,10 +167,10 @@ std::string BuildAgent::Tool(const std::string& bin, std::string* version) {
 // What the code looks like: HEAD plus the manifest files' mtimes. A change
 // re-runs validate and ends a give-up.
 std::string BuildAgent::Fingerprint() const {
-  std::string head = Trim(ReadFile(s_.dir + "/.git/HEAD"));
+  std::string head = Trim(ReadWholeFile(s_.dir + "/.git/HEAD"));
   if (head.rfind("ref: ", 0) == 0) {
     bool ok = false;
-    std::string ref = Trim(ReadFile(s_.dir + "/.git/" + head.substr(5), &ok));
+    std::string ref = Trim(ReadWholeFile(s_.dir + "/.git/" + head.substr(5), &ok));
     if (ok) head = ref;
     else head += "@" + std::to_string(MtimeNs(s_.dir + "/.git/packed-refs"));
   }
@@ -225,7 +212,7 @@ v1::CheckResult BuildAgent::CheckNode() {
     }
   }
   bool has_nvmrc = false;
-  std::string nvmrc = ReadFile(s_.dir + "/.nvmrc", &has_nvmrc);
+  std::string nvmrc = ReadWholeFile(s_.dir + "/.nvmrc", &has_nvmrc);
   if (has_nvmrc && node_v) {
     if (auto want = NvmrcRange(nvmrc)) {
       if (Satisfies(*want, *node_v).value_or(false)) notes.push_back(".nvmrc " + *want);
@@ -366,8 +353,8 @@ Status BuildAgent::ReinstallDeps() {
   std::error_code ec;
   // package.json and the lock as they are: put back whatever npm rewrites.
   bool has_pkg = false, has_lock = false;
-  std::string pkg = ReadFile(s_.dir + "/package.json", &has_pkg);
-  std::string lock = ReadFile(s_.dir + "/package-lock.json", &has_lock);
+  std::string pkg = ReadWholeFile(s_.dir + "/package.json", &has_pkg);
+  std::string lock = ReadWholeFile(s_.dir + "/package-lock.json", &has_lock);
   std::string aside;
   if (fs::exists(nm, ec)) {
     aside = ctx_.state_dir + "/build/node_modules.old-" + stamp;
@@ -403,8 +390,8 @@ Status BuildAgent::ReinstallDeps() {
     ok = npm({"install", "--no-save", "--no-audit", "--no-fund"}, &out);
   }
   // Never leave the checkout dirty.
-  if (has_pkg && ReadFile(s_.dir + "/package.json") != pkg) std::ofstream(s_.dir + "/package.json", std::ios::binary) << pkg;
-  if (has_lock && ReadFile(s_.dir + "/package-lock.json") != lock) std::ofstream(s_.dir + "/package-lock.json", std::ios::binary) << lock;
+  if (has_pkg && ReadWholeFile(s_.dir + "/package.json") != pkg) std::ofstream(s_.dir + "/package.json", std::ios::binary) << pkg;
+  if (has_lock && ReadWholeFile(s_.dir + "/package-lock.json") != lock) std::ofstream(s_.dir + "/package-lock.json", std::ios::binary) << lock;
   if (!has_lock && fs::exists(s_.dir + "/package-lock.json", ec)) fs::remove(s_.dir + "/package-lock.json", ec);
   auto ms = std::chrono::duration_cast<Millis>(clock_->Now() - started);
   if (!ok) {

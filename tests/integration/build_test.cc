@@ -32,18 +32,9 @@ class BuildAgentTest : public ::testing::Test {
     ASSERT_TRUE(d_->Start(NpmTestEnv(dir_.path())));
     ASSERT_TRUE(d_->WaitAllReady(10s));
   }
-  std::optional<v1::CheckStatus> Check(const std::string& target) const {
-    auto s = d_->Status();
-    if (!s.ok()) return std::nullopt;
-    for (const auto& sys : s->systems()) {
-      for (const auto& c : sys.checks()) {
-        if (c.target() == target) return c;
-      }
-    }
-    return std::nullopt;
-  }
+  std::optional<v1::CheckStatus> Check(const std::string& target) const { return d_->CheckOf(target); }
   bool WaitStatus(const std::string& target, v1::HealthStatus want, std::chrono::milliseconds timeout) const {
-    return WaitUntil([&] { auto c = Check(target); return c && c->status() == want; }, timeout);
+    return d_->WaitCheck(target, want, timeout);
   }
   std::string History() const { return d_->Ctl("history").output; }
   std::string GitStatus() const { return Sh("git -C " + project_ + " status --porcelain"); }

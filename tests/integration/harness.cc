@@ -195,6 +195,25 @@ CtlResult Daemon::Ctl(const std::string& args) const {
   return r;
 }
 
+std::optional<v1::CheckStatus> Daemon::CheckOf(const std::string& target) const {
+  auto s = Status();
+  if (!s.ok()) return std::nullopt;
+  for (const auto& sys : s->systems()) {
+    for (const auto& c : sys.checks()) {
+      if (c.target() == target) return c;
+    }
+  }
+  return std::nullopt;
+}
+
+bool Daemon::WaitCheck(const std::string& target, v1::HealthStatus want, std::chrono::milliseconds timeout,
+                       const std::string& summary_has) const {
+  return WaitUntil([&] {
+    auto c = CheckOf(target);
+    return c && c->status() == want && c->summary().find(summary_has) != std::string::npos;
+  }, timeout);
+}
+
 std::optional<v1::AgentStatus> Daemon::Agent(const std::string& name) const {
   auto s = Status();
   if (!s.ok()) return std::nullopt;

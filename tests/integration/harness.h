@@ -87,6 +87,11 @@ class Daemon {
   std::optional<v1::AgentStatus> Agent(const std::string& name) const;
   bool WaitAgentState(const std::string& name, const std::string& state, std::chrono::milliseconds timeout) const;
   bool WaitAllReady(std::chrono::milliseconds timeout) const;
+  // The check with this target in the current status, if reported.
+  std::optional<v1::CheckStatus> CheckOf(const std::string& target) const;
+  // Waits until CheckOf(target) has status `want` (and a summary containing `summary_has`).
+  bool WaitCheck(const std::string& target, v1::HealthStatus want, std::chrono::milliseconds timeout,
+                 const std::string& summary_has = "") const;
   std::vector<pid_t> AgentPids() const;
 
   const TempDir& dir() const { return dir_; }

@@ -164,18 +164,9 @@ class NetlifyAgentTest : public ::testing::Test {
     ASSERT_TRUE(d_->Start());
     ASSERT_TRUE(d_->WaitAllReady(10s));
   }
-  std::optional<v1::CheckStatus> Check(const std::string& target) const {
-    auto s = d_->Status();
-    if (!s.ok()) return std::nullopt;
-    for (const auto& sys : s->systems()) {
-      for (const auto& c : sys.checks()) {
-        if (c.target() == target) return c;
-      }
-    }
-    return std::nullopt;
-  }
-  bool WaitStatus(const std::string& target, v1::HealthStatus want, std::chrono::milliseconds t) const {
-    return WaitUntil([&] { auto c = Check(target); return c && c->status() == want; }, t);
+  std::optional<v1::CheckStatus> Check(const std::string& target) const { return d_->CheckOf(target); }
+  bool WaitStatus(const std::string& target, v1::HealthStatus want, std::chrono::milliseconds timeout) const {
+    return d_->WaitCheck(target, want, timeout);
   }
   std::string Manifest() const { return project_ + "/.netlify/functions/manifest.json"; }
   std::string History() const { return d_->Ctl("history").output; }

@@ -112,10 +112,7 @@ TEST_F(PipelineTest, GoodCommitsReachTheAppsAndABrokenOneIsRolledBack) {
   std::string refs = Sh("git -C " + deploy_ + " for-each-ref --format='%(objectname)' refs/redundancy/backup/");
   EXPECT_NE(refs.find(bad), std::string::npos) << refs;
   // Git holds at the good commit instead of pulling the bad one again.
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = d_->Status();
-    return s.ok() && s->systems(0).checks_size() > 0 && s->systems(0).checks(0).summary().find("held at") != std::string::npos;
-  }, 5s));
+  ASSERT_TRUE(d_->WaitCheck("git:origin/main", v1::HEALTH_DEGRADED, 5s, "held at"));
   EXPECT_FALSE(WaitUntil([&] { return Head(deploy_) != good1; }, 1500ms)) << "stays held";
 
   // The fix arrives: the hold ends and it deploys.
@@ -136,15 +133,9 @@ TEST_F(PipelineTest, ReloadsAreNotARestartStorm) {
   }
   std::string h = History();
   EXPECT_EQ(h.find("storm"), std::string::npos) << h;
-  auto s = d_->Status();
-  ASSERT_TRUE(s.ok());
-  for (const auto& sys : s->systems()) {
-    for (const auto& c : sys.checks()) {
-      if (c.target() == "pm2:web") {
-        EXPECT_EQ(c.status(), v1::HEALTH_OK) << c.summary();
-      }
-    }
-  }
+  auto web = d_->CheckOf("pm2:web");
+  ASSERT_TRUE(web);
+  EXPECT_EQ(web->status(), v1::HEALTH_OK) << web->summary();
 }
 
 TEST_F(PipelineTest, TheLastGoodCommitSurvivesADaemonKill) {

@@ -45,22 +45,10 @@ class Pm2AgentTest : public ::testing::Test {
   static std::string Quote(const std::string& s) { return "'" + s + "'"; }
   std::string Flag(const std::string& name) const { return d_->dir().path() + "/" + name; }
 
-  std::optional<v1::CheckStatus> CheckOf(const std::string& target) const {
-    auto s = d_->Status();
-    if (!s.ok()) return std::nullopt;
-    for (const auto& sys : s->systems()) {
-      for (const auto& c : sys.checks()) {
-        if (c.target() == target) return c;
-      }
-    }
-    return std::nullopt;
-  }
+  std::optional<v1::CheckStatus> CheckOf(const std::string& target) const { return d_->CheckOf(target); }
   bool WaitCheck(const std::string& target, v1::HealthStatus want, std::chrono::milliseconds timeout,
                  const std::string& summary_has = "") const {
-    return WaitUntil([&] {
-      auto c = CheckOf(target);
-      return c && c->status() == want && c->summary().find(summary_has) != std::string::npos;
-    }, timeout);
+    return d_->WaitCheck(target, want, timeout, summary_has);
   }
   int Events(const std::string& kind, const std::string& target = "") const {
     auto h = d_->Control(v1::ControlRequest::HISTORY);

@@ -1,0 +1,91 @@
+// The manifest in zip-it-and-ship-it's shape: building it, writing it
+// atomically with a backup, and telling when it no longer matches.
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "agents/netlify/functions.h"
+#include "common/file_util.h"
+
+namespace redundancy::netlify {
+namespace fs = std::filesystem;
+
+nlohmann::json Manifest(const Discovery& d, int64_t timestamp_ms) {
+  nlohmann::json fns = nlohmann::json::array();
+  for (const auto& f : d.functions) {
+    nlohmann::json m = {{"name", f.name}, {"mainFile", f.main_abs}, {"runtime", f.runtime}, {"priority", 10},
+                        {"buildData", {{"runtimeAPIVersion", f.api_version}}}};
+    if (!f.bundler.empty()) m["bundler"] = f.bundler;
+    if (!f.schedule.empty()) m["schedule"] = f.schedule;
+    if (!f.invocation_mode.empty()) m["invocationMode"] = f.invocation_mode;
+    if (!f.display_name.empty()) m["displayName"] = f.display_name;
+    if (!f.routes.empty()) {
+      m["routes"] = nlohmann::json::array();
+      for (const auto& r : f.routes) {
+        bool literal = r.find(':') == std::string::npos && r.find('*') == std::string::npos;
+        if (literal) {
+          m["routes"].push_back({{"pattern", r}, {"literal", r}, {"methods", nlohmann::json::array()}});
+        } else {
+          std::string re = "^";
+          for (size_t i = 0; i < r.size(); ++i) {
+            if (r[i] == '*') re += "(.*)";
+            else if (r[i] == ':') {
+              while (i + 1 < r.size() && r[i + 1] != '/') ++i;
+              re += "([^/]+?)";
+            } else if (std::string(".+?()[]{}|^$\\").find(r[i]) != std::string::npos) re += std::string("\\") + r[i];
+            else re += r[i];
+          }
+          m["routes"].push_back({{"pattern", r}, {"expression", re + "/?$"}, {"methods", nlohmann::json::array()}});
+        }
+      }
+    }
+    fns.push_back(std::move(m));
+  }
+  return {{"functions", fns}, {"system", {{"arch", "x64"}, {"platform", "linux"}}}, {"timestamp", timestamp_ms}, {"version", 1}};
+}
+
+std::string WriteManifest(const std::string& path, const nlohmann::json& manifest) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (fs::exists(path, ec)) {
+    fs::copy_file(path, path + ".bak", fs::copy_options::overwrite_existing, ec);
+    if (ec) return "cannot keep the previous manifest as " + path + ".bak: " + ec.message();
+  }
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << manifest.dump(2) << "\n";
+    out.flush();
+    if (!out) return "cannot write " + tmp;
+  }
+  fs::rename(tmp, path, ec);
+  return ec ? "cannot replace " + path + ": " + ec.message() : "";
+}
+
+std::string ManifestStaleness(const std::string& path, const Discovery& d) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return "missing";
+  auto j = nlohmann::json::parse(ReadWholeFile(path), nullptr, false);
+  if (!j.is_object() || !j.contains("functions") || !j["functions"].is_array()) return "unparseable";
+  std::set<std::string> in_manifest, found;
+  for (const auto& f : j["functions"]) {
+    if (f.is_object() && f.contains("name") && f["name"].is_string()) in_manifest.insert(f["name"].get<std::string>());
+  }
+  for (const auto& f : d.functions) found.insert(f.name);
+  std::string diff;
+  for (const auto& n : found) {
+    if (!in_manifest.count(n)) diff += " +" + n;
+  }
+  for (const auto& n : in_manifest) {
+    if (!found.count(n)) diff += " -" + n;
+  }
+  if (!diff.empty()) return "its functions differ:" + diff;
+  int64_t written = MtimeNs(path);
+  for (const auto& f : d.functions) {
+    if (f.mtime_ns > written) return f.main_file + " changed since it was written";
+  }
+  return "";
+}
+
+}  // namespace redundancy::netlify

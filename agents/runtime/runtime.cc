@@ -268,7 +268,7 @@ class Runtime {
               last_checks_ = checks;
               SendReport();
             }
-            FlushEvents();
+            FlushEvents();  // when there was no report
             Reply(c.id(), s.ok(), s.ok() ? std::string(what) + " ok" : s.message());
           };
         });
@@ -356,6 +356,9 @@ class Runtime {
   }
 
   void SendReport() {
+    // Events recorded by earlier jobs (a recovery) go first, so the history
+    // never shows a health change before the event that caused it.
+    FlushEvents();
     v1::Envelope env;
     auto* r = env.mutable_health_report();
     r->set_system(flags_.system);

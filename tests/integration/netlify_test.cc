@@ -184,7 +184,10 @@ TEST_F(NetlifyAgentTest, MissingCorruptAndStaleManifestsAreRegeneratedKeepingThe
   EXPECT_TRUE(WaitStatus("netlify:manifest", v1::HEALTH_OK, 10s));
   EXPECT_NE(History().find("manifest_regenerated"), std::string::npos);
   // Corrupt: regenerated, the corrupt one kept as .bak.
-  WriteFile(Manifest(), "{not json");
+  // Put in place whole (write, then rename): the agent watches the folder and
+  // would otherwise catch the file half-written by this test.
+  WriteFile(Manifest() + ".corrupt", "{not json");
+  fs::rename(Manifest() + ".corrupt", Manifest());
   ASSERT_TRUE(WaitUntil([&] { return ReadFile(Manifest() + ".bak") == "{not json"; }, 10s)) << History();
   EXPECT_FALSE(nlohmann::json::parse(ReadFile(Manifest()), nullptr, false).is_discarded());
   // Stale: a new function appears.

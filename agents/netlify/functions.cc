@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "agents/netlify/js_source.h"
+#include "agents/netlify/routes.h"
 #include "common/cron.h"
 #include "common/file_util.h"
 #include "common/process/process.h"
@@ -235,8 +236,20 @@ class Discoverer {
     }
   }
 
+  static std::string Normal(const std::string& rel) { return fs::path(rel).lexically_normal().string(); }
+
   void ResolveDirectory() {
     std::string rel = toml_.functions_dir;
+    std::string where = "netlify.toml";
+    if (!rel.empty() && !o_.functions_dir.empty() && Normal(rel) != Normal(o_.functions_dir)) {
+      Add("netlify.toml", toml_.functions_dir_line, 0, "warning", "functions-dir",
+          "netlify.toml sets the functions directory to " + rel + ", overriding the configured functions_dir " +
+              o_.functions_dir + " (Netlify deploys " + rel + ")");
+    }
+    if (rel.empty() && !o_.functions_dir.empty()) {
+      rel = o_.functions_dir;
+      where = "functions_dir";
+    }
     if (rel.empty()) {
       for (const char* cand : {"netlify/functions", "netlify-automatic-functions"}) {
         if (fs::is_directory(d_.project_dir + "/" + cand)) {
@@ -249,11 +262,11 @@ class Discoverer {
     std::error_code ec;
     std::string abs = fs::weakly_canonical(fs::path(d_.project_dir) / rel, ec).string();
     if (abs.rfind(d_.project_dir + "/", 0) != 0 && abs != d_.project_dir) {
-      Add("netlify.toml", toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " is outside the project");
+      Add(where, toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " is outside the project");
       return;
     }
     if (fs::exists(abs) && !fs::is_directory(abs)) {
-      Add("netlify.toml", toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " is a file");
+      Add(where, toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " is a file");
       return;
     }
     d_.functions_dir = Rel(abs);
@@ -402,22 +415,53 @@ class Discoverer {
           Add(file, src.config_line, 0, "error", "cron", "config.schedule '" + f.schedule + "' " + why);
         }
       }
-      if (auto it = c.find("path"); it != c.end()) {
-        if (it->second.kind == ConfigValue::Kind::kString) f.routes.push_back(it->second.text);
-        for (const auto& p : it->second.items) f.routes.push_back(p);
-        for (const auto& p : f.routes) {
-          if (p.empty() || p[0] != '/') Add(file, src.config_line, 0, "error", "config-path", "config.path '" + p + "' must start with /");
+      auto strings = [&](const char* key) {
+        std::vector<std::string> v;
+        auto it = c.find(key);
+        if (it == c.end()) return v;
+        if (it->second.kind == ConfigValue::Kind::kString) v.push_back(it->second.text);
+        else if (it->second.kind == ConfigValue::Kind::kArray) v = it->second.items;
+        else Add(file, src.config_line, 0, "error", "config-type", std::string("config.") + key + " must be a string or an array of strings");
+        return v;
+      };
+      for (const char* key : {"path", "excludedPath"}) {
+        for (const auto& p : strings(key)) {
+          Route route;
+          std::string why;
+          if (!ParseRoute(p, &route, &why)) {
+            Add(file, src.config_line, 0, "error", "config-path", std::string("config.") + key + " '" + p + "' " + why);
+          } else {
+            auto& list = key[0] == 'p' ? f.routes : f.excluded_routes;  // duplicates dropped, as the packager does
+            if (std::find(list.begin(), list.end(), p) == list.end()) list.push_back(p);
+          }
         }
       }
+      for (std::string m : strings("method")) {
+        for (auto& ch : m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        static const std::set<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "OPTIONS", "DELETE", "HEAD"};
+        if (!kMethods.count(m)) {
+          Add(file, src.config_line, 0, "error", "config-method", "config.method '" + m + "' is not one of GET, POST, PUT, PATCH, OPTIONS, DELETE, HEAD");
+        } else if (std::find(f.methods.begin(), f.methods.end(), m) == f.methods.end()) {
+          f.methods.push_back(m);
+        }
+      }
+      if (c.count("memory") && c.count("vcpu")) {
+        Add(file, src.config_line, 0, "error", "config-type", "config.memory and config.vcpu cannot both be set");
+      }
       if (auto it = c.find("background"); it != c.end() && it->second.text == "true") background = true;
-      if (auto it = c.find("displayName"); it != c.end()) f.display_name = it->second.text;
+      if (auto it = c.find("name"); it != c.end()) f.display_name = it->second.text;  // the manifest's displayName
       if (auto it = c.find("nodeBundler"); it != c.end()) bundler = it->second.text;
       if (!f.schedule.empty() && !f.routes.empty()) {
         Add(file, src.config_line, 0, "error", "schedule-with-path", "a scheduled function cannot also have a path");
       }
     }
     f.invocation_mode = background ? "background" : f.api_version == 2 ? "stream" : "";
-    f.bundler = !bundler.empty() ? bundler : ts || ext == ".mjs" || ext == ".mts" ? "esbuild" : f.api_version == 2 ? "nft" : "zisi";
+    // The packager's choice: v2 always nft (unless "none"); else the configured
+    // bundler; else esbuild for .mjs and TypeScript, nft for ESM .js, zisi.
+    if (f.api_version == 2) f.bundler = bundler == "none" ? "none" : "nft";
+    else if (!bundler.empty()) f.bundler = bundler;
+    else if (ts || ext == ".mjs") f.bundler = "esbuild";
+    else f.bundler = ext != ".cjs" && src.esm ? "nft" : "zisi";
     // Imports of packages that are not installed.
     for (const auto& imp : src.imports) {
       const std::string& s = imp.specifier;
@@ -556,6 +600,7 @@ nlohmann::json DiscoveryJson(const Discovery& d) {
   for (const auto& f : d.functions) {
     nlohmann::json routes = nlohmann::json::array();
     for (const auto& r : f.routes) routes.push_back(r);
+    nlohmann::json excluded = f.excluded_routes, methods = f.methods;
     j["functions"].push_back({{"name", f.name},
                               {"runtime", f.runtime},
                               {"main_file", f.main_file},
@@ -563,6 +608,8 @@ nlohmann::json DiscoveryJson(const Discovery& d) {
                               {"schedule", f.schedule.empty() ? nlohmann::json() : nlohmann::json(f.schedule)},
                               {"invocation_mode", f.invocation_mode.empty() ? nlohmann::json() : nlohmann::json(f.invocation_mode)},
                               {"routes", routes},
+                              {"excluded_routes", excluded},
+                              {"methods", methods},
                               {"bundler", f.bundler}});
   }
   j["problems"] = nlohmann::json::array();

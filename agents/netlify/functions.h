@@ -30,6 +30,8 @@ struct Function {
   std::string schedule;
   std::string invocation_mode;       // "" | background | stream
   std::vector<std::string> routes;   // config.path patterns (v2)
+  std::vector<std::string> methods;  // config.method, upper case ([] = every method)
+  std::vector<std::string> excluded_routes;  // config.excludedPath patterns
   std::string bundler = "zisi";      // node_bundler: esbuild for .ts/.mjs/ESM unless set
   std::string display_name;
   uint64_t size_bytes = 0;           // the function's own files
@@ -62,6 +64,10 @@ struct DiscoverOptions {
   std::string node_bin = "node";
   bool syntax_check = true;          // node for JS files (one process for all of them)
   uint64_t max_function_bytes = 50ULL << 20;
+  // The site's functions directory as set outside the repository (Netlify's UI,
+  // the agent's `functions_dir`): netlify.toml beats it, it beats the
+  // conventional netlify/functions. Relative to the project.
+  std::string functions_dir;
 };
 
 Discovery Discover(const std::string& project_dir, const DiscoverOptions& options = {});

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "agents/netlify/functions.h"
+#include "agents/netlify/routes.h"
 #include "common/file_util.h"
 
 namespace redundancy::netlify {
@@ -20,25 +21,26 @@ nlohmann::json Manifest(const Discovery& d, int64_t timestamp_ms) {
     if (!f.schedule.empty()) m["schedule"] = f.schedule;
     if (!f.invocation_mode.empty()) m["invocationMode"] = f.invocation_mode;
     if (!f.display_name.empty()) m["displayName"] = f.display_name;
+    auto route_json = [](const std::string& pattern) {
+      Route r;
+      std::string why;
+      ParseRoute(pattern, &r, &why);  // Discover kept only the routes that parse
+      nlohmann::json j = {{"pattern", r.pattern}};
+      if (!r.literal.empty()) j["literal"] = r.literal;
+      else j["expression"] = r.expression;
+      return j;
+    };
     if (!f.routes.empty()) {
       m["routes"] = nlohmann::json::array();
-      for (const auto& r : f.routes) {
-        bool literal = r.find(':') == std::string::npos && r.find('*') == std::string::npos;
-        if (literal) {
-          m["routes"].push_back({{"pattern", r}, {"literal", r}, {"methods", nlohmann::json::array()}});
-        } else {
-          std::string re = "^";
-          for (size_t i = 0; i < r.size(); ++i) {
-            if (r[i] == '*') re += "(.*)";
-            else if (r[i] == ':') {
-              while (i + 1 < r.size() && r[i + 1] != '/') ++i;
-              re += "([^/]+?)";
-            } else if (std::string(".+?()[]{}|^$\\").find(r[i]) != std::string::npos) re += std::string("\\") + r[i];
-            else re += r[i];
-          }
-          m["routes"].push_back({{"pattern", r}, {"expression", re + "/?$"}, {"methods", nlohmann::json::array()}});
-        }
+      for (const auto& p : f.routes) {
+        nlohmann::json r = route_json(p);
+        r["methods"] = f.methods;
+        m["routes"].push_back(std::move(r));
       }
+    }
+    if (!f.excluded_routes.empty()) {
+      m["excludedRoutes"] = nlohmann::json::array();
+      for (const auto& p : f.excluded_routes) m["excludedRoutes"].push_back(route_json(p));
     }
     fns.push_back(std::move(m));
   }

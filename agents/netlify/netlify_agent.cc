@@ -24,6 +24,7 @@ Status NetlifyAgent::Configure(const AgentContext& ctx) {
   };
   dir_ = ResolvePath(str("dir", "."), ctx.workspace);
   manifest_ = y && y["manifest"] ? ResolvePath(y["manifest"].Scalar(), dir_) : "";
+  functions_dir_ = str("functions_dir", "");
   regenerate_ = y && y["regenerate_manifest"] && y["regenerate_manifest"].as<bool>();
   base_url_ = str("base_url", "");
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
@@ -119,6 +120,7 @@ bool NetlifyAgent::OnReadable(int fd) {
 std::vector<v1::CheckResult> NetlifyAgent::Check() {
   DiscoverOptions options;
   options.cache = &syntax_cache_;
+  options.functions_dir = functions_dir_;
   last_ = Discover(dir_, options);
   Watch();
   std::vector<v1::CheckResult> out;
@@ -126,7 +128,7 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
   std::map<std::string, std::vector<const Problem*>> by_file;
   std::vector<const Problem*> toml_problems;
   for (const auto& p : last_.problems) {
-    if (p.file == "netlify.toml") toml_problems.push_back(&p);
+    if (p.file == "netlify.toml" || p.file == "functions_dir") toml_problems.push_back(&p);
     else by_file[p.file].push_back(&p);
   }
   std::string fdir = last_.functions_dir.empty() ? "" : last_.functions_dir + "/";
@@ -204,7 +206,7 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
     std::string details;
     for (const Problem* p : toml_problems) {
       if (p->severity == "error") st = v1::HEALTH_FAILED;
-      details += "netlify.toml:" + std::to_string(p->line) + ": " + p->message + " [" + p->rule + "]\n";
+      details += p->file + ":" + std::to_string(p->line) + ": " + p->message + " [" + p->rule + "]\n";
     }
     auto c = MakeCheck("netlify:toml", st, details.substr(0, details.find('\n')) +
                                                (toml_problems.size() > 1 ? " (+" + std::to_string(toml_problems.size() - 1) + " more)" : ""),

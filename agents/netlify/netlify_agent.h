@@ -48,6 +48,7 @@ class NetlifyAgent : public Agent {
   AgentContext ctx_;
   std::string dir_;            // the project
   std::string manifest_;       // configured manifest path ("" = default)
+  std::string functions_dir_;  // configured functions_dir (netlify.toml beats it)
   bool regenerate_ = false;
   std::string base_url_;
   std::vector<ProbeTarget> probes_;

@@ -177,12 +177,12 @@ int GitSync(redundancy::git::SyncOptions o, bool json) {
 }
 
 // `netlify functions DIR`: the function list and problems (exit 1 on an error).
-int NetlifyFunctions(const std::string& dir, bool json) {
+int NetlifyFunctions(const std::string& dir, const redundancy::netlify::DiscoverOptions& options, bool json) {
   if (!std::filesystem::is_directory(dir)) {
     std::cerr << "redundancyctl: " << dir << " is not a directory\n";
     return kExitUsage;
   }
-  auto d = redundancy::netlify::Discover(dir);
+  auto d = redundancy::netlify::Discover(dir, options);
   if (json) {
     std::cout << redundancy::netlify::DiscoveryJson(d).dump(2) << "\n";
   } else {
@@ -192,6 +192,12 @@ int NetlifyFunctions(const std::string& dir, bool json) {
                 << (f.schedule.empty() ? "" : "  schedule " + f.schedule)
                 << (f.invocation_mode.empty() ? "" : "  " + f.invocation_mode);
       for (const auto& r : f.routes) std::cout << "  " << r;
+      for (const auto& r : f.excluded_routes) std::cout << "  !" << r;
+      if (!f.methods.empty()) {
+        std::cout << "  [";
+        for (size_t i = 0; i < f.methods.size(); ++i) std::cout << (i ? " " : "") << f.methods[i];
+        std::cout << "]";
+      }
       std::cout << "\n";
     }
     for (const auto& p : d.problems) {
@@ -203,12 +209,12 @@ int NetlifyFunctions(const std::string& dir, bool json) {
 }
 
 // `netlify manifest DIR [--out FILE]`: writes the manifest (the old one kept as .bak).
-int NetlifyManifest(const std::string& dir, std::string out) {
+int NetlifyManifest(const std::string& dir, const redundancy::netlify::DiscoverOptions& options, std::string out) {
   if (!std::filesystem::is_directory(dir)) {
     std::cerr << "redundancyctl: " << dir << " is not a directory\n";
     return kExitUsage;
   }
-  auto d = redundancy::netlify::Discover(dir);
+  auto d = redundancy::netlify::Discover(dir, options);
   if (out.empty()) out = d.project_dir + "/.netlify/functions/manifest.json";
   int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::string err = redundancy::netlify::WriteManifest(out, redundancy::netlify::Manifest(d, now));
@@ -291,11 +297,16 @@ int main(int argc, char** argv) {
   auto* netlify = app.add_subcommand("netlify", "Netlify functions tools");
   netlify->require_subcommand(1);
   std::string netlify_dir, manifest_out;
+  redundancy::netlify::DiscoverOptions netlify_options;
   auto* nf = netlify->add_subcommand("functions", "list the functions as Netlify finds them, with problems (exit 1 on errors)");
   nf->add_option("dir", netlify_dir, "the project (where netlify.toml is)")->required();
   auto* nm = netlify->add_subcommand("manifest", "write .netlify/functions/manifest.json (the previous one kept as .bak)");
   nm->add_option("dir", netlify_dir, "the project")->required();
   nm->add_option("--out", manifest_out, "where to write it");
+  for (auto* sub : {nf, nm}) {
+    sub->add_option("--functions-dir", netlify_options.functions_dir,
+                    "the site's functions directory as set in Netlify's UI (netlify.toml beats it)");
+  }
   for (auto* sub : {status, check, history, validate, git_sync, nf}) sub->add_flag("--json", g.json, "machine-readable output");
   for (auto* sub : app.get_subcommands({})) {
     sub->add_option("-c,--config", g.config, "configuration file");
@@ -326,7 +337,7 @@ int main(int argc, char** argv) {
   if (*history) return History(g, since, limit);
   if (*validate) return ValidateConfig(file, g.json);
   if (*git_sync) return GitSync(sync, g.json);
-  if (*nf) return NetlifyFunctions(netlify_dir, g.json);
-  if (*nm) return NetlifyManifest(netlify_dir, manifest_out);
+  if (*nf) return NetlifyFunctions(netlify_dir, netlify_options, g.json);
+  if (*nm) return NetlifyManifest(netlify_dir, netlify_options, manifest_out);
   return kExitUsage;
 }

@@ -18,6 +18,7 @@
 #include "common/process/process.h"
 #include "common/status_render.h"
 #include "common/transport/transport.h"
+#include "orchestrator/ctl/workflow_cmds.h"
 
 namespace {
 
@@ -307,7 +308,19 @@ int main(int argc, char** argv) {
     sub->add_option("--functions-dir", netlify_options.functions_dir,
                     "the site's functions directory as set in Netlify's UI (netlify.toml beats it)");
   }
-  for (auto* sub : {status, check, history, validate, git_sync, nf}) sub->add_flag("--json", g.json, "machine-readable output");
+  auto* lint = app.add_subcommand("lint-workflow", "lint GitHub Actions workflows: FILE:LINE:COL: message [rule] (exit 0 clean, 1 errors, 2 unreadable)");
+  std::vector<std::string> lint_files;
+  std::vector<std::string> labels;
+  lint->add_option("files", lint_files, "workflow files or directories of them")->required();
+  lint->add_option("--runner-label", labels, "a self-hosted runner label to accept (repeatable)");
+  auto* workflow = app.add_subcommand("workflow", "workflow tools");
+  workflow->require_subcommand(1);
+  std::string run_file, run_job, run_workspace;
+  auto* wrun = workflow->add_subcommand("run", "run a workflow's run: steps here, jobs in needs order (exit 1 when a job fails)");
+  wrun->add_option("file", run_file)->required();
+  wrun->add_option("--job", run_job, "only this job (and the jobs it needs)");
+  wrun->add_option("--workspace", run_workspace, "where steps run (default: the repository of the file, else .)");
+  for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun}) sub->add_flag("--json", g.json, "machine-readable output");
   for (auto* sub : app.get_subcommands({})) {
     sub->add_option("-c,--config", g.config, "configuration file");
     sub->add_option("--socket", g.socket, "control socket path");
@@ -337,6 +350,8 @@ int main(int argc, char** argv) {
   if (*history) return History(g, since, limit);
   if (*validate) return ValidateConfig(file, g.json);
   if (*git_sync) return GitSync(sync, g.json);
+  if (*lint) return redundancy::ctl::LintWorkflows(lint_files, {labels.begin(), labels.end()}, g.json);
+  if (*wrun) return redundancy::ctl::RunWorkflow(run_file, run_job, run_workspace, g.json);
   if (*nf) return NetlifyFunctions(netlify_dir, netlify_options, g.json);
   if (*nm) return NetlifyManifest(netlify_dir, netlify_options, manifest_out);
   return kExitUsage;

@@ -1,0 +1,47 @@
+// What GitHub Actions accepts today, as tables the linter consults: events
+// with their activity types and filters, permission scopes, GitHub-hosted
+// runner labels, shells, expression contexts and functions (and where each
+// context is available), and the inputs of popular actions.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace redundancy::workflows {
+
+struct EventSpec {
+  std::set<std::string> types;     // activity types ({} = the event has none)
+  bool any_types = false;          // repository_dispatch: user-defined
+  std::set<std::string> filters;   // branches, tags, paths, ... allowed under it
+};
+const std::map<std::string, EventSpec>& Events();
+
+// Permission scopes and the values each accepts.
+const std::map<std::string, std::set<std::string>>& PermissionScopes();
+
+// GitHub-hosted runner labels of today; retired ones with the date they went.
+const std::set<std::string>& RunnerLabels();
+const std::map<std::string, std::string>& RetiredRunnerLabels();
+const std::set<std::string>& SelfHostedLabels();  // self-hosted, linux, x64...
+
+const std::set<std::string>& Shells();
+
+struct FunctionSpec {
+  int min_args, max_args;          // max -1 = variadic
+  bool status = false;             // success() & co: only in `if`
+};
+const std::map<std::string, FunctionSpec>& Functions();  // lower-case names
+
+// Properties of contexts with a fixed shape ({} = free-form keys).
+const std::map<std::string, std::set<std::string>>& ContextProperties();
+
+struct ActionSpec {
+  std::set<std::string> inputs;
+  std::set<std::string> required;
+};
+// Keyed by "owner/repo" or "owner/repo/path", without the @ref.
+const std::map<std::string, ActionSpec>& PopularActions();
+
+}  // namespace redundancy::workflows

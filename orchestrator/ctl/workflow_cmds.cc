@@ -1,0 +1,76 @@
+#include "orchestrator/ctl/workflow_cmds.h"
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "agents/workflows/lint.h"
+#include "common/file_util.h"
+
+namespace redundancy::ctl {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The repository holding `file` (the folder above .github/workflows), or "".
+std::string RepoRootOf(const std::string& file) {
+  std::error_code ec;
+  std::string abs = fs::weakly_canonical(file, ec).string();
+  size_t at = abs.rfind("/.github/workflows/");
+  return at == std::string::npos ? "" : abs.substr(0, at);
+}
+
+}  // namespace
+
+int LintWorkflows(const std::vector<std::string>& paths, const std::set<std::string>& runner_labels, bool json) {
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> in_dir;
+      for (const auto& e : fs::directory_iterator(p, ec)) {
+        std::string ext = e.path().extension().string();
+        if (e.is_regular_file() && (ext == ".yml" || ext == ".yaml")) in_dir.push_back(e.path().string());
+      }
+      std::sort(in_dir.begin(), in_dir.end());
+      files.insert(files.end(), in_dir.begin(), in_dir.end());
+    } else {
+      files.push_back(p);
+    }
+  }
+  int rc = 0;
+  nlohmann::json out = nlohmann::json::array();
+  std::string text_out;
+  for (const auto& f : files) {
+    std::error_code ec;
+    if (!fs::is_regular_file(f, ec) || access(f.c_str(), R_OK) != 0) {
+      std::cerr << "redundancyctl: cannot read " << f << "\n";
+      rc = 2;
+      continue;
+    }
+    workflows::LintOptions options;
+    options.runner_labels = runner_labels;
+    options.repo_root = RepoRootOf(f);
+    auto r = workflows::LintWorkflow(ReadWholeFile(f), options);
+    if (r.HasErrors() && rc == 0) rc = 1;
+    for (const auto& p : r.problems) {
+      if (json) {
+        out.push_back({{"file", f}, {"line", p.line}, {"col", p.col}, {"severity", p.severity}, {"rule", p.rule}, {"message", p.message}});
+      } else {
+        text_out += workflows::FormatProblem(f, p) + "\n";
+      }
+    }
+  }
+  if (json) std::cout << out.dump(2) << "\n";
+  else std::cout << text_out;
+  return rc;
+}
+
+}  // namespace redundancy::ctl
+
+namespace redundancy::ctl {
+int RunWorkflow(const std::string&, const std::string&, const std::string&, bool) {
+  std::cerr << "redundancyctl: workflow run is not built yet\n";
+  return 2;
+}
+}  // namespace redundancy::ctl

@@ -1,0 +1,125 @@
+// The workflow linter against the corpus in tests/fixtures/workflows: the
+// valid workflows (a repository layout, so reusable workflows and local
+// actions resolve) lint clean; every invalid one reports exactly the
+// "# expect: LINE:COL [rule]" lines written at its end. Plus a fuzz run: the
+// linter returns on every mutation of the corpus and on pathological input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <regex>
+#include <set>
+
+#include "agents/workflows/lint.h"
+#include "common/file_util.h"
+
+namespace redundancy::workflows {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kCorpus = std::string(SOURCE_DIR) + "/tests/fixtures/workflows";
+
+std::vector<std::string> Files(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".yml") out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(WorkflowLintTest, ValidCorpusLintsClean) {
+  auto files = Files(kCorpus + "/repo/.github/workflows");
+  ASSERT_GE(files.size(), 9u);
+  LintOptions o;
+  o.repo_root = kCorpus + "/repo";
+  for (const auto& f : files) {
+    auto r = LintWorkflow(ReadWholeFile(f), o);
+    std::string all;
+    for (const auto& p : r.problems) all += FormatProblem(f, p) + "\n";
+    EXPECT_TRUE(r.problems.empty()) << all;
+    EXPECT_TRUE(r.facts.parsed) << f;
+  }
+}
+
+TEST(WorkflowLintTest, InvalidCorpusReportsExactlyTheExpectedProblems) {
+  auto files = Files(kCorpus + "/invalid");
+  ASSERT_GE(files.size(), 7u);
+  std::set<std::string> rules_seen;
+  const std::regex kExpect(R"(# expect: (\d+:\d+ \[[a-z-]+\]))");
+  for (const auto& f : files) {
+    std::string text = ReadWholeFile(f);
+    std::multiset<std::string> want, got;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), kExpect); it != std::sregex_iterator(); ++it) want.insert((*it)[1]);
+    ASSERT_FALSE(want.empty()) << f << " has no expectations";
+    for (const auto& p : LintWorkflow(text).problems) {
+      got.insert(std::to_string(p.line) + ":" + std::to_string(p.col) + " [" + p.rule + "]");
+      rules_seen.insert(p.rule);
+    }
+    EXPECT_EQ(got, want) << f;
+  }
+  // Every rule of the linter is exercised by the corpus.
+  for (const char* rule : {"syntax-check", "expression", "job-needs", "runner-label", "events", "glob", "matrix", "permissions",
+                           "action", "id", "credentials", "if-cond", "shell-name", "env-var", "workflow-call", "deprecated-commands"}) {
+    EXPECT_TRUE(rules_seen.count(rule)) << rule;
+  }
+}
+
+TEST(WorkflowLintTest, FactsForTheAgent) {
+  auto r = LintWorkflow(ReadWholeFile(kCorpus + "/repo/.github/workflows/services.yml"));
+  EXPECT_EQ(r.facts.secrets, (std::set<std::string>{"PG_PASSWORD"})) << "GITHUB_TOKEN is always there";
+  r = LintWorkflow(ReadWholeFile(kCorpus + "/repo/.github/workflows/nightly.yml"));
+  EXPECT_EQ(r.facts.schedules, (std::vector<std::string>{"17 3 * * 1-5", "0 12 * * SUN"}));
+  EXPECT_EQ(r.facts.name, "Nightly");
+}
+
+TEST(WorkflowLintTest, ExtraRunnerLabelsAreAccepted) {
+  std::string wf = "on: push\njobs:\n  a:\n    runs-on: gpu-box\n    steps:\n      - run: echo\n";
+  EXPECT_EQ(LintWorkflow(wf).problems.size(), 1u);
+  LintOptions o;
+  o.runner_labels = {"gpu-box"};
+  EXPECT_TRUE(LintWorkflow(wf, o).problems.empty());
+}
+
+// Mutations of every corpus file (bytes flipped, cut, duplicated, YAML and
+// expression punctuation inserted): the linter must return every time.
+TEST(WorkflowLintTest, FuzzedCorpusNeverCrashesOrHangs) {
+  std::vector<std::string> seeds;
+  for (const auto& f : Files(kCorpus + "/repo/.github/workflows")) seeds.push_back(ReadWholeFile(f));
+  for (const auto& f : Files(kCorpus + "/invalid")) seeds.push_back(ReadWholeFile(f));
+  std::mt19937 rng(20261122);
+  const std::vector<std::string> kBits = {"${{", "}}", "[", "]", "{", "}", ":", "- ", "\n", "'", "\"", "|", ">", "&a", "*a",
+                                          "!!", "(", ")", "!", "==", "&&", ".", "*", "\t", "%", "@", "#", "\\", "\x01", "\xff"};
+  int problems = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string s = seeds[rng() % seeds.size()];
+    int edits = 1 + static_cast<int>(rng() % 8);
+    for (int e = 0; e < edits && !s.empty(); ++e) {
+      size_t at = rng() % s.size();
+      switch (rng() % 4) {
+        case 0: s[at] = static_cast<char>(rng() % 256); break;
+        case 1: s.insert(at, kBits[rng() % kBits.size()]); break;
+        case 2: s.erase(at, rng() % 16); break;
+        default: s = s.substr(0, at) + s.substr(rng() % s.size()); break;
+      }
+    }
+    auto r = LintWorkflow(s);
+    problems += static_cast<int>(r.problems.size());
+    for (const auto& p : r.problems) {
+      ASSERT_GE(p.line, 1) << s;
+      ASSERT_GE(p.col, 1) << s;
+    }
+  }
+  EXPECT_GT(problems, 3000) << "mutations are found";
+  // Pathological input.
+  for (const std::string& s : {std::string(100000, '['), "on: push\njobs:\n  a:\n    if: " + std::string(50000, '!') + "x\n",
+                               "on: push\nenv:\n  A: ${{ " + std::string(20000, '(') + " }}\n",
+                               "on: push\nenv:\n  A: " + std::string(20000, '$') + "${{\n", std::string("\0\0\0", 3),
+                               std::string("a: &x [*x]\n"), "on: [" + std::string(5000, ',') + "]\n"}) {
+    auto r = LintWorkflow(s);
+    EXPECT_FALSE(r.problems.empty());
+  }
+}
+
+}  // namespace
+}  // namespace redundancy::workflows

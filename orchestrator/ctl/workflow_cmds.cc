@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/workflows/lint.h"
+#include "agents/workflows/runner.h"
 #include "common/file_util.h"
 
 namespace redundancy::ctl {
@@ -69,8 +70,34 @@ int LintWorkflows(const std::vector<std::string>& paths, const std::set<std::str
 }  // namespace redundancy::ctl
 
 namespace redundancy::ctl {
-int RunWorkflow(const std::string&, const std::string&, const std::string&, bool) {
-  std::cerr << "redundancyctl: workflow run is not built yet\n";
-  return 2;
+
+int RunWorkflow(const std::string& file, const std::string& job, const std::string& workspace, bool json) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    std::cerr << "redundancyctl: cannot read " << file << "\n";
+    return 2;
+  }
+  workflows::RunOptions o;
+  o.job = job;
+  o.workspace = workspace;
+  if (o.workspace.empty()) o.workspace = RepoRootOf(file).empty() ? "." : RepoRootOf(file);
+  if (!json) {
+    o.on_step = [](const workflows::JobRun& j, const workflows::StepRun& s) {
+      std::cout << "== " << j.id << " / " << s.name << ": " << s.outcome
+                << (s.note.empty() ? "" : " (" + s.note + ")") << (s.ms > 0 ? " " + std::to_string(static_cast<int>(s.ms)) + " ms" : "") << "\n";
+      if (!s.output.empty()) std::cout << s.output << (s.output.back() == '\n' ? "" : "\n");
+    };
+  }
+  auto r = workflows::RunWorkflowFile(file, o);
+  if (json) {
+    std::cout << r.Json().dump(2) << "\n";
+  } else if (!r.error.empty()) {
+    std::cerr << "redundancyctl: " << r.error << "\n";
+  } else {
+    for (const auto& j : r.jobs) std::cout << "job " << j.id << ": " << j.result << "\n";
+  }
+  if (!r.error.empty()) return 2;
+  return r.ok() ? 0 : 1;
 }
+
 }  // namespace redundancy::ctl

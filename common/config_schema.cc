@@ -72,6 +72,8 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
                         {"secrets", T::kStringList},
                         {"secrets_file", T::kString},
                         {"github", T::kMap, {}, {{"repo", T::kString}, {"token", T::kString}, {"api_url", T::kString}}},
+                        {"runner_labels", T::kStringList},
+                        {"local_fallback", T::kStringList},
                     })},
       {"netlify", WithCommon({
                       {"dir", T::kString},

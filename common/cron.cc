@@ -49,7 +49,84 @@ bool Field(const std::string& f, int lo, int hi, int field_kind) {
   return any;
 }
 
+// The values a valid field matches (day of week 7 folded to 0).
+std::vector<bool> Matches(const std::string& f, int lo, int hi, int field_kind) {
+  std::vector<bool> on(hi + 1, false);
+  std::stringstream ss(f);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::string range = item;
+    int step = 1;
+    if (size_t slash = item.find('/'); slash != std::string::npos) {
+      range = item.substr(0, slash);
+      step = Value(item.substr(slash + 1), -1);
+    }
+    int a = lo, b = hi;
+    if (range != "*" && range != "?") {
+      size_t dash = range.find('-');
+      a = Value(range.substr(0, dash), field_kind);
+      b = dash == std::string::npos ? (step > 1 || item.find('/') != std::string::npos ? hi : a) : Value(range.substr(dash + 1), field_kind);
+    }
+    for (int v = a; v <= b && v >= 0; v += std::max(step, 1)) on[v] = true;
+  }
+  if (field_kind == 4 && on.size() > 7 && on[7]) on[0] = true;
+  return on;
+}
+
 }  // namespace
+
+namespace {
+
+struct CronSet {
+  std::vector<bool> minute, hour, dom, month, dow;
+  bool dom_any = true, dow_any = true;
+};
+
+bool Parse(const std::string& value, CronSet* c) {
+  std::string why;
+  if (!ValidCron(value, &why)) return false;
+  std::stringstream ss(value);
+  std::vector<std::string> f;
+  for (std::string x; ss >> x;) f.push_back(x);
+  c->minute = Matches(f[0], 0, 59, 0), c->hour = Matches(f[1], 0, 23, 1), c->dom = Matches(f[2], 1, 31, 2);
+  c->month = Matches(f[3], 1, 12, 3), c->dow = Matches(f[4], 0, 7, 4);
+  c->dom_any = f[2] == "*" || f[2] == "?", c->dow_any = f[4] == "*" || f[4] == "?";
+  return true;
+}
+
+bool Fires(const CronSet& c, const std::tm& t) {
+  if (!c.minute[t.tm_min] || !c.hour[t.tm_hour] || !c.month[t.tm_mon + 1]) return false;
+  // Vixie cron: when both day fields are restricted, either may match.
+  if (c.dom_any || c.dow_any) return c.dom[t.tm_mday] && c.dow[t.tm_wday];
+  return c.dom[t.tm_mday] || c.dow[t.tm_wday];
+}
+
+}  // namespace
+
+bool CronMatches(const std::string& value, const std::tm& t) {
+  CronSet c;
+  return Parse(value, &c) && Fires(c, t);
+}
+
+int64_t CronLongestGapMinutes(const std::string& value, std::time_t from) {
+  CronSet c;
+  if (!Parse(value, &c)) return -1;
+  // Minutes of the next 400 days (covers monthly and yearly schedules once).
+  const int64_t kSpan = 400LL * 24 * 60;
+  int64_t first = -1, last = -1, gap = 0;
+  from -= from % 60;
+  for (int64_t m = 0; m < kSpan; ++m) {
+    std::time_t t = from + m * 60;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    if (!Fires(c, tm)) continue;
+    if (last >= 0) gap = std::max(gap, m - last);
+    if (first < 0) first = m;
+    last = m;
+  }
+  if (first < 0) return -1;
+  return gap == 0 ? kSpan : gap;
+}
 
 bool ValidCron(const std::string& value, std::string* why, CronRules rules) {
   std::stringstream ss(value);

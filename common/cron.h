@@ -6,6 +6,8 @@
 // and friends).
 #pragma once
 
+#include <cstdint>
+#include <ctime>
 #include <string>
 
 namespace redundancy {
@@ -17,5 +19,13 @@ struct CronRules {
 
 // True when `value` is valid; otherwise false with `why` naming the field.
 bool ValidCron(const std::string& value, std::string* why, CronRules rules = {});
+
+// Whether a five-field cron expression fires at the minute of `t` (UTC, as GitHub runs schedules).
+bool CronMatches(const std::string& value, const std::tm& t);
+
+// The longest time between two firings in the 400 days after `from`, in
+// minutes (-1 when it never fires): "twice its period" for a schedule that
+// fires irregularly (weekdays only) means twice this.
+int64_t CronLongestGapMinutes(const std::string& value, std::time_t from);
 
 }  // namespace redundancy

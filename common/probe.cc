@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <cstring>
 #include <fcntl.h>
 
@@ -27,6 +28,8 @@ struct Curl {
   CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
   void (*easy_cleanup)(CURL*);
   const char* (*easy_strerror)(CURLcode);
+  curl_slist* (*slist_append)(curl_slist*, const char*);
+  void (*slist_free_all)(curl_slist*);
   bool ok = false;
   std::string error;
 };
@@ -46,8 +49,10 @@ const Curl& LoadCurl() {
     c->easy_getinfo = reinterpret_cast<decltype(c->easy_getinfo)>(dlsym(h, "curl_easy_getinfo"));
     c->easy_cleanup = reinterpret_cast<decltype(c->easy_cleanup)>(dlsym(h, "curl_easy_cleanup"));
     c->easy_strerror = reinterpret_cast<decltype(c->easy_strerror)>(dlsym(h, "curl_easy_strerror"));
+    c->slist_append = reinterpret_cast<decltype(c->slist_append)>(dlsym(h, "curl_slist_append"));
+    c->slist_free_all = reinterpret_cast<decltype(c->slist_free_all)>(dlsym(h, "curl_slist_free_all"));
     c->ok = c->global_init && c->easy_init && c->easy_setopt && c->easy_perform && c->easy_getinfo &&
-            c->easy_cleanup && c->easy_strerror && c->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+            c->easy_cleanup && c->easy_strerror && c->slist_append && c->slist_free_all && c->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
     if (!c->ok) c->error = "libcurl is incomplete";
     return c;
   }();
@@ -58,7 +63,62 @@ double Since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+size_t Append(char* data, size_t size, size_t n, void* out) {
+  auto* s = static_cast<std::string*>(out);
+  if (s->size() < (8u << 20)) s->append(data, size * n);
+  return size * n;
+}
+
+size_t Header(char* data, size_t size, size_t n, void* out) {
+  auto* m = static_cast<std::map<std::string, std::string>*>(out);
+  std::string line(data, size * n);
+  size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string key = line.substr(0, colon), value = line.substr(colon + 1);
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t a = value.find_first_not_of(" \t"), b = value.find_last_not_of(" \t\r\n");
+    (*m)[key] = a == std::string::npos ? "" : value.substr(a, b - a + 1);
+  }
+  return size * n;
+}
+
 }  // namespace
+
+HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout) {
+  HttpResponse r;
+  const Curl& curl = LoadCurl();
+  if (!curl.ok) {
+    r.error = curl.error;
+    return r;
+  }
+  CURL* c = curl.easy_init();
+  if (!c) {
+    r.error = "curl_easy_init failed";
+    return r;
+  }
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) list = curl.slist_append(list, h.c_str());
+  curl.easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, Append);
+  curl.easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+  curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, Header);
+  curl.easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
+  curl.easy_setopt(c, CURLOPT_USERAGENT, "redundancy");
+  CURLcode rc = curl.easy_perform(c);
+  if (rc != CURLE_OK) {
+    r.error = curl.easy_strerror(rc);
+  } else {
+    long status = 0;
+    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    r.status = static_cast<int>(status);
+  }
+  curl.easy_cleanup(c);
+  if (list) curl.slist_free_all(list);
+  return r;
+}
 
 ProbeResult ProbeHttp(const std::string& url, Millis timeout, int expect_status) {
   ProbeResult r;

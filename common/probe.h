@@ -2,7 +2,9 @@
 // call from an agent's worker thread.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "common/duration.h"
 
@@ -17,6 +19,16 @@ struct ProbeResult {
 
 // GET `url`; ok when the status is in [200, 400) (or equals expect_status when given).
 ProbeResult ProbeHttp(const std::string& url, Millis timeout, int expect_status = 0);
+struct HttpResponse {
+  int status = 0;                              // 0 when no response came
+  std::string body;                            // at most 8 MB
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string error;                           // transport error (never contains the request's headers)
+};
+
+// GET with extra request headers ("Name: value"), for APIs (GitHub).
+HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout);
+
 // Connects to "host:port".
 ProbeResult ProbeTcp(const std::string& host_port, Millis timeout);
 

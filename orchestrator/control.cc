@@ -76,6 +76,12 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
   resp.set_ok(true);
   SteadyTime now = clock_->Now();
   auto need_system = [&](const std::string& name) -> bool { return agents_.count(name) > 0; };
+  // The system of a target ("pm2:api" -> pm2); the workflows agent's targets
+  // are workflow:, workflow-run: and workflow-local:.
+  auto system_of = [&](const std::string& target) {
+    std::string sys = target.substr(0, target.find(':'));
+    return sys.rfind("workflow", 0) == 0 && !agents_.count(sys) ? std::string("workflows") : sys;
+  };
   switch (req.op()) {
     case v1::ControlRequest::STATUS:
       *resp.mutable_status() = Snapshot();
@@ -114,14 +120,14 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
       std::vector<std::string> systems;
       std::string target = req.arg();
       if (req.op() == v1::ControlRequest::RECOVER) {
-        std::string sys = target.substr(0, target.find(':'));
+        std::string sys = system_of(target);
         if (!need_system(sys)) return Fail(2, "no system for target '" + target + "'");
         systems.push_back(sys);
       } else if (req.arg().empty() && req.op() == v1::ControlRequest::CHECK) {
         for (const auto& [name, slot] : agents_) systems.push_back(name);
       } else {
         // PAUSE/RESUME take a system or one of its targets ("pm2:api").
-        std::string sys = req.arg().substr(0, req.arg().find(':'));
+        std::string sys = system_of(req.arg());
         if (!need_system(sys)) return Fail(2, "no system named '" + sys + "'");
         if (sys != req.arg() && req.op() == v1::ControlRequest::CHECK) return Fail(2, "check takes a system, not a target");
         systems.push_back(sys);

@@ -1,7 +1,8 @@
 // redundancy-agent-workflows: started by redundancyd only.
-#include "agents/runtime/placeholder_agent.h"
+#include "agents/workflows/workflows_agent.h"
 
 int main(int argc, char** argv) {
-  redundancy::PlaceholderAgent agent("workflows");
+  redundancy::RealClock clock;
+  redundancy::workflows::WorkflowsAgent agent(&clock);
   return redundancy::RunAgent(&agent, argc, argv);
 }

@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 std::string TestAgent() { return BinDir() + "/redundancy-test-agent"; }
 
 // pm2_home inside the test's workspace: a test never touches ~/.pm2.
-std::string AllPlaceholders() {
+std::string AllSystems() {
   return "  git: {interval: 1s}\n  build: {interval: 1s}\n  pm2: {interval: 1s, pm2_home: .pm2-test}\n"
          "  netlify: {interval: 1s}\n  workflows: {interval: 1s}\n";
 }
@@ -24,13 +24,13 @@ std::string TestSystems() {
 }
 
 TEST(SupervisionTest, EveryBuiltInAgentBecomesReady) {
-  Daemon d(AllPlaceholders());
+  Daemon d(AllSystems());
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
   auto s = d.Status();
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->agents_size(), 5);
-  // Each placeholder reports its "no checks yet" check.
+  // Every agent reports its first checks.
   ASSERT_TRUE(WaitUntil([&] {
     auto st = d.Status();
     if (!st.ok()) return false;
@@ -42,21 +42,23 @@ TEST(SupervisionTest, EveryBuiltInAgentBecomesReady) {
   auto st = d.Status();
   for (const auto& sys : st->systems()) {
     // Real agents: the workspace is no git checkout and runs no PM2, so git and pm2 are failed,
-    // and everything downstream of them is blocked; the rest are placeholders.
+    // and everything downstream of them is blocked.
     if (sys.name() == "git") {
       EXPECT_EQ(sys.health(), v1::HEALTH_FAILED);
       EXPECT_NE(sys.checks(0).summary().find("not a git checkout"), std::string::npos) << sys.checks(0).summary();
     } else if (sys.name() == "build" || sys.name() == "pm2" || sys.name() == "netlify") {
       EXPECT_EQ(sys.health(), v1::HEALTH_BLOCKED) << sys.name();
     } else {
-      EXPECT_EQ(sys.health(), v1::HEALTH_UNKNOWN) << sys.name();
-      EXPECT_NE(sys.checks(0).summary().find("no checks yet"), std::string::npos);
+      // workflows: the workspace has no .github/workflows.
+      EXPECT_EQ(sys.name(), "workflows");
+      EXPECT_EQ(sys.health(), v1::HEALTH_DEGRADED) << sys.name();
+      EXPECT_NE(sys.checks(0).summary().find("no workflows in"), std::string::npos) << sys.checks(0).summary();
     }
   }
 }
 
 TEST(SupervisionTest, Pm2AgentWithNoDaemonAndNothingToRestoreStartsNothing) {
-  Daemon d(AllPlaceholders());
+  Daemon d(AllSystems());
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
   // pm2 depends on build, which depends on the (failed) git: it is checked, but blocked from recovery.
@@ -155,7 +157,7 @@ TEST(SupervisionTest, AgentNeverReadyIsRestartedAfterStartTimeout) {
 }
 
 TEST(SupervisionTest, KillingTheDaemonTakesEveryAgentDownWithinTwoSeconds) {
-  Daemon d(AllPlaceholders());
+  Daemon d(AllSystems());
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
   auto pids = d.AgentPids();
@@ -184,7 +186,7 @@ TEST(SupervisionTest, AgentsExitWhenTheDaemonStopsAnswering) {
 }
 
 TEST(SupervisionTest, SigtermShutsDownGracefully) {
-  Daemon d(AllPlaceholders());
+  Daemon d(AllSystems());
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
   auto pids = d.AgentPids();

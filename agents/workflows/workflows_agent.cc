@@ -1,0 +1,265 @@
+#include "agents/workflows/workflows_agent.h"
+
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "agents/workflows/lint.h"
+#include "common/config.h"
+#include "common/file_util.h"
+#include "common/paths.h"
+#include "common/process/process.h"
+
+namespace redundancy::workflows {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Stamp(int64_t wall_ms) {
+  std::time_t t = static_cast<std::time_t>(wall_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+std::string Join(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& x : s) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+}  // namespace
+
+WorkflowsAgent::~WorkflowsAgent() {
+  if (inotify_fd_ >= 0) close(inotify_fd_);
+}
+
+Status WorkflowsAgent::Configure(const AgentContext& ctx) {
+  ctx_ = ctx;
+  const YAML::Node& y = ctx.settings;
+  auto str = [&](const YAML::Node& n, const char* key, const std::string& def) {
+    return n && n[key] && n[key].IsScalar() ? n[key].Scalar() : def;
+  };
+  dir_ = ResolvePath(str(y, "dir", ".github/workflows"), ctx.workspace);
+  restore_ = y && y["restore"] && y["restore"].as<bool>();
+  secrets_.clear();
+  secrets_known_ = false;
+  if (y && y["secrets"] && y["secrets"].IsSequence()) {
+    secrets_known_ = true;
+    for (const auto& s : y["secrets"]) secrets_.insert(s.Scalar());
+  }
+  if (y && y["secrets_file"]) {
+    // One name per line, or NAME=value lines (values are never read into memory beyond the line).
+    std::string path = ResolvePath(y["secrets_file"].Scalar(), ctx.workspace);
+    std::ifstream in(path);
+    if (!in) return Status::Error("workflows.secrets_file " + path + " cannot be read");
+    secrets_known_ = true;
+    for (std::string line; std::getline(in, line);) {
+      std::string name = line.substr(0, line.find('='));
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\r')) name.pop_back();
+      if (!name.empty() && name[0] != '#') secrets_.insert(name);
+    }
+  }
+  labels_.clear();
+  if (y && y["runner_labels"] && y["runner_labels"].IsSequence()) {
+    for (const auto& s : y["runner_labels"]) labels_.insert(s.Scalar());
+  }
+  YAML::Node gh = y ? y["github"] : YAML::Node();
+  repo_ = str(gh, "repo", "");
+  token_ = str(gh, "token", "");
+  api_url_ = str(gh, "api_url", "https://api.github.com");
+  while (!api_url_.empty() && api_url_.back() == '/') api_url_.pop_back();
+  local_fallback_.clear();
+  if (y && y["local_fallback"] && y["local_fallback"].IsSequence()) {
+    for (const auto& s : y["local_fallback"]) local_fallback_.push_back(s.Scalar());
+  }
+  std::error_code ec;
+  fs::create_directories(ctx.state_dir + "/workflows/good", ec);
+  fs::create_directories(ctx.state_dir + "/workflows/broken", ec);
+  Watch();
+  if (fs::exists(dir_) && !fs::is_directory(dir_)) return Status::Error("workflows.dir " + dir_ + " is not a directory");
+  return Status::Ok();
+}
+
+std::string WorkflowsAgent::RepoRoot() const {
+  std::string d = fs::path(dir_).lexically_normal().string();
+  while (!d.empty() && d.back() == '/') d.pop_back();
+  const std::string suffix = "/.github/workflows";
+  return d.size() > suffix.size() && d.compare(d.size() - suffix.size(), suffix.size(), suffix) == 0
+             ? d.substr(0, d.size() - suffix.size())
+             : ctx_.workspace;
+}
+
+// Workflows present, plus those we keep a good copy of (a deleted one is still ours to report).
+std::vector<std::string> WorkflowsAgent::Files() const {
+  std::set<std::string> names;
+  std::error_code ec;
+  for (const std::string& d : {dir_, ctx_.state_dir + "/workflows/good"}) {
+    for (const auto& e : fs::directory_iterator(d, ec)) {
+      std::string ext = e.path().extension().string();
+      if (e.is_regular_file(ec) && (ext == ".yml" || ext == ".yaml")) names.insert(e.path().filename().string());
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+std::vector<v1::CheckResult> WorkflowsAgent::Check() {
+  Watch();
+  std::vector<v1::CheckResult> out;
+  std::vector<std::string> present;
+  schedules_.clear();
+  std::vector<std::string> files = Files();
+  if (files.empty()) {
+    out.push_back(MakeCheck("workflows:dir", v1::HEALTH_DEGRADED, "no workflows in " + dir_));
+    return out;
+  }
+  for (const auto& file : files) {
+    std::string path = dir_ + "/" + file, target = "workflow:" + file;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      auto c = MakeCheck(target, v1::HEALTH_FAILED, "deleted" + std::string(restore_ ? " (will be restored)" : " (restore is off)"),
+                         "the last good copy is in " + GoodPath(file));
+      c.set_gave_up(!restore_);
+      out.push_back(std::move(c));
+      continue;
+    }
+    present.push_back(file);
+    LintOptions o;
+    o.repo_root = RepoRoot();
+    o.runner_labels = labels_;
+    std::string text = ReadWholeFile(path);
+    LintResult r = LintWorkflow(text, o);
+    std::string details;
+    int errors = 0, warnings = 0;
+    for (const auto& p : r.problems) {
+      details += FormatProblem(file, p) + "\n";
+      (p.severity == "error" ? errors : warnings)++;
+    }
+    std::set<std::string> missing;
+    if (secrets_known_) {
+      for (const auto& s : r.facts.secrets) {
+        if (!secrets_.count(s)) missing.insert(s);
+      }
+      for (const auto& s : missing) details += file + ": warning: secret " + s + " is referenced but not configured [secrets]\n";
+    }
+    schedules_[file] = r.facts.schedules;
+    v1::HealthStatus st = errors ? v1::HEALTH_FAILED : (warnings || !missing.empty()) ? v1::HEALTH_DEGRADED : v1::HEALTH_OK;
+    std::string summary;
+    if (errors) {
+      summary = std::to_string(errors) + " error(s): " + details.substr(0, details.find('\n'));
+    } else {
+      summary = r.facts.name.empty() ? "valid" : "valid: " + r.facts.name;
+      if (warnings) summary += ", " + std::to_string(warnings) + " warning(s)";
+      if (!missing.empty()) summary += ", missing secret(s): " + Join(missing);
+      // The last known good copy.
+      if (ReadWholeFile(GoodPath(file)) != text) WriteFileAtomic(GoodPath(file), text);
+    }
+    bool restorable = restore_ && (fs::exists(GoodPath(file)) || !FromHead(file).empty());
+    auto c = MakeCheck(target, st, summary, details);
+    c.set_gave_up(errors > 0 && !restorable);  // a person fixes it
+    out.push_back(std::move(c));
+  }
+  if (!repo_.empty()) PollGitHub(present, &out);
+  if (!local_fallback_.empty()) LocalFallback(&out);
+  return out;
+}
+
+// The file as committed at HEAD, when that version lints without errors ("" otherwise).
+std::string WorkflowsAgent::FromHead(const std::string& file) const {
+  std::string root = RepoRoot();
+  std::error_code ec;
+  std::string rel = fs::relative(dir_ + "/" + file, root, ec).string();
+  if (ec || !fs::exists(root + "/.git")) return "";
+  auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", root, "show", "HEAD:" + rel}}, std::chrono::seconds(20), 4 << 20);
+  if (!r.ok() || r->exit.code != 0) return "";
+  LintOptions o;
+  o.repo_root = root;
+  o.runner_labels = labels_;
+  return LintWorkflow(r->output, o).HasErrors() ? "" : r->output;
+}
+
+std::string WorkflowsAgent::Restore(const std::string& file) {
+  std::string path = dir_ + "/" + file;
+  std::error_code ec;
+  std::string broken_copy;
+  if (fs::exists(path, ec)) {
+    broken_copy = ctx_.state_dir + "/workflows/broken/" + file + "." + Stamp(clock_->WallMs());
+    fs::copy_file(path, broken_copy, fs::copy_options::overwrite_existing, ec);
+    if (ec) return "cannot save the broken version aside (" + ec.message() + "); not restoring";
+  }
+  std::string text = FromHead(file), source = "git HEAD";
+  if (text.empty()) {
+    text = ReadWholeFile(GoodPath(file));
+    source = "the last good copy";
+  }
+  if (text.empty()) return "no valid version in git HEAD nor a last good copy";
+  fs::create_directories(dir_, ec);  // the whole folder may have gone
+  Status s = WriteFileAtomic(path, text);
+  if (!s.ok()) return s.message();
+  ctx_.emit("workflow:" + file, "workflow_restored",
+            "restored " + file + " from " + source + (broken_copy.empty() ? " (it had been deleted)" : "; the broken version is kept as " + broken_copy));
+  return "";
+}
+
+Status WorkflowsAgent::Recover(const std::string& target, bool forced) {
+  (void)forced;
+  std::vector<std::string> files;
+  if (target.empty()) {
+    files = Files();
+  } else if (target.rfind("workflow:", 0) == 0) {
+    files.push_back(target.substr(9));
+  } else if (target.rfind("workflow-local:", 0) == 0) {
+    std::string file = target.substr(15);
+    if (std::find(local_fallback_.begin(), local_fallback_.end(), file) == local_fallback_.end()) {
+      return Status::Error(file + " is not in workflows.local_fallback");
+    }
+    force_local_.insert(file);  // the check that follows runs it
+    return Status::Ok();
+  } else {
+    return Status::Error("nothing to do for " + target + " (a person fixes the workflow or the failing run)");
+  }
+  if (!restore_) return Status::Error("restore is off: fix " + (files.empty() ? std::string("the workflow") : files[0]) + " by hand");
+  std::string errors;
+  for (const auto& f : files) {
+    std::error_code ec;
+    if (target.empty() && fs::exists(dir_ + "/" + f, ec) && !LintWorkflow(ReadWholeFile(dir_ + "/" + f)).HasErrors()) continue;
+    std::string e = Restore(f);
+    if (!e.empty()) errors += (errors.empty() ? "" : "; ") + f + ": " + e;
+  }
+  return errors.empty() ? Status::Ok() : Status::Error(errors);
+}
+
+void WorkflowsAgent::Watch() {
+  if (inotify_fd_ < 0) inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (inotify_fd_ < 0) return;
+  inotify_add_watch(inotify_fd_, dir_.c_str(), IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB);
+}
+
+std::vector<int> WorkflowsAgent::WatchedFds() {
+  if (inotify_fd_ < 0) return {};
+  return {inotify_fd_};
+}
+
+bool WorkflowsAgent::OnReadable(int fd) {
+  char buf[8192];
+  bool relevant = false;
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (ssize_t off = 0; off < n;) {
+      auto* e = reinterpret_cast<inotify_event*>(buf + off);
+      std::string name = e->len ? e->name : "";
+      if (name.size() > 4 && (name.compare(name.size() - 4, 4, ".yml") == 0 || name.compare(name.size() - 5, 5, ".yaml") == 0)) {
+        relevant = true;
+      }
+      off += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+    }
+  }
+  return relevant;
+}
+
+}  // namespace redundancy::workflows

@@ -1,0 +1,226 @@
+// Workflows: `redundancyctl lint-workflow` and `workflow run` through the
+// binary, and the workflows agent through the real daemon: restoring deleted
+// and corrupted workflows (git HEAD or the last good copy, the broken version
+// kept), secrets, the GitHub API (a node server on 127.0.0.1) with failed
+// runs, rate limits and silent schedules, and local fallback runs.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/harness.h"
+#include "tests/integration/pm2_harness.h"
+
+namespace redundancy::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string kFixtures = std::string(SOURCE_DIR) + "/tests/fixtures/workflows";
+
+TEST(LintWorkflowCommandTest, ExitCodesAndFormat) {
+  std::string out;
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl lint-workflow " + kFixtures + "/repo/.github/workflows", &out), 0) << out;
+  EXPECT_TRUE(out.empty()) << out;
+  out.clear();
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl lint-workflow " + kFixtures + "/invalid/matrix.yml", &out), 1);
+  EXPECT_NE(out.find(kFixtures + "/invalid/matrix.yml:9:29: duplicate value \"ubuntu-latest\" in matrix key \"os\" [matrix]"),
+            std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl lint-workflow /nonexistent.yml 2>&1", &out), 2);
+  EXPECT_NE(out.find("cannot read /nonexistent.yml"), std::string::npos) << out;
+  out.clear();
+  // Warnings alone do not fail; --json has every field.
+  TempDir d;
+  d.Write("w.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"::set-output name=a::b\"\n");
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl lint-workflow --json " + d.path() + "/w.yml", &out), 0) << out;
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(j.is_array()) << out;
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["severity"], "warning");
+  EXPECT_EQ(j[0]["rule"], "deprecated-commands");
+  EXPECT_EQ(j[0]["line"], 6);
+}
+
+TEST(WorkflowRunCommandTest, TwoJobsInNeedsOrderWithOutputsEnvMatrixAndConditions) {
+  TempDir d;
+  fs::copy(kFixtures + "/run", d.path(), fs::copy_options::recursive);
+  std::string out;
+  int rc = RunShell("cd " + d.path() + " && " + BinDir() + "/redundancyctl workflow run .github/workflows/two-jobs.yml", &out);
+  EXPECT_EQ(rc, 1) << "the n=2 leg fails\n" << out;
+  for (const char* line : {"hello world from-env-file", "got world n=1 in sub", "got world n=2 in sub", "cleanup after failure",
+                           "py 2", "job first: success", "job second (n: 1): success", "job second (n: 2): failure",
+                           "actions/checkout: a no-op here", "uses: some/action@v1 is not run locally"}) {
+    EXPECT_NE(out.find(line), std::string::npos) << line << "\n" << out;
+  }
+  // first's output reached second through needs; "never" ran only where nothing had failed.
+  EXPECT_EQ(out.find("never\n== second (n: 2)"), std::string::npos) << out;
+  out.clear();
+  rc = RunShell(BinDir() + "/redundancyctl workflow run " + d.path() + "/.github/workflows/two-jobs.yml --job first --json", &out);
+  EXPECT_EQ(rc, 0) << out;
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << out;
+  ASSERT_EQ(j["jobs"].size(), 1u);
+  EXPECT_EQ(j["jobs"][0]["outputs"]["word"], "world");
+  EXPECT_EQ(j["jobs"][0]["steps"][3]["outcome"], "failure");
+  EXPECT_EQ(j["jobs"][0]["steps"][3]["conclusion"], "success") << "continue-on-error";
+  // A workflow with lint errors is refused.
+  d.Write(".github/workflows/bad.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ nope }}\n");
+  out.clear();
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl workflow run " + d.path() + "/.github/workflows/bad.yml 2>&1", &out), 2);
+  EXPECT_NE(out.find("[expression]"), std::string::npos) << out;
+}
+
+class WorkflowsAgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    repo_ = dir_.path() + "/site";
+    fs::create_directories(repo_ + "/.github/workflows");
+    for (const char* f : {"node-ci.yml", "nightly.yml", "services.yml"}) {
+      fs::copy(kFixtures + "/repo/.github/workflows/" + f, repo_ + "/.github/workflows/" + f);
+    }
+    Sh("git init -q -b main " + repo_);
+    Commit(repo_, "workflows");
+  }
+  void TearDown() override {
+    d_.reset();
+    if (server_ > 0) {
+      process::Signal(server_, SIGKILL);
+      WaitUntil([&] { process::ReapAll(); return !IsRunning(server_); }, 5s);
+    }
+  }
+  void Start(const std::string& extra = "") {
+    d_ = std::make_unique<Daemon>("  workflows: {interval: 1h, dir: " + repo_ + "/.github/workflows" + extra + "}\n");
+    ASSERT_TRUE(d_->Start({{"REDUNDANCY_TEST_GH_TOKEN", "ghp_s3cr3tTOKENvalue"}}));
+    ASSERT_TRUE(d_->WaitAllReady(10s));
+  }
+  bool WaitStatus(const std::string& target, v1::HealthStatus want, std::chrono::milliseconds timeout, const std::string& has = "") const {
+    return d_->WaitCheck(target, want, timeout, has);
+  }
+  std::string Summary(const std::string& target) const {
+    auto c = d_->CheckOf(target);
+    return c ? c->summary() : "(no check " + target + ")";
+  }
+  std::string History() const { return d_->Ctl("history").output; }
+  std::string Wf(const std::string& f) const { return repo_ + "/.github/workflows/" + f; }
+  int StartApi(const std::string& runs_json) {
+    int port = FreePort();
+    WriteFile(dir_.path() + "/runs.json", runs_json);
+    process::SpawnSpec spec;
+    spec.exe = "node";
+    spec.args = {kFixtures + "/github_api.js"};
+    spec.env = {{"PORT", std::to_string(port)}, {"RUNS_FILE", dir_.path() + "/runs.json"}, {"SEEN_FILE", dir_.path() + "/seen.log"}};
+    auto pid = process::Spawn(spec);
+    EXPECT_TRUE(pid.ok()) << pid.error();
+    server_ = pid.ok() ? *pid : 0;
+    EXPECT_TRUE(WaitUntil([&] { return !HttpGetBody(port, "/").empty(); }, 10s));
+    return port;
+  }
+
+  TempDir dir_;
+  std::string repo_;
+  std::unique_ptr<Daemon> d_;
+  pid_t server_ = 0;
+};
+
+TEST_F(WorkflowsAgentTest, DeletedWorkflowIsRestoredFromGit) {
+  Start(", restore: true");
+  ASSERT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 10s)) << Summary("workflow:node-ci.yml");
+  std::string original = ReadFile(Wf("node-ci.yml"));
+  fs::remove(Wf("node-ci.yml"));
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(Wf("node-ci.yml")) == original; }, 10s)) << History();
+  EXPECT_TRUE(WaitUntil([&] { return History().find("restored node-ci.yml from git HEAD (it had been deleted)") != std::string::npos; }, 5s))
+      << History();
+  EXPECT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 10s));
+}
+
+TEST_F(WorkflowsAgentTest, CorruptedWorkflowIsRestoredAndTheBrokenOneKept) {
+  Start(", restore: true");
+  ASSERT_TRUE(WaitStatus("workflow:nightly.yml", v1::HEALTH_OK, 10s));
+  std::string original = ReadFile(Wf("nightly.yml"));
+  const std::string broken = "name: Nightly\non:\n  schedule:\n    - cron: [\njobs: {}\n";
+  WriteFile(Wf("nightly.yml.new"), broken);
+  fs::rename(Wf("nightly.yml.new"), Wf("nightly.yml"));
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(Wf("nightly.yml")) == original; }, 10s)) << History();
+  std::string kept;
+  for (const auto& e : fs::directory_iterator(d_->state_dir() + "/workflows/broken")) {
+    if (e.path().filename().string().rfind("nightly.yml.", 0) == 0) kept = ReadFile(e.path().string());
+  }
+  EXPECT_EQ(kept, broken);
+  EXPECT_NE(History().find("the broken version is kept as"), std::string::npos) << History();
+}
+
+TEST_F(WorkflowsAgentTest, WithoutGitTheLastGoodCopyIsUsedAndWithoutRestoreNothingIsTouched) {
+  fs::remove_all(repo_ + "/.git");
+  Start(", restore: true");
+  ASSERT_TRUE(WaitStatus("workflow:services.yml", v1::HEALTH_OK, 10s));
+  std::string good = ReadFile(Wf("services.yml"));
+  // A valid edit becomes the new good copy...
+  std::string edited = good + "# edited\n";
+  WriteFile(Wf("services.yml"), edited);
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(d_->state_dir() + "/workflows/good/services.yml") == edited; }, 10s));
+  // ...and is what a broken version is replaced with.
+  WriteFile(Wf("services.yml.new"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ oops }}\n");
+  fs::rename(Wf("services.yml.new"), Wf("services.yml"));
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(Wf("services.yml")) == edited; }, 10s)) << History();
+  EXPECT_NE(History().find("from the last good copy"), std::string::npos) << History();
+  d_.reset();
+  // restore off: failed and given up (a person fixes it), the file untouched.
+  Start(", restore: false");
+  WriteFile(Wf("services.yml.new"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ oops }}\n");
+  fs::rename(Wf("services.yml.new"), Wf("services.yml"));
+  ASSERT_TRUE(WaitStatus("workflow:services.yml", v1::HEALTH_FAILED, 10s, "[expression]")) << Summary("workflow:services.yml");
+  d_->Ctl("check workflows");
+  EXPECT_TRUE(WaitStatus("workflow:services.yml", v1::HEALTH_FAILED, 5s));
+  EXPECT_NE(ReadFile(Wf("services.yml")), edited);
+  EXPECT_EQ(History().find("restored services.yml"), std::string::npos) << History();
+}
+
+TEST_F(WorkflowsAgentTest, SecretsReferencedButNotConfiguredAreWarnings) {
+  Start(", secrets: [OTHER]");
+  ASSERT_TRUE(WaitStatus("workflow:services.yml", v1::HEALTH_DEGRADED, 10s)) << Summary("workflow:services.yml");
+  EXPECT_NE(Summary("workflow:services.yml").find("missing secret(s): PG_PASSWORD"), std::string::npos) << Summary("workflow:services.yml");
+  EXPECT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 5s));
+}
+
+TEST_F(WorkflowsAgentTest, GitHubRunsFailedRateLimitedAndSilentSchedules) {
+  int port = StartApi(R"({"node-ci.yml": {"total_count": 1, "workflow_runs": [{"status": "completed", "conclusion": "failure",
+      "html_url": "https://github.com/o/r/actions/runs/42", "created_at": "2026-11-20T10:00:00Z"}]},
+    "services.yml": {"total_count": 1, "workflow_runs": [{"status": "completed", "conclusion": "success",
+      "html_url": "https://github.com/o/r/actions/runs/41", "created_at": "2026-11-20T09:00:00Z"}]},
+    "nightly.yml": {"total_count": 1, "workflow_runs": [{"status": "completed", "conclusion": "success",
+      "html_url": "https://github.com/o/r/actions/runs/7", "created_at": "2025-01-01T03:17:00Z"}]}})");
+  Start(", github: {repo: o/r, token: \"${REDUNDANCY_TEST_GH_TOKEN}\", api_url: \"http://127.0.0.1:" + std::to_string(port) + "\"}");
+  ASSERT_TRUE(WaitStatus("workflow-run:node-ci.yml", v1::HEALTH_FAILED, 10s)) << Summary("workflow-run:node-ci.yml");
+  EXPECT_NE(Summary("workflow-run:node-ci.yml").find("https://github.com/o/r/actions/runs/42"), std::string::npos);
+  EXPECT_TRUE(WaitStatus("workflow-run:services.yml", v1::HEALTH_OK, 5s)) << Summary("workflow-run:services.yml");
+  EXPECT_TRUE(WaitStatus("workflow-run:nightly.yml", v1::HEALTH_DEGRADED, 5s, "twice its period")) << Summary("workflow-run:nightly.yml");
+  // The token went to GitHub and nowhere else.
+  EXPECT_NE(ReadFile(dir_.path() + "/seen.log").find("Bearer ghp_s3cr3tTOKENvalue"), std::string::npos);
+  std::string everything = d_->ReadLogs() + History() + d_->Ctl("status --json").output;
+  EXPECT_EQ(everything.find("ghp_s3cr3tTOKENvalue"), std::string::npos);
+  // Rate limited: polling stops until the reset time.
+  WriteFile(dir_.path() + "/runs.json", R"({"_status": 403, "_headers": {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "4102444800"}})");
+  d_->Ctl("check workflows");
+  ASSERT_TRUE(WaitStatus("workflow-run:rate-limit", v1::HEALTH_DEGRADED, 10s)) << d_->Ctl("status").output;
+  size_t requests = ReadFile(dir_.path() + "/seen.log").size();
+  d_->Ctl("check workflows");
+  d_->Ctl("check workflows");
+  EXPECT_EQ(ReadFile(dir_.path() + "/seen.log").size(), requests) << "no request while rate limited";
+}
+
+TEST_F(WorkflowsAgentTest, LocalFallbackRunsAWorkflowGitHubDoesNotRun) {
+  WriteFile(Wf("local.yml"), "name: Local\non:\n  schedule:\n    - cron: '0 4 * * *'\njobs:\n  tidy:\n    runs-on: ubuntu-latest\n"
+                             "    steps:\n      - run: echo \"tidied $(basename $GITHUB_WORKSPACE)\" > tidy.out && cat tidy.out\n");
+  int port = StartApi(R"({"local.yml": {"total_count": 0, "workflow_runs": []}})");
+  Start(", local_fallback: [local.yml], github: {repo: o/r, api_url: \"http://127.0.0.1:" + std::to_string(port) + "\"}");
+  ASSERT_TRUE(WaitStatus("workflow-local:local.yml", v1::HEALTH_OK, 10s, "waiting for its schedule")) << Summary("workflow-local:local.yml");
+  d_->Ctl("recover workflow-local:local.yml");
+  ASSERT_TRUE(WaitStatus("workflow-local:local.yml", v1::HEALTH_OK, 20s, "tidy success")) << Summary("workflow-local:local.yml") << History();
+  EXPECT_EQ(ReadFile(repo_ + "/tidy.out"), "tidied site\n");
+  EXPECT_TRUE(WaitUntil([&] { return History().find("tidied site") != std::string::npos; }, 5s)) << History();
+}
+
+}  // namespace
+}  // namespace redundancy::testing

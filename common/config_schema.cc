@@ -73,6 +73,7 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
                         {"secrets_file", T::kString},
                         {"github", T::kMap, {}, {{"repo", T::kString}, {"token", T::kString}, {"api_url", T::kString}}},
                         {"runner_labels", T::kStringList},
+                        {"vars", T::kStringList},
                         {"local_fallback", T::kStringList},
                     })},
       {"netlify", WithCommon({

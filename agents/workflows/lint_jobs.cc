@@ -237,6 +237,14 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
       }
     }
     std::set<std::string> base = *keys;
+    for (auto* rows_of : {&include, &exclude}) {
+      std::set<std::string> seen_rows;
+      for (const auto& row : *rows_of) {
+        if (row.IsMap() && !seen_rows.insert(YAML::Dump(row)).second) {
+          Add(row.Mark(), std::string("duplicate row in matrix ") + (rows_of == &include ? "include" : "exclude"), "matrix");
+        }
+      }
+    }
     for (const auto& row : include) {
       if (!row.IsMap()) {
         Add(row.Mark(), "a matrix include row must be a mapping", "matrix");

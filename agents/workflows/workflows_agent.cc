@@ -64,6 +64,11 @@ Status WorkflowsAgent::Configure(const AgentContext& ctx) {
       if (!name.empty() && name[0] != '#') secrets_.insert(name);
     }
   }
+  vars_.clear();
+  vars_known_ = y && y["vars"] && y["vars"].IsSequence();
+  if (vars_known_) {
+    for (const auto& s : y["vars"]) vars_.insert(s.Scalar());
+  }
   labels_.clear();
   if (y && y["runner_labels"] && y["runner_labels"].IsSequence()) {
     for (const auto& s : y["runner_labels"]) labels_.insert(s.Scalar());
@@ -146,8 +151,17 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
       }
       for (const auto& s : missing) details += file + ": warning: secret " + s + " is referenced but not configured [secrets]\n";
     }
+    std::set<std::string> missing_vars;
+    if (vars_known_) {
+      for (const auto& v : r.facts.vars) {
+        if (!vars_.count(v)) missing_vars.insert(v);
+      }
+      for (const auto& v : missing_vars) details += file + ": warning: variable " + v + " is referenced but not configured [vars]\n";
+    }
     schedules_[file] = r.facts.schedules;
-    v1::HealthStatus st = errors ? v1::HEALTH_FAILED : (warnings || !missing.empty()) ? v1::HEALTH_DEGRADED : v1::HEALTH_OK;
+    v1::HealthStatus st = errors ? v1::HEALTH_FAILED
+                          : (warnings || !missing.empty() || !missing_vars.empty()) ? v1::HEALTH_DEGRADED
+                                                                                     : v1::HEALTH_OK;
     std::string summary;
     if (errors) {
       summary = std::to_string(errors) + " error(s): " + details.substr(0, details.find('\n'));
@@ -155,6 +169,7 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
       summary = r.facts.name.empty() ? "valid" : "valid: " + r.facts.name;
       if (warnings) summary += ", " + std::to_string(warnings) + " warning(s)";
       if (!missing.empty()) summary += ", missing secret(s): " + Join(missing);
+      if (!missing_vars.empty()) summary += ", missing variable(s): " + Join(missing_vars);
       // The last known good copy.
       if (ReadWholeFile(GoodPath(file)) != text) WriteFileAtomic(GoodPath(file), text);
     }

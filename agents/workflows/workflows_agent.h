@@ -55,6 +55,8 @@ class WorkflowsAgent : public Agent {
   bool restore_ = false;
   std::set<std::string> secrets_;   // configured names
   bool secrets_known_ = false;
+  std::set<std::string> vars_;      // configured repository variables (vars.X)
+  bool vars_known_ = false;
   std::set<std::string> labels_;
   std::string repo_, token_, api_url_;
   std::vector<std::string> local_fallback_;

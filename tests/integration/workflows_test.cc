@@ -177,10 +177,16 @@ TEST_F(WorkflowsAgentTest, WithoutGitTheLastGoodCopyIsUsedAndWithoutRestoreNothi
   EXPECT_EQ(History().find("restored services.yml"), std::string::npos) << History();
 }
 
-TEST_F(WorkflowsAgentTest, SecretsReferencedButNotConfiguredAreWarnings) {
-  Start(", secrets: [OTHER]");
+TEST_F(WorkflowsAgentTest, SecretsAndVariablesReferencedButNotConfiguredAreWarnings) {
+  WriteFile(Wf("deploy.yml"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+                              "      - run: echo \"${{ vars.REGION }} ${{ vars.STAGE }} ${{ secrets.DEPLOY_KEY }}\"\n");
+  WriteFile(dir_.path() + "/secrets.env", "# names of the repository's secrets\nDEPLOY_KEY=not-read\nOTHER\n");
+  Start(", secrets_file: " + dir_.path() + "/secrets.env, vars: [REGION]");
   ASSERT_TRUE(WaitStatus("workflow:services.yml", v1::HEALTH_DEGRADED, 10s)) << Summary("workflow:services.yml");
   EXPECT_NE(Summary("workflow:services.yml").find("missing secret(s): PG_PASSWORD"), std::string::npos) << Summary("workflow:services.yml");
+  ASSERT_TRUE(WaitStatus("workflow:deploy.yml", v1::HEALTH_DEGRADED, 5s)) << Summary("workflow:deploy.yml");
+  EXPECT_NE(Summary("workflow:deploy.yml").find("missing variable(s): STAGE"), std::string::npos) << Summary("workflow:deploy.yml");
+  EXPECT_EQ(Summary("workflow:deploy.yml").find("secret"), std::string::npos) << "DEPLOY_KEY is in the file";
   EXPECT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 5s));
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include "common/paths.h"
@@ -54,11 +55,15 @@ Status Pm2Agent::Configure(const AgentContext& ctx) {
   return Status::Ok();
 }
 
-bool Pm2Agent::DaemonAlive() const {
+pid_t Pm2Agent::DaemonPidFile() const {
   std::ifstream in(settings_.pm2_home + "/pm2.pid");
   pid_t pid = 0;
-  if (!(in >> pid) || pid <= 0) return false;
-  return process::IsRunning(pid);
+  return (in >> pid) && pid > 0 ? pid : 0;
+}
+
+bool Pm2Agent::DaemonAlive() const {
+  pid_t pid = DaemonPidFile();
+  return pid > 0 && process::IsRunning(pid);
 }
 
 Result<std::vector<AppInfo>> Pm2Agent::ListApps() {
@@ -77,6 +82,10 @@ Result<std::vector<AppInfo>> Pm2Agent::ListApps() {
     return apps;
   }
   std::string why = apps.error();
+  // A daemon killed a moment ago may still look alive: look again before
+  // trusting the CLI (which would start an empty daemon in its place).
+  if (DaemonAlive()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  pid_t daemon = DaemonPidFile();
   if (!DaemonAlive()) {
     daemon_down_ = true;
     pm2_version_.clear();
@@ -86,6 +95,13 @@ Result<std::vector<AppInfo>> Pm2Agent::ListApps() {
   // the daemon is down: `pm2 jlist` would silently start an empty one).
   process::SpawnSpec spec{settings_.pm2_bin, {"jlist"}, Pm2Env(), ctx_.workspace, false};
   auto cli = process::RunCapture(spec, std::chrono::seconds(30));
+  if (DaemonPidFile() != daemon) {
+    // The daemon died while we asked: the CLI started a new, empty one. Its
+    // apps are orphans to kill and then restore (RestoreDaemon), not an empty list.
+    daemon_down_ = true;
+    pm2_version_.clear();
+    return Apps::Error("the PM2 daemon (pid " + std::to_string(daemon) + ") died; pm2 jlist started an empty one in its place");
+  }
   if (!cli.ok() || cli->exit.code != 0) {
     return Apps::Error("cannot list apps: " + why + "; pm2 jlist: " + (cli.ok() ? cli->output : cli.error()));
   }

@@ -117,6 +117,7 @@ class Pm2Agent : public Agent {
   // The snapshot lives on disk only (it holds every app's environment): read when needed.
   nlohmann::json ReadSnapshot() const;
   bool DaemonAlive() const;
+  pid_t DaemonPidFile() const;  // pm2.pid's content (0 when none)
   std::string SnapshotPath() const;
   std::vector<std::pair<std::string, std::string>> Pm2Env() const;
 

@@ -382,8 +382,8 @@ TEST_F(GitAgentTest, ConflictsAreGivenUpUntilAnOperatorRecovers) {
   ASSERT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->summary().find("gave up") != std::string::npos; }, 5s));
   EXPECT_FALSE(WaitUntil([&] { return Events("sync_error") > 1; }, 1500ms)) << "no retries while given up";
   EXPECT_EQ(Head(deploy_), head);
-  // The operator resolves it by hand, then asks.
-  Sh("git -C " + deploy_ + " reset -q --hard origin/main");
+  // The operator resolves it by hand (again if the agent's own git holds index.lock at that moment), then asks.
+  ASSERT_TRUE(WaitUntil([&] { return RunShell("git -C " + deploy_ + " reset -q --hard origin/main 2>/dev/null") == 0; }, 5s));
   CtlResult r = d_->Ctl("recover git:origin/main");
   EXPECT_NE(r.exit_code, 3) << r.output;
   EXPECT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->status() == v1::HEALTH_OK; }, 10s));

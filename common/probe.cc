@@ -84,7 +84,11 @@ size_t Header(char* data, size_t size, size_t n, void* out) {
 
 }  // namespace
 
-HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout) {
+namespace {
+
+// One GET; the body is kept only when `keep_body` (probes discard it).
+HttpResponse Get(const std::string& url, const std::vector<std::string>& headers, Millis timeout, bool keep_body,
+                 double* latency_ms, const char* agent) {
   HttpResponse r;
   const Curl& curl = LoadCurl();
   if (!curl.ok) {
@@ -101,13 +105,20 @@ HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& hea
   curl.easy_setopt(c, CURLOPT_URL, url.c_str());
   curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
   curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl.easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, Append);
-  curl.easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-  curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, Header);
-  curl.easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
-  curl.easy_setopt(c, CURLOPT_USERAGENT, "redundancy");
+  curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  if (list) curl.easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  if (keep_body) {
+    curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, Append);
+    curl.easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+    curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, Header);
+    curl.easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
+  } else {
+    curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
+  }
+  curl.easy_setopt(c, CURLOPT_USERAGENT, agent);
+  auto t0 = std::chrono::steady_clock::now();
   CURLcode rc = curl.easy_perform(c);
+  if (latency_ms) *latency_ms = Since(t0);
   if (rc != CURLE_OK) {
     r.error = curl.easy_strerror(rc);
   } else {
@@ -120,37 +131,22 @@ HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& hea
   return r;
 }
 
+}  // namespace
+
+HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout) {
+  return Get(url, headers, timeout, true, nullptr, "redundancy");
+}
+
 ProbeResult ProbeHttp(const std::string& url, Millis timeout, int expect_status) {
   ProbeResult r;
-  const Curl& curl = LoadCurl();
-  if (!curl.ok) {
-    r.error = curl.error;
+  HttpResponse h = Get(url, {}, timeout, false, &r.latency_ms, "redundancy-probe");
+  if (!h.error.empty()) {
+    r.error = h.error;
     return r;
   }
-  CURL* c = curl.easy_init();
-  if (!c) {
-    r.error = "curl_easy_init failed";
-    return r;
-  }
-  curl.easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
-  curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl.easy_setopt(c, CURLOPT_USERAGENT, "redundancy-probe");
-  auto t0 = std::chrono::steady_clock::now();
-  CURLcode rc = curl.easy_perform(c);
-  r.latency_ms = Since(t0);
-  if (rc != CURLE_OK) {
-    r.error = curl.easy_strerror(rc);
-  } else {
-    long status = 0;
-    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    r.http_status = static_cast<int>(status);
-    r.ok = expect_status ? status == expect_status : (status >= 200 && status < 400);
-    if (!r.ok) r.error = "HTTP " + std::to_string(status);
-  }
-  curl.easy_cleanup(c);
+  r.http_status = h.status;
+  r.ok = expect_status ? h.status == expect_status : (h.status >= 200 && h.status < 400);
+  if (!r.ok) r.error = "HTTP " + std::to_string(h.status);
   return r;
 }
 

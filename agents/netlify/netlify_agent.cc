@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "common/config.h"
+#include "common/inotify.h"
 #include "common/probe.h"
 
 namespace redundancy::netlify {
@@ -87,31 +88,20 @@ std::vector<int> NetlifyAgent::WatchedFds() {
 }
 
 bool NetlifyAgent::OnReadable(int fd) {
-  char buf[8192];
   bool relevant = false;
-  while (true) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    for (ssize_t off = 0; off < n;) {
-      auto* e = reinterpret_cast<inotify_event*>(buf + off);
-      std::string name = e->len ? e->name : "";
-      // The project folder: only netlify.toml and the functions folder matter, not our own .netlify output.
-      if (e->mask & IN_IGNORED) {
-        std::lock_guard lock(mu_);
-        watches_.erase(e->wd);
-      }
-      std::string watched;
-      {
-        std::lock_guard lock(mu_);
-        auto w = watches_.find(e->wd);
-        if (w != watches_.end()) watched = w->second;
-      }
-      bool project = watched == dir_;
-      if (!project || name == "netlify.toml" || name == "netlify" || name == "netlify-automatic-functions" ||
-          (!last_.functions_dir.empty() && last_.functions_dir.rfind(name, 0) == 0)) {
-        relevant = true;
-      }
-      off += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+  for (const auto& e : ReadInotifyEvents(fd)) {
+    std::string watched;
+    {
+      std::lock_guard lock(mu_);
+      if (e.mask & IN_IGNORED) watches_.erase(e.wd);
+      auto w = watches_.find(e.wd);
+      if (w != watches_.end()) watched = w->second;
+    }
+    // The project folder: only netlify.toml and the functions folder matter, not our own .netlify output.
+    bool project = watched == dir_;
+    if (!project || e.name == "netlify.toml" || e.name == "netlify" || e.name == "netlify-automatic-functions" ||
+        (!last_.functions_dir.empty() && last_.functions_dir.rfind(e.name, 0) == 0)) {
+      relevant = true;
     }
   }
   return relevant;

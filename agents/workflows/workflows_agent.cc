@@ -9,6 +9,7 @@
 #include "agents/workflows/lint.h"
 #include "common/config.h"
 #include "common/file_util.h"
+#include "common/inotify.h"
 #include "common/paths.h"
 #include "common/process/process.h"
 
@@ -260,19 +261,10 @@ std::vector<int> WorkflowsAgent::WatchedFds() {
 }
 
 bool WorkflowsAgent::OnReadable(int fd) {
-  char buf[8192];
   bool relevant = false;
-  while (true) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    for (ssize_t off = 0; off < n;) {
-      auto* e = reinterpret_cast<inotify_event*>(buf + off);
-      std::string name = e->len ? e->name : "";
-      if (name.size() > 4 && (name.compare(name.size() - 4, 4, ".yml") == 0 || name.compare(name.size() - 5, 5, ".yaml") == 0)) {
-        relevant = true;
-      }
-      off += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
-    }
+  for (const auto& e : ReadInotifyEvents(fd)) {
+    const std::string& n = e.name;
+    relevant |= (n.size() > 4 && n.compare(n.size() - 4, 4, ".yml") == 0) || (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0);
   }
   return relevant;
 }

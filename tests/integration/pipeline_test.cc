@@ -103,7 +103,8 @@ TEST_F(PipelineTest, GoodCommitsReachTheAppsAndABrokenOneIsRolledBack) {
   ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_result() == "rolled_back" && Pipeline().state() == "idle"; }, 60s))
       << History();
   EXPECT_EQ(Head(deploy_), good1);
-  EXPECT_EQ(Serving(), "v2\n");
+  // A fork-mode app is restarted by the reload: it may take a moment to listen again.
+  EXPECT_TRUE(WaitUntil([&] { return Serving() == "v2\n"; }, 10s)) << Serving();
   h = History();
   EXPECT_NE(h.find("critical"), std::string::npos) << h;
   EXPECT_NE(h.find("commit " + bad.substr(0, 7)), std::string::npos) << "the critical event names the bad commit\n" << h;

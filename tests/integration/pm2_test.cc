@@ -237,7 +237,8 @@ TEST_F(Pm2AgentTest, ExpectedAppThatPm2NoLongerListsIsStartedAgain) {
     auto a = pm2_->App("web");
     return a && (*a)["pm2_env"].value("status", "") == "online";
   }, 15s)) << Dump();
-  EXPECT_GE(Events("recovered", "pm2:web"), 1);
+  // The app can be online a moment before the agent's event reaches the history.
+  EXPECT_TRUE(WaitUntil([&] { return Events("recovered", "pm2:web") >= 1; }, 5s));
   int webs = 0;
   for (const auto& a : pm2_->List()) webs += a.value("name", "") == "web";
   EXPECT_EQ(webs, 1);

@@ -384,7 +384,10 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
       }
       if (l["max_files"] && l["max_files"].IsScalar()) YAML::convert<int>::decode(l["max_files"], cfg.logging.max_files);
     }
-    if (const auto h = root["http"]; h && h.IsMap()) cfg.http_listen = Str(h["listen"], cfg.http_listen);
+    if (const auto h = root["http"]; h && h.IsMap()) {
+      cfg.http_listen = Str(h["listen"], cfg.http_listen);
+      cfg.http_auth_token = Str(h["auth_token"], "");
+    }
     if (const auto p = root["pipeline"]; p && p.IsMap()) {
       auto& pc = cfg.pipeline;
       if (p["enabled"] && p["enabled"].IsScalar()) YAML::convert<bool>::decode(p["enabled"], pc.enabled);

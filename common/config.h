@@ -64,7 +64,8 @@ struct Config {
   OrchestratorConfig orchestrator;
   LoggingConfig logging;
   PipelineConfig pipeline;
-  std::string http_listen = "127.0.0.1:9464";
+  std::string http_listen = "127.0.0.1:9464";  // "" = no HTTP endpoint
+  std::string http_auth_token;                 // required as a Bearer token (or ?token=) when set
   std::string alerts_yaml;
   std::vector<SystemConfig> systems;  // enabled ones, in KnownSystems() order
   std::vector<std::string> secrets;   // values that came from ${ENV}: never log them

@@ -93,6 +93,7 @@ int Daemon::Run() {
   if (Status s = ApplyConfig(config_); !s.ok()) spdlog::error("{}", s.message());
   next_prune_ = clock_->Now();
   Loop();
+  if (http_) http_->Stop();
   Record("", "daemon_stop", "exit code " + std::to_string(exit_code_));
   unlink(paths_.ControlSocket().c_str());
   unlink(paths_.AgentsSocket().c_str());
@@ -130,6 +131,7 @@ void Daemon::Loop() {
       }
     }
     Tick();
+    PublishHttp();
     if (shutting_down_) {
       bool all_stopped = std::all_of(agents_.begin(), agents_.end(),
                                      [](const auto& kv) { return !kv.second.sup->running(); });
@@ -336,6 +338,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
         store_->Append({0, clock_->WallMs(), "event:" + env.event().kind(), name, env.event().target(),
                         Redact(env.event().detail())});
       }
+      CountEvent(name, env.event().kind());
       spdlog::info("{} event {}: {}", name, env.event().kind(), Redact(env.event().detail()));
       if (env.event().kind() == "new_revision" && name == "git") {
         DrivePipeline(pipeline_.OnNewRevision(env.event().revision(), Redact(env.event().detail()), now));
@@ -475,6 +478,7 @@ void Daemon::Record(const std::string& agent, const std::string& kind, const std
   if (store_) {
     if (Status s = store_->Append({0, clock_->WallMs(), kind, agent, "", clean}); !s.ok()) spdlog::error("{}", s.message());
   }
+  CountEvent(agent, kind);
 }
 
 void Daemon::AddAgent(const SystemConfig& sc) {
@@ -540,6 +544,7 @@ Status Daemon::ApplyConfig(const Config& next) {
       SendCommand(sc.name, v1::Command::RELOAD, "", nullptr);
     }
   }
+  ConfigureHttp();
   return Status::Ok();
 }
 

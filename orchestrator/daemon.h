@@ -21,6 +21,7 @@
 #include "common/transport/transport.h"
 #include "orchestrator/agent_supervisor.h"
 #include "orchestrator/health_model.h"
+#include "orchestrator/http_endpoint.h"
 #include "orchestrator/pipeline.h"
 
 namespace redundancy {
@@ -93,6 +94,11 @@ class Daemon : public AgentOps {
   AgentSlot* FindByIdentity(const std::string& identity);
   SupervisionTimes Times() const;
   void NoteGarbage(const char* where, const std::string& detail);
+  // The HTTP endpoint (daemon_http.cc): started or moved when http.* changes,
+  // fed a fresh view at most every 250 ms.
+  void ConfigureHttp();
+  void PublishHttp(bool now = false);
+  void CountEvent(const std::string& system, const std::string& kind) { ++event_counts_[{system, kind}]; }
 
   Config config_;
   DaemonOptions options_;
@@ -127,6 +133,10 @@ class Daemon : public AgentOps {
   SteadyTime shutdown_deadline_{};
   int exit_code_ = 0;
   uint64_t garbage_count_ = 0;
+  std::unique_ptr<HttpEndpoint> http_;
+  std::string http_config_;       // listen|token the endpoint runs with
+  SteadyTime next_publish_{};
+  std::map<std::pair<std::string, std::string>, uint64_t> event_counts_;
 };
 
 }  // namespace redundancy

@@ -31,6 +31,7 @@ void Daemon::DrivePipeline(std::optional<Pipeline::Step> step) {
     if (r.kind == "critical") spdlog::error("CRITICAL {}: {}", r.system, detail);
     else spdlog::info("pipeline {} {}: {}", r.kind, r.system, detail);
     if (store_) store_->Append({0, clock_->WallMs(), r.kind, r.system, "pipeline", detail});
+    CountEvent(r.system, r.kind);
   }
   if (store_ && pipeline_.last_good() != saved_last_good_) {
     if (store_->SetState("pipeline.last_good", pipeline_.last_good()).ok()) saved_last_good_ = pipeline_.last_good();

@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libboost-dev libboost-filesystem-dev
   libsqlite3-dev
   libsystemd-dev
-  libcli11-dev nlohmann-json3-dev libsimdjson-dev libtomlplusplus-dev
+  libcli11-dev nlohmann-json3-dev libsimdjson-dev libtomlplusplus-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev
   zlib1g-dev libcurl4-openssl-dev
   nodejs npm

@@ -169,7 +169,7 @@ TEST(ControlTest, ReloadWithBrokenConfigKeepsTheOldOne) {
   d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "systems:\n  git: {interval: often}\n");
   CtlResult r = d.Ctl("reload");
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("redundancy.yaml:9: systems.git.interval: 'often' is not a duration"), std::string::npos)
+  EXPECT_NE(r.output.find("redundancy.yaml:10: systems.git.interval: 'often' is not a duration"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("unchanged"), std::string::npos);
   auto s = d.Status();

@@ -47,14 +47,14 @@ bool IsRunning(pid_t pid) {
   return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z' && stat[close + 2] != 'X';
 }
 
-std::string FastOrchestratorYaml(int max_restarts) {
+std::string FastOrchestratorYaml(int max_restarts, bool http_off) {
   return "orchestrator:\n"
          "  heartbeat_interval: 100ms\n"
          "  heartbeat_liveness: 3\n"
          "  start_timeout: 5s\n"
          "  stop_grace: 300ms\n"
          "  agent_restart: {backoff_initial: 20ms, backoff_max: 200ms, max_restarts: " +
-         std::to_string(max_restarts) + ", within: 60s, stable_after: 1s}\n";
+         std::to_string(max_restarts) + ", within: 60s, stable_after: 1s}\n" + (http_off ? "http: {listen: \"\"}\n" : "");
 }
 
 Daemon::Daemon(std::string systems_yaml, std::string extra_yaml) {

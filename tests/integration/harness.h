@@ -39,7 +39,8 @@ bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds time
 bool IsRunning(pid_t pid);
 
 // The orchestrator settings tests use: fast heartbeats and backoff.
-std::string FastOrchestratorYaml(int max_restarts = 50);
+// With http_off, no HTTP endpoint (tests run daemons side by side on the default port).
+std::string FastOrchestratorYaml(int max_restarts = 50, bool http_off = true);
 
 // Runs `cmd` through /bin/sh with stderr joined to stdout; returns the exit
 // code (-1 when it did not exit normally) and appends the output to `out`.

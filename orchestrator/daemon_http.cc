@@ -1,0 +1,61 @@
+// redundancyd's HTTP endpoint wiring: start/move it with the configuration,
+// publish a fresh view from the event loop.
+#include <spdlog/spdlog.h>
+
+#include "orchestrator/daemon.h"
+
+namespace redundancy {
+
+void Daemon::ConfigureHttp() {
+  std::string want = config_.http_listen + "|" + config_.http_auth_token;
+  if (want == http_config_) return;
+  http_config_ = want;
+  if (http_) {
+    http_->Stop();
+    http_.reset();
+  }
+  if (config_.http_listen.empty()) return;
+  auto endpoint = std::make_unique<HttpEndpoint>();
+  if (Status s = endpoint->Start(config_.http_listen, config_.http_auth_token); !s.ok()) {
+    // Supervision goes on without it.
+    spdlog::error("{}", s.message());
+    Record("", "http_error", s.message());
+    return;
+  }
+  http_ = std::move(endpoint);
+  std::string host = config_.http_listen.substr(0, config_.http_listen.rfind(':'));
+  bool loopback = host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1";
+  if (!loopback && config_.http_auth_token.empty()) {
+    spdlog::warn("http: {} is not a loopback address and http.auth_token is empty: anyone who reaches it sees the status",
+                 config_.http_listen);
+  }
+  spdlog::info("http: /metrics /healthz /api/status and the status page on {}:{}", host, http_->port());
+  PublishHttp(true);
+}
+
+void Daemon::PublishHttp(bool now) {
+  if (!http_) return;
+  SteadyTime t = clock_->Now();
+  if (!now && t < next_publish_) return;
+  next_publish_ = t + std::chrono::milliseconds(250);
+  HttpView v;
+  v.status = Snapshot();
+  v.reports = last_report_;
+  v.events = event_counts_;
+  v.ready = !shutting_down_ && !agents_.empty() &&
+            std::all_of(agents_.begin(), agents_.end(), [](const auto& kv) { return kv.second.sup->state() == AgentState::kReady; });
+  if (store_) {
+    auto rows = store_->Query(0, 15);
+    if (rows.ok()) {
+      for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
+        v1::HistoryEntry e;
+        e.set_id(it->id), e.set_ts_ms(it->ts_ms), e.set_kind(it->kind), e.set_system(it->system), e.set_target(it->target);
+        e.set_detail(it->detail);
+        v.recent.push_back(std::move(e));
+      }
+    }
+  }
+  http_->Publish(std::move(v));
+}
+
+}  // namespace redundancy

@@ -1,0 +1,43 @@
+// redundancyd's HTTP endpoint (http.listen, default 127.0.0.1:9464; off when
+// empty): /metrics (Prometheus), /healthz (200 when the daemon and every agent
+// are ready), /api/status (the JSON of `redundancyctl status --json`) and the
+// status page at /. It serves on its own thread from the last view the event
+// loop published, so a slow client never stalls supervision. The only user
+// of cpp-httplib.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/status.h"
+#include "orchestrator/http_render.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace redundancy {
+
+class HttpEndpoint {
+ public:
+  HttpEndpoint();
+  ~HttpEndpoint();
+  // Binds "host:port" (port 0: any) and starts serving; `auth_token`, when
+  // set, is required as "Authorization: Bearer <token>" or ?token=.
+  Status Start(const std::string& listen, const std::string& auth_token);
+  void Stop();
+  int port() const { return port_; }
+  void Publish(HttpView view);
+
+ private:
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string token_;
+  std::mutex mu_;
+  std::shared_ptr<const HttpView> view_;
+};
+
+}  // namespace redundancy

@@ -1,0 +1,169 @@
+#include "orchestrator/http_render.h"
+
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include "common/status_render.h"
+
+namespace redundancy {
+namespace {
+
+// A label value in the exposition format: backslash, quote and newline escaped.
+std::string Label(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+// Metric names: [a-zA-Z_:][a-zA-Z0-9_:]*
+std::string Name(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '_';
+  return out;
+}
+
+std::string Html(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string Num(double d) {
+  if (std::isnan(d)) return "NaN";
+  std::ostringstream o;
+  o.precision(15);
+  o << d;
+  return o.str();
+}
+
+}  // namespace
+
+std::string RenderMetrics(const HttpView& v) {
+  std::ostringstream o;
+  static const char* kStates[] = {"ok", "degraded", "failed", "blocked", "unknown"};
+  o << "# HELP redundancy_up 1 while redundancyd answers.\n# TYPE redundancy_up gauge\nredundancy_up 1\n";
+  o << "# HELP redundancy_ready 1 when the daemon and every agent are ready.\n# TYPE redundancy_ready gauge\n"
+    << "redundancy_ready " << (v.ready ? 1 : 0) << "\n";
+  o << "# HELP redundancy_system_health The health of each system, one series per state (1 = current).\n"
+    << "# TYPE redundancy_system_health gauge\n";
+  for (const auto& sys : v.status.systems()) {
+    for (const char* st : kStates) {
+      o << "redundancy_system_health{system=\"" << Label(sys.name()) << "\",state=\"" << st << "\"} "
+        << (std::string(HealthName(sys.health())) == st ? 1 : 0) << "\n";
+    }
+  }
+  o << "# HELP redundancy_check_health The health of each check (target), one series per state (1 = current).\n"
+    << "# TYPE redundancy_check_health gauge\n";
+  for (const auto& sys : v.status.systems()) {
+    for (const auto& c : sys.checks()) {
+      for (const char* st : kStates) {
+        o << "redundancy_check_health{system=\"" << Label(sys.name()) << "\",target=\"" << Label(c.target()) << "\",state=\"" << st
+          << "\"} " << (std::string(HealthName(c.status())) == st ? 1 : 0) << "\n";
+      }
+    }
+  }
+  o << "# HELP redundancy_check_since_seconds When each check entered its current state (Unix time).\n"
+    << "# TYPE redundancy_check_since_seconds gauge\n";
+  for (const auto& sys : v.status.systems()) {
+    for (const auto& c : sys.checks()) {
+      o << "redundancy_check_since_seconds{system=\"" << Label(sys.name()) << "\",target=\"" << Label(c.target()) << "\"} "
+        << Num(static_cast<double>(c.since_ms()) / 1000.0) << "\n";
+    }
+  }
+  o << "# HELP redundancy_agent_up 1 while the agent process is ready.\n# TYPE redundancy_agent_up gauge\n";
+  for (const auto& a : v.status.agents()) {
+    o << "redundancy_agent_up{agent=\"" << Label(a.name()) << "\"} " << (a.state() == "ready" ? 1 : 0) << "\n";
+  }
+  o << "# HELP redundancy_agent_restarts_total Restarts of each agent process by redundancyd.\n"
+    << "# TYPE redundancy_agent_restarts_total counter\n";
+  for (const auto& a : v.status.agents()) {
+    o << "redundancy_agent_restarts_total{agent=\"" << Label(a.name()) << "\"} " << a.restarts() << "\n";
+  }
+  o << "# HELP redundancy_events_total Events recorded in the history since redundancyd started, by system and kind "
+       "(recovered, recovery_failed, gave_up, agent_exit, workflow_restored, pipeline_step, ...).\n"
+    << "# TYPE redundancy_events_total counter\n";
+  for (const auto& [key, n] : v.events) {
+    o << "redundancy_events_total{system=\"" << Label(key.first) << "\",kind=\"" << Label(key.second) << "\"} " << n << "\n";
+  }
+  // Every number an agent attaches to a check: PM2 memory/cpu/restarts, git ahead/behind,
+  // build packages, probe latencies, function counts... as one gauge family per name.
+  std::map<std::string, std::vector<std::string>> families;
+  for (const auto& [system, report] : v.reports) {
+    for (const auto& c : report.checks()) {
+      for (const auto& [name, value] : c.metrics()) {
+        families[Name(name)].push_back("{system=\"" + Label(system) + "\",target=\"" + Label(c.target()) + "\"} " + Num(value));
+      }
+    }
+  }
+  for (const auto& [name, series] : families) {
+    o << "# HELP redundancy_check_" << name << " The check metric \"" << name << "\" reported by the agent.\n"
+      << "# TYPE redundancy_check_" << name << " gauge\n";
+    for (const auto& s : series) o << "redundancy_check_" << name << s << "\n";
+  }
+  if (v.status.has_pipeline()) {
+    const auto& p = v.status.pipeline();
+    o << "# HELP redundancy_pipeline_state The deploy pipeline's state (1 = current).\n# TYPE redundancy_pipeline_state gauge\n";
+    for (const char* st : {"idle", "deploying", "rolling_back", "restoring", "disabled"}) {
+      o << "redundancy_pipeline_state{state=\"" << st << "\"} " << (p.state() == st ? 1 : 0) << "\n";
+    }
+  }
+  return o.str();
+}
+
+std::string RenderStatusPage(const HttpView& v) {
+  std::ostringstream o;
+  o << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+       "<meta http-equiv=\"refresh\" content=\"5\"><title>redundancy</title><style>"
+       "body{font-family:system-ui,sans-serif;margin:0;padding:1rem;background:#f6f7f9;color:#1b1f24}"
+       "h1{font-size:1.3rem;margin:0 0 1rem}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(19rem,1fr));gap:1rem}"
+       ".card{background:#fff;border-radius:.5rem;padding:.8rem 1rem;box-shadow:0 1px 3px #0002;border-top:.35rem solid #999}"
+       ".card h2{font-size:1.05rem;margin:.2rem 0 .6rem;display:flex;justify-content:space-between}"
+       ".ok{border-color:#2da44e}.degraded{border-color:#d4a72c}.failed{border-color:#cf222e}.blocked{border-color:#8250df}"
+       ".badge{font-size:.8rem;padding:.1rem .45rem;border-radius:1rem;background:#eee}"
+       ".check{font-size:.85rem;padding:.25rem 0;border-bottom:1px solid #eee;overflow-wrap:anywhere}"
+       ".s-ok{color:#2da44e}.s-degraded{color:#9a6700}.s-failed{color:#cf222e}.s-blocked{color:#8250df}.s-unknown{color:#57606a}"
+       "table{width:100%;border-collapse:collapse;font-size:.85rem;background:#fff}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #eee}"
+       "</style></head><body>\n";
+  o << "<h1>redundancy &mdash; " << (v.ready ? "all agents ready" : "starting or degraded") << "</h1>\n<div class=\"grid\">\n";
+  std::map<std::string, const v1::AgentStatus*> agents;
+  for (const auto& a : v.status.agents()) agents[a.name()] = &a;
+  for (const auto& sys : v.status.systems()) {
+    std::string h = HealthName(sys.health());
+    o << "<section class=\"card " << h << "\" data-system=\"" << Html(sys.name()) << "\"><h2><span>" << Html(sys.name())
+      << "</span><span class=\"badge s-" << h << "\">" << h << (sys.paused() ? ", paused" : "") << "</span></h2>\n";
+    if (auto it = agents.find(sys.name()); it != agents.end()) {
+      o << "<div class=\"check\">agent " << Html(it->second->state()) << ", pid " << it->second->pid() << ", restarts "
+        << it->second->restarts() << "</div>\n";
+    }
+    for (const auto& c : sys.checks()) {
+      std::string s = HealthName(c.status());
+      o << "<div class=\"check\"><b class=\"s-" << s << "\">" << s << "</b> " << Html(c.target()) << ": " << Html(c.summary())
+        << "</div>\n";
+    }
+    o << "</section>\n";
+  }
+  o << "</div>\n<h2>Last events</h2>\n<table><tr><th>time</th><th>kind</th><th>system</th><th>target</th><th>detail</th></tr>\n";
+  for (const auto& e : v.recent) {
+    o << "<tr><td>" << FormatTime(e.ts_ms()) << "</td><td>" << Html(e.kind()) << "</td><td>" << Html(e.system()) << "</td><td>"
+      << Html(e.target()) << "</td><td>" << Html(e.detail().substr(0, 300)) << "</td></tr>\n";
+  }
+  o << "</table></body></html>\n";
+  return o.str();
+}
+
+}  // namespace redundancy

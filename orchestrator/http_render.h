@@ -1,0 +1,28 @@
+// What redundancyd's HTTP endpoint serves, rendered from a view the event
+// loop publishes: /metrics in the Prometheus text format, /healthz, and the
+// status page. Pure functions (no sockets), unit-tested.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "redundancy.pb.h"
+
+namespace redundancy {
+
+struct HttpView {
+  v1::StatusSnapshot status;
+  std::map<std::string, v1::HealthReport> reports;               // by system: check metrics
+  std::map<std::pair<std::string, std::string>, uint64_t> events; // (system, kind) -> count since start
+  std::vector<v1::HistoryEntry> recent;                           // the last events, newest first
+  bool ready = false;                                             // the daemon and every agent ready
+};
+
+// Prometheus text exposition format 0.0.4.
+std::string RenderMetrics(const HttpView& v);
+// The status page: one card per system, agents, the last events; refreshes itself.
+std::string RenderStatusPage(const HttpView& v);
+
+}  // namespace redundancy

@@ -1,0 +1,53 @@
+// /metrics and the status page from a view: escaping and shape.
+#include <gtest/gtest.h>
+
+#include "orchestrator/http_render.h"
+
+namespace redundancy {
+namespace {
+
+HttpView View() {
+  HttpView v;
+  auto* sys = v.status.add_systems();
+  sys->set_name("pm2");
+  sys->set_health(v1::HEALTH_FAILED);
+  auto* c = sys->add_checks();
+  c->set_target("pm2:we\"ird\\app\nx");
+  c->set_status(v1::HEALTH_FAILED);
+  c->set_summary("<script>alert(1)</script>");
+  auto* a = v.status.add_agents();
+  a->set_name("pm2");
+  a->set_state("ready");
+  a->set_restarts(3);
+  v1::HealthReport r;
+  auto* rc = r.add_checks();
+  rc->set_target("pm2:api");
+  (*rc->mutable_metrics())["memory_bytes"] = 52428800;
+  (*rc->mutable_metrics())["cpu.percent"] = 12.5;
+  v.reports["pm2"] = r;
+  v.events[{"pm2", "recovered"}] = 2;
+  return v;
+}
+
+TEST(HttpRenderTest, MetricsEscapeLabelsAndSanitizeNames) {
+  std::string m = RenderMetrics(View());
+  EXPECT_NE(m.find("redundancy_check_health{system=\"pm2\",target=\"pm2:we\\\"ird\\\\app\\nx\",state=\"failed\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("redundancy_system_health{system=\"pm2\",state=\"ok\"} 0"), std::string::npos);
+  EXPECT_NE(m.find("redundancy_agent_restarts_total{agent=\"pm2\"} 3"), std::string::npos);
+  EXPECT_NE(m.find("redundancy_events_total{system=\"pm2\",kind=\"recovered\"} 2"), std::string::npos);
+  EXPECT_NE(m.find("redundancy_check_memory_bytes{system=\"pm2\",target=\"pm2:api\"} 52428800"), std::string::npos) << m;
+  EXPECT_NE(m.find("redundancy_check_cpu_percent{system=\"pm2\",target=\"pm2:api\"} 12.5"), std::string::npos) << m;
+  EXPECT_NE(m.find("# TYPE redundancy_agent_restarts_total counter"), std::string::npos);
+  EXPECT_NE(m.find("redundancy_ready 0"), std::string::npos);
+}
+
+TEST(HttpRenderTest, PageEscapesHtml) {
+  std::string p = RenderStatusPage(View());
+  EXPECT_EQ(p.find("<script>"), std::string::npos);
+  EXPECT_NE(p.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(p.find("data-system=\"pm2\""), std::string::npos);
+  EXPECT_NE(p.find("restarts 3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace redundancy

@@ -383,6 +383,12 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
         if (auto s = ParseByteSize(l["max_size"].Scalar()); s.ok()) cfg.logging.max_size = *s;
       }
       if (l["max_files"] && l["max_files"].IsScalar()) YAML::convert<int>::decode(l["max_files"], cfg.logging.max_files);
+      for (auto [key, field] : {std::pair{"rotate_every", &cfg.logging.rotate_every}, std::pair{"max_age", &cfg.logging.max_age}}) {
+        if (l[key] && l[key].IsScalar()) {
+          if (auto d = ParseDuration(l[key].Scalar()); d.ok()) *field = *d;
+        }
+      }
+      if (l["compress"] && l["compress"].IsScalar()) cfg.logging.compress = l["compress"].Scalar() == "true";
     }
     if (const auto h = root["http"]; h && h.IsMap()) {
       cfg.http_listen = Str(h["listen"], cfg.http_listen);

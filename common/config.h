@@ -43,6 +43,9 @@ struct LoggingConfig {
   std::string level = "info";
   uint64_t max_size = 10ULL << 20;
   int max_files = 5;
+  Millis rotate_every{24LL * 3600 * 1000};  // also rotate daily
+  Millis max_age{30LL * 24 * 3600 * 1000};  // and keep rotated files 30 days at most
+  bool compress = true;
 };
 
 struct SystemConfig {

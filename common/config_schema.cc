@@ -139,6 +139,9 @@ const std::vector<FieldSpec>& RootSchema() {
            {"level", T::kEnum, {"trace", "debug", "info", "warn", "error"}},
            {"max_size", T::kSize},
            {"max_files", T::kInt, {}, {}, 1},
+           {"rotate_every", T::kDuration},
+           {"max_age", T::kDuration},
+           {"compress", T::kBool},
        }},
       {"http", T::kMap, {}, {{"listen", T::kString}, {"auth_token", T::kString}}},
       {"pipeline", T::kMap, {}, {

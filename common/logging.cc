@@ -1,7 +1,7 @@
 #include "common/logging.h"
 
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/rotating_file_sink.h>
+#include "common/log_rotation.h"
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <cstdlib>
@@ -76,8 +76,13 @@ Status InitLogging(const LogOptions& o) {
     std::filesystem::create_directories(o.log_dir, ec);
     if (ec) return Status::Error("cannot create log_dir " + o.log_dir + ": " + ec.message());
     try {
-      sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-          o.log_dir + "/" + o.file_name, static_cast<size_t>(o.max_size), static_cast<size_t>(o.max_files)));
+      RotationPolicy p;
+      p.max_size = o.max_size;
+      p.max_files = o.max_files;
+      p.every = std::chrono::milliseconds(o.rotate_every_ms);
+      p.max_age = std::chrono::milliseconds(o.max_age_ms);
+      p.compress = o.compress;
+      sinks.push_back(std::make_shared<RotatingGzipSink>(o.log_dir, o.file_name, p));
     } catch (const spdlog::spdlog_ex& e) {
       return Status::Error("cannot open log file in " + o.log_dir + ": " + e.what());
     }

@@ -1,5 +1,6 @@
-// Process-wide logging: spdlog to a size-rotated file in log_dir (and to
-// stderr when running in the foreground). Every line passes a redactor that
+// Process-wide logging: spdlog to a file in log_dir rotated by size and time,
+// old files gzip-compressed and kept by count and age (common/log_rotation),
+// and to stderr when running in the foreground. Every line passes a redactor that
 // replaces known secret values with "***", so a secret never reaches a log.
 #pragma once
 
@@ -18,6 +19,9 @@ struct LogOptions {
   std::string file_name;     // e.g. "redundancyd.log"
   uint64_t max_size = 10ULL << 20;
   int max_files = 5;
+  int64_t rotate_every_ms = 0;  // also rotate after this long (0: by size only)
+  int64_t max_age_ms = 0;       // rotated files older than this are deleted (0: kept by count only)
+  bool compress = true;         // gzip rotated files
   std::string level = "info";
   bool debug = false;        // forces debug level (also DEBUG_REDUNDANCY=true)
   bool to_stderr = true;

@@ -452,6 +452,9 @@ Result<pid_t> Daemon::Spawn(const std::string& agent) {
                "--log-dir", config_.log_dir,
                "--log-max-size", std::to_string(config_.logging.max_size),
                "--log-max-files", std::to_string(config_.logging.max_files),
+               "--log-rotate-every-ms", std::to_string(config_.logging.rotate_every.count()),
+               "--log-max-age-ms", std::to_string(config_.logging.max_age.count()),
+               "--log-compress", config_.logging.compress ? "true" : "false",
                "--log-level", config_.logging.level};
   if (options_.debug) spec.args.push_back("--debug");
   spec.cwd = config_.workspace;

@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
   log.file_name = "redundancyd.log";
   log.max_size = config->logging.max_size;
   log.max_files = config->logging.max_files;
+  log.rotate_every_ms = config->logging.rotate_every.count();
+  log.max_age_ms = config->logging.max_age.count();
+  log.compress = config->logging.compress;
   log.level = config->logging.level;
   log.debug = debug;
   log.to_stderr = !daemonize;

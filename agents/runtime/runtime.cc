@@ -47,6 +47,8 @@ struct Flags {
   std::string log_dir;
   uint64_t log_max_size = 10ULL << 20;
   int log_max_files = 5;
+  int64_t log_rotate_every_ms = 0, log_max_age_ms = 0;
+  bool log_compress = true;
   std::string log_level = "info";
   bool debug = false;
 };
@@ -419,6 +421,9 @@ int RunAgent(Agent* agent, int argc, char** argv) {
   app.add_option("--log-dir", f.log_dir);
   app.add_option("--log-max-size", f.log_max_size);
   app.add_option("--log-max-files", f.log_max_files);
+  app.add_option("--log-rotate-every-ms", f.log_rotate_every_ms);
+  app.add_option("--log-max-age-ms", f.log_max_age_ms);
+  app.add_option("--log-compress", f.log_compress);
   app.add_option("--log-level", f.log_level);
   app.add_flag("--debug", f.debug);
   try {
@@ -445,6 +450,9 @@ int RunAgent(Agent* agent, int argc, char** argv) {
   log.file_name = "agent-" + f.system + ".log";
   log.max_size = f.log_max_size;
   log.max_files = f.log_max_files;
+  log.rotate_every_ms = f.log_rotate_every_ms;
+  log.max_age_ms = f.log_max_age_ms;
+  log.compress = f.log_compress;
   log.level = f.log_level;
   log.debug = f.debug;
   log.to_stderr = f.log_dir.empty();

@@ -335,22 +335,33 @@ TEST(ControlTest, SecretsNeverReachLogsStatusOrHistory) {
 namespace redundancy::testing {
 namespace {
 
-TEST(LoggingTest, LogsRotateBySizeAndKeepTheConfiguredCount) {
+TEST(LoggingTest, LogsRotateBySizeCompressedAndKeepTheConfiguredCount) {
   Daemon d(Sys("git"), FastOrchestratorYaml() + "logging: {max_size: 4KB, max_files: 2}\n");
   ASSERT_TRUE(d.Start({{"DEBUG_REDUNDANCY", "true"}}));
   ASSERT_TRUE(d.WaitAllReady(10s));
-  std::string logs = d.state_dir() + "/logs/";
-  // Each control command writes an audit line; keep going until a rotation happened.
+  EXPECT_NE(d.ReadLogs().find(" debug "), std::string::npos) << "DEBUG_REDUNDANCY=true";
+  std::string logs = d.state_dir() + "/logs";
+  auto rotated = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(logs)) {
+      std::string f = e.path().filename().string();
+      if (f.rfind("redundancyd.log.", 0) == 0 && f.find(".tmp") == std::string::npos) out.push_back(f);
+    }
+    return out;
+  };
+  // Each control command writes an audit line; keep going until two rotated archives are there.
   ASSERT_TRUE(WaitUntil([&] {
     d.Ctl("pause git");
     d.Ctl("resume git");
-    return std::filesystem::exists(logs + "redundancyd.2.log");
+    auto r = rotated();
+    return r.size() == 2 && std::all_of(r.begin(), r.end(), [](const std::string& f) { return f.ends_with(".gz"); });
   }, 20s));
-  EXPECT_TRUE(std::filesystem::exists(logs + "redundancyd.log"));
-  EXPECT_FALSE(std::filesystem::exists(logs + "redundancyd.3.log")) << "max_files: 2";
-  EXPECT_LE(std::filesystem::file_size(logs + "redundancyd.1.log"), 4096u + 512u);
-  EXPECT_TRUE(std::filesystem::exists(logs + "agent-git.log"));
-  EXPECT_NE(d.ReadLogs().find(" debug "), std::string::npos);
+  // More rotations: still two (max_files), the live file small.
+  for (int i = 0; i < 40; ++i) d.Ctl("pause git"), d.Ctl("resume git");
+  EXPECT_TRUE(WaitUntil([&] { return rotated().size() == 2; }, 5s)) << rotated().size();
+  EXPECT_LE(std::filesystem::file_size(logs + "/redundancyd.log"), 4096u + 512u);
+  EXPECT_TRUE(std::filesystem::exists(logs + "/agent-git.log"));
+  EXPECT_NE(d.ReadLogs().find("control pause git"), std::string::npos) << "archives decompress to log lines";
 }
 
 }  // namespace

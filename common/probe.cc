@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <cstring>
@@ -86,9 +87,15 @@ size_t Header(char* data, size_t size, size_t n, void* out) {
 
 namespace {
 
-// One GET; the body is kept only when `keep_body` (probes discard it).
-HttpResponse Get(const std::string& url, const std::vector<std::string>& headers, Millis timeout, bool keep_body,
-                 double* latency_ms, const char* agent) {
+struct RequestSpec {
+  const std::string* body = nullptr;  // POST body
+  bool keep_body = true;              // probes discard it
+  double* latency_ms = nullptr;
+  const char* agent = "redundancy";
+};
+
+// One HTTP request.
+HttpResponse Request(const std::string& url, const std::vector<std::string>& headers, Millis timeout, const RequestSpec& spec) {
   HttpResponse r;
   const Curl& curl = LoadCurl();
   if (!curl.ok) {
@@ -107,7 +114,11 @@ HttpResponse Get(const std::string& url, const std::vector<std::string>& headers
   curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   if (list) curl.easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  if (keep_body) {
+  if (spec.body) {
+    curl.easy_setopt(c, CURLOPT_POSTFIELDS, spec.body->data());
+    curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(spec.body->size()));
+  }
+  if (spec.keep_body) {
     curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, Append);
     curl.easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
     curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, Header);
@@ -115,10 +126,10 @@ HttpResponse Get(const std::string& url, const std::vector<std::string>& headers
   } else {
     curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
   }
-  curl.easy_setopt(c, CURLOPT_USERAGENT, agent);
+  curl.easy_setopt(c, CURLOPT_USERAGENT, spec.agent);
   auto t0 = std::chrono::steady_clock::now();
   CURLcode rc = curl.easy_perform(c);
-  if (latency_ms) *latency_ms = Since(t0);
+  if (spec.latency_ms) *spec.latency_ms = Since(t0);
   if (rc != CURLE_OK) {
     r.error = curl.easy_strerror(rc);
   } else {
@@ -131,15 +142,65 @@ HttpResponse Get(const std::string& url, const std::vector<std::string>& headers
   return r;
 }
 
+struct MailReader {
+  const std::string* text;
+  size_t at = 0;
+};
+
+size_t ReadMail(char* out, size_t size, size_t n, void* data) {
+  auto* m = static_cast<MailReader*>(data);
+  size_t len = std::min(size * n, m->text->size() - m->at);
+  std::memcpy(out, m->text->data() + m->at, len);
+  m->at += len;
+  return len;
+}
+
 }  // namespace
 
 HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout) {
-  return Get(url, headers, timeout, true, nullptr, "redundancy");
+  return Request(url, headers, timeout, {});
+}
+
+HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body, Millis timeout) {
+  RequestSpec spec;
+  spec.body = &body;
+  return Request(url, headers, timeout, spec);
+}
+
+std::string SendMail(const MailSpec& mail, Millis timeout) {
+  const Curl& curl = LoadCurl();
+  if (!curl.ok) return curl.error;
+  CURL* c = curl.easy_init();
+  if (!c) return "curl_easy_init failed";
+  curl_slist* rcpt = nullptr;
+  for (const auto& to : mail.to) rcpt = curl.slist_append(rcpt, ("<" + to + ">").c_str());
+  MailReader reader{&mail.message};
+  std::string from = "<" + mail.from + ">";
+  curl.easy_setopt(c, CURLOPT_URL, mail.url.c_str());
+  curl.easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
+  curl.easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+  curl.easy_setopt(c, CURLOPT_READFUNCTION, ReadMail);
+  curl.easy_setopt(c, CURLOPT_READDATA, &reader);
+  curl.easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl.easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));  // STARTTLS where the server offers it
+  curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (!mail.username.empty()) curl.easy_setopt(c, CURLOPT_USERNAME, mail.username.c_str());
+  if (!mail.password.empty()) curl.easy_setopt(c, CURLOPT_PASSWORD, mail.password.c_str());
+  CURLcode rc = curl.easy_perform(c);
+  std::string error = rc == CURLE_OK ? "" : curl.easy_strerror(rc);
+  curl.easy_cleanup(c);
+  curl.slist_free_all(rcpt);
+  return error;
 }
 
 ProbeResult ProbeHttp(const std::string& url, Millis timeout, int expect_status) {
   ProbeResult r;
-  HttpResponse h = Get(url, {}, timeout, false, &r.latency_ms, "redundancy-probe");
+  RequestSpec spec;
+  spec.keep_body = false;
+  spec.latency_ms = &r.latency_ms;
+  spec.agent = "redundancy-probe";
+  HttpResponse h = Request(url, {}, timeout, spec);
   if (!h.error.empty()) {
     r.error = h.error;
     return r;

@@ -1,5 +1,6 @@
-// Health probes: an HTTP(S) GET or a TCP connect, with a timeout. Blocking:
-// call from an agent's worker thread.
+// Network clients over libcurl: health probes (an HTTP(S) GET or a TCP
+// connect), GET/POST for APIs and alert channels, SMTP. Blocking: call from
+// a worker thread, never from an event loop.
 #pragma once
 
 #include <map>
@@ -28,6 +29,19 @@ struct HttpResponse {
 
 // GET with extra request headers ("Name: value"), for APIs (GitHub).
 HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout);
+
+// POST `body` (headers as for HttpGet), for alert channels.
+HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body, Millis timeout);
+
+struct MailSpec {
+  std::string url;  // smtp://host:port (smtps:// for TLS from the start)
+  std::string username, password, from;
+  std::vector<std::string> to;
+  std::string message;  // headers and body, CRLF line ends
+};
+// Sends one message over SMTP, with STARTTLS when the server offers it.
+// Returns "" on success, else why not (never the password).
+std::string SendMail(const MailSpec& mail, Millis timeout);
 
 // Connects to "host:port".
 ProbeResult ProbeTcp(const std::string& host_port, Millis timeout);

@@ -19,6 +19,10 @@ const char* OpName(v1::ControlRequest::Op op) {
     case v1::ControlRequest::STOP: return "stop";
     case v1::ControlRequest::HISTORY: return "history";
     case v1::ControlRequest::RECOVER: return "recover";
+    case v1::ControlRequest::ALERTS: return "alerts";
+    case v1::ControlRequest::ALERT_ACK: return "alerts ack";
+    case v1::ControlRequest::ALERT_SILENCE: return "alerts silence";
+    case v1::ControlRequest::ALERT_UNSILENCE: return "alerts unsilence";
     default: return "unknown";
   }
 }
@@ -61,7 +65,7 @@ void Daemon::HandleControlMessage(const transport::Incoming& in) {
     return;
   }
   const auto& req = env.control_request();
-  if (req.op() != v1::ControlRequest::STATUS && req.op() != v1::ControlRequest::HISTORY) {
+  if (req.op() != v1::ControlRequest::STATUS && req.op() != v1::ControlRequest::HISTORY && req.op() != v1::ControlRequest::ALERTS) {
     Record("", "control", std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
                               std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid));
   }
@@ -101,6 +105,11 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
       }
       return resp;
     }
+    case v1::ControlRequest::ALERTS:
+    case v1::ControlRequest::ALERT_ACK:
+    case v1::ControlRequest::ALERT_SILENCE:
+    case v1::ControlRequest::ALERT_UNSILENCE:
+      return HandleAlertControl(req, in);
     case v1::ControlRequest::RESTART_AGENT:
       if (!need_system(req.arg())) return Fail(2, "no agent named '" + req.arg() + "'");
       agents_[req.arg()].sup->Restart(now);

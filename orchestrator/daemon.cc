@@ -63,6 +63,7 @@ Status Daemon::Setup() {
   if (!sig.ok()) return sig.status();
   signals_ = std::make_unique<process::SignalChannel>(std::move(sig.value()));
   signal(SIGPIPE, SIG_IGN);
+  SetupAlerts();  // starts a thread: after the signal mask is set, so that it never takes SIGTERM
   if (Status s = process::BecomeSubreaper(); !s.ok()) spdlog::warn("{}", s.message());
 
   ctx_ = std::make_unique<transport::Context>();
@@ -94,6 +95,9 @@ int Daemon::Run() {
   next_prune_ = clock_->Now();
   Loop();
   if (http_) http_->Stop();
+  TickAlerts(true);
+  if (dispatcher_) dispatcher_->Stop();
+  deadman_.Stop(/*failed=*/exit_code_ != 0);
   Record("", "daemon_stop", "exit code " + std::to_string(exit_code_));
   unlink(paths_.ControlSocket().c_str());
   unlink(paths_.AgentsSocket().c_str());
@@ -228,6 +232,7 @@ void Daemon::Tick() {
     if (pruned.ok() && *pruned > 0) spdlog::info("history: pruned {} rows older than {}", *pruned, FormatDuration(config_.history_retention));
     next_prune_ = now + kPruneEvery;
   }
+  TickAlerts();
   CheckAllReady();
 }
 
@@ -327,6 +332,8 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
         }
         if (store_) store_->Append({0, clock_->WallMs(), "health", t.system, t.target, Redact(detail)});
       }
+      auto prev = last_report_.find(name);
+      ObserveChecks(name, report, prev == last_report_.end() ? nullptr : &prev->second);
       last_report_[name] = report;
       MaybeAdoptLastGood();
       // A report can unblock downstream systems too: re-evaluate them all.
@@ -339,6 +346,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
                         Redact(env.event().detail())});
       }
       CountEvent(name, env.event().kind());
+      AlertEvent(name, env.event().target(), env.event().kind(), env.event().detail());
       spdlog::info("{} event {}: {}", name, env.event().kind(), Redact(env.event().detail()));
       if (env.event().kind() == "new_revision" && name == "git") {
         DrivePipeline(pipeline_.OnNewRevision(env.event().revision(), Redact(env.event().detail()), now));
@@ -482,96 +490,8 @@ void Daemon::Record(const std::string& agent, const std::string& kind, const std
     if (Status s = store_->Append({0, clock_->WallMs(), kind, agent, "", clean}); !s.ok()) spdlog::error("{}", s.message());
   }
   CountEvent(agent, kind);
-}
-
-void Daemon::AddAgent(const SystemConfig& sc) {
-  AgentSlot slot;
-  slot.config = sc;
-  auto rnd = [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); };
-  slot.sup = std::make_unique<AgentSupervisor>(sc.name, this, Times(),
-                                               RestartPolicy(config_.orchestrator.agent_restart, rnd));
-  agents_[sc.name] = std::move(slot);
-  agents_[sc.name].sup->Start(clock_->Now());
-}
-
-Status Daemon::ApplyConfig(const Config& next) {
-  if (next.state_dir != config_.state_dir || next.log_dir != config_.log_dir) {
-    return Status::Error("state_dir and log_dir cannot change while the daemon runs; restart it instead");
-  }
-  std::vector<SystemConfig> old_systems = config_.systems;
-  config_ = next;
-  AddSecrets(config_.secrets);
-  spdlog::set_level(options_.debug || DebugFromEnv() ? spdlog::level::debug : spdlog::level::from_str(config_.logging.level));
-  std::vector<std::pair<std::string, std::vector<std::string>>> graph;
-  for (const auto& sc : config_.systems) graph.emplace_back(sc.name, sc.depends_on);
-  health_.SetSystems(graph);
-  {
-    // The pipeline's steps: every system downstream of git, upstream first.
-    DependencyGraph g;
-    for (const auto& [n, deps] : graph) g.AddNode(n, deps);
-    std::vector<std::string> stages;
-    if (config_.FindSystem("git")) {
-      for (const auto& n : g.TopologicalOrder()) {
-        auto up = g.Upstream(n);
-        if (std::find(up.begin(), up.end(), "git") != up.end()) stages.push_back(n);
-      }
-    }
-    PipelineConfig pc = config_.pipeline;
-    if (!config_.FindSystem("git")) pc.enabled = false;
-    pipeline_.Configure(pc, stages);
-  }
-  SteadyTime now = clock_->Now();
-  // Systems gone from the config stop; new ones start; changed ones reload.
-  for (auto& [name, slot] : agents_) {
-    if (!config_.FindSystem(name)) {
-      slot.remove_when_stopped = true;
-      slot.sup->Stop(now);
-    }
-  }
-  for (const auto& sc : config_.systems) {
-    auto it = agents_.find(sc.name);
-    if (it == agents_.end() || it->second.remove_when_stopped) {
-      if (it != agents_.end()) agents_.erase(it);
-      AddAgent(sc);
-      continue;
-    }
-    AgentSlot& slot = it->second;
-    slot.sup->SetTimes(Times());
-    slot.sup->SetPolicy(config_.orchestrator.agent_restart);
-    bool binary_changed = slot.config.agent != sc.agent;
-    bool changed = !(slot.config == sc);
-    slot.config = sc;
-    if (slot.sup->state() == AgentState::kGaveUp || binary_changed) {
-      slot.sup->Restart(now);  // a config change is the operator acting
-    } else if (changed) {
-      SendCommand(sc.name, v1::Command::RELOAD, "", nullptr);
-    }
-  }
-  ConfigureHttp();
-  return Status::Ok();
-}
-
-v1::ControlResponse Daemon::Reload() {
-  v1::ControlResponse resp;
-  auto next = LoadConfig(config_.file);
-  if (!next.ok()) {
-    resp.set_ok(false);
-    resp.set_exit_code(2);
-    resp.set_error("reload rejected, the running configuration is unchanged:\n" + next.error());
-    Record("", "reload_rejected", next.error());
-    return resp;
-  }
-  if (Status s = ApplyConfig(*next); !s.ok()) {
-    resp.set_ok(false);
-    resp.set_exit_code(2);
-    resp.set_error("reload rejected, the running configuration is unchanged: " + s.message());
-    Record("", "reload_rejected", s.message());
-    return resp;
-  }
-  Record("", "reload", "applied " + config_.file);
-  resp.set_ok(true);
-  resp.set_message("configuration reloaded from " + config_.file);
-  return resp;
+  if (kind == "agent_gave_up" || kind == "agent_ready") ObserveAgent(agent, kind == "agent_gave_up", clean);
+  AlertEvent(agent, "", kind, clean);
 }
 
 v1::StatusSnapshot Daemon::Snapshot() const {

@@ -20,7 +20,10 @@
 #include "common/store/store.h"
 #include "common/transport/transport.h"
 #include "orchestrator/agent_supervisor.h"
+#include "orchestrator/alert_dispatcher.h"
+#include "orchestrator/alerts.h"
 #include "orchestrator/health_model.h"
+#include "orchestrator/deadman.h"
 #include "orchestrator/http_endpoint.h"
 #include "orchestrator/pipeline.h"
 
@@ -99,6 +102,14 @@ class Daemon : public AgentOps {
   void ConfigureHttp();
   void PublishHttp(bool now = false);
   void CountEvent(const std::string& system, const std::string& kind) { ++event_counts_[{system, kind}]; }
+  // Alerts (daemon_alerts.cc).
+  void SetupAlerts();
+  void ConfigureAlerts();
+  void ObserveChecks(const std::string& system, const v1::HealthReport& report, const v1::HealthReport* previous);
+  void ObserveAgent(const std::string& system, bool gave_up, const std::string& detail);
+  void AlertEvent(const std::string& system, const std::string& target, const std::string& kind, const std::string& detail);
+  void TickAlerts(bool now_please = false);
+  v1::ControlResponse HandleAlertControl(const v1::ControlRequest& req, const transport::Incoming& in);
 
   Config config_;
   DaemonOptions options_;
@@ -134,9 +145,16 @@ class Daemon : public AgentOps {
   int exit_code_ = 0;
   uint64_t garbage_count_ = 0;
   std::unique_ptr<HttpEndpoint> http_;
+  Deadman deadman_;
+  std::string deadman_config_;    // url|interval it pings with
   std::string http_config_;       // listen|token the endpoint runs with
   SteadyTime next_publish_{};
   std::map<std::pair<std::string, std::string>, uint64_t> event_counts_;
+  AlertEngine alerts_;
+  std::unique_ptr<AlertDispatcher> dispatcher_;
+  std::map<int64_t, std::string> alert_states_;  // what the history last said of each alert
+  std::map<std::string, int64_t> saved_silences_;
+  SteadyTime next_alert_tick_{};
 };
 
 }  // namespace redundancy

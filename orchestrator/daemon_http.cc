@@ -7,6 +7,13 @@
 namespace redundancy {
 
 void Daemon::ConfigureHttp() {
+  // The dead man's switch moves with the configuration too.
+  std::string dm = config_.deadman_url + "|" + std::to_string(config_.deadman_interval.count());
+  if (dm != deadman_config_) {
+    deadman_config_ = dm;
+    deadman_.Start(config_.deadman_url, config_.deadman_interval);
+    if (deadman_.running()) spdlog::info("deadman: pinging every {} ms", config_.deadman_interval.count());
+  }
   std::string want = config_.http_listen + "|" + config_.http_auth_token;
   if (want == http_config_) return;
   http_config_ = want;
@@ -54,6 +61,11 @@ void Daemon::PublishHttp(bool now) {
         v.recent.push_back(std::move(e));
       }
     }
+  }
+  v.alerts = alerts_.List(clock_->WallMs());
+  if (dispatcher_) {
+    v.notifications_delivered = dispatcher_->delivered();
+    v.notification_failures = dispatcher_->failed_attempts();
   }
   http_->Publish(std::move(v));
 }

@@ -32,6 +32,7 @@ void Daemon::DrivePipeline(std::optional<Pipeline::Step> step) {
     else spdlog::info("pipeline {} {}: {}", r.kind, r.system, detail);
     if (store_) store_->Append({0, clock_->WallMs(), r.kind, r.system, "pipeline", detail});
     CountEvent(r.system, r.kind);
+    AlertEvent(r.system, "pipeline", r.kind, detail);
   }
   if (store_ && pipeline_.last_good() != saved_last_good_) {
     if (store_->SetState("pipeline.last_good", pipeline_.last_good()).ok()) saved_last_good_ = pipeline_.last_good();

@@ -114,6 +114,16 @@ std::string RenderMetrics(const HttpView& v) {
       << "# TYPE redundancy_check_" << name << " gauge\n";
     for (const auto& s : series) o << "redundancy_check_" << name << s << "\n";
   }
+  o << "# HELP redundancy_alerts_firing Alerts firing now, by severity.\n# TYPE redundancy_alerts_firing gauge\n";
+  for (const char* sev : {"critical", "warning", "info"}) {
+    int n = 0;
+    for (const auto& a : v.alerts) n += a.state == "firing" && a.severity == sev;
+    o << "redundancy_alerts_firing{severity=\"" << sev << "\"} " << n << "\n";
+  }
+  o << "# HELP redundancy_alert_deliveries_total Attempts to deliver notifications since redundancyd started.\n"
+    << "# TYPE redundancy_alert_deliveries_total counter\n"
+    << "redundancy_alert_deliveries_total{result=\"delivered\"} " << v.notifications_delivered << "\n"
+    << "redundancy_alert_deliveries_total{result=\"failed\"} " << v.notification_failures << "\n";
   if (v.status.has_pipeline()) {
     const auto& p = v.status.pipeline();
     o << "# HELP redundancy_pipeline_state The deploy pipeline's state (1 = current).\n# TYPE redundancy_pipeline_state gauge\n";
@@ -137,9 +147,24 @@ std::string RenderStatusPage(const HttpView& v) {
        ".badge{font-size:.8rem;padding:.1rem .45rem;border-radius:1rem;background:#eee}"
        ".check{font-size:.85rem;padding:.25rem 0;border-bottom:1px solid #eee;overflow-wrap:anywhere}"
        ".s-ok{color:#2da44e}.s-degraded{color:#9a6700}.s-failed{color:#cf222e}.s-blocked{color:#8250df}.s-unknown{color:#57606a}"
-       "table{width:100%;border-collapse:collapse;font-size:.85rem;background:#fff}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #eee}"
+       ".alerts{margin-bottom:1rem}table{width:100%;border-collapse:collapse;font-size:.85rem;background:#fff}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #eee}"
        "</style></head><body>\n";
-  o << "<h1>redundancy &mdash; " << (v.ready ? "all agents ready" : "starting or degraded") << "</h1>\n<div class=\"grid\">\n";
+  o << "<h1>redundancy &mdash; " << (v.ready ? "all agents ready" : "starting or degraded") << "</h1>\n";
+  std::map<std::string, int> firing;
+  for (const auto& a : v.alerts) firing[a.system] += a.state == "firing";
+  if (!v.alerts.empty()) {
+    o << "<h2>Alerts</h2>\n<table class=\"alerts\"><tr><th>#</th><th>state</th><th>severity</th><th>target</th><th>since</th><th>summary</th></tr>\n";
+    for (const auto& a : v.alerts) {
+      std::string state = a.one_shot ? "event" : a.state;
+      if (!a.acked_by.empty()) state += ", acked";
+      if (!a.held.empty()) state += ", " + a.held;
+      o << "<tr class=\"" << (a.state == "firing" ? "s-failed" : "s-ok") << "\"><td>" << a.id << "</td><td>" << Html(state)
+        << "</td><td>" << Html(a.severity) << "</td><td>" << Html(a.target) << "</td><td>" << FormatTime(a.starts_ms) << "</td><td>"
+        << Html(a.summary.substr(0, 300)) << "</td></tr>\n";
+    }
+    o << "</table>\n";
+  }
+  o << "<div class=\"grid\">\n";
   std::map<std::string, const v1::AgentStatus*> agents;
   for (const auto& a : v.status.agents()) agents[a.name()] = &a;
   for (const auto& sys : v.status.systems()) {
@@ -150,6 +175,7 @@ std::string RenderStatusPage(const HttpView& v) {
       o << "<div class=\"check\">agent " << Html(it->second->state()) << ", pid " << it->second->pid() << ", restarts "
         << it->second->restarts() << "</div>\n";
     }
+    if (int n = firing[sys.name()]; n > 0) o << "<div class=\"check s-failed\">" << n << " alert(s) firing</div>\n";
     for (const auto& c : sys.checks()) {
       std::string s = HealthName(c.status());
       o << "<div class=\"check\"><b class=\"s-" << s << "\">" << s << "</b> " << Html(c.target()) << ": " << Html(c.summary())

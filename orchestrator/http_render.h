@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "orchestrator/alerts.h"
 #include "redundancy.pb.h"
 
 namespace redundancy {
@@ -18,6 +19,8 @@ struct HttpView {
   std::map<std::pair<std::string, std::string>, uint64_t> events; // (system, kind) -> count since start
   std::vector<v1::HistoryEntry> recent;                           // the last events, newest first
   bool ready = false;                                             // the daemon and every agent ready
+  std::vector<Alert> alerts;                                      // firing and recently resolved
+  uint64_t notifications_delivered = 0, notification_failures = 0;  // delivery attempts since start
 };
 
 // Prometheus text exposition format 0.0.4.

@@ -17,6 +17,10 @@
 #include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 namespace redundancy::process {
 namespace bp = boost::process;
@@ -111,6 +115,28 @@ Result<pid_t> Launch(const SpawnSpec& spec, Extra&&... extra) {
   }
 }
 
+std::mutex& RecentMu() {
+  static std::mutex mu;
+  return mu;
+}
+
+std::deque<Exit>& Recent() {
+  static std::deque<Exit> exits;
+  return exits;
+}
+
+std::optional<Exit> TakeRecentExit(pid_t pid) {
+  std::lock_guard lock(RecentMu());
+  for (auto it = Recent().begin(); it != Recent().end(); ++it) {
+    if (it->pid == pid) {
+      Exit e = *it;
+      Recent().erase(it);
+      return e;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<pid_t> Spawn(const SpawnSpec& spec) { return Launch(spec); }
@@ -134,9 +160,28 @@ Result<Exit> RunAndWait(const SpawnSpec& spec) {
 Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds timeout, size_t max_output) {
   Captured out;
   bp::pipe pipe;
-  auto launched = Launch(spec, (bp::std_out & bp::std_err) > pipe, bp::std_in < bp::null);
+  bp::pipe in;
+  auto launched = spec.stdin_data.empty() ? Launch(spec, (bp::std_out & bp::std_err) > pipe, bp::std_in < bp::null)
+                                          : Launch(spec, (bp::std_out & bp::std_err) > pipe, bp::std_in < in);
   if (!launched.ok()) return launched.status();
   pid_t pid = *launched;
+  if (!spec.stdin_data.empty()) {
+    ::close(in.native_source());
+    in.assign_source(-1);
+    // Small inputs (alerts): the pipe buffer takes them; a child that does not read gets EOF early.
+    int wfd = in.native_sink();
+    fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
+    signal(SIGPIPE, SIG_IGN);
+    size_t at = 0;
+    while (at < spec.stdin_data.size()) {
+      ssize_t n = write(wfd, spec.stdin_data.data() + at, spec.stdin_data.size() - at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      at += static_cast<size_t>(n);
+    }
+    ::close(wfd);
+    in.assign_sink(-1);
+  }
   // Our copy of the write end must go, or the read below never sees EOF.
   ::close(pipe.native_sink());
   pipe.assign_sink(-1);
@@ -168,6 +213,16 @@ Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds tim
   out.exit.pid = pid;
   if (r == pid && WIFEXITED(status)) out.exit.code = WEXITSTATUS(status);
   if (r == pid && WIFSIGNALED(status)) out.exit.signal = WTERMSIG(status);
+  if (r < 0 && errno == ECHILD) {
+    // A ReapAll() on another thread (the daemon's loop) got it first.
+    for (int i = 0; i < 200; ++i) {
+      if (auto e = TakeRecentExit(pid)) {
+        out.exit = *e;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
   return out;
 }
 
@@ -195,6 +250,16 @@ Result<uint64_t> StartTime(pid_t pid) {
 
 std::vector<Exit> ReapAll() {
   std::vector<Exit> out;
+  struct Remember {
+    std::vector<Exit>* out;
+    ~Remember() {
+      std::lock_guard lock(RecentMu());
+      for (const auto& e : *out) {
+        Recent().push_back(e);
+        if (Recent().size() > 256) Recent().pop_front();
+      }
+    }
+  } remember{&out};
   for (int i = 0; i < 4096; ++i) {  // bounded: at most this many exits per call
     int status = 0;
     pid_t pid = waitpid(-1, &status, WNOHANG);

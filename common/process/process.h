@@ -21,6 +21,7 @@ struct SpawnSpec {
   std::vector<std::pair<std::string, std::string>> env;    // added to our environment
   std::string cwd;                                         // empty: ours
   bool die_with_parent = true;  // PR_SET_PDEATHSIG(SIGTERM), and exit if the parent is already gone
+  std::string stdin_data;       // RunCapture: written to the child's stdin (else it reads /dev/null)
 };
 
 // `exe` as given when it has a slash, else looked up in PATH; error when it
@@ -59,6 +60,8 @@ Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds tim
 Result<uint64_t> StartTime(pid_t pid);
 
 // Reaps every child (and adopted orphan) that has exited; never blocks.
+// RunCapture() on another thread still learns how its own child ended when
+// this reaped it first (the last exits are remembered).
 std::vector<Exit> ReapAll();
 
 // Sends `sig` to `pid`; false when the process does not exist.

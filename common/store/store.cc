@@ -35,7 +35,14 @@ Result<Store> Store::Open(const std::string& path) {
                           " id INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
                           " system TEXT NOT NULL DEFAULT '', target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')",
                           "CREATE INDEX IF NOT EXISTS history_ts ON history(ts_ms)",
-                          "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"}) {
+                          "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                          "CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
+                          " ends_ms INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL)",
+                          "CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                          " created_ms INTEGER NOT NULL, channel TEXT NOT NULL, alert_ids TEXT NOT NULL, status TEXT NOT NULL,"
+                          " payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL,"
+                          " state TEXT NOT NULL, last_error TEXT NOT NULL DEFAULT '', done_ms INTEGER NOT NULL DEFAULT 0)",
+                          "CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries(state, next_ms)"}) {
     if (Status s = Exec(db, sql); !s.ok()) return Result<Store>::Error(path + ": " + s.message());
   }
   if (sqlite3_prepare_v2(db, "INSERT INTO history(ts_ms, kind, system, target, detail) VALUES (?,?,?,?,?)", -1,
@@ -134,7 +141,9 @@ Result<int> Store::Prune(int64_t before_ms) {
   int rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return Result<int>::Error(std::string("history: ") + sqlite3_errmsg(db_));
-  return sqlite3_changes(db_);
+  int changed = sqlite3_changes(db_);
+  if (Status s = PruneAlerts(before_ms); !s.ok()) return s;
+  return changed;
 }
 
 }  // namespace redundancy

@@ -22,6 +22,21 @@ struct HistoryRow {
   std::string detail;
 };
 
+// A notification for one channel, kept until delivered (alert_store.cc).
+struct DeliveryRow {
+  int64_t id = 0;
+  int64_t created_ms = 0;
+  std::string channel;
+  std::string alert_ids;  // "3,4"
+  std::string status;     // firing | resolved
+  std::string payload;    // exactly what is sent (no secrets: URLs come from the config)
+  int attempts = 0;
+  int64_t next_ms = 0;    // when to try next
+  std::string state;      // pending | delivered
+  std::string last_error;
+  int64_t done_ms = 0;
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database at `path`.
@@ -38,6 +53,17 @@ class Store {
   // last revision that built). GetState returns "" when the key is unset.
   Status SetState(const std::string& key, const std::string& value);
   std::string GetState(const std::string& key) const;
+  // Alerts (JSON documents by id): the firing ones and those resolved since.
+  Status PutAlert(int64_t id, const std::string& state, int64_t ends_ms, const std::string& json);
+  Result<std::vector<std::string>> AlertsJson(int64_t resolved_since_ms) const;
+  int64_t MaxAlertId() const;
+  // Deliveries: added pending, updated by the dispatcher, listed for status.
+  Result<int64_t> AddDelivery(const DeliveryRow& row);
+  Status UpdateDelivery(const DeliveryRow& row);
+  // state "pending": due ones first (by next_ms); "" : the newest `limit` of any state.
+  Result<std::vector<DeliveryRow>> Deliveries(const std::string& state, int limit) const;
+  // Resolved alerts and delivered notifications older than before_ms go (Prune calls it).
+  Status PruneAlerts(int64_t before_ms);
   // Deletes rows older than before_ms; returns how many.
   Result<int> Prune(int64_t before_ms);
 

@@ -18,6 +18,7 @@
 #include "common/process/process.h"
 #include "common/status_render.h"
 #include "common/transport/transport.h"
+#include "orchestrator/ctl/alert_cmds.h"
 #include "orchestrator/ctl/workflow_cmds.h"
 
 namespace {
@@ -281,6 +282,15 @@ int main(int argc, char** argv) {
   auto* history = app.add_subcommand("history", "what happened");
   history->add_option("--since", since, "e.g. 1h, 30m");
   history->add_option("--limit", limit, "at most this many rows (newest)");
+  auto* alerts = app.add_subcommand("alerts", "firing and recent alerts, silences, pending notifications (exit 1 while one fires)");
+  std::string alert_id, silence_for = "1h";
+  auto* ack = alerts->add_subcommand("ack", "acknowledge an alert: no more repeats or escalation");
+  ack->add_option("id", alert_id)->required();
+  auto* silence = alerts->add_subcommand("silence", "hold back a target's (or a system's) notifications for a while");
+  silence->add_option("target", target, "e.g. pm2:api, or pm2 for all its targets")->required();
+  silence->add_option("--for", silence_for, "how long (default 1h)");
+  auto* unsilence = alerts->add_subcommand("unsilence", "lift a silence");
+  unsilence->add_option("target", target)->required();
   auto* config = app.add_subcommand("config", "configuration tools");
   config->require_subcommand(1);
   std::string file;
@@ -320,8 +330,12 @@ int main(int argc, char** argv) {
   wrun->add_option("file", run_file)->required();
   wrun->add_option("--job", run_job, "only this job (and the jobs it needs)");
   wrun->add_option("--workspace", run_workspace, "where steps run (default: the repository of the file, else .)");
-  for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun}) sub->add_flag("--json", g.json, "machine-readable output");
+  for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun, alerts}) sub->add_flag("--json", g.json, "machine-readable output");
   for (auto* sub : app.get_subcommands({})) {
+    sub->add_option("-c,--config", g.config, "configuration file");
+    sub->add_option("--socket", g.socket, "control socket path");
+  }
+  for (auto* sub : {ack, silence, unsilence}) {
     sub->add_option("-c,--config", g.config, "configuration file");
     sub->add_option("--socket", g.socket, "control socket path");
   }
@@ -348,6 +362,13 @@ int main(int argc, char** argv) {
   if (*stop) return Stop(g);
   if (*start) return Start(g, debug);
   if (*history) return History(g, since, limit);
+  if (*alerts) {
+    redundancy::ctl::Caller caller = [&g](const ControlRequest& req, ControlResponse* resp) { return Call(g, req, resp); };
+    if (*ack) return redundancy::ctl::AckAlert(caller, alert_id);
+    if (*silence) return redundancy::ctl::SilenceAlerts(caller, target, silence_for);
+    if (*unsilence) return redundancy::ctl::UnsilenceAlerts(caller, target);
+    return redundancy::ctl::ListAlerts(caller, g.json);
+  }
   if (*validate) return ValidateConfig(file, g.json);
   if (*git_sync) return GitSync(sync, g.json);
   if (*lint) return redundancy::ctl::LintWorkflows(lint_files, {labels.begin(), labels.end()}, g.json);

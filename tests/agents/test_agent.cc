@@ -6,6 +6,7 @@
 //   hang_after DUR    stop itself with SIGSTOP DUR after start
 //   no_ready          never finish configuring (so never Ready)
 //   status S          report check "<system>:test" as ok|degraded|failed (default ok)
+//   status_file PATH  read S from PATH at every check instead (tests change it while running)
 //   recover_fixes     a RECOVER turns a failed status into ok
 //   leak_settings     log its settings and put them in its check summary (secrets tests)
 #include <signal.h>
@@ -31,6 +32,7 @@ struct Mode {
   long hang_after_ms = -1;
   bool no_ready = false;
   std::string status = "ok";
+  std::string status_file;
   bool recover_fixes = false;
   bool leak_settings = false;
 };
@@ -51,6 +53,7 @@ Mode ReadMode(const std::string& system) {
     if (directive == "hang_after") m.hang_after_ms = redundancy::ParseDuration(value).ok() ? redundancy::ParseDuration(value)->count() : 0;
     if (directive == "no_ready") m.no_ready = true;
     if (directive == "status") m.status = value;
+    if (directive == "status_file") m.status_file = value;
     if (directive == "recover_fixes") m.recover_fixes = true;
     if (directive == "leak_settings") m.leak_settings = true;
   }
@@ -73,6 +76,11 @@ class TestAgent : public redundancy::Agent {
     return redundancy::Status::Ok();
   }
   std::vector<redundancy::v1::CheckResult> Check() override {
+    if (!mode_.status_file.empty()) {
+      std::ifstream in(mode_.status_file);
+      std::string word;
+      if (in >> word) mode_.status = word;
+    }
     auto st = mode_.status == "failed"     ? redundancy::v1::HEALTH_FAILED
               : mode_.status == "degraded" ? redundancy::v1::HEALTH_DEGRADED
                                            : redundancy::v1::HEALTH_OK;

@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 
 TEST(DeployTest, ExampleConfigsValidate) {
   std::string out;
-  std::string env = "GITHUB_TOKEN=t WEBHOOK_URL=u SLACK_WEBHOOK_URL=u SMTP_PASSWORD=p ";
+  std::string env = "GITHUB_TOKEN=t WEBHOOK_URL=u SLACK_WEBHOOK_URL=u SMTP_PASSWORD=p DEADMAN_URL=u ";
   EXPECT_EQ(RunShell(env + BinDir() + "/redundancyctl config validate " SOURCE_DIR "/deploy/redundancy.example.yaml", &out), 0)
       << out;
   EXPECT_EQ(RunShell(BinDir() + "/redundancyctl config validate " SOURCE_DIR "/examples/demo/redundancy.yaml", &out), 0)

@@ -253,17 +253,21 @@ std::vector<pid_t> Daemon::AgentPids() const {
   return out;
 }
 
+std::string ReadMaybeGzip(const std::string& path) {
+  std::string all;
+  // gzopen reads rotated .gz archives and plain files alike.
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) return all;
+  char buf[65536];
+  for (int n; (n = gzread(f, buf, sizeof buf)) > 0;) all.append(buf, static_cast<size_t>(n));
+  gzclose(f);
+  return all;
+}
+
 std::string Daemon::ReadLogs() const {
   std::string all;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(state_dir() + "/logs", ec)) {
-    // gzopen reads rotated .gz archives and plain files alike.
-    gzFile f = gzopen(e.path().c_str(), "rb");
-    if (!f) continue;
-    char buf[65536];
-    for (int n; (n = gzread(f, buf, sizeof buf)) > 0;) all.append(buf, static_cast<size_t>(n));
-    gzclose(f);
-  }
+  for (const auto& e : std::filesystem::directory_iterator(state_dir() + "/logs", ec)) all += ReadMaybeGzip(e.path().string());
   return all;
 }
 

@@ -25,6 +25,21 @@ TEST(ConfigTest, DefaultsAndPaths) {
   EXPECT_EQ(c->FindSystem("pm2")->interval, Millis(30'000));
 }
 
+TEST(ConfigTest, HttpLoggingAndDeadman) {
+  auto c = Parse("http: {listen: \"\", auth_token: t0k3n}\nlogging: {rotate_every: 6h, max_age: 7d, compress: false}\n"
+                 "alerts: {deadman: {url: \"http://127.0.0.1:8000/ping/x\", interval: 30s}}\nsystems: {}\n");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->http_listen, "");
+  EXPECT_EQ(c->http_auth_token, "t0k3n");
+  EXPECT_EQ(c->logging.rotate_every, Millis(6LL * 3600 * 1000));
+  EXPECT_EQ(c->logging.max_age, Millis(7LL * 24 * 3600 * 1000));
+  EXPECT_FALSE(c->logging.compress);
+  EXPECT_EQ(c->deadman_url, "http://127.0.0.1:8000/ping/x");
+  EXPECT_EQ(c->deadman_interval, Millis(30000));
+  auto bad = Parse("alerts: {deadman: {interval: 30s}}\nsystems: {}\n");
+  EXPECT_FALSE(bad.ok());
+}
+
 TEST(ConfigTest, FullExampleParses) {
   auto c = Parse(R"(
 workspace: .

@@ -1,0 +1,255 @@
+#include "orchestrator/alerts.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace redundancy {
+namespace {
+
+constexpr int64_t kKeepResolvedMs = 3600 * 1000;  // resolved alerts stay listed this long
+
+bool Covers(const std::string& silence, const Alert& a) {
+  return silence == a.target || silence == a.system;
+}
+
+}  // namespace
+
+std::string AlertFingerprint(const std::string& system, const std::string& target) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a 64
+  auto mix = [&h](const std::string& s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ULL;
+  };
+  mix(system);
+  mix(target);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Alert& AlertEngine::Open(const std::string& system, const std::string& target, const std::string& severity,
+                         const std::string& summary, int64_t now_ms) {
+  Alert a;
+  a.id = next_id_++;
+  a.fingerprint = AlertFingerprint(system, target);
+  a.system = system;
+  a.target = target;
+  a.severity = severity;
+  a.summary = summary;
+  a.state = "firing";
+  a.starts_ms = now_ms;
+  Changed(a);
+  return alerts_[a.id] = std::move(a);
+}
+
+void AlertEngine::Resolve(Alert& a, int64_t now_ms) {
+  a.state = "resolved";
+  a.ends_ms = now_ms;
+  Changed(a);
+}
+
+void AlertEngine::Observe(const std::string& system, const std::string& target, const std::string& status,
+                          const std::string& summary, int64_t now_ms, bool use_threshold) {
+  std::string fp = AlertFingerprint(system, target);
+  Track& t = tracks_[fp];
+  bool bad = status == "failed" || status == "degraded";
+  if (!bad) {
+    t.failures = 0;
+    if (t.alert) {
+      if (auto it = alerts_.find(*t.alert); it != alerts_.end()) Resolve(it->second, now_ms);
+      t.alert.reset();
+    }
+    if (!t.alert) tracks_.erase(fp);
+    return;
+  }
+  std::string severity = status == "failed" ? "critical" : "warning";
+  ++t.failures;
+  if (t.alert) {
+    auto it = alerts_.find(*t.alert);
+    if (it != alerts_.end()) {
+      Alert& a = it->second;
+      if (a.severity != severity || a.summary != summary) {
+        // A firing alert that got worse is news: notify it again (not when it eases).
+        if (severity == "critical" && a.severity != "critical" && a.notifications > 0) a.last_notified_ms = 0;
+        a.severity = severity;
+        a.summary = summary;
+        Changed(a);
+      }
+      return;
+    }
+    t.alert.reset();
+  }
+  if (!use_threshold || t.failures >= std::max(1, rules_.threshold)) t.alert = Open(system, target, severity, summary, now_ms).id;
+}
+
+void AlertEngine::Forget(const std::string& system, const std::string& target, int64_t now_ms) {
+  Observe(system, target, "ok", "", now_ms);
+}
+
+void AlertEngine::Event(const std::string& system, const std::string& target, const std::string& kind,
+                        const std::string& detail, int64_t now_ms) {
+  auto rule = rules_.events.find(kind);
+  if (rule == rules_.events.end()) return;
+  Alert& a = Open(system, target.empty() ? system : target, rule->second, kind + ": " + detail, now_ms);
+  a.fingerprint = AlertFingerprint(system, a.target + "#" + kind);
+  a.one_shot = true;
+  Resolve(a, now_ms);
+}
+
+Status AlertEngine::Ack(int64_t id, const std::string& by, int64_t now_ms) {
+  auto it = alerts_.find(id);
+  if (it == alerts_.end()) return Status::Error("no alert " + std::to_string(id) + " (firing, or resolved in the last hour)");
+  Alert& a = it->second;
+  if (a.state != "firing") return Status::Error("alert " + std::to_string(id) + " is not firing (" + a.state + ")");
+  a.acked_by = by;
+  a.acked_ms = now_ms;
+  Changed(a);
+  return Status::Ok();
+}
+
+bool AlertEngine::Silenced(const Alert& a, int64_t now_ms) const {
+  for (const auto& key : {a.target, a.system}) {
+    auto it = silences_.find(key);
+    if (it != silences_.end() && it->second > now_ms && Covers(key, a)) return true;
+  }
+  return false;
+}
+
+std::string AlertEngine::InhibitedBy(const Alert& a, const std::set<std::string>& firing_systems) const {
+  // Breadth-first over the systems upstream of a.system.
+  std::vector<std::string> todo;
+  std::set<std::string> seen{a.system};
+  if (auto it = deps_.find(a.system); it != deps_.end()) todo = it->second;
+  for (size_t i = 0; i < todo.size() && i < 64; ++i) {
+    const std::string up = todo[i];
+    if (!seen.insert(up).second) continue;
+    if (firing_systems.count(up)) return up;
+    if (auto it = deps_.find(up); it != deps_.end()) todo.insert(todo.end(), it->second.begin(), it->second.end());
+  }
+  return "";
+}
+
+void AlertEngine::Queue(Alert& a, int64_t now_ms, int level) {
+  if (a.state == "firing" || a.one_shot) {
+    a.level = level;
+    a.last_notified_ms = now_ms;
+    ++a.notifications;
+    last_notice_[a.fingerprint] = now_ms;
+  }
+  if (a.state == "resolved") a.resolved_notified = true;
+  Changed(a);
+  auto& group = groups_[a.system];
+  if (group.second.empty()) group.first = now_ms;
+  group.second[a.id] = a;
+}
+
+std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
+  for (auto it = silences_.begin(); it != silences_.end();) it = it->second <= now_ms ? silences_.erase(it) : std::next(it);
+  // Systems with a firing alert, for inhibition (computed once per tick).
+  std::set<std::string> firing_systems;
+  for (const auto& [id, a] : alerts_) {
+    if (a.state == "firing") firing_systems.insert(a.system);
+  }
+  for (auto it = alerts_.begin(); it != alerts_.end();) {
+    Alert& a = it->second;
+    std::string held;
+    if (Silenced(a, now_ms)) {
+      held = "silenced";
+      if (a.state == "resolved") a.resolved_notified = true;  // a silenced end is not news either
+    } else if (a.state == "firing") {
+      std::string by = firing_systems.size() > 1 || !firing_systems.count(a.system) ? InhibitedBy(a, firing_systems) : "";
+      if (!by.empty()) {
+        held = "inhibited by " + by;
+      } else if (a.notifications == 0) {
+        auto last = last_notice_.find(a.fingerprint);
+        if (rules_.cooldown.count() > 0 && last != last_notice_.end() && now_ms - last->second < rules_.cooldown.count()) {
+          held = "cooldown";
+        } else {
+          Queue(a, now_ms, 1);
+        }
+      } else if (a.acked_ms == 0) {
+        int level = 1;
+        if (rules_.escalate_after.count() > 0) {
+          level = static_cast<int>(std::min<int64_t>(3, 1 + (now_ms - a.starts_ms) / rules_.escalate_after.count()));
+        }
+        if (level > a.level || a.last_notified_ms == 0 ||
+            (rules_.repeat_interval.count() > 0 && now_ms - a.last_notified_ms >= rules_.repeat_interval.count())) {
+          Queue(a, now_ms, std::max(level, a.level));
+        }
+      }
+    } else if (a.one_shot && a.notifications == 0) {
+      Queue(a, now_ms, 1);
+    } else if (!a.one_shot && a.notifications > 0 && !a.resolved_notified && rules_.send_resolved) {
+      Queue(a, now_ms, a.level);
+    }
+    if (a.held != held) {
+      a.held = held;
+      Changed(a);
+    }
+    bool done = a.state == "resolved" && now_ms - a.ends_ms > kKeepResolvedMs;
+    it = done ? alerts_.erase(it) : std::next(it);
+  }
+  std::vector<Notification> out;
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    auto& [first, members] = it->second;
+    if (now_ms - first < rules_.group_wait.count()) {
+      ++it;
+      continue;
+    }
+    Notification n;
+    n.group = it->first;
+    n.status = "resolved";
+    for (auto& [id, a] : members) {
+      if (a.state == "firing" || a.one_shot) n.status = "firing";
+      n.level = std::max(n.level, a.level);
+      n.alerts.push_back(std::move(a));
+    }
+    out.push_back(std::move(n));
+    it = groups_.erase(it);
+  }
+  return out;
+}
+
+std::vector<Alert> AlertEngine::List(int64_t now_ms) const {
+  std::vector<Alert> out;
+  for (auto it = alerts_.rbegin(); it != alerts_.rend(); ++it) {
+    if (it->second.state == "firing" || now_ms - it->second.ends_ms <= kKeepResolvedMs) out.push_back(it->second);
+  }
+  return out;
+}
+
+size_t AlertEngine::FiringCount() const {
+  size_t n = 0;
+  for (const auto& [id, a] : alerts_) n += a.state == "firing";
+  return n;
+}
+
+std::vector<Alert> AlertEngine::TakeChanged() {
+  std::vector<Alert> out;
+  for (int64_t id : changed_) {
+    if (auto it = alerts_.find(id); it != alerts_.end()) out.push_back(it->second);
+  }
+  changed_.clear();
+  return out;
+}
+
+void AlertEngine::Load(const std::vector<Alert>& alerts, const std::map<std::string, int64_t>& silences, int64_t next_id) {
+  for (const auto& a : alerts) {
+    alerts_[a.id] = a;
+    if (a.state == "firing" && !a.one_shot) {
+      Track& t = tracks_[a.fingerprint];
+      t.alert = a.id;
+      t.failures = std::max(1, rules_.threshold);
+    }
+    if (a.notifications > 0) last_notice_[a.fingerprint] = std::max(last_notice_[a.fingerprint], a.last_notified_ms);
+    next_id_ = std::max(next_id_, a.id + 1);
+  }
+  next_id_ = std::max(next_id_, next_id);
+  silences_ = silences;
+}
+
+}  // namespace redundancy

@@ -1,0 +1,190 @@
+// The daemon's side of alerting: feeds the engine (orchestrator/alerts.h)
+// with checks and events, turns its notifications into deliveries for the
+// dispatcher's thread, persists alerts and silences, answers `redundancyctl alerts`.
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/logging.h"
+#include "common/status_render.h"
+#include "orchestrator/alert_channels.h"
+#include "orchestrator/daemon.h"
+
+namespace redundancy {
+namespace {
+
+constexpr const char* kSilencesKey = "alerts.silences";
+
+v1::ControlResponse AlertFail(int code, const std::string& error) {
+  v1::ControlResponse r;
+  r.set_ok(false);
+  r.set_exit_code(code);
+  r.set_error(error);
+  return r;
+}
+
+std::string Hostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+}  // namespace
+
+void Daemon::SetupAlerts() {
+  int64_t now = clock_->WallMs();
+  std::vector<Alert> alerts;
+  if (auto rows = store_->AlertsJson(now - 3600 * 1000); rows.ok()) {
+    for (const auto& text : *rows) {
+      if (auto a = AlertFromJson(text); a.ok()) {
+        alert_states_[a->id] = a->state;
+        alerts.push_back(std::move(a.value()));
+      }
+    }
+  }
+  std::map<std::string, int64_t> silences;
+  auto saved = nlohmann::json::parse(store_->GetState(kSilencesKey), nullptr, false);
+  if (saved.is_object()) {
+    for (const auto& [k, v] : saved.items()) {
+      if (v.is_number_integer() && v.get<int64_t>() > now) silences[k] = v.get<int64_t>();
+    }
+  }
+  alerts_.Load(alerts, silences, store_->MaxAlertId() + 1);
+  saved_silences_ = silences;
+  Clock* clock = clock_;
+  dispatcher_ = std::make_unique<AlertDispatcher>(paths_.Database(), [clock] { return clock->WallMs(); });
+  dispatcher_->Start();
+  if (!alerts.empty()) spdlog::info("alerts: {} alert(s) restored from the database", alerts.size());
+}
+
+void Daemon::ConfigureAlerts() {
+  alerts_.SetRules(config_.alert_rules);
+  std::map<std::string, std::vector<std::string>> deps;
+  for (const auto& sc : config_.systems) deps[sc.name] = sc.depends_on;
+  alerts_.SetDependencies(std::move(deps));
+  if (dispatcher_) dispatcher_->SetChannels(config_.alert_channels);
+}
+
+void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& report, const v1::HealthReport* previous) {
+  int64_t now = clock_->WallMs();
+  std::set<std::string> seen;
+  for (const auto& c : report.checks()) {
+    seen.insert(c.target());
+    alerts_.Observe(system, c.target(), HealthName(c.status()), c.summary(), now);
+  }
+  if (previous) {
+    for (const auto& c : previous->checks()) {
+      if (!seen.count(c.target())) alerts_.Forget(system, c.target(), now);
+    }
+  }
+}
+
+void Daemon::ObserveAgent(const std::string& system, bool gave_up, const std::string& detail) {
+  // An agent that is given up on is a failing check of its own.
+  alerts_.Observe(system, "agent:" + system, gave_up ? "failed" : "ok", detail, clock_->WallMs(), false);
+}
+
+void Daemon::AlertEvent(const std::string& system, const std::string& target, const std::string& kind,
+                        const std::string& detail) {
+  alerts_.Event(system, target, kind, Redact(detail), clock_->WallMs());
+}
+
+void Daemon::TickAlerts(bool now_please) {
+  SteadyTime t = clock_->Now();
+  if (!now_please && t < next_alert_tick_) return;
+  next_alert_tick_ = t + std::chrono::milliseconds(200);
+  int64_t now = clock_->WallMs();
+  std::vector<Notification> due = alerts_.Tick(now);
+  for (const auto& a : alerts_.TakeChanged()) {
+    if (!store_) break;
+    if (Status s = store_->PutAlert(a.id, a.state, a.ends_ms, AlertToJson(a)); !s.ok()) spdlog::error("alerts: {}", s.message());
+    std::string& known = alert_states_[a.id];
+    if (known != a.state) {
+      std::string kind = a.one_shot ? "alert_event" : a.state == "firing" ? "alert_firing" : "alert_resolved";
+      std::string detail = "#" + std::to_string(a.id) + " " + a.severity + ": " + a.summary;
+      if (a.state == "firing") spdlog::warn("alert {} firing ({}) {}: {}", a.id, a.severity, a.target, a.summary);
+      else spdlog::info("alert {} {} {}: {}", a.id, a.one_shot ? "raised" : "resolved", a.target, a.summary);
+      store_->Append({0, now, kind, a.system, a.target, Redact(detail)});
+      CountEvent(a.system, kind);
+      known = a.state;
+    }
+  }
+  if (alert_states_.size() > 4096) alert_states_.clear();  // bounded; the database has them
+  if (alerts_.silences() != saved_silences_ && store_) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, v] : alerts_.silences()) j[k] = v;
+    if (store_->SetState(kSilencesKey, j.dump()).ok()) saved_silences_ = alerts_.silences();
+  }
+  if (due.empty() || !store_) return;
+  static const std::string host = Hostname();
+  bool queued = false;
+  for (const auto& n : due) {
+    for (const auto& channel : config_.alert_channels) {
+      Notification mine = ForChannel(channel, n);
+      if (mine.alerts.empty()) continue;
+      DeliveryRow row;
+      row.created_ms = now;
+      row.channel = channel.name;
+      for (const auto& a : mine.alerts) row.alert_ids += (row.alert_ids.empty() ? "" : ",") + std::to_string(a.id);
+      row.status = mine.status;
+      row.payload = Redact(RenderPayload(channel, mine, now, host));
+      row.next_ms = now;
+      if (auto id = store_->AddDelivery(row); !id.ok()) {
+        spdlog::error("alerts: cannot queue a notification for {}: {}", channel.name, id.error());
+      } else {
+        queued = true;
+      }
+    }
+  }
+  if (queued && dispatcher_) dispatcher_->Wake();
+}
+
+v1::ControlResponse Daemon::HandleAlertControl(const v1::ControlRequest& req, const transport::Incoming& in) {
+  v1::ControlResponse resp;
+  resp.set_ok(true);
+  int64_t now = clock_->WallMs();
+  switch (req.op()) {
+    case v1::ControlRequest::ALERT_ACK: {
+      char* end = nullptr;
+      long long id = std::strtoll(req.arg().c_str(), &end, 10);
+      if (req.arg().empty() || *end != '\0' || id <= 0) return AlertFail(2, "expected an alert id (a number), got '" + req.arg() + "'");
+      if (Status s = alerts_.Ack(id, "uid " + std::to_string(in.peer.uid), now); !s.ok()) return AlertFail(1, s.message());
+      resp.set_message("alert " + req.arg() + " acknowledged: no more repeats or escalation; its end is still notified");
+      break;
+    }
+    case v1::ControlRequest::ALERT_SILENCE:
+      if (req.arg().empty()) return AlertFail(2, "expected a target or a system to silence");
+      if (req.duration_ms() <= 0) return AlertFail(2, "expected a duration (--for 1h)");
+      alerts_.Silence(req.arg(), now + req.duration_ms());
+      resp.set_message("silenced " + req.arg() + " for " + FormatDuration(Millis(req.duration_ms())));
+      break;
+    case v1::ControlRequest::ALERT_UNSILENCE:
+      if (!alerts_.Unsilence(req.arg())) return AlertFail(1, "no silence for '" + req.arg() + "'");
+      resp.set_message("silence of " + req.arg() + " lifted");
+      break;
+    default: {
+      nlohmann::json out = {{"alerts", nlohmann::json::array()}, {"silences", nlohmann::json::array()},
+                            {"deliveries", nlohmann::json::array()}};
+      for (const auto& a : alerts_.List(now)) out["alerts"].push_back(nlohmann::json::parse(AlertToJson(a)));
+      for (const auto& [target, until] : alerts_.silences()) out["silences"].push_back({{"target", target}, {"until_ms", until}});
+      if (store_) {
+        if (auto rows = store_->Deliveries("", 20); rows.ok()) {
+          for (const auto& r : *rows) {
+            out["deliveries"].push_back({{"id", r.id}, {"channel", r.channel}, {"alerts", r.alert_ids}, {"status", r.status},
+                                         {"state", r.state}, {"attempts", r.attempts}, {"created_ms", r.created_ms},
+                                         {"next_ms", r.next_ms}, {"done_ms", r.done_ms}, {"last_error", r.last_error}});
+          }
+        }
+      }
+      out["now_ms"] = now;
+      resp.set_json(out.dump());
+      return resp;
+    }
+  }
+  TickAlerts(true);  // persist at once
+  return resp;
+}
+
+}  // namespace redundancy

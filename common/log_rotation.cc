@@ -33,6 +33,23 @@ std::string GzipFile(const std::string& src, const std::string& dst) {
   return "";
 }
 
+std::string RotatedName(const std::string& path, int* seq) {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  char suffix[16];
+  std::string rotated;
+  std::error_code ec;
+  for (int i = 0; i < 10000; ++i) {
+    std::snprintf(suffix, sizeof suffix, "-%04d", (*seq)++ % 10000);
+    rotated = path + "." + stamp + suffix;
+    if (!fs::exists(rotated, ec) && !fs::exists(rotated + ".gz", ec)) break;
+  }
+  return rotated;
+}
+
 std::vector<std::string> RotatedFiles(const std::string& dir, const std::string& name) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -105,19 +122,8 @@ void RotatingGzipSink::RotateLocked() {
   std::fflush(file_);
   std::fclose(file_);
   file_ = nullptr;
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  char seq[16];
-  std::snprintf(seq, sizeof seq, "-%04d", seq_++ % 10000);
-  std::string rotated = path_ + "." + stamp + seq;
+  std::string rotated = RotatedName(path_, &seq_);
   std::error_code ec;
-  for (int i = 0; i < 10000 && (fs::exists(rotated, ec) || fs::exists(rotated + ".gz", ec)); ++i) {
-    std::snprintf(seq, sizeof seq, "-%04d", seq_++ % 10000);
-    rotated = path_ + "." + stamp + seq;
-  }
   fs::rename(path_, rotated, ec);  // a rename: a writer never loses a line
   Open();
   if (compressor_.joinable()) compressor_.join();

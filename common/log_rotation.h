@@ -27,6 +27,10 @@ struct RotationPolicy {
 // Compresses `src` into `dst` (gzip) and removes `src`; "" or an error.
 std::string GzipFile(const std::string& src, const std::string& dst);
 
+// A name to rotate `path` to now, taken by no file with or without .gz:
+// path.<UTC stamp>-NNNN; `seq` tells apart rotations within one second.
+std::string RotatedName(const std::string& path, int* seq);
+
 // The rotated files of `dir/name` (name.<stamp>[.gz]), newest first.
 std::vector<std::string> RotatedFiles(const std::string& dir, const std::string& name);
 

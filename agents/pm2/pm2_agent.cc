@@ -423,6 +423,7 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
   out.push_back(MakeCheck("pm2:daemon", via_cli_ ? v1::HEALTH_DEGRADED : v1::HEALTH_OK,
                           "PM2 " + (pm2_version_.empty() ? std::string("?") : pm2_version_) + " " + mode + ", " +
                               std::to_string(by_name.size()) + " app(s)"));
+  if (settings_.logs.enabled) out.push_back(CheckLogs(by_name));
   SaveSnapshot(*list);
   std::string().swap(last_list_raw_);  // ~9 KB per app: not kept between checks
   std::lock_guard lock(mu_);

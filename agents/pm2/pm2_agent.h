@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "agents/pm2/app_list.h"
+#include "agents/pm2/log_rotate.h"
 #include "agents/pm2/bus.h"
 #include "agents/pm2/ecosystem.h"
 #include "agents/pm2/rpc.h"
@@ -47,6 +48,7 @@ struct Settings {
   int storm_restarts = 10;
   Millis storm_within{60'000};
   uint64_t max_memory = 0;
+  LogSettings logs;
   int memory_samples = 3;
   bool backup_processes = false;
   std::string backup_prefix = "backup-";
@@ -120,6 +122,8 @@ class Pm2Agent : public Agent {
   pid_t DaemonPidFile() const;  // pm2.pid's content (0 when none)
   std::string SnapshotPath() const;
   std::vector<std::pair<std::string, std::string>> Pm2Env() const;
+  // pm2:logs: rotation of the app logs and the disk under them (pm2_logs.cc).
+  v1::CheckResult CheckLogs(const std::map<std::string, const AppInfo*>& apps);
 
   Clock* clock_;
   AgentContext ctx_;
@@ -137,6 +141,8 @@ class Pm2Agent : public Agent {
   bool via_cli_ = false;
   std::string cli_reason_;
   std::string pm2_version_;
+  uint64_t logs_rotated_ = 0;
+  bool logs_resumed_ = false;  // SIGCONT sent once to every app after a start of this agent
 
   // Shared with the event-loop thread.
   mutable std::mutex mu_;

@@ -61,6 +61,18 @@ Result<Settings> ParseSettings(const YAML::Node& node, const std::string& worksp
     if (node && node["memory_samples"]) s.memory_samples = node["memory_samples"].as<int>();
     if (node && node["backup_processes"]) s.backup_processes = node["backup_processes"].as<bool>();
     s.backup_prefix = str("backup_prefix", s.backup_prefix);
+    if (const auto l = node ? node["logs"] : YAML::Node(); l && l.IsMap()) {
+      LogSettings& ls = s.logs;
+      ls.enabled = l["pm2"] && l["pm2"].as<bool>();
+      ls.dir = ResolvePath(l["dir"] && l["dir"].IsScalar() ? l["dir"].Scalar() : s.pm2_home + "/logs", workspace);
+      if (l["max_size"] && l["max_size"].IsScalar()) {
+        if (auto m = ParseByteSize(l["max_size"].Scalar()); m.ok()) ls.max_size = *m;
+      }
+      if (l["retain"]) ls.retain = l["retain"].as<int>();
+      ls.max_age = dur(l["max_age"], ls.max_age);
+      if (l["compress"]) ls.compress = l["compress"].as<bool>();
+      if (l["min_free_percent"]) ls.min_free_percent = l["min_free_percent"].as<int>();
+    }
     for (const auto& c : list("critical")) s.critical.insert(c);
     if (node && node["backup_env"] && node["backup_env"].IsMap()) {
       for (auto it = node["backup_env"].begin(); it != node["backup_env"].end(); ++it) {

@@ -7,6 +7,7 @@ namespace redundancy {
 namespace {
 
 constexpr int64_t kKeepResolvedMs = 3600 * 1000;  // resolved alerts stay listed this long
+constexpr size_t kKeepResolved = 200;              // and at most this many of them
 
 bool Covers(const std::string& silence, const Alert& a) {
   return silence == a.target || silence == a.system;
@@ -102,7 +103,12 @@ void AlertEngine::Event(const std::string& system, const std::string& target, co
 
 Status AlertEngine::Ack(int64_t id, const std::string& by, int64_t now_ms) {
   auto it = alerts_.find(id);
-  if (it == alerts_.end()) return Status::Error("no alert " + std::to_string(id) + " (firing, or resolved in the last hour)");
+  if (it == alerts_.end()) {
+    for (const auto& r : recent_) {
+      if (r.id == id) return Status::Error("alert " + std::to_string(id) + " is not firing (resolved)");
+    }
+    return Status::Error("no alert " + std::to_string(id) + " (firing, or resolved in the last hour)");
+  }
   Alert& a = it->second;
   if (a.state != "firing") return Status::Error("alert " + std::to_string(id) + " is not firing (" + a.state + ")");
   a.acked_by = by;
@@ -154,6 +160,7 @@ std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
   for (const auto& [id, a] : alerts_) {
     if (a.state == "firing") firing_systems.insert(a.system);
   }
+  std::map<std::string, std::string> inhibitor;  // system -> the upstream system holding its alerts back
   for (auto it = alerts_.begin(); it != alerts_.end();) {
     Alert& a = it->second;
     std::string held;
@@ -161,7 +168,13 @@ std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
       held = "silenced";
       if (a.state == "resolved") a.resolved_notified = true;  // a silenced end is not news either
     } else if (a.state == "firing") {
-      std::string by = firing_systems.size() > 1 || !firing_systems.count(a.system) ? InhibitedBy(a, firing_systems) : "";
+      // Per system, once per tick.
+      auto cached = inhibitor.find(a.system);
+      if (cached == inhibitor.end()) {
+        std::string up = firing_systems.size() > 1 || !firing_systems.count(a.system) ? InhibitedBy(a, firing_systems) : "";
+        cached = inhibitor.emplace(a.system, up).first;
+      }
+      const std::string& by = cached->second;
       if (!by.empty()) {
         held = "inhibited by " + by;
       } else if (a.notifications == 0) {
@@ -190,8 +203,17 @@ std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
       a.held = held;
       Changed(a);
     }
-    bool done = a.state == "resolved" && now_ms - a.ends_ms > kKeepResolvedMs;
-    it = done ? alerts_.erase(it) : std::next(it);
+    // An ended alert whose end needs no (more) notice leaves the live set.
+    bool done = a.state == "resolved" && (a.one_shot ? a.notifications > 0 || !held.empty()
+                                                     : a.resolved_notified || a.notifications == 0 || !rules_.send_resolved);
+    if (done) {
+      if (changed_.erase(a.id)) moved_changed_.push_back(a);
+      recent_.push_back(std::move(a));
+      if (recent_.size() > kKeepResolved) recent_.pop_front();
+      it = alerts_.erase(it);
+    } else {
+      ++it;
+    }
   }
   std::vector<Notification> out;
   for (auto it = groups_.begin(); it != groups_.end();) {
@@ -216,9 +238,11 @@ std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
 
 std::vector<Alert> AlertEngine::List(int64_t now_ms) const {
   std::vector<Alert> out;
-  for (auto it = alerts_.rbegin(); it != alerts_.rend(); ++it) {
-    if (it->second.state == "firing" || now_ms - it->second.ends_ms <= kKeepResolvedMs) out.push_back(it->second);
+  for (auto it = alerts_.rbegin(); it != alerts_.rend(); ++it) out.push_back(it->second);
+  for (auto it = recent_.rbegin(); it != recent_.rend(); ++it) {
+    if (now_ms - it->ends_ms <= kKeepResolvedMs) out.push_back(*it);
   }
+  std::stable_sort(out.begin(), out.end(), [](const Alert& x, const Alert& y) { return x.id > y.id; });
   return out;
 }
 
@@ -229,7 +253,8 @@ size_t AlertEngine::FiringCount() const {
 }
 
 std::vector<Alert> AlertEngine::TakeChanged() {
-  std::vector<Alert> out;
+  std::vector<Alert> out = std::move(moved_changed_);
+  moved_changed_.clear();
   for (int64_t id : changed_) {
     if (auto it = alerts_.find(id); it != alerts_.end()) out.push_back(it->second);
   }
@@ -239,6 +264,11 @@ std::vector<Alert> AlertEngine::TakeChanged() {
 
 void AlertEngine::Load(const std::vector<Alert>& alerts, const std::map<std::string, int64_t>& silences, int64_t next_id) {
   for (const auto& a : alerts) {
+    if (a.state == "resolved" && (a.resolved_notified || a.one_shot || a.notifications == 0)) {
+      recent_.push_back(a);
+      next_id_ = std::max(next_id_, a.id + 1);
+      continue;
+    }
     alerts_[a.id] = a;
     if (a.state == "firing" && !a.one_shot) {
       Track& t = tracks_[a.fingerprint];

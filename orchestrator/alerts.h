@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -105,7 +106,9 @@ class AlertEngine {
   AlertRules rules_;
   std::map<std::string, std::vector<std::string>> deps_;
   std::map<std::string, Track> tracks_;                 // by fingerprint
-  std::map<int64_t, Alert> alerts_;                     // firing and recently resolved, by id
+  std::map<int64_t, Alert> alerts_;                     // firing, and ended ones with a notice due, by id
+  std::deque<Alert> recent_;                            // ended ones, newest last (bounded)
+  std::vector<Alert> moved_changed_;                    // changed, then moved to recent_
   std::map<std::string, int64_t> last_notice_;          // fingerprint -> when a firing notice went out
   std::map<std::string, int64_t> silences_;             // target or system -> until
   std::map<std::string, std::pair<int64_t, std::map<int64_t, Alert>>> groups_;  // system -> (first queued, alerts)

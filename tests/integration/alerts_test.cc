@@ -275,5 +275,32 @@ TEST_F(AlertsTest, AckSilenceAndUndeliveredNotificationsSurviveKill9) {
   EXPECT_EQ(d_->Ctl("alerts unsilence git").exit_code, 1);
 }
 
+// Rules through the binaries: build depends on git, so build's alert is held
+// back while git's fires; a level-2 channel hears only once the alert has
+// gone unacknowledged for escalate_after.
+TEST_F(AlertsTest, InhibitionAndEscalationThroughTheDaemon) {
+  std::string l1 = dir_.path() + "/l1.jsonl", l2 = dir_.path() + "/l2.jsonl";
+  WriteFile(StatusFile(), "failed\n");
+  d_ = std::make_unique<Daemon>(Systems() + "  build: {interval: 200ms, agent: " + TestAgent() + "}\n",
+                                FastOrchestratorYaml() + "alerts:\n  escalate_after: 1500ms\n  channels:\n"
+                                "    - {type: file, name: first, path: " + l1 + "}\n"
+                                "    - {type: file, name: second, path: " + l2 + ", level: 2}\n");
+  d_->SetMode("git status_file " + StatusFile() + "\nbuild status failed\n");
+  ASSERT_TRUE(d_->Start());
+  json build;
+  ASSERT_TRUE(WaitUntil([&] {
+    build = AlertOn("build:test");
+    return !build.is_null() && build["held"] == "inhibited by git";
+  }, 10s)) << Alerts().dump(1);
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(l1).find("git:test") != std::string::npos; }, 10s));
+  EXPECT_EQ(ReadFile(l1).find("build:test"), std::string::npos) << "held back while git fires";
+  EXPECT_EQ(ReadFile(l2).find("git:test"), std::string::npos) << "level 2 not reached yet";
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(l2).find("git:test") != std::string::npos; }, 10s)) << "escalated";
+  EXPECT_EQ(AlertOn("git:test")["level"], 2);
+  // git recovers: build's alert, still firing, is notified now.
+  WriteFile(StatusFile(), "ok\n");
+  EXPECT_TRUE(WaitUntil([&] { return ReadFile(l1).find("build:test") != std::string::npos; }, 10s)) << Alerts().dump(1);
+}
+
 }  // namespace
 }  // namespace redundancy::testing

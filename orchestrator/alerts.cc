@@ -91,6 +91,14 @@ void AlertEngine::Forget(const std::string& system, const std::string& target, i
   Observe(system, target, "ok", "", now_ms);
 }
 
+void AlertEngine::ForgetSystem(const std::string& system, int64_t now_ms) {
+  std::vector<std::string> targets;
+  for (const auto& [id, a] : alerts_) {
+    if (a.system == system && a.state == "firing") targets.push_back(a.target);
+  }
+  for (const auto& t : targets) Forget(system, t, now_ms);
+}
+
 void AlertEngine::Event(const std::string& system, const std::string& target, const std::string& kind,
                         const std::string& detail, int64_t now_ms) {
   auto rule = rules_.events.find(kind);

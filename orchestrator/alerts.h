@@ -67,6 +67,8 @@ class AlertEngine {
                const std::string& summary, int64_t now_ms, bool use_threshold = true);
   // A check that is no longer reported: its alert resolves.
   void Forget(const std::string& system, const std::string& target, int64_t now_ms);
+  // A system no longer configured: its alerts resolve.
+  void ForgetSystem(const std::string& system, int64_t now_ms);
   // An event of `kind`: a one-shot alert when rules().events names the kind.
   void Event(const std::string& system, const std::string& target, const std::string& kind,
              const std::string& detail, int64_t now_ms);

@@ -63,6 +63,10 @@ void Daemon::ConfigureAlerts() {
   alerts_.SetRules(config_.alert_rules);
   std::map<std::string, std::vector<std::string>> deps;
   for (const auto& sc : config_.systems) deps[sc.name] = sc.depends_on;
+  for (const auto& a : alerts_.List(clock_->WallMs())) {
+    // A system taken out of the configuration says nothing more: its alerts end.
+    if (a.state == "firing" && !deps.count(a.system) && !a.system.empty()) alerts_.ForgetSystem(a.system, clock_->WallMs());
+  }
   alerts_.SetDependencies(std::move(deps));
   if (dispatcher_) dispatcher_->SetChannels(config_.alert_channels);
 }

@@ -192,6 +192,17 @@ TEST(AlertEngineTest, EventsRaiseOneShotAlertsForConfiguredKinds) {
   EXPECT_EQ(e.FiringCount(), 0u);
 }
 
+TEST(AlertEngineTest, ASystemTakenOutResolvesItsAlerts) {
+  AlertEngine e;
+  e.SetRules(Rules());
+  e.Observe("netlify", "netlify:hello", "failed", "gone", kT0);
+  e.Observe("pm2", "pm2:api", "failed", "down", kT0);
+  e.Tick(kT0);
+  e.ForgetSystem("netlify", kT0 + 1000);
+  EXPECT_EQ(Ids(e.Tick(kT0 + 1000)), std::vector<std::string>{"netlify:resolved:netlify:hello"});
+  EXPECT_EQ(e.FiringCount(), 1u);
+}
+
 TEST(AlertEngineTest, StateSurvivesARestart) {
   AlertEngine e;
   e.SetRules(Rules());

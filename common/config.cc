@@ -462,6 +462,12 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
     if (const auto h = root["http"]; h && h.IsMap()) {
       cfg.http_listen = Str(h["listen"], cfg.http_listen);
       cfg.http_auth_token = Str(h["auth_token"], "");
+      if (!cfg.http_auth_token.empty()) cfg.secrets.push_back(cfg.http_auth_token);
+      if (const auto b = h["basic_auth"]; b && b.IsMap()) {
+        cfg.http_basic_user = Str(b["username"], "");
+        cfg.http_basic_password = Str(b["password"], "");
+        if (!cfg.http_basic_password.empty()) cfg.secrets.push_back(cfg.http_basic_password);
+      }
     }
     if (const auto p = root["pipeline"]; p && p.IsMap()) {
       auto& pc = cfg.pipeline;

@@ -101,6 +101,7 @@ struct Config {
   PipelineConfig pipeline;
   std::string http_listen = "127.0.0.1:9464";  // "" = no HTTP endpoint
   std::string http_auth_token;                 // required as a Bearer token (or ?token=) when set
+  std::string http_basic_user, http_basic_password;  // http.basic_auth: or these, as HTTP basic auth
   AlertRules alert_rules;
   std::vector<AlertChannel> alert_channels;
   std::string deadman_url;                     // alerts.deadman.url: pinged every deadman_interval ("" = off)

@@ -152,7 +152,8 @@ const std::vector<FieldSpec>& RootSchema() {
            {"max_age", T::kDuration},
            {"compress", T::kBool},
        }},
-      {"http", T::kMap, {}, {{"listen", T::kString}, {"auth_token", T::kString}}},
+      {"http", T::kMap, {}, {{"listen", T::kString}, {"auth_token", T::kString},
+                             {"basic_auth", T::kMap, {}, {{"username", T::kString, {}, {}, 0, true}, {"password", T::kString, {}, {}, 0, true}}}}},
       {"pipeline", T::kMap, {}, {
            {"enabled", T::kBool},
            {"rollback", T::kBool},

@@ -14,7 +14,7 @@ void Daemon::ConfigureHttp() {
     deadman_.Start(config_.deadman_url, config_.deadman_interval);
     if (deadman_.running()) spdlog::info("deadman: pinging every {} ms", config_.deadman_interval.count());
   }
-  std::string want = config_.http_listen + "|" + config_.http_auth_token;
+  std::string want = config_.http_listen + "|" + config_.http_auth_token + "|" + config_.http_basic_user + "|" + config_.http_basic_password;
   if (want == http_config_) return;
   http_config_ = want;
   if (http_) {
@@ -23,7 +23,8 @@ void Daemon::ConfigureHttp() {
   }
   if (config_.http_listen.empty()) return;
   auto endpoint = std::make_unique<HttpEndpoint>();
-  if (Status s = endpoint->Start(config_.http_listen, config_.http_auth_token); !s.ok()) {
+  if (Status s = endpoint->Start(config_.http_listen, {config_.http_auth_token, config_.http_basic_user, config_.http_basic_password});
+      !s.ok()) {
     // Supervision goes on without it.
     spdlog::error("{}", s.message());
     Record("", "http_error", s.message());
@@ -32,8 +33,8 @@ void Daemon::ConfigureHttp() {
   http_ = std::move(endpoint);
   std::string host = config_.http_listen.substr(0, config_.http_listen.rfind(':'));
   bool loopback = host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1";
-  if (!loopback && config_.http_auth_token.empty()) {
-    spdlog::warn("http: {} is not a loopback address and http.auth_token is empty: anyone who reaches it sees the status",
+  if (!loopback && config_.http_auth_token.empty() && config_.http_basic_user.empty()) {
+    spdlog::warn("http: {} is not a loopback address and neither http.auth_token nor http.basic_auth is set: anyone who reaches it sees the status",
                  config_.http_listen);
   }
   spdlog::info("http: /metrics /healthz /api/status and the status page on {}:{}", host, http_->port());

@@ -16,7 +16,19 @@ void HttpEndpoint::Publish(HttpView view) {
   view_ = std::move(next);
 }
 
-Status HttpEndpoint::Start(const std::string& listen, const std::string& auth_token) {
+namespace {
+
+// Compares without returning early, so that timing tells nothing of a secret.
+bool SameSecret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+Status HttpEndpoint::Start(const std::string& listen, const Auth& auth) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Status::Error("http.listen '" + listen + "' must be host:port");
   std::string host = listen.substr(0, colon);
@@ -27,19 +39,21 @@ Status HttpEndpoint::Start(const std::string& listen, const std::string& auth_to
   } catch (const std::exception&) {
     return Status::Error("http.listen '" + listen + "': bad port");
   }
-  token_ = auth_token;
+  auth_ = auth;
+  basic_header_ = auth.username.empty() ? "" : httplib::make_basic_authentication_header(auth.username, auth.password).second;
   server_ = std::make_unique<httplib::Server>();
   auto view = [this] {
     std::lock_guard lock(mu_);
     return view_;
   };
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (token_.empty() || req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
-    if (req.get_header_value("Authorization") == "Bearer " + token_ || req.get_param_value("token") == token_) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
+    if ((auth_.token.empty() && basic_header_.empty()) || req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
+    std::string given = req.get_header_value("Authorization");
+    bool ok = (!auth_.token.empty() && (SameSecret(given, "Bearer " + auth_.token) || SameSecret(req.get_param_value("token"), auth_.token))) ||
+              (!basic_header_.empty() && SameSecret(given, basic_header_));
+    if (ok) return httplib::Server::HandlerResponse::Unhandled;
     res.status = 401;
-    res.set_header("WWW-Authenticate", "Bearer");
+    res.set_header("WWW-Authenticate", basic_header_.empty() ? "Bearer" : "Basic realm=\"redundancy\", charset=\"UTF-8\"");
     res.set_content("unauthorized\n", "text/plain");
     return httplib::Server::HandlerResponse::Handled;
   });

@@ -24,9 +24,15 @@ class HttpEndpoint {
  public:
   HttpEndpoint();
   ~HttpEndpoint();
-  // Binds "host:port" (port 0: any) and starts serving; `auth_token`, when
-  // set, is required as "Authorization: Bearer <token>" or ?token=.
-  Status Start(const std::string& listen, const std::string& auth_token);
+  // Binds "host:port" (port 0: any) and starts serving. With a token and/or
+  // a basic-auth user set, every path but /healthz needs one of them:
+  // "Authorization: Bearer <token>" (or ?token=), or "Authorization: Basic"
+  // with the user and password (browsers ask for it).
+  struct Auth {
+    std::string token;
+    std::string username, password;
+  };
+  Status Start(const std::string& listen, const Auth& auth);
   void Stop();
   int port() const { return port_; }
   void Publish(HttpView view);
@@ -35,7 +41,8 @@ class HttpEndpoint {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
-  std::string token_;
+  Auth auth_;
+  std::string basic_header_;  // the expected "Basic ..." value
   std::mutex mu_;
   std::shared_ptr<const HttpView> view_;
 };

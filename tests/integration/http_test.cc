@@ -3,6 +3,7 @@
 // /api/status equal to `redundancyctl status --json`, the status page, the
 // token, and moving the endpoint by a reload.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -103,6 +104,19 @@ TEST_F(HttpEndpointTest, TokenAndReloadToAnotherPort) {
   ASSERT_EQ(d_->Ctl("reload").exit_code, 0);
   EXPECT_TRUE(WaitUntil([&] { return Get("/metrics", {}, other).status == 200; }, 5s));
   EXPECT_EQ(Get("/healthz").status, 0) << "the old port is closed";
+}
+
+TEST_F(HttpEndpointTest, BasicAuthForBrowsers) {
+  Start("http: {listen: \"127.0.0.1:" + std::to_string(port_) + "\", basic_auth: {username: ops, password: \"b4sic-secret\"}}\n");
+  ASSERT_TRUE(WaitUntil([&] { return Get("/healthz").status == 200; }, 10s)) << "healthz needs nothing";
+  auto denied = Get("/");
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_NE(denied.headers["www-authenticate"].find("Basic realm="), std::string::npos) << "browsers ask for it";
+  auto header = httplib::make_basic_authentication_header("ops", "b4sic-secret");
+  EXPECT_EQ(Get("/", {header.first + ": " + header.second}).status, 200);
+  auto wrong = httplib::make_basic_authentication_header("ops", "guess");
+  EXPECT_EQ(Get("/metrics", {wrong.first + ": " + wrong.second}).status, 401);
+  EXPECT_EQ(d_->ReadLogs().find("b4sic-secret"), std::string::npos);
 }
 
 // Debian's Prometheus scrapes /metrics and answers a query for one of our metrics.

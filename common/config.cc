@@ -501,21 +501,33 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
   return cfg;
 }
 
-std::string StateDirOf(const std::string& path) {
+namespace {
+
+// state_dir and log_dir of the config at `path`, read leniently.
+std::pair<std::string, std::string> LenientDirs(const std::string& path) {
   std::error_code ec;
   std::string abs = fs::absolute(path, ec).lexically_normal().string();
   std::string base = fs::path(abs).parent_path().string();
-  std::string workspace = ".", state_dir = ".redundancy";
+  std::string workspace = ".", state_dir = ".redundancy", log_dir;
   try {
     YAML::Node root = YAML::LoadFile(path);
     if (root.IsMap()) {
       workspace = Str(root["workspace"], workspace);
       state_dir = Str(root["state_dir"], state_dir);
+      log_dir = Str(root["log_dir"], "");
     }
   } catch (const std::exception&) {
   }
-  return ResolvePath(state_dir, ResolvePath(workspace, base));
+  std::string ws = ResolvePath(workspace, base);
+  std::string state = ResolvePath(state_dir, ws);
+  return {state, log_dir.empty() ? state + "/logs" : ResolvePath(log_dir, ws)};
 }
+
+}  // namespace
+
+std::string StateDirOf(const std::string& path) { return LenientDirs(path).first; }
+
+std::string LogDirOf(const std::string& path) { return LenientDirs(path).second; }
 
 Result<Config> LoadConfig(const std::string& path) {
   std::ifstream in(path);

@@ -130,6 +130,9 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
 // broken state. Falls back to the default when the file does not parse.
 std::string StateDirOf(const std::string& path);
 
+// log_dir of the config at `path`, read as leniently (redundancyctl logs).
+std::string LogDirOf(const std::string& path);
+
 // Expands ~ and makes `path` absolute against `base`.
 std::string ResolvePath(const std::string& path, const std::string& base);
 

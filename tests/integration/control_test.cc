@@ -1,5 +1,7 @@
 // The control socket and redundancyctl end to end.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/socket.h>
@@ -389,6 +391,39 @@ TEST(ControlTest, BlockedSystemIsNotRecovered) {
   ASSERT_TRUE(WaitUntil([&] { return d.Status()->systems(1).health() == v1::HEALTH_BLOCKED; }, 5s));
   // build stays blocked (its own check still failed): no recovery ran behind the failed upstream.
   EXPECT_FALSE(WaitUntil([&] { return d.Status()->systems(1).checks(0).status() == v1::HEALTH_OK; }, 1500ms));
+}
+
+TEST(ControlTest, LogsShowsAndFollowsTheDaemonsAndAnAgentsLog) {
+  Daemon d(Sys("git"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  CtlResult daemon_log = d.Ctl("logs -n 500");
+  EXPECT_EQ(daemon_log.exit_code, 0);
+  EXPECT_NE(daemon_log.output.find("redundancyd 0.1.0 started"), std::string::npos) << daemon_log.output;
+  CtlResult two = d.Ctl("logs -n 2");
+  EXPECT_EQ(std::count(two.output.begin(), two.output.end(), '\n'), 2) << two.output;
+  CtlResult agent_log = d.Ctl("logs git");
+  EXPECT_EQ(agent_log.exit_code, 0);
+  EXPECT_EQ(agent_log.output.find("redundancyd 0.1.0 started"), std::string::npos) << "the agent's own log";
+  EXPECT_EQ(d.Ctl("logs nosuch").exit_code, 2);
+  EXPECT_EQ(d.Ctl("logs netlify").exit_code, 1) << "no such log yet";
+  // -f prints what is logged after it started.
+  std::string out = d.dir().path() + "/follow.out";
+  process::SpawnSpec spec;
+  spec.exe = "/bin/sh";
+  spec.args = {"-c", "exec " + BinDir() + "/redundancyctl --config " + d.config_path() + " logs -n 1 -f > " + out};
+  auto pid = process::Spawn(spec);
+  ASSERT_TRUE(pid.ok()) << pid.error();
+  struct Stop {
+    pid_t pid;
+    ~Stop() {
+      process::Signal(pid, SIGKILL);
+      WaitUntil([&] { process::ReapAll(); return !IsRunning(pid); }, 5s);
+    }
+  } stop{*pid};
+  ASSERT_TRUE(WaitUntil([&] { return !ReadFile(out).empty(); }, 5s));
+  EXPECT_EQ(d.Ctl("pause git").exit_code, 0);
+  EXPECT_TRUE(WaitUntil([&] { return ReadFile(out).find("control pause git") != std::string::npos; }, 5s)) << ReadFile(out);
 }
 
 }  // namespace

@@ -47,6 +47,11 @@ class Webhook {
       bodies_.push_back(req.body);
       res.status = 200;
     });
+    server_.Get(R"(/ping/s3cret(/fail)?)", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      pings_.push_back(req.path);
+      res.status = 200;
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     WaitUntil([this] { return server_.is_running(); }, 5s);
@@ -59,6 +64,11 @@ class Webhook {
   int requests() {
     std::lock_guard lock(mu_);
     return requests_;
+  }
+  std::string ping_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/ping/s3cret"; }
+  std::vector<std::string> pings() {
+    std::lock_guard lock(mu_);
+    return pings_;
   }
   std::vector<json> bodies() {
     std::lock_guard lock(mu_);
@@ -74,6 +84,7 @@ class Webhook {
   std::mutex mu_;
   int requests_ = 0;
   std::vector<std::string> bodies_;
+  std::vector<std::string> pings_;
   std::thread thread_;
 };
 
@@ -300,6 +311,22 @@ TEST_F(AlertsTest, InhibitionAndEscalationThroughTheDaemon) {
   // git recovers: build's alert, still firing, is notified now.
   WriteFile(StatusFile(), "ok\n");
   EXPECT_TRUE(WaitUntil([&] { return ReadFile(l1).find("build:test") != std::string::npos; }, 10s)) << Alerts().dump(1);
+}
+
+// The dead man's switch through the daemon: pinged every interval, its URL
+// kept out of the logs, and no /fail on a clean stop.
+TEST_F(AlertsTest, DeadMansSwitchIsPingedEveryInterval) {
+  Webhook hook(0);
+  WriteFile(StatusFile(), "ok\n");
+  d_ = std::make_unique<Daemon>(Systems(), FastOrchestratorYaml() + "alerts:\n  deadman: {url: \"" + hook.ping_url() +
+                                               "\", interval: 200ms}\n");
+  d_->SetMode("git status_file " + StatusFile() + "\n");
+  ASSERT_TRUE(d_->Start());
+  ASSERT_TRUE(WaitUntil([&] { return hook.pings().size() >= 3; }, 10s)) << d_->ReadLogs();
+  ASSERT_TRUE(d_->Control(v1::ControlRequest::STOP).ok());  // (our child: `redundancyctl stop` would wait for its reaping)
+  EXPECT_EQ(d_->WaitExit(10s), 0);
+  for (const auto& p : hook.pings()) EXPECT_EQ(p, "/ping/s3cret") << "a clean stop is no failure";
+  EXPECT_EQ(d_->ReadLogs().find("s3cret"), std::string::npos);
 }
 
 }  // namespace

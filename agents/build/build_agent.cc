@@ -280,6 +280,7 @@ const BuildAgent::ValidateRun& BuildAgent::RunValidate() {
   auto started = clock_->Now();
   auto r = process::RunCapture(spec, s_.validate_timeout);
   auto ms = std::chrono::duration_cast<Millis>(clock_->Now() - started);
+  v.duration = ms;
   if (!r.ok()) {
     v.summary = "cannot run validate: " + r.error();
   } else {
@@ -304,6 +305,7 @@ v1::CheckResult BuildAgent::CheckValidate() {
   if (!gave_up_fingerprint_.empty() && gave_up_fingerprint_ != fp) gave_up_fingerprint_.clear();  // new code
   if (stale) RunValidate();
   auto c = Result("build:validate", validate_.ok ? v1::HEALTH_OK : v1::HEALTH_FAILED, validate_.summary, validate_.tail);
+  (*c.mutable_metrics())["duration_seconds"] = static_cast<double>(validate_.duration.count()) / 1000.0;  // the build's duration
   if (!validate_.ok && !gave_up_fingerprint_.empty()) {
     c.set_gave_up(true);
     c.set_summary(validate_.summary + "; gave up until the code changes");

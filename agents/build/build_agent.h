@@ -52,6 +52,7 @@ class BuildAgent : public Agent {
     std::string tail;
     std::string fingerprint;  // of the code it ran on
     SteadyTime at{};
+    Millis duration{0};       // how long it took
   };
   v1::CheckResult CheckNode();
   v1::CheckResult CheckDeps();

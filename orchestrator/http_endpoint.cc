@@ -1,10 +1,112 @@
+// Boost.Beast over Boost.Asio (header-only, no TLS): Debian's cpp-httplib is
+// linked with OpenSSL, whose load alone cost redundancyd 3.1 MB of PSS.
 #include "orchestrator/http_endpoint.h"
 
-#include <httplib.h>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include "common/status_render.h"
 
 namespace redundancy {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+// Compares without returning early, so that timing tells nothing of a secret.
+bool SameSecret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+std::string Base64(const std::string& in) {
+  static const char* kChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+    out += kChars[(n >> 18) & 63];
+    out += kChars[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kChars[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kChars[n & 63] : '=';
+  }
+  return out;
+}
+
+// The value of `key` in a query string, percent-decoded ("" when absent).
+std::string QueryParam(const std::string& query, const std::string& key) {
+  size_t at = 0;
+  while (at <= query.size()) {
+    size_t end = query.find('&', at);
+    if (end == std::string::npos) end = query.size();
+    std::string pair = query.substr(at, end - at);
+    if (pair.rfind(key + "=", 0) == 0) {
+      std::string raw = pair.substr(key.size() + 1), out;
+      for (size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+          out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          out += raw[i] == '+' ? ' ' : raw[i];
+        }
+      }
+      return out;
+    }
+    at = end + 1;
+  }
+  return "";
+}
+
+}  // namespace
+
+// One connection: read a request, answer, repeat while it keeps alive.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, HttpEndpoint* owner) : stream_(std::move(socket)), owner_(owner) {}
+  void Read() {
+    req_ = {};
+    stream_.expires_after(std::chrono::seconds(30));  // a silent client is dropped
+    http::async_read(stream_, buffer_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      HttpAnswer a = self->owner_->Answer(std::string(self->req_.method_string()), std::string(self->req_.target()),
+                                          std::string(self->req_[http::field::authorization]));
+      self->res_ = {static_cast<http::status>(a.status), self->req_.version()};
+      self->res_.set(http::field::server, "redundancyd");
+      self->res_.set(http::field::content_type, a.content_type);
+      for (const auto& [k, v] : a.headers) self->res_.set(k, v);
+      if (self->req_.method() != http::verb::head) self->res_.body() = std::move(a.body);
+      self->res_.keep_alive(self->req_.keep_alive());
+      self->res_.prepare_payload();
+      http::async_write(self->stream_, self->res_, [self](beast::error_code ec, size_t) {
+        if (ec || !self->res_.keep_alive()) return self->Close();
+        self->Read();
+      });
+    });
+  }
+
+ private:
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> req_;
+  http::response<http::string_body> res_;
+  HttpEndpoint* owner_;
+};
+
+struct HttpEndpoint::Server {
+  net::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+};
 
 HttpEndpoint::HttpEndpoint() : view_(std::make_shared<HttpView>()) {}
 
@@ -16,74 +118,87 @@ void HttpEndpoint::Publish(HttpView view) {
   view_ = std::move(next);
 }
 
-namespace {
-
-// Compares without returning early, so that timing tells nothing of a secret.
-bool SameSecret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
+HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& target, const std::string& authorization) {
+  HttpAnswer res;
+  size_t q = target.find('?');
+  std::string path = target.substr(0, q), query = q == std::string::npos ? "" : target.substr(q + 1);
+  auto reply = [&res](int status, const std::string& type, std::string body) {
+    res.status = status;
+    res.content_type = type;
+    res.body = std::move(body);
+    return res;
+  };
+  if (method != "GET" && method != "HEAD") {
+    res.headers.emplace_back("Allow", "GET, HEAD");
+    return reply(405, "text/plain", "only GET\n");
+  }
+  bool guarded = !auth_.token.empty() || !basic_header_.empty();
+  if (guarded && path != "/healthz") {
+    bool ok = (!auth_.token.empty() && (SameSecret(authorization, "Bearer " + auth_.token) ||
+                                        SameSecret(QueryParam(query, "token"), auth_.token))) ||
+              (!basic_header_.empty() && SameSecret(authorization, basic_header_));
+    if (!ok) {
+      res.headers.emplace_back("WWW-Authenticate", basic_header_.empty() ? "Bearer" : "Basic realm=\"redundancy\", charset=\"UTF-8\"");
+      return reply(401, "text/plain", "unauthorized\n");
+    }
+  }
+  std::shared_ptr<const HttpView> view;
+  {
+    std::lock_guard lock(mu_);
+    view = view_;
+  }
+  if (path == "/metrics") return reply(200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(*view));
+  if (path == "/healthz") return view->ready ? reply(200, "text/plain", "ok\n") : reply(503, "text/plain", "not ready\n");
+  if (path == "/api/status") return reply(200, "application/json", StatusToJson(view->status).dump(2) + "\n");
+  if (path == "/") return reply(200, "text/html; charset=utf-8", RenderStatusPage(*view));
+  return reply(404, "text/plain", "not found\n");
 }
 
-}  // namespace
+void HttpEndpoint::Accept() {
+  server_->acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !server_->acceptor.is_open()) return;
+    if (!ec) std::make_shared<HttpSession>(std::move(socket), this)->Read();
+    Accept();
+  });
+}
 
 Status HttpEndpoint::Start(const std::string& listen, const Auth& auth) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Status::Error("http.listen '" + listen + "' must be host:port");
   std::string host = listen.substr(0, colon);
   if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
   int port = 0;
   try {
     port = std::stoi(listen.substr(colon + 1));
   } catch (const std::exception&) {
     return Status::Error("http.listen '" + listen + "': bad port");
   }
+  if (port < 0 || port > 65535) return Status::Error("http.listen '" + listen + "': bad port");
   auth_ = auth;
-  basic_header_ = auth.username.empty() ? "" : httplib::make_basic_authentication_header(auth.username, auth.password).second;
-  server_ = std::make_unique<httplib::Server>();
-  auto view = [this] {
-    std::lock_guard lock(mu_);
-    return view_;
-  };
-  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if ((auth_.token.empty() && basic_header_.empty()) || req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
-    std::string given = req.get_header_value("Authorization");
-    bool ok = (!auth_.token.empty() && (SameSecret(given, "Bearer " + auth_.token) || SameSecret(req.get_param_value("token"), auth_.token))) ||
-              (!basic_header_.empty() && SameSecret(given, basic_header_));
-    if (ok) return httplib::Server::HandlerResponse::Unhandled;
-    res.status = 401;
-    res.set_header("WWW-Authenticate", basic_header_.empty() ? "Bearer" : "Basic realm=\"redundancy\", charset=\"UTF-8\"");
-    res.set_content("unauthorized\n", "text/plain");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  server_->Get("/metrics", [view](const httplib::Request&, httplib::Response& res) {
-    res.set_content(RenderMetrics(*view()), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  server_->Get("/healthz", [view](const httplib::Request&, httplib::Response& res) {
-    bool ready = view()->ready;
-    res.status = ready ? 200 : 503;
-    res.set_content(ready ? "ok\n" : "not ready\n", "text/plain");
-  });
-  server_->Get("/api/status", [view](const httplib::Request&, httplib::Response& res) {
-    res.set_content(StatusToJson(view()->status).dump(2) + "\n", "application/json");
-  });
-  server_->Get("/", [view](const httplib::Request&, httplib::Response& res) {
-    res.set_content(RenderStatusPage(*view()), "text/html; charset=utf-8");
-  });
-  if (port == 0) {
-    port = server_->bind_to_any_port(host);
-    if (port < 0) return Status::Error("http: cannot listen on " + listen);
-  } else if (!server_->bind_to_port(host, port)) {
+  basic_header_ = auth.username.empty() ? "" : "Basic " + Base64(auth.username + ":" + auth.password);
+  server_ = std::make_unique<Server>();
+  beast::error_code ec;
+  auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) return Status::Error("http.listen '" + listen + "': '" + host + "' is not an IP address");
+  tcp::endpoint at(address, static_cast<unsigned short>(port));
+  auto& acc = server_->acceptor;
+  acc.open(at.protocol(), ec);
+  if (!ec) acc.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(at, ec);
+  if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    server_.reset();
     return Status::Error("http: cannot listen on " + listen + " (in use, or not an address of this machine)");
   }
-  port_ = port;
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  port_ = acc.local_endpoint().port();
+  Accept();
+  thread_ = std::thread([this] { server_->ioc.run(); });
   return Status::Ok();
 }
 
 void HttpEndpoint::Stop() {
-  if (server_) server_->stop();
+  if (server_) server_->ioc.stop();
   if (thread_.joinable()) thread_.join();
   server_.reset();
 }

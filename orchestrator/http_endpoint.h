@@ -2,23 +2,28 @@
 // empty): /metrics (Prometheus), /healthz (200 when the daemon and every agent
 // are ready), /api/status (the JSON of `redundancyctl status --json`) and the
 // status page at /. It serves on its own thread from the last view the event
-// loop published, so a slow client never stalls supervision. The only user
-// of cpp-httplib.
+// loop published, so a slow client never stalls supervision. Boost.Beast
+// (no TLS) serves it, in http_endpoint.cc only.
 #pragma once
 
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "orchestrator/http_render.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace redundancy {
+
+struct HttpAnswer {
+  int status = 200;
+  std::string content_type = "text/plain";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
 
 class HttpEndpoint {
  public:
@@ -36,9 +41,13 @@ class HttpEndpoint {
   void Stop();
   int port() const { return port_; }
   void Publish(HttpView view);
+  // The answer to one request (any thread): routes, auth, the published view.
+  HttpAnswer Answer(const std::string& method, const std::string& target, const std::string& authorization);
 
  private:
-  std::unique_ptr<httplib::Server> server_;
+  struct Server;
+  void Accept();
+  std::unique_ptr<Server> server_;
   std::thread thread_;
   int port_ = 0;
   Auth auth_;

@@ -69,6 +69,7 @@ void Daemon::HandleControlMessage(const transport::Incoming& in) {
     Record("", "control", std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
                               std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid));
   }
+  http_dirty_ = true;  // pauses, acks, silences... show on the page
   v1::ControlResponse resp = HandleControl(req, in);
   if (resp.exit_code() >= 0) ReplyControl(in.identity, in.with_delimiter, resp);
 }

@@ -304,6 +304,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
   }
   SteadyTime now = clock_->Now();
   slot->sup->OnAlive(now);
+  if (!env.has_heartbeat()) http_dirty_ = true;
   const std::string& name = slot->config.name;
   switch (env.body_case()) {
     case v1::Envelope::kHeartbeat:
@@ -479,6 +480,7 @@ void Daemon::SendShutdown(const std::string& agent) {
 
 void Daemon::Record(const std::string& agent, const std::string& kind, const std::string& detail) {
   std::string clean = Redact(detail);
+  http_dirty_ = true;
   if (kind == "agent_gave_up" || kind == "agent_hung" || kind == "agent_spawn_failed") {
     spdlog::warn("agent {}: {} {}", agent, kind, clean);
   } else if (kind == "agent_exit" && !shutting_down_) {

@@ -149,6 +149,8 @@ class Daemon : public AgentOps {
   std::string deadman_config_;    // url|interval it pings with
   std::string http_config_;       // listen|token the endpoint runs with
   SteadyTime next_publish_{};
+  SteadyTime http_published_at_{};
+  bool http_dirty_ = true;        // something the view shows changed since it was published
   std::map<std::pair<std::string, std::string>, uint64_t> event_counts_;
   AlertEngine alerts_;
   std::unique_ptr<AlertDispatcher> dispatcher_;

@@ -102,6 +102,7 @@ void Daemon::TickAlerts(bool now_please) {
   int64_t now = clock_->WallMs();
   std::vector<Notification> due = alerts_.Tick(now);
   for (const auto& a : alerts_.TakeChanged()) {
+    http_dirty_ = true;
     if (!store_) break;
     if (Status s = store_->PutAlert(a.id, a.state, a.ends_ms, AlertToJson(a)); !s.ok()) spdlog::error("alerts: {}", s.message());
     std::string& known = alert_states_[a.id];

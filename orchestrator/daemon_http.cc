@@ -45,7 +45,11 @@ void Daemon::PublishHttp(bool now) {
   if (!http_) return;
   SteadyTime t = clock_->Now();
   if (!now && t < next_publish_) return;
+  // Nothing new: the view is rebuilt at most every 5 s (uptime), not 4 times a second.
+  if (!now && !http_dirty_ && t - http_published_at_ < std::chrono::seconds(5)) return;
   next_publish_ = t + std::chrono::milliseconds(250);
+  http_published_at_ = t;
+  http_dirty_ = false;
   HttpView v;
   v.status = Snapshot();
   v.reports = last_report_;

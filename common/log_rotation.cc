@@ -33,6 +33,17 @@ std::string GzipFile(const std::string& src, const std::string& dst) {
   return "";
 }
 
+std::string ReadMaybeGzip(const std::string& path) {
+  std::string all;
+  // gzopen reads gzip archives and plain files alike.
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) return all;
+  char buf[65536];
+  for (int n; (n = gzread(f, buf, sizeof buf)) > 0;) all.append(buf, static_cast<size_t>(n));
+  gzclose(f);
+  return all;
+}
+
 std::string RotatedName(const std::string& path, int* seq) {
   std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};

@@ -27,6 +27,9 @@ struct RotationPolicy {
 // Compresses `src` into `dst` (gzip) and removes `src`; "" or an error.
 std::string GzipFile(const std::string& src, const std::string& dst);
 
+// The text of a log file, gunzipped when it is a .gz archive ("" when unreadable).
+std::string ReadMaybeGzip(const std::string& path);
+
 // A name to rotate `path` to now, taken by no file with or without .gz:
 // path.<UTC stamp>-NNNN; `seq` tells apart rotations within one second.
 std::string RotatedName(const std::string& path, int* seq);

@@ -56,17 +56,18 @@ void AlertEngine::Resolve(Alert& a, int64_t now_ms) {
 void AlertEngine::Observe(const std::string& system, const std::string& target, const std::string& status,
                           const std::string& summary, int64_t now_ms, bool use_threshold) {
   std::string fp = AlertFingerprint(system, target);
-  Track& t = tracks_[fp];
   bool bad = status == "failed" || status == "degraded";
   if (!bad) {
-    t.failures = 0;
-    if (t.alert) {
-      if (auto it = alerts_.find(*t.alert); it != alerts_.end()) Resolve(it->second, now_ms);
-      t.alert.reset();
+    // A healthy report ends the streak and any alert; healthy targets are not tracked.
+    auto tr = tracks_.find(fp);
+    if (tr == tracks_.end()) return;
+    if (tr->second.alert) {
+      if (auto it = alerts_.find(*tr->second.alert); it != alerts_.end()) Resolve(it->second, now_ms);
     }
-    if (!t.alert) tracks_.erase(fp);
+    tracks_.erase(tr);
     return;
   }
+  Track& t = tracks_[fp];
   std::string severity = status == "failed" ? "critical" : "warning";
   ++t.failures;
   if (t.alert) {

@@ -27,15 +27,15 @@ const char* OpName(v1::ControlRequest::Op op) {
   }
 }
 
-v1::ControlResponse Fail(int code, const std::string& error) {
+}  // namespace
+
+v1::ControlResponse ControlFail(int code, const std::string& error) {
   v1::ControlResponse r;
   r.set_ok(false);
   r.set_exit_code(code);
   r.set_error(error);
   return r;
 }
-
-}  // namespace
 
 void Daemon::ReplyControl(const std::string& identity, bool with_delimiter, const v1::ControlResponse& resp) {
   v1::Envelope env;
@@ -55,13 +55,13 @@ void Daemon::HandleControlMessage(const transport::Incoming& in) {
     spdlog::warn("control: refused {}", who);
     Record("", "control_denied", who);
     ReplyControl(in.identity, in.with_delimiter,
-                 Fail(2, "permission denied: only uid " + std::to_string(geteuid()) + " may control this daemon"));
+                 ControlFail(2, "permission denied: only uid " + std::to_string(geteuid()) + " may control this daemon"));
     return;
   }
   v1::Envelope env;
   if (!transport::Decode(in.body, &env) || !env.has_control_request()) {
     NoteGarbage("control.sock", "a message that is not a ControlRequest");
-    ReplyControl(in.identity, in.with_delimiter, Fail(2, "not a ControlRequest"));
+    ReplyControl(in.identity, in.with_delimiter, ControlFail(2, "not a ControlRequest"));
     return;
   }
   const auto& req = env.control_request();
@@ -92,9 +92,9 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
       *resp.mutable_status() = Snapshot();
       return resp;
     case v1::ControlRequest::HISTORY: {
-      if (!store_) return Fail(1, "history is not available");
+      if (!store_) return ControlFail(1, "history is not available");
       auto rows = store_->Query(req.since_ms(), static_cast<int>(req.limit()));
-      if (!rows.ok()) return Fail(1, rows.error());
+      if (!rows.ok()) return ControlFail(1, rows.error());
       for (const auto& r : *rows) {
         auto* h = resp.add_history();
         h->set_id(r.id);
@@ -112,7 +112,7 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
     case v1::ControlRequest::ALERT_UNSILENCE:
       return HandleAlertControl(req, in);
     case v1::ControlRequest::RESTART_AGENT:
-      if (!need_system(req.arg())) return Fail(2, "no agent named '" + req.arg() + "'");
+      if (!need_system(req.arg())) return ControlFail(2, "no agent named '" + req.arg() + "'");
       agents_[req.arg()].sup->Restart(now);
       resp.set_message("agent " + req.arg() + " restarting");
       return resp;
@@ -131,15 +131,15 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
       std::string target = req.arg();
       if (req.op() == v1::ControlRequest::RECOVER) {
         std::string sys = system_of(target);
-        if (!need_system(sys)) return Fail(2, "no system for target '" + target + "'");
+        if (!need_system(sys)) return ControlFail(2, "no system for target '" + target + "'");
         systems.push_back(sys);
       } else if (req.arg().empty() && req.op() == v1::ControlRequest::CHECK) {
         for (const auto& [name, slot] : agents_) systems.push_back(name);
       } else {
         // PAUSE/RESUME take a system or one of its targets ("pm2:api").
         std::string sys = system_of(req.arg());
-        if (!need_system(sys)) return Fail(2, "no system named '" + sys + "'");
-        if (sys != req.arg() && req.op() == v1::ControlRequest::CHECK) return Fail(2, "check takes a system, not a target");
+        if (!need_system(sys)) return ControlFail(2, "no system named '" + sys + "'");
+        if (sys != req.arg() && req.op() == v1::ControlRequest::CHECK) return ControlFail(2, "check takes a system, not a target");
         systems.push_back(sys);
       }
       v1::Command::Kind kind = req.op() == v1::ControlRequest::CHECK     ? v1::Command::CHECK_NOW
@@ -169,7 +169,7 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
       return resp;
     }
     default:
-      return Fail(2, "unknown control operation");
+      return ControlFail(2, "unknown control operation");
   }
 }
 

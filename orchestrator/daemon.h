@@ -29,6 +29,9 @@
 
 namespace redundancy {
 
+// A control answer that failed with `code` (redundancyctl's exit code) and why.
+v1::ControlResponse ControlFail(int code, const std::string& error);
+
 struct DaemonOptions {
   std::string agent_dir;  // where the built-in agent binaries are
   bool debug = false;

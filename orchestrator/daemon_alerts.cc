@@ -17,14 +17,6 @@ namespace {
 
 constexpr const char* kSilencesKey = "alerts.silences";
 
-v1::ControlResponse AlertFail(int code, const std::string& error) {
-  v1::ControlResponse r;
-  r.set_ok(false);
-  r.set_exit_code(code);
-  r.set_error(error);
-  return r;
-}
-
 std::string Hostname() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
@@ -69,6 +61,13 @@ void Daemon::ConfigureAlerts() {
   }
   alerts_.SetDependencies(std::move(deps));
   if (dispatcher_) dispatcher_->SetChannels(config_.alert_channels);
+  // The dead man's switch moves with the configuration too.
+  std::string dm = config_.deadman_url + "|" + std::to_string(config_.deadman_interval.count());
+  if (dm != deadman_config_) {
+    deadman_config_ = dm;
+    deadman_.Start(config_.deadman_url, config_.deadman_interval);
+    if (deadman_.running()) spdlog::info("deadman: pinging every {} ms", config_.deadman_interval.count());
+  }
 }
 
 void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& report, const v1::HealthReport* previous) {
@@ -154,19 +153,19 @@ v1::ControlResponse Daemon::HandleAlertControl(const v1::ControlRequest& req, co
     case v1::ControlRequest::ALERT_ACK: {
       char* end = nullptr;
       long long id = std::strtoll(req.arg().c_str(), &end, 10);
-      if (req.arg().empty() || *end != '\0' || id <= 0) return AlertFail(2, "expected an alert id (a number), got '" + req.arg() + "'");
-      if (Status s = alerts_.Ack(id, "uid " + std::to_string(in.peer.uid), now); !s.ok()) return AlertFail(1, s.message());
+      if (req.arg().empty() || *end != '\0' || id <= 0) return ControlFail(2, "expected an alert id (a number), got '" + req.arg() + "'");
+      if (Status s = alerts_.Ack(id, "uid " + std::to_string(in.peer.uid), now); !s.ok()) return ControlFail(1, s.message());
       resp.set_message("alert " + req.arg() + " acknowledged: no more repeats or escalation; its end is still notified");
       break;
     }
     case v1::ControlRequest::ALERT_SILENCE:
-      if (req.arg().empty()) return AlertFail(2, "expected a target or a system to silence");
-      if (req.duration_ms() <= 0) return AlertFail(2, "expected a duration (--for 1h)");
+      if (req.arg().empty()) return ControlFail(2, "expected a target or a system to silence");
+      if (req.duration_ms() <= 0) return ControlFail(2, "expected a duration (--for 1h)");
       alerts_.Silence(req.arg(), now + req.duration_ms());
       resp.set_message("silenced " + req.arg() + " for " + FormatDuration(Millis(req.duration_ms())));
       break;
     case v1::ControlRequest::ALERT_UNSILENCE:
-      if (!alerts_.Unsilence(req.arg())) return AlertFail(1, "no silence for '" + req.arg() + "'");
+      if (!alerts_.Unsilence(req.arg())) return ControlFail(1, "no silence for '" + req.arg() + "'");
       resp.set_message("silence of " + req.arg() + " lifted");
       break;
     default: {

@@ -7,13 +7,6 @@
 namespace redundancy {
 
 void Daemon::ConfigureHttp() {
-  // The dead man's switch moves with the configuration too.
-  std::string dm = config_.deadman_url + "|" + std::to_string(config_.deadman_interval.count());
-  if (dm != deadman_config_) {
-    deadman_config_ = dm;
-    deadman_.Start(config_.deadman_url, config_.deadman_interval);
-    if (deadman_.running()) spdlog::info("deadman: pinging every {} ms", config_.deadman_interval.count());
-  }
   std::string want = config_.http_listen + "|" + config_.http_auth_token + "|" + config_.http_basic_user + "|" + config_.http_basic_password;
   if (want == http_config_) return;
   http_config_ = want;

@@ -3,7 +3,7 @@
 #include <sys/statvfs.h>
 
 #include <filesystem>
-#include <map>
+#include <set>
 #include <thread>
 
 #include "common/log_rotation.h"
@@ -62,14 +62,14 @@ void WaitQuiet(const std::vector<std::string>& paths, Millis quiet, Millis limit
 
 int CompressAndPrune(const LogSettings& s, Millis quiet) {
   std::error_code ec;
-  std::map<std::string, bool> logs;  // base names with rotations
+  std::set<std::string> logs;  // base names with rotations
   std::vector<fs::path> to_compress;
   auto now = fs::file_time_type::clock::now();
   for (const auto& e : fs::directory_iterator(s.dir, ec)) {
     std::string name = e.path().filename().string();
     size_t at = name.find(".log.");
     if (at == std::string::npos || name.find(".tmp") != std::string::npos) continue;
-    logs[name.substr(0, at + 4)] = true;
+    logs.insert(name.substr(0, at + 4));
     bool compressed = name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0;
     if (!compressed && s.compress && now - e.last_write_time(ec) >= quiet) to_compress.push_back(e.path());
   }
@@ -80,7 +80,7 @@ int CompressAndPrune(const LogSettings& s, Millis quiet) {
   RotationPolicy policy;
   policy.max_files = s.retain;
   policy.max_age = s.max_age;
-  for (const auto& [name, _] : logs) Prune(s.dir, name, policy, std::chrono::system_clock::now());
+  for (const auto& name : logs) Prune(s.dir, name, policy, std::chrono::system_clock::now());
   return n;
 }
 

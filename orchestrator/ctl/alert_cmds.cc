@@ -14,6 +14,16 @@ std::string Ago(int64_t now_ms, int64_t then_ms) {
   return FormatDuration(Millis(std::max<int64_t>(0, (now_ms - then_ms) / 1000 * 1000))) + " ago";
 }
 
+// One request whose answer is only a message (printed by `call`) and an exit code.
+int Send(const Caller& call, v1::ControlRequest::Op op, const std::string& arg, int64_t duration_ms = 0) {
+  v1::ControlRequest req;
+  req.set_op(op);
+  req.set_arg(arg);
+  req.set_duration_ms(duration_ms);
+  v1::ControlResponse resp;
+  return call(req, &resp);
+}
+
 std::string Pad(std::string s, size_t n) {
   if (s.size() < n) s.append(n - s.size(), ' ');
   return s;
@@ -67,13 +77,7 @@ int ListAlerts(const Caller& call, bool json) {
   return firing ? 1 : 0;
 }
 
-int AckAlert(const Caller& call, const std::string& id) {
-  v1::ControlRequest req;
-  req.set_op(v1::ControlRequest::ALERT_ACK);
-  req.set_arg(id);
-  v1::ControlResponse resp;
-  return call(req, &resp);
-}
+int AckAlert(const Caller& call, const std::string& id) { return Send(call, v1::ControlRequest::ALERT_ACK, id); }
 
 int SilenceAlerts(const Caller& call, const std::string& target, const std::string& duration) {
   auto d = ParseDuration(duration);
@@ -81,20 +85,9 @@ int SilenceAlerts(const Caller& call, const std::string& target, const std::stri
     std::cerr << "redundancyctl: --for: expected a duration such as 30m or 2h, got '" << duration << "'\n";
     return 2;
   }
-  v1::ControlRequest req;
-  req.set_op(v1::ControlRequest::ALERT_SILENCE);
-  req.set_arg(target);
-  req.set_duration_ms(d->count());
-  v1::ControlResponse resp;
-  return call(req, &resp);
+  return Send(call, v1::ControlRequest::ALERT_SILENCE, target, d->count());
 }
 
-int UnsilenceAlerts(const Caller& call, const std::string& target) {
-  v1::ControlRequest req;
-  req.set_op(v1::ControlRequest::ALERT_UNSILENCE);
-  req.set_arg(target);
-  v1::ControlResponse resp;
-  return call(req, &resp);
-}
+int UnsilenceAlerts(const Caller& call, const std::string& target) { return Send(call, v1::ControlRequest::ALERT_UNSILENCE, target); }
 
 }  // namespace redundancy::ctl

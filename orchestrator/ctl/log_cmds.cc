@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,17 +14,6 @@
 
 namespace redundancy::ctl {
 namespace {
-
-// The whole of a file (a .gz archive is gunzipped).
-std::string ReadAll(const std::string& path) {
-  std::string out;
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) return out;
-  char buf[65536];
-  for (int n; (n = gzread(f, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  return out;
-}
 
 // The last `n` lines of `text`.
 std::string Tail(const std::string& text, int n) {
@@ -63,10 +51,10 @@ int ShowLogs(const std::string& log_dir, const std::string& system, int lines, b
     return 1;
   }
   // The last lines, reaching into rotated files when the live one is short.
-  std::string text = ReadAll(path);
+  std::string text = ReadMaybeGzip(path);
   for (const auto& older : RotatedFiles(log_dir, name)) {
     if (Lines(text) >= lines) break;
-    text = ReadAll(older) + text;
+    text = ReadMaybeGzip(older) + text;
   }
   if (!Write(Tail(text, lines))) return 0;
   if (!follow) return 0;

@@ -23,16 +23,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-// A helper process, killed by pid when the test ends.
-struct Helper {
-  pid_t pid = 0;
-  ~Helper() {
-    if (pid <= 0) return;
-    process::Signal(pid, SIGKILL);
-    WaitUntil([&] { process::ReapAll(); return !IsRunning(pid); }, 5s);
-  }
-};
-
 // A webhook receiver that answers 500 to the first `fail_first` requests.
 class Webhook {
  public:
@@ -117,7 +107,7 @@ TEST_F(AlertsTest, EveryChannelIsToldAndAFailingWebhookIsRetried) {
   int am_port = FreePort();
   std::string am_dir = dir_.path() + "/am";
   WriteFile(am_dir + "/am.yml", "route: {receiver: blackhole}\nreceivers: [{name: blackhole}]\n");
-  Helper am;
+  KillOnExit am;
   {
     process::SpawnSpec spec;
     spec.exe = "/usr/bin/prometheus-alertmanager";
@@ -130,7 +120,7 @@ TEST_F(AlertsTest, EveryChannelIsToldAndAFailingWebhookIsRetried) {
   // An SMTP server writing what it receives to a Maildir.
   int smtp_port = FreePort();
   std::string maildir = dir_.path() + "/mail";
-  Helper smtp;
+  KillOnExit smtp;
   {
     process::SpawnSpec spec;
     spec.exe = "/usr/bin/python3";

@@ -414,13 +414,7 @@ TEST(ControlTest, LogsShowsAndFollowsTheDaemonsAndAnAgentsLog) {
   spec.args = {"-c", "exec " + BinDir() + "/redundancyctl --config " + d.config_path() + " logs -n 1 -f > " + out};
   auto pid = process::Spawn(spec);
   ASSERT_TRUE(pid.ok()) << pid.error();
-  struct Stop {
-    pid_t pid;
-    ~Stop() {
-      process::Signal(pid, SIGKILL);
-      WaitUntil([&] { process::ReapAll(); return !IsRunning(pid); }, 5s);
-    }
-  } stop{*pid};
+  KillOnExit stop{*pid};
   ASSERT_TRUE(WaitUntil([&] { return !ReadFile(out).empty(); }, 5s));
   EXPECT_EQ(d.Ctl("pause git").exit_code, 0);
   EXPECT_TRUE(WaitUntil([&] { return ReadFile(out).find("control pause git") != std::string::npos; }, 5s)) << ReadFile(out);

@@ -1,6 +1,6 @@
 #include "tests/integration/harness.h"
 
-#include <zlib.h>
+#include "common/log_rotation.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,15 +253,10 @@ std::vector<pid_t> Daemon::AgentPids() const {
   return out;
 }
 
-std::string ReadMaybeGzip(const std::string& path) {
-  std::string all;
-  // gzopen reads rotated .gz archives and plain files alike.
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) return all;
-  char buf[65536];
-  for (int n; (n = gzread(f, buf, sizeof buf)) > 0;) all.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  return all;
+KillOnExit::~KillOnExit() {
+  if (pid <= 0) return;
+  process::Signal(pid, SIGKILL);
+  WaitUntil([&] { process::ReapAll(); return !IsRunning(pid); }, std::chrono::seconds(5));
 }
 
 std::string Daemon::ReadLogs() const {

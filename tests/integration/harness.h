@@ -52,8 +52,13 @@ std::string Sh(const std::string& cmd);
 // Whole-file helpers; WriteFile creates missing parent folders.
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& text);
-// A file's text, gunzipped when it is a .gz archive.
-std::string ReadMaybeGzip(const std::string& path);
+// A helper process a test started (an HTTP peer, a follower...): killed by
+// pid and reaped when this goes out of scope, also when the test fails.
+struct KillOnExit {
+  pid_t pid = 0;
+  ~KillOnExit();
+};
+
 // `git add -A && git commit` in `repo`; returns the new HEAD.
 std::string Commit(const std::string& repo, const std::string& message);
 

@@ -133,13 +133,7 @@ TEST_F(HttpEndpointTest, PrometheusScrapesTheMetrics) {
                "--web.listen-address=127.0.0.1:" + std::to_string(prom_port), "--log.level=warn"};
   auto pid = process::Spawn(spec);
   ASSERT_TRUE(pid.ok()) << pid.error() << " (scripts/setup.sh installs Debian's prometheus)";
-  struct Stop {
-    pid_t pid;
-    ~Stop() {
-      process::Signal(pid, SIGKILL);
-      WaitUntil([&] { process::ReapAll(); return !IsRunning(pid); }, 5s);
-    }
-  } stop{*pid};
+  KillOnExit stop{*pid};
   std::string query = "/api/v1/query?query=redundancy_check_health%7Btarget%3D%22workflow%3Apages.yml%22%2Cstate%3D%22ok%22%7D";
   nlohmann::json answer;
   EXPECT_TRUE(WaitUntil([&] {

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/log_rotation.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/pm2_harness.h"
 

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -97,5 +98,10 @@ class Linter {
  private:
   void SplitLines();
 };
+
+// Shared by lint.cc, lint_events.cc and lint_jobs.cc.
+extern const std::regex kInputId;  // input and secret ids
+std::string Lower(std::string s);
+std::string Join(const std::set<std::string>& s);  // "a, b, c"
 
 }  // namespace redundancy::workflows::internal

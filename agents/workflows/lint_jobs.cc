@@ -15,11 +15,6 @@ namespace {
 
 const std::regex kJobId("^[A-Za-z_][A-Za-z0-9_-]*$");
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::vector<YAML::Node> Items(const YAML::Node& n) {
   std::vector<YAML::Node> v;
   if (n && n.IsScalar()) v.push_back(n);

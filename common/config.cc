@@ -271,6 +271,7 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
     SystemConfig sc;
     sc.name = name;
     sc.interval = DefaultInterval(name);
+    sc.grace = sc.interval;
     for (size_t i = 0; i < wanted.size(); ++i) {
       const std::string& d = wanted[i];
       std::string dpath = "systems." + name + ".depends_on" + (deps && deps.IsSequence() ? "[" + std::to_string(i) + "]" : "");
@@ -287,6 +288,7 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
     dep_nodes[name] = deps ? deps : node;
     if (node.IsMap()) {
       sc.interval = Dur(node["interval"], sc.interval);
+      sc.grace = Dur(node["grace"], sc.interval);
       if (node["auto_recover"] && node["auto_recover"].IsScalar()) YAML::convert<bool>::decode(node["auto_recover"], sc.auto_recover);
       std::string agent = Str(node["agent"], "");
       if (!agent.empty()) sc.agent = ResolvePath(agent, base);

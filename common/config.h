@@ -87,6 +87,7 @@ struct SystemConfig {
   std::string agent;                    // absolute path of the agent binary; empty = built-in
   std::string settings_yaml;            // the system's section, ${ENV} resolved
   bool auto_recover = true;             // the orchestrator asks for recovery of failed checks
+  Millis grace{60'000};                 // a new check's failures alert only after this long (default: interval)
   bool operator==(const SystemConfig&) const = default;
 };
 

@@ -14,6 +14,7 @@ std::vector<FieldSpec> CommonSystemFields() {
       {"depends_on", T::kStringList},
       {"agent", T::kString},  // path of a custom agent binary
       {"auto_recover", T::kBool},  // ask the agent to recover failed checks (default true)
+      {"grace", T::kDuration, {}, {}, 0},  // a new check's failures alert only after this (default: interval)
   };
 }
 
@@ -52,6 +53,9 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
                   {"pub_socket", T::kString},
                   {"ecosystem", T::kStringList},
                   {"apps", T::kStringList},
+                  {"daemon_unit", T::kString},
+                  {"daemon_unit_user", T::kBool},
+                  {"systemctl_bin", T::kString},
                   {"max_restart_attempts", T::kInt, {}, {}, 0},
                   {"restart_delay", T::kDuration, {}, {}, 0},
                   {"stable_after", T::kDuration, {}, {}, 0},

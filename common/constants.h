@@ -5,7 +5,8 @@
 
 namespace redundancy {
 
-inline constexpr char kVersion[] = "0.1.0";
+// CMake's project VERSION (common/version.cc.in), the one source of the version.
+extern const char kVersion[];
 inline constexpr char kAgentPrefix[] = "redundancy-agent-";
 // How long redundancyctl waits for the daemon to answer before exit 3.
 inline constexpr std::chrono::milliseconds kControlTimeout{5000};

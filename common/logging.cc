@@ -43,6 +43,25 @@ class RedactingSink : public spdlog::sinks::base_sink<std::mutex> {
   std::vector<spdlog::sink_ptr> inner_;
 };
 
+// Passes on only messages below `above`: with the stderr sink starting at
+// that level, info goes to stdout and warnings and errors to stderr, as PM2
+// and journald users expect of a foreground daemon.
+class BelowLevelSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  BelowLevelSink(spdlog::sink_ptr inner, spdlog::level::level_enum above) : inner_(std::move(inner)), above_(above) {}
+  void set_pattern_(const std::string& pattern) override { inner_->set_pattern(pattern); }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (msg.level < above_) inner_->log(msg);
+  }
+  void flush_() override { inner_->flush(); }
+
+ private:
+  spdlog::sink_ptr inner_;
+  spdlog::level::level_enum above_;
+};
+
 }  // namespace
 
 bool DebugFromEnv() {
@@ -70,7 +89,13 @@ std::string Redact(const std::string& text) {
 
 Status InitLogging(const LogOptions& o) {
   std::vector<spdlog::sink_ptr> sinks;
-  if (o.to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  if (o.to_stderr) {
+    auto out = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
+    sinks.push_back(std::make_shared<BelowLevelSink>(out, spdlog::level::warn));
+    auto err = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    err->set_level(spdlog::level::warn);
+    sinks.push_back(err);
+  }
   if (!o.log_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.log_dir, ec);

@@ -1,6 +1,7 @@
 // Process-wide logging: spdlog to a file in log_dir rotated by size and time,
 // old files gzip-compressed and kept by count and age (common/log_rotation),
-// and to stderr when running in the foreground. Every line passes a redactor that
+// and to the console when running in the foreground (stdout below warning,
+// stderr from warning up). Every line passes a redactor that
 // replaces known secret values with "***", so a secret never reaches a log.
 #pragma once
 
@@ -24,7 +25,7 @@ struct LogOptions {
   bool compress = true;         // gzip rotated files
   std::string level = "info";
   bool debug = false;        // forces debug level (also DEBUG_REDUNDANCY=true)
-  bool to_stderr = true;
+  bool to_stderr = true;      // the console too: info and debug to stdout, warnings and errors to stderr
 };
 
 // Replaces the default logger. Returns an error when log_dir cannot be created.

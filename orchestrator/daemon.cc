@@ -64,7 +64,11 @@ Status Daemon::Setup() {
   signals_ = std::make_unique<process::SignalChannel>(std::move(sig.value()));
   signal(SIGPIPE, SIG_IGN);
   SetupAlerts();  // starts a thread: after the signal mask is set, so that it never takes SIGTERM
-  if (Status s = process::BecomeSubreaper(); !s.ok()) spdlog::warn("{}", s.message());
+  // Not a child subreaper: a PM2 daemon the PM2 agent starts detaches into a
+  // session of its own and must be nobody's descendant here, or a stop of
+  // redundancyd (PM2's tree-kill, a cgroup kill) takes it and every app along.
+  // Each agent leads a process group instead; what an agent leaves behind
+  // when it dies is killed with its group (OnAgentExit).
 
   ctx_ = std::make_unique<transport::Context>();
   agents_sock_ = std::make_unique<transport::Router>(*ctx_, paths_.AgentsEndpoint());
@@ -177,6 +181,9 @@ void Daemon::HandleSignals() {
             ours = true;
             slot.identity.clear();
             slot.recover_in_flight = 0;
+            // Helpers the agent left running (its process group; a PM2
+            // daemon it started is in a session of its own and not touched).
+            process::SignalGroup(e.pid, SIGKILL);
             if (pipeline_.current() && pipeline_.current()->system == name) pipeline_cmd_ = 0;  // resent when it is back
             slot.sup->OnExit(e.Describe(), clock_->Now());
             break;
@@ -413,26 +420,37 @@ bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, cons
   return agents_sock_->Send(it->second.identity, false, env);
 }
 
-// The orchestrator decides when a recovery may run: a system with failed
-// checks is asked to recover them once every system it depends on has
-// reported and is neither failed nor blocked (upstream first), unless it is
-// paused, already recovering, or every failed check has been given up on.
+// The orchestrator decides when a recovery may run. Restoring the last known
+// good state (a check marked `restore`: a PM2 daemon back, an app restarted on
+// the code it runs) is never held back by another system. Moving forward
+// (everything else) waits until every system it depends on has reported and
+// is neither failed nor blocked (upstream first). Never while paused, already
+// recovering, or when every failed check has been given up on.
 // The agent decides how (and applies its own per-target budgets).
 void Daemon::MaybeAutoRecover(AgentSlot& slot) {
   const std::string& name = slot.config.name;
   if (!slot.config.auto_recover || slot.recover_in_flight || shutting_down_ || paused_.count(name)) return;
   if (pipeline_.Owns(name)) return;  // the pipeline is working on it
+  bool upstream_ok = true;
   for (const auto& dep : slot.config.depends_on) {
     HealthStatus h = health_.Health(dep);
-    if (!health_.Reported(dep) || h == v1::HEALTH_FAILED || h == v1::HEALTH_BLOCKED) return;
+    if (!health_.Reported(dep) || h == v1::HEALTH_FAILED || h == v1::HEALTH_BLOCKED) upstream_ok = false;
   }
   auto it = last_report_.find(name);
   if (it == last_report_.end()) return;
   bool wanted = false;
+  std::string restore_target;
   for (const auto& c : it->second.checks()) {
-    if (c.status() == v1::HEALTH_FAILED && !c.gave_up() && !paused_.count(c.target())) wanted = true;
+    if (c.status() != v1::HEALTH_FAILED || c.gave_up() || paused_.count(c.target())) continue;
+    wanted = true;
+    if (c.restore() && restore_target.empty()) restore_target = c.target();
   }
-  if (wanted) SendCommand(name, v1::Command::RECOVER, "", &slot.recover_in_flight);
+  if (!wanted) return;
+  if (upstream_ok) {
+    SendCommand(name, v1::Command::RECOVER, "", &slot.recover_in_flight);
+  } else if (!restore_target.empty()) {
+    SendCommand(name, v1::Command::RECOVER, restore_target, &slot.recover_in_flight);
+  }
 }
 
 void Daemon::HandleCommandResult(const v1::CommandResult& result) {
@@ -467,6 +485,13 @@ Result<pid_t> Daemon::Spawn(const std::string& agent) {
                "--log-level", config_.logging.level};
   if (options_.debug) spec.args.push_back("--debug");
   spec.cwd = config_.workspace;
+  spec.own_process_group = true;
+  if (sc.name == "pm2" && !options_.hosting_pm2.first.empty()) {
+    // redundancyd is itself an app of a PM2: the agent must never restore,
+    // kill or count it (it may watch that very PM2).
+    spec.env.emplace_back("REDUNDANCY_HOSTED_BY_PM2_HOME", options_.hosting_pm2.first);
+    spec.env.emplace_back("REDUNDANCY_HOSTED_BY_PM2_APP", options_.hosting_pm2.second);
+  }
   return process::Spawn(spec);
 }
 

@@ -36,6 +36,8 @@ struct DaemonOptions {
   std::string agent_dir;  // where the built-in agent binaries are
   bool debug = false;
   int ready_fd = -1;      // --daemon: write 0 when every agent is ready, 1 on failure
+  // When a PM2 runs redundancyd as one of its apps: {its PM2_HOME, the app's name}.
+  std::pair<std::string, std::string> hosting_pm2;
 };
 
 class Daemon : public AgentOps {
@@ -158,6 +160,7 @@ class Daemon : public AgentOps {
   AlertEngine alerts_;
   std::unique_ptr<AlertDispatcher> dispatcher_;
   std::map<int64_t, std::string> alert_states_;  // what the history last said of each alert
+  std::map<std::string, int64_t> check_first_seen_;  // target -> wall ms of its first report (startup grace)
   std::map<std::string, int64_t> saved_silences_;
   SteadyTime next_alert_tick_{};
 };

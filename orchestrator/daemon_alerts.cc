@@ -72,14 +72,24 @@ void Daemon::ConfigureAlerts() {
 
 void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& report, const v1::HealthReport* previous) {
   int64_t now = clock_->WallMs();
+  const SystemConfig* sc = config_.FindSystem(system);
+  int64_t grace = sc ? sc->grace.count() : 0;
   std::set<std::string> seen;
   for (const auto& c : report.checks()) {
     seen.insert(c.target());
+    // Startup grace: a check that has just appeared (a cold start, a new app)
+    // may be failing only until a recovery under way ends; its bad reports
+    // count toward an alert only once it has existed for `grace`.
+    int64_t first = check_first_seen_.emplace(c.target(), now).first->second;
+    bool bad = c.status() == v1::HEALTH_FAILED || c.status() == v1::HEALTH_DEGRADED;
+    if (bad && now - first < grace) continue;
     alerts_.Observe(system, c.target(), HealthName(c.status()), c.summary(), now);
   }
   if (previous) {
     for (const auto& c : previous->checks()) {
-      if (!seen.count(c.target())) alerts_.Forget(system, c.target(), now);
+      if (seen.count(c.target())) continue;
+      alerts_.Forget(system, c.target(), now);
+      check_first_seen_.erase(c.target());
     }
   }
 }

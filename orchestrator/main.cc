@@ -5,7 +5,9 @@
 
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/constants.h"
 #include "common/logging.h"
+#include "common/process/environment.h"
 #include "common/process/process.h"
 #include "orchestrator/daemon.h"
 
@@ -17,6 +19,7 @@ int main(int argc, char** argv) {
   app.add_flag("--foreground", foreground, "stay in the foreground and log to stderr too (the default)");
   app.add_flag("--daemon", daemonize, "detach; return once every agent is ready");
   app.add_flag("--debug", debug, "debug logging (also DEBUG_REDUNDANCY=true)");
+  app.set_version_flag("--version", std::string("redundancyd ") + redundancy::kVersion);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -29,6 +32,7 @@ int main(int argc, char** argv) {
   }
   redundancy::DaemonOptions options;
   options.debug = debug;
+  options.hosting_pm2 = redundancy::process::HostingPm2App(redundancy::process::CurrentEnvironment());
   std::error_code ec;
   options.agent_dir = std::filesystem::canonical("/proc/self/exe", ec).parent_path().string();
   if (daemonize) {

@@ -3,9 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-2}"
+TARGET=()
+[ -n "${BUILD_TARGET:-}" ] && TARGET=(--target "$BUILD_TARGET")
 GEN=()
 command -v ninja >/dev/null 2>&1 && GEN=(-G Ninja)
 if [ ! -f build/CMakeCache.txt ]; then
   cmake -S . -B build "${GEN[@]}" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 fi
-cmake --build build -j "$JOBS"
+cmake --build build -j "$JOBS" "${TARGET[@]}"

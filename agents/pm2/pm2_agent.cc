@@ -46,6 +46,7 @@ Status Pm2Agent::Configure(const AgentContext& ctx) {
     for (const auto& app : ecosystems_.back().apps) expected_.insert(app.name);
   }
   for (const auto& a : settings_.apps) expected_.insert(a);
+  expected_.erase(settings_.self_app);
   expected_from_config_ = !expected_.empty();
   has_snapshot_ = !ReadSnapshot().empty();
   {
@@ -178,7 +179,7 @@ void Pm2Agent::ApplyBusEvents() {
     events.swap(pending_events_);
   }
   for (const auto& e : events) {
-    if (e.daemon_kill || e.name.empty()) continue;
+    if (e.daemon_kill || e.name.empty() || e.name == settings_.self_app) continue;
     AppTrack& t = tracks_[e.name];
     if (e.event == "exit") {
       // An exit PM2 is performing for a stop carries status "stopping"; a crash does not.
@@ -323,6 +324,7 @@ v1::CheckResult Pm2Agent::Describe(const std::string& name, const AppInfo* app, 
     if (t.gave_up) summary << "; gave up after " << t.attempts << " attempts";
   }
   c.set_gave_up(t.gave_up && t.failure != Failure::kNone);
+  c.set_restore(true);  // restarting an app runs the code it already has
   c.set_summary(summary.str());
   if (!t.last_failure.empty()) c.set_details("last failure: " + t.last_failure + " at epoch ms " + std::to_string(t.last_failure_ms));
   return c;
@@ -363,11 +365,13 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
     v1::CheckResult d = MakeCheck("pm2:daemon", v1::HEALTH_FAILED, list.error());
     // Nothing to restore: say so, and do not ask for a recovery that would start an empty daemon.
     d.set_gave_up(daemon_down_ && !has_snapshot_ && expected_.empty());
+    d.set_restore(true);  // a new daemon with the apps it had
     out.push_back(d);
     for (const auto& name : expected_) {
       AppTrack& t = tracks_[name];
       t.failure = daemon_down_ ? Failure::kDaemonDown : t.failure;
       out.push_back(MakeCheck("pm2:" + name, v1::HEALTH_FAILED, daemon_down_ ? "the PM2 daemon is down" : list.error()));
+      out.back().set_restore(true);
     }
     std::lock_guard lock(mu_);
     next_check_within_ = Millis(1000);
@@ -376,7 +380,8 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
   if (lost) spdlog::info("pm2 bus reconnected");
   std::map<std::string, const AppInfo*> by_name;
   for (const auto& app : *list) {
-    if (!app.module && !app.name.empty()) by_name[app.name] = &app;
+    // redundancyd itself, when this PM2 hosts it, is not ours to watch.
+    if (!app.module && !app.name.empty() && app.name != settings_.self_app) by_name[app.name] = &app;
   }
   if (!expected_from_config_ && expected_.empty()) {
     // No ecosystem file: the expected set is what runs the first time PM2 looks healthy.
@@ -441,7 +446,7 @@ void Pm2Agent::SaveSnapshot(const std::vector<AppInfo>& list) {
   };
   std::string key;
   for (const auto& app : list) {
-    if (!app.module) key += app.name + "=" + (stopped_on_purpose(app) ? "stopped" : "run") + ";";
+    if (!app.module && app.name != settings_.self_app) key += app.name + "=" + (stopped_on_purpose(app) ? "stopped" : "run") + ";";
   }
   if (key == snapshot_key_ || key.empty()) return;  // parse the environments only when the set changed
   nlohmann::json full = nlohmann::json::parse(last_list_raw_, nullptr, false);
@@ -452,7 +457,7 @@ void Pm2Agent::SaveSnapshot(const std::vector<AppInfo>& list) {
   nlohmann::json apps = nlohmann::json::array();
   for (size_t i = 0; i < list.size(); ++i) {
     const AppInfo& app = list[i];
-    if (app.module || !full[i].is_object() || !full[i].contains("pm2_env")) continue;
+    if (app.module || app.name == settings_.self_app || !full[i].is_object() || !full[i].contains("pm2_env")) continue;
     nlohmann::json env = std::move(full[i]["pm2_env"]);
     if (!env.is_object()) continue;
     // As `pm2 dump` does: `prepare` gives each app a new id.

@@ -59,6 +59,14 @@ struct Settings {
   Millis stable_after{10'000};  // online this long: an app's recovery budget and backoff start over
   Millis reload_timeout{30'000};  // the pipeline's reload: every app online on a new process by then
   Millis reload_wait{2000};       // ... and still the same process this long after
+  // How a dead daemon is started again (pm2_daemon.cc): through systemd when
+  // PM2 runs as its own unit (`pm2 startup systemd`), else `pm2 ping`.
+  std::string daemon_unit;              // e.g. "pm2-www.service": `systemctl restart` it
+  bool daemon_unit_user = false;        // a user unit: `systemctl --user`
+  std::string systemctl_bin = "systemctl";
+  // The app that is redundancyd itself when the watched PM2 hosts it: never
+  // restored, killed or counted (from the orchestrator's environment).
+  std::string self_app;
 };
 
 // Parses systems.pm2 of the config.
@@ -114,6 +122,10 @@ class Pm2Agent : public Agent {
   v1::CheckResult Describe(const std::string& name, const AppInfo* app, const AppTrack& t) const;
   Status RecoverApp(const std::string& name, AppTrack& t, bool forced);
   Status RestoreDaemon();
+  // Starts a PM2 daemon in pm2_home that is nobody's child here (pm2_daemon.cc).
+  Status StartDaemon();
+  // Starts every expected app PM2 does not list, from its ecosystem file.
+  Status StartMissingFromEcosystems(const std::set<std::string>& listed, int* started);
   Status StartFromDefinition(const std::string& name, const std::string& as_name, bool backup);
   void SaveSnapshot(const std::vector<AppInfo>& list);
   // The snapshot lives on disk only (it holds every app's environment): read when needed.

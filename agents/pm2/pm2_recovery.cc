@@ -12,16 +12,6 @@
 #include "common/process/process.h"
 
 namespace redundancy::pm2 {
-namespace {
-
-// Running and not a zombie, and still the same process (not a reused pid).
-bool SameProcess(pid_t pid, uint64_t start_time) {
-  auto st = process::StartTime(pid);
-  return st.ok() && *st == start_time && process::IsRunning(pid);
-}
-
-}  // namespace
-
 Status Pm2Agent::Recover(const std::string& target, bool forced) {
   if (daemon_down_ || !DaemonAlive()) return RestoreDaemon();
   std::vector<std::string> names;
@@ -144,68 +134,6 @@ Status Pm2Agent::StartFromDefinition(const std::string& name, const std::string&
     }
   }
   return Status::Error("no definition of " + name + " (not in the snapshot nor in an ecosystem file)");
-}
-
-Status Pm2Agent::RestoreDaemon() {
-  // Never start a PM2 daemon for nothing: only when apps were seen or are expected.
-  if (!has_snapshot_ && expected_.empty()) {
-    return Status::Error("no PM2 daemon runs and no app is expected or was ever seen; nothing to restore");
-  }
-  // 1. Orphans of the dead daemon: exactly the processes we recorded (pid and
-  //    start time), so a reused pid is never hit.
-  std::vector<std::pair<pid_t, uint64_t>> orphans;
-  for (auto& [name, t] : tracks_) {
-    if (t.pid > 0 && t.start_time > 0 && SameProcess(t.pid, t.start_time)) orphans.emplace_back(t.pid, t.start_time);
-  }
-  for (auto [pid, st] : orphans) process::Signal(pid, SIGTERM);
-  for (int i = 0; i < 100; ++i) {  // up to 1 s for a clean exit
-    bool any = false;
-    for (auto [pid, st] : orphans) any |= SameProcess(pid, st);
-    if (!any) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  for (auto [pid, st] : orphans) {
-    if (SameProcess(pid, st)) process::Signal(pid, SIGKILL);
-  }
-  // 2. A new daemon in the same PM2_HOME (`pm2 ping` starts one when none runs).
-  rpc_->Close();
-  {
-    std::lock_guard lock(mu_);
-    bus_.Close();
-  }
-  process::SpawnSpec spec{settings_.pm2_bin, {"ping"}, Pm2Env(), ctx_.workspace, false};
-  auto ping = process::RunCapture(spec, std::chrono::seconds(30));
-  if (!ping.ok()) return ping.status();
-  if (ping->exit.code != 0) return Status::Error("pm2 ping: " + ping->output);
-  auto list = ListApps();
-  if (!list.ok()) return Status::Error("the new PM2 daemon does not answer: " + list.error());
-  // 3. Every saved app that is not already listed, exactly once.
-  std::set<std::string> listed;
-  for (const auto& app : *list) listed.insert(app.name);
-  int restored = 0;
-  std::string errors;
-  for (const auto& env : ReadSnapshot()) {
-    std::string name = env.value("name", "");
-    if (name.empty() || listed.count(name)) continue;
-    auto r = rpc_->Call("prepare", nlohmann::json::array({env}), settings_.call_timeout);
-    if (r.ok()) {
-      ++restored;
-      listed.insert(name);
-      AppTrack& t = tracks_[name];
-      t.pid = 0;
-      t.last_restart_time = -1;
-      t.crashed = false;
-    } else {
-      errors += (errors.empty() ? "" : "; ") + name + ": " + r.error();
-    }
-  }
-  daemon_down_ = false;
-  if (ctx_.emit) {
-    ctx_.emit("pm2:daemon", "daemon_restored",
-              "killed " + std::to_string(orphans.size()) + " orphan(s), started a new daemon, restored " +
-                  std::to_string(restored) + " app(s) from the snapshot" + (errors.empty() ? "" : "; failed: " + errors));
-  }
-  return errors.empty() ? Status::Ok() : Status::Error(errors);
 }
 
 }  // namespace redundancy::pm2

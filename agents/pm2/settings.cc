@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <filesystem>
 
 #include "agents/pm2/pm2_agent.h"
@@ -44,6 +45,17 @@ Result<Settings> ParseSettings(const YAML::Node& node, const std::string& worksp
       }
     }
     s.apps = list("apps");
+    s.daemon_unit = str("daemon_unit", "");
+    s.daemon_unit_user = node && node["daemon_unit_user"] && node["daemon_unit_user"].as<bool>();
+    s.systemctl_bin = str("systemctl_bin", s.systemctl_bin);
+    // Set by redundancyd when a PM2 runs it as an app; it matters only when
+    // that PM2 is the one watched here.
+    const char* host_home = std::getenv("REDUNDANCY_HOSTED_BY_PM2_HOME");
+    const char* host_app = std::getenv("REDUNDANCY_HOSTED_BY_PM2_APP");
+    if (host_home && host_app && *host_app) {
+      std::error_code e1, e2;
+      if (fs::weakly_canonical(host_home, e1) == fs::weakly_canonical(s.pm2_home, e2)) s.self_app = host_app;
+    }
     if (node && node["max_restart_attempts"]) s.max_restart_attempts = node["max_restart_attempts"].as<int>();
     s.restart_delay = dur(node ? node["restart_delay"] : YAML::Node(), s.restart_delay);
     s.stable_after = dur(node ? node["stable_after"] : YAML::Node(), s.stable_after);

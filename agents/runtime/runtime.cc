@@ -464,6 +464,9 @@ int RunAgent(Agent* agent, int argc, char** argv) {
   {
     Runtime runtime(agent, f, &signals.value());
     code = runtime.Run();
+    // Helpers still running (a git, an npm and what they started) go with us:
+    // redundancyd makes each agent lead a process group of its own.
+    process::SignalOwnGroup(SIGTERM);
   }
   spdlog::default_logger()->flush();
   return code;

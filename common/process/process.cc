@@ -3,6 +3,8 @@
 // detached right after the spawn and reaped with waitpid(-1).
 #include "common/process/process.h"
 
+#include "common/process/environment.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <linux/close_range.h>
@@ -30,8 +32,10 @@ namespace {
 struct ChildSetup : bp::extend::handler {
   pid_t parent;
   bool die_with_parent;
+  bool own_process_group;
   template <typename Executor>
   void on_exec_setup(Executor&) const {
+    if (own_process_group) setpgid(0, 0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -94,11 +98,14 @@ Result<pid_t> Launch(const SpawnSpec& spec, Extra&&... extra) {
   if (!exe.ok()) return exe.status();
   std::error_code ec;
   try {
-    bp::environment env = boost::this_process::environment();
+    // A clean environment: ours without what our own launcher set for us.
+    bp::environment env;
+    for (const auto& [k, v] : CleanEnvironment(CurrentEnvironment())) env[k] = v;
     for (const auto& [k, v] : spec.env) env[k] = v;
     ChildSetup setup;
     setup.parent = getpid();
     setup.die_with_parent = spec.die_with_parent;
+    setup.own_process_group = spec.own_process_group;
     bp::child child;
     if (spec.cwd.empty()) {
       child = bp::child(bp::exe = *exe, bp::args = spec.args, env, std::forward<Extra>(extra)..., setup, ec);
@@ -275,6 +282,20 @@ std::vector<Exit> ReapAll() {
 
 bool Signal(pid_t pid, int sig) { return pid > 0 && kill(pid, sig) == 0; }
 
+bool SignalGroup(pid_t pgid, int sig) { return pgid > 1 && kill(-pgid, sig) == 0; }
+
+void SignalOwnGroup(int sig) {
+  // Only as the leader of a group of our own: otherwise the group is our
+  // launcher's (a shell, a test runner) and not ours to signal.
+  if (getpgrp() != getpid()) return;
+  struct sigaction old, ign;
+  std::memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigaction(sig, &ign, &old);
+  kill(0, sig);
+  sigaction(sig, &old, nullptr);
+}
+
 bool Alive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
 bool IsRunning(pid_t pid) {
@@ -289,11 +310,6 @@ bool IsRunning(pid_t pid) {
   buf[n] = 0;
   const char* p = std::strrchr(buf, ')');
   return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
-Status BecomeSubreaper() {
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return Status::Error(std::string("PR_SET_CHILD_SUBREAPER: ") + std::strerror(errno));
-  return Status::Ok();
 }
 
 Status DieWithParent(int sig, pid_t expected_parent) {

@@ -18,10 +18,12 @@ namespace redundancy::process {
 struct SpawnSpec {
   std::string exe;                                         // absolute path
   std::vector<std::string> args;                           // without argv[0]
-  std::vector<std::pair<std::string, std::string>> env;    // added to our environment
+  std::vector<std::pair<std::string, std::string>> env;    // added to our environment, cleaned of our launcher's
+                                                           // variables (common/process/environment.h)
   std::string cwd;                                         // empty: ours
   bool die_with_parent = true;  // PR_SET_PDEATHSIG(SIGTERM), and exit if the parent is already gone
   std::string stdin_data;       // RunCapture: written to the child's stdin (else it reads /dev/null)
+  bool own_process_group = false;  // the child leads a new process group (SignalGroup reaches what it leaves behind)
 };
 
 // `exe` as given when it has a slash, else looked up in PATH; error when it
@@ -67,15 +69,20 @@ std::vector<Exit> ReapAll();
 // Sends `sig` to `pid`; false when the process does not exist.
 bool Signal(pid_t pid, int sig);
 
+// Sends `sig` to every process of group `pgid` (a child spawned with
+// own_process_group: what it left running after it died); false when none is left.
+bool SignalGroup(pid_t pgid, int sig);
+
+// Sends `sig` to the rest of our own process group (our helpers and theirs),
+// when we lead one; we ourselves ignore it. Nothing when we do not lead a group.
+void SignalOwnGroup(int sig);
+
 // True while `pid` exists (zombies included).
 bool Alive(pid_t pid);
 
 // True while `pid` runs: exists and is not a zombie (a killed daemon whose
 // parent has not reaped it yet is not running).
 bool IsRunning(pid_t pid);
-
-// Makes orphaned descendants reparent to us (PR_SET_CHILD_SUBREAPER).
-Status BecomeSubreaper();
 
 // Arranges for this process to get `sig` when its parent dies; exits at once
 // when the parent is already gone (its pid is no longer `expected_parent`).

@@ -256,6 +256,7 @@ int ValidateConfig(const std::string& file, bool json) {
 int main(int argc, char** argv) {
   CLI::App app{"redundancyctl: control redundancyd, and offline tools"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("redundancyctl ") + redundancy::kVersion);
   Globals g;
   if (const char* env = std::getenv("REDUNDANCY_CONFIG")) g.config = env;
   app.add_option("-c,--config", g.config, "configuration file (default ./redundancy.yaml, or $REDUNDANCY_CONFIG)");

@@ -1,0 +1,181 @@
+// The PM2 daemon's life, as the agent sees it: a dead daemon is replaced in
+// the same PM2_HOME (its orphans killed first, its apps restored exactly
+// once), and a new daemon is started so that it belongs to nobody here: a
+// stop, restart or kill of redundancyd never reaches it or its apps.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "agents/pm2/pm2_agent.h"
+#include "common/process/process.h"
+
+namespace redundancy::pm2 {
+namespace {
+
+// Running and not a zombie, and still the same process (not a reused pid).
+bool SameProcess(pid_t pid, uint64_t start_time) {
+  auto st = process::StartTime(pid);
+  return st.ok() && *st == start_time && process::IsRunning(pid);
+}
+
+// True when systemd runs the machine and we live in a service's cgroup: a
+// daemon started from here would stay in that cgroup, and a stop of the
+// service (KillMode=mixed or control-group) would kill it with every app.
+bool InSystemdService() {
+  std::error_code ec;
+  if (!std::filesystem::exists("/run/systemd/system", ec)) return false;
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("0::", 0) == 0 || line.find(":name=systemd:") != std::string::npos) {
+      if (line.find(".service") != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Status Pm2Agent::StartDaemon() {
+  using namespace std::chrono_literals;
+  std::string how;
+  if (!settings_.daemon_unit.empty()) {
+    // PM2 is its own unit: systemd starts it, in its own cgroup.
+    std::vector<std::string> args;
+    if (settings_.daemon_unit_user) args.push_back("--user");
+    args.insert(args.end(), {"restart", settings_.daemon_unit});
+    process::SpawnSpec spec{settings_.systemctl_bin, args, {}, ctx_.workspace, true};
+    auto r = process::RunCapture(spec, 60s);
+    if (!r.ok()) return r.status();
+    if (r->exit.code != 0) return Status::Error("systemctl restart " + settings_.daemon_unit + ": " + r->output);
+    how = "systemctl restart " + settings_.daemon_unit;
+  } else {
+    // `pm2 ping` starts a daemon that detaches into a session of its own;
+    // with no subreaper here it is reparented to init when the CLI exits.
+    process::SpawnSpec spec{settings_.pm2_bin, {"ping"}, Pm2Env(), ctx_.workspace, false};
+    if (InSystemdService()) {
+      auto pm2 = process::ResolveExe(settings_.pm2_bin);
+      process::SpawnSpec scoped{"systemd-run",
+                                {"--scope", "--collect", "--quiet",
+                                 "--unit=redundancy-pm2-" + std::to_string(getpid()) + "-" + std::to_string(clock_->WallMs()),
+                                 pm2.ok() ? *pm2 : settings_.pm2_bin, "ping"},
+                                Pm2Env(), ctx_.workspace, false};
+      auto r = process::RunCapture(scoped, 60s);
+      if (r.ok() && r->exit.code == 0) {
+        how = "systemd-run --scope pm2 ping";
+      } else {
+        spdlog::warn("systemd-run could not start PM2 outside this service ({}); set systems.pm2.daemon_unit, "
+                     "or a stop of redundancyd will stop PM2 too", r.ok() ? r->output : r.error());
+      }
+    }
+    if (how.empty()) {
+      auto ping = process::RunCapture(spec, 30s);
+      if (!ping.ok()) return ping.status();
+      if (ping->exit.code != 0) return Status::Error("pm2 ping: " + ping->output);
+      how = "pm2 ping";
+    }
+  }
+  // systemd may report the unit started before PM2 answers on its socket.
+  for (int i = 0; i < 300 && !DaemonAlive(); ++i) std::this_thread::sleep_for(100ms);
+  if (!DaemonAlive()) return Status::Error(how + " started no PM2 daemon in " + settings_.pm2_home);
+  spdlog::info("PM2 daemon started ({}), pid {}", how, DaemonPidFile());
+  return Status::Ok();
+}
+
+Status Pm2Agent::StartMissingFromEcosystems(const std::set<std::string>& listed, int* started) {
+  std::string errors;
+  for (const auto& eco : ecosystems_) {
+    if (eco.HasErrors()) continue;
+    std::string only;
+    int n = 0;
+    for (const auto& app : eco.apps) {
+      if (listed.count(app.name) || app.name == settings_.self_app || !expected_.count(app.name)) continue;
+      only += (only.empty() ? "" : ",") + app.name;
+      ++n;
+    }
+    if (only.empty()) continue;
+    process::SpawnSpec spec{settings_.pm2_bin, {"start", eco.file, "--only", only}, Pm2Env(), ctx_.workspace, false};
+    auto cli = process::RunCapture(spec, std::chrono::seconds(60));
+    if (!cli.ok() || cli->exit.code != 0) {
+      errors += (errors.empty() ? "" : "; ") + ("pm2 start " + eco.file + " --only " + only + ": " +
+                                                (cli.ok() ? cli->output : cli.error()));
+      continue;
+    }
+    *started += n;
+  }
+  return errors.empty() ? Status::Ok() : Status::Error(errors);
+}
+
+Status Pm2Agent::RestoreDaemon() {
+  // Never start a PM2 daemon for nothing: only when apps were seen or are expected.
+  if (!has_snapshot_ && expected_.empty()) {
+    return Status::Error("no PM2 daemon runs and no app is expected or was ever seen; nothing to restore");
+  }
+  // 1. Orphans of the dead daemon: exactly the processes we recorded (pid and
+  //    start time), so a reused pid is never hit.
+  std::vector<std::pair<pid_t, uint64_t>> orphans;
+  for (auto& [name, t] : tracks_) {
+    // Never redundancyd itself, when the watched PM2 hosts it.
+    if (name == settings_.self_app || t.pid == getppid()) continue;
+    if (t.pid > 0 && t.start_time > 0 && SameProcess(t.pid, t.start_time)) orphans.emplace_back(t.pid, t.start_time);
+  }
+  for (auto [pid, st] : orphans) process::Signal(pid, SIGTERM);
+  for (int i = 0; i < 100; ++i) {  // up to 1 s for a clean exit
+    bool any = false;
+    for (auto [pid, st] : orphans) any |= SameProcess(pid, st);
+    if (!any) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (auto [pid, st] : orphans) {
+    if (SameProcess(pid, st)) process::Signal(pid, SIGKILL);
+  }
+  // 2. A new daemon in the same PM2_HOME, outside our process tree.
+  rpc_->Close();
+  {
+    std::lock_guard lock(mu_);
+    bus_.Close();
+  }
+  if (Status s = StartDaemon(); !s.ok()) return s;
+  auto list = ListApps();
+  if (!list.ok()) return Status::Error("the new PM2 daemon does not answer: " + list.error());
+  // 3. Every saved app that is not already listed, exactly once.
+  std::set<std::string> listed;
+  for (const auto& app : *list) listed.insert(app.name);
+  int restored = 0;
+  std::string errors;
+  for (const auto& env : ReadSnapshot()) {
+    std::string name = env.value("name", "");
+    if (name.empty() || listed.count(name) || name == settings_.self_app) continue;
+    auto r = rpc_->Call("prepare", nlohmann::json::array({env}), settings_.call_timeout);
+    if (r.ok()) {
+      ++restored;
+      listed.insert(name);
+      AppTrack& t = tracks_[name];
+      t.pid = 0;
+      t.last_restart_time = -1;
+      t.crashed = false;
+    } else {
+      errors += (errors.empty() ? "" : "; ") + name + ": " + r.error();
+    }
+  }
+  // 4. On a cold start (no snapshot yet) or for apps the snapshot lacks:
+  //    the ecosystem's apps now, not one check interval later.
+  int started = 0;
+  if (Status s = StartMissingFromEcosystems(listed, &started); !s.ok()) {
+    errors += (errors.empty() ? "" : "; ") + s.message();
+  }
+  daemon_down_ = false;
+  if (ctx_.emit) {
+    ctx_.emit("pm2:daemon", "daemon_restored",
+              "killed " + std::to_string(orphans.size()) + " orphan(s), started a new daemon, restored " +
+                  std::to_string(restored) + " app(s) from the snapshot, started " + std::to_string(started) +
+                  " from ecosystem files" + (errors.empty() ? "" : "; failed: " + errors));
+  }
+  return errors.empty() ? Status::Ok() : Status::Error(errors);
+}
+
+}  // namespace redundancy::pm2

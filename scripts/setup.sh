@@ -16,7 +16,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev
   zlib1g-dev libcurl4-openssl-dev
   nodejs npm
-  procps python3
+  procps python3 curl
   prometheus prometheus-alertmanager python3-aiosmtpd chromium
 )
 PM2_VERSION="${PM2_VERSION:-7}"

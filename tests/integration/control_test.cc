@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/constants.h"
 #include "tests/integration/harness.h"
 
 namespace redundancy::testing {
@@ -399,12 +400,12 @@ TEST(ControlTest, LogsShowsAndFollowsTheDaemonsAndAnAgentsLog) {
   ASSERT_TRUE(d.WaitAllReady(10s));
   CtlResult daemon_log = d.Ctl("logs -n 500");
   EXPECT_EQ(daemon_log.exit_code, 0);
-  EXPECT_NE(daemon_log.output.find("redundancyd 0.1.0 started"), std::string::npos) << daemon_log.output;
+  EXPECT_NE(daemon_log.output.find(std::string("redundancyd ") + kVersion + " started"), std::string::npos) << daemon_log.output;
   CtlResult two = d.Ctl("logs -n 2");
   EXPECT_EQ(std::count(two.output.begin(), two.output.end(), '\n'), 2) << two.output;
   CtlResult agent_log = d.Ctl("logs git");
   EXPECT_EQ(agent_log.exit_code, 0);
-  EXPECT_EQ(agent_log.output.find("redundancyd 0.1.0 started"), std::string::npos) << "the agent's own log";
+  EXPECT_EQ(agent_log.output.find(std::string("redundancyd ") + kVersion + " started"), std::string::npos) << "the agent's own log";
   EXPECT_EQ(d.Ctl("logs nosuch").exit_code, 2);
   EXPECT_EQ(d.Ctl("logs netlify").exit_code, 1) << "no such log yet";
   // -f prints what is logged after it started.

@@ -78,7 +78,7 @@ TEST(DeployTest, DebianPackage) {
   }
   std::string depends;
   ASSERT_EQ(RunShell("dpkg-deb -f " + deb + " Depends", &depends), 0);
-  for (const char* d : {"libzmq5", "libprotobuf", "libyaml-cpp", "libsqlite3", "git"}) {
+  for (const char* d : {"libzmq5", "libprotobuf", "libyaml-cpp", "libsqlite3", "libcurl4", "git"}) {
     EXPECT_NE(depends.find(d), std::string::npos) << d << " missing from Depends: " << depends;
   }
   TempDir scratch;

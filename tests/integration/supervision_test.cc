@@ -169,6 +169,39 @@ TEST(SupervisionTest, KillingTheDaemonTakesEveryAgentDownWithinTwoSeconds) {
   }, 2s));
 }
 
+// An agent's helpers (a build's shell and what it started in the background)
+// are never orphaned: they go with the agent, killed -9 or stopped with redundancyd.
+TEST(SupervisionTest, HelpersOfAnAgentNeverOutliveIt) {
+  for (bool kill_daemon : {false, true}) {
+    SCOPED_TRACE(kill_daemon ? "kill -9 of redundancyd" : "kill -9 of the agent");
+    Daemon d("  build: {interval: 1h, validate: \"sh helper.sh\"}\n");
+    d.dir().Write("package.json", "{\"name\": \"x\", \"version\": \"1.0.0\"}\n");
+    d.dir().Write("helper.sh", "echo $$ > helper.pid\nsleep 600 &\necho $! > grandchild.pid\nwait\n");
+    ASSERT_TRUE(d.Start());
+    ASSERT_TRUE(d.WaitAllReady(10s));
+    std::vector<pid_t> helpers;
+    ASSERT_TRUE(WaitUntil([&] {
+      helpers.clear();
+      for (const char* f : {"/helper.pid", "/grandchild.pid"}) {
+        pid_t p = std::atoi(ReadFile(d.dir().path() + f).c_str());
+        if (p > 0) helpers.push_back(p);
+      }
+      return helpers.size() == 2;
+    }, 10s));
+    for (pid_t p : helpers) ASSERT_TRUE(IsRunning(p));
+    if (kill_daemon) {
+      d.Kill(SIGKILL);
+    } else {
+      process::Signal(d.Agent("build")->pid(), SIGKILL);
+    }
+    EXPECT_TRUE(WaitUntil([&] {
+      for (pid_t p : helpers) if (IsRunning(p)) return false;
+      return true;
+    }, 5s)) << "a helper outlived its agent";
+    for (pid_t p : helpers) if (IsRunning(p)) process::Signal(p, SIGKILL);
+  }
+}
+
 TEST(SupervisionTest, AgentsExitWhenTheDaemonStopsAnswering) {
   // A frozen orchestrator is alive (no PDEATHSIG), so only the agents'
   // own heartbeat liveness can notice it.

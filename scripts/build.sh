@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-2}"
+# ccache hits across clones (CI builds a fresh clone): paths relative to the tree.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
 TARGET=()
 [ -n "${BUILD_TARGET:-}" ] && TARGET=(--target "$BUILD_TARGET")
 GEN=()

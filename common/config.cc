@@ -338,6 +338,7 @@ static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {
   r.cooldown = Dur(a["cooldown"], r.cooldown);
   r.repeat_interval = Dur(a["repeat_interval"], r.repeat_interval);
   r.group_wait = Dur(a["group_wait"], r.group_wait);
+  r.settle = Dur(a["settle"], r.settle);
   r.escalate_after = Dur(a["escalate_after"], r.escalate_after);
   if (a["send_resolved"] && a["send_resolved"].IsScalar()) YAML::convert<bool>::decode(a["send_resolved"], r.send_resolved);
   if (const auto e = a["events"]; e && e.IsMap()) {

@@ -57,6 +57,9 @@ struct AlertRules {
   Millis group_wait{0};
   Millis escalate_after{0};  // 0: no escalation
   bool send_resolved = true;
+  // An incident ends only once its target has been healthy this long: a crash
+  // loop or a flapping check is one incident, one notification.
+  Millis settle{30'000};
   // event kind -> severity of the one-shot alert it raises
   // (agents' events, the daemon's records, the pipeline's critical/pipeline_rollback)
   std::map<std::string, std::string> events = {

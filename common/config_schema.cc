@@ -170,6 +170,7 @@ const std::vector<FieldSpec>& RootSchema() {
            {"repeat_interval", T::kDuration, {}, {}, 0},
            {"threshold", T::kInt, {}, {}, 1},
            {"group_wait", T::kDuration, {}, {}, 0},
+           {"settle", T::kDuration, {}, {}, 0},
            {"escalate_after", T::kDuration, {}, {}, 0},
            {"send_resolved", T::kBool},
            {"events", T::kAnyMap},

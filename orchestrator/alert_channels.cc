@@ -202,7 +202,7 @@ std::string AlertToJson(const Alert& a) {
               {"severity", a.severity}, {"summary", a.summary}, {"state", a.state}, {"starts_ms", a.starts_ms},
               {"ends_ms", a.ends_ms}, {"level", a.level}, {"acked_by", a.acked_by}, {"acked_ms", a.acked_ms},
               {"last_notified_ms", a.last_notified_ms}, {"notifications", a.notifications},
-              {"resolved_notified", a.resolved_notified}, {"one_shot", a.one_shot}, {"held", a.held}}
+              {"resolved_notified", a.resolved_notified}, {"one_shot", a.one_shot}, {"outage", a.outage}, {"held", a.held}}
       .dump();
 }
 
@@ -226,6 +226,7 @@ Result<Alert> AlertFromJson(const std::string& text) {
   a.notifications = j.value("notifications", 0);
   a.resolved_notified = j.value("resolved_notified", false);
   a.one_shot = j.value("one_shot", false);
+  a.outage = j.value("outage", false);
   a.held = j.value("held", "");
   if (a.id <= 0) return Result<Alert>::Error("alert without an id");
   return a;

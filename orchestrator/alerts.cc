@@ -53,27 +53,46 @@ void AlertEngine::Resolve(Alert& a, int64_t now_ms) {
   Changed(a);
 }
 
+void AlertEngine::ResolveTrack(const std::string& fp, int64_t now_ms) {
+  auto tr = tracks_.find(fp);
+  if (tr == tracks_.end()) return;
+  if (tr->second.alert) {
+    if (auto it = alerts_.find(*tr->second.alert); it != alerts_.end()) Resolve(it->second, now_ms);
+  }
+  tracks_.erase(tr);
+  settling_.erase(fp);
+}
+
 void AlertEngine::Observe(const std::string& system, const std::string& target, const std::string& status,
-                          const std::string& summary, int64_t now_ms, bool use_threshold) {
+                          const std::string& summary, int64_t now_ms, bool use_threshold, bool outage) {
   std::string fp = AlertFingerprint(system, target);
   bool bad = status == "failed" || status == "degraded";
   if (!bad) {
-    // A healthy report ends the streak and any alert; healthy targets are not tracked.
+    // A healthy report ends the streak; a firing alert ends once the target
+    // has stayed healthy for `settle` (Tick). Healthy targets are not tracked.
     auto tr = tracks_.find(fp);
     if (tr == tracks_.end()) return;
-    if (tr->second.alert) {
-      if (auto it = alerts_.find(*tr->second.alert); it != alerts_.end()) Resolve(it->second, now_ms);
+    if (tr->second.alert && alerts_.count(*tr->second.alert) && rules_.settle.count() > 0) {
+      if (tr->second.good_since == 0) tr->second.good_since = now_ms;
+      settling_.insert(fp);
+      return;
     }
-    tracks_.erase(tr);
+    ResolveTrack(fp, now_ms);
     return;
   }
   Track& t = tracks_[fp];
+  t.good_since = 0;
+  settling_.erase(fp);
   std::string severity = status == "failed" ? "critical" : "warning";
   ++t.failures;
   if (t.alert) {
     auto it = alerts_.find(*t.alert);
     if (it != alerts_.end()) {
       Alert& a = it->second;
+      if (outage && !a.outage) {
+        a.outage = true;
+        Changed(a);
+      }
       if (a.severity != severity || a.summary != summary) {
         // A firing alert that got worse is news: notify it again (not when it eases).
         if (severity == "critical" && a.severity != "critical" && a.notifications > 0) a.last_notified_ms = 0;
@@ -85,11 +104,15 @@ void AlertEngine::Observe(const std::string& system, const std::string& target, 
     }
     t.alert.reset();
   }
-  if (!use_threshold || t.failures >= std::max(1, rules_.threshold)) t.alert = Open(system, target, severity, summary, now_ms).id;
+  if (!use_threshold || t.failures >= std::max(1, rules_.threshold)) {
+    Alert& a = Open(system, target, severity, summary, now_ms);
+    a.outage = outage;
+    t.alert = a.id;
+  }
 }
 
 void AlertEngine::Forget(const std::string& system, const std::string& target, int64_t now_ms) {
-  Observe(system, target, "ok", "", now_ms);
+  ResolveTrack(AlertFingerprint(system, target), now_ms);
 }
 
 void AlertEngine::ForgetSystem(const std::string& system, int64_t now_ms) {
@@ -104,7 +127,10 @@ void AlertEngine::Event(const std::string& system, const std::string& target, co
                         const std::string& detail, int64_t now_ms) {
   auto rule = rules_.events.find(kind);
   if (rule == rules_.events.end()) return;
-  Alert& a = Open(system, target.empty() ? system : target, rule->second, kind + ": " + detail, now_ms);
+  // "critical: <detail>" for a `critical` event, not "critical: critical: ...".
+  bool kind_is_severity = kind == rule->second;
+  Alert& a = Open(system, target.empty() ? system : target, rule->second, kind_is_severity ? detail : kind + ": " + detail,
+                  now_ms);
   a.fingerprint = AlertFingerprint(system, a.target + "#" + kind);
   a.one_shot = true;
   Resolve(a, now_ms);
@@ -158,12 +184,30 @@ void AlertEngine::Queue(Alert& a, int64_t now_ms, int level) {
   if (a.state == "resolved") a.resolved_notified = true;
   Changed(a);
   auto& group = groups_[a.system];
+  if (a.state == "resolved" && !a.one_shot) {
+    // Its firing notice still waits in the group (group_wait): nobody was
+    // told it fired, so nobody is told it ended; neither goes out.
+    auto queued = group.second.find(a.id);
+    if (queued != group.second.end() && queued->second.state == "firing") {
+      group.second.erase(queued);
+      if (group.second.empty()) groups_.erase(a.system);
+      return;
+    }
+  }
   if (group.second.empty()) group.first = now_ms;
   group.second[a.id] = a;
 }
 
 std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
   for (auto it = silences_.begin(); it != silences_.end();) it = it->second <= now_ms ? silences_.erase(it) : std::next(it);
+  // Incidents whose target has been healthy for `settle` end now.
+  for (auto it = settling_.begin(); it != settling_.end();) {
+    auto tr = tracks_.find(*it);
+    bool settled = tr == tracks_.end() || (tr->second.good_since > 0 && now_ms - tr->second.good_since >= rules_.settle.count());
+    std::string fp = *it;
+    ++it;
+    if (settled) ResolveTrack(fp, now_ms);
+  }
   // Systems with a firing alert, for inhibition (computed once per tick).
   std::set<std::string> firing_systems;
   for (const auto& [id, a] : alerts_) {
@@ -183,7 +227,7 @@ std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
         std::string up = firing_systems.size() > 1 || !firing_systems.count(a.system) ? InhibitedBy(a, firing_systems) : "";
         cached = inhibitor.emplace(a.system, up).first;
       }
-      const std::string& by = cached->second;
+      const std::string& by = a.outage ? std::string() : cached->second;  // a site down is always news
       if (!by.empty()) {
         held = "inhibited by " + by;
       } else if (a.notifications == 0) {

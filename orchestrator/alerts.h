@@ -8,9 +8,13 @@
 //   group_wait       notifications of one system within this window go as one
 //   escalate_after   level 2 after this long unacknowledged, level 3 after twice
 //   send_resolved    notify when an alert ends (only if its firing was notified)
+//   settle           an alert is an incident: it ends once its target has been
+//                    healthy this long; failures in between (a crash loop, a
+//                    flapping check) are the same incident, notified once
 // Inhibition: an alert is held back while a system upstream of its own (by
 // depends_on) has a firing alert; it is notified when that one resolves, if it
-// still fires. Silences hold back a target's (or a whole system's) alerts
+// still fires. A site that is down (an `outage` check: an app, the PM2
+// daemon) is never held back. Silences hold back a target's (or a whole system's) alerts
 // until they expire. Acknowledging stops repeats and escalation.
 #pragma once
 
@@ -42,6 +46,7 @@ struct Alert {
   int notifications = 0;
   bool resolved_notified = false;
   bool one_shot = false;    // raised by an event: notified once, no resolved notice
+  bool outage = false;      // the site is down: never inhibited
   // Why it is held back right now (for `redundancyctl alerts`): "", "silenced",
   // "inhibited by <system>", "cooldown", "grouping".
   std::string held;
@@ -63,9 +68,10 @@ class AlertEngine {
 
   // The latest status of a check: "failed", "degraded" or anything else (ok).
   // With `use_threshold` false a failure fires at once (agents that gave up).
+  // `outage`: the failure takes the site down (never inhibited).
   void Observe(const std::string& system, const std::string& target, const std::string& status,
-               const std::string& summary, int64_t now_ms, bool use_threshold = true);
-  // A check that is no longer reported: its alert resolves.
+               const std::string& summary, int64_t now_ms, bool use_threshold = true, bool outage = false);
+  // A check that is no longer reported: its alert resolves at once.
   void Forget(const std::string& system, const std::string& target, int64_t now_ms);
   // A system no longer configured: its alerts resolve.
   void ForgetSystem(const std::string& system, int64_t now_ms);
@@ -96,7 +102,9 @@ class AlertEngine {
   struct Track {
     int failures = 0;
     std::optional<int64_t> alert;  // id of its current (firing) alert
+    int64_t good_since = 0;        // healthy since (settling), or 0 while failing
   };
+  void ResolveTrack(const std::string& fingerprint, int64_t now_ms);
   Alert& Open(const std::string& system, const std::string& target, const std::string& severity,
               const std::string& summary, int64_t now_ms);
   void Resolve(Alert& a, int64_t now_ms);
@@ -108,6 +116,7 @@ class AlertEngine {
   AlertRules rules_;
   std::map<std::string, std::vector<std::string>> deps_;
   std::map<std::string, Track> tracks_;                 // by fingerprint
+  std::set<std::string> settling_;                      // fingerprints of firing alerts whose target is healthy again
   std::map<int64_t, Alert> alerts_;                     // firing, and ended ones with a notice due, by id
   std::deque<Alert> recent_;                            // ended ones, newest last (bounded)
   std::vector<Alert> moved_changed_;                    // changed, then moved to recent_

@@ -83,7 +83,9 @@ void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& re
     int64_t first = check_first_seen_.emplace(c.target(), now).first->second;
     bool bad = c.status() == v1::HEALTH_FAILED || c.status() == v1::HEALTH_DEGRADED;
     if (bad && now - first < grace) continue;
-    alerts_.Observe(system, c.target(), HealthName(c.status()), c.summary(), now);
+    // A failing restore check is the site (or what serves it) down: never inhibited.
+    alerts_.Observe(system, c.target(), HealthName(c.status()), c.summary(), now, true,
+                    c.restore() && c.status() == v1::HEALTH_FAILED);
   }
   if (previous) {
     for (const auto& c : previous->checks()) {

@@ -149,18 +149,41 @@ std::string RenderStatusPage(const HttpView& v) {
        ".s-ok{color:#2da44e}.s-degraded{color:#9a6700}.s-failed{color:#cf222e}.s-blocked{color:#8250df}.s-unknown{color:#57606a}"
        ".alerts{margin-bottom:1rem}table{width:100%;border-collapse:collapse;font-size:.85rem;background:#fff}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #eee}"
        "</style></head><body>\n";
-  o << "<h1>redundancy &mdash; " << (v.ready ? "all agents ready" : "starting or degraded") << "</h1>\n";
+  // The headline says how the site is, from the systems' health, not from the agents alone.
+  std::map<std::string, int> by_health;
+  for (const auto& sys : v.status.systems()) ++by_health[HealthName(sys.health())];
+  std::string headline;
+  if (!v.ready) headline = "starting";
+  for (const char* h : {"failed", "blocked", "degraded", "unknown"}) {
+    if (by_health.count(h)) headline += (headline.empty() ? "" : ", ") + std::to_string(by_health[h]) + " " + h;
+  }
+  if (headline.empty()) headline = "all systems ok";
+  o << "<h1>redundancy &mdash; " << Html(headline) << "</h1>\n";
   std::map<std::string, int> firing;
   for (const auto& a : v.alerts) firing[a.system] += a.state == "firing";
-  if (!v.alerts.empty()) {
+  // Open incidents first, then the recently ended; newest first, at most kShownAlerts rows.
+  constexpr size_t kShownAlerts = 10;
+  std::vector<const Alert*> shown;
+  for (const auto& a : v.alerts) {
+    if (a.state == "firing") shown.push_back(&a);
+  }
+  for (const auto& a : v.alerts) {
+    if (a.state != "firing") shown.push_back(&a);
+  }
+  if (!shown.empty()) {
     o << "<h2>Alerts</h2>\n<table class=\"alerts\"><tr><th>#</th><th>state</th><th>severity</th><th>target</th><th>since</th><th>summary</th></tr>\n";
-    for (const auto& a : v.alerts) {
+    for (size_t i = 0; i < shown.size() && i < kShownAlerts; ++i) {
+      const Alert& a = *shown[i];
       std::string state = a.one_shot ? "event" : a.state;
       if (!a.acked_by.empty()) state += ", acked";
       if (!a.held.empty()) state += ", " + a.held;
       o << "<tr class=\"" << (a.state == "firing" ? "s-failed" : "s-ok") << "\"><td>" << a.id << "</td><td>" << Html(state)
         << "</td><td>" << Html(a.severity) << "</td><td>" << Html(a.target) << "</td><td>" << FormatTime(a.starts_ms) << "</td><td>"
         << Html(a.summary.substr(0, 300)) << "</td></tr>\n";
+    }
+    if (shown.size() > kShownAlerts) {
+      o << "<tr><td colspan=\"6\">and " << shown.size() - kShownAlerts
+        << " more (<code>redundancyctl alerts</code>)</td></tr>\n";
     }
     o << "</table>\n";
   }

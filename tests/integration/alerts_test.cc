@@ -138,7 +138,7 @@ TEST_F(AlertsTest, EveryChannelIsToldAndAFailingWebhookIsRetried) {
   std::string lines = dir_.path() + "/alerts.jsonl";
   d_ = std::make_unique<Daemon>(
       Systems(), FastOrchestratorYaml() +
-                     "alerts:\n"
+                     "alerts:\n  settle: 300ms\n"
                      "  threshold: 2\n"
                      "  repeat_interval: 1h\n"
                      "  channels:\n"
@@ -233,7 +233,7 @@ TEST_F(AlertsTest, AckSilenceAndUndeliveredNotificationsSurviveKill9) {
   int port = FreePort();  // nobody listens yet: every delivery fails
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/hook/s3cret-path";
   WriteFile(StatusFile(), "failed\n");
-  d_ = std::make_unique<Daemon>(Systems(), FastOrchestratorYaml() + "alerts:\n  channels:\n    - {type: webhook, name: hook, url: \"" +
+  d_ = std::make_unique<Daemon>(Systems(), FastOrchestratorYaml() + "alerts:\n  settle: 300ms\n  channels:\n    - {type: webhook, name: hook, url: \"" +
                                                url + "\"}\n");
   d_->SetMode("git status_file " + StatusFile() + "\n");
   ASSERT_TRUE(d_->Start());
@@ -262,7 +262,7 @@ TEST_F(AlertsTest, AckSilenceAndUndeliveredNotificationsSurviveKill9) {
   d_->Kill(SIGKILL);
   Webhook hook(0);
   // (the receiver has a port of its own: the config is pointed at it, under the same channel name)
-  d_->WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "alerts:\n  channels:\n    - {type: webhook, name: hook, url: \"" +
+  d_->WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "alerts:\n  settle: 300ms\n  channels:\n    - {type: webhook, name: hook, url: \"" +
                   hook.url() + "\"}\nsystems:\n" + Systems());
   ASSERT_TRUE(d_->Start());
   ASSERT_TRUE(WaitUntil([&] { return !hook.bodies().empty(); }, 15s)) << d_->ReadLogs();
@@ -283,7 +283,7 @@ TEST_F(AlertsTest, InhibitionAndEscalationThroughTheDaemon) {
   std::string l1 = dir_.path() + "/l1.jsonl", l2 = dir_.path() + "/l2.jsonl";
   WriteFile(StatusFile(), "failed\n");
   d_ = std::make_unique<Daemon>(Systems() + "  build: {interval: 200ms, agent: " + TestAgent() + "}\n",
-                                FastOrchestratorYaml() + "alerts:\n  escalate_after: 1500ms\n  channels:\n"
+                                FastOrchestratorYaml() + "alerts:\n  settle: 300ms\n  escalate_after: 1500ms\n  channels:\n"
                                 "    - {type: file, name: first, path: " + l1 + "}\n"
                                 "    - {type: file, name: second, path: " + l2 + ", level: 2}\n");
   d_->SetMode("git status_file " + StatusFile() + "\nbuild status failed\n");
@@ -308,7 +308,7 @@ TEST_F(AlertsTest, InhibitionAndEscalationThroughTheDaemon) {
 TEST_F(AlertsTest, DeadMansSwitchIsPingedEveryInterval) {
   Webhook hook(0);
   WriteFile(StatusFile(), "ok\n");
-  d_ = std::make_unique<Daemon>(Systems(), FastOrchestratorYaml() + "alerts:\n  deadman: {url: \"" + hook.ping_url() +
+  d_ = std::make_unique<Daemon>(Systems(), FastOrchestratorYaml() + "alerts:\n  settle: 300ms\n  deadman: {url: \"" + hook.ping_url() +
                                                "\", interval: 200ms}\n");
   d_->SetMode("git status_file " + StatusFile() + "\n");
   ASSERT_TRUE(d_->Start());

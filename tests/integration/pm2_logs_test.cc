@@ -119,7 +119,7 @@ TEST_F(Pm2LogsTest, RetentionAndADiskFillingUpRaiseAnAlert) {
   // min_free_percent 101: whatever the disk holds, it is "filling".
   std::string alerts = home_dir_.path() + "/alerts.jsonl";
   Start("{pm2: true, max_size: 64KB, retain: 2, min_free_percent: 101}",
-        "alerts:\n  channels:\n    - {type: file, path: " + alerts + "}\n", 20'000,
+        "alerts:\n  settle: 300ms\n  channels:\n    - {type: file, path: " + alerts + "}\n", 20'000,
         ", CHUNK: '2000', PAUSE_MS: '300'");  // ten bursts of ~100 KB, a rotation or more each
   // Degraded or failed (below half of it) depending on this disk; either way it says why.
   ASSERT_TRUE(WaitUntil([&] {

@@ -15,6 +15,7 @@ constexpr int64_t kMin = 60'000;
 AlertRules Rules() {
   AlertRules r;
   r.repeat_interval = Millis(0);
+  r.settle = Millis(0);  // each test of settling sets it
   return r;
 }
 
@@ -260,6 +261,93 @@ TEST(AlertChannelsTest, ChannelsGetTheirSeverityAndLevel) {
   EXPECT_EQ(line.back(), '\n');
   EXPECT_EQ(line.find('\n'), line.size() - 1);
   EXPECT_EQ(Rfc3339(1'700'000'000'123), "2023-11-14T22:13:20.123Z");
+}
+
+}  // namespace
+}  // namespace redundancy
+
+namespace redundancy {
+namespace {
+
+// A crash loop: failed, ok, failed, ok... within the settle time is one
+// incident, notified once, resolved once it has stayed healthy for `settle`.
+TEST(AlertIncidentTest, AFlappingTargetIsOneIncident) {
+  AlertEngine e;
+  AlertRules r = Rules();
+  r.settle = Millis(30'000);
+  e.SetRules(r);
+  int notifications = 0;
+  for (int i = 0; i < 22; ++i) {
+    int64_t t = kT0 + i * 2000;
+    e.Observe("pm2", "pm2:api", "failed", "errored", t);
+    notifications += static_cast<int>(e.Tick(t).size());
+    e.Observe("pm2", "pm2:api", "ok", "", t + 1000);
+    notifications += static_cast<int>(e.Tick(t + 1000).size());
+  }
+  EXPECT_EQ(notifications, 1);
+  EXPECT_EQ(e.FiringCount(), 1u) << "healthy for 1 s only: still the same incident";
+  int64_t last_ok = kT0 + 21 * 2000 + 1000;
+  EXPECT_TRUE(e.Tick(last_ok + 29'000).empty());
+  EXPECT_EQ(Ids(e.Tick(last_ok + 30'000)), std::vector<std::string>{"pm2:resolved:pm2:api"});
+  EXPECT_EQ(e.FiringCount(), 0u);
+  // The next failure is a new incident.
+  e.Observe("pm2", "pm2:api", "failed", "errored", last_ok + 40'000);
+  auto n = e.Tick(last_ok + 40'000);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_GT(n[0].alerts[0].id, 1);
+}
+
+TEST(AlertIncidentTest, ATargetThatGoesAwayResolvesAtOnce) {
+  AlertEngine e;
+  AlertRules r = Rules();
+  r.settle = Millis(30'000);
+  e.SetRules(r);
+  e.Observe("pm2", "pm2:old", "failed", "errored", kT0);
+  ASSERT_EQ(e.Tick(kT0).size(), 1u);
+  e.Forget("pm2", "pm2:old", kT0 + 1000);
+  EXPECT_EQ(Ids(e.Tick(kT0 + 1000)), std::vector<std::string>{"pm2:resolved:pm2:old"});
+}
+
+// Nobody heard it fire (it ended within group_wait): nobody hears it end.
+TEST(AlertIncidentTest, NoResolvedNoticeForAnAlertNobodyWasToldOf) {
+  AlertEngine e;
+  AlertRules r = Rules();
+  r.group_wait = Millis(10'000);
+  e.SetRules(r);
+  e.Observe("git", "git:origin/main", "failed", "behind origin by 1", kT0);
+  EXPECT_TRUE(e.Tick(kT0).empty());
+  e.Observe("git", "git:origin/main", "ok", "", kT0 + 1000);
+  EXPECT_TRUE(e.Tick(kT0 + 1000).empty());
+  EXPECT_TRUE(e.Tick(kT0 + 20'000).empty());
+  EXPECT_EQ(e.FiringCount(), 0u);
+}
+
+// A site down is never held back by an upstream alert.
+TEST(AlertIncidentTest, AnOutageIsNeverInhibited) {
+  AlertEngine e;
+  e.SetRules(Rules());
+  e.SetDependencies({{"build", {}}, {"pm2", {"build"}}});
+  e.Observe("build", "build:deps", "failed", "lock file corrupt", kT0);
+  e.Observe("pm2", "pm2:daemon", "failed", "the PM2 daemon is down", kT0, true, /*outage=*/true);
+  e.Observe("pm2", "pm2:ecosystem", "failed", "bad file", kT0);
+  auto n = e.Tick(kT0);
+  EXPECT_EQ(Ids(n), (std::vector<std::string>{"build:firing:build:deps", "pm2:firing:pm2:daemon"}));
+  for (const auto& a : e.List(kT0)) {
+    if (a.target == "pm2:ecosystem") EXPECT_EQ(a.held, "inhibited by build");
+  }
+}
+
+TEST(AlertIncidentTest, AnEventNamedLikeItsSeverityIsNotSaidTwice) {
+  AlertEngine e;
+  e.SetRules(Rules());
+  e.Event("pipeline", "", "critical", "rollback failed", kT0);
+  auto n = e.Tick(kT0);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].alerts[0].summary, "rollback failed");
+  e.Event("pm2", "pm2:api", "gave_up", "after 3 attempts", kT0);
+  n = e.Tick(kT0);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].alerts[0].summary, "gave_up: after 3 attempts");
 }
 
 }  // namespace

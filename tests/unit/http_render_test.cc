@@ -49,5 +49,32 @@ TEST(HttpRenderTest, PageEscapesHtml) {
   EXPECT_NE(p.find("restarts 3"), std::string::npos);
 }
 
+// The headline comes from system health; the alert table is bounded, open incidents first.
+TEST(HttpRenderTest, PageHeadlineAndABoundedAlertTable) {
+  HttpView v = View();
+  v.ready = true;
+  for (int i = 1; i <= 76; ++i) {
+    Alert a;
+    a.id = i;
+    a.system = "pm2";
+    a.target = "pm2:app" + std::to_string(i);
+    a.severity = "critical";
+    a.summary = "summary " + std::to_string(i);
+    a.state = i == 3 ? "firing" : "resolved";
+    v.alerts.insert(v.alerts.begin(), a);  // newest first, as the engine lists them
+  }
+  std::string p = RenderStatusPage(v);
+  EXPECT_NE(p.find("<h1>redundancy &mdash; 1 failed</h1>"), std::string::npos) << p.substr(0, 3000);
+  EXPECT_EQ(p.find("all agents ready"), std::string::npos);
+  size_t rows = 0;
+  for (size_t at = p.find("<tr class="); at != std::string::npos; at = p.find("<tr class=", at + 1)) ++rows;
+  EXPECT_EQ(rows, 10u);
+  EXPECT_NE(p.find("and 66 more"), std::string::npos);
+  EXPECT_LT(p.find("summary 3<"), p.find("summary 76<")) << "the open incident comes first";
+  EXPECT_EQ(p.find("summary 60<"), std::string::npos);
+  v.status.mutable_systems(0)->set_health(v1::HEALTH_OK);
+  EXPECT_NE(RenderStatusPage(v).find("all systems ok"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace redundancy

@@ -56,6 +56,7 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
                   {"daemon_unit", T::kString},
                   {"daemon_unit_user", T::kBool},
                   {"systemctl_bin", T::kString},
+                  {"respect_operator", T::kBool},
                   {"max_restart_attempts", T::kInt, {}, {}, 0},
                   {"restart_delay", T::kDuration, {}, {}, 0},
                   {"stable_after", T::kDuration, {}, {}, 0},

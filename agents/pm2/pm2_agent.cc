@@ -29,6 +29,26 @@ std::string Mb(double bytes) {
 
 std::string Pm2Agent::SnapshotPath() const { return ctx_.state_dir + "/pm2/apps.snapshot.json"; }
 
+std::string Pm2Agent::OperatorDeletedPath() const { return ctx_.state_dir + "/pm2/operator_deleted.json"; }
+
+void Pm2Agent::RecordOperatorDelete(const std::string& name) {
+  // The operator's deliberate act: recorded, not undone.
+  expected_.erase(name);
+  tracks_[name].failure = Failure::kNone;
+  operator_deleted_[name] = clock_->WallMs();
+  SaveOperatorDeleted();
+  if (ctx_.emit) {
+    ctx_.emit("pm2:" + name, "operator_deleted",
+              "deleted from PM2 by an operator: left deleted (`redundancyctl recover pm2:" + name + "` restores it)");
+  }
+}
+
+void Pm2Agent::SaveOperatorDeleted() {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, at] : operator_deleted_) j[name] = at;
+  if (Status s = WriteFileAtomic(OperatorDeletedPath(), j.dump(), 0600); !s.ok()) spdlog::warn("pm2: {}", s.message());
+}
+
 std::vector<std::pair<std::string, std::string>> Pm2Agent::Pm2Env() const { return {{"PM2_HOME", settings_.pm2_home}}; }
 
 Status Pm2Agent::Configure(const AgentContext& ctx) {
@@ -48,6 +68,17 @@ Status Pm2Agent::Configure(const AgentContext& ctx) {
   for (const auto& a : settings_.apps) expected_.insert(a);
   expected_.erase(settings_.self_app);
   expected_from_config_ = !expected_.empty();
+  operator_deleted_.clear();
+  if (settings_.respect_operator) {
+    std::ifstream in(OperatorDeletedPath());
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_object()) {
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (it.value().is_number_integer()) operator_deleted_[it.key()] = it.value().get<int64_t>();
+      }
+    }
+    for (const auto& [name, at] : operator_deleted_) expected_.erase(name);
+  }
   has_snapshot_ = !ReadSnapshot().empty();
   {
     std::lock_guard lock(mu_);
@@ -188,10 +219,26 @@ void Pm2Agent::ApplyBusEvents() {
     } else if (e.event == "stop" || e.event == "delete") {
       t.intentional_stop = true;
       t.crashed = false;
-      if (e.event == "delete" && !expected_from_config_) expected_.erase(e.name);
+      if (e.event == "delete") {
+        bool ours = t.deleting || e.name.rfind(settings_.backup_prefix, 0) == 0;
+        t.deleting = false;
+        if (!expected_from_config_) expected_.erase(e.name);
+        if (!ours && settings_.respect_operator && expected_.count(e.name)) RecordOperatorDelete(e.name);
+      }
     } else if (e.event == "online" || e.event == "restart" || e.event == "start") {
       t.intentional_stop = false;
       t.crashed = false;
+      if (operator_deleted_.erase(e.name)) {  // started again, by whoever: watched again
+        SaveOperatorDeleted();
+        for (const auto& eco : ecosystems_) {
+          for (const auto& app : eco.apps) {
+            if (app.name == e.name) expected_.insert(e.name);
+          }
+        }
+        for (const auto& a : settings_.apps) {
+          if (a == e.name) expected_.insert(e.name);
+        }
+      }
     }
   }
 }
@@ -403,7 +450,8 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
       const std::string primary = name.substr(settings_.backup_prefix.size());
       const auto& pt = tracks_[primary];
       bool primary_ok = by_name[primary]->status == "online" && pt.failure == Failure::kNone && !pt.gave_up;
-      if (primary_ok && t.pm_id >= 0 && Act("deleteProcessId", t.pm_id).ok()) {
+      t.deleting = primary_ok && t.pm_id >= 0;
+      if (t.deleting && Act("deleteProcessId", t.pm_id).ok()) {
         tracks_[primary].backup_started = false;
         if (ctx_.emit) ctx_.emit("pm2:" + name, "backup_removed", primary + " is healthy again");
         continue;
@@ -415,6 +463,18 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
       soon = soon ? std::min(*soon, wait) : wait;
     }
   }
+  // PM2 7 says nothing of `pm2 delete` on its bus but the stop before it: an
+  // app someone stopped (not us, not a crash) and that is then no longer
+  // listed was deleted by an operator.
+  std::vector<std::string> deleted;
+  for (const auto& name : expected_) {
+    const auto t = tracks_.find(name);
+    if (!by_name.count(name) && settings_.respect_operator && t != tracks_.end() && t->second.intentional_stop &&
+        !t->second.deleting) {
+      deleted.push_back(name);
+    }
+  }
+  for (const auto& name : deleted) RecordOperatorDelete(name);
   for (const auto& name : expected_) {
     if (by_name.count(name)) continue;
     AppTrack& t = tracks_[name];
@@ -423,6 +483,12 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
     t.last_failure = t.failure_text;
     t.last_failure_ms = clock_->WallMs();
     out.push_back(Describe(name, nullptr, t));
+  }
+  for (const auto& [name, at] : operator_deleted_) {
+    if (by_name.count(name)) continue;
+    out.push_back(MakeCheck("pm2:" + name, v1::HEALTH_OK,
+                            "deleted by an operator at epoch ms " + std::to_string(at) +
+                                "; left deleted (`redundancyctl recover pm2:" + name + "` restores it)"));
   }
   std::string mode = via_cli_ ? "via the pm2 CLI (" + cli_reason_ + ")" : "via " + settings_.rpc_socket;
   out.push_back(MakeCheck("pm2:daemon", via_cli_ ? v1::HEALTH_DEGRADED : v1::HEALTH_OK,

@@ -67,6 +67,9 @@ struct Settings {
   // The app that is redundancyd itself when the watched PM2 hosts it: never
   // restored, killed or counted (from the orchestrator's environment).
   std::string self_app;
+  // An app the operator deleted (`pm2 delete`, seen on PM2's bus) is left
+  // deleted and recorded, not started again; `recover pm2:<app>` brings it back.
+  bool respect_operator = true;
 };
 
 // Parses systems.pm2 of the config.
@@ -97,6 +100,7 @@ struct AppTrack {
   int our_restarts = 0;
   bool storm_stopped = false;
   bool backup_started = false;
+  bool deleting = false;   // we asked PM2 to delete it (a backup): not the operator
   double up_since_ms = 0;  // pm_uptime of the current run, to tell a stable run from a crash loop
 };
 
@@ -133,6 +137,10 @@ class Pm2Agent : public Agent {
   bool DaemonAlive() const;
   pid_t DaemonPidFile() const;  // pm2.pid's content (0 when none)
   std::string SnapshotPath() const;
+  // Apps the operator deleted, kept across agent restarts (state_dir/pm2/operator_deleted.json).
+  std::string OperatorDeletedPath() const;
+  void SaveOperatorDeleted();
+  void RecordOperatorDelete(const std::string& name);
   std::vector<std::pair<std::string, std::string>> Pm2Env() const;
   // pm2:logs: rotation of the app logs and the disk under them (pm2_logs.cc).
   v1::CheckResult CheckLogs(const std::map<std::string, const AppInfo*>& apps);
@@ -143,6 +151,7 @@ class Pm2Agent : public Agent {
   std::unique_ptr<RpcClient> rpc_;
   std::vector<Ecosystem> ecosystems_;
   std::set<std::string> expected_;
+  std::map<std::string, int64_t> operator_deleted_;  // app -> when (epoch ms)
   bool expected_from_config_ = false;
   std::map<std::string, AppTrack> tracks_;
   bool has_snapshot_ = false;   // SnapshotPath() holds at least one app (pm2_env per app, as `prepare` takes it)

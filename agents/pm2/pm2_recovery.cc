@@ -37,6 +37,12 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
     t.attempts = 0;
     t.gave_up = false;
     t.next_attempt = SteadyTime{};
+    if (operator_deleted_.erase(name)) {  // the operator asks for it back
+      SaveOperatorDeleted();
+      expected_.insert(name);
+      t.failure = Failure::kMissing;
+      t.failure_text = "deleted by an operator, restored on request";
+    }
   }
   if (t.failure == Failure::kNone) return Status::Ok();
   auto backoff = [&](int attempts) {

@@ -48,6 +48,7 @@ Result<Settings> ParseSettings(const YAML::Node& node, const std::string& worksp
     s.daemon_unit = str("daemon_unit", "");
     s.daemon_unit_user = node && node["daemon_unit_user"] && node["daemon_unit_user"].as<bool>();
     s.systemctl_bin = str("systemctl_bin", s.systemctl_bin);
+    if (node && node["respect_operator"]) s.respect_operator = node["respect_operator"].as<bool>();
     // Set by redundancyd when a PM2 runs it as an app; it matters only when
     // that PM2 is the one watched here.
     const char* host_home = std::getenv("REDUNDANCY_HOSTED_BY_PM2_HOME");

@@ -229,7 +229,8 @@ TEST_F(Pm2AgentTest, KilledDaemonIsReplacedAndEveryAppComesBackExactlyOnce) {
 }
 
 TEST_F(Pm2AgentTest, ExpectedAppThatPm2NoLongerListsIsStartedAgain) {
-  Start("{name: 'web', script: app},\n{name: 'other', script: '/bin/sleep', args: '100000', interpreter: 'none'}");
+  Start("{name: 'web', script: app},\n{name: 'other', script: '/bin/sleep', args: '100000', interpreter: 'none'}",
+        ", respect_operator: false");
   ASSERT_TRUE(WaitCheck("pm2:web", v1::HEALTH_OK, 10s, "online pid")) << Dump();
   ASSERT_EQ(pm2_->Pm2("delete web"), 0);
   // It is in the ecosystem file, so it is expected: started again, once.
@@ -242,6 +243,25 @@ TEST_F(Pm2AgentTest, ExpectedAppThatPm2NoLongerListsIsStartedAgain) {
   int webs = 0;
   for (const auto& a : pm2_->List()) webs += a.value("name", "") == "web";
   EXPECT_EQ(webs, 1);
+}
+
+// `pm2 delete` by an operator is a deliberate act: recorded, left alone, also
+// across an agent restart, until `redundancyctl recover` asks for the app back.
+TEST_F(Pm2AgentTest, AnAppTheOperatorDeletedIsLeftDeleted) {
+  Start("{name: 'web', script: app},\n{name: 'other', script: '/bin/sleep', args: '100000', interpreter: 'none'}");
+  ASSERT_TRUE(WaitCheck("pm2:web", v1::HEALTH_OK, 10s, "online pid")) << Dump();
+  ASSERT_EQ(pm2_->Pm2("delete web"), 0);
+  ASSERT_TRUE(WaitCheck("pm2:web", v1::HEALTH_OK, 5s, "deleted by an operator")) << Dump();
+  EXPECT_TRUE(WaitUntil([&] { return Events("operator_deleted", "pm2:web") == 1; }, 5s)) << Dump();
+  EXPECT_FALSE(WaitUntil([&] { return pm2_->App("web").has_value(); }, 3s)) << "the operator's delete was undone";
+  ASSERT_EQ(d_->Ctl("restart-agent pm2").exit_code, 0);
+  ASSERT_TRUE(d_->WaitAgentState("pm2", "ready", 10s));
+  EXPECT_FALSE(WaitUntil([&] { return pm2_->App("web").has_value(); }, 3s)) << "undone after an agent restart";
+  EXPECT_EQ(Events("recovered", "pm2:web"), 0);
+  // The operator asks for it back.
+  auto r = d_->Ctl("recover pm2:web");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(WaitCheck("pm2:web", v1::HEALTH_OK, 15s, "online pid")) << Dump();
 }
 
 TEST_F(Pm2AgentTest, FallsBackToTheCliWhenTheSocketCannotBeUsed) {

@@ -1,9 +1,12 @@
 #include "common/file_util.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace redundancy {
 
@@ -19,6 +22,38 @@ int64_t MtimeNs(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return -1;
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+std::string ReadTailLines(const std::string& path, int max_lines, size_t max_bytes) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return "";
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return "";
+  }
+  off_t size = st.st_size;
+  off_t from = size > static_cast<off_t>(max_bytes) ? size - static_cast<off_t>(max_bytes) : 0;
+  std::string buf(static_cast<size_t>(size - from), '\0');
+  ssize_t n = pread(fd, buf.data(), buf.size(), from);
+  close(fd);
+  if (n <= 0) return "";
+  buf.resize(static_cast<size_t>(n));
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < buf.size()) {
+    size_t end = buf.find('\n', start);
+    if (end == std::string::npos) end = buf.size();
+    std::string line = buf.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) lines.push_back(std::move(line));
+    start = end + 1;
+  }
+  if (from > 0 && !lines.empty()) lines.erase(lines.begin());  // cut mid-line
+  std::string out;
+  size_t first = lines.size() > static_cast<size_t>(max_lines) ? lines.size() - static_cast<size_t>(max_lines) : 0;
+  for (size_t i = first; i < lines.size(); ++i) out += lines[i] + "\n";
+  return out;
 }
 
 }  // namespace redundancy

@@ -60,6 +60,8 @@ Result<std::vector<AppInfo>> FromArray(simdjson::dom::array list) {
             a.pm_uptime_ms = Number(ev, 0);
           } else if (ek == "exit_code") {
             a.exit_code = simdjson::to_string(ev);
+          } else if (ek == "pm_err_log_path") {
+            a.err_log = String(ev);
           } else if (ek == "pmx_module") {
             bool b;
             if (ev.get_bool().get(b) == simdjson::SUCCESS) a.module = b;

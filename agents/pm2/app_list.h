@@ -22,6 +22,7 @@ struct AppInfo {
   bool autorestart = true;
   double pm_uptime_ms = 0;  // epoch ms of the last start
   std::string exit_code;    // as PM2 wrote it, "" when absent
+  std::string err_log;      // pm_err_log_path: where the app's stderr goes
   double memory = 0;        // RSS bytes
   double cpu = 0;           // % of one core
   bool module = false;      // a PM2 module (pm2-logrotate...), not an app

@@ -9,6 +9,7 @@
 #include <thread>
 #include <sstream>
 
+#include "common/file_util.h"
 #include "common/paths.h"
 #include "common/probe.h"
 #include "common/process/process.h"
@@ -304,6 +305,16 @@ void Pm2Agent::Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now) {
       }
     }
   }
+  if (f != Failure::kNone && f != Failure::kMemory && f != Failure::kProbe) {
+    // Why it died, in its own words: the last lines it wrote to stderr and its exit.
+    t.error_tail = app.err_log.empty() ? "" : ReadTailLines(app.err_log, 10);
+    if (!t.error_tail.empty()) {
+      std::string last = t.error_tail.substr(0, t.error_tail.size() - 1);
+      last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+      text += "; last error: " + last.substr(0, 200);
+    }
+    if (!app.exit_code.empty() && app.exit_code != "0" && f != Failure::kExited) text += " (exit code " + app.exit_code + ")";
+  }
   t.failure = f;
   t.failure_text = text;
   // A run that lasted stable_after (by PM2's own start time, whatever we
@@ -373,7 +384,10 @@ v1::CheckResult Pm2Agent::Describe(const std::string& name, const AppInfo* app, 
   c.set_gave_up(t.gave_up && t.failure != Failure::kNone);
   c.set_restore(true);  // restarting an app runs the code it already has
   c.set_summary(summary.str());
-  if (!t.last_failure.empty()) c.set_details("last failure: " + t.last_failure + " at epoch ms " + std::to_string(t.last_failure_ms));
+  if (!t.last_failure.empty()) {
+    c.set_details("last failure: " + t.last_failure + " at epoch ms " + std::to_string(t.last_failure_ms) +
+                  (t.error_tail.empty() ? "" : "\nerror log (last lines):\n" + t.error_tail));
+  }
   return c;
 }
 

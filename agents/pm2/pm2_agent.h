@@ -93,6 +93,7 @@ struct AppTrack {
   std::string failure_text;
   int64_t last_failure_ms = 0;
   std::string last_failure;
+  std::string error_tail;        // the last lines of its error log when it last failed
   // recovery
   int attempts = 0;
   SteadyTime next_attempt{};

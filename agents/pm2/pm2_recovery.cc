@@ -66,7 +66,13 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
     t.gave_up = true;
     if (ctx_.emit) ctx_.emit(target, "gave_up", "after " + std::to_string(t.attempts) + " attempts: " + t.failure_text);
     bool critical = settings_.critical.empty() || settings_.critical.count(name);
-    if (settings_.backup_processes && critical && !t.backup_started) {
+    // A backup runs the same code: after a crash loop of that code it would
+    // only crash too, unless backup_env makes it differ (another port, ...).
+    bool crashes = t.failure == Failure::kErrored || t.failure == Failure::kStorm || t.failure == Failure::kExited;
+    bool shares_failure = crashes && settings_.backup_env.empty();
+    if (settings_.backup_processes && critical && !t.backup_started && shares_failure) {
+      if (ctx_.emit) ctx_.emit(target, "backup_skipped", "a backup would run the same crashing code: " + t.failure_text);
+    } else if (settings_.backup_processes && critical && !t.backup_started) {
       Status s = StartFromDefinition(name, settings_.backup_prefix + name, /*backup=*/true);
       if (s.ok()) {
         t.backup_started = true;

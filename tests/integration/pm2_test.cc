@@ -165,6 +165,25 @@ TEST_F(Pm2AgentTest, BackupStandsInForAGivenUpCriticalAppAndGoesWhenItIsBack) {
   EXPECT_EQ(Events("backup_removed", "pm2:backup-api"), 1);
 }
 
+// A crash loop says why (its stderr and exit code, in the check, the history
+// and so the alert), and gets no backup: the backup would run the same code.
+TEST_F(Pm2AgentTest, ACrashLoopSaysWhyAndGetsNoBackupOfTheSameCode) {
+  home_dir_.Write("fail", "");
+  Start("{name: 'api', script: app, max_restarts: 1, min_uptime: 2000, env: {FAIL_FLAG: '" + home_dir_.path() +
+            "/fail', FAIL_MESSAGE: 'Error: boom at startup'}}",
+        ", max_restart_attempts: 1, backup_processes: true, critical: [api]");
+  ASSERT_TRUE(WaitUntil([&] { return Events("gave_up", "pm2:api") == 1; }, 40s)) << Dump();
+  auto c = CheckOf("pm2:api");
+  ASSERT_TRUE(c);
+  EXPECT_NE(c->summary().find("last error: Error: boom at startup"), std::string::npos) << c->summary();
+  EXPECT_NE(c->details().find("Error: boom at startup"), std::string::npos) << c->details();
+  EXPECT_TRUE(WaitUntil([&] { return Events("backup_skipped", "pm2:api") == 1; }, 5s)) << Dump();
+  EXPECT_EQ(Events("backup_started"), 0);
+  EXPECT_FALSE(pm2_->App("backup-api").has_value());
+  auto h = d_->Ctl("history");
+  EXPECT_NE(h.output.find("boom at startup"), std::string::npos) << h.output;
+}
+
 TEST_F(Pm2AgentTest, HealthProbeFailuresRestartTheApp) {
   int port = FreePort();
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/health";

@@ -507,30 +507,42 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
 namespace {
 
 // state_dir and log_dir of the config at `path`, read leniently.
-std::pair<std::string, std::string> LenientDirs(const std::string& path) {
+struct Dirs {
+  std::string state, log, pm2_logs;
+};
+
+Dirs LenientDirs(const std::string& path) {
   std::error_code ec;
   std::string abs = fs::absolute(path, ec).lexically_normal().string();
   std::string base = fs::path(abs).parent_path().string();
-  std::string workspace = ".", state_dir = ".redundancy", log_dir;
+  std::string workspace = ".", state_dir = ".redundancy", log_dir, pm2_home = "~/.pm2", pm2_logs;
   try {
     YAML::Node root = YAML::LoadFile(path);
     if (root.IsMap()) {
       workspace = Str(root["workspace"], workspace);
       state_dir = Str(root["state_dir"], state_dir);
       log_dir = Str(root["log_dir"], "");
+      YAML::Node pm2 = root["systems"] && root["systems"].IsMap() ? root["systems"]["pm2"] : YAML::Node();
+      if (pm2 && pm2.IsMap()) {
+        pm2_home = Str(pm2["pm2_home"], pm2_home);
+        if (pm2["logs"] && pm2["logs"].IsMap()) pm2_logs = Str(pm2["logs"]["dir"], "");
+      }
     }
   } catch (const std::exception&) {
   }
   std::string ws = ResolvePath(workspace, base);
   std::string state = ResolvePath(state_dir, ws);
-  return {state, log_dir.empty() ? state + "/logs" : ResolvePath(log_dir, ws)};
+  return {state, log_dir.empty() ? state + "/logs" : ResolvePath(log_dir, ws),
+          pm2_logs.empty() ? ResolvePath(pm2_home, ws) + "/logs" : ResolvePath(pm2_logs, ws)};
 }
 
 }  // namespace
 
-std::string StateDirOf(const std::string& path) { return LenientDirs(path).first; }
+std::string StateDirOf(const std::string& path) { return LenientDirs(path).state; }
 
-std::string LogDirOf(const std::string& path) { return LenientDirs(path).second; }
+std::string LogDirOf(const std::string& path) { return LenientDirs(path).log; }
+
+std::string Pm2LogDirOf(const std::string& path) { return LenientDirs(path).pm2_logs; }
 
 Result<Config> LoadConfig(const std::string& path) {
   std::ifstream in(path);

@@ -137,6 +137,10 @@ std::string StateDirOf(const std::string& path);
 // log_dir of the config at `path`, read as leniently (redundancyctl logs).
 std::string LogDirOf(const std::string& path);
 
+// Where the watched PM2 writes its apps' logs (systems.pm2.logs.dir, else
+// <pm2_home>/logs), read as leniently (redundancyctl logs APP).
+std::string Pm2LogDirOf(const std::string& path);
+
 // Expands ~ and makes `path` absolute against `base`.
 std::string ResolvePath(const std::string& path, const std::string& base);
 

@@ -293,10 +293,10 @@ int main(int argc, char** argv) {
   silence->add_option("--for", silence_for, "how long (default 1h)");
   auto* unsilence = alerts->add_subcommand("unsilence", "lift a silence");
   unsilence->add_option("target", target)->required();
-  auto* logs = app.add_subcommand("logs", "the last lines of redundancyd's log, or an agent's (from log_dir; no daemon needed)");
+  auto* logs = app.add_subcommand("logs", "the last lines of redundancyd's log, an agent's or a PM2 app's (no daemon needed)");
   int log_lines = 50;
   bool follow = false;
-  logs->add_option("system", system, "an agent's log instead (git, build, pm2, netlify, workflows)");
+  logs->add_option("system", system, "an agent's log instead (git, build, pm2, netlify, workflows), or a PM2 app's");
   logs->add_option("-n,--lines", log_lines, "how many lines (default 50)");
   logs->add_flag("-f,--follow", follow, "keep printing new lines, across rotations");
   auto* config = app.add_subcommand("config", "configuration tools");
@@ -370,7 +370,10 @@ int main(int argc, char** argv) {
   if (*stop) return Stop(g);
   if (*start) return Start(g, debug);
   if (*history) return History(g, since, limit);
-  if (*logs) return redundancy::ctl::ShowLogs(redundancy::LogDirOf(g.config), system, log_lines, follow);
+  if (*logs) {
+    return redundancy::ctl::ShowLogs(redundancy::LogDirOf(g.config), system, log_lines, follow,
+                                     redundancy::Pm2LogDirOf(g.config));
+  }
   if (*alerts) {
     redundancy::ctl::Caller caller = [&g](const ControlRequest& req, ControlResponse* resp) { return Call(g, req, resp); };
     if (*ack) return redundancy::ctl::AckAlert(caller, alert_id);

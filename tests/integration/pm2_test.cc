@@ -182,6 +182,12 @@ TEST_F(Pm2AgentTest, ACrashLoopSaysWhyAndGetsNoBackupOfTheSameCode) {
   EXPECT_FALSE(pm2_->App("backup-api").has_value());
   auto h = d_->Ctl("history");
   EXPECT_NE(h.output.find("boom at startup"), std::string::npos) << h.output;
+  // And the app's own logs, through redundancyctl.
+  auto logs = d_->Ctl("logs api -n 5");
+  EXPECT_EQ(logs.exit_code, 0) << logs.output;
+  EXPECT_NE(logs.output.find("-error"), std::string::npos) << logs.output;
+  EXPECT_NE(logs.output.find("Error: boom at startup"), std::string::npos) << logs.output;
+  EXPECT_EQ(d_->Ctl("logs no-such-app").exit_code, 2);
 }
 
 TEST_F(Pm2AgentTest, HealthProbeFailuresRestartTheApp) {

@@ -102,6 +102,17 @@ class Validator {
       case FieldType::kString:
         if (!v.IsScalar()) Error(v, path, "expected a string, got " + Describe(v));
         break;
+      case FieldType::kName: {
+        if (!v.IsScalar()) {
+          Error(v, path, "expected a name, got " + Describe(v));
+          break;
+        }
+        const std::string& n = v.Scalar();
+        bool clean = n.empty() || (n.size() <= 255 && n[0] != '-');  // empty: not set
+        for (unsigned char c : n) clean = clean && c > 0x20 && c != 0x7f;
+        if (!clean) Error(v, path, "'" + n.substr(0, 60) + "' is not a usable name (no leading '-', spaces or control characters, at most 255 bytes)");
+        break;
+      }
       case FieldType::kBool: {
         bool b;
         if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) Error(v, path, "expected true or false, got " + Describe(v));
@@ -545,6 +556,8 @@ std::string LogDirOf(const std::string& path) { return LenientDirs(path).log; }
 std::string Pm2LogDirOf(const std::string& path) { return LenientDirs(path).pm2_logs; }
 
 Result<Config> LoadConfig(const std::string& path) {
+  std::error_code dir_ec;
+  if (fs::is_directory(path, dir_ec)) return Result<Config>::Error(path + ": is a directory, not a config file");
   std::ifstream in(path);
   if (!in) return Result<Config>::Error(path + ": cannot read the config file: " + std::strerror(errno));
   std::stringstream ss;

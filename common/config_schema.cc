@@ -53,7 +53,7 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
                   {"pub_socket", T::kString},
                   {"ecosystem", T::kStringList},
                   {"apps", T::kStringList},
-                  {"daemon_unit", T::kString},
+                  {"daemon_unit", T::kName},
                   {"daemon_unit_user", T::kBool},
                   {"systemctl_bin", T::kString},
                   {"respect_operator", T::kBool},

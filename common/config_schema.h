@@ -14,6 +14,8 @@ namespace redundancy {
 
 enum class FieldType {
   kString,
+  kName,        // a name handed to another tool as one argument (a unit, a remote), or "": no leading '-',
+                // no spaces or control characters, at most 255 bytes
   kBool,
   kInt,
   kDuration,

@@ -155,6 +155,7 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
       p.systems = systems;
       p.deadline = now + kCheckTimeout;
       p.check_health = kind == v1::Command::CHECK_NOW || kind == v1::Command::RECOVER;
+      p.report_messages = kind == v1::Command::RECOVER;
       for (const auto& sys : systems) {
         uint64_t id = 0;
         bool with_target = kind == v1::Command::RECOVER || one_target;
@@ -183,9 +184,11 @@ void Daemon::FinishPending(PendingControl& p) {
       if (health_.Health(sys) != v1::HEALTH_OK) code = 1;
     }
   }
-  std::string err;
+  std::string err, said;
   for (const auto& f : p.failures) err += (err.empty() ? "" : "; ") + f;
-  resp.set_error(err);
+  for (const auto& m : p.messages) said += (said.empty() ? "" : "; ") + m;
+  resp.set_error(Redact(err));
+  resp.set_message(Redact(said));
   resp.set_exit_code(code);
   ReplyControl(p.identity, p.with_delimiter, resp);
 }

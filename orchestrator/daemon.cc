@@ -46,8 +46,9 @@ Status Daemon::Setup() {
   if (flock(pid_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     char buf[32] = {0};
     ssize_t n = pread(pid_lock_fd_, buf, sizeof buf - 1, 0);
-    return Status::Error("another redundancyd (pid " + std::string(n > 0 ? buf : "?") + ") already uses state_dir " +
-                         config_.state_dir);
+    std::string other = n > 0 ? std::string(buf) : "?";
+    while (!other.empty() && (other.back() == '\n' || other.back() == ' ')) other.pop_back();
+    return Status::Error("another redundancyd (pid " + other + ") already uses state_dir " + config_.state_dir);
   }
   std::string pid = std::to_string(getpid()) + "\n";
   if (ftruncate(pid_lock_fd_, 0) != 0 || pwrite(pid_lock_fd_, pid.data(), pid.size(), 0) < 0) {
@@ -179,6 +180,7 @@ void Daemon::HandleSignals() {
         for (auto& [name, slot] : agents_) {
           if (slot.sup->pid() == e.pid) {
             ours = true;
+            if (!slot.identity.empty()) slot.gone_identity = slot.identity;
             slot.identity.clear();
             slot.recover_in_flight = 0;
             // Helpers the agent left running (its process group; a PM2
@@ -306,6 +308,13 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
   }
   AgentSlot* slot = FindByIdentity(in.identity);
   if (!slot) {
+    for (const auto& [name, s] : agents_) {
+      if (!s.gone_identity.empty() && s.gone_identity == in.identity) {
+        // Sent just before it exited (its last reply, a final event).
+        spdlog::debug("a late message from the exited agent {}", name);
+        return;
+      }
+    }
     NoteGarbage("agents.sock", "a message from an unknown peer");
     return;
   }
@@ -463,7 +472,12 @@ void Daemon::HandleCommandResult(const v1::CommandResult& result) {
     if (slot.recover_in_flight == result.id()) slot.recover_in_flight = 0;
   }
   for (auto& p : pending_) {
-    if (p.waiting.erase(result.id()) && !result.ok()) p.failures.push_back(result.message());
+    if (!p.waiting.erase(result.id())) continue;
+    if (!result.ok()) {
+      p.failures.push_back(result.message());
+    } else if (p.report_messages) {
+      p.messages.push_back(result.message());
+    }
   }
 }
 

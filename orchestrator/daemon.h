@@ -57,6 +57,7 @@ class Daemon : public AgentOps {
     std::unique_ptr<AgentSupervisor> sup;
     SystemConfig config;
     std::string identity;  // routing id of the live connection, empty when none
+    std::string gone_identity;  // of the agent process that exited last: its late messages are not garbage
     bool remove_when_stopped = false;
     uint64_t recover_in_flight = 0;  // id of an automatic RECOVER not answered yet
   };
@@ -67,8 +68,10 @@ class Daemon : public AgentOps {
     std::set<uint64_t> waiting;
     std::vector<std::string> systems;
     std::vector<std::string> failures;
+    std::vector<std::string> messages;  // what the agents did (RECOVER)
     SteadyTime deadline;
     bool check_health = false;
+    bool report_messages = false;
   };
 
   Status Setup();

@@ -72,6 +72,10 @@ struct Settings {
   bool respect_operator = true;
 };
 
+// A tool's output (the pm2 CLI, systemctl) as one log-friendly line: colour
+// codes dropped, lines joined with " | ", at most ~500 characters.
+std::string OneLine(const std::string& text);
+
 // Parses systems.pm2 of the config.
 Result<Settings> ParseSettings(const YAML::Node& node, const std::string& workspace);
 
@@ -160,6 +164,8 @@ class Pm2Agent : public Agent {
   bool last_list_is_reply_ = true;  // {"args":[[...]]} (RPC) rather than [...] (CLI)
   std::string snapshot_key_;
   bool daemon_down_ = false;
+  int restore_failures_ = 0;    // failed attempts to start a daemon in a row (backoff)
+  SteadyTime next_restore_{};
   bool via_cli_ = false;
   std::string cli_reason_;
   std::string pm2_version_;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -40,6 +41,29 @@ bool InSystemdService() {
 
 }  // namespace
 
+// A tool's output as one log-friendly line: colour codes dropped, lines joined, bounded.
+std::string OneLine(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size() && out.size() < 500; ++i) {
+    char c = text[i];
+    if (c == '\x1b') {  // ESC [ ... letter
+      if (i + 1 < text.size() && text[i + 1] == '[') {
+        i += 2;
+        while (i < text.size() && !std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+      }
+      continue;
+    }
+    if (c == '\n' || c == '\r') {
+      if (!out.empty() && out.back() != ' ') out += " | ";
+      continue;
+    }
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') continue;
+    out += c;
+  }
+  while (!out.empty() && (out.back() == ' ' || out.back() == '|')) out.pop_back();
+  return out;
+}
+
 Status Pm2Agent::StartDaemon() {
   using namespace std::chrono_literals;
   std::string how;
@@ -47,11 +71,14 @@ Status Pm2Agent::StartDaemon() {
     // PM2 is its own unit: systemd starts it, in its own cgroup.
     std::vector<std::string> args;
     if (settings_.daemon_unit_user) args.push_back("--user");
-    args.insert(args.end(), {"restart", settings_.daemon_unit});
+    args.insert(args.end(), {"restart", "--", settings_.daemon_unit});
     process::SpawnSpec spec{settings_.systemctl_bin, args, {}, ctx_.workspace, true};
     auto r = process::RunCapture(spec, 60s);
     if (!r.ok()) return r.status();
-    if (r->exit.code != 0) return Status::Error("systemctl restart " + settings_.daemon_unit + ": " + r->output);
+    if (r->exit.code != 0 || r->timed_out) {
+      return Status::Error("systemctl restart " + settings_.daemon_unit + ": " +
+                           (r->timed_out ? "timed out" : r->output.empty() ? r->exit.Describe() : OneLine(r->output)));
+    }
     how = "systemctl restart " + settings_.daemon_unit;
   } else {
     // `pm2 ping` starts a daemon that detaches into a session of its own;
@@ -69,14 +96,25 @@ Status Pm2Agent::StartDaemon() {
         how = "systemd-run --scope pm2 ping";
       } else {
         spdlog::warn("systemd-run could not start PM2 outside this service ({}); set systems.pm2.daemon_unit, "
-                     "or a stop of redundancyd will stop PM2 too", r.ok() ? r->output : r.error());
+                     "or a stop of redundancyd will stop PM2 too", r.ok() ? OneLine(r->output) : r.error());
       }
     }
     if (how.empty()) {
-      auto ping = process::RunCapture(spec, 30s);
-      if (!ping.ok()) return ping.status();
-      if (ping->exit.code != 0) return Status::Error("pm2 ping: " + ping->output);
-      how = "pm2 ping";
+      // `pm2 ping` waits ~30 s for a daemon that dies under it (killed again
+      // at once): a short leash and a few tries keep such an outage short.
+      std::string last;
+      for (int attempt = 1; attempt <= 4 && how.empty(); ++attempt) {
+        auto ping = process::RunCapture(spec, 6s);
+        if (ping.ok() && ping->exit.code == 0 && !ping->timed_out) {
+          how = "pm2 ping";
+        } else if (DaemonAlive()) {
+          how = "pm2 ping (slow to answer)";
+        } else {
+          last = !ping.ok() ? ping.error() : ping->timed_out ? "timed out" : OneLine(ping->output);
+          spdlog::warn("pm2 ping, attempt {}: no daemon ({})", attempt, last);
+        }
+      }
+      if (how.empty()) return Status::Error("pm2 ping started no daemon: " + last);
     }
   }
   // systemd may report the unit started before PM2 answers on its socket.
@@ -102,7 +140,7 @@ Status Pm2Agent::StartMissingFromEcosystems(const std::set<std::string>& listed,
     auto cli = process::RunCapture(spec, std::chrono::seconds(60));
     if (!cli.ok() || cli->exit.code != 0) {
       errors += (errors.empty() ? "" : "; ") + ("pm2 start " + eco.file + " --only " + only + ": " +
-                                                (cli.ok() ? cli->output : cli.error()));
+                                                (cli.ok() ? OneLine(cli->output) : cli.error()));
       continue;
     }
     *started += n;

@@ -16,6 +16,7 @@
 #include "common/constants.h"
 #include "common/logging.h"
 #include "common/process/process.h"
+#include "common/status_render.h"
 #include "common/transport/transport.h"
 
 namespace redundancy {
@@ -93,9 +94,13 @@ class Runtime {
       }
       if (poller.Ready(sig_i)) {
         for (int sig : signals_->Read()) {
-          if (sig == SIGTERM || sig == SIGINT) {
+          if (sig == SIGTERM) {
             spdlog::info("signal {}: exiting", sig);
             exit_code_ = 0;
+          } else if (sig == SIGINT) {
+            // A tree-kill of redundancyd (PM2's stop and restart send SIGINT to
+            // every descendant) is redundancyd's to handle: it stops us itself.
+            spdlog::debug("SIGINT ignored: redundancyd stops its agents");
           }
         }
       }
@@ -203,10 +208,12 @@ class Runtime {
       e.set_kind(kind);
       e.set_detail(detail);
       std::lock_guard lock(events_mu_);
+      if (capture_) capture_->push_back(e);
       events_.push_back(std::move(e));
     };
     ctx.emit_event = [this](const v1::Event& e) {
       std::lock_guard lock(events_mu_);
+      if (capture_) capture_->push_back(e);
       events_.push_back(e);
     };
     try {
@@ -240,16 +247,33 @@ class Runtime {
         SubmitCheck({cmd.id()});
         break;
       case v1::Command::RECOVER: {
+        // One job: the recovery, then the checks; the reply says what was
+        // done (the events the recovery recorded), or why nothing was.
         std::string target = cmd.target();
         uint64_t id = cmd.id();
         bool forced = cmd.forced();
-        worker_.Submit([this, target, forced]() -> std::function<void()> {
+        worker_.Submit([this, target, forced, id]() -> std::function<void()> {
+          std::vector<v1::Event> done;
+          {
+            std::lock_guard lock(events_mu_);
+            capture_ = &done;
+          }
           Status s = config_error_.empty() ? agent_->Recover(target, forced) : Status::Error("not configured: " + config_error_);
-          return [this, s, target] {
-            spdlog::info("recover {}: {}", target.empty() ? "(all)" : target, s.ok() ? "ok" : s.message());
+          {
+            std::lock_guard lock(events_mu_);
+            capture_ = nullptr;
+          }
+          std::vector<v1::CheckResult> checks;
+          if (config_error_.empty()) checks = agent_->Check();
+          return [this, s, target, id, done = std::move(done), checks = std::move(checks)] {
+            std::string message = RecoveryOutcome(target, s, done, checks);
+            spdlog::info("recover {}: {}", target.empty() ? "(all)" : target, message);
+            last_checks_ = checks;
+            if (auto soon = agent_->NextCheckWithin()) next_check_ = std::min(next_check_, clock_.Now() + *soon);
+            SendReport();
+            Reply(id, s.ok() && !done.empty(), message);
           };
         });
-        SubmitCheck({id});
         break;
       }
       case v1::Command::DEPLOY:
@@ -344,6 +368,26 @@ class Runtime {
     });
   }
 
+  // What a recovery did, in one line: its events, else why nothing happened.
+  static std::string RecoveryOutcome(const std::string& target, const Status& s, const std::vector<v1::Event>& done,
+                                     const std::vector<v1::CheckResult>& checks) {
+    std::string what;
+    for (const auto& e : done) {
+      what += (what.empty() ? "" : "; ") + e.target() + " " + e.kind() + ": " + e.detail().substr(0, 300);
+    }
+    if (!s.ok()) return "failed: " + s.message() + (what.empty() ? "" : " (done: " + what + ")");
+    if (!what.empty()) return what;
+    std::string now;
+    for (const auto& c : checks) {
+      if (!target.empty() && c.target() != target) continue;
+      if (target.empty() && c.status() != v1::HEALTH_FAILED) continue;
+      now += (now.empty() ? "" : "; ") + c.target() + " is " + HealthName(c.status()) + " (" + c.summary().substr(0, 200) + ")" +
+             (c.gave_up() ? ", given up on" : "");
+    }
+    if (now.empty()) now = target.empty() ? "no check is failed" : "no check " + target;
+    return "nothing done: " + now;
+  }
+
   void FlushEvents() {
     std::vector<v1::Event> events;
     {
@@ -399,6 +443,7 @@ class Runtime {
   std::vector<int> watched_;  // the agent's descriptors, refreshed after every job
   std::mutex events_mu_;
   std::vector<v1::Event> events_;
+  std::vector<v1::Event>* capture_ = nullptr;  // also collects events while a recovery runs (under events_mu_)
   Millis hb_interval_{500};
   uint32_t liveness_ = 3;
   Millis interval_{60'000};

@@ -43,6 +43,15 @@ std::string Endpoint(const Globals& g) {
 // Sends one request; prints errors; returns the response or the exit code.
 int Call(const Globals& g, const ControlRequest& req, ControlResponse* out,
          std::chrono::milliseconds timeout = redundancy::kControlTimeout) {
+  if (g.socket.empty()) {
+    // No config where we look: say that, not that the daemon is unreachable.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(g.config, ec)) {
+      std::cerr << "redundancyctl: no config file at " << g.config
+                << " (give --config FILE, set REDUNDANCY_CONFIG, or --socket PATH)\n";
+      return kExitUsage;
+    }
+  }
   auto resp = redundancy::transport::Call(Endpoint(g), req, timeout);
   if (!resp.ok()) {
     std::cerr << "redundancyctl: " << resp.error() << "\n";
@@ -100,6 +109,16 @@ int Start(const Globals& g, bool debug) {
     std::cerr << c.error() << "\n";
     return kExitUsage;
   }
+  {
+    // One daemon per state_dir: say which one already runs.
+    ControlRequest req;
+    req.set_op(ControlRequest::STATUS);
+    auto running = redundancy::transport::Call(Endpoint(g), req, std::chrono::milliseconds(1000));
+    if (running.ok()) {
+      std::cerr << "redundancyctl: redundancyd already runs for this config (pid " << running->status().pid() << ")\n";
+      return kExitUnhealthy;
+    }
+  }
   redundancy::process::SpawnSpec spec;
   spec.exe = SelfDir() + "/redundancyd";
   spec.args = {"--config", config, "--daemon"};
@@ -111,7 +130,8 @@ int Start(const Globals& g, bool debug) {
     return kExitUnhealthy;
   }
   if (exit->code != 0) {
-    std::cerr << "redundancyctl: redundancyd did not start (" << exit->Describe() << "); see its log in log_dir\n";
+    std::cerr << "redundancyctl: redundancyd did not start (" << exit->Describe() << "); see "
+              << redundancy::LogDirOf(config) << "/redundancyd.log\n";
     return kExitUnhealthy;
   }
   ControlRequest req;

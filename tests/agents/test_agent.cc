@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -66,6 +67,7 @@ class TestAgent : public redundancy::Agent {
   std::string Kind() const override { return "test"; }
   redundancy::Status Configure(const redundancy::AgentContext& ctx) override {
     system_ = ctx.system;
+    emit_ = ctx.emit;
     if (mode_.leak_settings) {
       settings_ = YAML::Dump(ctx.settings);
       spdlog::warn("settings: {}", settings_);
@@ -88,12 +90,15 @@ class TestAgent : public redundancy::Agent {
   }
   redundancy::Status Recover(const std::string& target, bool forced) override {
     if (!mode_.recover_fixes) return redundancy::Status::Error("cannot recover");
+    if (mode_.status == "ok") return redundancy::Status::Ok();  // nothing to do
     mode_.status = "ok";
+    if (emit_) emit_(system_ + ":test", "recovered", "the test agent fixed it");
     return redundancy::Status::Ok();
   }
 
  private:
   Mode mode_;
+  std::function<void(const std::string&, const std::string&, const std::string&)> emit_;
   std::string system_;
   std::string settings_;
 };

@@ -61,7 +61,12 @@ TEST(ControlTest, CheckReportsHealthInItsExitCode) {
   EXPECT_EQ(d.Ctl("check").exit_code, 1);
   CtlResult rec = d.Ctl("recover build:test");
   EXPECT_EQ(rec.exit_code, 0) << rec.output;
+  EXPECT_NE(rec.output.find("build:test recovered: the test agent fixed it"), std::string::npos) << rec.output;
   EXPECT_EQ(d.Ctl("check build").exit_code, 0);
+  // Nothing to do is said, with exit 1.
+  CtlResult idle = d.Ctl("recover build:test");
+  EXPECT_EQ(idle.exit_code, 1) << idle.output;
+  EXPECT_NE(idle.output.find("nothing done: build:test is ok"), std::string::npos) << idle.output;
   EXPECT_EQ(d.Ctl("check nosuch").exit_code, 2);
 }
 
@@ -98,6 +103,14 @@ TEST(ControlTest, MissingDaemonIsExitThreeWithAClearMessage) {
   std::string out;
   EXPECT_EQ(RunShell(BinDir() + "/redundancyctl --config " + dir.path() + "/redundancy.yaml status", &out), 3);
   EXPECT_NE(out.find("is redundancyd running?"), std::string::npos) << out;
+  // No config at all is a usage error that says so, not an unreachable daemon.
+  out.clear();
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl --config " + dir.path() + "/typo.yaml status", &out), 2);
+  EXPECT_NE(out.find("no config file at " + dir.path() + "/typo.yaml"), std::string::npos) << out;
+  // A directory is not a config file.
+  out.clear();
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl config validate " + dir.path(), &out), 2);
+  EXPECT_NE(out.find("is a directory"), std::string::npos) << out;
 }
 
 // Writes raw bytes to a Unix socket, as a broken or hostile peer would.
@@ -289,6 +302,7 @@ TEST(ControlTest, StartDaemonisesWithPidFileAndStopEndsIt) {
   // A second start is refused: one daemon per state_dir.
   CtlResult again = d.Ctl("start");
   EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_EQ(again.output, "redundancyctl: redundancyd already runs for this config (pid " + std::to_string(pid) + ")\n");
   CtlResult stop = d.Ctl("stop");
   EXPECT_EQ(stop.exit_code, 0) << stop.output;
   EXPECT_FALSE(IsRunning(pid));

@@ -105,7 +105,9 @@ class LayoutTest : public ::testing::Test {
               "module.exports = {apps: [\n"
               "  {name: 'api', script: 'apps/api.js', env: {PORT: " + std::to_string(port_) + "}},\n"
               "  {name: 'worker', script: 'apps/worker.js'},\n]};\n");
-    site_ = std::make_unique<Pm2Home>(root_ + "/site-pm2");
+    // The site's PM2_HOME outlives redundancyd's directory, so that TearDown
+    // can still find and stop that PM2 after redundancyd is gone.
+    site_ = std::make_unique<Pm2Home>(pm2_dir_.path() + "/site-pm2");
     WriteConfig("");
     Sh("git init -q --bare -b main " + root_ + "/remote.git");
     Sh("cd " + root_ + " && printf 'site-pm2/\\nouter-pm2/\\nremote.git/\\nagent-mode\\nbin/\\nsystemctl.calls\\nredundancy.yaml\\n' >> .gitignore && git init -q -b main && "
@@ -124,7 +126,7 @@ class LayoutTest : public ::testing::Test {
                     "systems:\n"
                     "  git: {interval: 2s, remote: origin, branch: main, strategy: pull}\n"
                     "  build: {interval: 10m, validate: \"npm run build --if-present\", artifacts: [dist/built.txt], sources: [apps]}\n"
-                    "  pm2: {interval: 2s, pm2_home: site-pm2, ecosystem: ecosystem.config.js, restart_delay: 200ms" +
+                    "  pm2: {interval: 2s, pm2_home: " + site_->home() + ", ecosystem: ecosystem.config.js, restart_delay: 200ms" +
                     pm2_extra + "}\n"
                     "  workflows: {interval: 5m}\n"
                     "  netlify: {interval: 10m, regenerate_manifest: true}\n");
@@ -178,12 +180,13 @@ class LayoutTest : public ::testing::Test {
     }
     // The daemon the agent started: its own PM2_HOME, nothing of an outer PM2 or systemd.
     auto god = EnvironOf(site_->DaemonPid());
-    EXPECT_EQ(god["PM2_HOME"], root_ + "/site-pm2");
+    EXPECT_EQ(god["PM2_HOME"], site_->home());
     for (const char* v : {"pm_id", "NOTIFY_SOCKET", "WATCHDOG_USEC", "INVOCATION_ID", "NODE_UNIQUE_ID"}) {
       EXPECT_EQ(god.count(v), 0u) << v << " in the environment of the PM2 daemon";
     }
   }
 
+  TempDir pm2_dir_;  // declared first: removed last
   std::unique_ptr<Daemon> d_;
   std::unique_ptr<Pm2Home> site_;
   std::string root_;

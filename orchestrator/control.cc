@@ -119,7 +119,11 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
     case v1::ControlRequest::RELOAD:
       return Reload();
     case v1::ControlRequest::STOP:
-      resp.set_message("redundancyd (pid " + std::to_string(getpid()) + ") stopping");
+      resp.set_message("redundancyd (pid " + std::to_string(getpid()) + ") stopping" +
+                       (options_.hosting_pm2.first.empty()
+                            ? std::string()
+                            : "; it is the PM2 app '" + options_.hosting_pm2.second + "' (PM2_HOME " + options_.hosting_pm2.first +
+                                  "), which PM2 will start again: `pm2 stop " + options_.hosting_pm2.second + "` stops it for good"));
       *resp.mutable_status() = Snapshot();
       BeginShutdown("redundancyctl stop");
       return resp;

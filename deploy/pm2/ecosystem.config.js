@@ -32,9 +32,9 @@ module.exports = {
       exec_mode: 'fork',
       instances: 1,
       autorestart: true,
-      // Exit 0 is a stop someone asked for (`redundancyctl stop`), exit 2 a
-      // config error: neither is fixed by starting it again.
-      stop_exit_codes: [0, 2],
+      // Exit 2 is a broken config: starting it again fixes nothing. (Not 0:
+      // PM2 reports a kill -9 as exit code 0, and that must be restarted.)
+      stop_exit_codes: [2],
       // Info lines go to stdout (PM2's out log), warnings and errors to
       // stderr (its error log). Time stamps are redundancyd's own.
       // redundancyd stops its agents on SIGTERM within stop_grace; give it time.

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "tests/integration/harness.h"
-#include "tests/integration/pm2_harness.h"
+#include "tests/integration/site_harness.h"
 
 namespace redundancy::testing {
 namespace {
@@ -24,174 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-// Asks the site every 50 ms from its own thread; counts what failed.
-class SitePoller {
- public:
-  explicit SitePoller(int port) : port_(port), thread_([this] { Run(); }) {}
-  ~SitePoller() { Stop(); }
-  void Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  int requests() const { return requests_; }
-  int failures() const { return failures_; }
-
- private:
-  void Run() {
-    // Bounded: at most 20 minutes of polling.
-    for (int i = 0; i < 24'000 && !stop_; ++i) {
-      ++requests_;
-      if (HttpGetBody(port_, "/health") != "ok") ++failures_;
-      std::this_thread::sleep_for(50ms);
-    }
-  }
-  int port_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> requests_{0}, failures_{0};
-  std::thread thread_;
-};
-
-// The environment of a running process, NAME -> VALUE.
-std::map<std::string, std::string> EnvironOf(pid_t pid) {
-  std::map<std::string, std::string> out;
-  std::string raw = ReadFile("/proc/" + std::to_string(pid) + "/environ");
-  std::stringstream ss(raw);
-  std::string kv;
-  while (std::getline(ss, kv, '\0')) {
-    size_t eq = kv.find('=');
-    if (eq != std::string::npos) out[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return out;
-}
-
-pid_t ParentOf(pid_t pid) {
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  int ppid = 0;
-  char state;
-  std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid);
-  return ppid;
-}
-
-// Every running agent process that serves `state_dir` (by its command line).
-std::vector<pid_t> AgentsOf(const std::string& state_dir) {
-  std::vector<pid_t> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::string name = e.path().filename();
-    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-    pid_t pid = std::stoi(name);
-    std::string cmd = ReadFile("/proc/" + name + "/cmdline");
-    if (cmd.find("redundancy-agent-") != std::string::npos && cmd.find(state_dir + "/run/agents.sock") != std::string::npos &&
-        IsRunning(pid)) {
-      out.push_back(pid);
-    }
-  }
-  return out;
-}
-
-// The demo's project (two PM2 apps, a workflow, two functions, an npm build)
-// as a git checkout of its own bare remote, watched with fast intervals by a
-// redundancyd whose PM2 lives in site-pm2/ of the test's directory.
-class LayoutTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!Pm2Available()) GTEST_SKIP() << "pm2 is not installed (scripts/setup.sh installs it)";
-    d_ = std::make_unique<Daemon>("");
-    root_ = d_->dir().path();
-    port_ = FreePort();
-    Sh("cp -r " SOURCE_DIR "/examples/demo/. " + root_);
-    WriteFile(root_ + "/ecosystem.config.js",
-              "module.exports = {apps: [\n"
-              "  {name: 'api', script: 'apps/api.js', env: {PORT: " + std::to_string(port_) + "}},\n"
-              "  {name: 'worker', script: 'apps/worker.js'},\n]};\n");
-    // The site's PM2_HOME outlives redundancyd's directory, so that TearDown
-    // can still find and stop that PM2 after redundancyd is gone.
-    site_ = std::make_unique<Pm2Home>(pm2_dir_.path() + "/site-pm2");
-    WriteConfig("");
-    Sh("git init -q --bare -b main " + root_ + "/remote.git");
-    Sh("cd " + root_ + " && printf 'site-pm2/\\nouter-pm2/\\nremote.git/\\nagent-mode\\nbin/\\nsystemctl.calls\\nredundancy.yaml\\n' >> .gitignore && git init -q -b main && "
-       "git add -A && git commit -q -m site && git remote add origin " + root_ + "/remote.git && git push -q origin main && "
-       "git branch -q --set-upstream-to=origin/main main");
-  }
-
-  void TearDown() override {
-    // redundancyd first: a PM2 killed under a running agent would be started again.
-    d_.reset();
-    site_.reset();
-  }
-
-  void WriteConfig(const std::string& pm2_extra) {
-    d_->WriteConfig("workspace: .\nstate_dir: .redundancy\n" + FastOrchestratorYaml() +
-                    "systems:\n"
-                    "  git: {interval: 2s, remote: origin, branch: main, strategy: pull}\n"
-                    "  build: {interval: 10m, validate: \"npm run build --if-present\", artifacts: [dist/built.txt], sources: [apps]}\n"
-                    "  pm2: {interval: 2s, pm2_home: " + site_->home() + ", ecosystem: ecosystem.config.js, restart_delay: 200ms" +
-                    pm2_extra + "}\n"
-                    "  workflows: {interval: 5m}\n"
-                    "  netlify: {interval: 10m, regenerate_manifest: true}\n");
-  }
-
-  // Every system ok, every agent ready, and the site answers.
-  bool WaitAllOk(std::chrono::milliseconds timeout) {
-    return WaitUntil([&] {
-      auto s = d_->Status();
-      if (!s.ok() || s->systems_size() != 5 || s->agents_size() != 5) return false;
-      for (const auto& a : s->agents()) {
-        if (a.state() != "ready") return false;
-      }
-      for (const auto& sys : s->systems()) {
-        if (sys.health() != v1::HEALTH_OK) return false;
-      }
-      return HttpGetBody(port_, "/health") == "ok";
-    }, timeout);
-  }
-
-  std::string Dump() {
-    auto r = d_->Ctl("status");
-    return r.output + "\n--- log ---\n" + d_->ReadLogs().substr(0, 20000);
-  }
-
-  // The pid the pid file names (the running redundancyd, whoever started it).
-  pid_t DaemonPid() {
-    std::ifstream in(d_->state_dir() + "/run/redundancyd.pid");
-    pid_t pid = 0;
-    return (in >> pid) && IsRunning(pid) ? pid : 0;
-  }
-
-  // Exactly one set of agents: five, all children of the running redundancyd.
-  void ExpectOneSetOfAgents() {
-    pid_t daemon = DaemonPid();
-    ASSERT_GT(daemon, 0);
-    auto agents = AgentsOf(d_->state_dir());
-    EXPECT_EQ(agents.size(), 5u);
-    for (pid_t a : agents) EXPECT_EQ(ParentOf(a), daemon) << "agent " << a;
-  }
-
-  void ExpectCleanEnvironments() {
-    static const char* kLauncher[] = {"NODE_CHANNEL_FD", "NODE_UNIQUE_ID", "pm_id", "NOTIFY_SOCKET", "WATCHDOG_USEC",
-                                      "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "INVOCATION_ID"};
-    auto agents = AgentsOf(d_->state_dir());
-    ASSERT_EQ(agents.size(), 5u);
-    for (pid_t a : agents) {
-      auto env = EnvironOf(a);
-      for (const char* v : kLauncher) EXPECT_EQ(env.count(v), 0u) << v << " in the environment of agent " << a;
-      EXPECT_EQ(env.count("PM2_HOME"), 0u) << "an outer PM2's PM2_HOME in agent " << a;
-    }
-    // The daemon the agent started: its own PM2_HOME, nothing of an outer PM2 or systemd.
-    auto god = EnvironOf(site_->DaemonPid());
-    EXPECT_EQ(god["PM2_HOME"], site_->home());
-    for (const char* v : {"pm_id", "NOTIFY_SOCKET", "WATCHDOG_USEC", "INVOCATION_ID", "NODE_UNIQUE_ID"}) {
-      EXPECT_EQ(god.count(v), 0u) << v << " in the environment of the PM2 daemon";
-    }
-  }
-
-  TempDir pm2_dir_;  // declared first: removed last
-  std::unique_ptr<Daemon> d_;
-  std::unique_ptr<Pm2Home> site_;
-  std::string root_;
-  int port_ = 0;
-};
+class LayoutTest : public SiteTest {};
 
 TEST_F(LayoutTest, UnderPm2StopRestartAndKillNeverTouchTheSite) {
   Pm2Home outer(root_ + "/outer-pm2");
@@ -228,6 +61,12 @@ TEST_F(LayoutTest, UnderPm2StopRestartAndKillNeverTouchTheSite) {
   ExpectOneSetOfAgents();
   // And pm2 restart once more, while the site is polled.
   ASSERT_EQ(RunShell(env + "pm2 restart redundancyd", &out), 0) << out;
+  ASSERT_TRUE(WaitAllOk(30s)) << Dump();
+  // redundancyctl stop says that PM2 will start it again, and PM2 does.
+  pid_t third = DaemonPid();
+  auto stop = d_->Ctl("stop");
+  EXPECT_NE(stop.output.find("`pm2 stop redundancyd` stops it for good"), std::string::npos) << stop.output;
+  ASSERT_TRUE(WaitUntil([&] { pid_t p = DaemonPid(); return p > 0 && p != third; }, 30s)) << Dump();
   ASSERT_TRUE(WaitAllOk(30s)) << Dump();
 
   poller.Stop();
@@ -343,7 +182,7 @@ TEST_F(LayoutTest, UnderSystemdAStopOfTheServiceLeavesPm2AndTheApps) {
   EXPECT_EQ(std::count(in_svc.begin(), in_svc.end(), god), 0) << "the PM2 daemon lives in redundancyd's cgroup";
   auto in_unit = procs(unit);
   EXPECT_EQ(std::count(in_unit.begin(), in_unit.end(), god), 1) << "the PM2 daemon is not in its unit's cgroup";
-  EXPECT_NE(ReadFile(calls).find("restart pm2-site.service"), std::string::npos) << ReadFile(calls);
+  EXPECT_NE(ReadFile(calls).find("restart -- pm2-site.service"), std::string::npos) << ReadFile(calls);
   ExpectCleanEnvironments();
 
   SitePoller poller(port_);

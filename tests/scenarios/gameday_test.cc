@@ -1,0 +1,171 @@
+// Game day: the whole product on a small site (tests/integration/site_harness.h:
+// two PM2 apps, a workflow, functions, an npm build, a bare remote), a client
+// polling the site every 50 ms, and faults applied one by one and in pairs.
+// Each scenario asserts the site's longest outage (bounded by what the fault
+// itself costs), that it comes back, how many notifications a channel got
+// (one per incident at most), and that deliberate changes are kept.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/site_harness.h"
+
+namespace redundancy::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+class GameDayTest : public SiteTest {
+ protected:
+  std::string ExtraYaml() const override {
+    return "alerts:\n  threshold: 1\n  settle: 2s\n  channels:\n    - {type: file, path: alerts.jsonl}\n";
+  }
+  void SetUp() override {
+    SiteTest::SetUp();
+    if (IsSkipped()) return;
+    ASSERT_TRUE(d_->Start());
+    ASSERT_TRUE(WaitAllOk(60s)) << Dump();
+  }
+  // Firing notifications the file channel received (one JSON line each).
+  int FiringNotifications() const {
+    std::ifstream in(root_ + "/alerts.jsonl");
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("status", "") == "firing") ++n;
+    }
+    return n;
+  }
+  // Waits for the site to answer again after a fault; the time it took.
+  std::chrono::milliseconds TimeToServe(std::chrono::steady_clock::time_point fault, std::chrono::milliseconds limit) {
+    WaitUntil([&] { return HttpGetBody(port_, "/health") == "ok"; }, limit);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - fault);
+  }
+  void KillPm2Daemon() {
+    pid_t god = site_->DaemonPid();
+    ASSERT_GT(god, 0);
+    process::Signal(god, SIGKILL);
+    ASSERT_TRUE(WaitUntil([&] { return !IsRunning(god); }, 5s));
+  }
+};
+
+TEST_F(GameDayTest, Pm2DaemonKilled) {
+  SitePoller poller(port_);
+  auto fault = std::chrono::steady_clock::now();
+  KillPm2Daemon();
+  auto back = TimeToServe(fault, 15s);
+  ASSERT_TRUE(WaitAllOk(20s)) << Dump();
+  poller.Stop();
+  RecordProperty("time_to_recover_ms", static_cast<int>(back.count()));
+  EXPECT_LT(poller.longest_outage_ms(), 5000) << Dump();
+  EXPECT_LE(FiringNotifications(), 1);
+}
+
+// The new daemon is killed again as soon as it is up: `pm2 ping` must not
+// hold the restore for its own 30 s timeout.
+TEST_F(GameDayTest, Pm2DaemonKilledTwiceInARow) {
+  SitePoller poller(port_);
+  pid_t first = site_->DaemonPid();
+  KillPm2Daemon();
+  ASSERT_TRUE(WaitUntil([&] { pid_t p = site_->DaemonPid(); return p > 0 && p != first && IsRunning(p); }, 15s)) << Dump();
+  process::Signal(site_->DaemonPid(), SIGKILL);
+  auto fault = std::chrono::steady_clock::now();
+  TimeToServe(fault, 30s);
+  ASSERT_TRUE(WaitAllOk(30s)) << Dump();
+  poller.Stop();
+  EXPECT_LT(poller.longest_outage_ms(), 15'000) << Dump();
+  EXPECT_LE(FiringNotifications(), 1);
+}
+
+// A crash loop of an app that PM2 restarts every time is one incident.
+TEST_F(GameDayTest, AppKilledAgainAndAgainIsOneIncident) {
+  for (int i = 0; i < 6; ++i) {
+    auto app = site_->App("worker");
+    ASSERT_TRUE(app);
+    pid_t pid = app->value("pid", 0);
+    if (pid > 0) process::Signal(pid, SIGKILL);
+    WaitUntil([&] { auto a = site_->App("worker"); return a && a->value("pid", 0) != pid && a->value("pid", 0) > 0; }, 5s);
+  }
+  ASSERT_TRUE(WaitAllOk(20s)) << Dump();
+  EXPECT_LE(FiringNotifications(), 1);
+}
+
+// Restore first: a broken build (a corrupt lock file) never holds back
+// bringing the PM2 daemon and the apps back, and the site-down alert is not
+// inhibited by the build's.
+TEST_F(GameDayTest, CorruptLockFileAndPm2DaemonDeath) {
+  WriteFile(root_ + "/package-lock.json", "{ this is not json");
+  ASSERT_TRUE(WaitUntil([&] {
+    d_->Ctl("check build");
+    auto c = d_->CheckOf("build:deps");
+    return c && c->status() == v1::HEALTH_FAILED;
+  }, 20s)) << Dump();
+  SitePoller poller(port_);
+  auto fault = std::chrono::steady_clock::now();
+  KillPm2Daemon();
+  auto back = TimeToServe(fault, 15s);
+  EXPECT_LT(back.count(), 5000) << Dump();
+  ASSERT_TRUE(d_->WaitCheck("pm2:daemon", v1::HEALTH_OK, 15s)) << Dump();
+  poller.Stop();
+  EXPECT_LT(poller.longest_outage_ms(), 5000);
+  std::string alerts = ReadFile(root_ + "/alerts.jsonl");
+  EXPECT_NE(alerts.find("pm2:daemon"), std::string::npos) << "the site-down alert was held back: " << alerts;
+}
+
+// The operator's deliberate acts are kept: a stopped app stays stopped, a
+// deleted one stays deleted; nobody is paged for them.
+TEST_F(GameDayTest, OperatorStopAndDeleteAreKept) {
+  ASSERT_EQ(site_->Pm2("stop worker"), 0);
+  ASSERT_TRUE(d_->WaitCheck("pm2:worker", v1::HEALTH_OK, 10s, "stopped on purpose")) << Dump();
+  EXPECT_FALSE(WaitUntil([&] { return (*site_->App("worker"))["pm2_env"].value("status", "") != "stopped"; }, 3s));
+  ASSERT_EQ(site_->Pm2("delete worker"), 0);
+  ASSERT_TRUE(d_->WaitCheck("pm2:worker", v1::HEALTH_OK, 10s, "deleted by an operator")) << Dump();
+  EXPECT_FALSE(WaitUntil([&] { return site_->App("worker").has_value(); }, 3s)) << "the delete was undone";
+  EXPECT_EQ(HttpGetBody(port_, "/health"), "ok");
+  EXPECT_EQ(FiringNotifications(), 0) << ReadFile(root_ + "/alerts.jsonl");
+}
+
+// The PM2 agent dies in the middle of restoring a dead daemon: its
+// successor finishes the job, once.
+TEST_F(GameDayTest, AgentKilledDuringARecovery) {
+  SitePoller poller(port_);
+  auto fault = std::chrono::steady_clock::now();
+  KillPm2Daemon();
+  auto agent = d_->Agent("pm2");
+  ASSERT_TRUE(agent);
+  process::Signal(agent->pid(), SIGKILL);
+  auto back = TimeToServe(fault, 20s);
+  ASSERT_TRUE(WaitAllOk(30s)) << Dump();
+  poller.Stop();
+  EXPECT_LT(back.count(), 10'000) << Dump();
+  int apis = 0;
+  for (const auto& a : site_->List()) apis += a.value("name", "") == "api";
+  EXPECT_EQ(apis, 1) << "restored twice";
+}
+
+// git cannot reach its remote and the PM2 daemon dies: git's trouble is no
+// reason to leave the site down.
+TEST_F(GameDayTest, RemoteUnreachableAndPm2DaemonDeath) {
+  fs::rename(root_ + "/remote.git", root_ + "/remote.git.away");
+  ASSERT_TRUE(WaitUntil([&] {
+    auto c = d_->CheckOf("git:origin/main");
+    return c && c->status() != v1::HEALTH_OK;
+  }, 15s)) << Dump();
+  SitePoller poller(port_);
+  auto fault = std::chrono::steady_clock::now();
+  KillPm2Daemon();
+  auto back = TimeToServe(fault, 15s);
+  EXPECT_LT(back.count(), 5000) << Dump();
+  ASSERT_TRUE(d_->WaitCheck("pm2:daemon", v1::HEALTH_OK, 15s)) << Dump();
+  poller.Stop();
+  fs::rename(root_ + "/remote.git.away", root_ + "/remote.git");
+  ASSERT_TRUE(WaitAllOk(30s)) << Dump();
+}
+
+}  // namespace
+}  // namespace redundancy::testing

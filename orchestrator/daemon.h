@@ -163,7 +163,9 @@ class Daemon : public AgentOps {
   AlertEngine alerts_;
   std::unique_ptr<AlertDispatcher> dispatcher_;
   std::map<int64_t, std::string> alert_states_;  // what the history last said of each alert
-  std::map<std::string, int64_t> check_first_seen_;  // target -> wall ms of its first report (startup grace)
+  // target -> wall ms of its first report, until it is first healthy (startup grace)
+  std::map<std::string, int64_t> check_first_seen_;
+  std::map<std::string, int64_t> transient_since_;  // target -> since when its transient bad state lasts
   std::map<std::string, int64_t> saved_silences_;
   SteadyTime next_alert_tick_{};
 };

@@ -3,6 +3,8 @@
 // dispatcher's thread, persists alerts and silences, answers `redundancyctl alerts`.
 #include <unistd.h>
 
+#include <limits>
+
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +13,8 @@
 #include "common/status_render.h"
 #include "orchestrator/alert_channels.h"
 #include "orchestrator/daemon.h"
+
+#include <limits>
 
 namespace redundancy {
 namespace {
@@ -78,11 +82,23 @@ void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& re
   for (const auto& c : report.checks()) {
     seen.insert(c.target());
     // Startup grace: a check that has just appeared (a cold start, a new app)
-    // may be failing only until a recovery under way ends; its bad reports
-    // count toward an alert only once it has existed for `grace`.
-    int64_t first = check_first_seen_.emplace(c.target(), now).first->second;
+    // may be failing only until a recovery under way ends; until it has been
+    // healthy once, its bad reports count toward an alert only once it has
+    // existed for `grace`.
+    // Once it has been healthy, it is under way: no more grace.
+    int64_t& first = check_first_seen_.emplace(c.target(), now).first->second;
     bool bad = c.status() == v1::HEALTH_FAILED || c.status() == v1::HEALTH_DEGRADED;
+    if (!bad) first = std::numeric_limits<int64_t>::min() / 2;
     if (bad && now - first < grace) continue;
+    // A transient state (an agent labels it: behind right after a fetch, an
+    // app PM2 is restarting) alerts only once it has lasted `grace`.
+    auto label = c.labels().find("transient");
+    if (bad && label != c.labels().end() && label->second == "true") {
+      int64_t since = transient_since_.emplace(c.target(), now).first->second;
+      if (now - since < grace) continue;
+    } else {
+      transient_since_.erase(c.target());
+    }
     // A failing restore check is the site (or what serves it) down: never inhibited.
     alerts_.Observe(system, c.target(), HealthName(c.status()), c.summary(), now, true,
                     c.restore() && c.status() == v1::HEALTH_FAILED);
@@ -92,6 +108,7 @@ void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& re
       if (seen.count(c.target())) continue;
       alerts_.Forget(system, c.target(), now);
       check_first_seen_.erase(c.target());
+      transient_since_.erase(c.target());
     }
   }
 }

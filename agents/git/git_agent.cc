@@ -118,6 +118,9 @@ std::vector<v1::CheckResult> GitAgent::Check() {
       c.set_status(v1::HEALTH_FAILED);
       c.set_summary(problem + " (" + figures + ")" + (gave_up_ ? "; gave up: " + last_sync_ : ""));
       c.set_gave_up(gave_up_);
+      // Behind right after a fetch is what the next sync ends: not worth an
+      // alert unless it outlasts that (the orchestrator's grace).
+      if (s.behind > 0 && !s.leftovers && s.branch == options_.branch && !gave_up_) (*c.mutable_labels())["transient"] = "true";
     }
   }
   if (!last_sync_.empty()) c.set_details("last sync " + FormatTime(last_sync_ms_) + ": " + last_sync_);

@@ -368,10 +368,16 @@ v1::CheckResult Pm2Agent::Describe(const std::string& name, const AppInfo* app, 
     } else if (status == "stopped") {
       c.set_status(v1::HEALTH_OK);
       summary << "; stopped on purpose";
+    } else if (status == "stopping" && t.intentional_stop) {
+      c.set_status(v1::HEALTH_OK);
+      summary << "; stopping on purpose";
     } else if (status == "online") {
       c.set_status(v1::HEALTH_OK);
     } else {
-      c.set_status(v1::HEALTH_DEGRADED);  // launching, waiting restart, stopping
+      // launching, waiting restart, stopping: PM2 is in the middle of it; an
+      // alert only if it outlasts the orchestrator's grace.
+      c.set_status(v1::HEALTH_DEGRADED);
+      (*c.mutable_labels())["transient"] = "true";
     }
   } else {
     c.set_status(t.paused ? v1::HEALTH_OK : v1::HEALTH_FAILED);

@@ -133,6 +133,7 @@ class Pm2Agent : public Agent {
   Status RestoreDaemon();
   // Starts a PM2 daemon in pm2_home that is nobody's child here (pm2_daemon.cc).
   Status StartDaemon();
+  std::string LaunchDaemonOnce(std::string* how);
   // Starts every expected app PM2 does not list, from its ecosystem file.
   Status StartMissingFromEcosystems(const std::set<std::string>& listed, int* started);
   Status StartFromDefinition(const std::string& name, const std::string& as_name, bool backup);

@@ -64,9 +64,9 @@ std::string OneLine(const std::string& text) {
   return out;
 }
 
-Status Pm2Agent::StartDaemon() {
+// One try at starting a daemon; "" and *how set on success, else why not.
+std::string Pm2Agent::LaunchDaemonOnce(std::string* how) {
   using namespace std::chrono_literals;
-  std::string how;
   if (!settings_.daemon_unit.empty()) {
     // PM2 is its own unit: systemd starts it, in its own cgroup.
     std::vector<std::string> args;
@@ -74,54 +74,66 @@ Status Pm2Agent::StartDaemon() {
     args.insert(args.end(), {"restart", "--", settings_.daemon_unit});
     process::SpawnSpec spec{settings_.systemctl_bin, args, {}, ctx_.workspace, true};
     auto r = process::RunCapture(spec, 60s);
-    if (!r.ok()) return r.status();
+    if (!r.ok()) return r.error();
     if (r->exit.code != 0 || r->timed_out) {
-      return Status::Error("systemctl restart " + settings_.daemon_unit + ": " +
-                           (r->timed_out ? "timed out" : r->output.empty() ? r->exit.Describe() : OneLine(r->output)));
+      return "systemctl restart " + settings_.daemon_unit + ": " +
+             (r->timed_out ? "timed out" : r->output.empty() ? r->exit.Describe() : OneLine(r->output));
     }
-    how = "systemctl restart " + settings_.daemon_unit;
-  } else {
-    // `pm2 ping` starts a daemon that detaches into a session of its own;
-    // with no subreaper here it is reparented to init when the CLI exits.
-    process::SpawnSpec spec{settings_.pm2_bin, {"ping"}, Pm2Env(), ctx_.workspace, false};
-    if (InSystemdService()) {
-      auto pm2 = process::ResolveExe(settings_.pm2_bin);
-      process::SpawnSpec scoped{"systemd-run",
-                                {"--scope", "--collect", "--quiet",
-                                 "--unit=redundancy-pm2-" + std::to_string(getpid()) + "-" + std::to_string(clock_->WallMs()),
-                                 pm2.ok() ? *pm2 : settings_.pm2_bin, "ping"},
-                                Pm2Env(), ctx_.workspace, false};
-      auto r = process::RunCapture(scoped, 60s);
-      if (r.ok() && r->exit.code == 0) {
-        how = "systemd-run --scope pm2 ping";
-      } else {
-        spdlog::warn("systemd-run could not start PM2 outside this service ({}); set systems.pm2.daemon_unit, "
-                     "or a stop of redundancyd will stop PM2 too", r.ok() ? OneLine(r->output) : r.error());
-      }
-    }
-    if (how.empty()) {
-      // `pm2 ping` waits ~30 s for a daemon that dies under it (killed again
-      // at once): a short leash and a few tries keep such an outage short.
-      std::string last;
-      for (int attempt = 1; attempt <= 4 && how.empty(); ++attempt) {
-        auto ping = process::RunCapture(spec, 6s);
-        if (ping.ok() && ping->exit.code == 0 && !ping->timed_out) {
-          how = "pm2 ping";
-        } else if (DaemonAlive()) {
-          how = "pm2 ping (slow to answer)";
-        } else {
-          last = !ping.ok() ? ping.error() : ping->timed_out ? "timed out" : OneLine(ping->output);
-          spdlog::warn("pm2 ping, attempt {}: no daemon ({})", attempt, last);
-        }
-      }
-      if (how.empty()) return Status::Error("pm2 ping started no daemon: " + last);
-    }
+    *how = "systemctl restart " + settings_.daemon_unit;
+    return "";
   }
-  // systemd may report the unit started before PM2 answers on its socket.
-  for (int i = 0; i < 300 && !DaemonAlive(); ++i) std::this_thread::sleep_for(100ms);
-  if (!DaemonAlive()) return Status::Error(how + " started no PM2 daemon in " + settings_.pm2_home);
-  spdlog::info("PM2 daemon started ({}), pid {}", how, DaemonPidFile());
-  return Status::Ok();
+  if (InSystemdService()) {
+    // `pm2 ping` in a scope of its own, outside redundancyd's cgroup.
+    auto pm2 = process::ResolveExe(settings_.pm2_bin);
+    process::SpawnSpec scoped{"systemd-run",
+                              {"--scope", "--collect", "--quiet",
+                               "--unit=redundancy-pm2-" + std::to_string(getpid()) + "-" + std::to_string(clock_->WallMs()),
+                               pm2.ok() ? *pm2 : settings_.pm2_bin, "ping"},
+                              Pm2Env(), ctx_.workspace, false};
+    auto r = process::RunCapture(scoped, 6s);
+    if (r.ok() && r->exit.code == 0 && !r->timed_out) {
+      *how = "systemd-run --scope pm2 ping";
+      return "";
+    }
+    spdlog::warn("systemd-run could not start PM2 outside this service ({}); set systems.pm2.daemon_unit, "
+                 "or a stop of redundancyd will stop PM2 too", r.ok() ? OneLine(r->output) : r.error());
+  }
+  // `pm2 ping` starts a daemon that detaches into a session of its own; with
+  // no subreaper here it is reparented to init when the CLI exits. It waits
+  // ~30 s for a daemon that dies under it: hence the short leash.
+  process::SpawnSpec spec{settings_.pm2_bin, {"ping"}, Pm2Env(), ctx_.workspace, false};
+  auto ping = process::RunCapture(spec, 6s);
+  if (ping.ok() && ping->exit.code == 0 && !ping->timed_out) {
+    *how = "pm2 ping";
+    return "";
+  }
+  if (!ping.ok()) return ping.error();
+  return ping->timed_out ? "pm2 ping timed out" : "pm2 ping: " + OneLine(ping->output);
+}
+
+Status Pm2Agent::StartDaemon() {
+  using namespace std::chrono_literals;
+  // A daemon killed again the moment it is up (or a launcher that returns
+  // before PM2 writes its pid file) gets another try at once, up to four.
+  std::string why;
+  for (int attempt = 1; attempt <= 4; ++attempt) {
+    std::string how;
+    why = LaunchDaemonOnce(&how);
+    if (why.empty()) {
+      // systemd may report the unit started before PM2 writes its pid file.
+      for (int i = 0; i < 50 && !DaemonAlive(); ++i) std::this_thread::sleep_for(100ms);
+      if (DaemonAlive()) {
+        spdlog::info("PM2 daemon started ({}), pid {}", how, DaemonPidFile());
+        return Status::Ok();
+      }
+      why = how + " left no PM2 daemon running in " + settings_.pm2_home;
+    } else if (DaemonAlive()) {
+      spdlog::info("PM2 daemon started (slow to answer: {}), pid {}", why, DaemonPidFile());
+      return Status::Ok();
+    }
+    spdlog::warn("starting the PM2 daemon, attempt {}: {}", attempt, why);
+  }
+  return Status::Error(why);
 }
 
 Status Pm2Agent::StartMissingFromEcosystems(const std::set<std::string>& listed, int* started) {

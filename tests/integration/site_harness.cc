@@ -90,7 +90,7 @@ void SiteTest::SetUp() {
   site_ = std::make_unique<Pm2Home>(pm2_dir_.path() + "/site-pm2");
   WriteConfig("");
   Sh("git init -q --bare -b main " + root_ + "/remote.git");
-  Sh("cd " + root_ + " && printf 'outer-pm2/\\nremote.git/\\nagent-mode\\nbin/\\nsystemctl.calls\\nredundancy.yaml\\n*.jsonl\\n' >> .gitignore && "
+  Sh("cd " + root_ + " && printf 'outer-pm2/\\nremote.git/\\nagent-mode\\nbin/\\nsystemctl.calls\\nredundancy.yaml\\n*.jsonl\\ndev/\\n' >> .gitignore && "
      "git init -q -b main && git add -A && git commit -q -m site && git remote add origin " + root_ + "/remote.git && "
      "git push -q origin main && git branch -q --set-upstream-to=origin/main main");
 }

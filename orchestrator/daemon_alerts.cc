@@ -92,8 +92,9 @@ void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& re
     if (bad && now - first < grace) continue;
     // A transient state (an agent labels it: behind right after a fetch, an
     // app PM2 is restarting) alerts only once it has lasted `grace`.
+    // So is every bad state of a system the deploy pipeline is working on.
     auto label = c.labels().find("transient");
-    if (bad && label != c.labels().end() && label->second == "true") {
+    if (bad && ((label != c.labels().end() && label->second == "true") || pipeline_.Owns(system))) {
       int64_t since = transient_since_.emplace(c.target(), now).first->second;
       if (now - since < grace) continue;
     } else {

@@ -1,5 +1,7 @@
 #include "agents/build/build_agent.h"
 
+#include <nlohmann/json.hpp>
+
 #include <simdjson.h>
 #include <sys/stat.h>
 
@@ -11,6 +13,7 @@
 #include "agents/build/semver.h"
 #include "common/config.h"
 #include "common/file_util.h"
+#include "common/paths.h"
 #include "common/process/process.h"
 
 namespace redundancy::build {
@@ -242,8 +245,14 @@ v1::CheckResult BuildAgent::CheckDeps() {
   (*c.mutable_metrics())["problems"] = static_cast<double>(d.problems.size());
   if (!d.error.empty()) {
     c.set_status(v1::HEALTH_FAILED);
-    c.set_summary(d.error);
-    c.set_gave_up(true);
+    auto committed = CorruptButCommitted();
+    if (committed.empty()) {
+      c.set_summary(d.error);
+      c.set_gave_up(true);  // a person fixes the file
+    } else {
+      c.set_summary(d.error + "; the version committed at HEAD will be restored");
+      c.set_restore(true);  // back to what the checkout holds: never waits for upstreams
+    }
     return c;
   }
   if (!d.has_lock) {
@@ -412,8 +421,45 @@ Status BuildAgent::ReinstallDeps() {
   return Status::Ok();
 }
 
+std::map<std::string, std::string> BuildAgent::CorruptButCommitted() const {
+  std::map<std::string, std::string> out;
+  for (const char* name : {"package.json", "package-lock.json"}) {
+    bool present = false;
+    std::string now = ReadWholeFile(s_.dir + "/" + name, &present);
+    if (present && !nlohmann::json::parse(now, nullptr, false).is_discarded()) continue;  // parses: a person's edit, kept
+    auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", s_.dir, "show", std::string("HEAD:./") + name}},
+                                 Millis(20'000), 64 << 20);
+    if (!r.ok() || r->exit.code != 0 || r->output == now) continue;
+    if (nlohmann::json::parse(r->output, nullptr, false).is_discarded()) continue;
+    out[name] = r->output;
+  }
+  return out;
+}
+
+Status BuildAgent::RestoreFromHead(const std::map<std::string, std::string>& files) {
+  std::error_code ec;
+  std::string stamp = Stamp(clock_->WallMs());
+  for (const auto& [name, text] : files) {
+    std::string path = s_.dir + "/" + name;
+    std::string kept;
+    if (fs::exists(path, ec)) {
+      kept = ctx_.state_dir + "/build/broken/" + name + "." + stamp;
+      fs::create_directories(fs::path(kept).parent_path(), ec);
+      fs::copy_file(path, kept, fs::copy_options::overwrite_existing, ec);
+      if (ec) return Status::Error("cannot keep the corrupt " + name + " aside (" + ec.message() + "); not restoring it");
+    }
+    if (Status s = WriteFileAtomic(path, text); !s.ok()) return s;
+    Emit("build:deps", "restored_from_git",
+         "restored " + name + " from git HEAD" + (kept.empty() ? " (it had been deleted)" : "; the corrupt one is kept as " + kept));
+  }
+  return Status::Ok();
+}
+
 Status BuildAgent::Recover(const std::string& target, bool forced) {
   SteadyTime now = clock_->Now();
+  if (auto committed = CorruptButCommitted(); !committed.empty() && (target.empty() || target == "build:deps")) {
+    if (Status s = RestoreFromHead(committed); !s.ok()) return s;
+  }
   if (forced) {
     retry_.Reset();
     deps_gave_up_ = false;

@@ -11,6 +11,7 @@
 // validate re-run, which is expected to (re)build the artifacts.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,6 +62,11 @@ class BuildAgent : public Agent {
   // Runs `validate` now and remembers the outcome.
   const ValidateRun& RunValidate();
   Status ReinstallDeps();
+  // package.json / package-lock.json that no longer parse while git HEAD has
+  // a version that does: file -> the committed text (git is the source of truth).
+  std::map<std::string, std::string> CorruptButCommitted() const;
+  // Puts the committed versions back (the corrupt ones kept aside first).
+  Status RestoreFromHead(const std::map<std::string, std::string>& files);
   std::string Fingerprint() const;
   std::string Tool(const std::string& bin, std::string* version);  // "" when missing
   void Emit(const std::string& target, const std::string& kind, const std::string& detail);

@@ -5,10 +5,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <sstream>
 
 #include "common/config.h"
 #include "common/inotify.h"
 #include "common/probe.h"
+#include "common/process/process.h"
 
 namespace redundancy::netlify {
 namespace fs = std::filesystem;
@@ -167,10 +170,30 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
     c.set_details(details);
     out.push_back(std::move(c));
   }
-  // The count: functions seen before and gone now.
+  // The count: functions seen before and gone now. git is the source of
+  // truth: one HEAD no longer has was deleted by a commit and is accepted;
+  // one HEAD still has drifted from it and is restored from HEAD.
   std::vector<std::string> missing;
   for (const auto& n : seen_) {
     if (!now.count(n)) missing.push_back(n);
+  }
+  restorable_.clear();
+  if (!missing.empty()) {
+    auto head = HeadFunctions();
+    std::vector<std::string> still;
+    for (const auto& m : missing) {
+      if (!head) {
+        still.push_back(m);
+      } else if (auto it = head->find(m); it != head->end()) {
+        restorable_[m] = it->second;
+        still.push_back(m);
+      } else {
+        seen_.erase(m);
+        if (ctx_.emit) ctx_.emit("netlify:" + m, "function_retired", m + " was deleted by a commit (HEAD does not have it): accepted");
+      }
+    }
+    if (still.size() != missing.size()) SaveSeen();
+    missing = still;
   }
   v1::CheckResult count;
   count.set_target("netlify:count");
@@ -182,7 +205,13 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
     std::string names;
     for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
     count.set_status(v1::HEALTH_FAILED);
-    count.set_gave_up(true);  // until the function is back, or an operator accepts the loss (recover netlify:count)
+    // Restored from HEAD when committed there; else until it is back, or an
+    // operator accepts the loss (recover netlify:count).
+    count.set_gave_up(restorable_.size() != missing.size());
+    count.set_restore(!restorable_.empty());
+    // Restoring from HEAD ends it (or a pull under way is deleting it): an
+    // alert only if it outlasts the grace.
+    if (!restorable_.empty() && restorable_.size() == missing.size()) (*count.mutable_labels())["transient"] = "true";
     count.set_summary(std::to_string(missing.size()) + " function(s) disappeared: " + names + " (" + std::to_string(now.size()) + " left)");
   }
   out.push_back(count);
@@ -209,6 +238,7 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
   out.push_back(MakeCheck("netlify:manifest", stale_.empty() ? v1::HEALTH_OK : regenerate_ ? v1::HEALTH_FAILED : v1::HEALTH_DEGRADED,
                           stale_.empty() ? "up to date with " + std::to_string(now.size()) + " function(s)"
                                          : "manifest " + stale_ + (regenerate_ ? "" : " (regenerate_manifest is off)")));
+  if (!stale_.empty() && regenerate_) (*out.back().mutable_labels())["transient"] = "true";  // regenerated next
   return out;
 }
 
@@ -222,7 +252,49 @@ void NetlifyAgent::SaveSeen() {
   fs::rename(tmp, CountPath(), ec);
 }
 
+std::optional<std::map<std::string, std::string>> NetlifyAgent::HeadFunctions() const {
+  if (last_.functions_dir.empty()) return std::nullopt;
+  std::error_code ec;
+  fs::path abs = fs::path(last_.functions_dir).is_absolute() ? fs::path(last_.functions_dir) : fs::path(dir_) / last_.functions_dir;
+  std::string rel = fs::relative(abs, dir_, ec).string();
+  if (ec || rel.empty() || rel.rfind("..", 0) == 0) return std::nullopt;
+  auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", dir_, "ls-tree", "--name-only", "HEAD", "--", rel + "/"}},
+                               std::chrono::seconds(20), 1 << 20);
+  if (!r.ok() || r->exit.code != 0) return std::nullopt;
+  std::map<std::string, std::string> out;
+  std::istringstream lines(r->output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    fs::path p(line);
+    out.emplace(p.stem().string(), line);  // hello.js, hello/ -> hello
+  }
+  return out;
+}
+
 Status NetlifyAgent::Recover(const std::string& target, bool forced) {
+  if ((target.empty() || target == "netlify:count") && !restorable_.empty()) {
+    // A pull that deletes a function removes the file before it moves HEAD:
+    // give git a moment, never restore while it works, and ask HEAD again.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::error_code lock_ec;
+    if (fs::exists(dir_ + "/.git/index.lock", lock_ec)) return Status::Error("git is updating the checkout; trying again shortly");
+    auto head = HeadFunctions();
+    std::string errors;
+    for (const auto& [name, path] : restorable_) {
+      if (!head || !head->count(name)) continue;  // deleted by the commit that just arrived: the next check accepts it
+      if (fs::exists(dir_ + "/" + path, lock_ec)) continue;  // back already
+      // Only what is missing is written: nothing in the tree is overwritten.
+      auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", dir_, "checkout", "HEAD", "--", path}},
+                                   std::chrono::seconds(30));
+      if (!r.ok() || r->exit.code != 0) {
+        errors += (errors.empty() ? "" : "; ") + name + ": " + (r.ok() ? r->output : r.error());
+        continue;
+      }
+      if (ctx_.emit) ctx_.emit("netlify:" + name, "function_restored", "restored " + path + " from git HEAD (it had been deleted)");
+    }
+    restorable_.clear();
+    if (!errors.empty()) return Status::Error(errors);
+  }
   if (target == "netlify:count" && forced) {
     // An operator accepts the loss: what is there now is the new baseline.
     seen_.clear();

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -41,6 +42,9 @@ class NetlifyAgent : public Agent {
  private:
   void Watch();
   void SaveSeen();
+  // The functions HEAD has in the functions directory (name -> path relative
+  // to the project, as git names it); nullopt when there is no commit to ask.
+  std::optional<std::map<std::string, std::string>> HeadFunctions() const;
   std::string ManifestPath() const;
   std::string CountPath() const { return ctx_.state_dir + "/netlify/functions.seen"; }
 
@@ -53,6 +57,7 @@ class NetlifyAgent : public Agent {
   std::string base_url_;
   std::vector<ProbeTarget> probes_;
   std::set<std::string> seen_;  // every function seen (persisted), for the count check
+  std::map<std::string, std::string> restorable_;  // missing now, committed at HEAD: name -> path
   std::string stale_;           // why the manifest is stale, from the last check
   Discovery last_;
   SyntaxCache syntax_cache_;

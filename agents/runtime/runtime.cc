@@ -32,9 +32,22 @@ v1::CheckResult MakeCheck(const std::string& target, v1::HealthStatus status, co
 }
 
 Status Agent::Deploy(const std::string& revision) {
-  std::string failed;
-  for (const auto& c : Check()) {
-    if (c.status() == v1::HEALTH_FAILED) failed += (failed.empty() ? "" : "; ") + c.target() + ": " + c.summary();
+  // A new commit may leave what this system derives from the code stale (a
+  // manifest, a function it deleted): bring it in line once, then judge.
+  auto failed_of = [](const std::vector<v1::CheckResult>& checks, bool* recoverable) {
+    std::string failed;
+    for (const auto& c : checks) {
+      if (c.status() != v1::HEALTH_FAILED) continue;
+      failed += (failed.empty() ? "" : "; ") + c.target() + ": " + c.summary();
+      if (recoverable && !c.gave_up()) *recoverable = true;
+    }
+    return failed;
+  };
+  bool recoverable = false;
+  std::string failed = failed_of(Check(), &recoverable);
+  if (!failed.empty() && recoverable) {
+    (void)Recover("", false);
+    failed = failed_of(Check(), nullptr);
   }
   return failed.empty() ? Status::Ok() : Status::Error(failed);
 }

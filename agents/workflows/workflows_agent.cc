@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 #include <fstream>
+#include <sstream>
 
 #include "agents/workflows/lint.h"
 #include "common/config.h"
@@ -120,12 +122,20 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
   schedules_.clear();
   std::vector<std::string> files = Files();
   if (files.empty()) {
-    out.push_back(MakeCheck("workflows:dir", v1::HEALTH_DEGRADED, "no workflows in " + dir_));
+    // None committed either (a commit removed the last one): as it should be.
+    bool as_committed = HeadHasNoWorkflows();
+    out.push_back(MakeCheck("workflows:dir", as_committed ? v1::HEALTH_OK : v1::HEALTH_DEGRADED,
+                            "no workflows in " + dir_ + (as_committed ? " (none committed)" : "")));
     return out;
   }
   for (const auto& file : files) {
     std::string path = dir_ + "/" + file, target = "workflow:" + file;
     std::error_code ec;
+    if (!fs::exists(path, ec) && InHead(file) == 0) {
+      // Deleted by a commit: what HEAD says goes. Not restored, no check.
+      Retire(file);
+      continue;
+    }
     if (!fs::exists(path, ec)) {
       auto c = MakeCheck(target, v1::HEALTH_FAILED, "deleted" + std::string(restore_ ? " (will be restored)" : " (restore is off)"),
                          "the last good copy is in " + GoodPath(file));
@@ -184,6 +194,45 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
   return out;
 }
 
+int WorkflowsAgent::InHead(const std::string& file) const {
+  std::string root = RepoRoot();
+  std::error_code ec;
+  std::string rel = fs::relative(dir_ + "/" + file, root, ec).string();
+  if (ec || !fs::exists(root + "/.git")) return -1;
+  auto head = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", root, "rev-parse", "--verify", "-q", "HEAD"}},
+                                  std::chrono::seconds(20));
+  if (!head.ok() || head->exit.code != 0) return -1;  // no commit yet
+  auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", root, "cat-file", "-e", "HEAD:" + rel}},
+                               std::chrono::seconds(20));
+  if (!r.ok()) return -1;
+  return r->exit.code == 0 ? 1 : 0;
+}
+
+bool WorkflowsAgent::HeadHasNoWorkflows() const {
+  std::string root = RepoRoot();
+  std::error_code ec;
+  std::string rel = fs::relative(dir_, root, ec).string();
+  if (ec) return false;
+  auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", root, "ls-tree", "--name-only", "HEAD", "--", rel + "/"}},
+                               std::chrono::seconds(20));
+  if (!r.ok() || r->exit.code != 0) return false;
+  std::istringstream lines(r->output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() > 4 && (line.compare(line.size() - 4, 4, ".yml") == 0 || line.compare(line.size() - 5, 5, ".yaml") == 0)) return false;
+  }
+  return true;
+}
+
+void WorkflowsAgent::Retire(const std::string& file) {
+  std::error_code ec;
+  std::string aside = ctx_.state_dir + "/workflows/retired/" + file + "." + Stamp(clock_->WallMs());
+  fs::create_directories(fs::path(aside).parent_path(), ec);
+  fs::rename(GoodPath(file), aside, ec);
+  if (ec) fs::remove(GoodPath(file), ec);
+  ctx_.emit("workflow:" + file, "workflow_retired",
+            file + " was deleted by a commit (HEAD does not have it): left deleted; its last good copy is kept as " + aside);
+}
+
 // The file as committed at HEAD, when that version lints without errors ("" otherwise).
 std::string WorkflowsAgent::FromHead(const std::string& file) const {
   std::string root = RepoRoot();
@@ -201,6 +250,17 @@ std::string WorkflowsAgent::FromHead(const std::string& file) const {
 std::string WorkflowsAgent::Restore(const std::string& file) {
   std::string path = dir_ + "/" + file;
   std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    // A pull that deletes it removes the file before it moves HEAD: give git
+    // a moment, and never restore while it works on the checkout.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    if (fs::exists(RepoRoot() + "/.git/index.lock", ec)) return "git is updating the checkout; trying again shortly";
+    if (InHead(file) == 0) {
+      Retire(file);
+      return "";
+    }
+    if (fs::exists(path, ec)) return "";  // it is back
+  }
   std::string broken_copy;
   if (fs::exists(path, ec)) {
     broken_copy = ctx_.state_dir + "/workflows/broken/" + file + "." + Stamp(clock_->WallMs());

@@ -293,6 +293,27 @@ TEST_F(NetlifyAgentTest, AFunctionThatDisappearsIsAFailedCount) {
   EXPECT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s));
 }
 
+// git is the source of truth: a function deleted from the tree only is
+// restored from HEAD; one a commit deleted is accepted, with no operator.
+TEST_F(NetlifyAgentTest, InACheckoutDriftIsRestoredAndACommittedDeletionAccepted) {
+  Sh("cd " + project_ + " && printf '.netlify/\\n' > .gitignore && git init -q -b main && git add -A && "
+     "git -c user.name=t -c user.email=t@example.com commit -q -m site");
+  Start();
+  ASSERT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s));
+  std::string hello = ReadFile(project_ + "/netlify/functions/hello.js");
+  fs::remove(project_ + "/netlify/functions/hello.js");
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(project_ + "/netlify/functions/hello.js") == hello; }, 10s)) << History();
+  EXPECT_TRUE(WaitUntil([&] { return History().find("function_restored") != std::string::npos; }, 5s)) << History();
+  EXPECT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s));
+  // Deleted by a commit (as a pull brings it: HEAD moves, the file goes).
+  Sh("cd " + project_ + " && git rm -q --cached netlify/functions/status.mjs && "
+     "git -c user.name=t -c user.email=t@example.com commit -q -m 'drop status' && rm netlify/functions/status.mjs");
+  EXPECT_TRUE(WaitUntil([&] { return History().find("status was deleted by a commit") != std::string::npos; }, 10s)) << History();
+  EXPECT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s)) << Check("netlify:count")->summary();
+  EXPECT_FALSE(fs::exists(project_ + "/netlify/functions/status.mjs"));
+  EXPECT_EQ(Sh("git -C " + project_ + " status --porcelain"), "");
+}
+
 TEST_F(NetlifyAgentTest, ConfiguredFunctionsDirIsWatchedWhenTheTomlSetsNone) {
   fs::remove(project_ + "/netlify.toml");
   fs::rename(project_ + "/netlify/functions", project_ + "/api");

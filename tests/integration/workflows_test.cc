@@ -135,6 +135,27 @@ TEST_F(WorkflowsAgentTest, DeletedWorkflowIsRestoredFromGit) {
   EXPECT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 10s));
 }
 
+// git is the source of truth: a workflow deleted by a commit stays deleted
+// (its last good copy is kept aside), one deleted from the tree only comes back.
+TEST_F(WorkflowsAgentTest, AWorkflowDeletedByACommitStaysDeleted) {
+  Start(", restore: true");
+  ASSERT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 10s)) << Summary("workflow:node-ci.yml");
+  // As a pull that brings the deletion does it: the commit, then the file goes.
+  Sh("git -C " + repo_ + " rm -q --cached .github/workflows/node-ci.yml && git -C " + repo_ +
+     " -c user.name=t -c user.email=t@example.com commit -q -m 'drop node-ci' && rm " + Wf("node-ci.yml"));
+  EXPECT_TRUE(WaitUntil([&] { return History().find("node-ci.yml was deleted by a commit") != std::string::npos; }, 10s))
+      << History();
+  EXPECT_FALSE(WaitUntil([&] { return fs::exists(Wf("node-ci.yml")); }, 2s)) << "restored what a commit deleted";
+  EXPECT_FALSE(d_->CheckOf("workflow:node-ci.yml").has_value());
+  EXPECT_EQ(History().find("restored node-ci.yml"), std::string::npos) << History();
+  bool kept = false;
+  for (const auto& e : fs::directory_iterator(d_->state_dir() + "/workflows/retired")) {
+    kept |= e.path().filename().string().rfind("node-ci.yml.", 0) == 0;
+  }
+  EXPECT_TRUE(kept) << "the last good copy is kept aside";
+  EXPECT_EQ(Sh("git -C " + repo_ + " status --porcelain -- .github"), "") << "the checkout is as committed";
+}
+
 TEST_F(WorkflowsAgentTest, CorruptedWorkflowIsRestoredAndTheBrokenOneKept) {
   Start(", restore: true");
   ASSERT_TRUE(WaitStatus("workflow:nightly.yml", v1::HEALTH_OK, 10s));

@@ -125,6 +125,54 @@ TEST_F(GameDayTest, CorruptLockFileAndPm2DaemonDeath) {
       << ReadFile(root_ + "/alerts.jsonl") << d_->Ctl("alerts").output;
 }
 
+// A commit that deletes a workflow and a function is obeyed: nothing is
+// restored, nobody is paged.
+TEST_F(GameDayTest, AWorkflowAndAFunctionDeletedUpstreamStayDeleted) {
+  std::string dev = root_ + "/dev";
+  Sh("git clone -q " + root_ + "/remote.git " + dev);
+  Sh("git -C " + dev + " rm -q .github/workflows/ci.yml netlify/functions/hello.js");
+  std::string head = Commit(dev, "drop the ci workflow and the hello function");
+  Sh("git -C " + dev + " push -q origin main");
+  ASSERT_TRUE(WaitUntil([&] {
+    auto c = d_->CheckOf("git:origin/main");
+    return c && c->status() == v1::HEALTH_OK && c->summary().find(head.substr(0, 12)) != std::string::npos;
+  }, 30s)) << Dump();
+  d_->Ctl("check");
+  ASSERT_TRUE(WaitAllOk(20s)) << Dump();
+  EXPECT_FALSE(WaitUntil([&] {
+    return fs::exists(root_ + "/.github/workflows/ci.yml") || fs::exists(root_ + "/netlify/functions/hello.js");
+  }, 3s)) << "restored what a commit deleted";
+  std::string history = d_->Ctl("history").output;
+  EXPECT_EQ(history.find("workflow_restored"), std::string::npos) << history;
+  EXPECT_EQ(history.find("function_restored"), std::string::npos) << history;
+  EXPECT_EQ(Sh("git -C " + root_ + " status --porcelain"), "");
+  EXPECT_EQ(FiringNotifications(), 0) << ReadFile(root_ + "/alerts.jsonl");
+}
+
+// git is the source of truth: a committed lock file that gets corrupted is
+// put back as committed (the corrupt one kept aside), with no operator.
+TEST_F(GameDayTest, ACommittedLockFileCorruptedIsRestoredFromGit) {
+  const std::string lock =
+      "{\"name\": \"redundancy-demo\", \"version\": \"1.0.0\", \"lockfileVersion\": 3, \"requires\": true,\n"
+      " \"packages\": {\"\": {\"name\": \"redundancy-demo\", \"version\": \"1.0.0\"}}}\n";
+  WriteFile(root_ + "/package-lock.json", lock);
+  Sh("cd " + root_ + " && git add package-lock.json && git -c user.name=t -c user.email=t@example.com commit -q -m lock && "
+     "git push -q origin main");
+  d_->Ctl("check build");
+  ASSERT_TRUE(WaitAllOk(20s)) << Dump();
+  WriteFile(root_ + "/package-lock.json.new", "{ this is not json");
+  fs::rename(root_ + "/package-lock.json.new", root_ + "/package-lock.json");
+  d_->Ctl("check build");
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(root_ + "/package-lock.json") == lock; }, 20s)) << Dump();
+  ASSERT_TRUE(WaitAllOk(20s)) << Dump();
+  bool kept = false;
+  for (const auto& e : fs::directory_iterator(d_->state_dir() + "/build/broken")) {
+    kept |= ReadFile(e.path().string()) == "{ this is not json";
+  }
+  EXPECT_TRUE(kept) << "the corrupt lock file is kept aside";
+  EXPECT_NE(d_->Ctl("history").output.find("restored package-lock.json from git HEAD"), std::string::npos);
+}
+
 // The operator's deliberate acts are kept: a stopped app stays stopped, a
 // deleted one stays deleted; nobody is paged for them.
 TEST_F(GameDayTest, OperatorStopAndDeleteAreKept) {

@@ -117,6 +117,25 @@ void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& re
 void Daemon::ObserveAgent(const std::string& system, bool gave_up, const std::string& detail) {
   // An agent that is given up on is a failing check of its own.
   alerts_.Observe(system, "agent:" + system, gave_up ? "failed" : "ok", detail, clock_->WallMs(), false);
+  if (gave_up && agents_.count(system)) {
+    // Nobody watches the system any more: its health is not its last report's
+    // (which may say ok) but failed, so that what depends on it waits too.
+    v1::HealthReport report;
+    report.set_system(system);
+    report.set_observed_at_ms(clock_->WallMs());
+    auto* c = report.add_checks();
+    c->set_target("agent:" + system);
+    c->set_status(v1::HEALTH_FAILED);
+    c->set_gave_up(true);
+    c->set_summary("the " + system + " agent was given up on; nothing checks " + system + " (`redundancyctl restart-agent " +
+                   system + "`)");
+    for (const auto& t : health_.Apply(report, clock_->WallMs())) {
+      if (store_) store_->Append({0, clock_->WallMs(), "health", t.system, t.target,
+                                  std::string(HealthName(t.from)) + " -> " + HealthName(t.to) + ": " + t.summary});
+    }
+    last_report_[system] = report;
+    http_dirty_ = true;
+  }
 }
 
 void Daemon::AlertEvent(const std::string& system, const std::string& target, const std::string& kind,

@@ -120,10 +120,17 @@ TEST(SupervisionTest, AgentSelfStoppingIsCaughtToo) {
 }
 
 TEST(SupervisionTest, CrashLoopEndsGaveUpAndStaysDownUntilRestartAgent) {
-  Daemon d("  git: {interval: 1s, agent: " + TestAgent() + "}\n", FastOrchestratorYaml(/*max_restarts=*/3));
+  Daemon d("  git: {interval: 1s, agent: " + TestAgent() + "}\n  build: {interval: 1s, agent: " + TestAgent() + "}\n",
+           FastOrchestratorYaml(/*max_restarts=*/3));
   d.SetMode("git crash_after 30ms\ngit exit_code 7\n");
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAgentState("git", "gave_up", 10s));
+  // Nobody checks git now: it is failed (not its last "ok"), and build waits for it.
+  EXPECT_TRUE(d.WaitCheck("agent:git", v1::HEALTH_FAILED, 5s, "was given up on"));
+  EXPECT_TRUE(WaitUntil([&] {
+    auto s = d.Status();
+    return s.ok() && s->systems(0).health() == v1::HEALTH_FAILED && s->systems(1).health() == v1::HEALTH_BLOCKED;
+  }, 5s)) << d.Ctl("status").output;
   auto a = d.Agent("git");
   EXPECT_EQ(a->pid(), 0);
   EXPECT_EQ(a->last_exit(), "exited 7");
@@ -136,6 +143,7 @@ TEST(SupervisionTest, CrashLoopEndsGaveUpAndStaysDownUntilRestartAgent) {
   CtlResult r = d.Ctl("restart-agent git");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(d.WaitAgentState("git", "ready", 5s));
+  EXPECT_TRUE(WaitUntil([&] { auto s = d.Status(); return s.ok() && s->systems(0).health() == v1::HEALTH_OK; }, 5s));
   auto h = d.Control(v1::ControlRequest::HISTORY);
   bool gave_up = false;
   for (const auto& row : h->history()) gave_up |= row.kind() == "agent_gave_up";

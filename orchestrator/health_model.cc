@@ -42,13 +42,21 @@ std::map<std::string, HealthStatus> HealthModel::AllHealth() const {
   DependencyGraph g;
   for (const auto& name : order_) g.AddNode(name, systems_.at(name).depends_on);
   for (const auto& name : g.TopologicalOrder()) {
-    HealthStatus h = OwnHealth(systems_.at(name));
+    const System& sys = systems_.at(name);
+    HealthStatus h = OwnHealth(sys);
+    bool upstream_bad = false;
     for (const auto& d : g.DependsOn(name)) {
       auto it = out.find(d);
-      if (it != out.end() && (it->second == v1::HEALTH_FAILED || it->second == v1::HEALTH_BLOCKED)) {
-        h = v1::HEALTH_BLOCKED;
-      }
+      upstream_bad |= it != out.end() && (it->second == v1::HEALTH_FAILED || it->second == v1::HEALTH_BLOCKED);
     }
+    // Blocked means work that really waits for an upstream: a failed check
+    // whose recovery moves forward (not a restore, not given up on). A system
+    // that is fine, or being restored, shows its own health.
+    bool waits = false;
+    for (const auto& [target, c] : sys.checks) {
+      waits |= c.result.status() == v1::HEALTH_FAILED && !c.result.restore() && !c.result.gave_up();
+    }
+    if (upstream_bad && waits) h = v1::HEALTH_BLOCKED;
     out[name] = h;
   }
   return out;

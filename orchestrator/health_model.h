@@ -1,6 +1,8 @@
 // What the orchestrator knows of every system's health: the latest checks
 // each agent reported, and each system's health derived from them: the worst
-// of its checks, or `blocked` while a system it depends on is failed or blocked.
+// of its checks, or `blocked` when it has work that waits (a failed check to
+// move forward: not a restore, not given up on) while a system it depends on
+// is failed or blocked.
 #pragma once
 
 #include <cstdint>

@@ -71,8 +71,8 @@ TEST(ControlTest, CheckReportsHealthInItsExitCode) {
 }
 
 TEST(ControlTest, FailedUpstreamBlocksDownstream) {
-  Daemon d(Sys("git") + Sys("build"));
-  d.SetMode("git status failed\n");
+  Daemon d(Sys("git") + Sys("build", ", auto_recover: false"));
+  d.SetMode("git status failed\nbuild status failed\n");
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
   ASSERT_TRUE(WaitUntil([&] {

@@ -106,7 +106,7 @@ TEST(StatusPageTest, ChromiumShowsACardForEverySystem) {
   Daemon d("  git: {interval: 200ms, agent: " + agent + "}\n  build: {interval: 200ms, agent: " + agent +
                "}\n  workflows: {interval: 200ms, agent: " + agent + "}\n",
            FastOrchestratorYaml(50, false) + "http: {listen: \"127.0.0.1:" + std::to_string(port) + "\"}\n");
-  d.SetMode("git status failed\nworkflows status degraded\n");
+  d.SetMode("git status failed\nbuild status failed\nworkflows status degraded\n");
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
   ASSERT_TRUE(d.WaitCheck("git:test", v1::HEALTH_FAILED, 10s));

@@ -35,19 +35,33 @@ TEST_F(HealthModelTest, WorstCheckWins) {
   EXPECT_EQ(m.Health("pm2"), v1::HEALTH_FAILED);
 }
 
-TEST_F(HealthModelTest, FailedUpstreamBlocksDownstreamTransitively) {
-  m.Apply(Report("build", {{"build:deps", v1::HEALTH_OK}}), 1);
+TEST_F(HealthModelTest, FailedUpstreamBlocksDownstreamWorkTransitively) {
+  m.Apply(Report("build", {{"build:deps", v1::HEALTH_FAILED}}), 1);
   m.Apply(Report("pm2", {{"pm2:api", v1::HEALTH_OK}}), 1);
   auto t = m.Apply(Report("git", {{"git:origin/main", v1::HEALTH_FAILED}}), 2);
   EXPECT_EQ(m.Health("git"), v1::HEALTH_FAILED);
-  EXPECT_EQ(m.Health("build"), v1::HEALTH_BLOCKED);
-  EXPECT_EQ(m.Health("pm2"), v1::HEALTH_BLOCKED);
+  EXPECT_EQ(m.Health("build"), v1::HEALTH_BLOCKED) << "its reinstall waits for git";
+  EXPECT_EQ(m.Health("pm2"), v1::HEALTH_OK) << "the site itself is not blocked";
   EXPECT_EQ(m.Health("workflows"), v1::HEALTH_UNKNOWN);
   bool build_blocked = false;
   for (const auto& x : t) build_blocked |= (x.target == "build" && x.to == v1::HEALTH_BLOCKED);
   EXPECT_TRUE(build_blocked);
   m.Apply(Report("git", {{"git:origin/main", v1::HEALTH_OK}}), 3);
-  EXPECT_EQ(m.Health("pm2"), v1::HEALTH_OK);
+  EXPECT_EQ(m.Health("build"), v1::HEALTH_FAILED);
+}
+
+// Restoring never waits: a failed restore check (the PM2 daemon down) is
+// failed, not blocked, whatever is wrong upstream; so is one given up on.
+TEST_F(HealthModelTest, RestoreAndGivenUpChecksAreNeverBlocked) {
+  m.Apply(Report("build", {{"build:deps", v1::HEALTH_FAILED}}), 1);
+  v1::HealthReport r = Report("pm2", {{"pm2:daemon", v1::HEALTH_FAILED}});
+  r.mutable_checks(0)->set_restore(true);
+  m.Apply(r, 2);
+  EXPECT_EQ(m.Health("pm2"), v1::HEALTH_FAILED);
+  v1::HealthReport g = Report("pm2", {{"pm2:ecosystem", v1::HEALTH_FAILED}});
+  g.mutable_checks(0)->set_gave_up(true);
+  m.Apply(g, 3);
+  EXPECT_EQ(m.Health("pm2"), v1::HEALTH_FAILED);
 }
 
 TEST_F(HealthModelTest, TransitionsOnlyOnChangeAndSinceKept) {

@@ -107,7 +107,10 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
   const std::string on = Short(step.revision);
   if (ok) {
     Add("pipeline_step", step.system, std::string(Verb(step.system)) + " " + on + " in " + took);
-    if (++stage_ < stages_.size()) return StageStep(now);
+    // Restoring re-runs only the systems that ran the bad commit: up to the
+    // one it failed; those after it never got it and keep serving the good one.
+    size_t last = phase_ == Phase::kRestoring ? std::min(failed_stage_ + 1, stages_.size()) : stages_.size();
+    if (++stage_ < last) return StageStep(now);
     std::string total = Took(run_started_, now);
     if (phase_ == Phase::kRestoring) {
       std::string d = "back on " + Short(last_good_) + " after " + description_ + " failed (" + failure_ + "), in " + total;
@@ -126,6 +129,7 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
     return Finish("failed", d, now, wall_ms);
   }
   failure_ = step.system + ": " + message;
+  failed_stage_ = stage_;
   std::string bad = "commit " + description_ + " failed " + step.system + ": " + message;
   bool wants = config_.rollback &&
                std::find(config_.rollback_on.begin(), config_.rollback_on.end(), step.system) != config_.rollback_on.end();

@@ -61,16 +61,31 @@ TEST_F(PipelineTest, ABrokenBuildRollsBackAndReverifiesTheGoodCommit) {
   auto records = p.TakeRecords();
   ASSERT_EQ(records.back().kind, "critical");
   EXPECT_NE(records.back().detail.find("commit bbbb break it failed build: validate exited 1"), std::string::npos);
-  // Then the same steps on the good commit: build verifies, pm2 reloads, netlify checks.
+  // Then build verifies the good commit again; pm2 and netlify never ran the
+  // bad one, so they are not reloaded.
   s = Done(true);
   EXPECT_EQ(s->system, "build");
   EXPECT_EQ(s->revision, "aaaaaaaaaaaaaaaa");
-  EXPECT_EQ(Done(true)->system, "pm2");
-  EXPECT_EQ(Done(true)->system, "netlify");
   EXPECT_FALSE(Done(true));
   EXPECT_EQ(p.last_good(), "aaaaaaaaaaaaaaaa");
   EXPECT_EQ(p.Snapshot().last_result(), "rolled_back");
-  EXPECT_EQ(Kinds(), "pipeline_rollback(git) pipeline_step(build) pipeline_step(pm2) pipeline_step(netlify) pipeline_done(git) ");
+  EXPECT_EQ(Kinds(), "pipeline_rollback(git) pipeline_step(build) pipeline_done(git) ");
+}
+
+// A commit that got as far as PM2 (rollback_on: [pm2]) is reloaded away
+// there too, but netlify, which never ran it, is left alone.
+TEST_F(PipelineTest, ARollbackReloadsOnlyTheSystemsThatRanTheBadCommit) {
+  Configure(true, {"build", "pm2"});
+  p.SetLastGood("aaaaaaaaaaaaaaaa");
+  p.OnNewRevision("bbbbbbbbbbbbbbbb", "bbbb", clock.Now());
+  ASSERT_EQ(Done(true)->system, "pm2");
+  auto s = Done(false, "app crashed on reload");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->kind, Kind::kRollback);
+  EXPECT_EQ(Done(true)->system, "build");
+  EXPECT_EQ(Done(true)->system, "pm2");
+  EXPECT_FALSE(Done(true));
+  EXPECT_EQ(p.Snapshot().last_result(), "rolled_back");
 }
 
 TEST_F(PipelineTest, NoRollbackWhenOffOrNothingGoodOrNotListed) {

@@ -8,6 +8,7 @@
 #   bash bench/run.sh http       /metrics and status page rendering with 1,000 targets
 #   bash bench/run.sh alerts     alert evaluation with 1,000 flapping targets
 #   bash bench/run.sh coldstart  the demo from nothing to all systems ok (median of 5; target 10 s)
+#   bash bench/run.sh gameday    the site under faults: availability, time to recover, notifications; PM2 alone as baseline
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
@@ -30,6 +31,10 @@ fi
 if [ "${1:-}" = workflows ]; then
   shift
   exec build/bin/workflows_bench "$@"
+fi
+if [ "${1:-}" = gameday ]; then
+  shift
+  exec build/bin/gameday_bench "$@"
 fi
 if [ "${1:-}" = coldstart ]; then
   shift

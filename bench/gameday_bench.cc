@@ -58,18 +58,6 @@ std::string MakeSite(int port) {
   return dir;
 }
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 bool Answers(int port) {
   return redundancy::ProbeHttp("http://127.0.0.1:" + std::to_string(port) + "/health", redundancy::Millis(500)).http_status == 200;

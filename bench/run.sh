@@ -12,36 +12,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
-if [ "${1:-}" = pm2 ]; then
-  shift
-  exec build/bin/pm2_bench "$@"
-fi
-if [ "${1:-}" = netlify ]; then
-  shift
-  exec build/bin/netlify_bench "$@"
-fi
-if [ "${1:-}" = http ]; then
-  shift
-  exec build/bin/http_bench "$@"
-fi
-if [ "${1:-}" = alerts ]; then
-  shift
-  exec build/bin/alerts_bench "$@"
-fi
-if [ "${1:-}" = workflows ]; then
-  shift
-  exec build/bin/workflows_bench "$@"
-fi
-if [ "${1:-}" = gameday ]; then
-  shift
-  exec build/bin/gameday_bench "$@"
-fi
-if [ "${1:-}" = coldstart ]; then
-  shift
-  exec build/bin/coldstart_bench "$@"
-fi
-if [ "${1:-}" = deploy ]; then
-  shift
-  exec build/bin/deploy_bench "$@"
-fi
+case "${1:-}" in
+  pm2|netlify|http|alerts|workflows|gameday|coldstart|deploy)
+    name="$1"
+    shift
+    exec "build/bin/${name}_bench" "$@" ;;
+esac
 exec build/bin/supervisor_bench "$@"

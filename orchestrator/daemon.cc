@@ -69,7 +69,7 @@ Status Daemon::Setup() {
   // session of its own and must be nobody's descendant here, or a stop of
   // redundancyd (PM2's tree-kill, a cgroup kill) takes it and every app along.
   // Each agent leads a process group instead; what an agent leaves behind
-  // when it dies is killed with its group (OnAgentExit).
+  // when it dies is killed with its group (HandleSignals).
 
   ctx_ = std::make_unique<transport::Context>();
   agents_sock_ = std::make_unique<transport::Router>(*ctx_, paths_.AgentsEndpoint());
@@ -439,8 +439,10 @@ bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, cons
 void Daemon::MaybeAutoRecover(AgentSlot& slot) {
   const std::string& name = slot.config.name;
   if (!slot.config.auto_recover || slot.recover_in_flight || shutting_down_ || paused_.count(name)) return;
-  if (pipeline_.Owns(name)) return;  // the pipeline is working on it
-  bool upstream_ok = true;
+  // While the pipeline works on a system, only restoring goes on (a dead PM2
+  // daemon during a deploy is brought back on the code in place).
+  bool owned = pipeline_.Owns(name);
+  bool upstream_ok = !owned;
   for (const auto& dep : slot.config.depends_on) {
     HealthStatus h = health_.Health(dep);
     if (!health_.Reported(dep) || h == v1::HEALTH_FAILED || h == v1::HEALTH_BLOCKED) upstream_ok = false;

@@ -58,7 +58,7 @@ void Daemon::TickPipeline(SteadyTime now) {
 // Before any pipeline run, the code in place counts as good once git and
 // every step downstream report healthy: a rollback then has somewhere to go.
 void Daemon::MaybeAdoptLastGood() {
-  if (!pipeline_.last_good().empty() || pipeline_.seen_revision() || pipeline_.running() || !config_.FindSystem("git")) return;
+  if (pipeline_.seen_revision() || pipeline_.running() || !config_.FindSystem("git")) return;
   auto git = last_report_.find("git");
   if (git == last_report_.end()) return;
   std::string head;
@@ -68,6 +68,17 @@ void Daemon::MaybeAdoptLastGood() {
     if (it != c.labels().end()) head = it->second;
   }
   if (head.empty()) return;
+  if (!pipeline_.last_good().empty()) {
+    // A commit in place that never went through (a restart, a kill -9 of
+    // redundancyd, cut its deploy short): run it downstream now, in order.
+    if (head != pipeline_.last_good()) {
+      Record("", "pipeline_resume",
+             "the commit in place " + head.substr(0, 12) + " is not the last good one (" + pipeline_.last_good().substr(0, 12) +
+                 "): its deploy was cut short; running it again");
+      DrivePipeline(pipeline_.OnNewRevision(head, head.substr(0, 12) + " (its deploy was cut short)", clock_->Now()));
+    }
+    return;
+  }
   for (const auto& name : config_.pipeline.rollback_on) {  // the steps a rollback would run for
     if (!config_.FindSystem(name) || name == "git") continue;
     HealthStatus h = health_.Health(name);

@@ -43,7 +43,8 @@ class SitePoller {
 // The environment of a running process, NAME -> VALUE.
 std::map<std::string, std::string> EnvironOf(pid_t pid);
 pid_t ParentOf(pid_t pid);
-// Every running agent process that serves `state_dir` (by its command line).
+// Every running agent process that serves `state_dir` (by its command line;
+// not an agent's own child caught between fork and exec).
 std::vector<pid_t> AgentsOf(const std::string& state_dir);
 
 class SiteTest : public ::testing::Test {

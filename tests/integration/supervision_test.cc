@@ -50,7 +50,9 @@ TEST(SupervisionTest, EveryBuiltInAgentBecomesReady) {
       EXPECT_NE(sys.health(), v1::HEALTH_UNKNOWN) << sys.name();
       bool waits = false;
       for (const auto& c : sys.checks()) waits |= c.status() == v1::HEALTH_FAILED;
-      if (sys.health() == v1::HEALTH_BLOCKED) EXPECT_TRUE(waits) << sys.name() << " is blocked with nothing waiting";
+      if (sys.health() == v1::HEALTH_BLOCKED) {
+        EXPECT_TRUE(waits) << sys.name() << " is blocked with nothing waiting";
+      }
     } else {
       // workflows: the workspace has no .github/workflows.
       EXPECT_EQ(sys.name(), "workflows");

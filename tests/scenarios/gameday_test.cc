@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 class GameDayTest : public SiteTest {
  protected:
   std::string ExtraYaml() const override {
-    return "alerts:\n  threshold: 1\n  settle: 2s\n  channels:\n    - {type: file, path: alerts.jsonl}\n";
+    return "pipeline: {rollback: true, step_timeout: 60s}\n"
+           "alerts:\n  threshold: 1\n  settle: 2s\n  channels:\n    - {type: file, path: alerts.jsonl}\n";
   }
   void SetUp() override {
     SiteTest::SetUp();
@@ -148,6 +149,59 @@ TEST_F(GameDayTest, AWorkflowAndAFunctionDeletedUpstreamStayDeleted) {
   EXPECT_EQ(history.find("function_restored"), std::string::npos) << history;
   EXPECT_EQ(Sh("git -C " + root_ + " status --porcelain"), "");
   EXPECT_EQ(FiringNotifications(), 0) << ReadFile(root_ + "/alerts.jsonl");
+}
+
+// A commit that breaks the build is pushed and the PM2 daemon dies at the
+// same moment: the site is restored at once on the code it runs (the deploy
+// under way does not hold that back), the bad commit is rolled back.
+TEST_F(GameDayTest, ABrokenCommitAndAPm2DaemonDeath) {
+  std::string good = Sh("git -C " + root_ + " rev-parse HEAD");
+  std::string dev = root_ + "/dev";
+  Sh("git clone -q " + root_ + "/remote.git " + dev);
+  std::string pkg = ReadFile(dev + "/package.json");
+  size_t build = pkg.find("\"build\": ");
+  ASSERT_NE(build, std::string::npos);
+  pkg.replace(build, pkg.find('\n', build) - build, "\"build\": \"node -e \\\"process.exit(1)\\\"\"");
+  WriteFile(dev + "/package.json", pkg);
+  std::string bad = Commit(dev, "break the build");
+  Sh("git -C " + dev + " push -q origin main");
+  KillPm2DaemonAndExpectTheSiteBack();
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = d_->Status();
+    return s.ok() && s->pipeline().last_result() == "rolled_back" && s->pipeline().state() == "idle";
+  }, 60s)) << Dump() << d_->Ctl("history").output;
+  EXPECT_EQ(Sh("git -C " + root_ + " rev-parse HEAD"), good);
+  EXPECT_EQ(HttpGetBody(port_, "/health"), "ok");
+  // The daemon's death, the failed commit and its rollback: one notice each at most.
+  EXPECT_LE(FiringNotifications(), 3) << ReadFile(root_ + "/alerts.jsonl");
+}
+
+// redundancyd is killed in the middle of a deploy and started again: the
+// commit in place that never went through is run downstream again, so the
+// apps end up on it; the site stays up meanwhile.
+TEST_F(GameDayTest, RedundancydKilledDuringADeploy) {
+  std::string dev = root_ + "/dev";
+  Sh("git clone -q " + root_ + "/remote.git " + dev);
+  std::string api = ReadFile(dev + "/apps/api.js");
+  size_t hello = api.find("hello: 'world'");
+  ASSERT_NE(hello, std::string::npos) << api;
+  api.replace(hello, 14, "hello: 'v2'");
+  WriteFile(dev + "/apps/api.js", api);
+  std::string head = Commit(dev, "api says v2");
+  SitePoller poller(port_);
+  Sh("git -C " + dev + " push -q origin main");
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = d_->Status();
+    return s.ok() && (s->pipeline().state() == "deploying" || s->pipeline().last_good() == head);
+  }, 30s)) << Dump();
+  d_->Kill(SIGKILL);
+  ASSERT_TRUE(d_->Start());
+  ASSERT_TRUE(WaitUntil([&] { return HttpGetBody(port_, "/").find("v2") != std::string::npos; }, 60s))
+      << Dump() << d_->Ctl("history").output;
+  ASSERT_TRUE(WaitUntil([&] { auto s = d_->Status(); return s.ok() && s->pipeline().last_good() == head; }, 30s)) << Dump();
+  poller.Stop();
+  // A fork-mode app is down for a moment while it reloads; never longer.
+  EXPECT_LT(poller.longest_outage_ms(), 2000);
 }
 
 // git is the source of truth: a committed lock file that gets corrupted is

@@ -131,7 +131,9 @@ TEST(AlertEngineTest, DownstreamAlertsAreInhibitedWhileUpstreamFires) {
   e.Observe("pm2", "pm2:api", "failed", "down", kT0);
   EXPECT_EQ(Ids(e.Tick(kT0)), std::vector<std::string>{"git:firing:git:origin/main"});
   for (const auto& a : e.List(kT0)) {
-    if (a.target == "pm2:api") EXPECT_EQ(a.held, "inhibited by git");  // through build
+    if (a.target == "pm2:api") {  // through build
+      EXPECT_EQ(a.held, "inhibited by git");
+    }
   }
   e.Observe("git", "git:origin/main", "ok", "", kT0 + kMin);
   auto n = e.Tick(kT0 + kMin);
@@ -333,7 +335,9 @@ TEST(AlertIncidentTest, AnOutageIsNeverInhibited) {
   auto n = e.Tick(kT0);
   EXPECT_EQ(Ids(n), (std::vector<std::string>{"build:firing:build:deps", "pm2:firing:pm2:daemon"}));
   for (const auto& a : e.List(kT0)) {
-    if (a.target == "pm2:ecosystem") EXPECT_EQ(a.held, "inhibited by build");
+    if (a.target == "pm2:ecosystem") {
+      EXPECT_EQ(a.held, "inhibited by build");
+    }
   }
 }
 

@@ -61,10 +61,12 @@ struct AlertRules {
   // loop or a flapping check is one incident, one notification.
   Millis settle{30'000};
   // event kind -> severity of the one-shot alert it raises
-  // (agents' events, the daemon's records, the pipeline's critical/pipeline_rollback)
+  // (agents' events, the daemon's records, the pipeline's critical). Not
+  // pipeline_rollback by default: the critical notice of a failed commit
+  // already says it is being rolled back (one notice per incident).
   std::map<std::string, std::string> events = {
       {"gave_up", "critical"},          {"critical", "critical"},
-      {"pipeline_rollback", "warning"}, {"workflow_restored", "warning"},     {"deps_reinstall_failed", "critical"}};
+      {"workflow_restored", "warning"}, {"deps_reinstall_failed", "critical"}};
   bool operator==(const AlertRules&) const = default;
 };
 

@@ -172,8 +172,8 @@ TEST_F(GameDayTest, ABrokenCommitAndAPm2DaemonDeath) {
   }, 60s)) << Dump() << d_->Ctl("history").output;
   EXPECT_EQ(Sh("git -C " + root_ + " rev-parse HEAD"), good);
   EXPECT_EQ(HttpGetBody(port_, "/health"), "ok");
-  // The daemon's death, the failed commit and its rollback: one notice each at most.
-  EXPECT_LE(FiringNotifications(), 3) << ReadFile(root_ + "/alerts.jsonl");
+  // Two incidents (the daemon's death, the failed commit with its rollback): a notice each at most.
+  EXPECT_LE(FiringNotifications(), 2) << ReadFile(root_ + "/alerts.jsonl");
 }
 
 // redundancyd is killed in the middle of a deploy and started again: the

@@ -45,6 +45,7 @@ std::string MakeSite(int port) {
                                               << port << "}},\n  {name: 'worker', script: 'apps/worker.js'},\n]};\n";
   std::ofstream(ws + "/redundancy.yaml")
       << "workspace: .\nstate_dir: .redundancy\nhttp: {listen: \"\"}\n"
+         "pipeline: {rollback: true}\n"
          "alerts: {threshold: 1, settle: 5s, channels: [{type: file, path: alerts.jsonl}]}\n"
          "systems:\n"
          "  git: {interval: 2s, remote: origin, branch: main, strategy: pull}\n"
@@ -140,6 +141,18 @@ int main(int argc, char** argv) {
            if (p > 0) kill(p, SIGKILL);
            std::this_thread::sleep_for(300ms);
          }
+       }},
+      {"broken commit pushed + PM2 daemon kill -9",
+       [&](const std::string& dir, int) {
+         Shell("git clone -q " + dir + "/remote.git " + dir + "/dev && cd " + dir + "/dev && "
+               "sed -i 's/\"build\": .*/\"build\": \"exit 1\"/' package.json && "
+               "git -c user.name=b -c user.email=b@example.com commit -qam 'break the build' && git push -q origin main");
+         kill_daemon(dir);
+       }},
+      {"git remote gone + PM2 daemon kill -9",
+       [&](const std::string& dir, int) {
+         Shell("mv " + dir + "/remote.git " + dir + "/remote.away");
+         kill_daemon(dir);
        }},
       {"corrupt lock file + PM2 daemon kill -9",
        [&](const std::string& dir, int) {

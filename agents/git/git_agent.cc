@@ -105,6 +105,8 @@ std::vector<v1::CheckResult> GitAgent::Check() {
     c.set_summary("held at " + hold_.at.substr(0, 12) + " after rolling back " + hold_.bad.substr(0, 12) + " (" +
                   hold_.reason + "); waiting for a new commit on " + options_.remote + "/" + options_.branch);
     (*c.mutable_labels())["held_at"] = hold_.at;
+    // Shown, not alerted: the rollback's critical notice already said so.
+    (*c.mutable_labels())["expected"] = "true";
   } else {
     if (s.leftovers) problem = "a crashed git left a lock or an operation in progress";
     else if (s.branch != options_.branch) problem = "on " + (s.branch.empty() ? std::string("a detached HEAD") : "branch " + s.branch) + ", not " + options_.branch;

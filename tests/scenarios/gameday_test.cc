@@ -172,8 +172,10 @@ TEST_F(GameDayTest, ABrokenCommitAndAPm2DaemonDeath) {
   }, 60s)) << Dump() << d_->Ctl("history").output;
   EXPECT_EQ(Sh("git -C " + root_ + " rev-parse HEAD"), good);
   EXPECT_EQ(HttpGetBody(port_, "/health"), "ok");
-  // Two incidents (the daemon's death, the failed commit with its rollback): a notice each at most.
+  // Two incidents (the daemon's death, the failed commit with its rollback): a notice each at most,
+  // also once git has been "held at" the good commit for longer than its grace (2 s).
   EXPECT_LE(FiringNotifications(), 2) << ReadFile(root_ + "/alerts.jsonl");
+  EXPECT_FALSE(WaitUntil([&] { return FiringNotifications() > 2; }, 4s)) << ReadFile(root_ + "/alerts.jsonl");
 }
 
 // redundancyd is killed in the middle of a deploy and started again: the

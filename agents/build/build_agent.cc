@@ -14,6 +14,7 @@
 #include "common/config.h"
 #include "common/file_util.h"
 #include "common/paths.h"
+#include "common/process/git_head.h"
 #include "common/process/process.h"
 
 namespace redundancy::build {
@@ -427,11 +428,9 @@ std::map<std::string, std::string> BuildAgent::CorruptButCommitted() const {
     bool present = false;
     std::string now = ReadWholeFile(s_.dir + "/" + name, &present);
     if (present && !nlohmann::json::parse(now, nullptr, false).is_discarded()) continue;  // parses: a person's edit, kept
-    auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", s_.dir, "show", std::string("HEAD:./") + name}},
-                                 Millis(20'000), 64 << 20);
-    if (!r.ok() || r->exit.code != 0 || r->output == now) continue;
-    if (nlohmann::json::parse(r->output, nullptr, false).is_discarded()) continue;
-    out[name] = r->output;
+    auto committed = git_head::File(s_.dir, name);
+    if (!committed || *committed == now || nlohmann::json::parse(*committed, nullptr, false).is_discarded()) continue;
+    out[name] = std::move(*committed);
   }
   return out;
 }

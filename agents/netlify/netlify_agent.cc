@@ -5,12 +5,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
-#include <sstream>
 
 #include "common/config.h"
 #include "common/inotify.h"
 #include "common/probe.h"
+#include "common/process/git_head.h"
 #include "common/process/process.h"
 
 namespace redundancy::netlify {
@@ -258,31 +257,24 @@ std::optional<std::map<std::string, std::string>> NetlifyAgent::HeadFunctions() 
   fs::path abs = fs::path(last_.functions_dir).is_absolute() ? fs::path(last_.functions_dir) : fs::path(dir_) / last_.functions_dir;
   std::string rel = fs::relative(abs, dir_, ec).string();
   if (ec || rel.empty() || rel.rfind("..", 0) == 0) return std::nullopt;
-  auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", dir_, "ls-tree", "--name-only", "HEAD", "--", rel + "/"}},
-                               std::chrono::seconds(20), 1 << 20);
-  if (!r.ok() || r->exit.code != 0) return std::nullopt;
+  auto entries = git_head::Entries(dir_, rel);
+  if (!entries) return std::nullopt;
   std::map<std::string, std::string> out;
-  std::istringstream lines(r->output);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty()) continue;
-    fs::path p(line);
-    out.emplace(p.stem().string(), line);  // hello.js, hello/ -> hello
-  }
+  for (const auto& e : *entries) out.emplace(fs::path(e).stem().string(), e);  // hello.js, hello/ -> hello
   return out;
 }
 
 Status NetlifyAgent::Recover(const std::string& target, bool forced) {
   if ((target.empty() || target == "netlify:count") && !restorable_.empty()) {
     // A pull that deletes a function removes the file before it moves HEAD:
-    // give git a moment, never restore while it works, and ask HEAD again.
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    std::error_code lock_ec;
-    if (fs::exists(dir_ + "/.git/index.lock", lock_ec)) return Status::Error("git is updating the checkout; trying again shortly");
+    // never restore while git works on the checkout, and ask HEAD again.
+    if (!git_head::Settled(dir_)) return Status::Error("git is updating the checkout; trying again shortly");
+    std::error_code ec;
     auto head = HeadFunctions();
     std::string errors;
     for (const auto& [name, path] : restorable_) {
       if (!head || !head->count(name)) continue;  // deleted by the commit that just arrived: the next check accepts it
-      if (fs::exists(dir_ + "/" + path, lock_ec)) continue;  // back already
+      if (fs::exists(dir_ + "/" + path, ec)) continue;  // back already
       // Only what is missing is written: nothing in the tree is overwritten.
       auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", dir_, "checkout", "HEAD", "--", path}},
                                    std::chrono::seconds(30));

@@ -4,14 +4,13 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <thread>
 #include <fstream>
-#include <sstream>
 
 #include "agents/workflows/lint.h"
 #include "common/config.h"
 #include "common/file_util.h"
 #include "common/inotify.h"
+#include "common/process/git_head.h"
 #include "common/paths.h"
 #include "common/process/process.h"
 
@@ -121,22 +120,21 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
   std::vector<std::string> present;
   schedules_.clear();
   std::vector<std::string> files = Files();
-  if (files.empty()) {
-    // None committed either (a commit removed the last one): as it should be.
-    bool as_committed = HeadHasNoWorkflows();
-    out.push_back(MakeCheck("workflows:dir", as_committed ? v1::HEALTH_OK : v1::HEALTH_DEGRADED,
-                            "no workflows in " + dir_ + (as_committed ? " (none committed)" : "")));
-    return out;
-  }
+  std::optional<std::set<std::string>> head;
+  bool head_asked = false;
   for (const auto& file : files) {
     std::string path = dir_ + "/" + file, target = "workflow:" + file;
     std::error_code ec;
-    if (!fs::exists(path, ec) && InHead(file) == 0) {
-      // Deleted by a commit: what HEAD says goes. Not restored, no check.
-      Retire(file);
-      continue;
-    }
     if (!fs::exists(path, ec)) {
+      if (!head_asked) {  // once per check, and only when a file is missing
+        head = HeadWorkflows();
+        head_asked = true;
+      }
+      if (head && !head->count(file)) {
+        // Deleted by a commit: what HEAD says goes. Not restored, no check.
+        Retire(file);
+        continue;
+      }
       auto c = MakeCheck(target, v1::HEALTH_FAILED, "deleted" + std::string(restore_ ? " (will be restored)" : " (restore is off)"),
                          "the last good copy is in " + GoodPath(file));
       c.set_gave_up(!restore_);
@@ -189,38 +187,33 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
     c.set_gave_up(errors > 0 && !restorable);  // a person fixes it
     out.push_back(std::move(c));
   }
+  if (out.empty()) {
+    // No workflow (or the last ones just retired). None committed either (a
+    // commit removed the last one): as it should be.
+    if (!head_asked) head = HeadWorkflows();
+    bool as_committed = head && head->empty();
+    out.push_back(MakeCheck("workflows:dir", as_committed ? v1::HEALTH_OK : v1::HEALTH_DEGRADED,
+                            "no workflows in " + dir_ + (as_committed ? " (none committed)" : "")));
+    return out;
+  }
   if (!repo_.empty()) PollGitHub(present, &out);
   if (!local_fallback_.empty()) LocalFallback(&out);
   return out;
 }
 
-int WorkflowsAgent::InHead(const std::string& file) const {
-  std::string root = RepoRoot();
-  std::error_code ec;
-  std::string rel = fs::relative(dir_ + "/" + file, root, ec).string();
-  if (ec || !fs::exists(root + "/.git")) return -1;
-  auto head = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", root, "rev-parse", "--verify", "-q", "HEAD"}},
-                                  std::chrono::seconds(20));
-  if (!head.ok() || head->exit.code != 0) return -1;  // no commit yet
-  auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", root, "cat-file", "-e", "HEAD:" + rel}},
-                               std::chrono::seconds(20));
-  if (!r.ok()) return -1;
-  return r->exit.code == 0 ? 1 : 0;
-}
-
-bool WorkflowsAgent::HeadHasNoWorkflows() const {
+std::optional<std::set<std::string>> WorkflowsAgent::HeadWorkflows() const {
   std::string root = RepoRoot();
   std::error_code ec;
   std::string rel = fs::relative(dir_, root, ec).string();
-  if (ec) return false;
-  auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", root, "ls-tree", "--name-only", "HEAD", "--", rel + "/"}},
-                               std::chrono::seconds(20));
-  if (!r.ok() || r->exit.code != 0) return false;
-  std::istringstream lines(r->output);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.size() > 4 && (line.compare(line.size() - 4, 4, ".yml") == 0 || line.compare(line.size() - 5, 5, ".yaml") == 0)) return false;
+  if (ec) return std::nullopt;
+  auto entries = git_head::Entries(root, rel);
+  if (!entries) return std::nullopt;
+  std::set<std::string> out;
+  for (const auto& e : *entries) {
+    std::string ext = fs::path(e).extension().string();
+    if (ext == ".yml" || ext == ".yaml") out.insert(fs::path(e).filename().string());
   }
-  return true;
+  return out;
 }
 
 void WorkflowsAgent::Retire(const std::string& file) {
@@ -238,24 +231,23 @@ std::string WorkflowsAgent::FromHead(const std::string& file) const {
   std::string root = RepoRoot();
   std::error_code ec;
   std::string rel = fs::relative(dir_ + "/" + file, root, ec).string();
-  if (ec || !fs::exists(root + "/.git")) return "";
-  auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", root, "show", "HEAD:" + rel}}, std::chrono::seconds(20), 4 << 20);
-  if (!r.ok() || r->exit.code != 0) return "";
+  if (ec) return "";
+  auto text = git_head::File(root, rel, 4 << 20);
+  if (!text) return "";
   LintOptions o;
   o.repo_root = root;
   o.runner_labels = labels_;
-  return LintWorkflow(r->output, o).HasErrors() ? "" : r->output;
+  return LintWorkflow(*text, o).HasErrors() ? "" : *text;
 }
 
 std::string WorkflowsAgent::Restore(const std::string& file) {
   std::string path = dir_ + "/" + file;
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    // A pull that deletes it removes the file before it moves HEAD: give git
-    // a moment, and never restore while it works on the checkout.
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    if (fs::exists(RepoRoot() + "/.git/index.lock", ec)) return "git is updating the checkout; trying again shortly";
-    if (InHead(file) == 0) {
+    // A pull that deletes it removes the file before it moves HEAD: never
+    // restore while git works on the checkout, and ask HEAD once it is done.
+    if (!git_head::Settled(RepoRoot())) return "git is updating the checkout; trying again shortly";
+    if (auto head = HeadWorkflows(); head && !head->count(file)) {
       Retire(file);
       return "";
     }

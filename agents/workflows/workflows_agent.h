@@ -14,6 +14,7 @@
 
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,11 +45,9 @@ class WorkflowsAgent : public Agent {
   std::vector<std::string> Files() const;
   std::string Restore(const std::string& file);  // "" or an error
   std::string FromHead(const std::string& file) const;
-  // 1 when HEAD of the workspace's checkout has `file`, 0 when it does not, -1
-  // when there is no checkout to ask (git is the source of truth when there is).
-  int InHead(const std::string& file) const;
-  // True when HEAD has no workflow file in the workflows directory.
-  bool HeadHasNoWorkflows() const;
+  // The workflow files HEAD has in the workflows directory; nullopt when there
+  // is no checkout or commit to ask (git is the source of truth when there is).
+  std::optional<std::set<std::string>> HeadWorkflows() const;
   // A workflow deleted by a commit: its good copy is retired (kept aside), not restored.
   void Retire(const std::string& file);
   void Watch();

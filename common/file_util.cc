@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -54,6 +55,33 @@ std::string ReadTailLines(const std::string& path, int max_lines, size_t max_byt
   size_t first = lines.size() > static_cast<size_t>(max_lines) ? lines.size() - static_cast<size_t>(max_lines) : 0;
   for (size_t i = first; i < lines.size(); ++i) out += lines[i] + "\n";
   return out;
+}
+
+std::string FoldLines(const std::string& text, size_t max) {
+  std::string out, line;
+  auto flush = [&] {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    size_t start = line.find_first_not_of(" \t");
+    if (start != std::string::npos) out += (out.empty() ? "" : "; ") + line.substr(start);
+    line.clear();
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\x1b') {  // ESC [ ... letter: a colour or cursor code
+      if (i + 1 < text.size() && text[i + 1] == '[') {
+        i += 2;
+        while (i < text.size() && !std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+      }
+      continue;
+    }
+    if (c == '\n' || c == '\r') {
+      flush();
+    } else if (static_cast<unsigned char>(c) >= 0x20 || c == '\t') {
+      line += c;
+    }
+  }
+  flush();
+  return out.size() > max ? "..." + out.substr(out.size() - max) : out;
 }
 
 }  // namespace redundancy

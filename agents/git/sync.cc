@@ -1,5 +1,7 @@
 #include "agents/git/sync.h"
 
+#include "common/file_util.h"
+
 #include <dirent.h>
 #include <unistd.h>
 
@@ -18,20 +20,6 @@ namespace {
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-// The end of git's output on one line (lines joined by "; ", blank ones dropped),
-// so a message stays one log line and one status summary.
-std::string Tail(const std::string& s, size_t n = 400) {
-  std::string t;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) {
-    line = Trim(line);
-    if (line.empty()) continue;
-    if (!t.empty()) t += "; ";
-    t += line;
-  }
-  return t.size() > n ? "..." + t.substr(t.size() - n) : t;
 }
 
 std::string Stamp() {
@@ -118,7 +106,7 @@ class Syncer {
     std::string tracking = "refs/remotes/" + o_.remote + "/" + o_.branch;
     std::string old_upstream = git_.Line({"rev-parse", "--verify", "-q", tracking});
     Git::Out fetch = git_.Run({"fetch", "--prune", "--no-recurse-submodules", o_.remote});
-    if (!fetch.ok()) return Fail("remote_unreachable", "git fetch " + o_.remote + ": " + Tail(fetch.out));
+    if (!fetch.ok()) return Fail("remote_unreachable", "git fetch " + o_.remote + ": " + FoldLines(fetch.out));
     std::string upstream = git_.Line({"rev-parse", "--verify", "-q", tracking});
     if (upstream.empty()) return Fail("remote_branch_missing", o_.remote + " has no branch " + o_.branch);
 
@@ -142,7 +130,7 @@ class Syncer {
           RestoreStash();
           return Fail(ff.out.find("untracked working tree files") != std::string::npos ? "untracked_would_be_overwritten"
                                                                                      : "git_failed",
-                      "fast-forward to " + Short(upstream) + ": " + Tail(ff.out));
+                      "fast-forward to " + Short(upstream) + ": " + FoldLines(ff.out));
         }
         Step("fast-forwarded " + Short(local) + " -> " + Short(upstream));
       } else if (o_.strategy == "pull") {
@@ -162,7 +150,7 @@ class Syncer {
         if (!m.ok()) {
           git_.Run({"merge", "--abort"});
           RestoreStash();
-          return Fail("merge_conflict", "merging " + Short(upstream) + " conflicts; aborted, HEAD unchanged: " + Tail(m.out, 200));
+          return Fail("merge_conflict", "merging " + Short(upstream) + " conflicts; aborted, HEAD unchanged: " + FoldLines(m.out, 200));
         }
         Step("merged " + Short(upstream) + " into " + Short(local));
       } else {  // rebase, fork-point aware: commits upstream rewrote away do not come back
@@ -170,7 +158,7 @@ class Syncer {
         if (!rb.ok()) {
           git_.Run({"rebase", "--abort"});
           RestoreStash();
-          return Fail("rebase_conflict", "rebasing onto " + Short(upstream) + " conflicts; aborted, HEAD unchanged: " + Tail(rb.out, 200));
+          return Fail("rebase_conflict", "rebasing onto " + Short(upstream) + " conflicts; aborted, HEAD unchanged: " + FoldLines(rb.out, 200));
         }
         Step("rebased local commits onto " + Short(upstream));
       }
@@ -182,7 +170,7 @@ class Syncer {
       if (sm.ok()) {
         Step("updated submodules");
       } else {
-        return Fail("submodule_failed", "git submodule update: " + Tail(sm.out));
+        return Fail("submodule_failed", "git submodule update: " + FoldLines(sm.out));
       }
     }
     return Finish();
@@ -277,7 +265,7 @@ class Syncer {
     std::string msg = "redundancy " + Stamp() + " before " + o_.strategy;
     Git::Out s = git_.Run({"stash", "push", "-m", msg});
     if (!s.ok()) {
-      Fail("git_failed", "git stash: " + Tail(s.out));
+      Fail("git_failed", "git stash: " + FoldLines(s.out));
       return false;
     }
     stash_ = git_.Line({"rev-parse", "stash@{0}"});
@@ -322,7 +310,7 @@ class Syncer {
                          : git_.Run({"checkout", "-q", "-b", o_.branch, "--track", o_.remote + "/" + o_.branch});
     if (!co.ok()) {
       RestoreStash();
-      Fail("git_failed", "cannot switch to " + o_.branch + ": " + Tail(co.out));
+      Fail("git_failed", "cannot switch to " + o_.branch + ": " + FoldLines(co.out));
       return false;
     }
     Step("switched from " + (current.empty() ? std::string("a detached HEAD") : "branch " + current) + " to " + o_.branch);
@@ -368,7 +356,7 @@ class Syncer {
     }
     Git::Out reset = git_.Run({"reset", "--hard", "-q", upstream});
     if (!reset.ok()) {
-      Fail("git_failed", "git reset --hard: " + Tail(reset.out));
+      Fail("git_failed", "git reset --hard: " + FoldLines(reset.out));
       return;
     }
     Step("reset " + Short(local) + " to " + Short(upstream));
@@ -412,7 +400,7 @@ RepoState Inspect(const SyncOptions& o) {
   Git::Out fetch = git.Run({"fetch", "--prune", "--no-recurse-submodules", o.remote});
   if (!fetch.ok()) {
     s.error_kind = "remote_unreachable";
-    s.error = "git fetch " + o.remote + ": " + Tail(fetch.out, 200);
+    s.error = "git fetch " + o.remote + ": " + FoldLines(fetch.out, 200);
     return s;
   }
   s.upstream = git.Line({"rev-parse", "--verify", "-q", "refs/remotes/" + o.remote + "/" + o.branch});

@@ -136,7 +136,7 @@ Result<std::vector<AppInfo>> Pm2Agent::ListApps() {
     return Apps::Error("the PM2 daemon (pid " + std::to_string(daemon) + ") died; pm2 jlist started an empty one in its place");
   }
   if (!cli.ok() || cli->exit.code != 0) {
-    return Apps::Error("cannot list apps: " + why + "; pm2 jlist: " + (cli.ok() ? OneLine(cli->output) : cli.error()));
+    return Apps::Error("cannot list apps: " + why + "; pm2 jlist: " + (cli.ok() ? FoldLines(cli->output) : cli.error()));
   }
   // Warnings such as "[PM2] ..." may come first: parse from the first '[' that starts a list.
   for (size_t start = cli->output.find('['); start != std::string::npos; start = cli->output.find('[', start + 1)) {
@@ -167,7 +167,7 @@ Status Pm2Agent::Act(const std::string& method, int pm_id) {
   process::SpawnSpec spec{settings_.pm2_bin, {verb, std::to_string(pm_id)}, Pm2Env(), ctx_.workspace, false};
   auto cli = process::RunCapture(spec, std::chrono::seconds(30));
   if (!cli.ok()) return cli.status();
-  if (cli->exit.code != 0) return Status::Error("pm2 " + verb + " " + std::to_string(pm_id) + ": " + OneLine(cli->output));
+  if (cli->exit.code != 0) return Status::Error("pm2 " + verb + " " + std::to_string(pm_id) + ": " + FoldLines(cli->output));
   return Status::Ok();
 }
 
@@ -441,11 +441,7 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
       out.back().set_restore(true);
     }
     // Once a second, or when the next try to start a daemon is due.
-    Millis wait(1000);
-    SteadyTime now2 = clock_->Now();
-    if (restore_failures_ > 0 && next_restore_ > now2) {
-      wait = std::max(wait, std::chrono::duration_cast<Millis>(next_restore_ - now2));
-    }
+    Millis wait = std::max(Millis(1000), restore_backoff_.Remaining(clock_->Now()).value_or(Millis(0)));
     std::lock_guard lock(mu_);
     next_check_within_ = wait;
     return out;

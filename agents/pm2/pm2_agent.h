@@ -24,6 +24,7 @@
 #include "agents/pm2/ecosystem.h"
 #include "agents/pm2/rpc.h"
 #include "agents/runtime/agent.h"
+#include "common/backoff.h"
 #include "common/clock.h"
 
 namespace redundancy::pm2 {
@@ -71,10 +72,6 @@ struct Settings {
   // deleted and recorded, not started again; `recover pm2:<app>` brings it back.
   bool respect_operator = true;
 };
-
-// A tool's output (the pm2 CLI, systemctl) as one log-friendly line: colour
-// codes dropped, lines joined with " | ", at most ~500 characters.
-std::string OneLine(const std::string& text);
 
 // Parses systems.pm2 of the config.
 Result<Settings> ParseSettings(const YAML::Node& node, const std::string& workspace);
@@ -165,8 +162,7 @@ class Pm2Agent : public Agent {
   bool last_list_is_reply_ = true;  // {"args":[[...]]} (RPC) rather than [...] (CLI)
   std::string snapshot_key_;
   bool daemon_down_ = false;
-  int restore_failures_ = 0;    // failed attempts to start a daemon in a row (backoff)
-  SteadyTime next_restore_{};
+  Backoff restore_backoff_{Millis(1000), Millis(60'000)};  // between failed attempts to start a daemon
   bool via_cli_ = false;
   std::string cli_reason_;
   std::string pm2_version_;

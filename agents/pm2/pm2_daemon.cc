@@ -6,12 +6,12 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "agents/pm2/pm2_agent.h"
+#include "common/file_util.h"
 #include "common/process/process.h"
 
 namespace redundancy::pm2 {
@@ -41,29 +41,6 @@ bool InSystemdService() {
 
 }  // namespace
 
-// A tool's output as one log-friendly line: colour codes dropped, lines joined, bounded.
-std::string OneLine(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size() && out.size() < 500; ++i) {
-    char c = text[i];
-    if (c == '\x1b') {  // ESC [ ... letter
-      if (i + 1 < text.size() && text[i + 1] == '[') {
-        i += 2;
-        while (i < text.size() && !std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
-      }
-      continue;
-    }
-    if (c == '\n' || c == '\r') {
-      if (!out.empty() && out.back() != ' ') out += " | ";
-      continue;
-    }
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') continue;
-    out += c;
-  }
-  while (!out.empty() && (out.back() == ' ' || out.back() == '|')) out.pop_back();
-  return out;
-}
-
 // One try at starting a daemon; "" and *how set on success, else why not.
 std::string Pm2Agent::LaunchDaemonOnce(std::string* how) {
   using namespace std::chrono_literals;
@@ -77,7 +54,7 @@ std::string Pm2Agent::LaunchDaemonOnce(std::string* how) {
     if (!r.ok()) return r.error();
     if (r->exit.code != 0 || r->timed_out) {
       return "systemctl restart " + settings_.daemon_unit + ": " +
-             (r->timed_out ? "timed out" : r->output.empty() ? r->exit.Describe() : OneLine(r->output));
+             (r->timed_out ? "timed out" : r->output.empty() ? r->exit.Describe() : FoldLines(r->output));
     }
     *how = "systemctl restart " + settings_.daemon_unit;
     return "";
@@ -96,7 +73,7 @@ std::string Pm2Agent::LaunchDaemonOnce(std::string* how) {
       return "";
     }
     spdlog::warn("systemd-run could not start PM2 outside this service ({}); set systems.pm2.daemon_unit, "
-                 "or a stop of redundancyd will stop PM2 too", r.ok() ? OneLine(r->output) : r.error());
+                 "or a stop of redundancyd will stop PM2 too", r.ok() ? FoldLines(r->output) : r.error());
   }
   // `pm2 ping` starts a daemon that detaches into a session of its own; with
   // no subreaper here it is reparented to init when the CLI exits. It waits
@@ -109,7 +86,7 @@ std::string Pm2Agent::LaunchDaemonOnce(std::string* how) {
     return "";
   }
   if (!ping.ok()) return ping.error();
-  return ping->timed_out ? "pm2 ping timed out" : "pm2 ping: " + OneLine(ping->output);
+  return ping->timed_out ? "pm2 ping timed out" : "pm2 ping: " + FoldLines(ping->output);
 }
 
 Status Pm2Agent::StartDaemon() {
@@ -155,7 +132,7 @@ Status Pm2Agent::StartMissingFromEcosystems(const std::set<std::string>& listed,
     auto cli = process::RunCapture(spec, std::chrono::seconds(60));
     if (!cli.ok() || cli->exit.code != 0) {
       errors += (errors.empty() ? "" : "; ") + ("pm2 start " + eco.file + " --only " + only + ": " +
-                                                (cli.ok() ? OneLine(cli->output) : cli.error()));
+                                                (cli.ok() ? FoldLines(cli->output) : cli.error()));
       continue;
     }
     *started += n;

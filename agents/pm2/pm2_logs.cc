@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "agents/pm2/pm2_agent.h"
+#include "common/file_util.h"
 #include "common/process/process.h"
 
 namespace redundancy::pm2 {
@@ -55,7 +56,7 @@ v1::CheckResult Pm2Agent::CheckLogs(const std::map<std::string, const AppInfo*>&
     if (!reopened.ok()) {
       process::SpawnSpec spec{settings_.pm2_bin, {"reloadLogs"}, Pm2Env(), ctx_.workspace, false};
       auto cli = process::RunCapture(spec, std::chrono::seconds(30));
-      reopened = !cli.ok() ? cli.status() : cli->exit.code == 0 ? Status::Ok() : Status::Error("pm2 reloadLogs: " + OneLine(cli->output));
+      reopened = !cli.ok() ? cli.status() : cli->exit.code == 0 ? Status::Ok() : Status::Error("pm2 reloadLogs: " + FoldLines(cli->output));
     }
     if (!reopened.ok()) errors.push_back("PM2 did not reopen its logs: " + reopened.message());
     // Reopened: PM2 has created the files again (bounded wait).

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "agents/pm2/pm2_agent.h"
+#include "common/file_util.h"
 #include "common/process/process.h"
 
 namespace redundancy::pm2 {
@@ -17,17 +18,15 @@ Status Pm2Agent::Recover(const std::string& target, bool forced) {
     // A daemon that cannot be started (a broken unit, no pm2) is tried again
     // with backoff, 1 s doubling to a minute; an operator's recover tries now.
     SteadyTime now = clock_->Now();
-    if (restore_failures_ > 0 && now < next_restore_ && !forced) {
-      return Status::Error("the PM2 daemon could not be started (" + std::to_string(restore_failures_) +
-                           " attempt(s)); next try in " +
-                           FormatDuration(std::chrono::duration_cast<Millis>(next_restore_ - now)));
+    if (auto wait = restore_backoff_.Remaining(now); wait && !forced) {
+      return Status::Error("the PM2 daemon could not be started (" + std::to_string(restore_backoff_.failures()) +
+                           " attempt(s)); next try in " + FormatDuration(*wait));
     }
     Status s = RestoreDaemon();
     if (s.ok()) {
-      restore_failures_ = 0;
+      restore_backoff_.Reset();
     } else {
-      ++restore_failures_;
-      next_restore_ = now + std::min<Millis>(Millis(1000) * (1LL << std::min(restore_failures_ - 1, 6)), Millis(60'000));
+      restore_backoff_.Failed(now);
     }
     return s;
   }
@@ -158,7 +157,7 @@ Status Pm2Agent::StartFromDefinition(const std::string& name, const std::string&
       process::SpawnSpec spec{settings_.pm2_bin, {"start", eco.file, "--only", name}, Pm2Env(), ctx_.workspace, false};
       auto cli = process::RunCapture(spec, std::chrono::seconds(60));
       if (!cli.ok()) return cli.status();
-      if (cli->exit.code != 0) return Status::Error("pm2 start " + eco.file + " --only " + name + ": " + OneLine(cli->output));
+      if (cli->exit.code != 0) return Status::Error("pm2 start " + eco.file + " --only " + name + ": " + FoldLines(cli->output));
       return Status::Ok();
     }
   }

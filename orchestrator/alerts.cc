@@ -129,6 +129,16 @@ void AlertEngine::Event(const std::string& system, const std::string& target, co
   if (rule == rules_.events.end()) return;
   // "critical: <detail>" for a `critical` event, not "critical: critical: ...".
   bool kind_is_severity = kind == rule->second;
+  // News of an incident already open on that target (an app whose recovery
+  // gave up while its alert fires) is part of that incident, not a second
+  // page: it updates the alert; its next notice (repeat, escalation) says it.
+  if (auto tr = tracks_.find(AlertFingerprint(system, target)); !target.empty() && tr != tracks_.end() && tr->second.alert) {
+    if (auto it = alerts_.find(*tr->second.alert); it != alerts_.end() && it->second.state == "firing") {
+      it->second.summary = (kind_is_severity ? "" : kind + ": ") + detail;
+      Changed(it->second);
+      return;
+    }
+  }
   Alert& a = Open(system, target.empty() ? system : target, rule->second, kind_is_severity ? detail : kind + ": " + detail,
                   now_ms);
   a.fingerprint = AlertFingerprint(system, a.target + "#" + kind);

@@ -11,6 +11,8 @@
 //   settle           an alert is an incident: it ends once its target has been
 //                    healthy this long; failures in between (a crash loop, a
 //                    flapping check) are the same incident, notified once
+// An event alert (gave_up, ...) on a target whose incident is open is folded
+// into that incident's alert (its summary), not paged again.
 // Inhibition: an alert is held back while a system upstream of its own (by
 // depends_on) has a firing alert; it is notified when that one resolves, if it
 // still fires. A site that is down (an `outage` check: an app, the PM2

@@ -279,7 +279,9 @@ void Pm2Agent::Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now) {
     }
   } else if (status == "online" || status == "launching") {
     int storm = static_cast<int>(t.exits.size());
-    if (storm > settings_.storm_restarts) {
+    // Only exits since our last restart: the one that ended a storm is
+    // not stopped again for the storm it ended (the window still holds it).
+    if (storm > settings_.storm_restarts && t.exits.back() > t.restarted_at) {
       f = Failure::kStorm;
       text = "restart storm: " + std::to_string(storm) + " restarts within " + FormatDuration(settings_.storm_within);
     }
@@ -307,12 +309,14 @@ void Pm2Agent::Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now) {
   }
   if (f != Failure::kNone && f != Failure::kMemory && f != Failure::kProbe) {
     // Why it died, in its own words: the last lines it wrote to stderr and its exit.
-    t.error_tail = app.err_log.empty() ? "" : ReadTailLines(app.err_log, 10);
-    if (!t.error_tail.empty()) {
-      std::string last = t.error_tail.substr(0, t.error_tail.size() - 1);
-      last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
-      text += "; last error: " + last.substr(0, 200);
+    std::string tail = app.err_log.empty() ? "" : ReadTailLines(app.err_log, 40);
+    if (tail != t.error_tail) {
+      t.error_tail = tail;
+      t.cause = ClassifyCrash(tail);
+      t.cause_holder = t.cause.kind == CrashCause::Kind::kPortInUse ? PortHolder(t.cause.port) : "";
     }
+    if (!tail.empty()) text += "; last error: " + ErrorHeadline(tail).substr(0, 200);
+    if (!t.cause_holder.empty()) text += "; port " + std::to_string(t.cause.port) + " is held by " + t.cause_holder;
     if (!app.exit_code.empty() && app.exit_code != "0" && f != Failure::kExited) text += " (exit code " + app.exit_code + ")";
   }
   t.failure = f;
@@ -479,6 +483,7 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
         continue;
       }
     }
+    if (WaitsOnCause(name, t, now)) soon = soon ? std::min(*soon, Millis(1000)) : Millis(1000);
     out.push_back(Describe(name, app, t));
     if (t.failure != Failure::kNone && !t.gave_up && !t.paused) {
       Millis wait = t.next_attempt > now ? std::chrono::duration_cast<Millis>(t.next_attempt - now) : Millis(200);

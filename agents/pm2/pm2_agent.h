@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "agents/pm2/app_list.h"
+#include "agents/pm2/crash_cause.h"
 #include "agents/pm2/log_rotate.h"
 #include "agents/pm2/bus.h"
 #include "agents/pm2/ecosystem.h"
@@ -95,11 +96,14 @@ struct AppTrack {
   int64_t last_failure_ms = 0;
   std::string last_failure;
   std::string error_tail;        // the last lines of its error log when it last failed
+  CrashCause cause;              // what those lines say killed it, when it is outside the code
+  std::string cause_holder;      // "pid N (comm)" holding its port
   // recovery
   int attempts = 0;
   SteadyTime next_attempt{};
   bool gave_up = false;
   int our_restarts = 0;
+  SteadyTime restarted_at{};  // our last restart: exits before it do not make a storm any more
   bool storm_stopped = false;
   bool backup_started = false;
   bool deleting = false;   // we asked PM2 to delete it (a backup): not the operator
@@ -127,6 +131,10 @@ class Pm2Agent : public Agent {
   void Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now);
   v1::CheckResult Describe(const std::string& name, const AppInfo* app, const AppTrack& t) const;
   Status RecoverApp(const std::string& name, AppTrack& t, bool forced);
+  // A failed app held back (backing off, given up) by a cause outside its
+  // code: true while the cause lasts; when it is gone, the budget starts
+  // over so the next recovery restarts it at once (pm2_recovery.cc).
+  bool WaitsOnCause(const std::string& name, AppTrack& t, SteadyTime now);
   Status RestoreDaemon();
   // Starts a PM2 daemon in pm2_home that is nobody's child here (pm2_daemon.cc).
   Status StartDaemon();

@@ -46,6 +46,20 @@ Status Pm2Agent::Recover(const std::string& target, bool forced) {
   return errors.empty() ? Status::Ok() : Status::Error(errors);
 }
 
+bool Pm2Agent::WaitsOnCause(const std::string& name, AppTrack& t, SteadyTime now) {
+  bool held = t.gave_up || t.next_attempt > now || t.storm_stopped;
+  if (t.failure == Failure::kNone || t.paused || !held || t.cause.kind == CrashCause::Kind::kUnknown) return false;
+  if (!CauseGone(t.cause)) return true;
+  std::string gone = t.cause.Gone();
+  t.attempts = 0;
+  t.gave_up = false;
+  t.next_attempt = SteadyTime{};
+  t.cause = CrashCause{};
+  t.cause_holder.clear();
+  if (ctx_.emit) ctx_.emit("pm2:" + name, "cause_cleared", gone + ": restarting it now");
+  return false;
+}
+
 Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
   if (t.paused) return Status::Ok();
   SteadyTime now = clock_->Now();
@@ -115,6 +129,7 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
     return s;
   }
   ++t.our_restarts;
+  t.restarted_at = now;
   // Exits stay in the storm window: a storm that resumes is stopped again at once.
   t.storm_stopped = false;
   t.crashed = false;

@@ -5,7 +5,10 @@
 // itself costs), that it comes back, how many notifications a channel got
 // (one per incident at most), and that deliberate changes are kept.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -61,6 +64,58 @@ class GameDayTest : public SiteTest {
     RecordProperty("time_to_recover_ms", static_cast<int>(back.count()));
     EXPECT_LT(poller.longest_outage_ms(), bound.count()) << Dump();
   }
+  // The api's crash loop: its process is killed and its port taken before
+  // PM2 starts it again, so every start dies of EADDRINUSE until PM2 gives
+  // up (errored) and redundancy's restarts fail too. The cause ends when
+  // FreeApiPort() closes the socket; returns false if the port was not won.
+  bool TakeApiPort() {
+    auto app = site_->App("api");
+    if (!app) return false;
+    pid_t pid = app->value("pid", 0);
+    if (pid <= 0) return false;
+    port_holder_ = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;  // the site's closed connections linger in TIME_WAIT
+    setsockopt(port_holder_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port_));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    process::Signal(pid, SIGKILL);
+    // PM2 starts it again at once; node needs tens of ms to listen: spin.
+    bool won = false;
+    auto until = std::chrono::steady_clock::now() + 2s;
+    while (!won && std::chrono::steady_clock::now() < until) {
+      won = bind(port_holder_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    }
+    // Listening but never accepting: requests to the site hang up, as on a wedged port.
+    return won && listen(port_holder_, 1) == 0;
+  }
+  void FreeApiPort() {
+    if (port_holder_ >= 0) close(port_holder_);
+    port_holder_ = -1;
+  }
+  void TearDown() override {
+    FreeApiPort();
+    SiteTest::TearDown();
+  }
+  // Takes the api's port until the api is seen failing (crash loop), and
+  // until redundancy gave up on it too if `until_given_up`, frees it;
+  // expects the site back within 5 s of the port being free. The time from
+  // freeing to serving.
+  std::chrono::milliseconds CrashLoopTheApi(bool until_given_up) {
+    EXPECT_TRUE(TakeApiPort()) << Dump();
+    EXPECT_TRUE(WaitUntil([&] {
+      auto c = d_->CheckOf("pm2:api");
+      return c && c->status() == v1::HEALTH_FAILED && (!until_given_up || c->summary().find("gave up") != std::string::npos);
+    }, 30s)) << Dump();
+    FreeApiPort();
+    auto freed = std::chrono::steady_clock::now();
+    auto back = TimeToServe(freed, 15s);
+    EXPECT_LT(back.count(), 5000) << Dump() << d_->Ctl("history").output;
+    RecordProperty("time_to_recover_ms", static_cast<int>(back.count()));
+    return back;
+  }
+  int port_holder_ = -1;
   // Kills the PM2 daemon and waits until redundancy has seen it die (its
   // apps may still answer for a moment: node apps exit once PM2's IPC closes).
   void KillPm2Daemon() {
@@ -291,6 +346,65 @@ TEST_F(GameDayTest, APushIsDeployedWithoutANotification) {
   poller.Stop();
   EXPECT_EQ(poller.failures(), 0);
   EXPECT_EQ(FiringNotifications(), 0) << ReadFile(root_ + "/alerts.jsonl");
+}
+
+// An app in a crash loop (every start dies: its port is taken) is one
+// incident; once the cause is gone the site is back within seconds (not
+// after the backoff, nor never once redundancy gave up), and the crash's own
+// error, with who holds the port, is in the history and the alert.
+TEST_F(GameDayTest, AnAppCrashLoopEndsWhenItsCauseDoes) {
+  CrashLoopTheApi(/*until_given_up=*/true);
+  ASSERT_TRUE(WaitAllOk(20s)) << Dump();
+  std::string history = d_->Ctl("history").output;
+  EXPECT_NE(history.find("EADDRINUSE"), std::string::npos) << history;
+  EXPECT_NE(ReadFile(root_ + "/alerts.jsonl").find("EADDRINUSE"), std::string::npos) << ReadFile(root_ + "/alerts.jsonl");
+  EXPECT_EQ(FiringNotifications(), 1) << ReadFile(root_ + "/alerts.jsonl");
+  EXPECT_NE(history.find("is held by pid " + std::to_string(getpid())), std::string::npos) << "who holds the port: " << history;
+  EXPECT_NE(history.find("is free again: restarting it now"), std::string::npos) << history;
+}
+
+// A commit that breaks the build is pushed while an app crash-loops: the
+// app comes back as soon as it can (the deploy does not hold it), the bad
+// commit is rolled back without touching it.
+TEST_F(GameDayTest, ABrokenCommitAndAnAppCrashLoop) {
+  std::string good = Sh("git -C " + root_ + " rev-parse HEAD");
+  std::string dev = root_ + "/dev";
+  Sh("git clone -q " + root_ + "/remote.git " + dev);
+  std::string pkg = ReadFile(dev + "/package.json");
+  size_t build = pkg.find("\"build\": ");
+  ASSERT_NE(build, std::string::npos);
+  pkg.replace(build, pkg.find('\n', build) - build, "\"build\": \"node -e \\\"process.exit(1)\\\"\"");
+  WriteFile(dev + "/package.json", pkg);
+  Commit(dev, "break the build");
+  ASSERT_TRUE(TakeApiPort()) << Dump();
+  Sh("git -C " + dev + " push -q origin main");
+  ASSERT_TRUE(WaitUntil([&] { auto c = d_->CheckOf("pm2:api"); return c && c->status() == v1::HEALTH_FAILED; }, 20s))
+      << Dump();
+  FreeApiPort();
+  auto back = TimeToServe(std::chrono::steady_clock::now(), 15s);
+  EXPECT_LT(back.count(), 5000) << Dump() << d_->Ctl("history").output;
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = d_->Status();
+    return s.ok() && s->pipeline().last_result() == "rolled_back" && s->pipeline().state() == "idle";
+  }, 60s)) << Dump() << d_->Ctl("history").output;
+  EXPECT_EQ(Sh("git -C " + root_ + " rev-parse HEAD"), good);
+  ASSERT_TRUE(WaitUntil([&] { return HttpGetBody(port_, "/health") == "ok"; }, 10s)) << Dump();
+  // The app's crash loop and the failed commit: one notice each at most.
+  EXPECT_FALSE(WaitUntil([&] { return FiringNotifications() > 2; }, 4s)) << ReadFile(root_ + "/alerts.jsonl");
+}
+
+// git cannot reach its remote while an app crash-loops: the app is
+// recovered regardless, and git's own trouble ends when the remote is back.
+TEST_F(GameDayTest, RemoteUnreachableAndAnAppCrashLoop) {
+  fs::rename(root_ + "/remote.git", root_ + "/remote.git.away");
+  ASSERT_TRUE(WaitUntil([&] {
+    auto c = d_->CheckOf("git:origin/main");
+    return c && c->status() != v1::HEALTH_OK;
+  }, 15s)) << Dump();
+  CrashLoopTheApi(/*until_given_up=*/false);
+  ASSERT_TRUE(WaitUntil([&] { auto c = d_->CheckOf("pm2:api"); return c && c->status() == v1::HEALTH_OK; }, 10s)) << Dump();
+  fs::rename(root_ + "/remote.git.away", root_ + "/remote.git");
+  ASSERT_TRUE(WaitAllOk(30s)) << Dump();
 }
 
 }  // namespace

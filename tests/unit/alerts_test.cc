@@ -299,6 +299,23 @@ TEST(AlertIncidentTest, AFlappingTargetIsOneIncident) {
   EXPECT_GT(n[0].alerts[0].id, 1);
 }
 
+// An app whose recovery gives up while its alert fires: one page, whose
+// alert now says it gave up; the same event on a quiet target pages.
+TEST(AlertIncidentTest, AnEventOnAnOpenIncidentIsFoldedIntoIt) {
+  AlertEngine e;
+  AlertRules r = Rules();
+  r.events["gave_up"] = "critical";
+  e.SetRules(r);
+  e.Observe("pm2", "pm2:api", "failed", "errored", kT0);
+  ASSERT_EQ(e.Tick(kT0).size(), 1u);
+  e.Event("pm2", "pm2:api", "gave_up", "after 3 attempts", kT0 + 1000);
+  EXPECT_TRUE(e.Tick(kT0 + 1000).empty());
+  ASSERT_EQ(e.List(kT0 + 1000).size(), 1u);
+  EXPECT_EQ(e.List(kT0 + 1000)[0].summary, "gave_up: after 3 attempts");
+  e.Event("pm2", "pm2:worker", "gave_up", "after 3 attempts", kT0 + 2000);
+  EXPECT_EQ(e.Tick(kT0 + 2000).size(), 1u);
+}
+
 TEST(AlertIncidentTest, ATargetThatGoesAwayResolvesAtOnce) {
   AlertEngine e;
   AlertRules r = Rules();

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,8 @@
 
 #include "common/config_schema.h"
 #include "common/dependency_graph.h"
+#include "common/file_util.h"
+#include "common/yaml_bounded.h"
 
 namespace redundancy {
 namespace fs = std::filesystem;
@@ -113,6 +116,14 @@ class Validator {
         if (!clean) Error(v, path, "'" + n.substr(0, 60) + "' is not a usable name (no leading '-', spaces or control characters, at most 255 bytes)");
         break;
       }
+      case FieldType::kListen: {
+        if (!v.IsScalar()) {
+          Error(v, path, "expected host:port, got " + Describe(v));
+          break;
+        }
+        if (Status s = CheckListen(v.Scalar()); !s.ok()) Error(v, path, s.message());
+        break;
+      }
       case FieldType::kBool: {
         bool b;
         if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) Error(v, path, "expected true or false, got " + Describe(v));
@@ -188,7 +199,23 @@ class Validator {
     if (v.IsNull()) return "nothing";
     if (v.IsSequence()) return "a list";
     if (v.IsMap()) return "a mapping";
-    return "'" + v.Scalar() + "'";
+    const std::string& s = v.Scalar();
+    return "'" + (s.size() > 60 ? s.substr(0, 60) + "...' (" + std::to_string(s.size()) + " bytes)" : s + "'");
+  }
+
+  // "host:port" with a port of 1..65535; "" turns the endpoint off.
+  static Status CheckListen(const std::string& listen) {
+    if (listen.empty()) return Status::Ok();
+    size_t colon = listen.rfind(':');
+    std::string shown = "'" + listen.substr(0, 80) + "'";
+    if (colon == std::string::npos || colon == 0) return Status::Error(shown + " is not host:port (e.g. 127.0.0.1:9464)");
+    std::string port = listen.substr(colon + 1);
+    int n = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n < 1 || n > 65535) {
+      return Status::Error(shown + ": the port must be a number from 1 to 65535");
+    }
+    return Status::Ok();
   }
 
  private:
@@ -413,15 +440,9 @@ static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {
 }
 
 Result<Config> ParseConfig(const std::string& text, const std::string& display_name, const std::string& base_dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    return Result<Config>::Error(display_name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                 std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
-  } catch (const std::exception& e) {
-    return Result<Config>::Error(display_name + ": cannot parse: " + e.what());
-  }
+  auto parsed = LoadYaml(text, display_name, {.max_bytes = 1u << 20, .max_depth = 32, .max_nodes = 20'000});
+  if (!parsed.ok()) return parsed.status();
+  YAML::Node root = *parsed;
   Config cfg;
   cfg.file = display_name;
   Validator v(display_name, &cfg.secrets);
@@ -482,6 +503,14 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
         cfg.http_basic_password = Str(b["password"], "");
         if (!cfg.http_basic_password.empty()) cfg.secrets.push_back(cfg.http_basic_password);
       }
+      std::string host = cfg.http_listen.substr(0, cfg.http_listen.rfind(':'));
+      bool loopback = host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+      if (!cfg.http_listen.empty() && !loopback && cfg.http_auth_token.empty() && cfg.http_basic_password.empty()) {
+        int line = h["listen"] ? h["listen"].Mark().line + 1 : h.Mark().line + 1;
+        cfg.warnings.push_back(display_name + ":" + std::to_string(line) + ": http.listen: '" + cfg.http_listen +
+                               "' is reachable from other hosts without auth_token or basic_auth: anyone there can "
+                               "read the status page and act on it");
+      }
     }
     if (const auto p = root["pipeline"]; p && p.IsMap()) {
       auto& pc = cfg.pipeline;
@@ -528,7 +557,8 @@ Dirs LenientDirs(const std::string& path) {
   std::string base = fs::path(abs).parent_path().string();
   std::string workspace = ".", state_dir = ".redundancy", log_dir, pm2_home = "~/.pm2", pm2_logs;
   try {
-    YAML::Node root = YAML::LoadFile(path);
+    auto parsed = LoadYamlFile(path, path, {.max_bytes = 1u << 20, .max_depth = 32, .max_nodes = 20'000});
+    YAML::Node root = parsed.ok() ? *parsed : YAML::Node();
     if (root.IsMap()) {
       workspace = Str(root["workspace"], workspace);
       state_dir = Str(root["state_dir"], state_dir);
@@ -556,16 +586,12 @@ std::string LogDirOf(const std::string& path) { return LenientDirs(path).log; }
 std::string Pm2LogDirOf(const std::string& path) { return LenientDirs(path).pm2_logs; }
 
 Result<Config> LoadConfig(const std::string& path) {
-  std::error_code dir_ec;
-  if (fs::is_directory(path, dir_ec)) return Result<Config>::Error(path + ": is a directory, not a config file");
-  std::ifstream in(path);
-  if (!in) return Result<Config>::Error(path + ": cannot read the config file: " + std::strerror(errno));
-  std::stringstream ss;
-  ss << in.rdbuf();
+  auto text = ReadFileBounded(path, 1u << 20);
+  if (!text.ok()) return Result<Config>::Error(path + ": " + text.error());
   std::error_code ec;
   std::string abs = fs::absolute(path, ec).lexically_normal().string();
   if (ec) abs = path;
-  return ParseConfig(ss.str(), abs, fs::path(abs).parent_path().string());
+  return ParseConfig(*text, abs, fs::path(abs).parent_path().string());
 }
 
 }  // namespace redundancy

@@ -114,6 +114,7 @@ struct Config {
   Millis deadman_interval{60'000};
   std::vector<SystemConfig> systems;  // enabled ones, in KnownSystems() order
   std::vector<std::string> secrets;   // values that came from ${ENV}: never log them
+  std::vector<std::string> warnings;  // "file:line: path: message": valid, but probably not meant
 
   const SystemConfig* FindSystem(const std::string& name) const;
 };

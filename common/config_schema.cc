@@ -28,8 +28,8 @@ const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
   static const auto* tables = new std::map<std::string, std::vector<FieldSpec>>{
       {"git", WithCommon({
                   {"dir", T::kString},
-                  {"remote", T::kString},
-                  {"branch", T::kString},
+                  {"remote", T::kName},
+                  {"branch", T::kName},
                   {"strategy", T::kEnum, {"pull", "hardreset", "rebase"}},
                   {"submodules", T::kBool},
                   {"sync_timeout", T::kDuration, {}, {}, 1},
@@ -157,7 +157,7 @@ const std::vector<FieldSpec>& RootSchema() {
            {"max_age", T::kDuration},
            {"compress", T::kBool},
        }},
-      {"http", T::kMap, {}, {{"listen", T::kString}, {"auth_token", T::kString},
+      {"http", T::kMap, {}, {{"listen", T::kListen}, {"auth_token", T::kString},
                              {"basic_auth", T::kMap, {}, {{"username", T::kString, {}, {}, 0, true}, {"password", T::kString, {}, {}, 0, true}}}}},
       {"pipeline", T::kMap, {}, {
            {"enabled", T::kBool},

@@ -16,6 +16,7 @@ enum class FieldType {
   kString,
   kName,        // a name handed to another tool as one argument (a unit, a remote), or "": no leading '-',
                 // no spaces or control characters, at most 255 bytes
+  kListen,      // "host:port" or "[v6]:port", port 1..65535, or "" (off)
   kBool,
   kInt,
   kDuration,

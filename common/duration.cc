@@ -1,6 +1,7 @@
 #include "common/duration.h"
 
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <limits>
 
@@ -23,17 +24,29 @@ int64_t UnitMillis(const std::string& unit) {
 
 Result<Millis> ParseDuration(const std::string& text) {
   if (text.empty()) return Result<Millis>::Error(std::string("empty value; ") + kDurationHint);
+  if (text.size() > 64) return Result<Millis>::Error("a duration of " + std::to_string(text.size()) + " characters; " + kDurationHint);
   size_t i = 0;
-  double total = 0;
+  int64_t total = 0;
   while (i < text.size()) {
+    // digits[.digits]: whole and fractional parts, each at most 12 digits
+    // (a duration is at most kMaxDuration; no float parsing of arbitrary text).
     size_t start = i;
-    bool dot = false;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || (text[i] == '.' && !dot))) {
-      if (text[i] == '.') dot = true;
-      ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    size_t whole_end = i;
+    size_t frac_start = i, frac_end = i;
+    if (i < text.size() && text[i] == '.') {
+      frac_start = ++i;
+      while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+      frac_end = i;
     }
-    if (i == start) return Result<Millis>::Error("'" + text + "' is not a duration; " + kDurationHint);
-    double number = std::stod(text.substr(start, i - start));
+    if (whole_end == start && frac_end == frac_start) {
+      return Result<Millis>::Error("'" + text + "' is not a duration; " + kDurationHint);
+    }
+    if (whole_end - start > 12 || frac_end - frac_start > 9) return Result<Millis>::Error("'" + text + "' is too long");
+    int64_t whole = 0, frac = 0, frac_scale = 1;
+    std::from_chars(text.data() + start, text.data() + whole_end, whole);
+    if (frac_end > frac_start) std::from_chars(text.data() + frac_start, text.data() + frac_end, frac);
+    for (size_t k = frac_start; k < frac_end; ++k) frac_scale *= 10;
     size_t ustart = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string unit = text.substr(ustart, i - ustart);
@@ -42,12 +55,19 @@ Result<Millis> ParseDuration(const std::string& text) {
     }
     int64_t ms = UnitMillis(unit);
     if (ms == 0) return Result<Millis>::Error("'" + text + "' has unknown unit '" + unit + "'; " + kDurationHint);
-    total += number * static_cast<double>(ms);
-    if (total > static_cast<double>(std::numeric_limits<int64_t>::max() / 2)) {
-      return Result<Millis>::Error("'" + text + "' is too long");
+    // whole <= 10^12 and ms <= 8.64e7: the product fits in int64 before the range check.
+    int64_t part = whole * ms;
+    if (whole > kMaxDuration.count() || part > kMaxDuration.count()) {
+      return Result<Millis>::Error("'" + text + "' is too long (at most " + FormatDuration(kMaxDuration) + ")");
+    }
+    // frac < 10^9 and ms <= 8.64e7 overflow int64 together: scale in double, which is exact enough here.
+    part += static_cast<int64_t>(static_cast<double>(frac) * static_cast<double>(ms) / static_cast<double>(frac_scale) + 0.5);
+    total += part;
+    if (total > kMaxDuration.count()) {
+      return Result<Millis>::Error("'" + text + "' is too long (at most " + FormatDuration(kMaxDuration) + ")");
     }
   }
-  return Millis(static_cast<int64_t>(total + 0.5));
+  return Millis(total);
 }
 
 std::string FormatDuration(Millis d) {
@@ -80,18 +100,26 @@ std::string FormatDuration(Millis d) {
 }
 
 Result<uint64_t> ParseByteSize(const std::string& text) {
+  const std::string hint = "expected a size like 10MB (at most 1PB)";
   size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0) return Result<uint64_t>::Error("'" + text + "' is not a size; expected a size like 10MB");
-  uint64_t n = std::stoull(text.substr(0, i));
+  if (i == 0) return Result<uint64_t>::Error("'" + text.substr(0, 64) + "' is not a size; " + hint);
   std::string unit = text.substr(i);
+  if (unit.size() > 3) return Result<uint64_t>::Error("'" + text.substr(0, 64) + "' has unknown unit; " + hint);
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   uint64_t mult = 0;
   if (unit.empty() || unit == "B") mult = 1;
   else if (unit == "K" || unit == "KB" || unit == "KIB") mult = 1ULL << 10;
   else if (unit == "M" || unit == "MB" || unit == "MIB") mult = 1ULL << 20;
   else if (unit == "G" || unit == "GB" || unit == "GIB") mult = 1ULL << 30;
-  if (mult == 0) return Result<uint64_t>::Error("'" + text + "' has unknown unit; expected a size like 10MB");
+  else if (unit == "T" || unit == "TB" || unit == "TIB") mult = 1ULL << 40;
+  else if (unit == "P" || unit == "PB" || unit == "PIB") mult = 1ULL << 50;
+  if (mult == 0) return Result<uint64_t>::Error("'" + text.substr(0, 64) + "' has unknown unit; " + hint);
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + i, n);
+  if (ec != std::errc() || n > kMaxByteSize / mult) {
+    return Result<uint64_t>::Error("'" + text.substr(0, 64) + "' is too large; " + hint);
+  }
   return n * mult;
 }
 

@@ -4,19 +4,92 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
 namespace redundancy {
 
+namespace {
+
+const char* KindOf(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+std::string Size(uint64_t bytes) {
+  if (bytes >= (1u << 20)) return std::to_string(bytes >> 20) + " MB";
+  if (bytes >= (1u << 10)) return std::to_string(bytes >> 10) + " KB";
+  return std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes) {
+  using R = Result<std::string>;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return R::Error("cannot read: " + std::string(std::strerror(errno)));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    close(fd);
+    return R::Error("cannot read: " + std::string(std::strerror(err)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return R::Error(std::string("is ") + KindOf(st.st_mode) + ", not a regular file");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    close(fd);
+    return R::Error("is " + Size(static_cast<uint64_t>(st.st_size)) + ", more than the " + Size(max_bytes) + " read at most");
+  }
+  std::string out;
+  out.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  char extra;
+  for (;;) {
+    if (got == out.size()) {
+      // At the size fstat said: one byte more means it grew while read.
+      ssize_t n = read(fd, &extra, 1);
+      if (n == 0) break;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      if (out.size() >= max_bytes) {
+        close(fd);
+        return R::Error("grew past the " + Size(max_bytes) + " read at most while it was read");
+      }
+      out.push_back(extra);
+      ++got;
+      out.resize(std::min(max_bytes, out.size() * 2 + 1));
+      continue;
+    }
+    ssize_t n = read(fd, out.data() + got, out.size() - got);
+    if (n == 0) break;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      return R::Error("cannot read: " + std::string(std::strerror(err)));
+    }
+    got += static_cast<size_t>(n);
+  }
+  close(fd);
+  out.resize(got);
+  return out;
+}
+
 std::string ReadWholeFile(const std::string& path, bool* ok) {
-  std::ifstream in(path, std::ios::binary);
-  if (ok) *ok = static_cast<bool>(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto r = ReadFileBounded(path);
+  if (ok) *ok = r.ok();
+  return r.ok() ? std::move(*r) : std::string();
 }
 
 int64_t MtimeNs(const std::string& path) {

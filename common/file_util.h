@@ -5,9 +5,21 @@
 #include <cstdint>
 #include <string>
 
+#include "common/status.h"
+
 namespace redundancy {
 
-// The whole file as bytes; "" (and *ok false) when it cannot be read.
+// The most any file is read whole: config, workflows, package files, sources.
+inline constexpr size_t kMaxFileBytes = 16u << 20;
+
+// A regular file's bytes, at most `max_bytes`: a FIFO, device, socket or
+// directory is an error (never opened for long: O_NONBLOCK), and so is a file
+// larger than the bound (checked before reading and while reading, as it may
+// grow). Errors say what is wrong: "is a FIFO, not a regular file", "is
+// 20 MB, more than the 16 MB read at most", "cannot read: Permission denied".
+Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes = kMaxFileBytes);
+
+// ReadFileBounded with the default bound; "" (and *ok false) when it cannot be read.
 std::string ReadWholeFile(const std::string& path, bool* ok = nullptr);
 
 // The last `max_lines` non-empty lines of a regular file, reading at most its

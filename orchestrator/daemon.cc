@@ -96,6 +96,7 @@ int Daemon::Run() {
   Record("", "daemon_start", "pid " + std::to_string(getpid()) + " config " + config_.file);
   spdlog::info("redundancyd {} started (pid {}), config {}, {} system(s)", kVersion, getpid(), config_.file,
                config_.systems.size());
+  for (const auto& w : config_.warnings) spdlog::warn("config: {}", w);
   if (Status s = ApplyConfig(config_); !s.ok()) spdlog::error("{}", s.message());
   next_prune_ = clock_->Now();
   Loop();

@@ -94,6 +94,7 @@ v1::ControlResponse Daemon::Reload() {
     return resp;
   }
   Record("", "reload", "applied " + config_.file);
+  for (const auto& w : config_.warnings) spdlog::warn("config: {}", w);
   resp.set_ok(true);
   resp.set_message("configuration reloaded from " + config_.file);
   return resp;

@@ -261,11 +261,13 @@ int ValidateConfig(const std::string& file, bool json) {
       for (std::string l; std::getline(lines, l);) j["errors"].push_back(l);
     } else {
       for (const auto& s : c->systems) j["systems"].push_back(s.name);
+      j["warnings"] = c->warnings;
     }
     std::cout << j.dump(2) << "\n";
   } else if (!c.ok()) {
     std::cerr << c.error() << "\n";
   } else {
+    for (const auto& w : c->warnings) std::cerr << w << " [warning]\n";
     std::cout << file << ": ok (" << c->systems.size() << " system(s))\n";
   }
   return c.ok() ? kExitOk : kExitUsage;

@@ -97,9 +97,9 @@ TEST(ConfigTest, ReportsEveryProblemNotOnlyTheFirst) {
 }
 
 struct BrokenCase {
-  const char* name;
-  const char* yaml;
-  const char* expected;  // an exact line of the error output
+  std::string name;
+  std::string yaml;
+  std::string expected;  // an exact line of the error output
 };
 
 class BrokenConfigTest : public ::testing::TestWithParam<BrokenCase> {};
@@ -141,7 +141,7 @@ const BrokenCase kBroken[] = {
      "r.yaml:2: systems.workflows.restore: expected true or false, got 'maybe'"},
     {"enum_bad_value", "systems:\n  git: {strategy: merge}\n",
      "r.yaml:2: systems.git.strategy: 'merge' is not one of pull, hardreset, rebase"},
-    {"string_got_list", "systems:\n  git: {branch: [a, b]}\n", "r.yaml:2: systems.git.branch: expected a string, got a list"},
+    {"string_got_list", "systems:\n  git: {branch: [a, b]}\n", "r.yaml:2: systems.git.branch: expected a name, got a list"},
     {"map_got_scalar", "orchestrator: fast\n", "r.yaml:1: orchestrator: expected a mapping of keys, got 'fast'"},
     {"depends_on_unknown", "systems:\n  git: {}\n  build: {depends_on: [gti]}\n",
      "r.yaml:3: systems.build.depends_on[0]: unknown system 'gti'"},
@@ -162,7 +162,25 @@ const BrokenCase kBroken[] = {
     {"empty_file", "", "r.yaml:1: (top level): the file is empty; expected a mapping of keys"},
     {"backoff_order", "orchestrator:\n  agent_restart: {backoff_initial: 1m, backoff_max: 1s}\n",
      "r.yaml:2: orchestrator.agent_restart.backoff_initial: must not exceed backoff_max (1s)"},
-    {"bad_size", "logging:\n  max_size: lots\n", "r.yaml:2: logging.max_size: 'lots' is not a size; expected a size like 10MB"},
+    {"bad_size", "logging:\n  max_size: lots\n", "r.yaml:2: logging.max_size: 'lots' is not a size; expected a size like 10MB (at most 1PB)"},
+    // Hostile values: errors with file and line, never an exception, a wrap-around or a crash.
+    {"huge_size", "logging:\n  max_size: 99999999999999999999TB\n",
+     "r.yaml:2: logging.max_size: '99999999999999999999TB' is too large; expected a size like 10MB (at most 1PB)"},
+    {"size_of_2_to_the_64", "logging:\n  max_size: 17179869184GB\n",
+     "r.yaml:2: logging.max_size: '17179869184GB' is too large; expected a size like 10MB (at most 1PB)"},
+    {"huge_duration", "orchestrator:\n  heartbeat_interval: 1" + std::string(308, '0') + "s\n",
+     "r.yaml:2: orchestrator.heartbeat_interval: a duration of 310 characters; expected a duration like 500ms, 30s, 10m, 1h or 1h30m"},
+    {"long_duration", "orchestrator:\n  heartbeat_interval: 999999999999d\n",
+     "r.yaml:2: orchestrator.heartbeat_interval: '999999999999d' is too long (at most 3650d)"},
+    {"recursive_alias", "systems: &s {git: *s}\n", "r.yaml:1:10: a recursive alias: this node contains itself"},
+    {"alias_bomb",
+     "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+     "r.yaml:1:20: the document expands to more than 20000 nodes (aliases count each time they are used)"},
+    {"port_out_of_range", "http:\n  listen: 127.0.0.1:99999\n",
+     "r.yaml:2: http.listen: '127.0.0.1:99999': the port must be a number from 1 to 65535"},
+    {"remote_option", "systems:\n  git: {remote: --upload-pack=touch /tmp/pwned}\n",
+     "r.yaml:2: systems.git.remote: '--upload-pack=touch /tmp/pwned' is not a usable name (no leading '-', spaces or control characters, at most 255 bytes)"},
     {"bad_log_level", "logging:\n  level: loud\n",
      "r.yaml:2: logging.level: 'loud' is not one of trace, debug, info, warn, error"},
     {"channel_without_type", "alerts:\n  channels:\n    - {url: x}\n",

@@ -22,6 +22,19 @@ TEST(DurationTest, RejectsWhatIsNotADuration) {
   }
 }
 
+// Hostile values are errors, never an exception or a wrap-around.
+TEST(DurationTest, HugeValuesAreErrorsNotExceptions) {
+  EXPECT_FALSE(ParseDuration(std::string(309, '9') + "s").ok());
+  EXPECT_FALSE(ParseDuration(std::string(21, '9') + "ms").ok());
+  EXPECT_FALSE(ParseDuration("9999999999d").ok());
+  EXPECT_FALSE(ParseDuration("1." + std::string(40, '9') + "s").ok());
+  EXPECT_FALSE(ParseDuration(std::string(5000, '1')).ok());
+  EXPECT_EQ(*ParseDuration("3650d"), kMaxDuration);
+  EXPECT_FALSE(ParseDuration("3650d1ms").ok());
+  EXPECT_EQ(*ParseDuration("0.001s"), Millis(1));
+  EXPECT_EQ(*ParseDuration("1.999999999d"), Millis(172'800'000));
+}
+
 TEST(DurationTest, FormatsShortestForm) {
   EXPECT_EQ(FormatDuration(Millis(0)), "0s");
   EXPECT_EQ(FormatDuration(Millis(250)), "250ms");
@@ -45,6 +58,16 @@ TEST(ByteSizeTest, ParsesUnits) {
   EXPECT_EQ(*ParseByteSize("3mib"), 3u << 20);
   EXPECT_FALSE(ParseByteSize("MB").ok());
   EXPECT_FALSE(ParseByteSize("10XB").ok());
+  EXPECT_EQ(*ParseByteSize("2TB"), 2ull << 40);
+}
+
+TEST(ByteSizeTest, HugeValuesAreErrorsNotWrapArounds) {
+  EXPECT_FALSE(ParseByteSize("99999999999999999999TB").ok());
+  EXPECT_FALSE(ParseByteSize("17179869184GB").ok()) << "2^64 bytes";
+  EXPECT_FALSE(ParseByteSize("18446744073709551616").ok());
+  EXPECT_FALSE(ParseByteSize("1025TB").ok());
+  EXPECT_EQ(*ParseByteSize("1PB"), kMaxByteSize);
+  EXPECT_FALSE(ParseByteSize("10MBBBBBBB").ok());
 }
 
 }  // namespace

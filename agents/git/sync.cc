@@ -99,13 +99,14 @@ class Syncer {
   explicit Syncer(const SyncOptions& o) : o_(o), git_(o) {}
 
   SyncResult Run() {
+    if (Status s = CheckNames(o_); !s.ok()) return Fail("bad_argument", s.message());
     git_dir_ = git_.Line({"rev-parse", "--absolute-git-dir"});
     if (git_dir_.empty()) return Fail("not_a_repository", o_.dir + " is not a git checkout");
     r_.head_before = git_.Line({"rev-parse", "--verify", "-q", "HEAD"});
     if (!CleanLeftovers()) return r_;
     std::string tracking = "refs/remotes/" + o_.remote + "/" + o_.branch;
     std::string old_upstream = git_.Line({"rev-parse", "--verify", "-q", tracking});
-    Git::Out fetch = git_.Run({"fetch", "--prune", "--no-recurse-submodules", o_.remote});
+    Git::Out fetch = git_.Run({"fetch", "--prune", "--no-recurse-submodules", "--", o_.remote});
     if (!fetch.ok()) return Fail("remote_unreachable", "git fetch " + o_.remote + ": " + FoldLines(fetch.out));
     std::string upstream = git_.Line({"rev-parse", "--verify", "-q", tracking});
     if (upstream.empty()) return Fail("remote_branch_missing", o_.remote + " has no branch " + o_.branch);
@@ -177,10 +178,12 @@ class Syncer {
   }
 
   SyncResult RunResetTo(const std::string& revision) {
+    if (Status s = CheckNames(o_); !s.ok()) return Fail("bad_argument", s.message());
+    if (Status s = CheckGitName("revision", revision); !s.ok()) return Fail("bad_argument", s.message());
     git_dir_ = git_.Line({"rev-parse", "--absolute-git-dir"});
     if (git_dir_.empty()) return Fail("not_a_repository", o_.dir + " is not a git checkout");
     r_.head_before = git_.Line({"rev-parse", "--verify", "-q", "HEAD"});
-    std::string target = git_.Line({"rev-parse", "--verify", "-q", revision + "^{commit}"});
+    std::string target = git_.Line({"rev-parse", "--verify", "-q", "--end-of-options", revision + "^{commit}"});
     if (target.empty()) return Fail("unknown_revision", "no commit " + revision + " in " + o_.dir);
     if (!CleanLeftovers()) return r_;
     if (!OnBranch()) return r_;
@@ -202,7 +205,7 @@ class Syncer {
   }
 
   std::string Describe(const std::string& revision) const {
-    std::string d = git_.Line({"log", "-1", "--format=%h %s", revision});
+    std::string d = git_.Line({"log", "-1", "--format=%h %s", "--end-of-options", revision});
     return d.empty() ? Short(revision) : d;
   }
 
@@ -373,6 +376,21 @@ class Syncer {
 
 }  // namespace
 
+Status CheckGitName(const std::string& what, const std::string& value) {
+  bool clean = !value.empty() && value.size() <= 255 && value[0] != '-';
+  for (unsigned char c : value) clean = clean && c > 0x20 && c != 0x7f;
+  if (clean) return Status::Ok();
+  std::string shown = value.substr(0, 60);
+  for (auto& c : shown) c = (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  return Status::Error("the " + what + " '" + shown + "' is not usable: it must not be empty or start with '-', " +
+                       "nor hold spaces or control characters");
+}
+
+Status CheckNames(const SyncOptions& options) {
+  if (Status s = CheckGitName("remote", options.remote); !s.ok()) return s;
+  return CheckGitName("branch", options.branch);
+}
+
 SyncResult Sync(const SyncOptions& options) { return Syncer(options).Run(); }
 
 SyncResult ResetTo(const SyncOptions& options, const std::string& revision) { return Syncer(options).RunResetTo(revision); }
@@ -383,6 +401,11 @@ std::string DescribeCommit(const SyncOptions& options, const std::string& revisi
 
 RepoState Inspect(const SyncOptions& o) {
   RepoState s;
+  if (Status bad = CheckNames(o); !bad.ok()) {
+    s.error_kind = "bad_argument";
+    s.error = bad.message();
+    return s;
+  }
   Git git(o);
   std::string git_dir = git.Line({"rev-parse", "--absolute-git-dir"});
   if (git_dir.empty()) {
@@ -397,7 +420,7 @@ RepoState Inspect(const SyncOptions& o) {
                 fs::exists(git_dir + "/CHERRY_PICK_HEAD");
   Git::Out st = git.Run({"status", "--porcelain", "--untracked-files=no"});
   s.dirty = st.ok() && !Trim(st.out).empty();
-  Git::Out fetch = git.Run({"fetch", "--prune", "--no-recurse-submodules", o.remote});
+  Git::Out fetch = git.Run({"fetch", "--prune", "--no-recurse-submodules", "--", o.remote});
   if (!fetch.ok()) {
     s.error_kind = "remote_unreachable";
     s.error = "git fetch " + o.remote + ": " + FoldLines(fetch.out, 200);

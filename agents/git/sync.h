@@ -47,6 +47,14 @@ struct SyncResult {
   bool changed = false;              // HEAD or the worktree changed
 };
 
+// A remote, branch or revision handed to git as one argument: not empty, no
+// leading '-' (git would take it for an option: `--upload-pack=CMD` runs
+// CMD), no spaces or control characters, at most 255 bytes. `what` names it
+// in the error ("remote").
+Status CheckGitName(const std::string& what, const std::string& value);
+// Both of the options' names.
+Status CheckNames(const SyncOptions& options);
+
 SyncResult Sync(const SyncOptions& options);
 
 // Moves the configured branch back to `revision` (the pipeline's rollback),

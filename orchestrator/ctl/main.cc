@@ -188,6 +188,10 @@ int GitSync(redundancy::git::SyncOptions o, bool json) {
     std::cerr << "redundancyctl: --strategy must be pull, hardreset or rebase\n";
     return kExitUsage;
   }
+  if (auto s = redundancy::git::CheckNames(o); !s.ok()) {
+    std::cerr << "redundancyctl: git sync: " << s.message() << "\n";
+    return kExitUsage;
+  }
   redundancy::git::SyncResult r = redundancy::git::Sync(o);
   if (json) {
     std::cout << redundancy::git::SyncResultJson(r) << "\n";

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "agents/git/sync.h"
 #include "tests/integration/harness.h"
 
 namespace redundancy::testing {
@@ -396,6 +397,32 @@ TEST(GitSyncCliTest, UsageErrors) {
   out.clear();
   EXPECT_EQ(RunShell(BinDir() + "/redundancyctl git sync " + d.path() + " --strategy pull --json", &out), 1);
   EXPECT_NE(out.find("not_a_repository"), std::string::npos) << out;
+}
+
+// A remote or branch that git would take for an option never reaches git:
+// `--upload-pack=CMD` would run CMD on fetch.
+TEST(GitSyncCliTest, AnOptionAsRemoteOrBranchRunsNothing) {
+  TempDir d;
+  ASSERT_EQ(RunShell("cd " + d.path() + " && git init -q -b main repo && cd repo && "
+                     "git -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m x && "
+                     "git remote add origin " + d.path() + "/nowhere.git"), 0);
+  const std::string mark = d.path() + "/ran";
+  for (const std::string& arg : {"--remote=--upload-pack='touch " + mark + "'", "--branch=--upload-pack='touch " + mark + "'"}) {
+    std::string out;
+    EXPECT_EQ(RunShell(BinDir() + "/redundancyctl git sync " + d.path() + "/repo --strategy pull " + arg + " 2>&1", &out), 2)
+        << out;
+    EXPECT_NE(out.find("must not be empty or start with '-'"), std::string::npos) << out;
+  }
+  // The library refuses too, whoever calls it (the agent, with a config that skipped validation).
+  git::SyncOptions o;
+  o.dir = d.path() + "/repo";
+  o.remote = "--upload-pack=touch " + mark;
+  git::SyncResult r = git::Sync(o);
+  EXPECT_EQ(r.error_kind, "bad_argument") << r.message;
+  EXPECT_EQ(git::Inspect(o).error_kind, "bad_argument");
+  o.remote = "origin";
+  EXPECT_EQ(git::ResetTo(o, "--output=" + mark).error_kind, "bad_argument");
+  EXPECT_FALSE(fs::exists(mark)) << "git ran an option given as a name";
 }
 
 }  // namespace

@@ -36,12 +36,12 @@ std::string Size(uint64_t bytes) {
 Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes) {
   using R = Result<std::string>;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return R::Error("cannot read: " + std::string(std::strerror(errno)));
+  if (fd < 0) return R::Error("cannot be read: " + std::string(std::strerror(errno)));
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int err = errno;
     close(fd);
-    return R::Error("cannot read: " + std::string(std::strerror(err)));
+    return R::Error("cannot be read: " + std::string(std::strerror(err)));
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
@@ -77,7 +77,7 @@ Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes) {
     if (n < 0) {
       int err = errno;
       close(fd);
-      return R::Error("cannot read: " + std::string(std::strerror(err)));
+      return R::Error("cannot be read: " + std::string(std::strerror(err)));
     }
     got += static_cast<size_t>(n);
   }

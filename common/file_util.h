@@ -16,7 +16,7 @@ inline constexpr size_t kMaxFileBytes = 16u << 20;
 // directory is an error (never opened for long: O_NONBLOCK), and so is a file
 // larger than the bound (checked before reading and while reading, as it may
 // grow). Errors say what is wrong: "is a FIFO, not a regular file", "is
-// 20 MB, more than the 16 MB read at most", "cannot read: Permission denied".
+// 20 MB, more than the 16 MB read at most", "cannot be read: Permission denied".
 Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes = kMaxFileBytes);
 
 // ReadFileBounded with the default bound; "" (and *ok false) when it cannot be read.

@@ -14,39 +14,35 @@ std::string Where(const std::string& display, const YAML::Mark& mark) {
 
 class BoundsWalk {
  public:
-  BoundsWalk(const std::string& display, const YamlLimits& limits) : display_(display), limits_(limits) {}
+  explicit BoundsWalk(const YamlLimits& limits) : limits_(limits) {}
 
-  Status Walk(const YAML::Node& node) {
+  std::optional<YamlProblem> Walk(const YAML::Node& node) {
     if (++nodes_ > limits_.max_nodes) {
-      return Status::Error(Where(display_, node.Mark()) + ": the document expands to more than " +
-                           std::to_string(limits_.max_nodes) + " nodes (aliases count each time they are used)");
+      return YamlProblem{node.Mark(), "the document expands to more than " + std::to_string(limits_.max_nodes) +
+                                          " nodes (aliases count each time they are used)"};
     }
-    if (!node.IsMap() && !node.IsSequence()) return Status::Ok();
+    if (!node.IsMap() && !node.IsSequence()) return std::nullopt;
     for (const YAML::Node& up : path_) {
-      if (up.is(node)) {
-        return Status::Error(Where(display_, node.Mark()) + ": a recursive alias: this node contains itself");
-      }
+      if (up.is(node)) return YamlProblem{node.Mark(), "a recursive alias: this node contains itself"};
     }
     if (static_cast<int>(path_.size()) >= limits_.max_depth) {
-      return Status::Error(Where(display_, node.Mark()) + ": nested deeper than " + std::to_string(limits_.max_depth) +
-                           " levels");
+      return YamlProblem{node.Mark(), "nested deeper than " + std::to_string(limits_.max_depth) + " levels"};
     }
     path_.push_back(node);
-    Status s = Status::Ok();
+    std::optional<YamlProblem> p;
     if (node.IsMap()) {
-      for (auto it = node.begin(); it != node.end() && s.ok(); ++it) {
-        s = Walk(it->first);
-        if (s.ok()) s = Walk(it->second);
+      for (auto it = node.begin(); it != node.end() && !p; ++it) {
+        p = Walk(it->first);
+        if (!p) p = Walk(it->second);
       }
     } else {
-      for (auto it = node.begin(); it != node.end() && s.ok(); ++it) s = Walk(*it);
+      for (auto it = node.begin(); it != node.end() && !p; ++it) p = Walk(*it);
     }
     path_.pop_back();
-    return s;
+    return p;
   }
 
  private:
-  const std::string& display_;
   const YamlLimits& limits_;
   size_t nodes_ = 0;
   std::vector<YAML::Node> path_;
@@ -54,12 +50,17 @@ class BoundsWalk {
 
 }  // namespace
 
-Status CheckYamlBounds(const YAML::Node& root, const std::string& display, const YamlLimits& limits) {
+std::optional<YamlProblem> FindYamlBoundsProblem(const YAML::Node& root, const YamlLimits& limits) {
   try {
-    return BoundsWalk(display, limits).Walk(root);
+    return BoundsWalk(limits).Walk(root);
   } catch (const std::exception& e) {
-    return Status::Error(display + ": " + e.what());
+    return YamlProblem{YAML::Mark::null_mark(), e.what()};
   }
+}
+
+Status CheckYamlBounds(const YAML::Node& root, const std::string& display, const YamlLimits& limits) {
+  auto p = FindYamlBoundsProblem(root, limits);
+  return p ? Status::Error(Where(display, p->mark) + ": " + p->message) : Status::Ok();
 }
 
 Result<YAML::Node> LoadYaml(std::string_view text, const std::string& display, const YamlLimits& limits) {

@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,7 +32,14 @@ Result<YAML::Node> LoadYaml(std::string_view text, const std::string& display, c
 // Reads (a regular file, at most max_bytes) and LoadYaml()s `path`.
 Result<YAML::Node> LoadYamlFile(const std::string& path, const std::string& display, const YamlLimits& limits = {});
 
-// The check alone, on a tree parsed elsewhere.
+// The check alone, on a tree parsed elsewhere: where the first bound is
+// broken (mark.line < 0 when unknown) and what, or nothing.
+struct YamlProblem {
+  YAML::Mark mark;
+  std::string message;  // "a recursive alias: this node contains itself"
+};
+std::optional<YamlProblem> FindYamlBoundsProblem(const YAML::Node& root, const YamlLimits& limits = {});
+// The same as "display:line:col: message".
 Status CheckYamlBounds(const YAML::Node& root, const std::string& display, const YamlLimits& limits = {});
 
 }  // namespace redundancy

@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "common/cron.h"
+#include "common/file_util.h"
+#include "common/yaml_bounded.h"
 #include "common/process/process.h"
 
 namespace redundancy::pm2 {
@@ -54,14 +56,6 @@ nlohmann::json YamlToJson(const YAML::Node& n) {
   return s;
 }
 
-std::string ReadAll(const std::string& path, bool* ok) {
-  std::ifstream in(path);
-  *ok = static_cast<bool>(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Best effort for JavaScript configs: the first line mentioning `needle`.
 int FindLine(const std::string& text, const std::string& needle) {
   size_t pos = text.find(needle);
@@ -102,12 +96,12 @@ Ecosystem LoadEcosystem(const std::string& path, const std::string& node_bin) {
   auto problem = [&](int line, const std::string& severity, const std::string& msg) {
     eco.problems.push_back({path, line, severity, msg});
   };
-  bool ok = false;
-  std::string text = ReadAll(path, &ok);
-  if (!ok) {
-    problem(0, "error", "cannot read the ecosystem file");
+  auto read = ReadFileBounded(path, 4u << 20);
+  if (!read.ok()) {
+    problem(0, "error", "the ecosystem file " + read.error());
     return eco;
   }
+  const std::string& text = *read;
   std::string ext = fs::path(path).extension().string();
   nlohmann::json root;
   std::map<std::string, int> key_lines;  // "<app index>.<key>" -> line, for JSON/YAML
@@ -136,6 +130,10 @@ Ecosystem LoadEcosystem(const std::string& path, const std::string& node_bin) {
   } else {
     try {
       YAML::Node y = YAML::Load(text);
+      if (auto bad = FindYamlBoundsProblem(y)) {
+        problem(bad->mark.line + 1, "error", bad->message);
+        return eco;
+      }
       root = YamlToJson(y);
       YAML::Node apps = y.IsMap() ? y["apps"] : y;
       if (apps && apps.IsSequence()) {

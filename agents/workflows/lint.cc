@@ -6,6 +6,7 @@
 
 #include "agents/workflows/lint_internal.h"
 #include "agents/workflows/schema.h"
+#include "common/yaml_bounded.h"
 
 namespace redundancy::workflows {
 namespace internal {
@@ -298,10 +299,24 @@ void Linter::Condition(const YAML::Node& n, const Scope& scope) {
 
 LintResult Linter::Run() {
   YAML::Node root;
+  const YamlLimits limits;
+  if (text_.size() > limits.max_bytes) {
+    AddAt(1, 1, "the file is " + std::to_string(text_.size() >> 10) + " KB, more than the " +
+                    std::to_string(limits.max_bytes >> 10) + " KB a workflow may have here", "syntax-check");
+    return result_;
+  }
   try {
     root = YAML::Load(text_);
+  } catch (const YAML::DeepRecursion& e) {
+    AddAt(e.mark.line + 1, e.mark.column + 1, "could not parse as YAML: nested too deeply", "syntax-check");
+    return result_;
   } catch (const YAML::Exception& e) {
     AddAt(e.mark.line + 1, e.mark.column + 1, "could not parse as YAML: " + e.msg, "syntax-check");
+    return result_;
+  }
+  // Recursive aliases and alias bombs: refused before any walk of the tree.
+  if (auto p = FindYamlBoundsProblem(root, limits)) {
+    AddAt(p->mark.line + 1, p->mark.column + 1, p->message, "syntax-check");
     return result_;
   }
   YAML::Mark top;

@@ -8,6 +8,7 @@
 
 #include "agents/workflows/lint_internal.h"
 #include "agents/workflows/schema.h"
+#include "common/yaml_bounded.h"
 #include "common/file_util.h"
 
 namespace redundancy::workflows::internal {
@@ -332,12 +333,9 @@ void Linter::ReusableCall(const YAML::Node& job, const Pairs& pairs) {
   std::string path = options_.repo_root + "/" + u.substr(2);
   if (!std::filesystem::exists(path)) return Add(uses.Mark(), "reusable workflow " + u + " does not exist", "workflow-call");
   // Its declared inputs and secrets against with: / secrets:.
-  YAML::Node called;
-  try {
-    called = YAML::LoadFile(path);
-  } catch (const YAML::Exception&) {
-    return;  // reported when that file is linted
-  }
+  auto loaded = LoadYamlFile(path, u);
+  if (!loaded.ok()) return;  // reported when that file is linted
+  YAML::Node called = *loaded;
   YAML::Node call = called.IsMap() && called["on"] && called["on"].IsMap() ? called["on"]["workflow_call"] : YAML::Node();
   if (!call || !called["on"]["workflow_call"].IsDefined()) {
     return Add(uses.Mark(), u + " has no on.workflow_call trigger: it cannot be called", "workflow-call");

@@ -9,6 +9,7 @@
 #include "agents/workflows/lint.h"
 #include "common/config.h"
 #include "common/file_util.h"
+#include "common/yaml_bounded.h"
 #include "common/inotify.h"
 #include "common/process/git_head.h"
 #include "common/paths.h"
@@ -108,7 +109,9 @@ std::vector<std::string> WorkflowsAgent::Files() const {
   for (const std::string& d : {dir_, ctx_.state_dir + "/workflows/good"}) {
     for (const auto& e : fs::directory_iterator(d, ec)) {
       std::string ext = e.path().extension().string();
-      if (e.is_regular_file(ec) && (ext == ".yml" || ext == ".yaml")) names.insert(e.path().filename().string());
+      // Not only regular files: a FIFO or a link to a device named *.yml is
+      // a workflow that cannot be read, and is reported as such.
+      if (!e.is_directory(ec) && (ext == ".yml" || ext == ".yaml")) names.insert(e.path().filename().string());
     }
   }
   return {names.begin(), names.end()};
@@ -145,8 +148,10 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
     LintOptions o;
     o.repo_root = RepoRoot();
     o.runner_labels = labels_;
-    std::string text = ReadWholeFile(path);
-    LintResult r = LintWorkflow(text, o);
+    auto read = ReadFileBounded(path, YamlLimits{}.max_bytes);
+    std::string text = read.ok() ? *read : "";
+    LintResult r = read.ok() ? LintWorkflow(text, o) : LintResult{};
+    if (!read.ok()) r.problems.push_back({1, 1, "the file " + read.error(), "syntax-check", "error"});
     std::string details;
     int errors = 0, warnings = 0;
     for (const auto& p : r.problems) {

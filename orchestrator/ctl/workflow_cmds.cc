@@ -31,7 +31,7 @@ int LintWorkflows(const std::vector<std::string>& paths, const std::set<std::str
       std::vector<std::string> in_dir;
       for (const auto& e : fs::directory_iterator(p, ec)) {
         std::string ext = e.path().extension().string();
-        if (e.is_regular_file() && (ext == ".yml" || ext == ".yaml")) in_dir.push_back(e.path().string());
+        if (!e.is_directory(ec) && (ext == ".yml" || ext == ".yaml")) in_dir.push_back(e.path().string());
       }
       std::sort(in_dir.begin(), in_dir.end());
       files.insert(files.end(), in_dir.begin(), in_dir.end());
@@ -43,16 +43,17 @@ int LintWorkflows(const std::vector<std::string>& paths, const std::set<std::str
   nlohmann::json out = nlohmann::json::array();
   std::string text_out;
   for (const auto& f : files) {
-    std::error_code ec;
-    if (!fs::is_regular_file(f, ec) || access(f.c_str(), R_OK) != 0) {
-      std::cerr << "redundancyctl: cannot read " << f << "\n";
+    // A file that cannot be read is a problem of that file; the others are linted all the same.
+    auto text = ReadFileBounded(f, 4u << 20);
+    if (!text.ok()) {
+      std::cerr << "redundancyctl: " << f << " " << text.error() << "\n";
       rc = 2;
       continue;
     }
     workflows::LintOptions options;
     options.runner_labels = runner_labels;
     options.repo_root = RepoRootOf(f);
-    auto r = workflows::LintWorkflow(ReadWholeFile(f), options);
+    auto r = workflows::LintWorkflow(*text, options);
     if (r.HasErrors() && rc == 0) rc = 1;
     for (const auto& p : r.problems) {
       if (json) {

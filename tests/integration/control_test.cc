@@ -323,7 +323,13 @@ TEST(ControlTest, ConfigValidateExitCodes) {
   EXPECT_NE(out.find(bad + ":3: systems.docker: unknown system"), std::string::npos) << out;
   out.clear();
   EXPECT_EQ(run("config validate " + dir.path() + "/missing.yaml", &out), 2);
-  EXPECT_NE(out.find("cannot read"), std::string::npos);
+  EXPECT_NE(out.find("missing.yaml: cannot be read: No such file or directory"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(run("config validate " + dir.path() + " 2>&1", &out), 2);
+  EXPECT_NE(out.find(": is a directory, not a regular file"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(run("config validate /dev/zero 2>&1", &out), 2);
+  EXPECT_NE(out.find("/dev/zero: is a character device, not a regular file"), std::string::npos) << out;
   out.clear();
   EXPECT_EQ(run("frobnicate", &out), 2);
 }

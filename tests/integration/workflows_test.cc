@@ -4,6 +4,7 @@
 // kept), secrets, the GitHub API (a node server on 127.0.0.1) with failed
 // runs, rate limits and silent schedules, and local fallback runs.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -170,6 +171,42 @@ TEST_F(WorkflowsAgentTest, CorruptedWorkflowIsRestoredAndTheBrokenOneKept) {
   }
   EXPECT_EQ(kept, broken);
   EXPECT_NE(History().find("the broken version is kept as"), std::string::npos) << History();
+}
+
+// Hostile workflows (recursive aliases where the linter recurses, an alias
+// bomb, a FIFO, a link to /dev/zero) are failed targets that say why; the
+// agent never dies of them, and the other workflows stay checked.
+TEST_F(WorkflowsAgentTest, HostileWorkflowsAreFailedTargetsNotACrashLoop) {
+  const std::map<std::string, std::string> hostile = {
+      {"with.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with: &w {x: *w}\n"},
+      {"runs-on.yml", "on: push\njobs:\n  a:\n    runs-on: &r [*r]\n    steps:\n      - run: echo\n"},
+      {"matrix.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        include: &i [{a: *i}]\n"
+                     "    steps:\n      - run: echo\n"},
+      {"bomb.yml", "on: push\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                   "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                   "jobs: {x: {runs-on: [*f], steps: [{run: echo}]}}\n"},
+  };
+  for (const auto& [name, text] : hostile) WriteFile(Wf(name), text);
+  ASSERT_EQ(mkfifo(Wf("fifo.yml").c_str(), 0644), 0);
+  fs::create_symlink("/dev/zero", Wf("zero.yml"));
+  Start(", restore: false");
+  for (const auto& [name, text] : hostile) {
+    EXPECT_TRUE(WaitStatus("workflow:" + name, v1::HEALTH_FAILED, 10s, "[syntax-check]")) << name << ": " << Summary("workflow:" + name);
+  }
+  EXPECT_TRUE(WaitStatus("workflow:fifo.yml", v1::HEALTH_FAILED, 10s, "a FIFO")) << Summary("workflow:fifo.yml");
+  EXPECT_TRUE(WaitStatus("workflow:zero.yml", v1::HEALTH_FAILED, 10s, "a character device")) << Summary("workflow:zero.yml");
+  EXPECT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 10s)) << Summary("workflow:node-ci.yml");
+  d_->Ctl("check workflows");
+  EXPECT_TRUE(WaitStatus("workflow:with.yml", v1::HEALTH_FAILED, 5s));
+  EXPECT_EQ(d_->Agent("workflows")->restarts(), 0u) << d_->Agent("workflows")->last_exit();
+  // The CLI over the same directory: every file reported, none stops the rest.
+  std::string out;
+  int rc = RunShell(BinDir() + "/redundancyctl lint-workflow " + repo_ + "/.github/workflows 2>&1", &out);
+  EXPECT_EQ(rc, 2) << out;  // some files could not be read at all
+  for (const std::string& name : {"with.yml", "runs-on.yml", "matrix.yml", "bomb.yml", "fifo.yml", "zero.yml"}) {
+    EXPECT_NE(out.find(name), std::string::npos) << name << " not reported:\n" << out;
+  }
 }
 
 TEST_F(WorkflowsAgentTest, WithoutGitTheLastGoodCopyIsUsedAndWithoutRestoreNothingIsTouched) {

@@ -83,7 +83,7 @@ TEST_F(EcosystemTest, JavaScriptConfigsGoThroughNode) {
 
 TEST_F(EcosystemTest, BrokenFilesAreProblemsNotCrashes) {
   EXPECT_TRUE(Has(LoadEcosystem(Write("e.json", "{\"apps\": [ {\"name\": "), "node"), "does not parse"));
-  EXPECT_TRUE(Has(LoadEcosystem(dir_ + "/absent.json", "node"), "cannot read"));
+  EXPECT_TRUE(Has(LoadEcosystem(dir_ + "/absent.json", "node"), "cannot be read"));
   EXPECT_TRUE(Has(LoadEcosystem(Write("e2.json", "42"), "node"), "no 'apps' list"));
   if (system("command -v node >/dev/null") == 0) {
     EXPECT_TRUE(Has(LoadEcosystem(Write("bad.config.js", "module.exports = {apps: [;\n"), "node"), "node cannot load it"));

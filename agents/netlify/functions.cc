@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -21,6 +22,10 @@
 namespace redundancy::netlify {
 namespace fs = std::filesystem;
 namespace {
+
+// Bounds for hostile trees: entries looked at per directory walk, bytes of a source read.
+constexpr size_t kMaxEntries = 20'000;
+constexpr size_t kMaxSourceBytes = 50u << 20;  // Netlify's own limit for a function
 
 const std::vector<std::string> kExtensions = {".js", ".zip", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"};
 
@@ -96,6 +101,28 @@ class Discoverer {
 
   static std::string Normal(const std::string& rel) { return fs::path(rel).lexically_normal().string(); }
 
+  // Why a function's main file cannot be used, or "": a symlink loop, a link
+  // out of the project (nothing outside it is read through a link), not a
+  // regular file (a FIFO would block a read, /dev/zero never end it).
+  std::string Unusable(const fs::path& p) const {
+    std::error_code ec;
+    fs::file_status st = fs::status(p, ec);
+    if (ec) return ec == std::errc::too_many_symbolic_link_levels ? "is a symbolic link loop" : "cannot be examined: " + ec.message();
+    std::string real = fs::canonical(p, ec).string();
+    if (ec) return "cannot be resolved: " + ec.message();
+    if (real.rfind(d_.project_dir + "/", 0) != 0) return "links outside the project (to " + real + ")";
+    switch (st.type()) {
+      case fs::file_type::regular: break;
+      case fs::file_type::fifo: return "is a FIFO, not a regular file";
+      case fs::file_type::character: return "is a character device, not a regular file";
+      case fs::file_type::block: return "is a block device, not a regular file";
+      case fs::file_type::socket: return "is a socket, not a regular file";
+      default: return "is not a regular file";
+    }
+    if (access(p.c_str(), R_OK) != 0) return "cannot be read: " + std::string(std::strerror(errno));
+    return "";
+  }
+
   void ResolveDirectory() {
     std::string rel = toml_.functions_dir;
     std::string where = "netlify.toml";
@@ -110,7 +137,8 @@ class Discoverer {
     }
     if (rel.empty()) {
       for (const char* cand : {"netlify/functions", "netlify-automatic-functions"}) {
-        if (fs::is_directory(d_.project_dir + "/" + cand)) {
+        std::error_code cec;
+        if (fs::is_directory(d_.project_dir + "/" + cand, cec)) {
           rel = cand;
           break;
         }
@@ -119,16 +147,25 @@ class Discoverer {
     }
     std::error_code ec;
     std::string abs = fs::weakly_canonical(fs::path(d_.project_dir) / rel, ec).string();
+    if (ec) {  // a symlink loop, most likely
+      Add(where, toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " cannot be resolved: " + ec.message());
+      return;
+    }
     if (abs.rfind(d_.project_dir + "/", 0) != 0 && abs != d_.project_dir) {
       Add(where, toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " is outside the project");
       return;
     }
-    if (fs::exists(abs) && !fs::is_directory(abs)) {
+    fs::file_status st = fs::status(abs, ec);
+    if (ec && fs::exists(fs::symlink_status(abs, ec))) {
+      Add(where, toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " cannot be resolved");
+      return;
+    }
+    if (fs::exists(st) && !fs::is_directory(st)) {
       Add(where, toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " is a file");
       return;
     }
     d_.functions_dir = Rel(abs);
-    if (fs::is_directory(abs)) d_.functions_dir_abs = abs;
+    if (fs::is_directory(st)) d_.functions_dir_abs = abs;
   }
 
   void ScanEntries() {
@@ -140,7 +177,14 @@ class Discoverer {
     std::map<std::string, std::vector<Candidate>> by_name;
     std::error_code ec;
     std::vector<fs::directory_entry> entries;
-    for (const auto& e : fs::directory_iterator(d_.functions_dir_abs, ec)) entries.push_back(e);
+    for (auto it = fs::directory_iterator(d_.functions_dir_abs, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      if (entries.size() >= kMaxEntries) {
+        Add(d_.functions_dir, 0, 0, "error", "functions-dir",
+            "more than " + std::to_string(kMaxEntries) + " entries in the functions directory; only the first are looked at");
+        break;
+      }
+      entries.push_back(*it);
+    }
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path() < b.path(); });
     for (const auto& e : entries) {
       std::string base = e.path().filename().string();
@@ -168,6 +212,11 @@ class Discoverer {
           }
         }
         if (found.empty()) continue;  // a directory without a main file is ignored
+        if (std::string why = Unusable(e.path() / found); !why.empty()) {
+          std::string rel = (e.path() / found).lexically_relative(d_.project_dir).string();
+          Add(rel, 0, 0, "error", "unreadable", "function " + base + " is left out: " + rel + " " + why);
+          continue;
+        }
         by_name[base].push_back({(e.path() / found).string(), base + "/" + found, runtime, true, -1});
         continue;
       }
@@ -175,6 +224,11 @@ class Discoverer {
       auto it = std::find(kExtensions.begin(), kExtensions.end(), ext);
       if (it == kExtensions.end()) continue;
       std::string name = e.path().stem().string();
+      if (std::string why = Unusable(e.path()); !why.empty()) {
+        std::string rel = e.path().lexically_relative(d_.project_dir).string();
+        Add(rel, 0, 0, "error", "unreadable", "function " + name + " is left out: " + rel + " " + why);
+        continue;
+      }
       by_name[name].push_back({e.path().string(), base, "js", false, static_cast<int>(it - kExtensions.begin())});
     }
     for (auto& [name, cands] : by_name) {
@@ -191,19 +245,22 @@ class Discoverer {
       // Size and newest file: the folder for directory functions, else the file.
       fs::path root = cands[0].is_dir ? fs::path(cands[0].main_abs).parent_path() : fs::path(cands[0].main_abs);
       if (cands[0].is_dir) {
+        size_t seen = 0;
         for (auto rit = fs::recursive_directory_iterator(root, ec); rit != fs::recursive_directory_iterator(); rit.increment(ec)) {
-          if (ec) break;
+          if (ec || ++seen > kMaxEntries) break;
           if (rit->is_directory(ec) && rit->path().filename() == "node_modules") {
             rit.disable_recursion_pending();
             continue;
           }
           if (rit->is_regular_file(ec)) {
-            f.size_bytes += rit->file_size(ec);
+            uintmax_t size = rit->file_size(ec);
+            if (!ec) f.size_bytes += size;
             f.mtime_ns = std::max(f.mtime_ns, MtimeNs(rit->path().string()));
           }
         }
       } else {
-        f.size_bytes = fs::file_size(root, ec);
+        uintmax_t size = fs::file_size(root, ec);
+        f.size_bytes = ec ? 0 : size;
         f.mtime_ns = MtimeNs(root.string());
       }
       d_.functions.push_back(std::move(f));
@@ -221,7 +278,8 @@ class Discoverer {
     if (std::regex_search(f.name, kHelper)) {
       Add(file, 0, 0, "warning", "helper", "'" + f.name + "' looks like a helper but is deployed as a function; move helpers out of the functions directory");
     }
-    if (f.size_bytes > o_.max_function_bytes) {
+    bool oversized = f.size_bytes > o_.max_function_bytes;
+    if (oversized) {
       Add(file, 0, 0, "error", "size", "function " + f.name + " is " + std::to_string(f.size_bytes >> 20) + " MB, over Netlify's 50 MB limit");
     }
     // TOML settings: "*" first, then matching globs from least to most specific.
@@ -242,7 +300,13 @@ class Discoverer {
       f.bundler = f.runtime == "js" ? "none" : "";
       return;
     }
-    SourceFacts src = ScanSource(ReadWholeFile(f.main_abs));
+    if (oversized && f.size_bytes > kMaxSourceBytes) return;  // said; not scanned
+    auto text = ReadFileBounded(f.main_abs, kMaxSourceBytes);
+    if (!text.ok()) {
+      Add(file, 0, 0, "error", "unreadable", "function " + f.name + ": " + file + " " + text.error());
+      return;
+    }
+    SourceFacts src = ScanSource(*text);
     std::string ext = fs::path(f.main_abs).extension().string();
     bool ts = ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".cts";
     if (!src.syntax_error.empty() && (ts || !o_.syntax_check)) {
@@ -468,7 +532,8 @@ nlohmann::json DiscoveryJson(const Discovery& d) {
                               {"routes", routes},
                               {"excluded_routes", excluded},
                               {"methods", methods},
-                              {"bundler", f.bundler}});
+                              {"bundler", f.bundler},
+                              {"size_bytes", f.size_bytes}});
   }
   j["problems"] = nlohmann::json::array();
   for (const auto& p : d.problems) {

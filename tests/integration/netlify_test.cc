@@ -3,6 +3,7 @@
 // agent through the real daemon (manifest regeneration, count drop, inotify,
 // probes against a local HTTP server).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -336,6 +337,48 @@ TEST_F(NetlifyAgentTest, SyntaxErrorsStayReportedFromTheCacheUntilFixed) {
   // Fixed: checked again, and healthy.
   WriteFile(project_ + "/netlify/functions/oops.js", "exports.handler = async () => ({ statusCode: 200 });\n");
   EXPECT_TRUE(WaitStatus("netlify:oops", v1::HEALTH_OK, 10s)) << Check("netlify:oops")->summary();
+}
+
+// Hostile trees end quickly with problems, in little memory: a link to
+// /dev/zero, a FIFO, a symlink loop, a link out of the project, a functions
+// directory that contains itself.
+TEST(NetlifyDiscoveryTest, HostileFilesAreProblemsNotHangsOrFloods) {
+  TempDir d, elsewhere;
+  d.Write("netlify/functions/good.js", "exports.handler = async () => ({statusCode: 200});\n");
+  elsewhere.Write("secret.js", "exports.handler = async () => ({});\n");
+  const std::string fn = d.path() + "/netlify/functions/";
+  fs::create_symlink("/dev/zero", fn + "zero.js");
+  ASSERT_EQ(mkfifo((fn + "fifo.js").c_str(), 0644), 0);
+  fs::create_symlink(fn + "loop.js", fn + "loop.js");
+  fs::create_symlink(elsewhere.path() + "/secret.js", fn + "escape.js");
+  fs::create_symlink(".", fn + "self");  // a directory function whose folder is the functions dir itself
+  std::string out;
+  // GNU time reports the peak RSS (KB) on stderr's last line; timeout bounds a hang.
+  int rc = RunShell("/usr/bin/time -f '%M' -o " + d.path() + "/time.txt timeout 10 " + BinDir() +
+                        "/redundancyctl netlify functions " + d.path() + " --json 2>/dev/null",
+                    &out);
+  EXPECT_EQ(rc, 1) << out;
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  std::map<std::string, std::string> problems;
+  for (const auto& p : j["problems"]) problems[p.value("file", "")] += p.value("message", "") + "; ";
+  // Outside the project and not a regular file: either is reason enough.
+  EXPECT_NE(problems["netlify/functions/zero.js"].find("is left out"), std::string::npos) << j.dump(2);
+  EXPECT_NE(problems["netlify/functions/fifo.js"].find("a FIFO, not a regular file"), std::string::npos) << j.dump(2);
+  EXPECT_NE(problems["netlify/functions/loop.js"].find("a symbolic link loop"), std::string::npos) << j.dump(2);
+  EXPECT_NE(problems["netlify/functions/escape.js"].find("links outside the project"), std::string::npos) << j.dump(2);
+  std::set<std::string> names;
+  for (const auto& f : j["functions"]) names.insert(f.value("name", ""));
+  EXPECT_TRUE(names.count("good")) << j.dump(2);
+  for (const char* left_out : {"zero", "fifo", "loop", "escape"}) EXPECT_FALSE(names.count(left_out)) << left_out;
+  for (const auto& f : j["functions"]) EXPECT_LT(f.value("size_bytes", uint64_t{0}), uint64_t{1} << 30) << f.dump();
+  std::string time_txt = ReadFile(d.path() + "/time.txt");
+  // "Command exited with non-zero status 1" comes first: the figure is the last line.
+  size_t last = time_txt.find_last_not_of('\n');
+  size_t start = last == std::string::npos ? 0 : time_txt.rfind('\n', last);
+  long rss_kb = std::atol(time_txt.c_str() + (start == std::string::npos ? 0 : start + 1));
+  EXPECT_GT(rss_kb, 0) << time_txt;
+  EXPECT_LT(rss_kb, 100 * 1024) << "peak RSS in KB";
 }
 
 TEST(NetlifyDiscoveryTest, FunctionsOverFiftyMegabytes) {

@@ -2,9 +2,13 @@
 // linked with OpenSSL, whose load alone cost redundancyd 3.1 MB of PSS.
 #include "orchestrator/http_endpoint.h"
 
+#include <malloc.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include <optional>
 
 #include "common/status_render.h"
 
@@ -69,11 +73,15 @@ std::string QueryParam(const std::string& query, const std::string& key) {
 // One connection: read a request, answer, repeat while it keeps alive.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, HttpEndpoint* owner) : stream_(std::move(socket)), owner_(owner) {}
+  HttpSession(tcp::socket socket, HttpEndpoint* owner) : stream_(std::move(socket)), owner_(owner) { owner_->SessionOpened(); }
+  ~HttpSession() { owner_->SessionClosed(); }
   void Read() {
-    req_ = {};
-    stream_.expires_after(std::chrono::seconds(30));  // a silent client is dropped
-    http::async_read(stream_, buffer_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);  // GET only: small headers, no body
+    parser_->body_limit(4 * 1024);
+    stream_.expires_after(HttpEndpoint::kIdleTimeout);  // a silent client is dropped
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (!ec) self->req_ = self->parser_->release();
       if (ec) return self->Close();
       HttpAnswer a = self->owner_->Answer(std::string(self->req_.method_string()), std::string(self->req_.target()),
                                           std::string(self->req_[http::field::authorization]));
@@ -97,7 +105,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{16 * 1024};
+  std::optional<http::request_parser<http::string_body>> parser_;
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
   HttpEndpoint* owner_;
@@ -106,6 +115,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 struct HttpEndpoint::Server {
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
+  net::steady_timer retry{ioc};
 };
 
 HttpEndpoint::HttpEndpoint() : view_(std::make_shared<HttpView>()) {}
@@ -154,10 +164,43 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
   return reply(404, "text/plain", "not found\n");
 }
 
+void HttpEndpoint::SessionOpened() {
+  int n = ++sessions_;
+  peak_ = std::max(peak_, n);
+}
+
+void HttpEndpoint::SessionClosed() {
+  if (--sessions_ == 0 && peak_ > 16) {
+    // A flood is over: give the memory its buffers took back to the system.
+    peak_ = 0;
+    malloc_trim(0);
+  }
+}
+
 void HttpEndpoint::Accept() {
   server_->acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !server_->acceptor.is_open()) return;
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), this)->Read();
+    if (ec) {
+      // Out of file descriptors (EMFILE/ENFILE) or the like: wait, never spin,
+      // never throw; the connection stays in the backlog until then.
+      ++accept_errors_;
+      server_->retry.expires_after(std::chrono::milliseconds(100));
+      server_->retry.async_wait([this](beast::error_code wec) {
+        if (!wec && server_->acceptor.is_open()) Accept();
+      });
+      return;
+    }
+    if (sessions_ >= kMaxConnections) {
+      // Over the cap: answer at once and close, so one client cannot hold
+      // every descriptor redundancyd needs for its agents.
+      ++refused_;
+      beast::error_code ignored;
+      static const char kBusy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\nConnection: close\r\n\r\nbusy\n";
+      net::write(socket, net::buffer(kBusy, sizeof kBusy - 1), ignored);
+      socket.close(ignored);
+    } else {
+      std::make_shared<HttpSession>(std::move(socket), this)->Read();
+    }
     Accept();
   });
 }

@@ -6,6 +6,8 @@
 // (no TLS) serves it, in http_endpoint.cc only.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +29,12 @@ struct HttpAnswer {
 
 class HttpEndpoint {
  public:
+  // Connections served at once (more are answered 503 and closed) and how
+  // long an idle one is kept: one local user cannot exhaust redundancyd's
+  // file descriptors (an agent it cannot respawn, a zmq abort).
+  static constexpr int kMaxConnections = 64;
+  static constexpr std::chrono::seconds kIdleTimeout{10};
+
   HttpEndpoint();
   ~HttpEndpoint();
   // Binds "host:port" (port 0: any) and starts serving. With a token and/or
@@ -41,12 +49,18 @@ class HttpEndpoint {
   void Stop();
   int port() const { return port_; }
   void Publish(HttpView view);
+  // Connections refused over the cap, and accept() failures, since Start.
+  uint64_t refused() const { return refused_; }
+  uint64_t accept_errors() const { return accept_errors_; }
   // The answer to one request (any thread): routes, auth, the published view.
   HttpAnswer Answer(const std::string& method, const std::string& target, const std::string& authorization);
 
  private:
   struct Server;
+  friend class HttpSession;
   void Accept();
+  void SessionOpened();  // the serving thread only
+  void SessionClosed();
   std::unique_ptr<Server> server_;
   std::thread thread_;
   int port_ = 0;
@@ -54,6 +68,9 @@ class HttpEndpoint {
   std::string basic_header_;  // the expected "Basic ..." value
   std::mutex mu_;
   std::shared_ptr<const HttpView> view_;
+  std::atomic<int> sessions_{0};
+  int peak_ = 0;
+  std::atomic<uint64_t> refused_{0}, accept_errors_{0};
 };
 
 }  // namespace redundancy

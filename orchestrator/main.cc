@@ -1,4 +1,6 @@
 // redundancyd --config FILE [--foreground] [--daemon] [--debug]
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -24,6 +26,13 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  // systemd's default soft limit is 1,024 descriptors: take what the hard
+  // limit allows (at most 65,536), so a flood of clients cannot leave none
+  // for a respawned agent (the HTTP endpoint also caps its connections).
+  if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, 65536);
+    setrlimit(RLIMIT_NOFILE, &lim);
   }
   auto config = redundancy::LoadConfig(config_path);
   if (!config.ok()) {

@@ -3,6 +3,11 @@
 // /api/status equal to `redundancyctl status --json`, the status page, the
 // token, and moving the endpoint by a reload.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <httplib.h>
 
 #include <filesystem>
@@ -148,6 +153,49 @@ TEST_F(HttpEndpointTest, PrometheusScrapesTheMetrics) {
       HttpGet("http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/query?query=up%7Bjob%3D%22redundancy%22%7D", {}, Millis(2000)).body,
       nullptr, false);
   EXPECT_EQ(up["data"]["result"][0]["value"][1], "1") << up.dump();
+}
+
+// Any local user can open idle connections to the page. 1,100 of them to a
+// daemon held to 1,024 descriptors (systemd's default soft limit): it keeps
+// supervising (a killed agent is replaced), answers its control socket, and
+// the page serves again once they are gone.
+TEST_F(HttpEndpointTest, AFloodOfIdleConnectionsNeverTakesTheDaemonDown) {
+  Start("http: {listen: \"127.0.0.1:" + std::to_string(port_) + "\"}\n");
+  ASSERT_EQ(RunShell("prlimit --pid " + std::to_string(d_->pid()) + " --nofile=1024:1024"), 0);
+  rlimit own{};
+  getrlimit(RLIMIT_NOFILE, &own);
+  rlimit raised = own;
+  raised.rlim_cur = std::max<rlim_t>(own.rlim_cur, std::min<rlim_t>(own.rlim_max, 4096));
+  setrlimit(RLIMIT_NOFILE, &raised);
+  if (raised.rlim_cur < 1200) GTEST_SKIP() << "this test process may open only " << raised.rlim_cur << " descriptors";
+  std::vector<int> fds;
+  for (int i = 0; i < 1100; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port_));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      close(fd);
+      continue;
+    }
+    fds.push_back(fd);
+  }
+  EXPECT_GT(fds.size(), 1000u);
+  auto agent = d_->Agent("workflows");
+  ASSERT_TRUE(agent);
+  process::Signal(agent->pid(), SIGKILL);
+  EXPECT_TRUE(WaitUntil([&] {
+    auto a = d_->Agent("workflows");
+    return a && a->pid() != agent->pid() && a->pid() > 0 && a->state() == "ready";
+  }, 15s)) << d_->Ctl("status").output;
+  EXPECT_EQ(d_->Ctl("status").exit_code, 0);
+  EXPECT_TRUE(IsRunning(d_->pid()));
+  for (int fd : fds) close(fd);
+  setrlimit(RLIMIT_NOFILE, &own);
+  EXPECT_TRUE(WaitUntil([&] { return Get("/healthz").status == 200; }, 15s));
+  EXPECT_NE(d_->ReadLogs().find("agent_ready"), std::string::npos);
 }
 
 }  // namespace

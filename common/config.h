@@ -66,7 +66,8 @@ struct AlertRules {
   // already says it is being rolled back (one notice per incident).
   std::map<std::string, std::string> events = {
       {"gave_up", "critical"},          {"critical", "critical"},
-      {"workflow_restored", "warning"}, {"deps_reinstall_failed", "critical"}};
+      {"workflow_restored", "warning"}, {"deps_reinstall_failed", "critical"},
+      {"history_write_failed", "critical"}, {"database_corrupt", "critical"}};
   bool operator==(const AlertRules&) const = default;
 };
 

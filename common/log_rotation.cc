@@ -1,5 +1,7 @@
 #include "common/log_rotation.h"
 
+#include <sys/stat.h>
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -96,7 +98,9 @@ int Prune(const std::string& dir, const std::string& name, const RotationPolicy&
 
 RotatingGzipSink::RotatingGzipSink(std::string dir, std::string name, RotationPolicy policy)
     : dir_(std::move(dir)), name_(std::move(name)), path_(dir_ + "/" + name_), policy_(policy) {
-  Open();
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  Open();  // throws when the file cannot be made: the logger is not set up
 }
 
 RotatingGzipSink::~RotatingGzipSink() {
@@ -112,17 +116,41 @@ void RotatingGzipSink::Open() {
   opened_ = std::chrono::system_clock::now();
 }
 
+bool RotatingGzipSink::EnsureOpen() {
+  // A log file (or its directory) deleted under us is made again, instead of
+  // every later line going to an unlinked file (one fstat a line); a file
+  // that cannot be opened is tried again a second later.
+  auto now = std::chrono::steady_clock::now();
+  if (!file_ && now - checked_ < std::chrono::seconds(1)) return false;
+  checked_ = now;
+  struct stat st;
+  if (file_ && fstat(fileno(file_), &st) == 0 && st.st_nlink > 0) return true;
+  if (file_) std::fclose(file_);
+  file_ = nullptr;
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  file_ = std::fopen(path_.c_str(), "ae");
+  if (!file_) return false;  // tried again in a second; the line is lost, not the process
+  size_ = 0;
+  opened_ = std::chrono::system_clock::now();
+  return true;
+}
+
 void RotatingGzipSink::sink_it_(const spdlog::details::log_msg& msg) {
+  if (!EnsureOpen()) return;
   spdlog::memory_buf_t formatted;
   formatter_->format(msg, formatted);
   bool by_size = size_ > 0 && size_ + formatted.size() > policy_.max_size;
   bool by_time = policy_.every.count() > 0 && std::chrono::system_clock::now() - opened_ >= policy_.every && size_ > 0;
   if (by_size || by_time) RotateLocked();
+  if (!file_) return;
   std::fwrite(formatted.data(), 1, formatted.size(), file_);
   size_ += formatted.size();
 }
 
-void RotatingGzipSink::flush_() { std::fflush(file_); }
+void RotatingGzipSink::flush_() {
+  if (file_) std::fflush(file_);
+}
 
 void RotatingGzipSink::Rotate() {
   std::lock_guard lock(mutex_);
@@ -130,13 +158,16 @@ void RotatingGzipSink::Rotate() {
 }
 
 void RotatingGzipSink::RotateLocked() {
-  std::fflush(file_);
-  std::fclose(file_);
+  if (file_) {
+    std::fflush(file_);
+    std::fclose(file_);
+  }
   file_ = nullptr;
   std::string rotated = RotatedName(path_, &seq_);
   std::error_code ec;
   fs::rename(path_, rotated, ec);  // a rename: a writer never loses a line
-  Open();
+  checked_ = {};
+  if (!EnsureOpen()) return;
   if (compressor_.joinable()) compressor_.join();
   RotationPolicy p = policy_;
   std::string dir = dir_, name = name_;

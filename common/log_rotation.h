@@ -54,6 +54,9 @@ class RotatingGzipSink : public spdlog::sinks::base_sink<std::mutex> {
 
  private:
   void Open();
+  // Reopens the file when it was deleted or could not be opened (tried
+  // again at most once a second); false while it cannot be.
+  bool EnsureOpen();
   void RotateLocked();
 
   std::string dir_, name_, path_;
@@ -61,6 +64,7 @@ class RotatingGzipSink : public spdlog::sinks::base_sink<std::mutex> {
   std::FILE* file_ = nullptr;
   uint64_t size_ = 0;
   std::chrono::system_clock::time_point opened_;
+  std::chrono::steady_clock::time_point checked_{};
   std::thread compressor_;  // the previous rotation's gzip, joined before the next
   int seq_ = 0;             // tells apart rotations within one second
 };

@@ -37,7 +37,8 @@ std::string FormatTime(int64_t epoch_ms) {
 
 nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
   nlohmann::json j;
-  j["orchestrator"] = {{"pid", s.pid()}, {"uptime_s", s.uptime_s()}, {"version", s.version()}, {"config", s.config_file()}};
+  j["orchestrator"] = {{"pid", s.pid()}, {"uptime_s", s.uptime_s()}, {"version", s.version()}, {"config", s.config_file()},
+                       {"problems", std::vector<std::string>(s.problems().begin(), s.problems().end())}};
   j["agents"] = nlohmann::json::array();
   for (const auto& a : s.agents()) {
     j["agents"].push_back({{"name", a.name()},
@@ -77,7 +78,9 @@ nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
 std::string StatusToTable(const v1::StatusSnapshot& s) {
   std::ostringstream o;
   o << "redundancyd " << s.version() << "  pid " << s.pid() << "  up "
-    << FormatDuration(Millis(static_cast<int64_t>(s.uptime_s() * 1000))) << "\n\n";
+    << FormatDuration(Millis(static_cast<int64_t>(s.uptime_s() * 1000))) << "\n";
+  for (const auto& p : s.problems()) o << "PROBLEM    " << p << "\n";
+  o << "\n";
   o << Pad("AGENT", 11) << Pad("STATE", 10) << Pad("PID", 9) << Pad("RESTARTS", 10) << "LAST EXIT\n";
   for (const auto& a : s.agents()) {
     o << Pad(a.name(), 11) << Pad(a.state(), 10) << Pad(a.pid() > 0 ? std::to_string(a.pid()) : "-", 9)

@@ -47,6 +47,41 @@ void AlertDispatcher::Wake() {
   cv_.notify_all();
 }
 
+void AlertDispatcher::QueueInMemory(DeliveryRow row) {
+  {
+    std::lock_guard lock(mu_);
+    if (memory_.size() >= kMaxInMemory) memory_.pop_front();
+    memory_.push_back(std::move(row));
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void AlertDispatcher::Attempt(const std::vector<AlertChannel>& channels, DeliveryRow& r) {
+  auto ch = std::find_if(channels.begin(), channels.end(), [&r](const AlertChannel& c) { return c.name == r.channel; });
+  Status s = ch == channels.end() ? Status::Error("channel '" + r.channel + "' is not configured (kept until it is)")
+                                  : Deliver(*ch, r.payload);
+  ++r.attempts;
+  int64_t now = now_ms_();
+  if (s.ok()) {
+    r.state = "delivered";
+    r.done_ms = now;
+    r.last_error.clear();
+    ++delivered_;
+    spdlog::info("alerts: delivered notification {} ({} of alert(s) {}) to {} on attempt {}", r.id, r.status,
+                 r.alert_ids, r.channel, r.attempts);
+    return;
+  }
+  ++failed_;
+  r.last_error = Redact(s.message());
+  int64_t delay = first_retry_.count() << std::min(r.attempts - 1, 20);
+  r.next_ms = now + std::min<int64_t>(delay, max_retry_.count());
+  if (r.attempts <= 3 || r.attempts % 10 == 0) {
+    spdlog::warn("alerts: notification {} to {} failed (attempt {}): {}; retrying in {}", r.id, r.channel, r.attempts,
+                 r.last_error, FormatDuration(Millis(r.next_ms - now)));
+  }
+}
+
 void AlertDispatcher::Run() {
   auto store = Store::Open(db_path_);
   if (!store.ok()) {
@@ -71,32 +106,33 @@ void AlertDispatcher::Run() {
         std::lock_guard stop_lock(mu_);
         if (stop_) break;
       }
-      auto ch = std::find_if(channels.begin(), channels.end(), [&r](const AlertChannel& c) { return c.name == r.channel; });
-      Status s = ch == channels.end() ? Status::Error("channel '" + r.channel + "' is not configured (kept until it is)")
-                                      : Deliver(*ch, r.payload);
-      ++r.attempts;
+      Attempt(channels, r);
       now = now_ms_();
-      if (s.ok()) {
-        r.state = "delivered";
-        r.done_ms = now;
-        r.last_error.clear();
-        ++delivered_;
-        spdlog::info("alerts: delivered notification {} ({} of alert(s) {}) to {} on attempt {}", r.id, r.status,
-                     r.alert_ids, r.channel, r.attempts);
-      } else {
-        ++failed_;
-        r.last_error = Redact(s.message());
-        int64_t delay = first_retry_.count() << std::min(r.attempts - 1, 20);
-        r.next_ms = now + std::min<int64_t>(delay, max_retry_.count());
-        next = std::min(next, r.next_ms);
-        if (r.attempts <= 3 || r.attempts % 10 == 0) {
-          spdlog::warn("alerts: notification {} to {} failed (attempt {}): {}; retrying in {}", r.id, r.channel,
-                       r.attempts, r.last_error, FormatDuration(Millis(r.next_ms - now)));
-        }
-      }
+      if (r.state != "delivered") next = std::min(next, r.next_ms);
       if (Status u = store->UpdateDelivery(r); !u.ok()) spdlog::error("alerts: {}", u.message());
     }
     lock.lock();
+    // Those the database could not take: from memory, the same way.
+    for (size_t i = 0; i < memory_.size() && !stop_;) {
+      DeliveryRow r = memory_[i];
+      if (r.next_ms > now_ms_()) {
+        next = std::min(next, r.next_ms);
+        ++i;
+        continue;
+      }
+      lock.unlock();
+      Attempt(channels, r);
+      lock.lock();
+      if (i < memory_.size() && memory_[i].created_ms == r.created_ms && memory_[i].channel == r.channel) {
+        if (r.state == "delivered") {
+          memory_.erase(memory_.begin() + static_cast<long>(i));
+          continue;
+        }
+        memory_[i] = r;
+        next = std::min(next, r.next_ms);
+      }
+      ++i;
+    }
     if (stop_ || woken_) continue;
     cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, next - now_ms_())), [this] { return stop_ || woken_; });
   }

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "common/config.h"
 #include "common/status.h"
+#include "common/store/store.h"
 
 namespace redundancy {
 
@@ -30,12 +32,19 @@ class AlertDispatcher {
   void SetChannels(std::vector<AlertChannel> channels);
   // New rows are waiting.
   void Wake();
+  // A notification the database could not take (a full disk: the very
+  // incident to tell): delivered from memory, retried as the others, lost
+  // only with the process. At most kMaxInMemory wait; past that the oldest go.
+  void QueueInMemory(DeliveryRow row);
+  static constexpr size_t kMaxInMemory = 1000;
 
   uint64_t delivered() const { return delivered_; }
   uint64_t failed_attempts() const { return failed_; }
 
  private:
   void Run();
+  // Attempts one delivery; updates the row's attempts, state and next_ms.
+  void Attempt(const std::vector<AlertChannel>& channels, DeliveryRow& r);
 
   std::string db_path_;
   std::function<int64_t()> now_ms_;
@@ -43,6 +52,7 @@ class AlertDispatcher {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<AlertChannel> channels_;
+  std::deque<DeliveryRow> memory_;  // under mu_
   bool stop_ = false;
   bool woken_ = false;
   std::thread thread_;

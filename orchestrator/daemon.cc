@@ -57,6 +57,7 @@ Status Daemon::Setup() {
   auto store = Store::Open(paths_.Database());
   if (!store.ok()) return store.status();
   store_.emplace(std::move(store.value()));
+  // Recorded once the loop runs (Run), with the alerts set up.
   saved_last_good_ = store_->GetState("pipeline.last_good");
   pipeline_.SetLastGood(saved_last_good_);
 
@@ -94,6 +95,10 @@ int Daemon::Run() {
   }
   AddSecrets(config_.secrets);
   Record("", "daemon_start", "pid " + std::to_string(getpid()) + " config " + config_.file);
+  if (!store_->moved_aside().empty()) {
+    Record("", "database_corrupt", "the history database was damaged and moved aside as " + store_->moved_aside() +
+                                       "; a new one was started");
+  }
   spdlog::info("redundancyd {} started (pid {}), config {}, {} system(s)", kVersion, getpid(), config_.file,
                config_.systems.size());
   for (const auto& w : config_.warnings) spdlog::warn("config: {}", w);
@@ -237,6 +242,10 @@ void Daemon::Tick() {
     sd_notify(0, "WATCHDOG=1");
     next_watchdog_ = now + std::chrono::duration_cast<std::chrono::milliseconds>(watchdog_usec_ / 2);
   }
+  if (store_ && store_->pending() > 0 && now >= next_history_retry_) {
+    next_history_retry_ = now + std::chrono::seconds(1);
+    if (store_->Retry().ok()) HistoryWritten();
+  }
   if (now >= next_prune_ && store_) {
     auto pruned = store_->Prune(clock_->WallMs() - config_.history_retention.count());
     if (pruned.ok() && *pruned > 0) spdlog::info("history: pruned {} rows older than {}", *pruned, FormatDuration(config_.history_retention));
@@ -348,7 +357,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
         } else {
           spdlog::info("{} {}", t.target, detail);
         }
-        if (store_) store_->Append({0, clock_->WallMs(), "health", t.system, t.target, Redact(detail)});
+        Persist({0, clock_->WallMs(), "health", t.system, t.target, Redact(detail)});
       }
       auto prev = last_report_.find(name);
       ObserveChecks(name, report, prev == last_report_.end() ? nullptr : &prev->second);
@@ -359,10 +368,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
       break;
     }
     case v1::Envelope::kEvent:
-      if (store_) {
-        store_->Append({0, clock_->WallMs(), "event:" + env.event().kind(), name, env.event().target(),
-                        Redact(env.event().detail())});
-      }
+      Persist({0, clock_->WallMs(), "event:" + env.event().kind(), name, env.event().target(), Redact(env.event().detail())});
       CountEvent(name, env.event().kind());
       AlertEvent(name, env.event().target(), env.event().kind(), env.event().detail());
       spdlog::info("{} event {}: {}", name, env.event().kind(), Redact(env.event().detail()));
@@ -520,6 +526,30 @@ void Daemon::SendShutdown(const std::string& agent) {
   if (!SendCommand(agent, v1::Command::SHUTDOWN, "", nullptr)) process::Signal(it->second.sup->pid(), SIGTERM);
 }
 
+void Daemon::Persist(const HistoryRow& row) {
+  if (!store_) return;
+  Status s = store_->Append(row);
+  if (s.ok()) return HistoryWritten();
+  if (!history_error_.empty()) {
+    history_error_ = s.message();
+    return;
+  }
+  // Once per failing streak: said loudly, the rows kept until it passes.
+  history_error_ = s.message();
+  http_dirty_ = true;
+  spdlog::error("{}: rows are kept in memory (at most {}) and written once the database takes them again", s.message(),
+                Store::kMaxPending);
+  CountEvent("", "history_write_failed");
+  AlertEvent("", "history", "history_write_failed", s.message());
+}
+
+void Daemon::HistoryWritten() {
+  if (history_error_.empty() || store_->pending() > 0) return;
+  spdlog::info("history: writes work again; every queued row is written ({} dropped)", store_->dropped());
+  history_error_.clear();
+  http_dirty_ = true;
+}
+
 void Daemon::Record(const std::string& agent, const std::string& kind, const std::string& detail) {
   std::string clean = Redact(detail);
   http_dirty_ = true;
@@ -530,9 +560,7 @@ void Daemon::Record(const std::string& agent, const std::string& kind, const std
   } else {
     spdlog::info("{}{} {}", agent.empty() ? "" : "agent " + agent + ": ", kind, clean);
   }
-  if (store_) {
-    if (Status s = store_->Append({0, clock_->WallMs(), kind, agent, "", clean}); !s.ok()) spdlog::error("{}", s.message());
-  }
+  Persist({0, clock_->WallMs(), kind, agent, "", clean});
   CountEvent(agent, kind);
   if (kind == "agent_gave_up" || kind == "agent_ready") ObserveAgent(agent, kind == "agent_gave_up", clean);
   AlertEvent(agent, "", kind, clean);
@@ -543,6 +571,9 @@ v1::StatusSnapshot Daemon::Snapshot() const {
   s.set_pid(getpid());
   s.set_uptime_s(static_cast<double>(ToMs(clock_->Now() - started_)) / 1000.0);
   s.set_version(kVersion);
+  if (!history_error_.empty()) {
+    s.add_problems("history: writes failing, " + std::to_string(store_->pending()) + " row(s) queued: " + history_error_);
+  }
   s.set_config_file(config_.file);
   int64_t wall = clock_->WallMs();
   SteadyTime now = clock_->Now();

@@ -51,6 +51,11 @@ class Daemon : public AgentOps {
   void Signal(pid_t pid, int sig) override;
   void SendShutdown(const std::string& agent) override;
   void Record(const std::string& agent, const std::string& kind, const std::string& detail) override;
+  // Writes a history row; a failing write raises history_write_failed once
+  // per streak (log, status problem, metric, alert) and the row waits in the
+  // store's queue, retried every second.
+  void Persist(const HistoryRow& row);
+  void HistoryWritten();
 
  private:
   struct AgentSlot {
@@ -145,6 +150,8 @@ class Daemon : public AgentOps {
   uint64_t heartbeat_seq_ = 0;
   SteadyTime next_heartbeat_{};
   SteadyTime next_prune_{};
+  SteadyTime next_history_retry_{};
+  std::string history_error_;  // the failing write, "" while writes work
   SteadyTime next_watchdog_{};
   std::chrono::microseconds watchdog_usec_{0};
   bool all_ready_notified_ = false;

@@ -134,8 +134,8 @@ void Daemon::ObserveAgent(const std::string& system, bool gave_up, const std::st
     c->set_summary("the " + system + " agent was given up on; nothing checks " + system + " (`redundancyctl restart-agent " +
                    system + "`)");
     for (const auto& t : health_.Apply(report, clock_->WallMs())) {
-      if (store_) store_->Append({0, clock_->WallMs(), "health", t.system, t.target,
-                                  std::string(HealthName(t.from)) + " -> " + HealthName(t.to) + ": " + t.summary});
+      Persist({0, clock_->WallMs(), "health", t.system, t.target,
+               std::string(HealthName(t.from)) + " -> " + HealthName(t.to) + ": " + t.summary});
     }
     last_report_[system] = report;
     http_dirty_ = true;
@@ -163,7 +163,7 @@ void Daemon::TickAlerts(bool now_please) {
       std::string detail = "#" + std::to_string(a.id) + " " + a.severity + ": " + a.summary;
       if (a.state == "firing") spdlog::warn("alert {} firing ({}) {}: {}", a.id, a.severity, a.target, a.summary);
       else spdlog::info("alert {} {} {}: {}", a.id, a.one_shot ? "raised" : "resolved", a.target, a.summary);
-      store_->Append({0, now, kind, a.system, a.target, Redact(detail)});
+      Persist({0, now, kind, a.system, a.target, Redact(detail)});
       CountEvent(a.system, kind);
       known = a.state;
     }
@@ -189,7 +189,10 @@ void Daemon::TickAlerts(bool now_please) {
       row.payload = Redact(RenderPayload(channel, mine, now, host));
       row.next_ms = now;
       if (auto id = store_->AddDelivery(row); !id.ok()) {
-        spdlog::error("alerts: cannot queue a notification for {}: {}", channel.name, id.error());
+        spdlog::error("alerts: the database cannot keep a notification for {} ({}): it is sent from memory", channel.name,
+                      id.error());
+        row.state = "pending";
+        if (dispatcher_) dispatcher_->QueueInMemory(std::move(row));
       } else {
         queued = true;
       }

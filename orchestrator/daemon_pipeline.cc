@@ -30,7 +30,7 @@ void Daemon::DrivePipeline(std::optional<Pipeline::Step> step) {
     std::string detail = Redact(r.detail);
     if (r.kind == "critical") spdlog::error("CRITICAL {}: {}", r.system, detail);
     else spdlog::info("pipeline {} {}: {}", r.kind, r.system, detail);
-    if (store_) store_->Append({0, clock_->WallMs(), r.kind, r.system, "pipeline", detail});
+    Persist({0, clock_->WallMs(), r.kind, r.system, "pipeline", detail});
     CountEvent(r.system, r.kind);
     AlertEvent(r.system, "pipeline", r.kind, detail);
   }

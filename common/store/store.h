@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -39,14 +40,27 @@ struct DeliveryRow {
 
 class Store {
  public:
-  // Opens (creating if needed) the database at `path`.
+  // Opens (creating if needed) the database at `path`. A database that is
+  // corrupt (a damaged page or header: SQLite's quick_check fails, or the
+  // file is not a database) is moved aside as `<path>.corrupt-<epoch s>`
+  // (with its -wal/-shm), kept for forensics, and a new one started:
+  // moved_aside() says where, and the daemon raises a critical event.
   static Result<Store> Open(const std::string& path);
+  const std::string& moved_aside() const { return moved_aside_; }
   Store(Store&& other) noexcept;
   Store& operator=(Store&& other) noexcept;
   ~Store();
 
-  // Appends one row; on error the row is lost and the error returned (callers log it).
+  // Appends one row. When the database cannot take it (a full disk, an I/O
+  // error) the error is returned and the row kept in a bounded queue
+  // (kMaxPending rows; past that the oldest are dropped and counted), written
+  // before the next row, or by Retry(), once the database takes rows again.
   Status Append(const HistoryRow& row);
+  // Writes the queued rows; Ok when none are left.
+  Status Retry();
+  size_t pending() const { return pending_.size(); }
+  uint64_t dropped() const { return dropped_; }
+  static constexpr size_t kMaxPending = 10'000;
   // Rows with ts_ms >= since_ms, newest last, at most `limit` (the newest ones).
   Result<std::vector<HistoryRow>> Query(int64_t since_ms, int limit) const;
   // A small key/value table for state that must outlive the daemon (e.g. the
@@ -69,8 +83,13 @@ class Store {
 
  private:
   explicit Store(sqlite3* db) : db_(db) {}
+  static Result<Store> OpenOnce(const std::string& path, int* sqlite_code);
+  Status Insert(const HistoryRow& row);
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_ = nullptr;
+  std::deque<HistoryRow> pending_;
+  uint64_t dropped_ = 0;
+  std::string moved_aside_;
 };
 
 }  // namespace redundancy

@@ -78,7 +78,6 @@ class Webhook {
   std::thread thread_;
 };
 
-std::string TestAgent() { return std::string(REDUNDANCY_BIN_DIR) + "/redundancy-test-agent"; }
 
 class AlertsTest : public ::testing::Test {
  protected:

@@ -20,7 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string TestAgent() { return BinDir() + "/redundancy-test-agent"; }
 std::string Sys(const std::string& name, const std::string& extra = "") {
   return "  " + name + ": {interval: 1s, agent: " + TestAgent() + extra + "}\n";
 }

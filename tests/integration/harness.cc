@@ -59,6 +59,8 @@ std::string FastOrchestratorYaml(int max_restarts, bool http_off) {
          std::to_string(max_restarts) + ", within: 60s, stable_after: 1s}\n" + (http_off ? "http: {listen: \"\"}\n" : "");
 }
 
+std::string TestAgent() { return BinDir() + "/redundancy-test-agent"; }
+
 Daemon::Daemon(std::string systems_yaml, std::string extra_yaml) {
   chmod(dir_.path().c_str(), 0755);
   WriteConfig("workspace: .\n" + (extra_yaml.empty() ? FastOrchestratorYaml() : extra_yaml) + "systems:\n" + systems_yaml);

@@ -41,6 +41,8 @@ bool IsRunning(pid_t pid);
 // The orchestrator settings tests use: fast heartbeats and backoff.
 // With http_off, no HTTP endpoint (tests run daemons side by side on the default port).
 std::string FastOrchestratorYaml(int max_restarts = 50, bool http_off = true);
+// The agent that can be told to crash, hang or never become ready (tests/agents/test_agent.cc).
+std::string TestAgent();
 
 // Runs `cmd` through /bin/sh with stderr joined to stdout; returns the exit
 // code (-1 when it did not exit normally) and appends the output to `out`.

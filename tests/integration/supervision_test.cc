@@ -11,7 +11,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string TestAgent() { return BinDir() + "/redundancy-test-agent"; }
 
 // pm2_home inside the test's workspace: a test never touches ~/.pm2.
 std::string AllSystems() {

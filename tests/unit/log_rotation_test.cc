@@ -92,6 +92,23 @@ TEST(LogRotationTest, RotatesByTime) {
   EXPECT_NE(Lines(d.path + "/t.log")[0].find("second"), std::string::npos);
 }
 
+// Someone deletes the log directory: the next line makes it again.
+TEST(LogRotationTest, ADeletedLogDirectoryIsMadeAgainByTheNextLine) {
+  Dir d;
+  std::string dir = d.path + "/logs";
+  auto sink = std::make_shared<RotatingGzipSink>(dir, "d.log", RotationPolicy{});
+  sink->set_pattern("%v");
+  auto logger = std::make_shared<spdlog::logger>("d", sink);
+  logger->info("before");
+  logger->flush();
+  fs::remove_all(dir);
+  logger->info("after");
+  logger->flush();
+  auto lines = Lines(dir + "/d.log");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "after\n");
+}
+
 TEST(LogRotationTest, KeepsByCountAndAge) {
   Dir d;
   for (const char* stamp : {"20261101T000000Z-0000", "20261110T000000Z-0000", "20261120T000000Z-0000", "20261121T000000Z-0000"}) {

@@ -20,6 +20,32 @@ std::set<std::string>& Secrets() {
   return *s;
 }
 
+// One event, one line: control characters in a message (a newline or an
+// ESC from an argument, a tool's output) are written as escapes, so that no
+// input can forge a log line or drive the terminal that shows the log.
+std::string EscapeControls(std::string text) {
+  size_t bad = 0;
+  for (unsigned char c : text) bad += (c < 0x20 && c != '\t') || c == 0x7f;
+  if (bad == 0) return text;
+  std::string out;
+  out.reserve(text.size() + bad * 3);
+  static const char* kHex = "0123456789abcdef";
+  for (unsigned char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 // Redacts each message before handing it on to the real sinks.
 class RedactingSink : public spdlog::sinks::base_sink<std::mutex> {
  public:
@@ -28,7 +54,7 @@ class RedactingSink : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     std::string text(msg.payload.data(), msg.payload.size());
-    std::string clean = Redact(text);
+    std::string clean = EscapeControls(Redact(text));
     spdlog::details::log_msg copy = msg;
     copy.payload = spdlog::string_view_t(clean.data(), clean.size());
     for (auto& s : inner_) {

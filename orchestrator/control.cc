@@ -6,6 +6,9 @@
 #include "orchestrator/daemon.h"
 
 namespace redundancy {
+
+// The longest argument a control request may carry.
+constexpr size_t kMaxControlArg = 4096;
 namespace {
 
 const char* OpName(v1::ControlRequest::Op op) {
@@ -65,6 +68,27 @@ void Daemon::HandleControlMessage(const transport::Incoming& in) {
     return;
   }
   const auto& req = env.control_request();
+  // Bounded and printable before anything is logged or stored: one argument
+  // names a target, a system, a commit or a file, never a megabyte, and a
+  // newline or ESC in it must not forge a log line.
+  if (req.arg().size() > kMaxControlArg) {
+    NoteGarbage("control.sock", "an argument of " + std::to_string(req.arg().size()) + " bytes");
+    ReplyControl(in.identity, in.with_delimiter,
+                 ControlFail(2, "the argument is " + std::to_string(req.arg().size()) + " bytes; at most " +
+                                    std::to_string(kMaxControlArg) + " are accepted"));
+    return;
+  }
+  for (unsigned char c : req.arg()) {
+    if (c < 0x20 || c == 0x7f) {
+      ReplyControl(in.identity, in.with_delimiter, ControlFail(2, "the argument holds control characters (newline, ESC...)"));
+      return;
+    }
+  }
+  if (req.duration_ms() < 0 || req.duration_ms() > kMaxDuration.count() || req.since_ms() < 0 || req.limit() > 100'000) {
+    ReplyControl(in.identity, in.with_delimiter,
+                 ControlFail(2, "a duration, time or limit out of range (durations up to " + FormatDuration(kMaxDuration) + ")"));
+    return;
+  }
   if (req.op() != v1::ControlRequest::STATUS && req.op() != v1::ControlRequest::HISTORY && req.op() != v1::ControlRequest::ALERTS) {
     Record("", "control", std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
                               std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid));

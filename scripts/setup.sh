@@ -16,7 +16,8 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev
   zlib1g-dev libcurl4-openssl-dev
   nodejs npm
-  procps python3 curl
+  procps python3 curl time util-linux
+  clang libclang-rt-14-dev
   prometheus prometheus-alertmanager python3-aiosmtpd chromium
 )
 PM2_VERSION="${PM2_VERSION:-7}"

@@ -1,6 +1,8 @@
 // The control socket and redundancyctl end to end.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <signal.h>
@@ -438,6 +440,37 @@ TEST(ControlTest, LogsShowsAndFollowsTheDaemonsAndAnAgentsLog) {
   ASSERT_TRUE(WaitUntil([&] { return !ReadFile(out).empty(); }, 5s));
   EXPECT_EQ(d.Ctl("pause git").exit_code, 0);
   EXPECT_TRUE(WaitUntil([&] { return ReadFile(out).find("control pause git") != std::string::npos; }, 5s)) << ReadFile(out);
+}
+
+// Same-uid hygiene: an argument is bounded and printable, a duration in
+// range; none of them reaches the history or forges a log line.
+TEST(ControlTest, HostileArgumentsAreRefusedBeforeTheyAreRecorded) {
+  Daemon d("  git: {interval: 1h, agent: " + TestAgent() + "}\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  auto big = d.Control(v1::ControlRequest::PAUSE, std::string(1 << 20, 'a'));
+  ASSERT_TRUE(big.ok()) << big.error();
+  EXPECT_EQ(big->exit_code(), 2);
+  EXPECT_NE(big->error().find("at most 4096"), std::string::npos) << big->error();
+  auto forged = d.Control(v1::ControlRequest::PAUSE, "git\n2026-01-01T00:00:00.000 info [1] all clear\x1b[2J");
+  ASSERT_TRUE(forged.ok());
+  EXPECT_EQ(forged->exit_code(), 2);
+  v1::ControlRequest silence;
+  silence.set_op(v1::ControlRequest::ALERT_SILENCE);
+  silence.set_arg("git");
+  silence.set_duration_ms(std::numeric_limits<int64_t>::max());
+  auto forever = d.Control(silence);
+  ASSERT_TRUE(forever.ok());
+  EXPECT_EQ(forever->exit_code(), 2) << forever->error();
+  EXPECT_TRUE(IsRunning(d.pid()));
+  EXPECT_EQ(d.Ctl("status").exit_code, 0);
+  std::string history = d.Ctl("history").output;
+  EXPECT_EQ(history.find("aaaaaaaa"), std::string::npos) << "a refused argument is not stored";
+  EXPECT_EQ(history.find("all clear"), std::string::npos);
+  std::string logs = d.ReadLogs();
+  EXPECT_EQ(logs.find(std::string(1000, 'a')), std::string::npos);
+  EXPECT_EQ(logs.find("\n2026-01-01T00:00:00.000 info [1] all clear"), std::string::npos) << "a forged log line";
+  EXPECT_EQ(logs.find('\x1b'), std::string::npos);
 }
 
 }  // namespace

@@ -132,6 +132,10 @@ Result<v1::ControlResponse> Daemon::Control(v1::ControlRequest::Op op, const std
   v1::ControlRequest req;
   req.set_op(op);
   req.set_arg(arg);
+  return Control(req);
+}
+
+Result<v1::ControlResponse> Daemon::Control(const v1::ControlRequest& req) const {
   return transport::Call(control_endpoint(), req, std::chrono::milliseconds(2000));
 }
 

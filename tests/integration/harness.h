@@ -90,6 +90,7 @@ class Daemon {
 
   Result<v1::StatusSnapshot> Status() const;
   Result<v1::ControlResponse> Control(v1::ControlRequest::Op op, const std::string& arg = "") const;
+  Result<v1::ControlResponse> Control(const v1::ControlRequest& req) const;
   // Runs the redundancyctl binary with --config and `args` (a shell word list).
   CtlResult Ctl(const std::string& args) const;
 

@@ -55,11 +55,10 @@ Result<Millis> ParseDuration(const std::string& text) {
     }
     int64_t ms = UnitMillis(unit);
     if (ms == 0) return Result<Millis>::Error("'" + text + "' has unknown unit '" + unit + "'; " + kDurationHint);
-    // whole <= 10^12 and ms <= 8.64e7: the product fits in int64 before the range check.
-    int64_t part = whole * ms;
-    if (whole > kMaxDuration.count() || part > kMaxDuration.count()) {
+    if (whole > kMaxDuration.count() / ms) {
       return Result<Millis>::Error("'" + text + "' is too long (at most " + FormatDuration(kMaxDuration) + ")");
     }
+    int64_t part = whole * ms;  // at most kMaxDuration: checked above
     // frac < 10^9 and ms <= 8.64e7 overflow int64 together: scale in double, which is exact enough here.
     part += static_cast<int64_t>(static_cast<double>(frac) * static_cast<double>(ms) / static_cast<double>(frac_scale) + 0.5);
     total += part;

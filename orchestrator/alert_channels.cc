@@ -149,10 +149,10 @@ Notification ForChannel(const AlertChannel& c, const Notification& n) {
 }
 
 std::string RenderPayload(const AlertChannel& c, const Notification& n, int64_t now_ms, const std::string& host) {
-  if (c.type == "slack") return Slack(n, host).dump();
-  if (c.type == "alertmanager") return Alertmanager(n, now_ms, host).dump();
+  if (c.type == "slack") return Slack(n, host).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (c.type == "alertmanager") return Alertmanager(n, now_ms, host).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (c.type == "email") return Email(c, n, now_ms, host);
-  std::string line = Generic(c, n, host).dump();
+  std::string line = Generic(c, n, host).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return c.type == "file" ? line + "\n" : line;
 }
 
@@ -203,7 +203,7 @@ std::string AlertToJson(const Alert& a) {
               {"ends_ms", a.ends_ms}, {"level", a.level}, {"acked_by", a.acked_by}, {"acked_ms", a.acked_ms},
               {"last_notified_ms", a.last_notified_ms}, {"notifications", a.notifications},
               {"resolved_notified", a.resolved_notified}, {"one_shot", a.one_shot}, {"outage", a.outage}, {"held", a.held}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<Alert> AlertFromJson(const std::string& text) {

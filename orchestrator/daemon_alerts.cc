@@ -172,7 +172,7 @@ void Daemon::TickAlerts(bool now_please) {
   if (alerts_.silences() != saved_silences_ && store_) {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [k, v] : alerts_.silences()) j[k] = v;
-    if (store_->SetState(kSilencesKey, j.dump()).ok()) saved_silences_ = alerts_.silences();
+    if (store_->SetState(kSilencesKey, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).ok()) saved_silences_ = alerts_.silences();
   }
   if (due.empty() || !store_) return;
   static const std::string host = Hostname();
@@ -239,7 +239,7 @@ v1::ControlResponse Daemon::HandleAlertControl(const v1::ControlRequest& req, co
         }
       }
       out["now_ms"] = now;
-      resp.set_json(out.dump());
+      resp.set_json(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       return resp;
     }
   }

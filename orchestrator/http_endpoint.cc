@@ -159,7 +159,7 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
   }
   if (path == "/metrics") return reply(200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(*view));
   if (path == "/healthz") return view->ready ? reply(200, "text/plain", "ok\n") : reply(503, "text/plain", "not ready\n");
-  if (path == "/api/status") return reply(200, "application/json", StatusToJson(view->status).dump(2) + "\n");
+  if (path == "/api/status") return reply(200, "application/json", StatusToJson(view->status).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   if (path == "/") return reply(200, "text/html; charset=utf-8", RenderStatusPage(*view));
   return reply(404, "text/plain", "not found\n");
 }

@@ -9,3 +9,9 @@ cd build
 args=(--output-on-failure -j "${JOBS:-2}" --timeout 300)
 [ -n "${LABEL:-}" ] && args+=(-L "$LABEL")
 ctest "${args[@]}"
+# Then the hostile-input run: the unit suite under ASan+UBSan and each fuzz
+# target briefly (scripts/fuzz.sh; FUZZ=0 skips it, FUZZ_SECONDS sets its time).
+if [ -z "${LABEL:-}" ] && [ "${FUZZ:-1}" != 0 ]; then
+  cd ..
+  bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+fi

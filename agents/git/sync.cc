@@ -445,7 +445,7 @@ std::string SyncResultJson(const SyncResult& r) {
                       {"head_after", r.head_after},
                       {"backups", r.backups},
                       {"steps", r.steps}};
-  return j.dump(2);
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace redundancy::git

@@ -427,7 +427,7 @@ class Discoverer {
     char tmpl[] = "/tmp/redundancy-netlify-XXXXXX";
     int fd = mkstemp(tmpl);
     if (fd < 0) return;
-    std::string body = list.dump();
+    std::string body = list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     bool written = write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
     close(fd);
     static const char kScript[] = R"JS(

@@ -57,7 +57,7 @@ std::string WriteManifest(const std::string& path, const nlohmann::json& manifes
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << manifest.dump(2) << "\n";
+    out << manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     out.flush();
     if (!out) return "cannot write " + tmp;
   }

@@ -15,6 +15,13 @@ double Number(element e, double fallback) {
   return fallback;
 }
 
+// An int field: the fallback when it is not a number or out of int's range
+// (a double outside it is undefined behaviour to convert).
+int Int(element e, int fallback) {
+  double d = Number(e, fallback);
+  return d >= -2147483648.0 && d <= 2147483647.0 ? static_cast<int>(d) : fallback;
+}
+
 std::string String(element e) {
   std::string_view s;
   return e.get_string().get(s) == simdjson::SUCCESS ? std::string(s) : std::string();
@@ -33,9 +40,9 @@ Result<std::vector<AppInfo>> FromArray(simdjson::dom::array list) {
       if (key == "name") {
         a.name = String(v);
       } else if (key == "pid") {
-        a.pid = static_cast<pid_t>(Number(v, 0));
+        a.pid = static_cast<pid_t>(Int(v, 0));
       } else if (key == "pm_id") {
-        a.pm_id = static_cast<int>(Number(v, -1));
+        a.pm_id = Int(v, -1);
       } else if (key == "monit") {
         simdjson::dom::object m;
         if (v.get_object().get(m) == simdjson::SUCCESS) {
@@ -52,7 +59,7 @@ Result<std::vector<AppInfo>> FromArray(simdjson::dom::array list) {
           if (ek == "status") {
             a.status = String(ev);
           } else if (ek == "restart_time") {
-            a.restart_time = static_cast<int>(Number(ev, 0));
+            a.restart_time = Int(ev, 0);
           } else if (ek == "autorestart") {
             bool b;
             if (ev.get_bool().get(b) == simdjson::SUCCESS) a.autorestart = b;

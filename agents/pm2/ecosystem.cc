@@ -65,7 +65,7 @@ int FindLine(const std::string& text, const std::string& needle) {
 
 std::string AsString(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
-  return v.dump();
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -112,7 +112,7 @@ Ecosystem LoadEcosystem(const std::string& path, const std::string& node_bin) {
     std::string abs = fs::absolute(path).string();
     nlohmann::json quoted = abs;
     spec.args = {"--input-type=module", "-e",
-                 "const m = await import(" + quoted.dump() + "); const c = m.default ?? m;"
+                 "const m = await import(" + quoted.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "); const c = m.default ?? m;"
                  " process.stdout.write(JSON.stringify(c, (k, v) => typeof v === 'function' ? undefined : v));"};
     spec.die_with_parent = true;
     auto run = process::RunCapture(spec, std::chrono::seconds(20));

@@ -47,7 +47,7 @@ void Pm2Agent::RecordOperatorDelete(const std::string& name) {
 void Pm2Agent::SaveOperatorDeleted() {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [name, at] : operator_deleted_) j[name] = at;
-  if (Status s = WriteFileAtomic(OperatorDeletedPath(), j.dump(), 0600); !s.ok()) spdlog::warn("pm2: {}", s.message());
+  if (Status s = WriteFileAtomic(OperatorDeletedPath(), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 0600); !s.ok()) spdlog::warn("pm2: {}", s.message());
 }
 
 std::vector<std::pair<std::string, std::string>> Pm2Agent::Pm2Env() const { return {{"PM2_HOME", settings_.pm2_home}}; }
@@ -565,7 +565,7 @@ void Pm2Agent::SaveSnapshot(const std::vector<AppInfo>& list) {
     apps.push_back(std::move(env));
   }
   // It holds the apps' environments (secrets): readable by us only.
-  if (Status s = WriteFileAtomic(SnapshotPath(), apps.dump(), 0600); !s.ok()) {
+  if (Status s = WriteFileAtomic(SnapshotPath(), apps.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 0600); !s.ok()) {
     spdlog::warn("pm2 snapshot: {}", s.message());
     return;
   }

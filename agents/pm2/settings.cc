@@ -95,7 +95,7 @@ Result<Settings> ParseSettings(const YAML::Node& node, const std::string& worksp
     if (node && node["health"] && node["health"].IsMap()) {
       for (auto it = node["health"].begin(); it != node["health"].end(); ++it) {
         ProbeSpec p;
-        const auto& h = it->second;
+        const YAML::Node h = it->second;  // a copy: it-> is a temporary proxy
         if (!h.IsMap()) return Result<Settings>::Error("systems.pm2.health." + it->first.Scalar() + ": expected a mapping");
         if (h["url"]) p.url = h["url"].Scalar();
         if (h["tcp"]) p.tcp = h["tcp"].Scalar();

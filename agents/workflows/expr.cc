@@ -1,5 +1,7 @@
 #include "agents/workflows/expr.h"
 
+#include <charconv>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -397,7 +399,12 @@ std::string FormatString(const std::string& fmt, const std::vector<J>& args) {
     } else if (fmt[i] == '{') {
       size_t close = fmt.find('}', i);
       if (close == std::string::npos) throw std::runtime_error("format: unclosed '{'");
-      size_t n = std::stoul(fmt.substr(i + 1, close - i - 1));
+      std::string index = fmt.substr(i + 1, close - i - 1);
+      size_t n = 0;
+      auto [end, ec] = std::from_chars(index.data(), index.data() + index.size(), n);
+      if (index.empty() || ec != std::errc() || end != index.data() + index.size()) {
+        throw std::runtime_error("format: '{" + index.substr(0, 20) + "}' is not an argument index");
+      }
       if (n >= args.size()) throw std::runtime_error("format: argument {" + std::to_string(n) + "} missing");
       out += ToText(args[n]);
       i = close;
@@ -458,7 +465,7 @@ std::string ToText(const J& v) {
     while (!s.empty() && s.back() == '0') s.pop_back();
     return s;
   }
-  return v.dump(2);
+  return v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 J Evaluate(const Expr& e, const EvalContext& ctx) {
@@ -540,7 +547,7 @@ J Evaluate(const Expr& e, const EvalContext& ctx) {
       }
       if (f == "tojson") {
         need(1);
-        return a[0].dump(2);
+        return a[0].dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
       }
       if (f == "fromjson") {
         need(1);

@@ -117,7 +117,7 @@ bool Linter::Mapping(const YAML::Node& node, const YAML::Mark& where, const std:
   }
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    const YAML::Node k = it->first;  // a copy: it-> is a temporary proxy
     if (!k.IsScalar()) {
       Add(k.Mark(), "a key of " + what + " must be a string", "syntax-check");
       continue;

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -385,7 +386,16 @@ class Runner {
                                        {"GITHUB_EVENT_NAME", o_.event_name}, {"RUNNER_OS", "Linux"}, {"RUNNER_TEMP", TempDir()}});
       if (!path_add.empty()) spec.env.push_back({"PATH", path_add + (getenv("PATH") ? getenv("PATH") : "")});
       auto timeout = o_.default_step_timeout;
-      if (step["timeout-minutes"]) timeout = std::chrono::milliseconds(static_cast<long>(std::stod(Interpolate(Scalar(step["timeout-minutes"]), ctx)) * 60000));
+      if (step["timeout-minutes"]) {
+        // A number of minutes, from 0 to a day; anything else is the step's error, not an exception out of the runner.
+        std::string text = Interpolate(Scalar(step["timeout-minutes"]), ctx);
+        double minutes = -1;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), minutes);
+        if (ec != std::errc() || end != text.data() + text.size() || !(minutes >= 0 && minutes <= 1440)) {
+          throw std::runtime_error("timeout-minutes '" + text.substr(0, 40) + "' is not a number of minutes from 0 to 1440");
+        }
+        timeout = std::chrono::milliseconds(static_cast<int64_t>(minutes * 60000));
+      }
       auto r = process::RunCapture(spec, timeout, 256 * 1024);
       if (!r.ok()) throw std::runtime_error(r.error());
       s->output = r->output;

@@ -1,5 +1,9 @@
 #include "agents/workflows/workflows_agent.h"
 
+#include <sys/stat.h>
+
+#include <cstdlib>
+
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -43,6 +47,7 @@ WorkflowsAgent::~WorkflowsAgent() {
 
 Status WorkflowsAgent::Configure(const AgentContext& ctx) {
   ctx_ = ctx;
+  poison_.Open(ctx.state_dir + "/workflows", clock_->WallMs());
   const YAML::Node& y = ctx.settings;
   auto str = [&](const YAML::Node& n, const char* key, const std::string& def) {
     return n && n[key] && n[key].IsScalar() ? n[key].Scalar() : def;
@@ -102,6 +107,13 @@ std::string WorkflowsAgent::RepoRoot() const {
              : ctx_.workspace;
 }
 
+// Tests only: a process that dies on one input, for poison-input isolation
+// (REDUNDANCY_TEST_CRASH_MARKER set and found in the file).
+static void CrashForTests(const std::string& text) {
+  static const char* marker = std::getenv("REDUNDANCY_TEST_CRASH_MARKER");
+  if (marker && *marker && text.find(marker) != std::string::npos) std::abort();
+}
+
 // Workflows present, plus those we keep a good copy of (a deleted one is still ours to report).
 std::vector<std::string> WorkflowsAgent::Files() const {
   std::set<std::string> names;
@@ -148,9 +160,20 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
     LintOptions o;
     o.repo_root = RepoRoot();
     o.runner_labels = labels_;
+    // Poison-input isolation: a file that killed this process before is skipped while it stays the same.
+    struct stat file_stat {};
+    stat(path.c_str(), &file_stat);
+    std::string fingerprint = std::to_string(file_stat.st_size) + ":" + std::to_string(file_stat.st_mtim.tv_sec) + "." +
+                              std::to_string(file_stat.st_mtim.tv_nsec);
+    if (!poison_.Enter(target, fingerprint)) {
+      out.push_back(poison_.Failed(target));
+      continue;
+    }
     auto read = ReadFileBounded(path, YamlLimits{}.max_bytes);
     std::string text = read.ok() ? *read : "";
+    CrashForTests(text);
     LintResult r = read.ok() ? LintWorkflow(text, o) : LintResult{};
+    poison_.Leave();
     if (!read.ok()) r.problems.push_back({1, 1, "the file " + read.error(), "syntax-check", "error"});
     std::string details;
     int errors = 0, warnings = 0;
@@ -279,7 +302,7 @@ std::string WorkflowsAgent::Restore(const std::string& file) {
 }
 
 Status WorkflowsAgent::Recover(const std::string& target, bool forced) {
-  (void)forced;
+  if (forced) poison_.Clear(target);
   std::vector<std::string> files;
   if (target.empty()) {
     files = Files();

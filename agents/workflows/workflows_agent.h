@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "agents/runtime/agent.h"
+#include "agents/runtime/poison.h"
 #include "common/clock.h"
 
 namespace redundancy::workflows {
@@ -57,6 +58,7 @@ class WorkflowsAgent : public Agent {
 
   Clock* clock_;
   AgentContext ctx_;
+  PoisonRegistry poison_;  // a workflow file that kills the linter is skipped, not a crash loop
   std::string dir_;
   bool restore_ = false;
   std::set<std::string> secrets_;   // configured names

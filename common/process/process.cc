@@ -99,9 +99,12 @@ Result<pid_t> Launch(const SpawnSpec& spec, Extra&&... extra) {
   std::error_code ec;
   try {
     // A clean environment: ours without what our own launcher set for us.
+    // set(), not env[k]: Boost 1.74's find() behind operator[] compares past
+    // the end of shorter entries (a heap over-read ASan reports).
     bp::environment env;
-    for (const auto& [k, v] : CleanEnvironment(CurrentEnvironment())) env[k] = v;
-    for (const auto& [k, v] : spec.env) env[k] = v;
+    env.clear();
+    for (const auto& [k, v] : CleanEnvironment(CurrentEnvironment())) env.set(k, v);
+    for (const auto& [k, v] : spec.env) env.set(k, v);
     ChildSetup setup;
     setup.parent = getpid();
     setup.die_with_parent = spec.die_with_parent;

@@ -44,7 +44,7 @@ int ListAlerts(const Caller& call, bool json) {
   bool firing = false;
   for (const auto& a : j["alerts"]) firing |= a.value("state", "") == "firing";
   if (json) {
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return firing ? 1 : 0;
   }
   int64_t now = j.value("now_ms", int64_t{0});

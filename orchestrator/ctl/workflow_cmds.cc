@@ -63,7 +63,7 @@ int LintWorkflows(const std::vector<std::string>& paths, const std::set<std::str
       }
     }
   }
-  if (json) std::cout << out.dump(2) << "\n";
+  if (json) std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   else std::cout << text_out;
   return rc;
 }
@@ -91,7 +91,7 @@ int RunWorkflow(const std::string& file, const std::string& job, const std::stri
   }
   auto r = workflows::RunWorkflowFile(file, o);
   if (json) {
-    std::cout << r.Json().dump(2) << "\n";
+    std::cout << r.Json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else if (!r.error.empty()) {
     std::cerr << "redundancyctl: " << r.error << "\n";
   } else {

@@ -198,6 +198,53 @@ TEST(ControlTest, ReloadWithBrokenConfigKeepsTheOldOne) {
   EXPECT_FALSE(WaitUntil([&] { return !d.Status().ok(); }, 500ms));
 }
 
+// Hostile configs, each of which once killed the daemon on reload or froze
+// its loop: rejected at once with file:line, the old configuration kept, the
+// daemon alive and supervising; SIGHUP the same.
+TEST(ControlTest, ReloadOfHostileConfigsKeepsTheDaemonAndTheOldConfig) {
+  Daemon d(Sys("git") + Sys("build"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  std::string bomb = "x: &a [a, a, a, a, a, a, a, a, a]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    std::string prev(1, static_cast<char>(c - 1));
+    bomb += std::string(1, c) + "x: &" + c + " [";
+    for (int i = 0; i < 9; ++i) bomb += std::string(i ? ", " : "") + "*" + (c == 'b' ? "a" : prev);
+    bomb += "]\n";
+  }
+  const std::vector<std::pair<std::string, std::string>> hostile = {
+      {"logging: {max_size: 99999999999999999999TB}\n", "is too large"},
+      {"logging: {max_size: 17179869184GB}\n", "is too large"},
+      {"orchestrator: {heartbeat_interval: " + std::string(309, '9') + "s}\n", "a duration of 310 characters"},
+      {"systems: &s {git: *s}\n", "a recursive alias"},
+      {bomb, "the document expands to more than 20000 nodes"},
+      {"http: {listen: 127.0.0.1:99999}\n", "the port must be a number from 1 to 65535"},
+  };
+  for (const auto& [yaml, message] : hostile) {
+    d.WriteConfig("workspace: .\n" + yaml);
+    auto t0 = std::chrono::steady_clock::now();
+    CtlResult r = d.Ctl("reload");
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("redundancy.yaml:"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s) << "the event loop was held";
+    auto s = d.Status();
+    ASSERT_TRUE(s.ok()) << "the daemon died on: " << yaml.substr(0, 80);
+    EXPECT_EQ(s->agents_size(), 2) << "the old configuration still runs";
+    process::Signal(d.pid(), SIGHUP);
+    EXPECT_FALSE(WaitUntil([&] { return !d.Status().ok(); }, 300ms));
+  }
+  // Still supervising: a killed agent comes back.
+  auto agent = d.Agent("git");
+  ASSERT_TRUE(agent);
+  process::Signal(agent->pid(), SIGKILL);
+  EXPECT_TRUE(WaitUntil([&] { auto a = d.Agent("git"); return a && a->pid() != agent->pid() && a->state() == "ready"; }, 10s));
+  std::string out;
+  d.WriteConfig("workspace: .\nsystems: &s {git: *s}\n");
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl config validate " + d.config_path(), &out), 2) << out;
+  EXPECT_NE(out.find("a recursive alias"), std::string::npos) << out;
+}
+
 TEST(ControlTest, ReloadAppliesAddsAndRemovesSystems) {
   Daemon d(Sys("git") + Sys("build"));
   ASSERT_TRUE(d.Start());

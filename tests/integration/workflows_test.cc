@@ -209,6 +209,28 @@ TEST_F(WorkflowsAgentTest, HostileWorkflowsAreFailedTargetsNotACrashLoop) {
   }
 }
 
+// Poison-input isolation: a file that kills the agent (here through a test
+// hook) kills it once; the next agent reports that file failed ("crashes
+// the checker") and checks the others; a change to the file tries it again.
+TEST_F(WorkflowsAgentTest, AFileThatKillsTheAgentIsIsolatedNotACrashLoop) {
+  WriteFile(Wf("poison.yml"), "on: push\n# CRASH-THE-CHECKER\njobs: {a: {runs-on: ubuntu-latest, steps: [{run: echo}]}}\n");
+  d_ = std::make_unique<Daemon>("  workflows: {interval: 1h, dir: " + repo_ + "/.github/workflows, restore: false}\n");
+  ASSERT_TRUE(d_->Start({{"REDUNDANCY_TEST_CRASH_MARKER", "CRASH-THE-CHECKER"}}));
+  ASSERT_TRUE(WaitStatus("workflow:poison.yml", v1::HEALTH_FAILED, 15s, "crashes the checker")) << d_->Ctl("status").output;
+  EXPECT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 10s)) << Summary("workflow:node-ci.yml");
+  d_->Ctl("check workflows");
+  d_->Ctl("check workflows");
+  EXPECT_TRUE(WaitStatus("workflow:poison.yml", v1::HEALTH_FAILED, 5s, "crashes the checker"));
+  auto agent = d_->Agent("workflows");
+  ASSERT_TRUE(agent);
+  EXPECT_EQ(agent->restarts(), 1u) << "died once, on that file, and not again";
+  EXPECT_EQ(agent->state(), "ready");
+  // Fixed: checked again.
+  WriteFile(Wf("poison.yml"), "on: push\njobs: {a: {runs-on: ubuntu-latest, steps: [{run: echo}]}}\n");
+  d_->Ctl("check workflows");
+  EXPECT_TRUE(WaitStatus("workflow:poison.yml", v1::HEALTH_OK, 10s)) << Summary("workflow:poison.yml");
+}
+
 TEST_F(WorkflowsAgentTest, WithoutGitTheLastGoodCopyIsUsedAndWithoutRestoreNothingIsTouched) {
   fs::remove_all(repo_ + "/.git");
   Start(", restore: true");

@@ -169,7 +169,14 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
       out.push_back(poison_.Failed(target));
       continue;
     }
-    auto read = ReadFileBounded(path, YamlLimits{}.max_bytes);
+    // Nothing outside the checkout is read through a link (its lint messages would quote it).
+    std::string real = fs::canonical(path, ec).string();
+    std::error_code dir_ec;
+    std::string real_dir = fs::canonical(dir_, dir_ec).string();
+    auto read = !ec && real.rfind(ctx_.workspace + "/", 0) != 0 && real.rfind(RepoRoot() + "/", 0) != 0 &&
+                        (dir_ec || real.rfind(real_dir + "/", 0) != 0)
+                    ? Result<std::string>::Error("links outside the checkout (to " + real + "); not read")
+                    : ReadFileBounded(path, YamlLimits{}.max_bytes);
     std::string text = read.ok() ? *read : "";
     CrashForTests(text);
     LintResult r = read.ok() ? LintWorkflow(text, o) : LintResult{};

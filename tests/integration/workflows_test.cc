@@ -190,12 +190,15 @@ TEST_F(WorkflowsAgentTest, HostileWorkflowsAreFailedTargetsNotACrashLoop) {
   for (const auto& [name, text] : hostile) WriteFile(Wf(name), text);
   ASSERT_EQ(mkfifo(Wf("fifo.yml").c_str(), 0644), 0);
   fs::create_symlink("/dev/zero", Wf("zero.yml"));
+  fs::create_symlink("/etc/passwd", Wf("passwd.yml"));
   Start(", restore: false");
   for (const auto& [name, text] : hostile) {
     EXPECT_TRUE(WaitStatus("workflow:" + name, v1::HEALTH_FAILED, 10s, "[syntax-check]")) << name << ": " << Summary("workflow:" + name);
   }
   EXPECT_TRUE(WaitStatus("workflow:fifo.yml", v1::HEALTH_FAILED, 10s, "a FIFO")) << Summary("workflow:fifo.yml");
-  EXPECT_TRUE(WaitStatus("workflow:zero.yml", v1::HEALTH_FAILED, 10s, "a character device")) << Summary("workflow:zero.yml");
+  EXPECT_TRUE(WaitStatus("workflow:zero.yml", v1::HEALTH_FAILED, 10s, "links outside the checkout")) << Summary("workflow:zero.yml");
+  EXPECT_TRUE(WaitStatus("workflow:passwd.yml", v1::HEALTH_FAILED, 10s, "links outside the checkout")) << Summary("workflow:passwd.yml");
+  EXPECT_EQ(d_->Ctl("status").output.find("root:x:"), std::string::npos) << "content outside the checkout was read";
   EXPECT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 10s)) << Summary("workflow:node-ci.yml");
   d_->Ctl("check workflows");
   EXPECT_TRUE(WaitStatus("workflow:with.yml", v1::HEALTH_FAILED, 5s));

@@ -116,6 +116,26 @@ class GameDayTest : public SiteTest {
     return back;
   }
   int port_holder_ = -1;
+  // A developer's clone with a commit whose build fails (not pushed yet); its path.
+  std::string CommitABrokenBuild() {
+    std::string dev = root_ + "/dev";
+    Sh("git clone -q " + root_ + "/remote.git " + dev);
+    std::string pkg = ReadFile(dev + "/package.json");
+    size_t build = pkg.find("\"build\": ");
+    EXPECT_NE(build, std::string::npos) << pkg;
+    if (build != std::string::npos) {
+      pkg.replace(build, pkg.find('\n', build) - build, "\"build\": \"node -e \\\"process.exit(1)\\\"\"");
+    }
+    WriteFile(dev + "/package.json", pkg);
+    Commit(dev, "break the build");
+    return dev;
+  }
+  bool WaitRolledBack() {
+    return WaitUntil([&] {
+      auto s = d_->Status();
+      return s.ok() && s->pipeline().last_result() == "rolled_back" && s->pipeline().state() == "idle";
+    }, 60s);
+  }
   // Kills the PM2 daemon and waits until redundancy has seen it die (its
   // apps may still answer for a moment: node apps exit once PM2's IPC closes).
   void KillPm2Daemon() {
@@ -211,20 +231,10 @@ TEST_F(GameDayTest, AWorkflowAndAFunctionDeletedUpstreamStayDeleted) {
 // under way does not hold that back), the bad commit is rolled back.
 TEST_F(GameDayTest, ABrokenCommitAndAPm2DaemonDeath) {
   std::string good = Sh("git -C " + root_ + " rev-parse HEAD");
-  std::string dev = root_ + "/dev";
-  Sh("git clone -q " + root_ + "/remote.git " + dev);
-  std::string pkg = ReadFile(dev + "/package.json");
-  size_t build = pkg.find("\"build\": ");
-  ASSERT_NE(build, std::string::npos);
-  pkg.replace(build, pkg.find('\n', build) - build, "\"build\": \"node -e \\\"process.exit(1)\\\"\"");
-  WriteFile(dev + "/package.json", pkg);
-  std::string bad = Commit(dev, "break the build");
+  std::string dev = CommitABrokenBuild();
   Sh("git -C " + dev + " push -q origin main");
   KillPm2DaemonAndExpectTheSiteBack();
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = d_->Status();
-    return s.ok() && s->pipeline().last_result() == "rolled_back" && s->pipeline().state() == "idle";
-  }, 60s)) << Dump() << d_->Ctl("history").output;
+  ASSERT_TRUE(WaitRolledBack()) << Dump() << d_->Ctl("history").output;
   EXPECT_EQ(Sh("git -C " + root_ + " rev-parse HEAD"), good);
   EXPECT_EQ(HttpGetBody(port_, "/health"), "ok");
   // Two incidents (the daemon's death, the failed commit with its rollback): a notice each at most,
@@ -368,14 +378,7 @@ TEST_F(GameDayTest, AnAppCrashLoopEndsWhenItsCauseDoes) {
 // commit is rolled back without touching it.
 TEST_F(GameDayTest, ABrokenCommitAndAnAppCrashLoop) {
   std::string good = Sh("git -C " + root_ + " rev-parse HEAD");
-  std::string dev = root_ + "/dev";
-  Sh("git clone -q " + root_ + "/remote.git " + dev);
-  std::string pkg = ReadFile(dev + "/package.json");
-  size_t build = pkg.find("\"build\": ");
-  ASSERT_NE(build, std::string::npos);
-  pkg.replace(build, pkg.find('\n', build) - build, "\"build\": \"node -e \\\"process.exit(1)\\\"\"");
-  WriteFile(dev + "/package.json", pkg);
-  Commit(dev, "break the build");
+  std::string dev = CommitABrokenBuild();
   ASSERT_TRUE(TakeApiPort()) << Dump();
   Sh("git -C " + dev + " push -q origin main");
   ASSERT_TRUE(WaitUntil([&] { auto c = d_->CheckOf("pm2:api"); return c && c->status() == v1::HEALTH_FAILED; }, 20s))
@@ -383,10 +386,7 @@ TEST_F(GameDayTest, ABrokenCommitAndAnAppCrashLoop) {
   FreeApiPort();
   auto back = TimeToServe(std::chrono::steady_clock::now(), 15s);
   EXPECT_LT(back.count(), 5000) << Dump() << d_->Ctl("history").output;
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = d_->Status();
-    return s.ok() && s->pipeline().last_result() == "rolled_back" && s->pipeline().state() == "idle";
-  }, 60s)) << Dump() << d_->Ctl("history").output;
+  ASSERT_TRUE(WaitRolledBack()) << Dump() << d_->Ctl("history").output;
   EXPECT_EQ(Sh("git -C " + root_ + " rev-parse HEAD"), good);
   ASSERT_TRUE(WaitUntil([&] { return HttpGetBody(port_, "/health") == "ok"; }, 10s)) << Dump();
   // The app's crash loop and the failed commit: one notice each at most.

@@ -1,5 +1,7 @@
 #include "agents/netlify/netlify_agent.h"
 
+#include "common/file_util.h"
+
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -21,6 +23,8 @@ NetlifyAgent::~NetlifyAgent() {
 
 Status NetlifyAgent::Configure(const AgentContext& ctx) {
   ctx_ = ctx;
+  poison_.Open(ctx.state_dir + "/netlify", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch()).count());
   const YAML::Node& y = ctx.settings;
   auto str = [&](const char* key, const std::string& def) {
     return y && y[key] && y[key].IsScalar() ? y[key].Scalar() : def;
@@ -113,7 +117,14 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
   DiscoverOptions options;
   options.cache = &syntax_cache_;
   options.functions_dir = functions_dir_;
+  // Poison-input isolation: a tree whose discovery killed this process is
+  // reported until netlify.toml or the functions directory changes.
+  std::string fingerprint = std::to_string(MtimeNs(dir_ + "/netlify.toml")) + ":" +
+                            std::to_string(MtimeNs(dir_ + "/netlify/functions")) + ":" +
+                            std::to_string(functions_dir_.empty() ? 0 : MtimeNs(dir_ + "/" + functions_dir_));
+  if (!poison_.Enter("netlify:count", fingerprint)) return {poison_.Failed("netlify:count")};
   last_ = Discover(dir_, options);
+  poison_.Leave();
   Watch();
   std::vector<v1::CheckResult> out;
   // Per function: its own problems.
@@ -265,6 +276,7 @@ std::optional<std::map<std::string, std::string>> NetlifyAgent::HeadFunctions() 
 }
 
 Status NetlifyAgent::Recover(const std::string& target, bool forced) {
+  if (forced && (target.empty() || target == "netlify:count")) poison_.Clear("netlify:count");
   if ((target.empty() || target == "netlify:count") && !restorable_.empty()) {
     // A pull that deletes a function removes the file before it moves HEAD:
     // never restore while git works on the checkout, and ask HEAD again.

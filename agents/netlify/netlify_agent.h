@@ -17,6 +17,7 @@
 
 #include "agents/netlify/functions.h"
 #include "agents/runtime/agent.h"
+#include "agents/runtime/poison.h"
 #include "common/clock.h"
 
 namespace redundancy::netlify {
@@ -50,6 +51,7 @@ class NetlifyAgent : public Agent {
 
   Clock* clock_;
   AgentContext ctx_;
+  PoisonRegistry poison_;  // a functions tree that kills discovery is reported, not a crash loop
   std::string dir_;            // the project
   std::string manifest_;       // configured manifest path ("" = default)
   std::string functions_dir_;  // configured functions_dir (netlify.toml beats it)

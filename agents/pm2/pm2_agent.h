@@ -25,6 +25,7 @@
 #include "agents/pm2/ecosystem.h"
 #include "agents/pm2/rpc.h"
 #include "agents/runtime/agent.h"
+#include "agents/runtime/poison.h"
 #include "common/backoff.h"
 #include "common/clock.h"
 
@@ -158,6 +159,7 @@ class Pm2Agent : public Agent {
 
   Clock* clock_;
   AgentContext ctx_;
+  PoisonRegistry poison_;  // an ecosystem file that kills the loader is reported, not a crash loop
   Settings settings_;
   std::unique_ptr<RpcClient> rpc_;
   std::vector<Ecosystem> ecosystems_;

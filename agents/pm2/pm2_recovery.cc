@@ -14,6 +14,10 @@
 
 namespace redundancy::pm2 {
 Status Pm2Agent::Recover(const std::string& target, bool forced) {
+  if (forced && target.rfind("pm2:ecosystem:", 0) == 0) {
+    poison_.Clear(target);
+    return Status::Ok();  // loaded again by the next reload
+  }
   if (daemon_down_ || !DaemonAlive()) {
     // A daemon that cannot be started (a broken unit, no pm2) is tried again
     // with backoff, 1 s doubling to a minute; an operator's recover tries now.

@@ -22,6 +22,9 @@ namespace redundancy {
 namespace fs = std::filesystem;
 namespace {
 
+// A config is small: 1 MB, 32 levels, 20,000 nodes (aliases expanded).
+constexpr YamlLimits kConfigLimits{.max_bytes = 1u << 20, .max_depth = 32, .max_nodes = 20'000};
+
 // Walks a parsed YAML tree against the schema and collects every problem.
 class Validator {
  public:
@@ -440,7 +443,7 @@ static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {
 }
 
 Result<Config> ParseConfig(const std::string& text, const std::string& display_name, const std::string& base_dir) {
-  auto parsed = LoadYaml(text, display_name, {.max_bytes = 1u << 20, .max_depth = 32, .max_nodes = 20'000});
+  auto parsed = LoadYaml(text, display_name, kConfigLimits);
   if (!parsed.ok()) return parsed.status();
   YAML::Node root = *parsed;
   Config cfg;
@@ -557,7 +560,7 @@ Dirs LenientDirs(const std::string& path) {
   std::string base = fs::path(abs).parent_path().string();
   std::string workspace = ".", state_dir = ".redundancy", log_dir, pm2_home = "~/.pm2", pm2_logs;
   try {
-    auto parsed = LoadYamlFile(path, path, {.max_bytes = 1u << 20, .max_depth = 32, .max_nodes = 20'000});
+    auto parsed = LoadYamlFile(path, path, kConfigLimits);
     YAML::Node root = parsed.ok() ? *parsed : YAML::Node();
     if (root.IsMap()) {
       workspace = Str(root["workspace"], workspace);
@@ -586,7 +589,7 @@ std::string LogDirOf(const std::string& path) { return LenientDirs(path).log; }
 std::string Pm2LogDirOf(const std::string& path) { return LenientDirs(path).pm2_logs; }
 
 Result<Config> LoadConfig(const std::string& path) {
-  auto text = ReadFileBounded(path, 1u << 20);
+  auto text = ReadFileBounded(path, kConfigLimits.max_bytes);
   if (!text.ok()) return Result<Config>::Error(path + ": " + text.error());
   std::error_code ec;
   std::string abs = fs::absolute(path, ec).lexically_normal().string();

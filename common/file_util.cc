@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -84,6 +85,32 @@ Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes) {
   close(fd);
   out.resize(got);
   return out;
+}
+
+std::string Unreadable(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return errno == ELOOP ? "is a symbolic link loop" : "cannot be read: " + std::string(std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) return std::string("is ") + KindOf(st.st_mode) + ", not a regular file";
+  if (access(path.c_str(), R_OK) != 0) return "cannot be read: " + std::string(std::strerror(errno));
+  return "";
+}
+
+std::string OutsideOf(const std::string& path, const std::vector<std::string>& roots) {
+  std::error_code ec;
+  std::string real = std::filesystem::canonical(path, ec).string();
+  if (ec) return "";
+  for (const auto& root : roots) {
+    if (!root.empty() && real.rfind(root + "/", 0) == 0) return "";
+  }
+  return real;
+}
+
+std::string FileFingerprint(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_size) + ":" + std::to_string(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
 }
 
 std::string ReadWholeFile(const std::string& path, bool* ok) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -18,6 +19,20 @@ inline constexpr size_t kMaxFileBytes = 16u << 20;
 // grow). Errors say what is wrong: "is a FIFO, not a regular file", "is
 // 20 MB, more than the 16 MB read at most", "cannot be read: Permission denied".
 Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes = kMaxFileBytes);
+
+// Why `path` (links followed) cannot be read as a regular file, or "" when
+// it can: "is a symbolic link loop", "is a FIFO, not a regular file",
+// "cannot be read: Permission denied" (the words ReadFileBounded uses).
+std::string Unreadable(const std::string& path);
+
+// Where `path` really is (links resolved) when that is inside none of
+// `roots` (canonical directories); "" when it is inside one, or cannot be
+// resolved (Unreadable says why).
+std::string OutsideOf(const std::string& path, const std::vector<std::string>& roots);
+
+// "size:mtime_ns" of `path` (links followed), "" when absent: tells a
+// changed input from the same one (poison-input isolation).
+std::string FileFingerprint(const std::string& path);
 
 // ReadFileBounded with the default bound; "" (and *ok false) when it cannot be read.
 std::string ReadWholeFile(const std::string& path, bool* ok = nullptr);

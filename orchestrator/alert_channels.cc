@@ -9,6 +9,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.h"
 #include "common/probe.h"
 #include "common/process/process.h"
 
@@ -149,10 +150,10 @@ Notification ForChannel(const AlertChannel& c, const Notification& n) {
 }
 
 std::string RenderPayload(const AlertChannel& c, const Notification& n, int64_t now_ms, const std::string& host) {
-  if (c.type == "slack") return Slack(n, host).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (c.type == "alertmanager") return Alertmanager(n, now_ms, host).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (c.type == "slack") return JsonText(Slack(n, host));
+  if (c.type == "alertmanager") return JsonText(Alertmanager(n, now_ms, host));
   if (c.type == "email") return Email(c, n, now_ms, host);
-  std::string line = Generic(c, n, host).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string line = JsonText(Generic(c, n, host));
   return c.type == "file" ? line + "\n" : line;
 }
 
@@ -198,12 +199,11 @@ Status Deliver(const AlertChannel& c, const std::string& payload) {
 }
 
 std::string AlertToJson(const Alert& a) {
-  return json{{"id", a.id}, {"fingerprint", a.fingerprint}, {"system", a.system}, {"target", a.target},
+  return JsonText(json{{"id", a.id}, {"fingerprint", a.fingerprint}, {"system", a.system}, {"target", a.target},
               {"severity", a.severity}, {"summary", a.summary}, {"state", a.state}, {"starts_ms", a.starts_ms},
               {"ends_ms", a.ends_ms}, {"level", a.level}, {"acked_by", a.acked_by}, {"acked_ms", a.acked_ms},
               {"last_notified_ms", a.last_notified_ms}, {"notifications", a.notifications},
-              {"resolved_notified", a.resolved_notified}, {"one_shot", a.one_shot}, {"outage", a.outage}, {"held", a.held}}
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+              {"resolved_notified", a.resolved_notified}, {"one_shot", a.one_shot}, {"outage", a.outage}, {"held", a.held}});
 }
 
 Result<Alert> AlertFromJson(const std::string& text) {

@@ -112,26 +112,29 @@ void AlertDispatcher::Run() {
       if (Status u = store->UpdateDelivery(r); !u.ok()) spdlog::error("alerts: {}", u.message());
     }
     lock.lock();
-    // Those the database could not take: from memory, the same way.
-    for (size_t i = 0; i < memory_.size() && !stop_;) {
-      DeliveryRow r = memory_[i];
-      if (r.next_ms > now_ms_()) {
-        next = std::min(next, r.next_ms);
-        ++i;
-        continue;
+    // Those the database could not take: from memory, the same way. The due
+    // ones are taken out, tried without the lock, and those still undelivered
+    // go back (QueueInMemory may have added rows meanwhile).
+    std::deque<DeliveryRow> due;
+    for (auto it = memory_.begin(); it != memory_.end();) {
+      if (it->next_ms <= now_ms_()) {
+        due.push_back(std::move(*it));
+        it = memory_.erase(it);
+      } else {
+        next = std::min(next, it->next_ms);
+        ++it;
       }
+    }
+    if (!due.empty()) {
       lock.unlock();
-      Attempt(channels, r);
+      for (auto& r : due) Attempt(channels, r);
       lock.lock();
-      if (i < memory_.size() && memory_[i].created_ms == r.created_ms && memory_[i].channel == r.channel) {
-        if (r.state == "delivered") {
-          memory_.erase(memory_.begin() + static_cast<long>(i));
-          continue;
-        }
-        memory_[i] = r;
+      for (auto& r : due) {
+        if (r.state == "delivered") continue;
         next = std::min(next, r.next_ms);
+        if (memory_.size() >= kMaxInMemory) memory_.pop_front();
+        memory_.push_back(std::move(r));
       }
-      ++i;
     }
     if (stop_ || woken_) continue;
     cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, next - now_ms_())), [this] { return stop_ || woken_; });

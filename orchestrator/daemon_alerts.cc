@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/logging.h"
+#include "common/json_text.h"
 #include "common/status_render.h"
 #include "orchestrator/alert_channels.h"
 #include "orchestrator/daemon.h"
@@ -172,7 +173,7 @@ void Daemon::TickAlerts(bool now_please) {
   if (alerts_.silences() != saved_silences_ && store_) {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [k, v] : alerts_.silences()) j[k] = v;
-    if (store_->SetState(kSilencesKey, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).ok()) saved_silences_ = alerts_.silences();
+    if (store_->SetState(kSilencesKey, JsonText(j)).ok()) saved_silences_ = alerts_.silences();
   }
   if (due.empty() || !store_) return;
   static const std::string host = Hostname();
@@ -239,7 +240,7 @@ v1::ControlResponse Daemon::HandleAlertControl(const v1::ControlRequest& req, co
         }
       }
       out["now_ms"] = now;
-      resp.set_json(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      resp.set_json(JsonText(out));
       return resp;
     }
   }

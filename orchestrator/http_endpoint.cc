@@ -10,6 +10,7 @@
 
 #include <optional>
 
+#include "common/json_text.h"
 #include "common/status_render.h"
 
 namespace redundancy {
@@ -159,7 +160,7 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
   }
   if (path == "/metrics") return reply(200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(*view));
   if (path == "/healthz") return view->ready ? reply(200, "text/plain", "ok\n") : reply(503, "text/plain", "not ready\n");
-  if (path == "/api/status") return reply(200, "application/json", StatusToJson(view->status).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  if (path == "/api/status") return reply(200, "application/json", JsonText(StatusToJson(view->status), 2) + "\n");
   if (path == "/") return reply(200, "text/html; charset=utf-8", RenderStatusPage(*view));
   return reply(404, "text/plain", "not found\n");
 }
@@ -183,7 +184,6 @@ void HttpEndpoint::Accept() {
     if (ec) {
       // Out of file descriptors (EMFILE/ENFILE) or the like: wait, never spin,
       // never throw; the connection stays in the backlog until then.
-      ++accept_errors_;
       server_->retry.expires_after(std::chrono::milliseconds(100));
       server_->retry.async_wait([this](beast::error_code wec) {
         if (!wec && server_->acceptor.is_open()) Accept();
@@ -193,7 +193,6 @@ void HttpEndpoint::Accept() {
     if (sessions_ >= kMaxConnections) {
       // Over the cap: answer at once and close, so one client cannot hold
       // every descriptor redundancyd needs for its agents.
-      ++refused_;
       beast::error_code ignored;
       static const char kBusy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\nConnection: close\r\n\r\nbusy\n";
       net::write(socket, net::buffer(kBusy, sizeof kBusy - 1), ignored);

@@ -49,9 +49,6 @@ class HttpEndpoint {
   void Stop();
   int port() const { return port_; }
   void Publish(HttpView view);
-  // Connections refused over the cap, and accept() failures, since Start.
-  uint64_t refused() const { return refused_; }
-  uint64_t accept_errors() const { return accept_errors_; }
   // The answer to one request (any thread): routes, auth, the published view.
   HttpAnswer Answer(const std::string& method, const std::string& target, const std::string& authorization);
 
@@ -70,7 +67,6 @@ class HttpEndpoint {
   std::shared_ptr<const HttpView> view_;
   std::atomic<int> sessions_{0};
   int peak_ = 0;
-  std::atomic<uint64_t> refused_{0}, accept_errors_{0};
 };
 
 }  // namespace redundancy

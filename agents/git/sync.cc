@@ -1,5 +1,6 @@
 #include "agents/git/sync.h"
 
+#include "common/json_text.h"
 #include "common/file_util.h"
 
 #include <dirent.h>
@@ -445,7 +446,7 @@ std::string SyncResultJson(const SyncResult& r) {
                       {"head_after", r.head_after},
                       {"backups", r.backups},
                       {"steps", r.steps}};
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonText(j, 2);
 }
 
 }  // namespace redundancy::git

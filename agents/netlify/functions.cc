@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/json_text.h"
 #include "agents/netlify/js_source.h"
 #include "agents/netlify/netlify_toml.h"
 #include "agents/netlify/routes.h"
@@ -105,22 +105,10 @@ class Discoverer {
   // out of the project (nothing outside it is read through a link), not a
   // regular file (a FIFO would block a read, /dev/zero never end it).
   std::string Unusable(const fs::path& p) const {
-    std::error_code ec;
-    fs::file_status st = fs::status(p, ec);
-    if (ec) return ec == std::errc::too_many_symbolic_link_levels ? "is a symbolic link loop" : "cannot be examined: " + ec.message();
-    std::string real = fs::canonical(p, ec).string();
-    if (ec) return "cannot be resolved: " + ec.message();
-    if (real.rfind(d_.project_dir + "/", 0) != 0) return "links outside the project (to " + real + ")";
-    switch (st.type()) {
-      case fs::file_type::regular: break;
-      case fs::file_type::fifo: return "is a FIFO, not a regular file";
-      case fs::file_type::character: return "is a character device, not a regular file";
-      case fs::file_type::block: return "is a block device, not a regular file";
-      case fs::file_type::socket: return "is a socket, not a regular file";
-      default: return "is not a regular file";
+    if (std::string real = OutsideOf(p.string(), {d_.project_dir}); !real.empty()) {
+      return "links outside the project (to " + real + ")";
     }
-    if (access(p.c_str(), R_OK) != 0) return "cannot be read: " + std::string(std::strerror(errno));
-    return "";
+    return Unreadable(p.string());
   }
 
   void ResolveDirectory() {
@@ -427,7 +415,7 @@ class Discoverer {
     char tmpl[] = "/tmp/redundancy-netlify-XXXXXX";
     int fd = mkstemp(tmpl);
     if (fd < 0) return;
-    std::string body = list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string body = JsonText(list);
     bool written = write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
     close(fd);
     static const char kScript[] = R"JS(

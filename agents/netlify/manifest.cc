@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "agents/netlify/functions.h"
+#include "common/json_text.h"
 #include "agents/netlify/routes.h"
 #include "common/file_util.h"
 
@@ -57,7 +58,7 @@ std::string WriteManifest(const std::string& path, const nlohmann::json& manifes
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    out << JsonText(manifest, 2) << "\n";
     out.flush();
     if (!out) return "cannot write " + tmp;
   }

@@ -1,7 +1,5 @@
 #include "agents/netlify/netlify_agent.h"
 
-#include "common/file_util.h"
-
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -9,6 +7,7 @@
 #include <fstream>
 
 #include "common/config.h"
+#include "common/file_util.h"
 #include "common/inotify.h"
 #include "common/probe.h"
 #include "common/process/git_head.h"
@@ -23,8 +22,7 @@ NetlifyAgent::~NetlifyAgent() {
 
 Status NetlifyAgent::Configure(const AgentContext& ctx) {
   ctx_ = ctx;
-  poison_.Open(ctx.state_dir + "/netlify", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               std::chrono::system_clock::now().time_since_epoch()).count());
+  poison_.Open(ctx.state_dir + "/netlify", clock_->WallMs());
   const YAML::Node& y = ctx.settings;
   auto str = [&](const char* key, const std::string& def) {
     return y && y[key] && y[key].IsScalar() ? y[key].Scalar() : def;
@@ -119,9 +117,8 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
   options.functions_dir = functions_dir_;
   // Poison-input isolation: a tree whose discovery killed this process is
   // reported until netlify.toml or the functions directory changes.
-  std::string fingerprint = std::to_string(MtimeNs(dir_ + "/netlify.toml")) + ":" +
-                            std::to_string(MtimeNs(dir_ + "/netlify/functions")) + ":" +
-                            std::to_string(functions_dir_.empty() ? 0 : MtimeNs(dir_ + "/" + functions_dir_));
+  std::string fingerprint = FileFingerprint(dir_ + "/netlify.toml") + "|" + FileFingerprint(dir_ + "/netlify/functions") +
+                            "|" + (functions_dir_.empty() ? "" : FileFingerprint(dir_ + "/" + functions_dir_));
   if (!poison_.Enter("netlify:count", fingerprint)) return {poison_.Failed("netlify:count")};
   last_ = Discover(dir_, options);
   poison_.Leave();

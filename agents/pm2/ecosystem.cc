@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/json_text.h"
 #include "common/cron.h"
 #include "common/file_util.h"
 #include "common/yaml_bounded.h"
@@ -65,7 +66,7 @@ int FindLine(const std::string& text, const std::string& needle) {
 
 std::string AsString(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
-  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonText(v);
 }
 
 }  // namespace
@@ -96,7 +97,7 @@ Ecosystem LoadEcosystem(const std::string& path, const std::string& node_bin) {
   auto problem = [&](int line, const std::string& severity, const std::string& msg) {
     eco.problems.push_back({path, line, severity, msg});
   };
-  auto read = ReadFileBounded(path, 4u << 20);
+  auto read = ReadFileBounded(path, YamlLimits{}.max_bytes);
   if (!read.ok()) {
     problem(0, "error", "the ecosystem file " + read.error());
     return eco;
@@ -112,7 +113,7 @@ Ecosystem LoadEcosystem(const std::string& path, const std::string& node_bin) {
     std::string abs = fs::absolute(path).string();
     nlohmann::json quoted = abs;
     spec.args = {"--input-type=module", "-e",
-                 "const m = await import(" + quoted.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "); const c = m.default ?? m;"
+                 "const m = await import(" + JsonText(quoted) + "); const c = m.default ?? m;"
                  " process.stdout.write(JSON.stringify(c, (k, v) => typeof v === 'function' ? undefined : v));"};
     spec.die_with_parent = true;
     auto run = process::RunCapture(spec, std::chrono::seconds(20));

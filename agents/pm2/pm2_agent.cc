@@ -9,6 +9,7 @@
 #include <thread>
 #include <sstream>
 
+#include "common/json_text.h"
 #include "common/file_util.h"
 #include "common/paths.h"
 #include "common/probe.h"
@@ -47,7 +48,7 @@ void Pm2Agent::RecordOperatorDelete(const std::string& name) {
 void Pm2Agent::SaveOperatorDeleted() {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [name, at] : operator_deleted_) j[name] = at;
-  if (Status s = WriteFileAtomic(OperatorDeletedPath(), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 0600); !s.ok()) spdlog::warn("pm2: {}", s.message());
+  if (Status s = WriteFileAtomic(OperatorDeletedPath(), JsonText(j), 0600); !s.ok()) spdlog::warn("pm2: {}", s.message());
 }
 
 std::vector<std::pair<std::string, std::string>> Pm2Agent::Pm2Env() const { return {{"PM2_HOME", settings_.pm2_home}}; }
@@ -67,8 +68,7 @@ Status Pm2Agent::Configure(const AgentContext& ctx) {
     // Poison-input isolation: a file that killed this process while it was
     // loaded is reported, not loaded again, until it changes.
     std::string target = "pm2:ecosystem:" + fs::path(f).filename().string();
-    std::string fingerprint = std::to_string(MtimeNs(f)) + ":" + std::to_string(fs::file_size(f, ec));
-    if (!poison_.Enter(target, fingerprint)) {
+    if (!poison_.Enter(target, FileFingerprint(f))) {
       Ecosystem e;
       e.file = f;
       e.problems.push_back({f, 0, "error",
@@ -580,7 +580,7 @@ void Pm2Agent::SaveSnapshot(const std::vector<AppInfo>& list) {
     apps.push_back(std::move(env));
   }
   // It holds the apps' environments (secrets): readable by us only.
-  if (Status s = WriteFileAtomic(SnapshotPath(), apps.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 0600); !s.ok()) {
+  if (Status s = WriteFileAtomic(SnapshotPath(), JsonText(apps), 0600); !s.ok()) {
     spdlog::warn("pm2 snapshot: {}", s.message());
     return;
   }

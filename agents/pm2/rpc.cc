@@ -1,3 +1,4 @@
+#include "common/json_text.h"
 #include "agents/pm2/rpc.h"
 
 #include <fcntl.h>
@@ -55,7 +56,7 @@ Result<nlohmann::json> RpcClient::Call(const std::string& method, const nlohmann
   auto j = nlohmann::json::parse(*raw, nullptr, false);
   if (j.is_discarded()) return Result<nlohmann::json>::Error("pm2: reply does not parse");
   if (j.contains("error")) {
-    return Result<nlohmann::json>::Error("pm2: " + (j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    return Result<nlohmann::json>::Error("pm2: " + (j["error"].is_string() ? j["error"].get<std::string>() : JsonText(j["error"])));
   }
   if (!j.contains("args") || !j["args"].is_array()) return Result<nlohmann::json>::Error("pm2: reply without args");
   return std::move(j["args"]);
@@ -69,7 +70,7 @@ Result<std::string> RpcClient::CallRaw(const std::string& method, const nlohmann
     }
     std::string id = std::to_string(getpid()) + ":" + std::to_string(next_id_++);
     nlohmann::json msg = {{"type", "call"}, {"method", method}, {"args", args}};
-    std::string frame = EncodeAmp({"j:" + msg.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "s:" + id});
+    std::string frame = EncodeAmp({"j:" + JsonText(msg), "s:" + id});
     size_t off = 0;
     bool write_failed = false;
     while (off < frame.size()) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.h"
 #include "agents/runtime/agent.h"
 #include "common/file_util.h"
 #include "common/paths.h"
@@ -39,11 +40,8 @@ void PoisonRegistry::Open(const std::string& dir, int64_t now_ms) {
 }
 
 PoisonRegistry::~PoisonRegistry() {
-  if (fd_ >= 0) {
-    if (ftruncate(fd_, 0) != 0) {
-    }
-    close(fd_);
-  }
+  Leave();  // a clean exit leaves no breadcrumb
+  if (fd_ >= 0) close(fd_);
 }
 
 bool PoisonRegistry::Enter(const std::string& target, const std::string& fingerprint) {
@@ -53,17 +51,14 @@ bool PoisonRegistry::Enter(const std::string& target, const std::string& fingerp
     poisoned_.erase(it);  // the input changed: try it again
     Save();
   }
-  if (fd_ < 0) return true;
+  // A breadcrumb that cannot be written costs this step its isolation, not its check.
   std::string crumb = target + "\n" + fingerprint + "\n";
-  if (ftruncate(fd_, 0) != 0 || pwrite(fd_, crumb.data(), crumb.size(), 0) != static_cast<ssize_t>(crumb.size())) {
-    return true;  // no breadcrumb: no isolation for this step, but the check still runs
-  }
+  if (fd_ >= 0 && ftruncate(fd_, 0) == 0) (void)!pwrite(fd_, crumb.data(), crumb.size(), 0);
   return true;
 }
 
 void PoisonRegistry::Leave() {
-  if (fd_ >= 0 && ftruncate(fd_, 0) != 0) {
-  }
+  if (fd_ >= 0) (void)!ftruncate(fd_, 0);
 }
 
 v1::CheckResult PoisonRegistry::Failed(const std::string& target) const {
@@ -92,7 +87,7 @@ void PoisonRegistry::Save() const {
   if (dir_.empty()) return;
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [target, e] : poisoned_) j[target] = {{"fingerprint", e.fingerprint}, {"since_ms", e.since_ms}};
-  WriteFileAtomic(dir_ + "/poison.json", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  WriteFileAtomic(dir_ + "/poison.json", JsonText(j, 2) + "\n");
 }
 
 }  // namespace redundancy

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "common/json_text.h"
 #include "common/file_util.h"
 
 namespace redundancy::workflows {
@@ -465,7 +466,7 @@ std::string ToText(const J& v) {
     while (!s.empty() && s.back() == '0') s.pop_back();
     return s;
   }
-  return v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonText(v, 2);
 }
 
 J Evaluate(const Expr& e, const EvalContext& ctx) {
@@ -547,7 +548,7 @@ J Evaluate(const Expr& e, const EvalContext& ctx) {
       }
       if (f == "tojson") {
         need(1);
-        return a[0].dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+        return JsonText(a[0], 2);
       }
       if (f == "fromjson") {
         need(1);

@@ -1,12 +1,9 @@
 #include "agents/workflows/workflows_agent.h"
 
-#include <sys/stat.h>
-
-#include <cstdlib>
-
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -137,6 +134,8 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
   std::vector<std::string> files = Files();
   std::optional<std::set<std::string>> head;
   bool head_asked = false;
+  std::error_code dir_ec;
+  const std::vector<std::string> roots = {ctx_.workspace, RepoRoot(), fs::canonical(dir_, dir_ec).string()};
   for (const auto& file : files) {
     std::string path = dir_ + "/" + file, target = "workflow:" + file;
     std::error_code ec;
@@ -161,22 +160,14 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
     o.repo_root = RepoRoot();
     o.runner_labels = labels_;
     // Poison-input isolation: a file that killed this process before is skipped while it stays the same.
-    struct stat file_stat {};
-    stat(path.c_str(), &file_stat);
-    std::string fingerprint = std::to_string(file_stat.st_size) + ":" + std::to_string(file_stat.st_mtim.tv_sec) + "." +
-                              std::to_string(file_stat.st_mtim.tv_nsec);
-    if (!poison_.Enter(target, fingerprint)) {
+    if (!poison_.Enter(target, FileFingerprint(path))) {
       out.push_back(poison_.Failed(target));
       continue;
     }
     // Nothing outside the checkout is read through a link (its lint messages would quote it).
-    std::string real = fs::canonical(path, ec).string();
-    std::error_code dir_ec;
-    std::string real_dir = fs::canonical(dir_, dir_ec).string();
-    auto read = !ec && real.rfind(ctx_.workspace + "/", 0) != 0 && real.rfind(RepoRoot() + "/", 0) != 0 &&
-                        (dir_ec || real.rfind(real_dir + "/", 0) != 0)
-                    ? Result<std::string>::Error("links outside the checkout (to " + real + "); not read")
-                    : ReadFileBounded(path, YamlLimits{}.max_bytes);
+    std::string outside = OutsideOf(path, roots);
+    auto read = !outside.empty() ? Result<std::string>::Error("links outside the checkout (to " + outside + "); not read")
+                                 : ReadFileBounded(path, YamlLimits{}.max_bytes);
     std::string text = read.ok() ? *read : "";
     CrashForTests(text);
     LintResult r = read.ok() ? LintWorkflow(text, o) : LintResult{};

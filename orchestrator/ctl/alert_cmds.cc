@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.h"
 #include "common/duration.h"
 
 namespace redundancy::ctl {
@@ -44,7 +45,7 @@ int ListAlerts(const Caller& call, bool json) {
   bool firing = false;
   for (const auto& a : j["alerts"]) firing |= a.value("state", "") == "firing";
   if (json) {
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << JsonText(j, 2) << "\n";
     return firing ? 1 : 0;
   }
   int64_t now = j.value("now_ms", int64_t{0});

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agents/git/sync.h"
+#include "common/json_text.h"
 #include "agents/netlify/functions.h"
 #include "common/config.h"
 #include "common/constants.h"
@@ -75,7 +76,7 @@ bool Unhealthy(const redundancy::v1::StatusSnapshot& s) {
 
 int PrintStatus(const Globals& g, const ControlResponse& resp, int code) {
   if (g.json) {
-    std::cout << redundancy::StatusToJson(resp.status()).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << redundancy::JsonText(redundancy::StatusToJson(resp.status()), 2) << "\n";
   } else {
     std::cout << redundancy::StatusToTable(resp.status());
   }
@@ -176,7 +177,7 @@ int History(const Globals& g, const std::string& since, int limit) {
   ControlResponse resp;
   if (int code = Call(g, req, &resp); code != 0) return code;
   if (g.json) {
-    std::cout << redundancy::HistoryToJson(resp.history()).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << redundancy::JsonText(redundancy::HistoryToJson(resp.history()), 2) << "\n";
   } else {
     std::cout << redundancy::HistoryToTable(resp.history());
   }
@@ -211,7 +212,7 @@ int NetlifyFunctions(const std::string& dir, const redundancy::netlify::Discover
   }
   auto d = redundancy::netlify::Discover(dir, options);
   if (json) {
-    std::cout << redundancy::netlify::DiscoveryJson(d).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << redundancy::JsonText(redundancy::netlify::DiscoveryJson(d), 2) << "\n";
   } else {
     std::cout << "functions directory: " << (d.functions_dir.empty() ? "(none)" : d.functions_dir) << "\n";
     for (const auto& f : d.functions) {
@@ -267,7 +268,7 @@ int ValidateConfig(const std::string& file, bool json) {
       for (const auto& s : c->systems) j["systems"].push_back(s.name);
       j["warnings"] = c->warnings;
     }
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << redundancy::JsonText(j, 2) << "\n";
   } else if (!c.ok()) {
     std::cerr << c.error() << "\n";
   } else {

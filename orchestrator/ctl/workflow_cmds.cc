@@ -4,9 +4,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.h"
 #include "agents/workflows/lint.h"
 #include "agents/workflows/runner.h"
 #include "common/file_util.h"
+#include "common/yaml_bounded.h"
 
 namespace redundancy::ctl {
 namespace fs = std::filesystem;
@@ -44,7 +46,7 @@ int LintWorkflows(const std::vector<std::string>& paths, const std::set<std::str
   std::string text_out;
   for (const auto& f : files) {
     // A file that cannot be read is a problem of that file; the others are linted all the same.
-    auto text = ReadFileBounded(f, 4u << 20);
+    auto text = ReadFileBounded(f, YamlLimits{}.max_bytes);
     if (!text.ok()) {
       std::cerr << "redundancyctl: " << f << " " << text.error() << "\n";
       rc = 2;
@@ -63,7 +65,7 @@ int LintWorkflows(const std::vector<std::string>& paths, const std::set<std::str
       }
     }
   }
-  if (json) std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  if (json) std::cout << JsonText(out, 2) << "\n";
   else std::cout << text_out;
   return rc;
 }
@@ -91,7 +93,7 @@ int RunWorkflow(const std::string& file, const std::string& job, const std::stri
   }
   auto r = workflows::RunWorkflowFile(file, o);
   if (json) {
-    std::cout << r.Json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << JsonText(r.Json(), 2) << "\n";
   } else if (!r.error.empty()) {
     std::cerr << "redundancyctl: " << r.error << "\n";
   } else {

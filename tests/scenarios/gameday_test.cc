@@ -130,6 +130,14 @@ class GameDayTest : public SiteTest {
     Commit(dev, "break the build");
     return dev;
   }
+  // The remote unreachable (moved away); true once git says so.
+  bool TakeTheRemoteAway() {
+    fs::rename(root_ + "/remote.git", root_ + "/remote.git.away");
+    return WaitUntil([&] {
+      auto c = d_->CheckOf("git:origin/main");
+      return c && c->status() != v1::HEALTH_OK;
+    }, 15s);
+  }
   bool WaitRolledBack() {
     return WaitUntil([&] {
       auto s = d_->Status();
@@ -329,11 +337,7 @@ TEST_F(GameDayTest, AgentKilledDuringARecovery) {
 // git cannot reach its remote and the PM2 daemon dies: git's trouble is no
 // reason to leave the site down.
 TEST_F(GameDayTest, RemoteUnreachableAndPm2DaemonDeath) {
-  fs::rename(root_ + "/remote.git", root_ + "/remote.git.away");
-  ASSERT_TRUE(WaitUntil([&] {
-    auto c = d_->CheckOf("git:origin/main");
-    return c && c->status() != v1::HEALTH_OK;
-  }, 15s)) << Dump();
+  ASSERT_TRUE(TakeTheRemoteAway()) << Dump();
   KillPm2DaemonAndExpectTheSiteBack();
   fs::rename(root_ + "/remote.git.away", root_ + "/remote.git");
   ASSERT_TRUE(WaitAllOk(30s)) << Dump();
@@ -396,11 +400,7 @@ TEST_F(GameDayTest, ABrokenCommitAndAnAppCrashLoop) {
 // git cannot reach its remote while an app crash-loops: the app is
 // recovered regardless, and git's own trouble ends when the remote is back.
 TEST_F(GameDayTest, RemoteUnreachableAndAnAppCrashLoop) {
-  fs::rename(root_ + "/remote.git", root_ + "/remote.git.away");
-  ASSERT_TRUE(WaitUntil([&] {
-    auto c = d_->CheckOf("git:origin/main");
-    return c && c->status() != v1::HEALTH_OK;
-  }, 15s)) << Dump();
+  ASSERT_TRUE(TakeTheRemoteAway()) << Dump();
   CrashLoopTheApi(/*until_given_up=*/false);
   ASSERT_TRUE(WaitUntil([&] { auto c = d_->CheckOf("pm2:api"); return c && c->status() == v1::HEALTH_OK; }, 10s)) << Dump();
   fs::rename(root_ + "/remote.git.away", root_ + "/remote.git");

@@ -1,28 +1,15 @@
 #include "agents/pm2/crash_cause.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "tests/unit/scratch_dir.h"
+
 
 namespace redundancy::pm2 {
 namespace {
-
-// A fake /proc in a directory of its own, gone with the test.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/redundancy-proc-XXXXXX";
-    path_ = mkdtemp(tmpl) ? tmpl : "";
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // What PM2 7 wrote to an app's error log for two crashes on a taken port
 // (node 20; PM2 catches the exception, so no "Node.js v20" line).
@@ -89,7 +76,7 @@ TEST(CrashCauseTest, AMissingAbsoluteFileIsACauseARelativeOneIsNot) {
 }
 
 TEST(CrashCauseTest, ListeningPortsAndTheirHolderAreReadFromProc) {
-  TempDir dir;
+  ScratchDir dir;  // a fake /proc
   std::filesystem::create_directories(dir.path() + "/net");
   std::filesystem::create_directories(dir.path() + "/4242/fd");
   std::ofstream(dir.path() + "/net/tcp")

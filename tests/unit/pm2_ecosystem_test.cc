@@ -6,17 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/unit/scratch_dir.h"
+
 namespace redundancy::pm2 {
 namespace {
 
 class EcosystemTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/redundancy-eco-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    std::ofstream(dir_ + "/app.js") << "setInterval(() => {}, 1000);\n";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { std::ofstream(dir_ + "/app.js") << "setInterval(() => {}, 1000);\n"; }
   std::string Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ + "/" + name) << text;
     return dir_ + "/" + name;
@@ -32,7 +29,8 @@ class EcosystemTest : public ::testing::Test {
     for (const auto& p : e.problems) s += p.Format() + "\n";
     return s;
   }
-  std::string dir_;
+  ScratchDir scratch_;
+  const std::string& dir_ = scratch_.path();
 };
 
 TEST_F(EcosystemTest, CleanJsonHasAppsAndNoProblems) {

@@ -3,21 +3,18 @@
 #include "agents/runtime/poison.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
+
+#include "tests/unit/scratch_dir.h"
 
 namespace redundancy {
 namespace {
 
 class PoisonTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/redundancy-poison-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  ScratchDir scratch_;
+  const std::string& dir_ = scratch_.path();
 };
 
 TEST_F(PoisonTest, AStepThatNeverLeftPoisonsItsInputForTheNextProcess) {

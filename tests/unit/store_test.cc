@@ -6,17 +6,15 @@
 
 #include <filesystem>
 
+#include "tests/unit/scratch_dir.h"
+
 namespace redundancy {
 namespace {
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/redundancy-store-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir); }
-  std::string dir;
+  ScratchDir scratch;
+  const std::string& dir = scratch.path();
 };
 
 TEST_F(StoreTest, AppendQueryPruneAndReopen) {

@@ -13,8 +13,10 @@
 #include <set>
 #include <sstream>
 
+#include "common/closest.h"
 #include "common/config_schema.h"
 #include "common/dependency_graph.h"
+#include "common/event_kinds.h"
 #include "common/file_util.h"
 #include "common/yaml_bounded.h"
 
@@ -224,28 +226,9 @@ class Validator {
  private:
   // " (did you mean 'interval'?)" when a known key is one or two edits away.
   static std::string Suggest(const std::string& key, const std::vector<FieldSpec>& fields) {
-    std::string best;
-    size_t best_d = 3;
-    for (const auto& f : fields) {
-      size_t d = EditDistance(key, f.key);
-      if (d < best_d) {
-        best_d = d;
-        best = f.key;
-      }
-    }
-    return best.empty() ? "" : " (did you mean '" + best + "'?)";
-  }
-  static size_t EditDistance(const std::string& a, const std::string& b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      cur[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j) {
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      }
-      std::swap(prev, cur);
-    }
-    return prev[b.size()];
+    std::vector<std::string_view> keys;
+    for (const auto& f : fields) keys.push_back(f.key);
+    return DidYouMean(key, keys);
   }
 
   std::string file_;
@@ -386,7 +369,14 @@ static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {
     r.events.clear();
     for (const auto& kv : e) {
       std::string sev = kv.second.IsScalar() ? kv.second.Scalar() : "";
-      if (sev != "critical" && sev != "warning" && sev != "info") {
+      const std::string kind = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      if (!events::IsKnown(kind)) {
+        std::vector<std::string_view> known;
+        for (const auto& k : events::kAllKinds) known.push_back(k.name);
+        v.Error(kv.first, "alerts.events." + kind,
+                "'" + kind.substr(0, 60) + "' is not an event kind" + DidYouMean(kind, known) +
+                    "; the kinds are listed in the README (History and events)");
+      } else if (sev != "critical" && sev != "warning" && sev != "info") {
         v.Error(kv.second, "alerts.events." + kv.first.Scalar(), "expected critical, warning or info");
       } else {
         r.events[kv.first.Scalar()] = sev;

@@ -1,4 +1,5 @@
 #include "orchestrator/agent_supervisor.h"
+#include "common/event_kinds.h"
 
 #include <signal.h>
 
@@ -35,7 +36,7 @@ void AgentSupervisor::SpawnNow(SteadyTime now) {
   auto pid = ops_->Spawn(name_);
   if (!pid.ok()) {
     last_exit_ = pid.error();
-    ops_->Record(name_, "agent_spawn_failed", pid.error());
+    ops_->Record(name_, events::kAgentSpawnFailed, pid.error());
     pid_ = 0;
     ScheduleRestart(now, /*spawn_failed=*/true);
     return;
@@ -46,7 +47,7 @@ void AgentSupervisor::SpawnNow(SteadyTime now) {
   killed_ = false;
   after_exit_ = After::kRestart;
   SetState(AgentState::kStarting, now);
-  ops_->Record(name_, "agent_start", "pid " + std::to_string(pid_));
+  ops_->Record(name_, events::kAgentStart, "pid " + std::to_string(pid_));
 }
 
 void AgentSupervisor::OnAlive(SteadyTime now) {
@@ -58,13 +59,13 @@ void AgentSupervisor::OnReady(SteadyTime now) {
   if (state_ != AgentState::kStarting) return;
   ready_at_ = now;
   SetState(AgentState::kReady, now);
-  ops_->Record(name_, "agent_ready", "pid " + std::to_string(pid_) + " ready in " +
+  ops_->Record(name_, events::kAgentReady, "pid " + std::to_string(pid_) + " ready in " +
                                         FormatDuration(std::chrono::duration_cast<Millis>(now - spawned_at_)));
 }
 
 void AgentSupervisor::OnExit(const std::string& how, SteadyTime now) {
   last_exit_ = how;
-  ops_->Record(name_, "agent_exit", "pid " + std::to_string(pid_) + " " + how);
+  ops_->Record(name_, events::kAgentExit, "pid " + std::to_string(pid_) + " " + how);
   pid_ = 0;
   if (state_ == AgentState::kStopping && after_exit_ == After::kStop) {
     SetState(AgentState::kStopped, now);
@@ -82,7 +83,7 @@ void AgentSupervisor::ScheduleRestart(SteadyTime now, bool spawn_failed) {
   RestartPolicy::Decision d = policy_.OnExit(now);
   if (d.give_up) {
     SetState(AgentState::kGaveUp, now);
-    ops_->Record(name_, "agent_gave_up",
+    ops_->Record(name_, events::kAgentGaveUp,
                  std::to_string(d.exits_in_window) + " exits within " + FormatDuration(policy_.config().within) +
                      " (max_restarts " + std::to_string(policy_.config().max_restarts) + "); last: " + last_exit_);
     return;
@@ -97,7 +98,7 @@ void AgentSupervisor::ScheduleRestart(SteadyTime now, bool spawn_failed) {
   }
   backoff_until_ = now + delay;
   SetState(AgentState::kBackoff, now);
-  ops_->Record(name_, "agent_backoff", "restart in " + FormatDuration(delay));
+  ops_->Record(name_, events::kAgentBackoff, "restart in " + FormatDuration(delay));
 }
 
 void AgentSupervisor::Terminate(const std::string& why, After after, SteadyTime now) {
@@ -108,7 +109,7 @@ void AgentSupervisor::Terminate(const std::string& why, After after, SteadyTime 
   if (after == After::kStop) {
     ops_->SendShutdown(name_);
   } else {
-    ops_->Record(name_, why == "restart requested" ? "agent_restart" : "agent_hung", why);
+    ops_->Record(name_, why == "restart requested" ? events::kAgentRestart : events::kAgentHung, why);
     ops_->Signal(pid_, SIGTERM);
     ops_->Signal(pid_, SIGCONT);  // a stopped process handles SIGTERM only once continued
   }

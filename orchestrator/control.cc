@@ -4,6 +4,7 @@
 #include "common/constants.h"
 #include "common/logging.h"
 #include "orchestrator/daemon.h"
+#include "common/event_kinds.h"
 
 namespace redundancy {
 
@@ -56,7 +57,7 @@ void Daemon::HandleControlMessage(const transport::Incoming& in) {
     std::string who = in.peer.known ? "uid " + std::to_string(in.peer.uid) + " (pid " + std::to_string(in.peer.pid) + ")"
                                     : "a peer of unknown uid";
     spdlog::warn("control: refused {}", who);
-    Record("", "control_denied", who);
+    Record("", events::kControlDenied, who);
     ReplyControl(in.identity, in.with_delimiter,
                  ControlFail(2, "permission denied: only uid " + std::to_string(geteuid()) + " may control this daemon"));
     return;
@@ -90,7 +91,7 @@ void Daemon::HandleControlMessage(const transport::Incoming& in) {
     return;
   }
   if (req.op() != v1::ControlRequest::STATUS && req.op() != v1::ControlRequest::HISTORY && req.op() != v1::ControlRequest::ALERTS) {
-    Record("", "control", std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
+    Record("", events::kControl, std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
                               std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid));
   }
   http_dirty_ = true;  // pauses, acks, silences... show on the page

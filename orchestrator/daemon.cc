@@ -12,6 +12,7 @@
 #include "common/constants.h"
 #include "common/dependency_graph.h"
 #include "common/logging.h"
+#include "common/event_kinds.h"
 
 namespace redundancy {
 namespace {
@@ -27,7 +28,10 @@ Daemon::Daemon(Config config, DaemonOptions options, Clock* clock)
       options_(std::move(options)),
       clock_(clock),
       paths_(config_.state_dir),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()),
+      journal_(clock) {
+  journal_.OnChange([this] { http_dirty_ = true; });
+}
 
 Daemon::~Daemon() {
   if (pid_lock_fd_ >= 0) close(pid_lock_fd_);
@@ -57,6 +61,7 @@ Status Daemon::Setup() {
   auto store = Store::Open(paths_.Database());
   if (!store.ok()) return store.status();
   store_.emplace(std::move(store.value()));
+  journal_.Attach(&*store_, &alerts_);
   // Recorded once the loop runs (Run), with the alerts set up.
   saved_last_good_ = store_->GetState("pipeline.last_good");
   pipeline_.SetLastGood(saved_last_good_);
@@ -94,9 +99,9 @@ int Daemon::Run() {
     return 1;
   }
   AddSecrets(config_.secrets);
-  Record("", "daemon_start", "pid " + std::to_string(getpid()) + " config " + config_.file);
+  Record("", events::kDaemonStart, "pid " + std::to_string(getpid()) + " config " + config_.file);
   if (!store_->moved_aside().empty()) {
-    Record("", "database_corrupt", "the history database was damaged and moved aside as " + store_->moved_aside() +
+    Record("", events::kDatabaseCorrupt, "the history database was damaged and moved aside as " + store_->moved_aside() +
                                        "; a new one was started");
   }
   spdlog::info("redundancyd {} started (pid {}), config {}, {} system(s)", kVersion, getpid(), config_.file,
@@ -109,7 +114,7 @@ int Daemon::Run() {
   TickAlerts(true);
   if (dispatcher_) dispatcher_->Stop();
   deadman_.Stop(/*failed=*/exit_code_ != 0);
-  Record("", "daemon_stop", "exit code " + std::to_string(exit_code_));
+  Record("", events::kDaemonStop, "exit code " + std::to_string(exit_code_));
   unlink(paths_.ControlSocket().c_str());
   unlink(paths_.AgentsSocket().c_str());
   unlink(paths_.PidFile().c_str());
@@ -242,10 +247,7 @@ void Daemon::Tick() {
     sd_notify(0, "WATCHDOG=1");
     next_watchdog_ = now + std::chrono::duration_cast<std::chrono::milliseconds>(watchdog_usec_ / 2);
   }
-  if (store_ && store_->pending() > 0 && now >= next_history_retry_) {
-    next_history_retry_ = now + std::chrono::seconds(1);
-    if (store_->Retry().ok()) HistoryWritten();
-  }
+  journal_.Tick(now);
   if (now >= next_prune_ && store_) {
     auto pruned = store_->Prune(clock_->WallMs() - config_.history_retention.count());
     if (pruned.ok() && *pruned > 0) spdlog::info("history: pruned {} rows older than {}", *pruned, FormatDuration(config_.history_retention));
@@ -284,7 +286,7 @@ void Daemon::BeginShutdown(const std::string& why) {
   if (shutting_down_) return;
   shutting_down_ = true;
   spdlog::info("shutting down ({})", why);
-  Record("", "daemon_shutdown", why);
+  Record("", events::kDaemonShutdown, why);
   sd_notify(0, "STOPPING=1");
   SteadyTime now = clock_->Now();
   shutdown_deadline_ = now + config_.orchestrator.stop_grace + std::chrono::seconds(1);
@@ -350,15 +352,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
         c.set_summary(Redact(c.summary()));
         c.set_details(Redact(c.details()));
       }
-      for (const auto& t : health_.Apply(report, clock_->WallMs())) {
-        std::string detail = std::string(HealthName(t.from)) + " -> " + HealthName(t.to) + ": " + t.summary;
-        if (t.to == v1::HEALTH_FAILED || t.to == v1::HEALTH_BLOCKED) {
-          spdlog::warn("{} {}", t.target, detail);
-        } else {
-          spdlog::info("{} {}", t.target, detail);
-        }
-        Persist({0, clock_->WallMs(), "health", t.system, t.target, Redact(detail)});
-      }
+      NoteTransitions(health_.Apply(report, clock_->WallMs()));
       auto prev = last_report_.find(name);
       ObserveChecks(name, report, prev == last_report_.end() ? nullptr : &prev->second);
       last_report_[name] = report;
@@ -368,11 +362,12 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
       break;
     }
     case v1::Envelope::kEvent:
-      Persist({0, clock_->WallMs(), "event:" + env.event().kind(), name, env.event().target(), Redact(env.event().detail())});
-      CountEvent(name, env.event().kind());
-      AlertEvent(name, env.event().target(), env.event().kind(), env.event().detail());
-      spdlog::info("{} event {}: {}", name, env.event().kind(), Redact(env.event().detail()));
-      if (env.event().kind() == "new_revision" && name == "git") {
+      journal_.Note({.system = name,
+                     .target = env.event().target(),
+                     .kind = env.event().kind(),
+                     .detail = env.event().detail(),
+                     .from_agent = true});
+      if (env.event().kind() == events::kNewRevision && name == "git") {
         DrivePipeline(pipeline_.OnNewRevision(env.event().revision(), Redact(env.event().detail()), now));
       }
       break;
@@ -526,44 +521,25 @@ void Daemon::SendShutdown(const std::string& agent) {
   if (!SendCommand(agent, v1::Command::SHUTDOWN, "", nullptr)) process::Signal(it->second.sup->pid(), SIGTERM);
 }
 
-void Daemon::Persist(const HistoryRow& row) {
-  if (!store_) return;
-  Status s = store_->Append(row);
-  if (s.ok()) return HistoryWritten();
-  if (!history_error_.empty()) {
-    history_error_ = s.message();
-    return;
-  }
-  // Once per failing streak: said loudly, the rows kept until it passes.
-  history_error_ = s.message();
-  http_dirty_ = true;
-  spdlog::error("{}: rows are kept in memory (at most {}) and written once the database takes them again", s.message(),
-                Store::kMaxPending);
-  CountEvent("", "history_write_failed");
-  AlertEvent("", "history", "history_write_failed", s.message());
-}
-
-void Daemon::HistoryWritten() {
-  if (history_error_.empty() || store_->pending() > 0) return;
-  spdlog::info("history: writes work again; every queued row is written ({} dropped)", store_->dropped());
-  history_error_.clear();
-  http_dirty_ = true;
-}
-
 void Daemon::Record(const std::string& agent, const std::string& kind, const std::string& detail) {
-  std::string clean = Redact(detail);
-  http_dirty_ = true;
-  if (kind == "agent_gave_up" || kind == "agent_hung" || kind == "agent_spawn_failed") {
-    spdlog::warn("agent {}: {} {}", agent, kind, clean);
-  } else if (kind == "agent_exit" && !shutting_down_) {
-    spdlog::warn("agent {}: {}", agent, clean);
-  } else {
-    spdlog::info("{}{} {}", agent.empty() ? "" : "agent " + agent + ": ", kind, clean);
+  bool bad = kind == events::kAgentGaveUp || kind == events::kAgentHung || kind == events::kAgentSpawnFailed ||
+             (kind == events::kAgentExit && !shutting_down_);
+  journal_.Note({.system = agent, .kind = kind, .detail = detail,
+                 .level = bad ? JournalEntry::Level::kWarn : JournalEntry::Level::kInfo});
+  if (kind == events::kAgentGaveUp || kind == events::kAgentReady) ObserveAgent(agent, kind == events::kAgentGaveUp, Redact(detail));
+}
+
+void Daemon::NoteTransitions(const std::vector<Transition>& transitions) {
+  for (const auto& t : transitions) {
+    bool bad = t.to == v1::HEALTH_FAILED || t.to == v1::HEALTH_BLOCKED;
+    journal_.Note({.system = t.system,
+                   .target = t.target,
+                   .kind = events::kHealth,
+                   .detail = std::string(HealthName(t.from)) + " -> " + HealthName(t.to) + ": " + t.summary,
+                   .level = bad ? JournalEntry::Level::kWarn : JournalEntry::Level::kInfo,
+                   .count = false,
+                   .alert = false});
   }
-  Persist({0, clock_->WallMs(), kind, agent, "", clean});
-  CountEvent(agent, kind);
-  if (kind == "agent_gave_up" || kind == "agent_ready") ObserveAgent(agent, kind == "agent_gave_up", clean);
-  AlertEvent(agent, "", kind, clean);
 }
 
 v1::StatusSnapshot Daemon::Snapshot() const {
@@ -571,8 +547,9 @@ v1::StatusSnapshot Daemon::Snapshot() const {
   s.set_pid(getpid());
   s.set_uptime_s(static_cast<double>(ToMs(clock_->Now() - started_)) / 1000.0);
   s.set_version(kVersion);
-  if (!history_error_.empty()) {
-    s.add_problems("history: writes failing, " + std::to_string(store_->pending()) + " row(s) queued: " + history_error_);
+  if (!journal_.history_error().empty()) {
+    s.add_problems("history: writes failing, " + std::to_string(store_->pending()) + " row(s) queued: " +
+                   journal_.history_error());
   }
   s.set_config_file(config_.file);
   int64_t wall = clock_->WallMs();

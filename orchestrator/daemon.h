@@ -25,6 +25,7 @@
 #include "orchestrator/health_model.h"
 #include "orchestrator/deadman.h"
 #include "orchestrator/http_endpoint.h"
+#include "orchestrator/journal.h"
 #include "orchestrator/pipeline.h"
 
 namespace redundancy {
@@ -51,11 +52,6 @@ class Daemon : public AgentOps {
   void Signal(pid_t pid, int sig) override;
   void SendShutdown(const std::string& agent) override;
   void Record(const std::string& agent, const std::string& kind, const std::string& detail) override;
-  // Writes a history row; a failing write raises history_write_failed once
-  // per streak (log, status problem, metric, alert) and the row waits in the
-  // store's queue, retried every second.
-  void Persist(const HistoryRow& row);
-  void HistoryWritten();
 
  private:
   struct AgentSlot {
@@ -114,13 +110,13 @@ class Daemon : public AgentOps {
   // fed a fresh view at most every 250 ms.
   void ConfigureHttp();
   void PublishHttp(bool now = false);
-  void CountEvent(const std::string& system, const std::string& kind) { ++event_counts_[{system, kind}]; }
+  // Health changes into the journal (history and log, no alert: ObserveChecks does that).
+  void NoteTransitions(const std::vector<Transition>& transitions);
   // Alerts (daemon_alerts.cc).
   void SetupAlerts();
   void ConfigureAlerts();
   void ObserveChecks(const std::string& system, const v1::HealthReport& report, const v1::HealthReport* previous);
   void ObserveAgent(const std::string& system, bool gave_up, const std::string& detail);
-  void AlertEvent(const std::string& system, const std::string& target, const std::string& kind, const std::string& detail);
   void TickAlerts(bool now_please = false);
   v1::ControlResponse HandleAlertControl(const v1::ControlRequest& req, const transport::Incoming& in);
 
@@ -138,6 +134,7 @@ class Daemon : public AgentOps {
   std::unique_ptr<transport::Router> control_sock_;
   std::optional<Store> store_;
   HealthModel health_;
+  Journal journal_;
 
   std::map<std::string, AgentSlot> agents_;
   std::set<std::string> paused_;  // systems and single targets ("pm2:api")
@@ -151,7 +148,6 @@ class Daemon : public AgentOps {
   SteadyTime next_heartbeat_{};
   SteadyTime next_prune_{};
   SteadyTime next_history_retry_{};
-  std::string history_error_;  // the failing write, "" while writes work
   SteadyTime next_watchdog_{};
   std::chrono::microseconds watchdog_usec_{0};
   bool all_ready_notified_ = false;
@@ -166,7 +162,6 @@ class Daemon : public AgentOps {
   SteadyTime next_publish_{};
   SteadyTime http_published_at_{};
   bool http_dirty_ = true;        // something the view shows changed since it was published
-  std::map<std::pair<std::string, std::string>, uint64_t> event_counts_;
   AlertEngine alerts_;
   std::unique_ptr<AlertDispatcher> dispatcher_;
   std::map<int64_t, std::string> alert_states_;  // what the history last said of each alert

@@ -14,6 +14,7 @@
 #include "common/status_render.h"
 #include "orchestrator/alert_channels.h"
 #include "orchestrator/daemon.h"
+#include "common/event_kinds.h"
 
 #include <limits>
 
@@ -134,18 +135,10 @@ void Daemon::ObserveAgent(const std::string& system, bool gave_up, const std::st
     c->set_gave_up(true);
     c->set_summary("the " + system + " agent was given up on; nothing checks " + system + " (`redundancyctl restart-agent " +
                    system + "`)");
-    for (const auto& t : health_.Apply(report, clock_->WallMs())) {
-      Persist({0, clock_->WallMs(), "health", t.system, t.target,
-               std::string(HealthName(t.from)) + " -> " + HealthName(t.to) + ": " + t.summary});
-    }
+    NoteTransitions(health_.Apply(report, clock_->WallMs()));
     last_report_[system] = report;
     http_dirty_ = true;
   }
-}
-
-void Daemon::AlertEvent(const std::string& system, const std::string& target, const std::string& kind,
-                        const std::string& detail) {
-  alerts_.Event(system, target, kind, Redact(detail), clock_->WallMs());
 }
 
 void Daemon::TickAlerts(bool now_please) {
@@ -160,12 +153,12 @@ void Daemon::TickAlerts(bool now_please) {
     if (Status s = store_->PutAlert(a.id, a.state, a.ends_ms, AlertToJson(a)); !s.ok()) spdlog::error("alerts: {}", s.message());
     std::string& known = alert_states_[a.id];
     if (known != a.state) {
-      std::string kind = a.one_shot ? "alert_event" : a.state == "firing" ? "alert_firing" : "alert_resolved";
-      std::string detail = "#" + std::to_string(a.id) + " " + a.severity + ": " + a.summary;
-      if (a.state == "firing") spdlog::warn("alert {} firing ({}) {}: {}", a.id, a.severity, a.target, a.summary);
-      else spdlog::info("alert {} {} {}: {}", a.id, a.one_shot ? "raised" : "resolved", a.target, a.summary);
-      Persist({0, now, kind, a.system, a.target, Redact(detail)});
-      CountEvent(a.system, kind);
+      journal_.Note({.system = a.system,
+                     .target = a.target,
+                     .kind = a.one_shot ? events::kAlertEvent : a.state == "firing" ? events::kAlertFiring : events::kAlertResolved,
+                     .detail = "#" + std::to_string(a.id) + " " + a.severity + ": " + a.summary,
+                     .level = a.state == "firing" ? JournalEntry::Level::kWarn : JournalEntry::Level::kInfo,
+                     .alert = false});
       known = a.state;
     }
   }

@@ -5,6 +5,7 @@
 #include "common/dependency_graph.h"
 #include "common/logging.h"
 #include "orchestrator/daemon.h"
+#include "common/event_kinds.h"
 
 namespace redundancy {
 
@@ -83,17 +84,17 @@ v1::ControlResponse Daemon::Reload() {
     resp.set_ok(false);
     resp.set_exit_code(2);
     resp.set_error("reload rejected, the running configuration is unchanged:\n" + next.error());
-    Record("", "reload_rejected", next.error());
+    Record("", events::kReloadRejected, next.error());
     return resp;
   }
   if (Status s = ApplyConfig(*next); !s.ok()) {
     resp.set_ok(false);
     resp.set_exit_code(2);
     resp.set_error("reload rejected, the running configuration is unchanged: " + s.message());
-    Record("", "reload_rejected", s.message());
+    Record("", events::kReloadRejected, s.message());
     return resp;
   }
-  Record("", "reload", "applied " + config_.file);
+  Record("", events::kReload, "applied " + config_.file);
   for (const auto& w : config_.warnings) spdlog::warn("config: {}", w);
   resp.set_ok(true);
   resp.set_message("configuration reloaded from " + config_.file);

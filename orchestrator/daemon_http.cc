@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "orchestrator/daemon.h"
+#include "common/event_kinds.h"
 
 namespace redundancy {
 
@@ -20,7 +21,7 @@ void Daemon::ConfigureHttp() {
       !s.ok()) {
     // Supervision goes on without it.
     spdlog::error("{}", s.message());
-    Record("", "http_error", s.message());
+    Record("", events::kHttpError, s.message());
     return;
   }
   http_ = std::move(endpoint);
@@ -46,7 +47,7 @@ void Daemon::PublishHttp(bool now) {
   HttpView v;
   v.status = Snapshot();
   v.reports = last_report_;
-  v.events = event_counts_;
+  v.events = journal_.counts();
   v.ready = !shutting_down_ && !agents_.empty() &&
             std::all_of(agents_.begin(), agents_.end(), [](const auto& kv) { return kv.second.sup->state() == AgentState::kReady; });
   if (store_) {

@@ -4,6 +4,7 @@
 #include "orchestrator/daemon.h"
 
 #include "common/logging.h"
+#include "common/event_kinds.h"
 
 namespace redundancy {
 
@@ -27,12 +28,11 @@ bool Daemon::SendPipelineStep() {
 
 void Daemon::DrivePipeline(std::optional<Pipeline::Step> step) {
   for (const auto& r : pipeline_.TakeRecords()) {
-    std::string detail = Redact(r.detail);
-    if (r.kind == "critical") spdlog::error("CRITICAL {}: {}", r.system, detail);
-    else spdlog::info("pipeline {} {}: {}", r.kind, r.system, detail);
-    Persist({0, clock_->WallMs(), r.kind, r.system, "pipeline", detail});
-    CountEvent(r.system, r.kind);
-    AlertEvent(r.system, "pipeline", r.kind, detail);
+    journal_.Note({.system = r.system,
+                   .target = "pipeline",
+                   .kind = r.kind,
+                   .detail = r.detail,
+                   .level = r.kind == events::kCritical ? JournalEntry::Level::kError : JournalEntry::Level::kInfo});
   }
   if (store_ && pipeline_.last_good() != saved_last_good_) {
     if (store_->SetState("pipeline.last_good", pipeline_.last_good()).ok()) saved_last_good_ = pipeline_.last_good();
@@ -72,7 +72,7 @@ void Daemon::MaybeAdoptLastGood() {
     // A commit in place that never went through (a restart, a kill -9 of
     // redundancyd, cut its deploy short): run it downstream now, in order.
     if (head != pipeline_.last_good()) {
-      Record("", "pipeline_resume",
+      Record("", events::kPipelineResume,
              "the commit in place " + head.substr(0, 12) + " is not the last good one (" + pipeline_.last_good().substr(0, 12) +
                  "): its deploy was cut short; running it again");
       DrivePipeline(pipeline_.OnNewRevision(head, head.substr(0, 12) + " (its deploy was cut short)", clock_->Now()));
@@ -85,7 +85,7 @@ void Daemon::MaybeAdoptLastGood() {
     if (!health_.Reported(name) || h == v1::HEALTH_FAILED || h == v1::HEALTH_BLOCKED || h == v1::HEALTH_UNKNOWN) return;
   }
   pipeline_.SetLastGood(head);
-  Record("", "pipeline_good", "adopted " + head.substr(0, 12) + " (in place and healthy) as the last good commit");
+  Record("", events::kPipelineGood, "adopted " + head.substr(0, 12) + " (in place and healthy) as the last good commit");
   if (store_ && store_->SetState("pipeline.last_good", head).ok()) saved_last_good_ = head;
 }
 

@@ -1,4 +1,5 @@
 #include "orchestrator/pipeline.h"
+#include "common/event_kinds.h"
 
 #include <algorithm>
 
@@ -43,7 +44,7 @@ std::optional<Pipeline::Step> Pipeline::OnNewRevision(const std::string& revisio
   seen_revision_ = true;
   if (!config_.enabled || revision.empty()) return std::nullopt;
   if (phase_ != Phase::kIdle) {
-    if (queued_) Add("pipeline_skip", git_, Short(queued_->first) + " superseded by " + Short(revision) + " before it ran");
+    if (queued_) Add(events::kPipelineSkip, git_, Short(queued_->first) + " superseded by " + Short(revision) + " before it ran");
     queued_ = {revision, description};
     return std::nullopt;
   }
@@ -59,7 +60,7 @@ std::optional<Pipeline::Step> Pipeline::Start(const std::string& revision, const
   phase_ = Phase::kDeploying;
   std::string through;
   for (const auto& s : stages_) through += (through.empty() ? "" : " -> ") + s;
-  Add("pipeline_start", git_, "new commit " + description_ + (stages_.empty() ? "" : "; through " + through));
+  Add(events::kPipelineStart, git_, "new commit " + description_ + (stages_.empty() ? "" : "; through " + through));
   if (stages_.empty()) return Finish("deployed", "nothing downstream of " + git_, now, 0);
   return StageStep(now);
 }
@@ -95,10 +96,10 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
   std::string took = Took(step_started_, now);
   if (phase_ == Phase::kRollingBack) {
     if (!ok) {
-      Add("critical", git_, "rollback of " + description_ + " to " + Short(last_good_) + " failed after " + took + ": " + message);
+      Add(events::kCritical, git_, "rollback of " + description_ + " to " + Short(last_good_) + " failed after " + took + ": " + message);
       return Finish("failed", "rollback failed: " + message, now, wall_ms);
     }
-    Add("pipeline_rollback", git_, "rolled back " + Short(revision_) + " to " + Short(last_good_) + " in " + took);
+    Add(events::kPipelineRollback, git_, "rolled back " + Short(revision_) + " to " + Short(last_good_) + " in " + took);
     phase_ = Phase::kRestoring;
     stage_ = 0;
     if (stages_.empty()) return Finish("rolled_back", "back on " + Short(last_good_), now, wall_ms);
@@ -106,7 +107,7 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
   }
   const std::string on = Short(step.revision);
   if (ok) {
-    Add("pipeline_step", step.system, std::string(Verb(step.system)) + " " + on + " in " + took);
+    Add(events::kPipelineStep, step.system, std::string(Verb(step.system)) + " " + on + " in " + took);
     // Restoring re-runs only the systems that ran the bad commit: up to the
     // one it failed; those after it never got it and keep serving the good one.
     size_t last = phase_ == Phase::kRestoring ? std::min(failed_stage_ + 1, stages_.size()) : stages_.size();
@@ -114,18 +115,18 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
     std::string total = Took(run_started_, now);
     if (phase_ == Phase::kRestoring) {
       std::string d = "back on " + Short(last_good_) + " after " + description_ + " failed (" + failure_ + "), in " + total;
-      Add("pipeline_done", git_, d);
+      Add(events::kPipelineDone, git_, d);
       return Finish("rolled_back", d, now, wall_ms);
     }
     last_good_ = revision_;
     std::string d = description_ + " deployed in " + total;
-    Add("pipeline_done", git_, d);
+    Add(events::kPipelineDone, git_, d);
     return Finish("deployed", d, now, wall_ms);
   }
-  Add("pipeline_step", step.system, "failed on " + on + " after " + took + ": " + message);
+  Add(events::kPipelineStep, step.system, "failed on " + on + " after " + took + ": " + message);
   if (phase_ == Phase::kRestoring) {
     std::string d = "the last good commit " + Short(last_good_) + " failed " + step.system + " too: " + message;
-    Add("critical", step.system, d);
+    Add(events::kCritical, step.system, d);
     return Finish("failed", d, now, wall_ms);
   }
   failure_ = step.system + ": " + message;
@@ -134,17 +135,17 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
   bool wants = config_.rollback &&
                std::find(config_.rollback_on.begin(), config_.rollback_on.end(), step.system) != config_.rollback_on.end();
   if (queued_) {
-    Add("critical", step.system, bad + "; a newer commit (" + Short(queued_->first) + ") runs next instead of a rollback");
+    Add(events::kCritical, step.system, bad + "; a newer commit (" + Short(queued_->first) + ") runs next instead of a rollback");
     return Finish("failed", bad, now, wall_ms);
   }
   if (!wants || last_good_.empty() || last_good_ == revision_) {
     std::string why = !config_.rollback                  ? "rollback is off"
                       : !wants                            ? "no rollback for " + step.system + " failures"
                                                           : "no earlier commit went through";
-    Add("critical", step.system, bad + "; not rolled back (" + why + ")");
+    Add(events::kCritical, step.system, bad + "; not rolled back (" + why + ")");
     return Finish("failed", bad, now, wall_ms);
   }
-  Add("critical", step.system, bad + "; rolling back to " + Short(last_good_));
+  Add(events::kCritical, step.system, bad + "; rolling back to " + Short(last_good_));
   phase_ = Phase::kRollingBack;
   Step s;
   s.kind = Step::Kind::kRollback;

@@ -16,6 +16,7 @@
 #include "common/paths.h"
 #include "common/process/git_head.h"
 #include "common/process/process.h"
+#include "common/event_kinds.h"
 
 namespace redundancy::build {
 namespace fs = std::filesystem;
@@ -302,7 +303,7 @@ const BuildAgent::ValidateRun& BuildAgent::RunValidate() {
   }
   // History gets the changes of outcome, not every passing run.
   if (!validate_.ran || validate_.ok != v.ok) {
-    Emit("build:validate", v.ok ? "validate_ok" : "validate_failed", "`" + s_.validate + "`: " + v.summary);
+    Emit("build:validate", v.ok ? events::kValidateOk : events::kValidateFailed, "`" + s_.validate + "`: " + v.summary);
   }
   validate_ = std::move(v);
   return validate_;
@@ -376,7 +377,7 @@ Status BuildAgent::ReinstallDeps() {
       fs::rename(nm, aside, ec);
       if (ec) return Status::Error("cannot move node_modules aside: " + ec.message());
     }
-    Emit("build:deps", "backup", "moved node_modules aside to " + aside);
+    Emit("build:deps", events::kBackup, "moved node_modules aside to " + aside);
   }
   auto npm = [&](std::vector<std::string> args, std::string* out) {
     process::SpawnSpec spec;
@@ -411,14 +412,14 @@ Status BuildAgent::ReinstallDeps() {
     if (!aside.empty()) {
       fs::remove_all(nm, ec);
       fs::rename(aside, nm, ec);
-      Emit("build:deps", "deps_restored", ec ? "could not put the old node_modules back from " + aside + ": " + ec.message()
+      Emit("build:deps", events::kDepsRestored, ec ? "could not put the old node_modules back from " + aside + ": " + ec.message()
                                             : "put the old node_modules back");
     }
-    Emit("build:deps", "deps_reinstall_failed", why);
+    Emit("build:deps", events::kDepsReinstallFailed, why);
     return Status::Error(why);
   }
   if (!aside.empty()) fs::remove_all(aside, ec);
-  Emit("build:deps", "deps_reinstalled", method + " in " + FormatDuration(ms));
+  Emit("build:deps", events::kDepsReinstalled, method + " in " + FormatDuration(ms));
   return Status::Ok();
 }
 
@@ -448,7 +449,7 @@ Status BuildAgent::RestoreFromHead(const std::map<std::string, std::string>& fil
       if (ec) return Status::Error("cannot keep the corrupt " + name + " aside (" + ec.message() + "); not restoring it");
     }
     if (Status s = WriteFileAtomic(path, text); !s.ok()) return s;
-    Emit("build:deps", "restored_from_git",
+    Emit("build:deps", events::kRestoredFromGit,
          "restored " + name + " from git HEAD" + (kept.empty() ? " (it had been deleted)" : "; the corrupt one is kept as " + kept));
   }
   return Status::Ok();
@@ -476,7 +477,7 @@ Status BuildAgent::Recover(const std::string& target, bool forced) {
     deps_ = CheckDependencies(s_.dir);
     if (!deps_.ok()) {
       deps_gave_up_ = true;  // installed fine, still not what the lock says: the lock needs a person
-      Emit("build:deps", "gave_up", "reinstalled, still " + deps_.problems[0]);
+      Emit("build:deps", events::kGaveUp, "reinstalled, still " + deps_.problems[0]);
       return Status::Error("dependencies still inconsistent: " + deps_.problems[0]);
     }
   }
@@ -485,7 +486,7 @@ Status BuildAgent::Recover(const std::string& target, bool forced) {
   if (wants_validate && (!validate_.ok || target == "build:artifacts" || (all && !s_.artifacts.empty()))) {
     if (!RunValidate().ok) {
       gave_up_fingerprint_ = validate_.fingerprint;  // retried once; the code itself is broken
-      Emit("build:validate", "gave_up", validate_.summary);
+      Emit("build:validate", events::kGaveUp, validate_.summary);
       return Status::Error(validate_.summary);
     }
   }

@@ -6,6 +6,7 @@
 
 #include "common/config.h"
 #include "common/status_render.h"
+#include "common/event_kinds.h"
 
 namespace redundancy::git {
 namespace {
@@ -64,7 +65,7 @@ void GitAgent::SaveHold() {
 
 void GitAgent::ClearHold(const std::string& why) {
   if (!hold_.active()) return;
-  if (ctx_.emit) ctx_.emit(Target(), "hold_released", why);
+  if (ctx_.emit) ctx_.emit(Target(), events::kHoldReleased, why);
   hold_ = Hold();
   std::error_code ec;
   std::filesystem::remove(HoldPath(), ec);
@@ -136,12 +137,12 @@ void GitAgent::EmitSync(const SyncResult& r, const std::string& kind) {
   ctx_.emit(Target(), kind,
             r.message + " [" + r.head_before.substr(0, 12) + " -> " + r.head_after.substr(0, 12) + "]" +
                 (steps.empty() ? "" : ": " + steps));
-  for (const auto& b : r.backups) ctx_.emit(Target(), "backup", b);
+  for (const auto& b : r.backups) ctx_.emit(Target(), events::kBackup, b);
 }
 
 Status GitAgent::Rollback(const std::string& revision, const std::string& reason) {
   SyncResult r = ResetTo(options_, revision);
-  EmitSync(r, r.result == "error" ? "rollback_failed" : "rollback");
+  EmitSync(r, r.result == "error" ? events::kRollbackFailed : events::kRollback);
   if (r.result == "error") return Status::Error(r.message);
   RepoState now = Inspect(options_);
   hold_.upstream = now.upstream.empty() ? last_.upstream : now.upstream;
@@ -170,7 +171,7 @@ Status GitAgent::Recover(const std::string& target, bool forced) {
     // New code is in place: the orchestrator's pipeline takes it from here.
     v1::Event e;
     e.set_target(Target());
-    e.set_kind("new_revision");
+    e.set_kind(events::kNewRevision);
     e.set_revision(r.head_after);
     e.set_detail(DescribeCommit(options_, r.head_after));
     ctx_.emit_event(e);
@@ -182,7 +183,7 @@ Status GitAgent::Recover(const std::string& target, bool forced) {
   if (NeedsPerson(r.error_kind)) {
     gave_up_ = true;
     gave_up_upstream_ = last_.upstream;
-    if (ctx_.emit) ctx_.emit(Target(), "gave_up", last_sync_);
+    if (ctx_.emit) ctx_.emit(Target(), events::kGaveUp, last_sync_);
     return Status::Error(last_sync_);
   }
   retry_.Failed(now);

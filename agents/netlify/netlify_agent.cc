@@ -12,6 +12,7 @@
 #include "common/probe.h"
 #include "common/process/git_head.h"
 #include "common/process/process.h"
+#include "common/event_kinds.h"
 
 namespace redundancy::netlify {
 namespace fs = std::filesystem;
@@ -196,7 +197,7 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
         still.push_back(m);
       } else {
         seen_.erase(m);
-        if (ctx_.emit) ctx_.emit("netlify:" + m, "function_retired", m + " was deleted by a commit (HEAD does not have it): accepted");
+        if (ctx_.emit) ctx_.emit("netlify:" + m, events::kFunctionRetired, m + " was deleted by a commit (HEAD does not have it): accepted");
       }
     }
     if (still.size() != missing.size()) SaveSeen();
@@ -291,7 +292,7 @@ Status NetlifyAgent::Recover(const std::string& target, bool forced) {
         errors += (errors.empty() ? "" : "; ") + name + ": " + (r.ok() ? r->output : r.error());
         continue;
       }
-      if (ctx_.emit) ctx_.emit("netlify:" + name, "function_restored", "restored " + path + " from git HEAD (it had been deleted)");
+      if (ctx_.emit) ctx_.emit("netlify:" + name, events::kFunctionRestored, "restored " + path + " from git HEAD (it had been deleted)");
     }
     restorable_.clear();
     if (!errors.empty()) return Status::Error(errors);
@@ -301,14 +302,14 @@ Status NetlifyAgent::Recover(const std::string& target, bool forced) {
     seen_.clear();
     for (const auto& f : last_.functions) seen_.insert(f.name);
     SaveSeen();
-    if (ctx_.emit) ctx_.emit("netlify:count", "count_reset", std::to_string(seen_.size()) + " function(s) is the new baseline");
+    if (ctx_.emit) ctx_.emit("netlify:count", events::kCountReset, std::to_string(seen_.size()) + " function(s) is the new baseline");
   }
   if ((target.empty() || target == "netlify:manifest") && regenerate_ && !stale_.empty()) {
     std::string why = stale_;
     std::string err = WriteManifest(ManifestPath(), Manifest(last_, clock_->WallMs()));
     if (!err.empty()) return Status::Error(err);
     if (ctx_.emit) {
-      ctx_.emit("netlify:manifest", "manifest_regenerated",
+      ctx_.emit("netlify:manifest", events::kManifestRegenerated,
                 "wrote " + ManifestPath() + " with " + std::to_string(last_.functions.size()) + " function(s) (was " + why +
                     "); previous kept as " + ManifestPath() + ".bak");
     }

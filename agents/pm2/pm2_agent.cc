@@ -14,6 +14,7 @@
 #include "common/paths.h"
 #include "common/probe.h"
 #include "common/process/process.h"
+#include "common/event_kinds.h"
 
 namespace redundancy::pm2 {
 namespace fs = std::filesystem;
@@ -40,7 +41,7 @@ void Pm2Agent::RecordOperatorDelete(const std::string& name) {
   operator_deleted_[name] = clock_->WallMs();
   SaveOperatorDeleted();
   if (ctx_.emit) {
-    ctx_.emit("pm2:" + name, "operator_deleted",
+    ctx_.emit("pm2:" + name, events::kOperatorDeleted,
               "deleted from PM2 by an operator: left deleted (`redundancyctl recover pm2:" + name + "` restores it)");
   }
 }
@@ -494,7 +495,7 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
       t.deleting = primary_ok && t.pm_id >= 0;
       if (t.deleting && Act("deleteProcessId", t.pm_id).ok()) {
         tracks_[primary].backup_started = false;
-        if (ctx_.emit) ctx_.emit("pm2:" + name, "backup_removed", primary + " is healthy again");
+        if (ctx_.emit) ctx_.emit("pm2:" + name, events::kBackupRemoved, primary + " is healthy again");
         continue;
       }
     }

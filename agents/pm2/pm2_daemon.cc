@@ -13,6 +13,7 @@
 #include "agents/pm2/pm2_agent.h"
 #include "common/file_util.h"
 #include "common/process/process.h"
+#include "common/event_kinds.h"
 
 namespace redundancy::pm2 {
 namespace {
@@ -200,7 +201,7 @@ Status Pm2Agent::RestoreDaemon() {
   }
   daemon_down_ = false;
   if (ctx_.emit) {
-    ctx_.emit("pm2:daemon", "daemon_restored",
+    ctx_.emit("pm2:daemon", events::kDaemonRestored,
               "killed " + std::to_string(orphans.size()) + " orphan(s), started a new daemon, restored " +
                   std::to_string(restored) + " app(s) from the snapshot, started " + std::to_string(started) +
                   " from ecosystem files" + (errors.empty() ? "" : "; failed: " + errors));

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "agents/pm2/pm2_agent.h"
+#include "common/event_kinds.h"
 
 namespace redundancy::pm2 {
 
@@ -74,7 +75,7 @@ Status Pm2Agent::Deploy(const std::string& revision) {
   std::string names;
   for (const auto& [name, b] : apps) names += (names.empty() ? "" : ", ") + name;
   if (!errors.empty()) {
-    if (ctx_.emit) ctx_.emit("pm2:reload", "reload_failed", revision.substr(0, 12) + ": " + errors);
+    if (ctx_.emit) ctx_.emit("pm2:reload", events::kReloadFailed, revision.substr(0, 12) + ": " + errors);
     return Status::Error(errors);
   }
   for (const auto& [name, pid] : fresh) {
@@ -85,7 +86,7 @@ Status Pm2Agent::Deploy(const std::string& revision) {
     t.last_restart_time = after[name].restart_time;
   }
   if (ctx_.emit) {
-    ctx_.emit("pm2:reload", "reloaded", std::to_string(apps.size()) + " app(s) (" + names + ") on " + revision.substr(0, 12) +
+    ctx_.emit("pm2:reload", events::kReloaded, std::to_string(apps.size()) + " app(s) (" + names + ") on " + revision.substr(0, 12) +
                                             " in " + FormatDuration(ms) + " (including " + FormatDuration(settings_.reload_wait) + " to stay up)");
   }
   return Status::Ok();

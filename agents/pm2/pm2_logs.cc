@@ -11,6 +11,7 @@
 #include "agents/pm2/pm2_agent.h"
 #include "common/file_util.h"
 #include "common/process/process.h"
+#include "common/event_kinds.h"
 
 namespace redundancy::pm2 {
 namespace fs = std::filesystem;
@@ -73,7 +74,7 @@ v1::CheckResult Pm2Agent::CheckLogs(const std::map<std::string, const AppInfo*>&
     std::snprintf(detail, sizeof detail, "%zu log(s) over %s rotated (%zu writer(s) held for %.0f ms)", rotated.size(),
                   size.c_str(), writers.size(), paused_ms);
     spdlog::info("pm2 logs: {} ({})", detail, oversized.front());
-    if (ctx_.emit) ctx_.emit("pm2:logs", "logs_rotated", detail);
+    if (ctx_.emit) ctx_.emit("pm2:logs", events::kLogsRotated, detail);
   }
   CompressAndPrune(ls, Millis(2000));
   auto usage = Usage(ls.dir);

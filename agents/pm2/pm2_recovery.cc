@@ -11,6 +11,7 @@
 #include "agents/pm2/pm2_agent.h"
 #include "common/file_util.h"
 #include "common/process/process.h"
+#include "common/event_kinds.h"
 
 namespace redundancy::pm2 {
 Status Pm2Agent::Recover(const std::string& target, bool forced) {
@@ -60,7 +61,7 @@ bool Pm2Agent::WaitsOnCause(const std::string& name, AppTrack& t, SteadyTime now
   t.next_attempt = SteadyTime{};
   t.cause = CrashCause{};
   t.cause_holder.clear();
-  if (ctx_.emit) ctx_.emit("pm2:" + name, "cause_cleared", gone + ": restarting it now");
+  if (ctx_.emit) ctx_.emit("pm2:" + name, events::kCauseCleared, gone + ": restarting it now");
   return false;
 }
 
@@ -91,28 +92,28 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
     if (!s.ok()) return s;
     t.storm_stopped = true;
     t.next_attempt = now + backoff(t.attempts + 1);
-    if (ctx_.emit) ctx_.emit(target, "storm_stopped", t.failure_text + "; retry in " + FormatDuration(backoff(t.attempts + 1)));
+    if (ctx_.emit) ctx_.emit(target, events::kStormStopped, t.failure_text + "; retry in " + FormatDuration(backoff(t.attempts + 1)));
     return Status::Ok();
   }
   if (t.gave_up) return Status::Error("gave up; `redundancyctl recover pm2:" + name + "` to try again");
   if (now < t.next_attempt) return Status::Ok();  // still backing off; the agent re-checks when it ends
   if (t.attempts >= settings_.max_restart_attempts) {
     t.gave_up = true;
-    if (ctx_.emit) ctx_.emit(target, "gave_up", "after " + std::to_string(t.attempts) + " attempts: " + t.failure_text);
+    if (ctx_.emit) ctx_.emit(target, events::kGaveUp, "after " + std::to_string(t.attempts) + " attempts: " + t.failure_text);
     bool critical = settings_.critical.empty() || settings_.critical.count(name);
     // A backup runs the same code: after a crash loop of that code it would
     // only crash too, unless backup_env makes it differ (another port, ...).
     bool crashes = t.failure == Failure::kErrored || t.failure == Failure::kStorm || t.failure == Failure::kExited;
     bool shares_failure = crashes && settings_.backup_env.empty();
     if (settings_.backup_processes && critical && !t.backup_started && shares_failure) {
-      if (ctx_.emit) ctx_.emit(target, "backup_skipped", "a backup would run the same crashing code: " + t.failure_text);
+      if (ctx_.emit) ctx_.emit(target, events::kBackupSkipped, "a backup would run the same crashing code: " + t.failure_text);
     } else if (settings_.backup_processes && critical && !t.backup_started) {
       Status s = StartFromDefinition(name, settings_.backup_prefix + name, /*backup=*/true);
       if (s.ok()) {
         t.backup_started = true;
-        if (ctx_.emit) ctx_.emit("pm2:" + settings_.backup_prefix + name, "backup_started", "standing in for " + name);
+        if (ctx_.emit) ctx_.emit("pm2:" + settings_.backup_prefix + name, events::kBackupStarted, "standing in for " + name);
       } else if (ctx_.emit) {
-        ctx_.emit(target, "backup_failed", s.message());
+        ctx_.emit(target, events::kBackupFailed, s.message());
       }
     }
     return Status::Error("gave up after " + std::to_string(t.attempts) + " attempts");
@@ -129,7 +130,7 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
     what = "restarted (" + t.failure_text + ")";
   }
   if (!s.ok()) {
-    if (ctx_.emit) ctx_.emit(target, "recovery_failed", s.message());
+    if (ctx_.emit) ctx_.emit(target, events::kRecoveryFailed, s.message());
     return s;
   }
   ++t.our_restarts;
@@ -140,7 +141,7 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
   t.intentional_stop = false;
   t.memory_over = 0;
   t.probe_failures = 0;
-  if (ctx_.emit) ctx_.emit(target, "recovered", what + ", attempt " + std::to_string(t.attempts));
+  if (ctx_.emit) ctx_.emit(target, events::kRecovered, what + ", attempt " + std::to_string(t.attempts));
   return Status::Ok();
 }
 

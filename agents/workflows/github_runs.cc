@@ -7,6 +7,7 @@
 #include "agents/workflows/workflows_agent.h"
 #include "common/cron.h"
 #include "common/probe.h"
+#include "common/event_kinds.h"
 
 namespace redundancy::workflows {
 
@@ -121,7 +122,7 @@ void WorkflowsAgent::LocalFallback(std::vector<v1::CheckResult>* out) {
       if (output.size() > 4000) output = "..." + output.substr(output.size() - 4000);
       local_ok_[file] = r.ok();
       local_results_[file] = summary;
-      ctx_.emit(target, r.ok() ? "workflow_local_run" : "workflow_local_run_failed",
+      ctx_.emit(target, r.ok() ? events::kWorkflowLocalRun : events::kWorkflowLocalRunFailed,
                 "ran " + file + " locally (" + (forced ? "asked by an operator" : repo_.empty() ? "no GitHub monitoring" : st.absent ? "GitHub did not run it" : "its GitHub run failed") +
                     "): " + summary + "\n" + output);
     }

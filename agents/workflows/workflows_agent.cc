@@ -15,6 +15,7 @@
 #include "common/process/git_head.h"
 #include "common/paths.h"
 #include "common/process/process.h"
+#include "common/event_kinds.h"
 
 namespace redundancy::workflows {
 namespace fs = std::filesystem;
@@ -248,7 +249,7 @@ void WorkflowsAgent::Retire(const std::string& file) {
   fs::create_directories(fs::path(aside).parent_path(), ec);
   fs::rename(GoodPath(file), aside, ec);
   if (ec) fs::remove(GoodPath(file), ec);
-  ctx_.emit("workflow:" + file, "workflow_retired",
+  ctx_.emit("workflow:" + file, events::kWorkflowRetired,
             file + " was deleted by a commit (HEAD does not have it): left deleted; its last good copy is kept as " + aside);
 }
 
@@ -294,7 +295,7 @@ std::string WorkflowsAgent::Restore(const std::string& file) {
   fs::create_directories(dir_, ec);  // the whole folder may have gone
   Status s = WriteFileAtomic(path, text);
   if (!s.ok()) return s.message();
-  ctx_.emit("workflow:" + file, "workflow_restored",
+  ctx_.emit("workflow:" + file, events::kWorkflowRestored,
             "restored " + file + " from " + source + (broken_copy.empty() ? " (it had been deleted)" : "; the broken version is kept as " + broken_copy));
   return "";
 }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <thread>
 
 namespace redundancy {
 
@@ -16,6 +17,8 @@ class Clock {
   virtual SteadyTime Now() const = 0;
   // Wall-clock time in epoch milliseconds, for records people read.
   virtual int64_t WallMs() const = 0;
+  // Waits (a worker giving a process a moment); a fake clock just moves on.
+  virtual void Sleep(std::chrono::milliseconds d) const = 0;
 };
 
 class RealClock : public Clock {
@@ -26,6 +29,7 @@ class RealClock : public Clock {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
+  void Sleep(std::chrono::milliseconds d) const override { std::this_thread::sleep_for(d); }
 };
 
 // A clock that moves only when told. Starts at an arbitrary fixed point.
@@ -36,9 +40,10 @@ class FakeClock : public Clock {
     return wall_base_ms_ + std::chrono::duration_cast<std::chrono::milliseconds>(now_ - SteadyTime()).count();
   }
   void Advance(std::chrono::milliseconds d) { now_ += d; }
+  void Sleep(std::chrono::milliseconds d) const override { now_ += d; }
 
  private:
-  SteadyTime now_ = SteadyTime() + std::chrono::hours(1);
+  mutable SteadyTime now_ = SteadyTime() + std::chrono::hours(1);
   int64_t wall_base_ms_ = 1'700'000'000'000;
 };
 

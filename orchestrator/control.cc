@@ -53,7 +53,7 @@ void Daemon::HandleControlMessage(const transport::Incoming& in) {
     return;
   }
   // Only the daemon's own user may control it (SO_PEERCRED via libzmq).
-  if (!in.peer.known || in.peer.uid != geteuid()) {
+  if (!in.peer.in_process && (!in.peer.known || in.peer.uid != geteuid())) {
     std::string who = in.peer.known ? "uid " + std::to_string(in.peer.uid) + " (pid " + std::to_string(in.peer.pid) + ")"
                                     : "a peer of unknown uid";
     spdlog::warn("control: refused {}", who);

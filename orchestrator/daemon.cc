@@ -29,6 +29,7 @@ Daemon::Daemon(Config config, DaemonOptions options, Clock* clock)
       clock_(clock),
       paths_(config_.state_dir),
       rng_(std::random_device{}()),
+      launcher_(options_.launcher ? options_.launcher : &process_launcher_),
       journal_(clock) {
   journal_.OnChange([this] { http_dirty_ = true; });
 }
@@ -77,15 +78,25 @@ Status Daemon::Setup() {
   // Each agent leads a process group instead; what an agent leaves behind
   // when it dies is killed with its group (HandleSignals).
 
-  ctx_ = std::make_unique<transport::Context>();
-  agents_sock_ = std::make_unique<transport::Router>(*ctx_, paths_.AgentsEndpoint());
-  control_sock_ = std::make_unique<transport::Router>(*ctx_, paths_.ControlEndpoint());
+  if (options_.context) {
+    ctx_ = options_.context;
+  } else {
+    own_ctx_ = std::make_unique<transport::Context>();
+    ctx_ = own_ctx_.get();
+  }
+  agents_sock_ = std::make_unique<transport::Router>(*ctx_, AgentsEndpoint());
+  control_sock_ = std::make_unique<transport::Router>(
+      *ctx_, options_.control_endpoint.empty() ? paths_.ControlEndpoint() : options_.control_endpoint);
   if (Status s = agents_sock_->Bind(0600); !s.ok()) return s;
   if (Status s = control_sock_->Bind(0600); !s.ok()) return s;
 
   uint64_t usec = 0;
   if (sd_watchdog_enabled(0, &usec) > 0) watchdog_usec_ = std::chrono::microseconds(usec);
   return Status::Ok();
+}
+
+std::string Daemon::AgentsEndpoint() const {
+  return options_.agents_endpoint.empty() ? paths_.AgentsEndpoint() : options_.agents_endpoint;
 }
 
 int Daemon::Run() {
@@ -128,6 +139,8 @@ void Daemon::Loop() {
   size_t agents_i = poller.AddSocket(agents_sock_->handle());
   size_t control_i = poller.AddSocket(control_sock_->handle());
   size_t signal_i = poller.AddFd(signals_->fd());
+  int exit_fd = launcher_->ExitFd();
+  size_t exit_i = exit_fd >= 0 ? poller.AddFd(exit_fd) : SIZE_MAX;
   while (true) {
     if (Status s = poller.Wait(NextTimeout()); !s.ok()) {
       spdlog::error("{}", s.message());
@@ -135,6 +148,7 @@ void Daemon::Loop() {
       return;
     }
     if (poller.Ready(signal_i)) HandleSignals();
+    if (exit_i != SIZE_MAX && poller.Ready(exit_i)) HandleExits();
     // Bounded batches so that one busy peer cannot starve the timers.
     if (poller.Ready(agents_i)) {
       for (int i = 0; i < 256; ++i) {
@@ -157,7 +171,7 @@ void Daemon::Loop() {
                                      [](const auto& kv) { return !kv.second.sup->running(); });
       if (all_stopped || clock_->Now() >= shutdown_deadline_) {
         for (auto& [name, slot] : agents_) {
-          if (slot.sup->running()) process::Signal(slot.sup->pid(), SIGKILL);
+          if (slot.sup->running()) launcher_->Signal(slot.sup->pid(), SIGKILL);
         }
         return;
       }
@@ -186,24 +200,7 @@ std::chrono::milliseconds Daemon::NextTimeout() const {
 void Daemon::HandleSignals() {
   for (int sig : signals_->Read()) {
     if (sig == SIGCHLD) {
-      for (const auto& e : process::ReapAll()) {
-        bool ours = false;
-        for (auto& [name, slot] : agents_) {
-          if (slot.sup->pid() == e.pid) {
-            ours = true;
-            if (!slot.identity.empty()) slot.gone_identity = slot.identity;
-            slot.identity.clear();
-            slot.recover_in_flight = 0;
-            // Helpers the agent left running (its process group; a PM2
-            // daemon it started is in a session of its own and not touched).
-            process::SignalGroup(e.pid, SIGKILL);
-            if (pipeline_.current() && pipeline_.current()->system == name) pipeline_cmd_ = 0;  // resent when it is back
-            slot.sup->OnExit(e.Describe(), clock_->Now());
-            break;
-          }
-        }
-        if (!ours) spdlog::debug("reaped pid {} ({})", e.pid, e.Describe());
-      }
+      HandleExits();
     } else if (sig == SIGTERM || sig == SIGINT) {
       BeginShutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     } else if (sig == SIGHUP) {
@@ -211,6 +208,32 @@ void Daemon::HandleSignals() {
       if (!resp.ok()) spdlog::error("reload on SIGHUP rejected: {}", resp.error());
     }
   }
+  RemoveStopped();
+}
+
+void Daemon::HandleExits() {
+  for (const auto& e : launcher_->TakeExits()) {
+    bool ours = false;
+    for (auto& [name, slot] : agents_) {
+      if (slot.sup->pid() == e.pid) {
+        ours = true;
+        if (!slot.identity.empty()) slot.gone_identity = slot.identity;
+        slot.identity.clear();
+        slot.recover_in_flight = 0;
+        // Helpers the agent left running (its process group; a PM2
+        // daemon it started is in a session of its own and not touched).
+        launcher_->KillLeftovers(e.pid);
+        if (pipeline_.current() && pipeline_.current()->system == name) pipeline_cmd_ = 0;  // resent when it is back
+        slot.sup->OnExit(e.Describe(), clock_->Now());
+        break;
+      }
+    }
+    if (!ours) spdlog::debug("reaped pid {} ({})", e.pid, e.Describe());
+  }
+  RemoveStopped();
+}
+
+void Daemon::RemoveStopped() {
   // Agents removed by a reload go once they have stopped.
   for (auto it = agents_.begin(); it != agents_.end();) {
     if (it->second.remove_when_stopped && it->second.sup->state() == AgentState::kStopped) {
@@ -492,7 +515,7 @@ Result<pid_t> Daemon::Spawn(const std::string& agent) {
   process::SpawnSpec spec;
   spec.exe = sc.agent.empty() ? options_.agent_dir + "/" + kAgentPrefix + agent : sc.agent;
   spec.args = {"--system", agent,
-               "--endpoint", paths_.AgentsEndpoint(),
+               "--endpoint", AgentsEndpoint(),
                "--parent-pid", std::to_string(getpid()),
                "--log-dir", config_.log_dir,
                "--log-max-size", std::to_string(config_.logging.max_size),
@@ -510,15 +533,15 @@ Result<pid_t> Daemon::Spawn(const std::string& agent) {
     spec.env.emplace_back("REDUNDANCY_HOSTED_BY_PM2_HOME", options_.hosting_pm2.first);
     spec.env.emplace_back("REDUNDANCY_HOSTED_BY_PM2_APP", options_.hosting_pm2.second);
   }
-  return process::Spawn(spec);
+  return launcher_->Spawn(spec);
 }
 
-void Daemon::Signal(pid_t pid, int sig) { process::Signal(pid, sig); }
+void Daemon::Signal(pid_t pid, int sig) { launcher_->Signal(pid, sig); }
 
 void Daemon::SendShutdown(const std::string& agent) {
   auto it = agents_.find(agent);
   if (it == agents_.end()) return;
-  if (!SendCommand(agent, v1::Command::SHUTDOWN, "", nullptr)) process::Signal(it->second.sup->pid(), SIGTERM);
+  if (!SendCommand(agent, v1::Command::SHUTDOWN, "", nullptr)) launcher_->Signal(it->second.sup->pid(), SIGTERM);
 }
 
 void Daemon::Record(const std::string& agent, const std::string& kind, const std::string& detail) {

@@ -26,6 +26,7 @@
 #include "orchestrator/deadman.h"
 #include "orchestrator/http_endpoint.h"
 #include "orchestrator/journal.h"
+#include "orchestrator/launcher.h"
 #include "orchestrator/pipeline.h"
 
 namespace redundancy {
@@ -39,6 +40,12 @@ struct DaemonOptions {
   int ready_fd = -1;      // --daemon: write 0 when every agent is ready, 1 on failure
   // When a PM2 runs redundancyd as one of its apps: {its PM2_HOME, the app's name}.
   std::pair<std::string, std::string> hosting_pm2;
+  // For a daemon inside a test process: agents started by this launcher and
+  // sockets on this context at these endpoints (inproc://). Defaults: child
+  // processes, a context of its own, ipc:// sockets in state_dir/run.
+  AgentLauncher* launcher = nullptr;
+  transport::Context* context = nullptr;
+  std::string agents_endpoint, control_endpoint;
 };
 
 class Daemon : public AgentOps {
@@ -78,6 +85,9 @@ class Daemon : public AgentOps {
   Status Setup();
   void Loop();
   void HandleSignals();
+  void HandleExits();
+  void RemoveStopped();  // agents a reload removed, once they have stopped
+  std::string AgentsEndpoint() const;
   void HandleAgentMessage(const transport::Incoming& in);
   void HandleHello(const transport::Incoming& in, const v1::Hello& hello);
   void HandleControlMessage(const transport::Incoming& in);
@@ -129,7 +139,10 @@ class Daemon : public AgentOps {
   int pid_lock_fd_ = -1;
 
   std::unique_ptr<process::SignalChannel> signals_;
-  std::unique_ptr<transport::Context> ctx_;
+  ProcessLauncher process_launcher_;
+  AgentLauncher* launcher_;
+  std::unique_ptr<transport::Context> own_ctx_;
+  transport::Context* ctx_ = nullptr;
   std::unique_ptr<transport::Router> agents_sock_;
   std::unique_ptr<transport::Router> control_sock_;
   std::optional<Store> store_;

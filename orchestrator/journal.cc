@@ -17,7 +17,8 @@ void Journal::Note(JournalEntry e) {
   e.detail = Redact(e.detail);
   std::string who = e.system.empty() ? "" : (e.kind.rfind("agent_", 0) == 0 ? "agent " : "") + e.system;
   if (!e.target.empty() && e.target != e.system) who += (who.empty() ? "" : " ") + e.target;
-  std::string line = (who.empty() ? "" : who + ": ") + e.kind + (e.detail.empty() ? "" : " " + e.detail);
+  std::string line = e.kind == events::kHealth ? e.target + " " + e.detail
+                                                : (who.empty() ? "" : who + ": ") + e.kind + (e.detail.empty() ? "" : " " + e.detail);
   switch (e.level) {
     case JournalEntry::Level::kDebug: spdlog::debug("{}", line); break;
     case JournalEntry::Level::kInfo: spdlog::info("{}", line); break;

@@ -278,7 +278,7 @@ Status NetlifyAgent::Recover(const std::string& target, bool forced) {
   if ((target.empty() || target == "netlify:count") && !restorable_.empty()) {
     // A pull that deletes a function removes the file before it moves HEAD:
     // never restore while git works on the checkout, and ask HEAD again.
-    if (!git_head::Settled(dir_)) return Status::Error("git is updating the checkout; trying again shortly");
+    if (!git_head::Settled(*clock_, dir_)) return Status::Error("git is updating the checkout; trying again shortly");
     std::error_code ec;
     auto head = HeadFunctions();
     std::string errors;

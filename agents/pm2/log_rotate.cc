@@ -38,23 +38,23 @@ std::vector<std::string> RenameLogs(const std::vector<std::string>& paths, std::
   return out;
 }
 
-void WaitQuiet(const std::vector<std::string>& paths, Millis quiet, Millis limit) {
+void WaitQuiet(const Clock& clock, const std::vector<std::string>& paths, Millis quiet, Millis limit) {
   auto size_of = [&] {
     uint64_t total = 0;
     std::error_code ec;
     for (const auto& p : paths) total += fs::file_size(p, ec);
     return total;
   };
-  auto deadline = std::chrono::steady_clock::now() + limit;
+  auto deadline = clock.Now() + limit;
   uint64_t last = size_of();
-  auto stable_since = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(Millis(5));
+  auto stable_since = clock.Now();
+  while (clock.Now() < deadline) {
+    clock.Sleep(Millis(5));
     uint64_t now = size_of();
     if (now != last) {
       last = now;
-      stable_since = std::chrono::steady_clock::now();
-    } else if (std::chrono::steady_clock::now() - stable_since >= quiet) {
+      stable_since = clock.Now();
+    } else if (clock.Now() - stable_since >= quiet) {
       return;
     }
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/duration.h"
 #include "common/status.h"
 
@@ -30,7 +31,7 @@ std::vector<std::string> OversizedLogs(const LogSettings& s);
 // what could not be renamed.
 std::vector<std::string> RenameLogs(const std::vector<std::string>& paths, std::vector<std::string>* errors);
 // Waits (bounded by `limit`) until none of `paths` has grown for `quiet`.
-void WaitQuiet(const std::vector<std::string>& paths, Millis quiet, Millis limit);
+void WaitQuiet(const Clock& clock, const std::vector<std::string>& paths, Millis quiet, Millis limit);
 
 // Compresses rotated files nobody has written for `quiet` (PM2 has reopened
 // its files by then) and prunes each log's rotations by count and age.

@@ -102,7 +102,7 @@ Status Pm2Agent::StartDaemon() {
       // systemd may report the unit started before PM2 writes its pid file;
       // `pm2 ping` returns once the daemon answered, so it is up (or killed).
       int tenths = settings_.daemon_unit.empty() ? 5 : 50;
-      for (int i = 0; i < tenths && !DaemonAlive(); ++i) std::this_thread::sleep_for(100ms);
+      for (int i = 0; i < tenths && !DaemonAlive(); ++i) clock_->Sleep(100ms);
       if (DaemonAlive()) {
         spdlog::info("PM2 daemon started ({}), pid {}", how, DaemonPidFile());
         return Status::Ok();
@@ -159,7 +159,7 @@ Status Pm2Agent::RestoreDaemon() {
     bool any = false;
     for (auto [pid, st] : orphans) any |= SameProcess(pid, st);
     if (!any) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    clock_->Sleep(std::chrono::milliseconds(10));
   }
   for (auto [pid, st] : orphans) {
     if (SameProcess(pid, st)) process::Signal(pid, SIGKILL);

@@ -53,7 +53,7 @@ Status Pm2Agent::Deploy(const std::string& revision) {
         fresh[name] = it->second.pid;
       }
     }
-    if (fresh.size() < apps.size()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (fresh.size() < apps.size()) clock_->Sleep(std::chrono::milliseconds(50));
   }
   for (const auto& [name, b] : apps) {
     if (!fresh.count(name)) errors += (errors.empty() ? "" : "; ") + name + " is not online on a new process after " +
@@ -61,7 +61,7 @@ Status Pm2Agent::Deploy(const std::string& revision) {
   }
   std::map<std::string, AppInfo> after;
   if (errors.empty()) {
-    std::this_thread::sleep_for(settings_.reload_wait);
+    clock_->Sleep(settings_.reload_wait);
     after = snapshot();
     for (const auto& [name, pid] : fresh) {
       auto it = after.find(name);

@@ -49,7 +49,7 @@ v1::CheckResult Pm2Agent::CheckLogs(const std::map<std::string, const AppInfo*>&
     } resume{writers};
     for (pid_t p : writers) kill(p, SIGSTOP);
     auto t0 = std::chrono::steady_clock::now();
-    if (!writers.empty()) WaitQuiet(oversized, Millis(30), Millis(1000));
+    if (!writers.empty()) WaitQuiet(*clock_, oversized, Millis(30), Millis(1000));
     rotated = RenameLogs(oversized, &errors);
     // PM2 still writes to the renamed files until it reopens them.
     Status reopened = Status::Error("no rpc");
@@ -65,7 +65,7 @@ v1::CheckResult Pm2Agent::CheckLogs(const std::map<std::string, const AppInfo*>&
       bool all = true;
       for (const auto& p : oversized) all &= fs::exists(p);
       if (all) break;
-      std::this_thread::sleep_for(Millis(5));
+      clock_->Sleep(Millis(5));
     }
     double paused_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     logs_rotated_ += rotated.size();

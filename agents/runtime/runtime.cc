@@ -1,4 +1,5 @@
 #include <malloc.h>
+#include <sys/eventfd.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -10,7 +11,7 @@
 #include <memory>
 #include <set>
 
-#include "agents/runtime/agent.h"
+#include "agents/runtime/agent_runtime.h"
 #include "agents/runtime/worker.h"
 #include "common/clock.h"
 #include "common/constants.h"
@@ -67,24 +68,29 @@ struct Flags {
   bool debug = false;
 };
 
-// The agent side of the protocol; one instance per process.
-class Runtime {
+}  // namespace
+
+class AgentRuntime::Impl {
  public:
-  Runtime(Agent* agent, Flags flags, process::SignalChannel* signals)
-      : agent_(agent), flags_(std::move(flags)), signals_(signals) {}
+  Impl(Agent* agent, Clock* clock, transport::Dealer* channel, AgentRuntimeOptions options)
+      : agent_(agent), options_(std::move(options)), clock_(*clock), dealer_(channel) {
+    stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+  ~Impl() {
+    if (stop_fd_ >= 0) close(stop_fd_);
+  }
+
+  void Stop(int code) {
+    stop_code_ = code;
+    uint64_t one = 1;
+    (void)!write(stop_fd_, &one, sizeof one);
+  }
 
   int Run() {
-    ctx_ = std::make_unique<transport::Context>();
-    dealer_ = std::make_unique<transport::Dealer>(*ctx_, flags_.endpoint,
-                                                  flags_.system + "/" + std::to_string(getpid()));
-    if (Status s = dealer_->Connect(); !s.ok()) {
-      spdlog::error("{}", s.message());
-      return 1;
-    }
     v1::Envelope hello;
-    hello.mutable_hello()->set_agent(flags_.system);
+    hello.mutable_hello()->set_agent(options_.system);
     hello.mutable_hello()->set_kind(agent_->Kind());
-    hello.mutable_hello()->set_pid(getpid());
+    hello.mutable_hello()->set_pid(options_.pid > 0 ? options_.pid : getpid());
     hello.mutable_hello()->set_version(kVersion);
     dealer_->Send(hello);
     last_heard_ = clock_.Now();
@@ -97,7 +103,8 @@ class Runtime {
     while (exit_code_ < 0) {
       transport::Poller poller;
       size_t sock_i = poller.AddSocket(dealer_->handle());
-      size_t sig_i = poller.AddFd(signals_->fd());
+      size_t stop_i = poller.AddFd(stop_fd_);
+      size_t sig_i = options_.signals ? poller.AddFd(options_.signals->fd()) : SIZE_MAX;
       size_t work_i = poller.AddFd(worker_.fd());
       std::vector<std::pair<size_t, int>> agent_fds;
       for (int fd : watched_) agent_fds.emplace_back(poller.AddFd(fd), fd);
@@ -105,8 +112,9 @@ class Runtime {
         spdlog::error("{}", s.message());
         return 1;
       }
-      if (poller.Ready(sig_i)) {
-        for (int sig : signals_->Read()) {
+      if (poller.Ready(stop_i)) return stop_code_.load();
+      if (sig_i != SIZE_MAX && poller.Ready(sig_i)) {
+        for (int sig : options_.signals->Read()) {
           if (sig == SIGTERM) {
             spdlog::info("signal {}: exiting", sig);
             exit_code_ = 0;
@@ -245,7 +253,7 @@ class Runtime {
           v1::Envelope ready;
           ready.mutable_ready();
           dealer_->Send(ready);
-          spdlog::info("ready (agent {}, system {})", agent_->Kind(), flags_.system);
+          spdlog::info("ready (agent {}, system {})", agent_->Kind(), options_.system);
         }
         if (command_id) Reply(command_id, s.ok(), s.ok() ? "reloaded" : s.message());
         next_check_ = clock_.Now() + interval_;
@@ -360,7 +368,7 @@ class Runtime {
       check_running_ = true;
       std::vector<v1::CheckResult> checks;
       if (!config_error_.empty()) {
-        checks.push_back(MakeCheck(flags_.system + ":config", v1::HEALTH_FAILED, config_error_));
+        checks.push_back(MakeCheck(options_.system + ":config", v1::HEALTH_FAILED, config_error_));
       } else {
         checks = agent_->Check();
       }
@@ -420,7 +428,7 @@ class Runtime {
     FlushEvents();
     v1::Envelope env;
     auto* r = env.mutable_health_report();
-    r->set_system(flags_.system);
+    r->set_system(options_.system);
     r->set_observed_at_ms(clock_.WallMs());
     r->set_paused(paused_);
     for (const auto& c : last_checks_) *r->add_checks() = c;
@@ -437,11 +445,11 @@ class Runtime {
   }
 
   Agent* agent_;
-  Flags flags_;
-  process::SignalChannel* signals_;
-  RealClock clock_;
-  std::unique_ptr<transport::Context> ctx_;
-  std::unique_ptr<transport::Dealer> dealer_;
+  AgentRuntimeOptions options_;
+  const Clock& clock_;
+  transport::Dealer* dealer_;
+  int stop_fd_ = -1;
+  std::atomic<int> stop_code_{0};
   Worker worker_;
 
   bool welcomed_ = false;
@@ -468,7 +476,11 @@ class Runtime {
   int exit_code_ = -1;
 };
 
-}  // namespace
+AgentRuntime::AgentRuntime(Agent* agent, Clock* clock, transport::Dealer* channel, AgentRuntimeOptions options)
+    : impl_(std::make_unique<Impl>(agent, clock, channel, std::move(options))) {}
+AgentRuntime::~AgentRuntime() = default;
+int AgentRuntime::Run() { return impl_->Run(); }
+void AgentRuntime::Stop(int code) { impl_->Stop(code); }
 
 int RunAgent(Agent* agent, int argc, char** argv) {
   CLI::App app{"redundancy agent (started by redundancyd)"};
@@ -520,7 +532,14 @@ int RunAgent(Agent* agent, int argc, char** argv) {
   }
   int code;
   {
-    Runtime runtime(agent, f, &signals.value());
+    RealClock clock;
+    transport::Context ctx;
+    transport::Dealer dealer(ctx, f.endpoint, f.system + "/" + std::to_string(getpid()));
+    if (Status s = dealer.Connect(); !s.ok()) {
+      spdlog::error("{}", s.message());
+      return 1;
+    }
+    AgentRuntime runtime(agent, &clock, &dealer, {f.system, 0, &signals.value()});
     code = runtime.Run();
     // Helpers still running (a git, an npm and what they started) go with us:
     // redundancyd makes each agent lead a process group of its own.

@@ -273,7 +273,7 @@ std::string WorkflowsAgent::Restore(const std::string& file) {
   if (!fs::exists(path, ec)) {
     // A pull that deletes it removes the file before it moves HEAD: never
     // restore while git works on the checkout, and ask HEAD once it is done.
-    if (!git_head::Settled(RepoRoot())) return "git is updating the checkout; trying again shortly";
+    if (!git_head::Settled(*clock_, RepoRoot())) return "git is updating the checkout; trying again shortly";
     if (auto head = HeadWorkflows(); head && !head->count(file)) {
       Retire(file);
       return "";

@@ -34,8 +34,8 @@ std::optional<std::string> File(const std::string& dir, const std::string& path,
   return r->output;
 }
 
-bool Settled(const std::string& dir) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+bool Settled(const Clock& clock, const std::string& dir) {
+  clock.Sleep(std::chrono::milliseconds(500));
   auto r = Git(dir, {"rev-parse", "--absolute-git-dir"});
   if (!r.ok() || r->exit.code != 0) return true;  // no checkout: nothing under way
   std::string git_dir = r->output.substr(0, r->output.find('\n'));

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
+
 namespace redundancy::git_head {
 
 // The entries of `sub` (a directory relative to `dir`) at HEAD, as git names
@@ -21,6 +23,6 @@ std::optional<std::string> File(const std::string& dir, const std::string& path,
 
 // A pull deletes files before it moves HEAD: gives git a moment, then true
 // unless git still holds the checkout's index lock (try again later).
-bool Settled(const std::string& dir);
+bool Settled(const Clock& clock, const std::string& dir);
 
 }  // namespace redundancy::git_head

@@ -118,6 +118,10 @@ std::optional<Incoming> Router::Receive() {
   in.identity = frames[0].to_string();
   if (frames.size() >= 2) in.body = frames.back().to_string();
   in.with_delimiter = frames.size() >= 3 && frames[1].size() == 0;
+  if (impl_->endpoint.rfind("inproc://", 0) == 0) {
+    in.peer.in_process = true;  // no Peer-Address on inproc (libzmq throws EINVAL)
+    return in;
+  }
   const char* addr = frames.back().gets("Peer-Address");
   if (addr) in.peer = ParsePeerAddress(addr);
   return in;
@@ -217,9 +221,14 @@ Result<v1::ControlResponse> Call(const std::string& endpoint, const v1::ControlR
                                                 " (is redundancyd running?)");
     }
   }
+  Context ctx;
+  return Call(ctx, endpoint, request, timeout);
+}
+
+Result<v1::ControlResponse> Call(Context& context, const std::string& endpoint, const v1::ControlRequest& request,
+                                 std::chrono::milliseconds timeout) {
   try {
-    zmq::context_t ctx(1);
-    zmq::socket_t req(ctx, zmq::socket_type::req);
+    zmq::socket_t req(Ctx(context), zmq::socket_type::req);
     req.set(zmq::sockopt::linger, 0);
     req.connect(endpoint);
     v1::Envelope env;

@@ -22,6 +22,7 @@ struct PeerCred {
   uid_t uid = static_cast<uid_t>(-1);
   pid_t pid = 0;
   bool known = false;
+  bool in_process = false;  // an inproc:// peer: a thread of this very process
 };
 
 // Parses a Peer-Address property value such as ":1000:1000:4242".
@@ -112,6 +113,9 @@ class Poller {
 // One request/response over control.sock. Fails with "unreachable: ..." when
 // no daemon answers within `timeout`.
 Result<v1::ControlResponse> Call(const std::string& endpoint, const v1::ControlRequest& request,
+                                 std::chrono::milliseconds timeout);
+// The same on a given context (an inproc:// endpoint of a daemon in this process).
+Result<v1::ControlResponse> Call(Context& context, const std::string& endpoint, const v1::ControlRequest& request,
                                  std::chrono::milliseconds timeout);
 
 }  // namespace redundancy::transport

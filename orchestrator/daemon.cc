@@ -375,10 +375,9 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
         c.set_summary(Redact(c.summary()));
         c.set_details(Redact(c.details()));
       }
+      std::vector<v1::CheckResult> previous = health_.Checks(name);
       NoteTransitions(health_.Apply(report, clock_->WallMs()));
-      auto prev = last_report_.find(name);
-      ObserveChecks(name, report, prev == last_report_.end() ? nullptr : &prev->second);
-      last_report_[name] = report;
+      ObserveChecks(name, report, previous);
       MaybeAdoptLastGood();
       // A report can unblock downstream systems too: re-evaluate them all.
       for (auto& [other, other_slot] : agents_) MaybeAutoRecover(other_slot);
@@ -472,11 +471,10 @@ void Daemon::MaybeAutoRecover(AgentSlot& slot) {
     HealthStatus h = health_.Health(dep);
     if (!health_.Reported(dep) || h == v1::HEALTH_FAILED || h == v1::HEALTH_BLOCKED) upstream_ok = false;
   }
-  auto it = last_report_.find(name);
-  if (it == last_report_.end()) return;
+  if (!health_.Reported(name)) return;
   bool wanted = false;
   std::string restore_target;
-  for (const auto& c : it->second.checks()) {
+  for (const auto& c : health_.Checks(name)) {
     if (c.status() != v1::HEALTH_FAILED || c.gave_up() || paused_.count(c.target())) continue;
     wanted = true;
     if (c.restore() && restore_target.empty()) restore_target = c.target();

@@ -125,7 +125,8 @@ class Daemon : public AgentOps {
   // Alerts (daemon_alerts.cc).
   void SetupAlerts();
   void ConfigureAlerts();
-  void ObserveChecks(const std::string& system, const v1::HealthReport& report, const v1::HealthReport* previous);
+  void ObserveChecks(const std::string& system, const v1::HealthReport& report,
+                     const std::vector<v1::CheckResult>& previous);
   void ObserveAgent(const std::string& system, bool gave_up, const std::string& detail);
   void TickAlerts(bool now_please = false);
   v1::ControlResponse HandleAlertControl(const v1::ControlRequest& req, const transport::Incoming& in);
@@ -151,7 +152,6 @@ class Daemon : public AgentOps {
 
   std::map<std::string, AgentSlot> agents_;
   std::set<std::string> paused_;  // systems and single targets ("pm2:api")
-  std::map<std::string, v1::HealthReport> last_report_;
   std::vector<PendingControl> pending_;
   Pipeline pipeline_;
   uint64_t pipeline_cmd_ = 0;     // id of the step's command, 0 when not sent (yet)

@@ -76,7 +76,8 @@ void Daemon::ConfigureAlerts() {
   }
 }
 
-void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& report, const v1::HealthReport* previous) {
+void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& report,
+                           const std::vector<v1::CheckResult>& previous) {
   int64_t now = clock_->WallMs();
   const SystemConfig* sc = config_.FindSystem(system);
   int64_t grace = sc ? sc->grace.count() : 0;
@@ -110,13 +111,11 @@ void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& re
     alerts_.Observe(system, c.target(), deliberate ? "ok" : HealthName(c.status()), c.summary(), now, true,
                     c.restore() && c.status() == v1::HEALTH_FAILED);
   }
-  if (previous) {
-    for (const auto& c : previous->checks()) {
-      if (seen.count(c.target())) continue;
-      alerts_.Forget(system, c.target(), now);
-      check_first_seen_.erase(c.target());
-      transient_since_.erase(c.target());
-    }
+  for (const auto& c : previous) {
+    if (seen.count(c.target())) continue;
+    alerts_.Forget(system, c.target(), now);
+    check_first_seen_.erase(c.target());
+    transient_since_.erase(c.target());
   }
 }
 
@@ -136,7 +135,6 @@ void Daemon::ObserveAgent(const std::string& system, bool gave_up, const std::st
     c->set_summary("the " + system + " agent was given up on; nothing checks " + system + " (`redundancyctl restart-agent " +
                    system + "`)");
     NoteTransitions(health_.Apply(report, clock_->WallMs()));
-    last_report_[system] = report;
     http_dirty_ = true;
   }
 }

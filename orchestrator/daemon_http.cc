@@ -46,7 +46,7 @@ void Daemon::PublishHttp(bool now) {
   http_dirty_ = false;
   HttpView v;
   v.status = Snapshot();
-  v.reports = last_report_;
+  v.reports = health_.Reports();
   v.events = journal_.counts();
   v.ready = !shutting_down_ && !agents_.empty() &&
             std::all_of(agents_.begin(), agents_.end(), [](const auto& kv) { return kv.second.sup->state() == AgentState::kReady; });

@@ -59,10 +59,9 @@ void Daemon::TickPipeline(SteadyTime now) {
 // every step downstream report healthy: a rollback then has somewhere to go.
 void Daemon::MaybeAdoptLastGood() {
   if (pipeline_.seen_revision() || pipeline_.running() || !config_.FindSystem("git")) return;
-  auto git = last_report_.find("git");
-  if (git == last_report_.end()) return;
+  if (!health_.Reported("git")) return;
   std::string head;
-  for (const auto& c : git->second.checks()) {
+  for (const auto& c : health_.Checks("git")) {
     if (c.status() != v1::HEALTH_OK) return;
     auto it = c.labels().find("head");
     if (it != c.labels().end()) head = it->second;

@@ -80,7 +80,9 @@ std::vector<Transition> HealthModel::Apply(const v1::HealthReport& report, int64
   auto before = AllHealth();
   System& s = it->second;
   std::map<std::string, Check> next;
+  s.order.clear();
   for (const auto& r : report.checks()) {
+    if (!next.count(r.target())) s.order.push_back(r.target());
     Check c;
     c.result = r;
     auto old = s.checks.find(r.target());
@@ -101,6 +103,27 @@ std::vector<Transition> HealthModel::Apply(const v1::HealthReport& report, int64
   auto after = AllHealth();
   for (const auto& name : order_) {
     if (before[name] != after[name]) out.push_back({name, name, before[name], after[name], "system health"});
+  }
+  return out;
+}
+
+std::vector<v1::CheckResult> HealthModel::Checks(const std::string& system) const {
+  std::vector<v1::CheckResult> out;
+  auto it = systems_.find(system);
+  if (it == systems_.end()) return out;
+  for (const auto& target : it->second.order) out.push_back(it->second.checks.at(target).result);
+  return out;
+}
+
+std::map<std::string, v1::HealthReport> HealthModel::Reports() const {
+  std::map<std::string, v1::HealthReport> out;
+  for (const auto& [name, s] : systems_) {
+    if (!s.reported) continue;
+    v1::HealthReport& r = out[name];
+    r.set_system(name);
+    r.set_paused(s.paused);
+    r.set_observed_at_ms(s.last_report_ms);
+    for (const auto& target : s.order) *r.add_checks() = s.checks.at(target).result;
   }
   return out;
 }

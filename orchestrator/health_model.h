@@ -43,6 +43,11 @@ class HealthModel {
   bool Reported(const std::string& system) const;
   // The systems in configuration order, with their checks.
   std::vector<v1::SystemStatus> Snapshot() const;
+  // The checks a system's agent last reported, in its order, with their
+  // labels and metrics (the model is the one copy of them).
+  std::vector<v1::CheckResult> Checks(const std::string& system) const;
+  // The same as reports, for every system that has reported (/metrics).
+  std::map<std::string, v1::HealthReport> Reports() const;
 
  private:
   struct Check {
@@ -52,6 +57,7 @@ class HealthModel {
   struct System {
     std::vector<std::string> depends_on;
     std::map<std::string, Check> checks;
+    std::vector<std::string> order;  // targets as the agent listed them
     bool reported = false;
     bool paused = false;
     int64_t last_report_ms = 0;

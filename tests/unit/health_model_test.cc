@@ -80,5 +80,23 @@ TEST_F(HealthModelTest, ReportForUnknownSystemIgnored) {
   EXPECT_EQ(m.Snapshot().size(), 4u);
 }
 
+TEST_F(HealthModelTest, TheModelIsTheOneCopyOfChecksInReportOrderWithLabelsAndMetrics) {
+  EXPECT_TRUE(m.Checks("git").empty());
+  EXPECT_TRUE(m.Reports().empty());
+  v1::HealthReport r = Report("git", {{"git:z", v1::HEALTH_OK}, {"git:a", v1::HEALTH_FAILED}});
+  (*r.mutable_checks(0)->mutable_labels())["head"] = "abc123";
+  (*r.mutable_checks(1)->mutable_metrics())["behind"] = 3;
+  m.Apply(r, 5);
+  auto checks = m.Checks("git");
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_EQ(checks[0].target(), "git:z");  // as the agent listed them, not sorted
+  EXPECT_EQ(checks[0].labels().at("head"), "abc123");
+  EXPECT_EQ(checks[1].metrics().at("behind"), 3);
+  auto reports = m.Reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports.at("git").checks_size(), 2);
+  EXPECT_EQ(reports.at("git").observed_at_ms(), 5);
+}
+
 }  // namespace
 }  // namespace redundancy

@@ -274,6 +274,12 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
       continue;
     }
     v.CheckMap(it->second, path, SystemSchema(name));
+    // What the types cannot say, in the agent's own words (its settings parse).
+    if (const SystemSpec* spec = FindBuiltinSystem(name); spec && spec->check && it->second.IsMap()) {
+      std::string why = spec->check(it->second, base);
+      if (why.rfind(path + ".", 0) == 0) why = why.substr(path.size() + 1);
+      if (!why.empty()) v.Error(it->second, path, why);
+    }
     present[name] = it->second;
   }
   // Which are enabled, and their dependencies.
@@ -342,18 +348,6 @@ std::string ConfigErrors::Joined() const {
   return out;
 }
 
-std::string ResolvePath(const std::string& path, const std::string& base) {
-  std::string p = path;
-  if (!p.empty() && p[0] == '~' && (p.size() == 1 || p[1] == '/')) {
-    const char* home = std::getenv("HOME");
-    p = std::string(home ? home : "") + p.substr(1);
-  }
-  fs::path fp(p);
-  if (fp.is_relative()) fp = fs::path(base) / fp;
-  std::string out = fp.lexically_normal().string();
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
-}
 
 // alerts.*: rules, events and channels (types already checked by the schema).
 static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/duration.h"
+#include "common/paths.h"
 #include "common/status.h"
 
 namespace redundancy {
@@ -145,7 +146,5 @@ std::string LogDirOf(const std::string& path);
 // <pm2_home>/logs), read as leniently (redundancyctl logs APP).
 std::string Pm2LogDirOf(const std::string& path);
 
-// Expands ~ and makes `path` absolute against `base`.
-std::string ResolvePath(const std::string& path, const std::string& base);
 
 }  // namespace redundancy

@@ -25,88 +25,29 @@ std::vector<FieldSpec> WithCommon(std::vector<FieldSpec> own) {
 }
 
 const std::map<std::string, std::vector<FieldSpec>>& SystemTables() {
-  static const auto* tables = new std::map<std::string, std::vector<FieldSpec>>{
-      {"git", WithCommon({
-                  {"dir", T::kString},
-                  {"remote", T::kName},
-                  {"branch", T::kName},
-                  {"strategy", T::kEnum, {"pull", "hardreset", "rebase"}},
-                  {"submodules", T::kBool},
-                  {"sync_timeout", T::kDuration, {}, {}, 1},
-              })},
-      {"build", WithCommon({
-                    {"dir", T::kString},
-                    {"validate", T::kString},
-                    {"validate_timeout", T::kDuration, {}, {}, 1},
-                    {"validate_interval", T::kDuration, {}, {}, 1},
-                    {"install_timeout", T::kDuration, {}, {}, 1},
-                    {"artifacts", T::kStringList},
-                    {"sources", T::kStringList},
-                    {"npm_bin", T::kString},
-                    {"node_bin", T::kString},
-                })},
-      {"pm2", WithCommon({
-                  {"pm2_home", T::kString},
-                  {"pm2_bin", T::kString},
-                  {"node_bin", T::kString},
-                  {"rpc_socket", T::kString},
-                  {"pub_socket", T::kString},
-                  {"ecosystem", T::kStringList},
-                  {"apps", T::kStringList},
-                  {"daemon_unit", T::kName},
-                  {"daemon_unit_user", T::kBool},
-                  {"systemctl_bin", T::kString},
-                  {"respect_operator", T::kBool},
-                  {"max_restart_attempts", T::kInt, {}, {}, 0},
-                  {"restart_delay", T::kDuration, {}, {}, 0},
-                  {"stable_after", T::kDuration, {}, {}, 0},
-                  {"reload_timeout", T::kDuration, {}, {}, 1},
-                  {"reload_wait", T::kDuration, {}, {}, 0},
-                  {"restart_storm", T::kMap, {}, {{"restarts", T::kInt, {}, {}, 1}, {"within", T::kDuration, {}, {}, 1}}},
-                  {"max_memory", T::kSize},
-                  {"memory_samples", T::kInt, {}, {}, 1},
-                  {"backup_processes", T::kBool},
-                  {"backup_prefix", T::kString},
-                  {"critical", T::kStringList},
-                  {"backup_env", T::kAnyMap},
-                  {"health", T::kAnyMap},
-                  {"logs", T::kMap, {}, {
-                       {"pm2", T::kBool},
-                       {"dir", T::kString},
-                       {"max_size", T::kSize},
-                       {"retain", T::kInt, {}, {}, 0},
-                       {"max_age", T::kDuration, {}, {}, 1},
-                       {"compress", T::kBool},
-                       {"min_free_percent", T::kInt, {}, {}, 0},
-                   }},
-              })},
-      {"workflows", WithCommon({
-                        {"dir", T::kString},
-                        {"restore", T::kBool},
-                        {"secrets", T::kStringList},
-                        {"secrets_file", T::kString},
-                        {"github", T::kMap, {}, {{"repo", T::kString}, {"token", T::kString}, {"api_url", T::kString}}},
-                        {"runner_labels", T::kStringList},
-                        {"vars", T::kStringList},
-                        {"local_fallback", T::kStringList},
-                    })},
-      {"netlify", WithCommon({
-                      {"dir", T::kString},
-                      {"functions_dir", T::kString},
-                      {"regenerate_manifest", T::kBool},
-                      {"manifest", T::kString},
-                      {"base_url", T::kString},
-                      {"probes", T::kMapList, {}, {{"function", T::kString, {}, {}, 0, true}, {"path", T::kString},
-                                                   {"expect_status", T::kInt, {}, {}, 100}, {"timeout", T::kDuration, {}, {}, 1}}},
-                  })},
-  };
+  static const auto* tables = [] {
+    auto* t = new std::map<std::string, std::vector<FieldSpec>>;
+    for (const auto& spec : BuiltinSystems()) (*t)[spec.name] = WithCommon(spec.fields);
+    return t;
+  }();
   return *tables;
 }
 
 }  // namespace
 
+const SystemSpec* FindBuiltinSystem(const std::string& name) {
+  for (const auto& spec : BuiltinSystems()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
 const std::vector<std::string>& KnownSystems() {
-  static const auto* names = new std::vector<std::string>{"git", "build", "pm2", "netlify", "workflows"};
+  static const auto* names = [] {
+    auto* n = new std::vector<std::string>;
+    for (const auto& spec : BuiltinSystems()) n->push_back(spec.name);
+    return n;
+  }();
   return *names;
 }
 
@@ -117,17 +58,13 @@ const std::vector<FieldSpec>& SystemSchema(const std::string& name) {
 }
 
 Millis DefaultInterval(const std::string& name) {
-  if (name == "pm2") return Millis(30'000);
-  if (name == "build" || name == "netlify") return Millis(600'000);
-  if (name == "workflows") return Millis(300'000);
-  return Millis(60'000);  // git
+  const SystemSpec* spec = FindBuiltinSystem(name);
+  return spec ? spec->default_interval : Millis(60'000);
 }
 
 std::vector<std::string> DefaultDependsOn(const std::string& name) {
-  if (name == "build") return {"git"};
-  if (name == "pm2") return {"build"};
-  if (name == "netlify") return {"pm2"};
-  return {};
+  const SystemSpec* spec = FindBuiltinSystem(name);
+  return spec ? spec->default_depends_on : std::vector<std::string>{};
 }
 
 const std::vector<FieldSpec>& RootSchema() {

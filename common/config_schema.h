@@ -3,7 +3,10 @@
 // capabilities extend the tables in config_schema.cc, not the validator.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -37,7 +40,24 @@ struct FieldSpec {
   bool required = false;
 };
 
-// The five systems, in the order of the default pipeline.
+// What a built-in system brings to the config: its keys, defaults and a
+// check of what the types cannot say. Each agent owns its part
+// (agents/<name>/settings.cc); agents/builtin_systems.cc lists them.
+struct SystemSpec {
+  std::string name;
+  std::vector<FieldSpec> fields;  // its own keys; the keys every system has are added
+  Millis default_interval{60'000};
+  std::vector<std::string> default_depends_on;
+  // The agent's own parse of systems.<name>: "" or what is wrong (e.g. a
+  // health probe with neither url nor tcp). Null: nothing beyond the schema.
+  std::function<std::string(const YAML::Node& settings, const std::string& workspace)> check;
+};
+
+// The built-in systems, in the order of the default pipeline (agents/builtin_systems.cc).
+const std::vector<SystemSpec>& BuiltinSystems();
+const SystemSpec* FindBuiltinSystem(const std::string& name);
+
+// Their names.
 const std::vector<std::string>& KnownSystems();
 
 // Top-level keys of the config file.

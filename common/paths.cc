@@ -9,6 +9,7 @@
 #include <filesystem>
 
 namespace redundancy {
+namespace fs = std::filesystem;
 
 Status PrepareRuntimeDirs(const Paths& paths) {
   std::error_code ec;
@@ -57,6 +58,19 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, int mod
     close(dfd);
   }
   return Status::Ok();
+}
+
+std::string ResolvePath(const std::string& path, const std::string& base) {
+  std::string p = path;
+  if (!p.empty() && p[0] == '~' && (p.size() == 1 || p[1] == '/')) {
+    const char* home = std::getenv("HOME");
+    p = std::string(home ? home : "") + p.substr(1);
+  }
+  fs::path fp(p);
+  if (fp.is_relative()) fp = fs::path(base) / fp;
+  std::string out = fp.lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
 }
 
 }  // namespace redundancy

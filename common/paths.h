@@ -23,6 +23,9 @@ struct Paths {
   std::string state_dir_;
 };
 
+// Expands ~ and makes `path` absolute against `base`.
+std::string ResolvePath(const std::string& path, const std::string& base);
+
 // Creates state_dir and a 0700 run directory owned by the caller; refuses a
 // run directory owned by someone else.
 Status PrepareRuntimeDirs(const Paths& paths);

@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "agents/build/semver.h"
-#include "common/config.h"
 #include "common/file_util.h"
 #include "common/paths.h"
 #include "common/process/git_head.h"
@@ -112,32 +111,7 @@ v1::CheckResult Result(const std::string& target, v1::HealthStatus st, const std
 
 Status BuildAgent::Configure(const AgentContext& ctx) {
   ctx_ = ctx;
-  const YAML::Node& y = ctx.settings;
-  BuildSettings s;
-  auto str = [&](const char* key, const std::string& def) {
-    return y && y[key] && y[key].IsScalar() ? y[key].Scalar() : def;
-  };
-  auto dur = [&](const char* key, Millis def) {
-    if (!y || !y[key]) return def;
-    auto d = ParseDuration(y[key].Scalar());
-    return d.ok() ? *d : def;
-  };
-  auto list = [&](const char* key) {
-    std::vector<std::string> out;
-    if (y && y[key] && y[key].IsSequence()) {
-      for (const auto& n : y[key]) out.push_back(n.Scalar());
-    }
-    return out;
-  };
-  s.dir = ResolvePath(str("dir", "."), ctx.workspace);
-  s.validate = str("validate", "");
-  s.validate_timeout = dur("validate_timeout", s.validate_timeout);
-  s.install_timeout = dur("install_timeout", s.install_timeout);
-  if (y && y["validate_interval"]) s.validate_interval = dur("validate_interval", ctx.interval);
-  s.artifacts = list("artifacts");
-  s.sources = list("sources");
-  s.npm_bin = str("npm_bin", "npm");
-  s.node_bin = str("node_bin", "node");
+  BuildSettings s = ParseSettings(ctx.settings, ctx.workspace);
   bool changed = s.dir != s_.dir || s.validate != s_.validate;
   s_ = std::move(s);
   if (changed) validate_ = ValidateRun();

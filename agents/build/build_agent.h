@@ -17,23 +17,13 @@
 #include <vector>
 
 #include "agents/build/deps.h"
+#include "agents/build/settings.h"
 #include "agents/runtime/agent.h"
 #include "common/backoff.h"
 #include "common/clock.h"
 
 namespace redundancy::build {
 
-struct BuildSettings {
-  std::string dir;  // absolute project directory
-  std::string validate;
-  Millis validate_timeout{300'000};
-  std::optional<Millis> validate_interval;  // re-run this often on unchanged code; default: the check interval
-  Millis install_timeout{600'000};
-  std::vector<std::string> artifacts;  // relative to dir
-  std::vector<std::string> sources;    // files or folders, relative to dir
-  std::string npm_bin = "npm";
-  std::string node_bin = "node";
-};
 
 class BuildAgent : public Agent {
  public:

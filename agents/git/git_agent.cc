@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/config.h"
+#include "agents/git/settings.h"
 #include "common/status_render.h"
 #include "common/event_kinds.h"
 
@@ -21,21 +21,7 @@ bool NeedsPerson(const std::string& kind) {
 
 Status GitAgent::Configure(const AgentContext& ctx) {
   ctx_ = ctx;
-  const YAML::Node& s = ctx.settings;
-  auto str = [&](const char* key, const std::string& def) {
-    return s && s[key] && s[key].IsScalar() ? s[key].Scalar() : def;
-  };
-  options_ = SyncOptions();
-  options_.dir = ResolvePath(str("dir", "."), ctx.workspace);
-  options_.remote = str("remote", "origin");
-  options_.branch = str("branch", "main");
-  options_.strategy = str("strategy", "pull");
-  options_.backup_dir = ctx.state_dir + "/git/backups";
-  if (s && s["submodules"] && s["submodules"].IsScalar()) options_.submodules = s["submodules"].as<bool>();
-  if (s && s["sync_timeout"]) {
-    auto d = ParseDuration(s["sync_timeout"].Scalar());
-    if (d.ok()) options_.timeout = *d;
-  }
+  options_ = ParseSettings(ctx.settings, ctx.workspace, ctx.state_dir);
   std::error_code ec;
   std::filesystem::create_directories(options_.backup_dir, ec);
   LoadHold();

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/config.h"
+#include "common/paths.h"
 #include "common/file_util.h"
 #include "common/inotify.h"
 #include "common/probe.h"
@@ -24,30 +24,13 @@ NetlifyAgent::~NetlifyAgent() {
 Status NetlifyAgent::Configure(const AgentContext& ctx) {
   ctx_ = ctx;
   poison_.Open(ctx.state_dir + "/netlify", clock_->WallMs());
-  const YAML::Node& y = ctx.settings;
-  auto str = [&](const char* key, const std::string& def) {
-    return y && y[key] && y[key].IsScalar() ? y[key].Scalar() : def;
-  };
-  dir_ = ResolvePath(str("dir", "."), ctx.workspace);
-  manifest_ = y && y["manifest"] ? ResolvePath(y["manifest"].Scalar(), dir_) : "";
-  functions_dir_ = str("functions_dir", "");
-  regenerate_ = y && y["regenerate_manifest"] && y["regenerate_manifest"].as<bool>();
-  base_url_ = str("base_url", "");
-  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
-  probes_.clear();
-  if (y && y["probes"] && y["probes"].IsSequence()) {
-    for (const auto& p : y["probes"]) {
-      ProbeTarget t;
-      t.function = p["function"].Scalar();
-      t.path = p["path"] ? p["path"].Scalar() : "/.netlify/functions/" + t.function;
-      if (p["expect_status"]) t.expect_status = p["expect_status"].as<int>();
-      if (p["timeout"]) {
-        auto d = ParseDuration(p["timeout"].Scalar());
-        if (d.ok()) t.timeout = *d;
-      }
-      probes_.push_back(t);
-    }
-  }
+  NetlifySettings settings = ParseSettings(ctx.settings, ctx.workspace);
+  dir_ = settings.dir;
+  manifest_ = settings.manifest;
+  functions_dir_ = settings.functions_dir;
+  regenerate_ = settings.regenerate;
+  base_url_ = settings.base_url;
+  probes_ = settings.probes;
   std::error_code ec;
   fs::create_directories(ctx.state_dir + "/netlify", ec);
   seen_.clear();

@@ -16,18 +16,13 @@
 #include <vector>
 
 #include "agents/netlify/functions.h"
+#include "agents/netlify/settings.h"
 #include "agents/runtime/agent.h"
 #include "agents/runtime/poison.h"
 #include "common/clock.h"
 
 namespace redundancy::netlify {
 
-struct ProbeTarget {
-  std::string function;
-  std::string path;  // default /.netlify/functions/<name>
-  int expect_status = 200;
-  Millis timeout{5000};
-};
 
 class NetlifyAgent : public Agent {
  public:

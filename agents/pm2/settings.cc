@@ -1,11 +1,60 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "agents/pm2/pm2_agent.h"
-#include "common/config.h"
+#include "agents/pm2/settings.h"
+
+#include "common/paths.h"
 
 namespace redundancy::pm2 {
 namespace fs = std::filesystem;
+
+const SystemSpec& Spec() {
+  using T = FieldType;
+  static const SystemSpec spec{
+      "pm2",
+      {
+          {"pm2_home", T::kString},
+          {"pm2_bin", T::kString},
+          {"node_bin", T::kString},
+          {"rpc_socket", T::kString},
+          {"pub_socket", T::kString},
+          {"ecosystem", T::kStringList},
+          {"apps", T::kStringList},
+          {"daemon_unit", T::kName},
+          {"daemon_unit_user", T::kBool},
+          {"systemctl_bin", T::kString},
+          {"respect_operator", T::kBool},
+          {"max_restart_attempts", T::kInt, {}, {}, 0},
+          {"restart_delay", T::kDuration, {}, {}, 0},
+          {"stable_after", T::kDuration, {}, {}, 0},
+          {"reload_timeout", T::kDuration, {}, {}, 1},
+          {"reload_wait", T::kDuration, {}, {}, 0},
+          {"restart_storm", T::kMap, {}, {{"restarts", T::kInt, {}, {}, 1}, {"within", T::kDuration, {}, {}, 1}}},
+          {"max_memory", T::kSize},
+          {"memory_samples", T::kInt, {}, {}, 1},
+          {"backup_processes", T::kBool},
+          {"backup_prefix", T::kString},
+          {"critical", T::kStringList},
+          {"backup_env", T::kAnyMap},
+          {"health", T::kAnyMap},
+          {"logs", T::kMap, {}, {
+               {"pm2", T::kBool},
+               {"dir", T::kString},
+               {"max_size", T::kSize},
+               {"retain", T::kInt, {}, {}, 0},
+               {"max_age", T::kDuration, {}, {}, 1},
+               {"compress", T::kBool},
+               {"min_free_percent", T::kInt, {}, {}, 0},
+           }},
+      },
+      Millis(30'000),
+      {"build"},
+      [](const YAML::Node& node, const std::string& workspace) {
+        auto s = ParseSettings(node, workspace);
+        return s.ok() ? std::string() : s.error();
+      }};
+  return spec;
+}
 
 Result<Settings> ParseSettings(const YAML::Node& node, const std::string& workspace) {
   Settings s;

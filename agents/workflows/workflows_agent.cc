@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "agents/workflows/lint.h"
-#include "common/config.h"
+#include "common/paths.h"
 #include "common/file_util.h"
 #include "common/yaml_bounded.h"
 #include "common/inotify.h"
@@ -46,23 +46,15 @@ WorkflowsAgent::~WorkflowsAgent() {
 Status WorkflowsAgent::Configure(const AgentContext& ctx) {
   ctx_ = ctx;
   poison_.Open(ctx.state_dir + "/workflows", clock_->WallMs());
-  const YAML::Node& y = ctx.settings;
-  auto str = [&](const YAML::Node& n, const char* key, const std::string& def) {
-    return n && n[key] && n[key].IsScalar() ? n[key].Scalar() : def;
-  };
-  dir_ = ResolvePath(str(y, "dir", ".github/workflows"), ctx.workspace);
-  restore_ = y && y["restore"] && y["restore"].as<bool>();
-  secrets_.clear();
-  secrets_known_ = false;
-  if (y && y["secrets"] && y["secrets"].IsSequence()) {
-    secrets_known_ = true;
-    for (const auto& s : y["secrets"]) secrets_.insert(s.Scalar());
-  }
-  if (y && y["secrets_file"]) {
+  WorkflowsSettings settings = ParseSettings(ctx.settings, ctx.workspace);
+  dir_ = settings.dir;
+  restore_ = settings.restore;
+  secrets_known_ = settings.secrets.has_value();
+  secrets_ = settings.secrets.value_or(std::set<std::string>{});
+  if (!settings.secrets_file.empty()) {
     // One name per line, or NAME=value lines (values are never read into memory beyond the line).
-    std::string path = ResolvePath(y["secrets_file"].Scalar(), ctx.workspace);
-    std::ifstream in(path);
-    if (!in) return Status::Error("workflows.secrets_file " + path + " cannot be read");
+    std::ifstream in(settings.secrets_file);
+    if (!in) return Status::Error("workflows.secrets_file " + settings.secrets_file + " cannot be read");
     secrets_known_ = true;
     for (std::string line; std::getline(in, line);) {
       std::string name = line.substr(0, line.find('='));
@@ -70,24 +62,13 @@ Status WorkflowsAgent::Configure(const AgentContext& ctx) {
       if (!name.empty() && name[0] != '#') secrets_.insert(name);
     }
   }
-  vars_.clear();
-  vars_known_ = y && y["vars"] && y["vars"].IsSequence();
-  if (vars_known_) {
-    for (const auto& s : y["vars"]) vars_.insert(s.Scalar());
-  }
-  labels_.clear();
-  if (y && y["runner_labels"] && y["runner_labels"].IsSequence()) {
-    for (const auto& s : y["runner_labels"]) labels_.insert(s.Scalar());
-  }
-  YAML::Node gh = y ? y["github"] : YAML::Node();
-  repo_ = str(gh, "repo", "");
-  token_ = str(gh, "token", "");
-  api_url_ = str(gh, "api_url", "https://api.github.com");
-  while (!api_url_.empty() && api_url_.back() == '/') api_url_.pop_back();
-  local_fallback_.clear();
-  if (y && y["local_fallback"] && y["local_fallback"].IsSequence()) {
-    for (const auto& s : y["local_fallback"]) local_fallback_.push_back(s.Scalar());
-  }
+  vars_known_ = settings.vars.has_value();
+  vars_ = settings.vars.value_or(std::set<std::string>{});
+  labels_ = settings.runner_labels;
+  repo_ = settings.repo;
+  token_ = settings.token;
+  api_url_ = settings.api_url;
+  local_fallback_ = settings.local_fallback;
   std::error_code ec;
   fs::create_directories(ctx.state_dir + "/workflows/good", ec);
   fs::create_directories(ctx.state_dir + "/workflows/broken", ec);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "agents/runtime/agent.h"
+#include "agents/workflows/settings.h"
 #include "agents/runtime/poison.h"
 #include "common/clock.h"
 

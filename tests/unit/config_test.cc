@@ -142,6 +142,8 @@ const BrokenCase kBroken[] = {
     {"enum_bad_value", "systems:\n  git: {strategy: merge}\n",
      "r.yaml:2: systems.git.strategy: 'merge' is not one of pull, hardreset, rebase"},
     {"string_got_list", "systems:\n  git: {branch: [a, b]}\n", "r.yaml:2: systems.git.branch: expected a name, got a list"},
+    {"agent_settings_check", "systems:\n  pm2:\n    health: {web: {timeout: 2s}}\n",
+     "r.yaml:3: systems.pm2: health.web: needs url or tcp"},
     {"map_got_scalar", "orchestrator: fast\n", "r.yaml:1: orchestrator: expected a mapping of keys, got 'fast'"},
     {"depends_on_unknown", "systems:\n  git: {}\n  build: {depends_on: [gti]}\n",
      "r.yaml:3: systems.build.depends_on[0]: unknown system 'gti'"},

@@ -1,4 +1,4 @@
-#include "orchestrator/ctl/log_cmds.h"
+#include "ctl/log_cmds.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

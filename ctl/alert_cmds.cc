@@ -1,4 +1,4 @@
-#include "orchestrator/ctl/alert_cmds.h"
+#include "ctl/alert_cmds.h"
 
 #include <cstdio>
 #include <iostream>

@@ -1,4 +1,4 @@
-#include "orchestrator/ctl/workflow_cmds.h"
+#include "ctl/workflow_cmds.h"
 
 #include <filesystem>
 #include <iostream>

@@ -19,9 +19,9 @@
 #include "common/process/process.h"
 #include "common/status_render.h"
 #include "common/transport/transport.h"
-#include "orchestrator/ctl/alert_cmds.h"
-#include "orchestrator/ctl/log_cmds.h"
-#include "orchestrator/ctl/workflow_cmds.h"
+#include "ctl/alert_cmds.h"
+#include "ctl/log_cmds.h"
+#include "ctl/workflow_cmds.h"
 
 namespace {
 

@@ -420,6 +420,7 @@ void Daemon::HandleHello(const transport::Incoming& in, const v1::Hello& hello) 
   slot.sup->OnAlive(clock_->Now());
   v1::Envelope env;
   *env.mutable_welcome() = MakeWelcome(slot.config);
+  slot.welcome = env.welcome().SerializeAsString();
   agents_sock_->Send(slot.identity, false, env);
   spdlog::debug("agent {} (pid {}) connected", hello.agent(), pid);
 }
@@ -434,6 +435,14 @@ v1::Welcome Daemon::MakeWelcome(const SystemConfig& sc) const {
   w.set_heartbeat_liveness(static_cast<uint32_t>(config_.orchestrator.heartbeat_liveness));
   w.set_settings_yaml(sc.settings_yaml);
   w.set_debug(options_.debug);
+  auto* log = w.mutable_logging();
+  log->set_dir(config_.log_dir);
+  log->set_level(config_.logging.level);
+  log->set_max_size(config_.logging.max_size);
+  log->set_max_files(static_cast<uint32_t>(config_.logging.max_files));
+  log->set_rotate_every_ms(config_.logging.rotate_every.count());
+  log->set_max_age_ms(config_.logging.max_age.count());
+  log->set_compress(config_.logging.compress);
   for (const auto& secret : config_.secrets) w.add_secrets(secret);
   return w;
 }
@@ -448,7 +457,10 @@ bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, cons
   cmd->set_kind(kind);
   cmd->set_target(target);
   cmd->set_forced(forced);
-  if (kind == v1::Command::RELOAD) *cmd->mutable_welcome() = MakeWelcome(it->second.config);
+  if (kind == v1::Command::RELOAD) {
+    *cmd->mutable_welcome() = MakeWelcome(it->second.config);
+    it->second.welcome = cmd->welcome().SerializeAsString();
+  }
   if (id) *id = cmd->id();
   return agents_sock_->Send(it->second.identity, false, env);
 }
@@ -512,16 +524,8 @@ Result<pid_t> Daemon::Spawn(const std::string& agent) {
   const SystemConfig& sc = it->second.config;
   process::SpawnSpec spec;
   spec.exe = sc.agent.empty() ? options_.agent_dir + "/" + kAgentPrefix + agent : sc.agent;
-  spec.args = {"--system", agent,
-               "--endpoint", AgentsEndpoint(),
-               "--parent-pid", std::to_string(getpid()),
-               "--log-dir", config_.log_dir,
-               "--log-max-size", std::to_string(config_.logging.max_size),
-               "--log-max-files", std::to_string(config_.logging.max_files),
-               "--log-rotate-every-ms", std::to_string(config_.logging.rotate_every.count()),
-               "--log-max-age-ms", std::to_string(config_.logging.max_age.count()),
-               "--log-compress", config_.logging.compress ? "true" : "false",
-               "--log-level", config_.logging.level};
+  // Everything else (settings, logging, secrets) comes in the Welcome.
+  spec.args = {"--system", agent, "--endpoint", AgentsEndpoint(), "--parent-pid", std::to_string(getpid())};
   if (options_.debug) spec.args.push_back("--debug");
   spec.cwd = config_.workspace;
   spec.own_process_group = true;

@@ -68,6 +68,7 @@ class Daemon : public AgentOps {
     std::string gone_identity;  // of the agent process that exited last: its late messages are not garbage
     bool remove_when_stopped = false;
     uint64_t recover_in_flight = 0;  // id of an automatic RECOVER not answered yet
+    std::string welcome;             // the Welcome it last got (serialized): a reload that changes it is sent
   };
   // A control request that waits for agents' CommandResults.
   struct PendingControl {

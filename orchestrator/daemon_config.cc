@@ -64,7 +64,8 @@ Status Daemon::ApplyConfig(const Config& next) {
     slot.sup->SetTimes(Times());
     slot.sup->SetPolicy(config_.orchestrator.agent_restart);
     bool binary_changed = slot.config.agent != sc.agent;
-    bool changed = !(slot.config == sc);
+    // Its own section, or anything else its Welcome carries (logging, secrets, heartbeats).
+    bool changed = !(slot.config == sc) || MakeWelcome(sc).SerializeAsString() != slot.welcome;
     slot.config = sc;
     if (slot.sup->state() == AgentState::kGaveUp || binary_changed) {
       slot.sup->Restart(now);  // a config change is the operator acting

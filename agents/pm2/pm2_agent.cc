@@ -285,7 +285,7 @@ void Pm2Agent::Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now) {
     f = Failure::kErrored;
     text = "errored: PM2 gave up after " + std::to_string(restart_time) + " restarts";
   } else if (status == "stopped" || status == "stopping") {
-    if (t.storm_stopped) {
+    if (t.storm_stopped()) {
       f = Failure::kStorm;
       text = "restart storm: stopped by redundancy, restarting after a backoff";
     } else if (t.crashed && !t.intentional_stop && !app.autorestart) {
@@ -341,9 +341,9 @@ void Pm2Agent::Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now) {
   // happened to observe) ends the streak: its next failure starts over.
   double wall = static_cast<double>(clock_->WallMs());
   bool stable = t.up_since_ms > 0 && wall - t.up_since_ms >= static_cast<double>(settings_.stable_after.count());
-  if (stable && (t.attempts > 0 || t.gave_up)) {
+  if (stable && (t.attempts > 0 || t.gave_up())) {
     t.attempts = 0;
-    t.gave_up = false;
+    t.On(RecoveryEvent::kStable);
     t.next_attempt = SteadyTime{};
   }
   if (status == "online" && f == Failure::kNone) {
@@ -405,9 +405,9 @@ v1::CheckResult Pm2Agent::Describe(const std::string& name, const AppInfo* app, 
   }
   if (t.failure != Failure::kNone && !t.paused) {
     summary << "; " << t.failure_text;
-    if (t.gave_up) summary << "; gave up after " << t.attempts << " attempts";
+    if (t.gave_up()) summary << "; gave up after " << t.attempts << " attempts";
   }
-  c.set_gave_up(t.gave_up && t.failure != Failure::kNone);
+  c.set_gave_up(t.gave_up() && t.failure != Failure::kNone);
   c.set_restore(true);  // restarting an app runs the code it already has
   c.set_summary(summary.str());
   if (!t.last_failure.empty()) {
@@ -491,7 +491,7 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
       // A backup goes once its primary is healthy again.
       const std::string primary = name.substr(settings_.backup_prefix.size());
       const auto& pt = tracks_[primary];
-      bool primary_ok = by_name[primary]->status == "online" && pt.failure == Failure::kNone && !pt.gave_up;
+      bool primary_ok = by_name[primary]->status == "online" && pt.failure == Failure::kNone && !pt.gave_up();
       t.deleting = primary_ok && t.pm_id >= 0;
       if (t.deleting && Act("deleteProcessId", t.pm_id).ok()) {
         tracks_[primary].backup_started = false;
@@ -501,7 +501,7 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
     }
     if (WaitsOnCause(name, t, now)) soon = soon ? std::min(*soon, Millis(1000)) : Millis(1000);
     out.push_back(Describe(name, app, t));
-    if (t.failure != Failure::kNone && !t.gave_up && !t.paused) {
+    if (t.failure != Failure::kNone && !t.gave_up() && !t.paused) {
       Millis wait = t.next_attempt > now ? std::chrono::duration_cast<Millis>(t.next_attempt - now) : Millis(200);
       soon = soon ? std::min(*soon, wait) : wait;
     }

@@ -23,6 +23,7 @@
 #include "agents/pm2/log_rotate.h"
 #include "agents/pm2/bus.h"
 #include "agents/pm2/ecosystem.h"
+#include "agents/pm2/recovery_state.h"
 #include "agents/pm2/rpc.h"
 #include "agents/pm2/settings.h"
 #include "agents/runtime/agent.h"
@@ -57,10 +58,12 @@ struct AppTrack {
   // recovery
   int attempts = 0;
   SteadyTime next_attempt{};
-  bool gave_up = false;
   int our_restarts = 0;
   SteadyTime restarted_at{};  // our last restart: exits before it do not make a storm any more
-  bool storm_stopped = false;
+  RecoveryState recovery = RecoveryState::kWatching;  // recovery_state.h
+  bool gave_up() const { return GaveUp(recovery); }
+  bool storm_stopped() const { return StormStopped(recovery); }
+  void On(RecoveryEvent e) { recovery = Next(recovery, e); }
   bool backup_started = false;
   bool deleting = false;   // we asked PM2 to delete it (a backup): not the operator
   double up_since_ms = 0;  // pm_uptime of the current run, to tell a stable run from a crash loop

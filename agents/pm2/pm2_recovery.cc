@@ -52,12 +52,12 @@ Status Pm2Agent::Recover(const std::string& target, bool forced) {
 }
 
 bool Pm2Agent::WaitsOnCause(const std::string& name, AppTrack& t, SteadyTime now) {
-  bool held = t.gave_up || t.next_attempt > now || t.storm_stopped;
+  bool held = t.gave_up() || t.next_attempt > now || t.storm_stopped();
   if (t.failure == Failure::kNone || t.paused || !held || t.cause.kind == CrashCause::Kind::kUnknown) return false;
   if (!CauseGone(t.cause)) return true;
   std::string gone = t.cause.Gone();
   t.attempts = 0;
-  t.gave_up = false;
+  t.On(RecoveryEvent::kCauseCleared);
   t.next_attempt = SteadyTime{};
   t.cause = CrashCause{};
   t.cause_holder.clear();
@@ -70,7 +70,7 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
   SteadyTime now = clock_->Now();
   if (forced) {
     t.attempts = 0;
-    t.gave_up = false;
+    t.On(RecoveryEvent::kForced);
     t.next_attempt = SteadyTime{};
     if (operator_deleted_.erase(name)) {  // the operator asks for it back
       SaveOperatorDeleted();
@@ -85,20 +85,20 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
     return Millis(static_cast<int64_t>(std::min(ms, 3'600'000.0)));
   };
   const std::string target = "pm2:" + name;
-  if (t.failure == Failure::kStorm && !t.storm_stopped) {
+  if (t.failure == Failure::kStorm && !t.storm_stopped()) {
     // Contain the loop at once, even while backing off or given up (PM2
     // would restart it forever); the restart after the backoff is the attempt.
     Status s = Act("stopProcessId", t.pm_id);
     if (!s.ok()) return s;
-    t.storm_stopped = true;
+    t.On(RecoveryEvent::kStormStopped);
     t.next_attempt = now + backoff(t.attempts + 1);
     if (ctx_.emit) ctx_.emit(target, events::kStormStopped, t.failure_text + "; retry in " + FormatDuration(backoff(t.attempts + 1)));
     return Status::Ok();
   }
-  if (t.gave_up) return Status::Error("gave up; `redundancyctl recover pm2:" + name + "` to try again");
+  if (t.gave_up()) return Status::Error("gave up; `redundancyctl recover pm2:" + name + "` to try again");
   if (now < t.next_attempt) return Status::Ok();  // still backing off; the agent re-checks when it ends
   if (t.attempts >= settings_.max_restart_attempts) {
-    t.gave_up = true;
+    t.On(RecoveryEvent::kBudgetSpent);
     if (ctx_.emit) ctx_.emit(target, events::kGaveUp, "after " + std::to_string(t.attempts) + " attempts: " + t.failure_text);
     bool critical = settings_.critical.empty() || settings_.critical.count(name);
     // A backup runs the same code: after a crash loop of that code it would
@@ -136,7 +136,7 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
   ++t.our_restarts;
   t.restarted_at = now;
   // Exits stay in the storm window: a storm that resumes is stopped again at once.
-  t.storm_stopped = false;
+  t.On(RecoveryEvent::kRestarted);
   t.crashed = false;
   t.intentional_stop = false;
   t.memory_over = 0;

@@ -26,6 +26,9 @@ struct AgentRuntimeOptions {
   pid_t pid = 0;       // said in Hello: the pid redundancyd knows it by (0: getpid())
   // SIGTERM ends the loop (exit 0); SIGINT is left to redundancyd. Optional.
   process::SignalChannel* signals = nullptr;
+  // Opens the log file the Welcome names (a process of its own); a runtime
+  // inside a test process leaves the process's logging alone.
+  bool configure_logging = false;
 };
 
 class AgentRuntime {

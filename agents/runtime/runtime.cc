@@ -59,12 +59,6 @@ struct Flags {
   std::string system;
   std::string endpoint;
   int parent_pid = 0;
-  std::string log_dir;
-  uint64_t log_max_size = 10ULL << 20;
-  int log_max_files = 5;
-  int64_t log_rotate_every_ms = 0, log_max_age_ms = 0;
-  bool log_compress = true;
-  std::string log_level = "info";
   bool debug = false;
 };
 
@@ -211,7 +205,32 @@ class AgentRuntime::Impl {
     }
   }
 
+  // The agent's own log file, as the Welcome (or a RELOAD's) says; only
+  // when it changed, so a reload with the same logging keeps the file open.
+  void ApplyLogging(const v1::Welcome& w) {
+    if (!options_.configure_logging || !w.has_logging()) return;
+    std::string wanted = w.logging().SerializeAsString() + (w.debug() ? "d" : "");
+    if (wanted == logging_applied_) return;
+    LogOptions log;
+    log.log_dir = w.logging().dir();
+    log.file_name = "agent-" + options_.system + ".log";
+    log.max_size = w.logging().max_size();
+    log.max_files = static_cast<int>(w.logging().max_files());
+    log.rotate_every_ms = w.logging().rotate_every_ms();
+    log.max_age_ms = w.logging().max_age_ms();
+    log.compress = w.logging().compress();
+    log.level = w.logging().level().empty() ? "info" : w.logging().level();
+    log.debug = w.debug();
+    log.to_stderr = log.log_dir.empty();
+    if (Status s = InitLogging(log); !s.ok()) {
+      spdlog::error("logging: {}; logging to stderr", s.message());
+      return;
+    }
+    logging_applied_ = wanted;
+  }
+
   void ApplyWelcome(const v1::Welcome& w, uint64_t command_id) {
+    ApplyLogging(w);
     hb_interval_ = Millis(std::max<uint64_t>(w.heartbeat_interval_ms(), 10));
     liveness_ = std::max<uint32_t>(w.heartbeat_liveness(), 1);
     interval_ = Millis(std::max<uint64_t>(w.interval_ms(), 10));
@@ -449,6 +468,7 @@ class AgentRuntime::Impl {
   const Clock& clock_;
   transport::Dealer* dealer_;
   int stop_fd_ = -1;
+  std::string logging_applied_;  // the LogSettings last applied
   std::atomic<int> stop_code_{0};
   Worker worker_;
 
@@ -488,13 +508,6 @@ int RunAgent(Agent* agent, int argc, char** argv) {
   app.add_option("--system", f.system)->required();
   app.add_option("--endpoint", f.endpoint)->required();
   app.add_option("--parent-pid", f.parent_pid);
-  app.add_option("--log-dir", f.log_dir);
-  app.add_option("--log-max-size", f.log_max_size);
-  app.add_option("--log-max-files", f.log_max_files);
-  app.add_option("--log-rotate-every-ms", f.log_rotate_every_ms);
-  app.add_option("--log-max-age-ms", f.log_max_age_ms);
-  app.add_option("--log-compress", f.log_compress);
-  app.add_option("--log-level", f.log_level);
   app.add_flag("--debug", f.debug);
   try {
     app.parse(argc, argv);
@@ -515,17 +528,9 @@ int RunAgent(Agent* agent, int argc, char** argv) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
+  // Until the Welcome says where the log file is: stderr (redundancyd's).
   LogOptions log;
-  log.log_dir = f.log_dir;
-  log.file_name = "agent-" + f.system + ".log";
-  log.max_size = f.log_max_size;
-  log.max_files = f.log_max_files;
-  log.rotate_every_ms = f.log_rotate_every_ms;
-  log.max_age_ms = f.log_max_age_ms;
-  log.compress = f.log_compress;
-  log.level = f.log_level;
   log.debug = f.debug;
-  log.to_stderr = f.log_dir.empty();
   if (Status s = InitLogging(log); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 1;
@@ -539,7 +544,7 @@ int RunAgent(Agent* agent, int argc, char** argv) {
       spdlog::error("{}", s.message());
       return 1;
     }
-    AgentRuntime runtime(agent, &clock, &dealer, {f.system, 0, &signals.value()});
+    AgentRuntime runtime(agent, &clock, &dealer, {f.system, 0, &signals.value(), /*configure_logging=*/true});
     code = runtime.Run();
     // Helpers still running (a git, an npm and what they started) go with us:
     // redundancyd makes each agent lead a process group of its own.

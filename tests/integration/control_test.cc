@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "common/constants.h"
 #include "tests/integration/harness.h"
@@ -518,6 +519,27 @@ TEST(ControlTest, HostileArgumentsAreRefusedBeforeTheyAreRecorded) {
   EXPECT_EQ(logs.find(std::string(1000, 'a')), std::string::npos);
   EXPECT_EQ(logs.find("\n2026-01-01T00:00:00.000 info [1] all clear"), std::string::npos) << "a forged log line";
   EXPECT_EQ(logs.find('\x1b'), std::string::npos);
+}
+
+TEST(LoggingTest, AgentsLogWhereAndAsTheWelcomeSaysAndAReloadChangesIt) {
+  Daemon d(Sys("git"), FastOrchestratorYaml() + "logging: {level: warn}\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  std::string log = d.state_dir() + "/logs/agent-git.log";
+  auto text = [&] {
+    std::ifstream in(log);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  ASSERT_TRUE(std::filesystem::exists(log)) << "the Welcome names the log directory";
+  EXPECT_EQ(text().find("ready (agent"), std::string::npos) << "info is below logging.level: warn";
+  d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "logging: {level: info}\nsystems:\n" + Sys("git"));
+  ASSERT_EQ(d.Ctl("reload").exit_code, 0);
+  ASSERT_TRUE(WaitUntil([&] {
+    d.Ctl("recover git");
+    return text().find(" info ") != std::string::npos && text().find("recover git") != std::string::npos;
+  }, 10s)) << text();
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   rules.group_wait = redundancy::Millis(1000);
   rules.escalate_after = redundancy::Millis(300'000);
   engine.SetRules(rules);
-  engine.SetDependencies({{"git", {}}, {"build", {"git"}}, {"pm2", {"build"}}, {"netlify", {"pm2"}}, {"workflows", {}}});
+  engine.SetDependencies(
+      {{"git", {}}, {"build", {"git"}}, {"pm2", {"build"}}, {"netlify", {"pm2"}}, {"workflows", {}}});
   const char* systems[] = {"git", "build", "pm2", "netlify", "workflows"};
   std::vector<std::string> names;
   for (int i = 0; i < targets; ++i) names.push_back(std::string(systems[i % 5]) + ":target-" + std::to_string(i));
@@ -58,10 +59,10 @@ int main(int argc, char** argv) {
     notifications += due.size();
   }
   std::printf("\n%-52s %10s %10s  %s\n", "metric (ms per round)", "median", "p90", "note");
-  std::printf("%-52s %10.3f %10.3f  %d reports + 1 tick, up to %zu firing\n", "evaluate: observe every target, tick", Pct(evaluate, .5),
-              Pct(evaluate, .9), targets, max_firing);
-  std::printf("%-52s %10.3f %10.3f  %zu notifications (%zu alerts) in %d rounds\n", "render webhook + slack payloads", Pct(render, .5),
-              Pct(render, .9), notifications, alerts_notified, runs);
+  std::printf("%-52s %10.3f %10.3f  %d reports + 1 tick, up to %zu firing\n", "evaluate: observe every target, tick",
+              Pct(evaluate, .5), Pct(evaluate, .9), targets, max_firing);
+  std::printf("%-52s %10.3f %10.3f  %zu notifications (%zu alerts) in %d rounds\n", "render webhook + slack payloads",
+              Pct(render, .5), Pct(render, .9), notifications, alerts_notified, runs);
   std::printf("%-52s %10.3f %10s  a report of %d targets each second\n", "evaluation CPU share of one core (%)",
               Pct(evaluate, .5) / 10.0, "", targets);
   return 0;

@@ -46,9 +46,11 @@ int main(int argc, char** argv) {
     char tmpl[] = "/tmp/redundancy-coldstart-XXXXXX";
     std::string dir = mkdtemp(tmpl);
     std::string ws = dir + "/workspace";
-    Shell("cp -r " + src + "/examples/demo " + ws + " && git init -q --bare -b main " + dir + "/remote.git && cd " + ws +
-          " && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@example.com commit -q -m demo && "
-          "git remote add origin " + dir + "/remote.git && git push -q origin main && git branch -q --set-upstream-to=origin/main main");
+    Shell(
+        "cp -r " + src + "/examples/demo " + ws + " && git init -q --bare -b main " + dir + "/remote.git && cd " + ws +
+        " && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@example.com commit -q -m demo && "
+        "git remote add origin " +
+        dir + "/remote.git && git push -q origin main && git branch -q --set-upstream-to=origin/main main");
     redundancy::process::SpawnSpec spec;
     spec.exe = bin + "/redundancyd";
     spec.args = {"--config", ws + "/redundancy.yaml"};
@@ -63,18 +65,26 @@ int main(int argc, char** argv) {
     double ms = Ms(Clock::now() - t0);
     if (ok) times.push_back(ms);
     std::string out;
-    Shell(bin + "/redundancyctl --config " + ws + "/redundancy.yaml history --json | grep -o '\"alert_firing\"' | wc -l", &out);
+    Shell(
+        bin + "/redundancyctl --config " + ws + "/redundancy.yaml history --json | grep -o '\"alert_firing\"' | wc -l",
+        &out);
     alerts.push_back(std::atof(out.c_str()));
     std::fprintf(stderr, "run %d: %s in %.0f ms, %s alert(s)\n", i + 1, ok ? "all ok" : "NOT ok", ms,
                  out.empty() ? "?" : out.substr(0, out.find('\n')).c_str());
     kill(*pid, SIGTERM);
-    WaitFor([&] { redundancy::process::ReapAll(); return !redundancy::process::Alive(*pid); }, std::chrono::seconds(20));
+    WaitFor(
+        [&] {
+          redundancy::process::ReapAll();
+          return !redundancy::process::Alive(*pid);
+        },
+        std::chrono::seconds(20));
     Shell("PM2_HOME=" + ws + "/.redundancy/pm2 pm2 kill >/dev/null 2>&1; rm -rf " + dir);
   }
   std::printf("%-44s %10s %10s %10s\n", "measure", "median", "p90", "target");
   std::printf("%-44s %10.0f %10.0f %10s\n", "demo cold start to all 5 systems ok (ms)", Pct(times, .5), Pct(times, .9),
               "<= 10000");
-  std::printf("%-44s %10.0f %10.0f %10s\n", "alerts fired during the cold start", Pct(alerts, .5), Pct(alerts, .9), "0");
+  std::printf("%-44s %10.0f %10.0f %10s\n", "alerts fired during the cold start", Pct(alerts, .5), Pct(alerts, .9),
+              "0");
   std::printf("samples: %zu of %d runs reached all ok (PM2 daemon, 2 apps, npm build, workflow, 2 functions)\n",
               times.size(), runs);
   return times.size() == static_cast<size_t>(runs) ? 0 : 1;

@@ -27,7 +27,8 @@ namespace fs = std::filesystem;
 
 const char kGitIdentity[] =
     "GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com ";
-const char kNpmOffline[] = "npm_config_offline=true npm_config_registry=http://127.0.0.1:9/ npm_config_update_notifier=false ";
+const char kNpmOffline[] =
+    "npm_config_offline=true npm_config_registry=http://127.0.0.1:9/ npm_config_update_notifier=false ";
 
 void Must(const std::string& cmd) {
   std::string out;
@@ -71,7 +72,8 @@ void GitBench(const std::string& root, int runs, std::vector<Row>* rows) {
             "module.exports = " + std::to_string(d * 100 + f) + ";\n// " + std::string(200, 'x') + "\n");
     }
   }
-  Must("git -C " + dev + " add -A && git -C " + dev + " commit -q -m init && git -C " + dev + " push -q origin HEAD:main");
+  Must("git -C " + dev + " add -A && git -C " + dev + " commit -q -m init && git -C " + dev +
+       " push -q origin HEAD:main");
   Must("git clone -q " + remote + " " + ours + " && git clone -q " + remote + " " + peer);
   Write(ours + "/.env", "KEEP=1\n");
   redundancy::git::SyncOptions o;
@@ -86,7 +88,8 @@ void GitBench(const std::string& root, int runs, std::vector<Row>* rows) {
       Write(dev + "/d" + std::to_string(n / 100) + "/f" + std::to_string(n % 100) + ".js",
             "module.exports = " + std::to_string(n) + " + " + std::to_string(i) + ";\n");
     }
-    Must("git -C " + dev + " commit -qam change" + std::to_string(i) + " && git -C " + dev + " push -q origin HEAD:main");
+    Must("git -C " + dev + " commit -qam change" + std::to_string(i) + " && git -C " + dev +
+         " push -q origin HEAD:main");
     // Every third run with a local edit (stash and restore); the order alternates
     // so that neither side always pays for the remote's cold pack files.
     bool with_edit = i % 3 == 2;
@@ -135,7 +138,9 @@ void DepsBench(const std::string& root, int runs, std::vector<Row>* rows) {
     packages[key] = {{"version", "1.0." + std::to_string(i % 7)}, {"dependencies", {{nested, "2.0.0"}}}};
     packages[nkey] = {{"version", "2.0.0"}};
     Write(p + "/" + key + "/package.json",
-          nlohmann::json({{"name", name}, {"version", "1.0." + std::to_string(i % 7)}, {"dependencies", {{nested, "2.0.0"}}}}).dump());
+          nlohmann::json(
+              {{"name", name}, {"version", "1.0." + std::to_string(i % 7)}, {"dependencies", {{nested, "2.0.0"}}}})
+              .dump());
     Write(p + "/" + key + "/index.js", "module.exports = require('" + nested + "');\n");
     Write(p + "/" + nkey + "/package.json", nlohmann::json({{"name", nested}, {"version", "2.0.0"}}).dump());
     Write(p + "/" + nkey + "/index.js", "module.exports = 1;\n");
@@ -143,11 +148,16 @@ void DepsBench(const std::string& root, int runs, std::vector<Row>* rows) {
   hidden = packages;
   packages[""] = {{"name", "bench"}, {"version", "1.0.0"}, {"dependencies", pkg["dependencies"]}};
   Write(p + "/package.json", pkg.dump(2));
-  Write(p + "/package-lock.json", nlohmann::json({{"name", "bench"}, {"version", "1.0.0"}, {"lockfileVersion", 3},
-                                                  {"requires", true}, {"packages", packages}}).dump(2));
+  Write(
+      p + "/package-lock.json",
+      nlohmann::json(
+          {{"name", "bench"}, {"version", "1.0.0"}, {"lockfileVersion", 3}, {"requires", true}, {"packages", packages}})
+          .dump(2));
   sleep(1);  // the hidden lockfile must be newer than every folder, as npm writes it
   Write(p + "/node_modules/.package-lock.json",
-        nlohmann::json({{"name", "bench"}, {"version", "1.0.0"}, {"lockfileVersion", 3}, {"requires", true}, {"packages", hidden}}).dump(2));
+        nlohmann::json(
+            {{"name", "bench"}, {"version", "1.0.0"}, {"lockfileVersion", 3}, {"requires", true}, {"packages", hidden}})
+            .dump(2));
   Row fast{"deps: CheckDependencies, 1,000 packages (hidden lockfile)", {}, ""};
   Row slow{"deps: CheckDependencies, 1,000 packages (each package.json)", {}, ""};
   Row npm{"deps: `npm ls --all --json`, same project", {}, "peer"};
@@ -182,11 +192,11 @@ void DepsBench(const std::string& root, int runs, std::vector<Row>* rows) {
   rows->push_back(npm);
 }
 
-
 std::string Get(int port) {
   std::string out;
   Shell("node -e \"require('http').get('http://127.0.0.1:" + std::to_string(port) +
-            "/', r => {let b=''; r.on('data', d => b += d); r.on('end', () => process.stdout.write(b))}).on('error', () => {})\"",
+            "/', r => {let b=''; r.on('data', d => b += d); r.on('end', () => process.stdout.write(b))}).on('error', "
+            "() => {})\"",
         &out);
   return out;
 }
@@ -199,20 +209,28 @@ void PipelineBench(const std::string& root, const std::string& bin, int runs, st
   std::string env = std::string(kNpmOffline) + "npm_config_cache=" + root + "/npm-cache PM2_HOME=" + home + " ";
   fs::copy(src + "/project", dev, fs::copy_options::recursive);
   fs::copy(src + "/server.js", dev + "/server.js");
-  Write(dev + "/ecosystem.config.js", "module.exports = {apps: [{name: 'web', script: 'server.js', cwd: __dirname, env: {PORT: '" +
-                                          std::to_string(port) + "'}}]};\n");
+  Write(dev + "/ecosystem.config.js",
+        "module.exports = {apps: [{name: 'web', script: 'server.js', cwd: __dirname, env: {PORT: '" +
+            std::to_string(port) + "'}}]};\n");
   Must("cd " + dev + "/pkg && tar czf ../vendor/greet-1.0.0.tgz --transform 's,^greet,package,' greet");
   Must("cd " + dev + " && " + env + "npm install --no-audit --no-fund >/dev/null");
-  Must("git init -q --bare -b main " + remote + " && cd " + dev + " && git init -q -b main && git remote add origin " + remote +
-       " && git add -A && git commit -qm init && git push -q origin main");
-  Must("git clone -q " + remote + " " + deploy + " && cd " + deploy + " && " + env + "npm ci --no-audit --no-fund >/dev/null");
+  Must("git init -q --bare -b main " + remote + " && cd " + dev + " && git init -q -b main && git remote add origin " +
+       remote + " && git add -A && git commit -qm init && git push -q origin main");
+  Must("git clone -q " + remote + " " + deploy + " && cd " + deploy + " && " + env +
+       "npm ci --no-audit --no-fund >/dev/null");
   Must(env + "pm2 start " + deploy + "/ecosystem.config.js >/dev/null");
   std::string cfg = root + "/redundancy.yaml";
-  Write(cfg, "workspace: " + root + "\nstate_dir: " + root + "/state\n"
-             "systems:\n"
-             "  git: {interval: 200ms, dir: " + deploy + "}\n"
-             "  build: {interval: 10m, dir: " + deploy + ", validate: \"npm run build\", validate_interval: 1h}\n"
-             "  pm2: {interval: 10s, pm2_home: " + home + ", ecosystem: " + deploy + "/ecosystem.config.js, reload_wait: 0s}\n");
+  Write(cfg, "workspace: " + root + "\nstate_dir: " + root +
+                 "/state\n"
+                 "systems:\n"
+                 "  git: {interval: 200ms, dir: " +
+                 deploy +
+                 "}\n"
+                 "  build: {interval: 10m, dir: " +
+                 deploy +
+                 ", validate: \"npm run build\", validate_interval: 1h}\n"
+                 "  pm2: {interval: 10s, pm2_home: " +
+                 home + ", ecosystem: " + deploy + "/ecosystem.config.js, reload_wait: 0s}\n");
   std::string log;
   Must(env + bin + "/redundancyctl --config " + cfg + " start >/dev/null");
   Row auto_row{"pipeline: push -> app serves it (redundancyd, git poll 200ms)", {}, ""};
@@ -223,11 +241,13 @@ void PipelineBench(const std::string& root, const std::string& bin, int runs, st
     Must("cd " + dev + " && git commit -qam " + msg);
     auto t0 = Clock::now();
     Must("git -C " + dev + " push -q origin main");
-    bool ok = WaitFor([&] { return Get(port) == msg + "\n"; }, std::chrono::seconds(60), std::chrono::microseconds(5000));
+    bool ok =
+        WaitFor([&] { return Get(port) == msg + "\n"; }, std::chrono::seconds(60), std::chrono::microseconds(5000));
     if (!ok) {
       std::string h;
       Shell(bin + "/redundancyctl --config " + cfg + " history --limit 40", &h);
-      std::cerr << "pipeline run " << i << " did not serve " << msg << " (serving '" << Get(port) << "')\n" << h << "\n";
+      std::cerr << "pipeline run " << i << " did not serve " << msg << " (serving '" << Get(port) << "')\n"
+                << h << "\n";
       break;
     }
     auto_row.ms.push_back(Ms(Clock::now() - t0));

@@ -41,27 +41,32 @@ std::string MakeSite(int port) {
   std::string dir = mkdtemp(tmpl);
   std::string ws = dir + "/site";
   Shell("cp -r " + kSrc + "/examples/demo " + ws + " && git init -q --bare -b main " + dir + "/remote.git");
-  std::ofstream(ws + "/ecosystem.config.js") << "module.exports = {apps: [\n  {name: 'api', script: 'apps/api.js', env: {PORT: "
-                                              << port << "}},\n  {name: 'worker', script: 'apps/worker.js'},\n]};\n";
+  std::ofstream(ws + "/ecosystem.config.js")
+      << "module.exports = {apps: [\n  {name: 'api', script: 'apps/api.js', env: {PORT: " << port
+      << "}},\n  {name: 'worker', script: 'apps/worker.js'},\n]};\n";
   std::ofstream(ws + "/redundancy.yaml")
       << "workspace: .\nstate_dir: .redundancy\nhttp: {listen: \"\"}\n"
          "pipeline: {rollback: true}\n"
          "alerts: {threshold: 1, settle: 5s, channels: [{type: file, path: alerts.jsonl}]}\n"
          "systems:\n"
          "  git: {interval: 2s, remote: origin, branch: main, strategy: pull}\n"
-         "  build: {interval: 10m, validate: \"npm run build --if-present\", artifacts: [dist/built.txt], sources: [apps]}\n"
+         "  build: {interval: 10m, validate: \"npm run build --if-present\", artifacts: [dist/built.txt], sources: "
+         "[apps]}\n"
          "  pm2: {interval: 2s, pm2_home: "
-      << dir << "/pm2, ecosystem: ecosystem.config.js, restart_delay: 200ms}\n"
-                "  workflows: {interval: 5m}\n  netlify: {interval: 10m, regenerate_manifest: true}\n";
-  Shell("cd " + ws + " && printf 'alerts.jsonl\\nredundancy.yaml\\n.netlify/\\n' >> .gitignore && git init -q -b main && git add -A && "
-        "git -c user.name=b -c user.email=b@example.com commit -q -m site && git remote add origin " + dir +
-        "/remote.git && git push -q origin main && git branch -q --set-upstream-to=origin/main main");
+      << dir
+      << "/pm2, ecosystem: ecosystem.config.js, restart_delay: 200ms}\n"
+         "  workflows: {interval: 5m}\n  netlify: {interval: 10m, regenerate_manifest: true}\n";
+  Shell("cd " + ws +
+        " && printf 'alerts.jsonl\\nredundancy.yaml\\n.netlify/\\n' >> .gitignore && git init -q -b main && git add -A "
+        "&& "
+        "git -c user.name=b -c user.email=b@example.com commit -q -m site && git remote add origin " +
+        dir + "/remote.git && git push -q origin main && git branch -q --set-upstream-to=origin/main main");
   return dir;
 }
 
-
 bool Answers(int port) {
-  return redundancy::ProbeHttp("http://127.0.0.1:" + std::to_string(port) + "/health", redundancy::Millis(500)).http_status == 200;
+  return redundancy::ProbeHttp("http://127.0.0.1:" + std::to_string(port) + "/health", redundancy::Millis(500))
+             .http_status == 200;
 }
 
 pid_t ReadPid(const std::string& file) {
@@ -136,8 +141,12 @@ int main(int argc, char** argv) {
       {"PM2 daemon kill -9, twice in a row",
        [&](const std::string& dir, int) {
          pid_t first = kill_daemon(dir);
-         WaitFor([&] { pid_t p = ReadPid(dir + "/pm2/pm2.pid"); return p > 0 && p != first && kill(p, 0) == 0; }, 10s,
-                 std::chrono::microseconds(20'000));
+         WaitFor(
+             [&] {
+               pid_t p = ReadPid(dir + "/pm2/pm2.pid");
+               return p > 0 && p != first && kill(p, 0) == 0;
+             },
+             10s, std::chrono::microseconds(20'000));
          kill_daemon(dir);
        }},
       {"app kill -9 x5 (a crash loop)",
@@ -174,9 +183,11 @@ int main(int argc, char** argv) {
        }},
       {"broken commit pushed + PM2 daemon kill -9",
        [&](const std::string& dir, int) {
-         Shell("git clone -q " + dir + "/remote.git " + dir + "/dev && cd " + dir + "/dev && "
-               "sed -i 's/\"build\": .*/\"build\": \"exit 1\"/' package.json && "
-               "git -c user.name=b -c user.email=b@example.com commit -qam 'break the build' && git push -q origin main");
+         Shell(
+             "git clone -q " + dir + "/remote.git " + dir + "/dev && cd " + dir +
+             "/dev && "
+             "sed -i 's/\"build\": .*/\"build\": \"exit 1\"/' package.json && "
+             "git -c user.name=b -c user.email=b@example.com commit -qam 'break the build' && git push -q origin main");
          kill_daemon(dir);
        }},
       {"git remote gone + PM2 daemon kill -9",

@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
     page.push_back(Ms(Clock::now() - t0));
   }
   std::printf("\n%-48s %10s %10s  %s\n", "metric (ms)", "median", "p90", "note");
-  std::printf("%-48s %10.2f %10.2f  %zu bytes, %d targets x 3 metrics\n", "/metrics render", Pct(metrics, .5), Pct(metrics, .9), bytes,
-              targets);
+  std::printf("%-48s %10.2f %10.2f  %zu bytes, %d targets x 3 metrics\n", "/metrics render", Pct(metrics, .5),
+              Pct(metrics, .9), bytes, targets);
   std::printf("%-48s %10.2f %10.2f  \n", "status page render", Pct(page, .5), Pct(page, .9));
   return 0;
 }

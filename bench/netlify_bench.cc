@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-#include <set>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "agents/netlify/functions.h"
 #include "bench/bench_util.h"
@@ -25,15 +25,22 @@ namespace fs = std::filesystem;
 
 void Project(const std::string& dir, int n) {
   fs::create_directories(dir + "/netlify/functions");
-  std::ofstream(dir + "/netlify.toml") << "[functions]\n  directory = \"netlify/functions\"\n[functions.\"cron-*\"]\n  schedule = \"@daily\"\n";
+  std::ofstream(dir + "/netlify.toml")
+      << "[functions]\n  directory = \"netlify/functions\"\n[functions.\"cron-*\"]\n  schedule = \"@daily\"\n";
   for (int i = 0; i < n; ++i) {
     std::string base = dir + "/netlify/functions/";
     if (i % 3 == 0) {
-      std::ofstream(base + "fn" + std::to_string(i) + ".js") << "const path = require('path');\nexports.handler = async (event) => ({ statusCode: 200, body: path.join('a', '" << i << "') });\n";
+      std::ofstream(base + "fn" + std::to_string(i) + ".js")
+          << "const path = require('path');\nexports.handler = async (event) => ({ statusCode: 200, body: "
+             "path.join('a', '"
+          << i << "') });\n";
     } else if (i % 3 == 1) {
-      std::ofstream(base + "fn" + std::to_string(i) + ".mjs") << "import { readFile } from 'node:fs/promises';\nexport default async (req) => new Response('" << i << "');\nexport const config = { path: '/api/fn" << i << "' };\n";
+      std::ofstream(base + "fn" + std::to_string(i) + ".mjs")
+          << "import { readFile } from 'node:fs/promises';\nexport default async (req) => new Response('" << i
+          << "');\nexport const config = { path: '/api/fn" << i << "' };\n";
     } else {
-      std::ofstream(base + "cron-" + std::to_string(i) + ".ts") << "export default async () => { const n: number = " << i << "; return new Response(String(n)); };\n";
+      std::ofstream(base + "cron-" + std::to_string(i) + ".ts")
+          << "export default async () => { const n: number = " << i << "; return new Response(String(n)); };\n";
     }
   }
 }
@@ -51,7 +58,9 @@ PeerRun Peer(const std::string& dir, int runs) {
   PeerRun r;
   auto once = [&](int repeats, nlohmann::json* j) {
     std::string out;
-    int rc = Shell("{ bash scripts/netlify-peer.sh list " + dir + " netlify/functions " + std::to_string(repeats) + " 2>/dev/null; }", &out);
+    int rc = Shell("{ bash scripts/netlify-peer.sh list " + dir + " netlify/functions " + std::to_string(repeats) +
+                       " 2>/dev/null; }",
+                   &out);
     *j = nlohmann::json::parse(out, nullptr, false);
     if (rc != 0 || j->is_discarded()) r.error = "the packager's listing failed: " + out.substr(0, 400);
     return r.error.empty();
@@ -76,7 +85,8 @@ int main(int argc, char** argv) {
   int runs = 10;
   bool peer = false;
   app.add_option("--runs", runs, "repetitions per measurement");
-  app.add_flag("--peer", peer, "also time @netlify/zip-it-and-ship-it on the same trees (npm install into build/peer once)");
+  app.add_flag("--peer", peer,
+               "also time @netlify/zip-it-and-ship-it on the same trees (npm install into build/peer once)");
   CLI11_PARSE(app, argc, argv);
   char tmpl[] = "/tmp/redundancy-netlify-bench-XXXXXX";
   std::string root = mkdtemp(tmpl);
@@ -109,7 +119,8 @@ int main(int argc, char** argv) {
                                                              redundancy::netlify::Manifest(d, 0));
         ms.push_back(Ms(Clock::now() - t0));
         if (static_cast<int>(d.functions.size()) != n || d.HasErrors() || !err.empty()) {
-          std::cerr << "unexpected: " << d.functions.size() << " functions, " << d.problems.size() << " problems " << err << "\n";
+          std::cerr << "unexpected: " << d.functions.size() << " functions, " << d.problems.size() << " problems "
+                    << err << "\n";
           if (!d.problems.empty()) std::cerr << d.problems[0].file << ": " << d.problems[0].message << "\n";
           return 1;
         }
@@ -121,7 +132,10 @@ int main(int argc, char** argv) {
       }
       const char* modes[] = {" (lexer only)", " (+node, cold)", " (+node, warm cache)"};
       std::string label = "discover+validate+manifest, " + std::to_string(n) + " functions" + modes[mode];
-      std::string note = n == 200 ? (mode == 2 ? "target <= 100 (the agent's case)" : mode == 1 ? "node start-up alone ~80 ms" : "") : "";
+      std::string note = n == 200 ? (mode == 2   ? "target <= 100 (the agent's case)"
+                                     : mode == 1 ? "node start-up alone ~80 ms"
+                                                 : "")
+                                  : "";
       std::printf("%-58s %10.1f %10.1f  %s\n", label.c_str(), Pct(ms, .5), Pct(ms, .9), note.c_str());
     }
     if (!peer) continue;
@@ -132,14 +146,15 @@ int main(int argc, char** argv) {
     }
     std::string n_s = std::to_string(n);
     char note[160];
-    std::snprintf(note, sizeof note, "ours %.0fx ahead (cold CLI), %.0fx (agent, warm)%s", Pct(p.process_ms, .5) / cold_cli,
-                  Pct(p.process_ms, .5) / warm_agent, p.names == ours ? "; same functions" : "; FUNCTION LISTS DIFFER");
-    std::printf("%-58s %10.1f %10.1f  %s\n", ("packager listing process, " + n_s + " functions").c_str(), Pct(p.process_ms, .5),
-                Pct(p.process_ms, .9), note);
+    std::snprintf(note, sizeof note, "ours %.0fx ahead (cold CLI), %.0fx (agent, warm)%s",
+                  Pct(p.process_ms, .5) / cold_cli, Pct(p.process_ms, .5) / warm_agent,
+                  p.names == ours ? "; same functions" : "; FUNCTION LISTS DIFFER");
+    std::printf("%-58s %10.1f %10.1f  %s\n", ("packager listing process, " + n_s + " functions").c_str(),
+                Pct(p.process_ms, .5), Pct(p.process_ms, .9), note);
     std::printf("%-58s %10.1f %10s  %s\n", "  of which loading the package", p.load_ms, "", "");
     std::snprintf(note, sizeof note, "its first listing %.1f", p.list_ms.empty() ? -1.0 : p.list_ms[0]);
-    std::printf("%-58s %10.1f %10.1f  %s\n", ("packager listFunctions() in a warm process, " + n_s).c_str(), Pct(p.list_ms, .5),
-                Pct(p.list_ms, .9), note);
+    std::printf("%-58s %10.1f %10.1f  %s\n", ("packager listFunctions() in a warm process, " + n_s).c_str(),
+                Pct(p.list_ms, .5), Pct(p.list_ms, .9), note);
     if (p.names != ours) {
       std::cerr << "the packager lists " << p.names.size() << " functions, we list " << ours.size() << "\n";
       return 1;

@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "agents/pm2/app_list.h"
-#include "bench/bench_util.h"
 #include "agents/pm2/rpc.h"
+#include "bench/bench_util.h"
 #include "common/process/process.h"
 #include "common/transport/transport.h"
 
@@ -27,7 +27,8 @@ namespace {
 using namespace redundancy::bench;
 namespace fs = std::filesystem;
 int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 struct Env {
@@ -43,7 +44,6 @@ struct Env {
     return n;
   }
 };
-
 
 redundancy::v1::ControlResponse Control(const std::string& endpoint, redundancy::v1::ControlRequest::Op op) {
   redundancy::v1::ControlRequest req;
@@ -82,10 +82,11 @@ int main(int argc, char** argv) {
     }
     e << "]};\n";
   }
-  std::ofstream(env.dir + "/redundancy.yaml") << "workspace: .\nsystems:\n  pm2: {interval: 30s, pm2_home: " << env.home
-                                              << ", ecosystem: ecosystem.config.js, restart_delay: 1ms, "
-                                                 "stable_after: 50ms, max_restart_attempts: 1000}\n"
-                                              << (full ? "  git: {depends_on: []}\n  build: {depends_on: []}\n  netlify: {}\n  workflows: {}\n" : "");
+  std::ofstream(env.dir + "/redundancy.yaml")
+      << "workspace: .\nsystems:\n  pm2: {interval: 30s, pm2_home: " << env.home
+      << ", ecosystem: ecosystem.config.js, restart_delay: 1ms, "
+         "stable_after: 50ms, max_restart_attempts: 1000}\n"
+      << (full ? "  git: {depends_on: []}\n  build: {depends_on: []}\n  netlify: {}\n  workflows: {}\n" : "");
   Shell(env.pm2() + "start " + eco);
   redundancy::pm2::RpcClient rpc(env.home + "/rpc.sock");
   WaitFor([&] { return env.Online(rpc) == apps; }, std::chrono::seconds(60));
@@ -93,13 +94,15 @@ int main(int argc, char** argv) {
   redundancy::process::SpawnSpec spec{bin + "/redundancyd", {"--config", env.dir + "/redundancy.yaml"}, {}, "", true};
   auto daemon = redundancy::process::Spawn(spec);
   std::string endpoint = "ipc://" + env.dir + "/.redundancy/run/control.sock";
-  WaitFor([&] {
-    auto s = Control(endpoint, redundancy::v1::ControlRequest::STATUS);
-    bool ready = s.status().agents_size() >= 1;
-    for (const auto& a : s.status().agents()) ready &= a.state() == "ready";
-    for (const auto& sys : s.status().systems()) ready &= sys.name() != "pm2" || sys.checks_size() > 2;
-    return ready;
-  }, std::chrono::seconds(30));
+  WaitFor(
+      [&] {
+        auto s = Control(endpoint, redundancy::v1::ControlRequest::STATUS);
+        bool ready = s.status().agents_size() >= 1;
+        for (const auto& a : s.status().agents()) ready &= a.state() == "ready";
+        for (const auto& sys : s.status().systems()) ready &= sys.name() != "pm2" || sys.checks_size() > 2;
+        return ready;
+      },
+      std::chrono::seconds(30));
   pid_t agent = 0;
   const auto started = Control(endpoint, redundancy::v1::ControlRequest::STATUS);
   for (const auto& a : started.status().agents()) {
@@ -119,23 +122,27 @@ int main(int argc, char** argv) {
     int64_t t_wall = WallMs();
     auto t0 = Clock::now();
     kill(victim, SIGKILL);
-    bool back = WaitFor([&] {
-      for (const auto& a : env.List(rpc)) {
-        if (a.value("name", "") == "a0" && a.value("pid", 0) > 0 && a.value("pid", 0) != victim) return true;
-      }
-      return false;
-    }, std::chrono::seconds(10));
+    bool back = WaitFor(
+        [&] {
+          for (const auto& a : env.List(rpc)) {
+            if (a.value("name", "") == "a0" && a.value("pid", 0) > 0 && a.value("pid", 0) != victim) return true;
+          }
+          return false;
+        },
+        std::chrono::seconds(10));
     if (back) to_process.push_back(Ms(Clock::now() - t0));
-    WaitFor([&] {
-      auto h = Control(endpoint, redundancy::v1::ControlRequest::HISTORY);
-      for (int k = static_cast<int>(before); k < h.history_size(); ++k) {
-        if (h.history(k).kind() == "event:recovered") {
-          to_event.push_back(static_cast<double>(h.history(k).ts_ms() - t_wall));
-          return true;
-        }
-      }
-      return false;
-    }, std::chrono::seconds(10));
+    WaitFor(
+        [&] {
+          auto h = Control(endpoint, redundancy::v1::ControlRequest::HISTORY);
+          for (int k = static_cast<int>(before); k < h.history_size(); ++k) {
+            if (h.history(k).kind() == "event:recovered") {
+              to_event.push_back(static_cast<double>(h.history(k).ts_ms() - t_wall));
+              return true;
+            }
+          }
+          return false;
+        },
+        std::chrono::seconds(10));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   long agent_pss = PssKb(agent);
@@ -149,14 +156,18 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     kill(god, SIGKILL);
     int online = 0;
-    bool ok = WaitFor([&] {
-      std::ifstream p2(env.home + "/pm2.pid");
-      pid_t g2 = 0;
-      p2 >> g2;
-      return g2 != god && redundancy::process::IsRunning(g2) && (online = env.Online(rpc)) == apps;
-    }, std::chrono::seconds(30));
-    if (ok) agent_restore.push_back(Ms(Clock::now() - t0));
-    else std::cerr << "restore round " << round << ": only " << online << " of " << apps << " online after 30 s\n";
+    bool ok = WaitFor(
+        [&] {
+          std::ifstream p2(env.home + "/pm2.pid");
+          pid_t g2 = 0;
+          p2 >> g2;
+          return g2 != god && redundancy::process::IsRunning(g2) && (online = env.Online(rpc)) == apps;
+        },
+        std::chrono::seconds(30));
+    if (ok)
+      agent_restore.push_back(Ms(Clock::now() - t0));
+    else
+      std::cerr << "restore round " << round << ": only " << online << " of " << apps << " online after 30 s\n";
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   kill(*daemon, SIGTERM);
@@ -209,8 +220,10 @@ int main(int argc, char** argv) {
     double c0 = cpu_ms(RUSAGE_SELF);
     auto t0 = Clock::now();
     // Exactly what the agent does for each check.
-    auto raw = rpc.CallRaw("getMonitorData", nlohmann::json::array({nlohmann::json::object()}), std::chrono::seconds(10));
-    auto apps = raw.ok() ? redundancy::pm2::ParseMonitorReply(*raw) : redundancy::Result<std::vector<redundancy::pm2::AppInfo>>(raw.status());
+    auto raw =
+        rpc.CallRaw("getMonitorData", nlohmann::json::array({nlohmann::json::object()}), std::chrono::seconds(10));
+    auto apps = raw.ok() ? redundancy::pm2::ParseMonitorReply(*raw)
+                         : redundancy::Result<std::vector<redundancy::pm2::AppInfo>>(raw.status());
     count = apps.ok() ? apps->size() : 0;
     rpc_ms.push_back(Ms(Clock::now() - t0));
     rpc_cpu.push_back(cpu_ms(RUSAGE_SELF) - c0);
@@ -226,19 +239,29 @@ int main(int argc, char** argv) {
   fs::remove_all(env.dir, ec);
 
   std::printf("\n%-52s %10s %10s %14s\n", "metric", "median", "p90", "target");
-  std::printf("%-52s %10.1f %10.1f %14s\n", ("app kill -9 -> agent's recovery done (ms, n=" + std::to_string(to_event.size()) + ")").c_str(),
+  std::printf("%-52s %10.1f %10.1f %14s\n",
+              ("app kill -9 -> agent's recovery done (ms, n=" + std::to_string(to_event.size()) + ")").c_str(),
               Pct(to_event, .5), Pct(to_event, .9), "detect <= 100");
-  std::printf("%-52s %10.1f %10.1f %14s\n", "app kill -9 -> new process listed online (ms)", Pct(to_process, .5), Pct(to_process, .9), "");
-  std::printf("%-52s %10.1f %10.1f %14s\n", ("daemon kill -9 -> all " + std::to_string(apps) + " online, agent (ms)").c_str(),
-              Pct(agent_restore, .5), Pct(agent_restore, .9), "<= 3000");
-  std::printf("%-52s %10.1f %10.1f %14s\n", "same, `pm2 resurrect` by hand after `pm2 save` (ms)", Pct(by_hand, .5), Pct(by_hand, .9), "peer");
-  std::printf("%-52s %10.2f %10.2f %14s\n", ("list " + std::to_string(count) + " apps over rpc.sock (ms)").c_str(), Pct(rpc_ms, .5), Pct(rpc_ms, .9), "");
-  std::printf("%-52s %10.1f %10.1f %14s\n", ("list " + std::to_string(count) + " apps with `pm2 jlist` (ms)").c_str(), Pct(jlist_ms, .5), Pct(jlist_ms, .9), "");
-  std::printf("%-52s %10.2f %10.2f %14s\n", "  checker CPU per listing, rpc (ms)", Pct(rpc_cpu, .5), Pct(rpc_cpu, .9), "");
-  std::printf("%-52s %10.1f %10.1f %14s\n", "  checker CPU per listing, pm2 jlist (ms)", Pct(jlist_cpu, .5), Pct(jlist_cpu, .9), "");
+  std::printf("%-52s %10.1f %10.1f %14s\n", "app kill -9 -> new process listed online (ms)", Pct(to_process, .5),
+              Pct(to_process, .9), "");
+  std::printf("%-52s %10.1f %10.1f %14s\n",
+              ("daemon kill -9 -> all " + std::to_string(apps) + " online, agent (ms)").c_str(), Pct(agent_restore, .5),
+              Pct(agent_restore, .9), "<= 3000");
+  std::printf("%-52s %10.1f %10.1f %14s\n", "same, `pm2 resurrect` by hand after `pm2 save` (ms)", Pct(by_hand, .5),
+              Pct(by_hand, .9), "peer");
+  std::printf("%-52s %10.2f %10.2f %14s\n", ("list " + std::to_string(count) + " apps over rpc.sock (ms)").c_str(),
+              Pct(rpc_ms, .5), Pct(rpc_ms, .9), "");
+  std::printf("%-52s %10.1f %10.1f %14s\n", ("list " + std::to_string(count) + " apps with `pm2 jlist` (ms)").c_str(),
+              Pct(jlist_ms, .5), Pct(jlist_ms, .9), "");
+  std::printf("%-52s %10.2f %10.2f %14s\n", "  checker CPU per listing, rpc (ms)", Pct(rpc_cpu, .5), Pct(rpc_cpu, .9),
+              "");
+  std::printf("%-52s %10.1f %10.1f %14s\n", "  checker CPU per listing, pm2 jlist (ms)", Pct(jlist_cpu, .5),
+              Pct(jlist_cpu, .9), "");
   std::printf("%-52s %10.1f %10s %14s\n", "jlist / rpc wall-time ratio", Pct(jlist_ms, .5) / Pct(rpc_ms, .5), "", "");
-  std::printf("%-52s %10.1f %10s %14s\n", "jlist / rpc checker-CPU ratio", Pct(jlist_cpu, .5) / Pct(rpc_cpu, .5), "", ">= 20x");
-  std::printf("%-52s %10.2f %10s %14s\n", full ? "agent PSS, all five systems running (MB)" : "agent PSS, pm2 system alone (MB)",
+  std::printf("%-52s %10.1f %10s %14s\n", "jlist / rpc checker-CPU ratio", Pct(jlist_cpu, .5) / Pct(rpc_cpu, .5), "",
+              ">= 20x");
+  std::printf("%-52s %10.2f %10s %14s\n",
+              full ? "agent PSS, all five systems running (MB)" : "agent PSS, pm2 system alone (MB)",
               agent_pss / 1024.0, "", "<= 6");
   return 0;
 }

@@ -85,8 +85,8 @@ void Print(const std::vector<Row>& rows) {
   std::printf("\n%-34s %10s %10s %10s %12s %12s %8s\n", "metric", "median", "p90", "p99", "target", "PM2 median",
               "ratio");
   for (const auto& r : rows) {
-    std::printf("%-34s %10.2f %10.2f %10.2f %12s %12s %8s\n", r.metric.c_str(), r.median, r.p90, r.p99, r.target.c_str(),
-                r.peer.c_str(), r.ratio.c_str());
+    std::printf("%-34s %10.2f %10.2f %10.2f %12s %12s %8s\n", r.metric.c_str(), r.median, r.p90, r.p99,
+                r.target.c_str(), r.peer.c_str(), r.ratio.c_str());
   }
 }
 
@@ -200,7 +200,8 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     double ms = KillAndWaitReplacement(b.pid(), victim);
     if (ms >= 0) respawn.push_back(ms);
-    while (!b.AllReady() && Clock::now() - t0 < std::chrono::seconds(10)) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    while (!b.AllReady() && Clock::now() - t0 < std::chrono::seconds(10))
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
     ready.push_back(Ms(Clock::now() - t0));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -251,7 +252,8 @@ int main(int argc, char** argv) {
       }
       long t0 = CpuTicks(god);
       std::this_thread::sleep_for(std::chrono::seconds(idle_seconds));
-      pm2_cpu = 100.0 * static_cast<double>(CpuTicks(god) - t0) / static_cast<double>(sysconf(_SC_CLK_TCK)) / idle_seconds;
+      pm2_cpu =
+          100.0 * static_cast<double>(CpuTicks(god) - t0) / static_cast<double>(sysconf(_SC_CLK_TCK)) / idle_seconds;
       pm2_pss = PssKb(god);
     }
     Shell(env + "pm2 kill");
@@ -262,8 +264,8 @@ int main(int argc, char** argv) {
                   pm2_respawn.empty() ? "-" : Fmt(Percentile(respawn, .5) / pm2_med)});
   rows.push_back({"kill -9 -> agent ready again (ms)", Percentile(ready, .5), Percentile(ready, .9),
                   Percentile(ready, .99), "", "", ""});
-  rows.push_back({"status round trip (ms)", Percentile(rtt, .5), Percentile(rtt, .9), Percentile(rtt, .99),
-                  "p99 <= 5", "", ""});
+  rows.push_back(
+      {"status round trip (ms)", Percentile(rtt, .5), Percentile(rtt, .9), Percentile(rtt, .99), "p99 <= 5", "", ""});
   rows.push_back({"total PSS, daemon + 5 agents (MB)", pss / 1024.0, pss / 1024.0, pss / 1024.0, "<= 25",
                   pm2_pss ? Fmt(pm2_pss / 1024.0) : "-", pm2_pss ? Fmt(static_cast<double>(pss) / pm2_pss) : "-"});
   rows.push_back({"idle CPU over " + std::to_string(idle_seconds) + " s (% of a core)", cpu, cpu, cpu, "<= 0.5",

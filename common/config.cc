@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -81,7 +81,8 @@ class Validator {
 
   void CheckMap(const YAML::Node& node, const std::string& path, const std::vector<FieldSpec>& fields) {
     if (!node.IsMap()) {
-      if (!node.IsNull()) Error(node, path.empty() ? "(top level)" : path, "expected a mapping of keys, got " + Describe(node));
+      if (!node.IsNull())
+        Error(node, path.empty() ? "(top level)" : path, "expected a mapping of keys, got " + Describe(node));
       return;
     }
     std::map<std::string, int> seen;
@@ -118,7 +119,10 @@ class Validator {
         const std::string& n = v.Scalar();
         bool clean = n.empty() || (n.size() <= 255 && n[0] != '-');  // empty: not set
         for (unsigned char c : n) clean = clean && c > 0x20 && c != 0x7f;
-        if (!clean) Error(v, path, "'" + n.substr(0, 60) + "' is not a usable name (no leading '-', spaces or control characters, at most 255 bytes)");
+        if (!clean)
+          Error(v, path,
+                "'" + n.substr(0, 60) +
+                    "' is not a usable name (no leading '-', spaces or control characters, at most 255 bytes)");
         break;
       }
       case FieldType::kListen: {
@@ -131,7 +135,8 @@ class Validator {
       }
       case FieldType::kBool: {
         bool b;
-        if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) Error(v, path, "expected true or false, got " + Describe(v));
+        if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b))
+          Error(v, path, "expected true or false, got " + Describe(v));
         break;
       }
       case FieldType::kInt: {
@@ -157,7 +162,8 @@ class Validator {
         break;
       }
       case FieldType::kSize: {
-        auto s = v.IsScalar() ? ParseByteSize(v.Scalar()) : Result<uint64_t>::Error("expected a size like 10MB, got " + Describe(v));
+        auto s = v.IsScalar() ? ParseByteSize(v.Scalar())
+                              : Result<uint64_t>::Error("expected a size like 10MB, got " + Describe(v));
         if (!s.ok()) Error(v, path, s.error());
         break;
       }
@@ -172,7 +178,8 @@ class Validator {
       case FieldType::kStringList:
         if (v.IsSequence()) {
           for (size_t i = 0; i < v.size(); ++i) {
-            if (!v[i].IsScalar()) Error(v[i], path + "[" + std::to_string(i) + "]", "expected a string, got " + Describe(v[i]));
+            if (!v[i].IsScalar())
+              Error(v[i], path + "[" + std::to_string(i) + "]", "expected a string, got " + Describe(v[i]));
           }
         } else if (!v.IsScalar()) {
           Error(v, path, "expected a list of strings, got " + Describe(v));
@@ -188,8 +195,10 @@ class Validator {
         }
         for (size_t i = 0; i < v.size(); ++i) {
           std::string p = path + "[" + std::to_string(i) + "]";
-          if (!v[i].IsMap()) Error(v[i], p, "expected a mapping, got " + Describe(v[i]));
-          else CheckMap(v[i], p, spec.children);
+          if (!v[i].IsMap())
+            Error(v[i], p, "expected a mapping, got " + Describe(v[i]));
+          else
+            CheckMap(v[i], p, spec.children);
         }
         break;
       case FieldType::kAnyMap:
@@ -213,7 +222,8 @@ class Validator {
     if (listen.empty()) return Status::Ok();
     size_t colon = listen.rfind(':');
     std::string shown = "'" + listen.substr(0, 80) + "'";
-    if (colon == std::string::npos || colon == 0) return Status::Error(shown + " is not host:port (e.g. 127.0.0.1:9464)");
+    if (colon == std::string::npos || colon == 0)
+      return Status::Error(shown + " is not host:port (e.g. 127.0.0.1:9464)");
     std::string port = listen.substr(colon + 1);
     int n = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
@@ -236,9 +246,7 @@ class Validator {
   std::vector<std::string> errors_;
 };
 
-std::string Str(const YAML::Node& n, const std::string& fallback) {
-  return n && n.IsScalar() ? n.Scalar() : fallback;
-}
+std::string Str(const YAML::Node& n, const std::string& fallback) { return n && n.IsScalar() ? n.Scalar() : fallback; }
 Millis Dur(const YAML::Node& n, Millis fallback) {
   if (!n || !n.IsScalar()) return fallback;
   auto d = ParseDuration(n.Scalar());
@@ -304,7 +312,8 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
     sc.grace = sc.interval;
     for (size_t i = 0; i < wanted.size(); ++i) {
       const std::string& d = wanted[i];
-      std::string dpath = "systems." + name + ".depends_on" + (deps && deps.IsSequence() ? "[" + std::to_string(i) + "]" : "");
+      std::string dpath =
+          "systems." + name + ".depends_on" + (deps && deps.IsSequence() ? "[" + std::to_string(i) + "]" : "");
       YAML::Node at = deps && deps.IsSequence() ? deps[i] : (deps ? deps : node);
       if (SystemSchema(d).empty()) {
         v.Error(at, dpath, "unknown system '" + d + "'");
@@ -319,7 +328,8 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
     if (node.IsMap()) {
       sc.interval = Dur(node["interval"], sc.interval);
       sc.grace = Dur(node["grace"], sc.interval);
-      if (node["auto_recover"] && node["auto_recover"].IsScalar()) YAML::convert<bool>::decode(node["auto_recover"], sc.auto_recover);
+      if (node["auto_recover"] && node["auto_recover"].IsScalar())
+        YAML::convert<bool>::decode(node["auto_recover"], sc.auto_recover);
       std::string agent = Str(node["agent"], "");
       if (!agent.empty()) sc.agent = ResolvePath(agent, base);
       sc.settings_yaml = YAML::Dump(node);
@@ -348,7 +358,6 @@ std::string ConfigErrors::Joined() const {
   return out;
 }
 
-
 // alerts.*: rules, events and channels (types already checked by the schema).
 static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {
   AlertRules& r = cfg->alert_rules;
@@ -358,7 +367,8 @@ static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {
   r.group_wait = Dur(a["group_wait"], r.group_wait);
   r.settle = Dur(a["settle"], r.settle);
   r.escalate_after = Dur(a["escalate_after"], r.escalate_after);
-  if (a["send_resolved"] && a["send_resolved"].IsScalar()) YAML::convert<bool>::decode(a["send_resolved"], r.send_resolved);
+  if (a["send_resolved"] && a["send_resolved"].IsScalar())
+    YAML::convert<bool>::decode(a["send_resolved"], r.send_resolved);
   if (const auto e = a["events"]; e && e.IsMap()) {
     r.events.clear();
     for (const auto& kv : e) {
@@ -417,7 +427,8 @@ static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {
       if (!c.path.empty()) c.path = ResolvePath(c.path, cfg->workspace);
     }
     if (c.level < 1 || c.level > 3) v.Error(n["level"], path + ".level", "expected 1, 2 or 3");
-    if (!names.insert(c.name).second) v.Error(n["name"] ? n["name"] : n, path + ".name", "duplicate channel name '" + c.name + "'");
+    if (!names.insert(c.name).second)
+      v.Error(n["name"] ? n["name"] : n, path + ".name", "duplicate channel name '" + c.name + "'");
     // Written in the file or not, where a notification goes is a secret.
     for (const auto* secret : {&c.url, &c.password}) {
       if (!secret->empty()) cfg->secrets.push_back(*secret);
@@ -434,7 +445,8 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
   cfg.file = display_name;
   Validator v(display_name, &cfg.secrets);
   if (!root.IsMap()) {
-    if (root.IsNull()) return Result<Config>::Error(display_name + ":1: (top level): the file is empty; expected a mapping of keys");
+    if (root.IsNull())
+      return Result<Config>::Error(display_name + ":1: (top level): the file is empty; expected a mapping of keys");
     v.Error(root, "(top level)", "expected a mapping of keys, got " + Validator::Describe(root));
     return Result<Config>::Error(v.errors().front());
   }
@@ -461,7 +473,8 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
         rc.backoff_max = Dur(r["backoff_max"], rc.backoff_max);
         rc.within = Dur(r["within"], rc.within);
         rc.stable_after = Dur(r["stable_after"], rc.stable_after);
-        if (r["max_restarts"] && r["max_restarts"].IsScalar()) YAML::convert<int>::decode(r["max_restarts"], rc.max_restarts);
+        if (r["max_restarts"] && r["max_restarts"].IsScalar())
+          YAML::convert<int>::decode(r["max_restarts"], rc.max_restarts);
         if (rc.backoff_initial > rc.backoff_max) {
           v.Error(r["backoff_initial"], "orchestrator.agent_restart.backoff_initial",
                   "must not exceed backoff_max (" + FormatDuration(rc.backoff_max) + ")");
@@ -473,8 +486,10 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
       if (l["max_size"] && l["max_size"].IsScalar()) {
         if (auto s = ParseByteSize(l["max_size"].Scalar()); s.ok()) cfg.logging.max_size = *s;
       }
-      if (l["max_files"] && l["max_files"].IsScalar()) YAML::convert<int>::decode(l["max_files"], cfg.logging.max_files);
-      for (auto [key, field] : {std::pair{"rotate_every", &cfg.logging.rotate_every}, std::pair{"max_age", &cfg.logging.max_age}}) {
+      if (l["max_files"] && l["max_files"].IsScalar())
+        YAML::convert<int>::decode(l["max_files"], cfg.logging.max_files);
+      for (auto [key, field] :
+           {std::pair{"rotate_every", &cfg.logging.rotate_every}, std::pair{"max_age", &cfg.logging.max_age}}) {
         if (l[key] && l[key].IsScalar()) {
           if (auto d = ParseDuration(l[key].Scalar()); d.ok()) *field = *d;
         }

@@ -17,7 +17,7 @@ namespace redundancy {
 struct RestartPolicyConfig {
   Millis backoff_initial{100};
   Millis backoff_max{30'000};
-  int max_restarts = 5;     // exits tolerated within `within`; one more gives up
+  int max_restarts = 5;  // exits tolerated within `within`; one more gives up
   Millis within{60'000};
   Millis stable_after{10'000};  // ready this long resets the backoff streak
 };
@@ -65,10 +65,12 @@ struct AlertRules {
   // (agents' events, the daemon's records, the pipeline's critical). Not
   // pipeline_rollback by default: the critical notice of a failed commit
   // already says it is being rolled back (one notice per incident).
-  std::map<std::string, std::string> events = {
-      {"gave_up", "critical"},          {"critical", "critical"},
-      {"workflow_restored", "warning"}, {"deps_reinstall_failed", "critical"},
-      {"history_write_failed", "critical"}, {"database_corrupt", "critical"}};
+  std::map<std::string, std::string> events = {{"gave_up", "critical"},
+                                               {"critical", "critical"},
+                                               {"workflow_restored", "warning"},
+                                               {"deps_reinstall_failed", "critical"},
+                                               {"history_write_failed", "critical"},
+                                               {"database_corrupt", "critical"}};
   bool operator==(const AlertRules&) const = default;
 };
 
@@ -82,7 +84,7 @@ struct AlertChannel {
   std::string command;  // exec: run with sh -c, the notification as JSON on stdin
   std::string path;     // file: JSON lines appended
   std::string min_severity = "info";
-  int level = 1;        // escalation level from which this channel is told
+  int level = 1;  // escalation level from which this channel is told
   Millis timeout{10'000};
   bool operator==(const AlertChannel&) const = default;
 };
@@ -107,12 +109,12 @@ struct Config {
   OrchestratorConfig orchestrator;
   LoggingConfig logging;
   PipelineConfig pipeline;
-  std::string http_listen = "127.0.0.1:9464";  // "" = no HTTP endpoint
-  std::string http_auth_token;                 // required as a Bearer token (or ?token=) when set
+  std::string http_listen = "127.0.0.1:9464";        // "" = no HTTP endpoint
+  std::string http_auth_token;                       // required as a Bearer token (or ?token=) when set
   std::string http_basic_user, http_basic_password;  // http.basic_auth: or these, as HTTP basic auth
   AlertRules alert_rules;
   std::vector<AlertChannel> alert_channels;
-  std::string deadman_url;                     // alerts.deadman.url: pinged every deadman_interval ("" = off)
+  std::string deadman_url;  // alerts.deadman.url: pinged every deadman_interval ("" = off)
   Millis deadman_interval{60'000};
   std::vector<SystemConfig> systems;  // enabled ones, in KnownSystems() order
   std::vector<std::string> secrets;   // values that came from ${ENV}: never log them
@@ -131,8 +133,7 @@ struct ConfigErrors {
 Result<Config> LoadConfig(const std::string& path);
 
 // Same, from text; `display_name` is used in messages, `base_dir` resolves relative paths.
-Result<Config> ParseConfig(const std::string& text, const std::string& display_name,
-                           const std::string& base_dir);
+Result<Config> ParseConfig(const std::string& text, const std::string& display_name, const std::string& base_dir);
 
 // state_dir of the config at `path`, read leniently (no validation) so that
 // redundancyctl finds the daemon even while the file is being edited into a
@@ -145,6 +146,5 @@ std::string LogDirOf(const std::string& path);
 // Where the watched PM2 writes its apps' logs (systems.pm2.logs.dir, else
 // <pm2_home>/logs), read as leniently (redundancyctl logs APP).
 std::string Pm2LogDirOf(const std::string& path);
-
 
 }  // namespace redundancy

@@ -12,8 +12,8 @@ std::vector<FieldSpec> CommonSystemFields() {
       {"enabled", T::kBool},
       {"interval", T::kDuration, {}, {}, 1},
       {"depends_on", T::kStringList},
-      {"agent", T::kString},  // path of a custom agent binary
-      {"auto_recover", T::kBool},  // ask the agent to recover failed checks (default true)
+      {"agent", T::kString},               // path of a custom agent binary
+      {"auto_recover", T::kBool},          // ask the agent to recover failed checks (default true)
       {"grace", T::kDuration, {}, {}, 0},  // a new check's failures alert only after this (default: interval)
   };
 }
@@ -73,12 +73,18 @@ const std::vector<FieldSpec>& RootSchema() {
       {"state_dir", T::kString},
       {"log_dir", T::kString},
       {"history_retention", T::kDuration, {}, {}, 1},
-      {"orchestrator", T::kMap, {}, {
+      {"orchestrator",
+       T::kMap,
+       {},
+       {
            {"heartbeat_interval", T::kDuration, {}, {}, 10},
            {"heartbeat_liveness", T::kInt, {}, {}, 1},
            {"start_timeout", T::kDuration, {}, {}, 10},
            {"stop_grace", T::kDuration, {}, {}, 1},
-           {"agent_restart", T::kMap, {}, {
+           {"agent_restart",
+            T::kMap,
+            {},
+            {
                 {"backoff_initial", T::kDuration, {}, {}, 0},
                 {"backoff_max", T::kDuration, {}, {}, 0},
                 {"max_restarts", T::kInt, {}, {}, 0},
@@ -86,7 +92,10 @@ const std::vector<FieldSpec>& RootSchema() {
                 {"stable_after", T::kDuration, {}, {}, 0},
             }},
        }},
-      {"logging", T::kMap, {}, {
+      {"logging",
+       T::kMap,
+       {},
+       {
            {"level", T::kEnum, {"trace", "debug", "info", "warn", "error"}},
            {"max_size", T::kSize},
            {"max_files", T::kInt, {}, {}, 1},
@@ -94,16 +103,29 @@ const std::vector<FieldSpec>& RootSchema() {
            {"max_age", T::kDuration},
            {"compress", T::kBool},
        }},
-      {"http", T::kMap, {}, {{"listen", T::kListen}, {"auth_token", T::kString},
-                             {"basic_auth", T::kMap, {}, {{"username", T::kString, {}, {}, 0, true}, {"password", T::kString, {}, {}, 0, true}}}}},
-      {"pipeline", T::kMap, {}, {
+      {"http",
+       T::kMap,
+       {},
+       {{"listen", T::kListen},
+        {"auth_token", T::kString},
+        {"basic_auth",
+         T::kMap,
+         {},
+         {{"username", T::kString, {}, {}, 0, true}, {"password", T::kString, {}, {}, 0, true}}}}},
+      {"pipeline",
+       T::kMap,
+       {},
+       {
            {"enabled", T::kBool},
            {"rollback", T::kBool},
            {"rollback_on", T::kStringList},
            {"step_timeout", T::kDuration, {}, {}, 1},
        }},
       {"systems", T::kAnyMap},  // each system checked against SystemSchema()
-      {"alerts", T::kMap, {}, {
+      {"alerts",
+       T::kMap,
+       {},
+       {
            {"cooldown", T::kDuration, {}, {}, 0},
            {"repeat_interval", T::kDuration, {}, {}, 0},
            {"threshold", T::kInt, {}, {}, 1},
@@ -113,7 +135,10 @@ const std::vector<FieldSpec>& RootSchema() {
            {"send_resolved", T::kBool},
            {"events", T::kAnyMap},
            {"deadman", T::kMap, {}, {{"url", T::kString, {}, {}, 0, true}, {"interval", T::kDuration, {}, {}, 1}}},
-           {"channels", T::kMapList, {}, {
+           {"channels",
+            T::kMapList,
+            {},
+            {
                 {"type", T::kEnum, {"webhook", "slack", "alertmanager", "email", "exec", "file"}, {}, 0, true},
                 {"name", T::kString},
                 {"url", T::kString},

@@ -17,9 +17,9 @@ namespace redundancy {
 
 enum class FieldType {
   kString,
-  kName,        // a name handed to another tool as one argument (a unit, a remote), or "": no leading '-',
-                // no spaces or control characters, at most 255 bytes
-  kListen,      // "host:port" or "[v6]:port", port 1..65535, or "" (off)
+  kName,    // a name handed to another tool as one argument (a unit, a remote), or "": no leading '-',
+            // no spaces or control characters, at most 255 bytes
+  kListen,  // "host:port" or "[v6]:port", port 1..65535, or "" (off)
   kBool,
   kInt,
   kDuration,
@@ -34,8 +34,8 @@ enum class FieldType {
 struct FieldSpec {
   std::string key;
   FieldType type;
-  std::vector<std::string> choices = {};    // kEnum
-  std::vector<FieldSpec> children = {};     // kMap, kMapList
+  std::vector<std::string> choices = {};              // kEnum
+  std::vector<FieldSpec> children = {};               // kMap, kMapList
   int64_t min = std::numeric_limits<int64_t>::min();  // kInt; kDuration in ms
   bool required = false;
 };

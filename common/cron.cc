@@ -18,10 +18,12 @@ int Value(std::string s, int field_kind) {
   static const char* months[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
   static const char* days[] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
   if (field_kind == 3) {
-    for (int i = 0; i < 12; ++i) if (s == months[i]) return i + 1;
+    for (int i = 0; i < 12; ++i)
+      if (s == months[i]) return i + 1;
   }
   if (field_kind == 4) {
-    for (int i = 0; i < 7; ++i) if (s == days[i]) return i;
+    for (int i = 0; i < 7; ++i)
+      if (s == days[i]) return i;
   }
   return -1;
 }
@@ -65,7 +67,8 @@ std::vector<bool> Matches(const std::string& f, int lo, int hi, int field_kind) 
     if (range != "*" && range != "?") {
       size_t dash = range.find('-');
       a = Value(range.substr(0, dash), field_kind);
-      b = dash == std::string::npos ? (step > 1 || item.find('/') != std::string::npos ? hi : a) : Value(range.substr(dash + 1), field_kind);
+      b = dash == std::string::npos ? (step > 1 || item.find('/') != std::string::npos ? hi : a)
+                                    : Value(range.substr(dash + 1), field_kind);
     }
     for (int v = a; v <= b && v >= 0; v += std::max(step, 1)) on[v] = true;
   }
@@ -142,19 +145,24 @@ bool ValidCron(const std::string& value, std::string* why, CronRules rules) {
   }
   bool with_seconds = rules.seconds_field && fields.size() == 6;
   if (fields.size() != 5 && !with_seconds) {
-    *why = "has " + std::to_string(fields.size()) + " fields, expected 5" + (rules.seconds_field ? " (or 6 with seconds)" : "");
+    *why = "has " + std::to_string(fields.size()) + " fields, expected 5" +
+           (rules.seconds_field ? " (or 6 with seconds)" : "");
     return false;
   }
   struct Spec {
     int lo, hi, kind;
     const char* name;
   };
-  std::vector<Spec> specs = {{0, 59, 0, "minute"}, {0, 23, 1, "hour"}, {1, 31, 2, "day of month"}, {1, 12, 3, "month"},
+  std::vector<Spec> specs = {{0, 59, 0, "minute"},
+                             {0, 23, 1, "hour"},
+                             {1, 31, 2, "day of month"},
+                             {1, 12, 3, "month"},
                              {0, 7, 4, "day of week"}};
   if (with_seconds) specs.insert(specs.begin(), {0, 59, 5, "second"});
   for (size_t i = 0; i < fields.size(); ++i) {
     if (!Field(fields[i], specs[i].lo, specs[i].hi, specs[i].kind)) {
-      *why = "field " + std::to_string(i + 1) + " (" + specs[i].name + ") '" + fields[i] + "' is out of range or malformed";
+      *why = "field " + std::to_string(i + 1) + " (" + specs[i].name + ") '" + fields[i] +
+             "' is out of range or malformed";
       return false;
     }
   }

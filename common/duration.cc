@@ -24,7 +24,8 @@ int64_t UnitMillis(const std::string& unit) {
 
 Result<Millis> ParseDuration(const std::string& text) {
   if (text.empty()) return Result<Millis>::Error(std::string("empty value; ") + kDurationHint);
-  if (text.size() > 64) return Result<Millis>::Error("a duration of " + std::to_string(text.size()) + " characters; " + kDurationHint);
+  if (text.size() > 64)
+    return Result<Millis>::Error("a duration of " + std::to_string(text.size()) + " characters; " + kDurationHint);
   size_t i = 0;
   int64_t total = 0;
   while (i < text.size()) {
@@ -60,7 +61,8 @@ Result<Millis> ParseDuration(const std::string& text) {
     }
     int64_t part = whole * ms;  // at most kMaxDuration: checked above
     // frac < 10^9 and ms <= 8.64e7 overflow int64 together: scale in double, which is exact enough here.
-    part += static_cast<int64_t>(static_cast<double>(frac) * static_cast<double>(ms) / static_cast<double>(frac_scale) + 0.5);
+    part += static_cast<int64_t>(static_cast<double>(frac) * static_cast<double>(ms) / static_cast<double>(frac_scale) +
+                                 0.5);
     total += part;
     if (total > kMaxDuration.count()) {
       return Result<Millis>::Error("'" + text + "' is too long (at most " + FormatDuration(kMaxDuration) + ")");
@@ -107,12 +109,18 @@ Result<uint64_t> ParseByteSize(const std::string& text) {
   if (unit.size() > 3) return Result<uint64_t>::Error("'" + text.substr(0, 64) + "' has unknown unit; " + hint);
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   uint64_t mult = 0;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "K" || unit == "KB" || unit == "KIB") mult = 1ULL << 10;
-  else if (unit == "M" || unit == "MB" || unit == "MIB") mult = 1ULL << 20;
-  else if (unit == "G" || unit == "GB" || unit == "GIB") mult = 1ULL << 30;
-  else if (unit == "T" || unit == "TB" || unit == "TIB") mult = 1ULL << 40;
-  else if (unit == "P" || unit == "PB" || unit == "PIB") mult = 1ULL << 50;
+  if (unit.empty() || unit == "B")
+    mult = 1;
+  else if (unit == "K" || unit == "KB" || unit == "KIB")
+    mult = 1ULL << 10;
+  else if (unit == "M" || unit == "MB" || unit == "MIB")
+    mult = 1ULL << 20;
+  else if (unit == "G" || unit == "GB" || unit == "GIB")
+    mult = 1ULL << 30;
+  else if (unit == "T" || unit == "TB" || unit == "TIB")
+    mult = 1ULL << 40;
+  else if (unit == "P" || unit == "PB" || unit == "PIB")
+    mult = 1ULL << 50;
   if (mult == 0) return Result<uint64_t>::Error("'" + text.substr(0, 64) + "' has unknown unit; " + hint);
   uint64_t n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + i, n);

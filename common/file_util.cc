@@ -50,7 +50,8 @@ Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes) {
   }
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     close(fd);
-    return R::Error("is " + Size(static_cast<uint64_t>(st.st_size)) + ", more than the " + Size(max_bytes) + " read at most");
+    return R::Error("is " + Size(static_cast<uint64_t>(st.st_size)) + ", more than the " + Size(max_bytes) +
+                    " read at most");
   }
   std::string out;
   out.resize(static_cast<size_t>(st.st_size));
@@ -110,7 +111,8 @@ std::string OutsideOf(const std::string& path, const std::vector<std::string>& r
 std::string FileFingerprint(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return "";
-  return std::to_string(st.st_size) + ":" + std::to_string(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
+  return std::to_string(st.st_size) + ":" +
+         std::to_string(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
 }
 
 std::string ReadWholeFile(const std::string& path, bool* ok) {

@@ -1,7 +1,6 @@
 #include "common/log_rotation.h"
 
 #include <sys/stat.h>
-
 #include <zlib.h>
 
 #include <algorithm>
@@ -68,7 +67,8 @@ std::vector<std::string> RotatedFiles(const std::string& dir, const std::string&
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string f = e.path().filename().string();
-    if (f.size() > name.size() + 1 && f.compare(0, name.size() + 1, name + ".") == 0 && f.find(".tmp") == std::string::npos) {
+    if (f.size() > name.size() + 1 && f.compare(0, name.size() + 1, name + ".") == 0 &&
+        f.find(".tmp") == std::string::npos) {
       out.push_back(e.path().string());
     }
   }
@@ -77,7 +77,8 @@ std::vector<std::string> RotatedFiles(const std::string& dir, const std::string&
   return out;
 }
 
-int Prune(const std::string& dir, const std::string& name, const RotationPolicy& p, std::chrono::system_clock::time_point now) {
+int Prune(const std::string& dir, const std::string& name, const RotationPolicy& p,
+          std::chrono::system_clock::time_point now) {
   int removed = 0;
   auto files = RotatedFiles(dir, name);
   for (size_t i = 0; i < files.size(); ++i) {

@@ -17,11 +17,11 @@
 namespace redundancy {
 
 struct RotationPolicy {
-  uint64_t max_size = 10ULL << 20;              // rotate when the file would grow past this
-  std::chrono::milliseconds every{0};           // and when this much time has passed (0: size only)
-  int max_files = 5;                            // rotated files kept (newest first)
-  std::chrono::milliseconds max_age{0};         // and none older than this (0: no age limit)
-  bool compress = true;                         // gzip rotated files
+  uint64_t max_size = 10ULL << 20;       // rotate when the file would grow past this
+  std::chrono::milliseconds every{0};    // and when this much time has passed (0: size only)
+  int max_files = 5;                     // rotated files kept (newest first)
+  std::chrono::milliseconds max_age{0};  // and none older than this (0: no age limit)
+  bool compress = true;                  // gzip rotated files
 };
 
 // Compresses `src` into `dst` (gzip) and removes `src`; "" or an error.
@@ -39,7 +39,8 @@ std::vector<std::string> RotatedFiles(const std::string& dir, const std::string&
 
 // Deletes rotated files beyond `max_files` or older than `max_age` at `now`
 // (mtime); returns how many went.
-int Prune(const std::string& dir, const std::string& name, const RotationPolicy& p, std::chrono::system_clock::time_point now);
+int Prune(const std::string& dir, const std::string& name, const RotationPolicy& p,
+          std::chrono::system_clock::time_point now);
 
 class RotatingGzipSink : public spdlog::sinks::base_sink<std::mutex> {
  public:

@@ -1,7 +1,6 @@
 #include "common/logging.h"
 
 #include <spdlog/sinks/base_sink.h>
-#include "common/log_rotation.h"
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <cstdlib>
@@ -10,6 +9,8 @@
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+
+#include "common/log_rotation.h"
 
 namespace redundancy {
 namespace {
@@ -108,7 +109,8 @@ std::string Redact(const std::string& text) {
   std::shared_lock lock(g_secrets_mu);
   std::string out = text;
   for (const auto& s : Secrets()) {
-    for (size_t pos = out.find(s); pos != std::string::npos; pos = out.find(s, pos + 3)) out.replace(pos, s.size(), "***");
+    for (size_t pos = out.find(s); pos != std::string::npos; pos = out.find(s, pos + 3))
+      out.replace(pos, s.size(), "***");
   }
   return out;
 }

@@ -16,16 +16,16 @@
 namespace redundancy {
 
 struct LogOptions {
-  std::string log_dir;       // empty: stderr only
-  std::string file_name;     // e.g. "redundancyd.log"
+  std::string log_dir;    // empty: stderr only
+  std::string file_name;  // e.g. "redundancyd.log"
   uint64_t max_size = 10ULL << 20;
   int max_files = 5;
   int64_t rotate_every_ms = 0;  // also rotate after this long (0: by size only)
   int64_t max_age_ms = 0;       // rotated files older than this are deleted (0: kept by count only)
   bool compress = true;         // gzip rotated files
   std::string level = "info";
-  bool debug = false;        // forces debug level (also DEBUG_REDUNDANCY=true)
-  bool to_stderr = true;      // the console too: info and debug to stdout, warnings and errors to stderr
+  bool debug = false;     // forces debug level (also DEBUG_REDUNDANCY=true)
+  bool to_stderr = true;  // the console too: info and debug to stdout, warnings and errors to stderr
 };
 
 // Replaces the default logger. Returns an error when log_dir cannot be created.

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -9,9 +10,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <cstring>
-#include <fcntl.h>
+#include <map>
 
 namespace redundancy {
 namespace {
@@ -52,8 +52,8 @@ const Curl& LoadCurl() {
     c->easy_strerror = reinterpret_cast<decltype(c->easy_strerror)>(dlsym(h, "curl_easy_strerror"));
     c->slist_append = reinterpret_cast<decltype(c->slist_append)>(dlsym(h, "curl_slist_append"));
     c->slist_free_all = reinterpret_cast<decltype(c->slist_free_all)>(dlsym(h, "curl_slist_free_all"));
-    c->ok = c->global_init && c->easy_init && c->easy_setopt && c->easy_perform && c->easy_getinfo &&
-            c->easy_cleanup && c->easy_strerror && c->slist_append && c->slist_free_all && c->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    c->ok = c->global_init && c->easy_init && c->easy_setopt && c->easy_perform && c->easy_getinfo && c->easy_cleanup &&
+            c->easy_strerror && c->slist_append && c->slist_free_all && c->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
     if (!c->ok) c->error = "libcurl is incomplete";
     return c;
   }();
@@ -95,7 +95,8 @@ struct RequestSpec {
 };
 
 // One HTTP request.
-HttpResponse Request(const std::string& url, const std::vector<std::string>& headers, Millis timeout, const RequestSpec& spec) {
+HttpResponse Request(const std::string& url, const std::vector<std::string>& headers, Millis timeout,
+                     const RequestSpec& spec) {
   HttpResponse r;
   const Curl& curl = LoadCurl();
   if (!curl.ok) {
@@ -161,7 +162,8 @@ HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& hea
   return Request(url, headers, timeout, {});
 }
 
-HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body, Millis timeout) {
+HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
+                      Millis timeout) {
   RequestSpec spec;
   spec.body = &body;
   return Request(url, headers, timeout, spec);

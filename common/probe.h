@@ -15,7 +15,7 @@ struct ProbeResult {
   bool ok = false;
   int http_status = 0;  // 0 for TCP probes or when no response came
   double latency_ms = 0;
-  std::string error;    // why it failed (timeout, refused, status 500...)
+  std::string error;  // why it failed (timeout, refused, status 500...)
 };
 
 // GET `url`; ok when the status is in [200, 400) (or equals expect_status when given).
@@ -31,7 +31,8 @@ struct HttpResponse {
 HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout);
 
 // POST `body` (headers as for HttpGet), for alert channels.
-HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body, Millis timeout);
+HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
+                      Millis timeout);
 
 struct MailSpec {
   std::string url;  // smtp://host:port (smtps:// for TLS from the start)

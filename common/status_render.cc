@@ -9,11 +9,16 @@
 namespace redundancy {
 const char* HealthName(v1::HealthStatus s) {
   switch (s) {
-    case v1::HEALTH_OK: return "ok";
-    case v1::HEALTH_DEGRADED: return "degraded";
-    case v1::HEALTH_FAILED: return "failed";
-    case v1::HEALTH_BLOCKED: return "blocked";
-    default: return "unknown";
+    case v1::HEALTH_OK:
+      return "ok";
+    case v1::HEALTH_DEGRADED:
+      return "degraded";
+    case v1::HEALTH_FAILED:
+      return "failed";
+    case v1::HEALTH_BLOCKED:
+      return "blocked";
+    default:
+      return "unknown";
   }
 }
 
@@ -37,7 +42,10 @@ std::string FormatTime(int64_t epoch_ms) {
 
 nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
   nlohmann::json j;
-  j["orchestrator"] = {{"pid", s.pid()}, {"uptime_s", s.uptime_s()}, {"version", s.version()}, {"config", s.config_file()},
+  j["orchestrator"] = {{"pid", s.pid()},
+                       {"uptime_s", s.uptime_s()},
+                       {"version", s.version()},
+                       {"config", s.config_file()},
                        {"problems", std::vector<std::string>(s.problems().begin(), s.problems().end())}};
   j["agents"] = nlohmann::json::array();
   for (const auto& a : s.agents()) {
@@ -67,8 +75,12 @@ nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
   }
   if (s.has_pipeline()) {
     const auto& p = s.pipeline();
-    j["pipeline"] = {{"state", p.state()},         {"revision", p.revision()},       {"step", p.step()},
-                     {"last_good", p.last_good()}, {"last_result", p.last_result()}, {"last_detail", p.last_detail()},
+    j["pipeline"] = {{"state", p.state()},
+                     {"revision", p.revision()},
+                     {"step", p.step()},
+                     {"last_good", p.last_good()},
+                     {"last_result", p.last_result()},
+                     {"last_detail", p.last_detail()},
                      {"last_finished", p.last_finished_ms() ? FormatTime(p.last_finished_ms()) : ""},
                      {"queued", p.queued()}};
   }
@@ -113,8 +125,13 @@ std::string StatusToTable(const v1::StatusSnapshot& s) {
 nlohmann::json HistoryToJson(const google::protobuf::RepeatedPtrField<v1::HistoryEntry>& rows) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& r : rows) {
-    j.push_back({{"id", r.id()}, {"time", FormatTime(r.ts_ms())}, {"ts_ms", r.ts_ms()}, {"kind", r.kind()},
-                 {"system", r.system()}, {"target", r.target()}, {"detail", r.detail()}});
+    j.push_back({{"id", r.id()},
+                 {"time", FormatTime(r.ts_ms())},
+                 {"ts_ms", r.ts_ms()},
+                 {"kind", r.kind()},
+                 {"system", r.system()},
+                 {"target", r.target()},
+                 {"detail", r.detail()}});
   }
   return j;
 }

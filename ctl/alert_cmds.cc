@@ -4,8 +4,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "common/json_text.h"
 #include "common/duration.h"
+#include "common/json_text.h"
 
 namespace redundancy::ctl {
 namespace {
@@ -71,8 +71,8 @@ int ListAlerts(const Caller& call, bool json) {
     if (d.value("state", "") != "pending") continue;
     ++pending;
     std::cout << "pending notification " << d.value("id", 0) << " to " << d.value("channel", "") << " ("
-              << d.value("attempts", 0) << " attempt(s)" << (d.value("last_error", "").empty() ? "" : ", last: " + d.value("last_error", ""))
-              << ")\n";
+              << d.value("attempts", 0) << " attempt(s)"
+              << (d.value("last_error", "").empty() ? "" : ", last: " + d.value("last_error", "")) << ")\n";
   }
   if (pending == 0 && !j["deliveries"].empty()) std::cout << "every notification delivered\n";
   return firing ? 1 : 0;
@@ -89,6 +89,8 @@ int SilenceAlerts(const Caller& call, const std::string& target, const std::stri
   return Send(call, v1::ControlRequest::ALERT_SILENCE, target, d->count());
 }
 
-int UnsilenceAlerts(const Caller& call, const std::string& target) { return Send(call, v1::ControlRequest::ALERT_UNSILENCE, target); }
+int UnsilenceAlerts(const Caller& call, const std::string& target) {
+  return Send(call, v1::ControlRequest::ALERT_UNSILENCE, target);
+}
 
 }  // namespace redundancy::ctl

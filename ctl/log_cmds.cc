@@ -118,7 +118,8 @@ int ShowLogs(const std::string& log_dir, const std::string& system, int lines, b
     const auto& known = KnownSystems();
     if (std::find(known.begin(), known.end(), system) == known.end()) {
       // Not a system: a PM2 app, whose logs PM2 writes.
-      std::vector<std::string> files = PlainName(system) ? AppLogFiles(pm2_log_dir, system) : std::vector<std::string>{};
+      std::vector<std::string> files =
+          PlainName(system) ? AppLogFiles(pm2_log_dir, system) : std::vector<std::string>{};
       if (files.empty()) {
         std::cerr << "redundancyctl: '" << system << "' is neither a system (";
         for (size_t i = 0; i < known.size(); ++i) std::cerr << (i ? ", " : "") << known[i];

@@ -10,11 +10,11 @@
 #include <thread>
 
 #include "agents/git/sync.h"
-#include "common/json_text.h"
 #include "agents/netlify/functions.h"
 #include "common/config.h"
 #include "common/constants.h"
 #include "common/duration.h"
+#include "common/json_text.h"
 #include "common/paths.h"
 #include "common/process/process.h"
 #include "common/status_render.h"
@@ -88,9 +88,10 @@ int Simple(const Globals& g, ControlRequest::Op op, const std::string& arg) {
   req.set_op(op);
   req.set_arg(arg);
   ControlResponse resp;
-  int code = Call(g, req, &resp, op == ControlRequest::CHECK || op == ControlRequest::RECOVER
-                                     ? redundancy::kCheckTimeout + std::chrono::seconds(5)
-                                     : redundancy::kControlTimeout);
+  int code = Call(g, req, &resp,
+                  op == ControlRequest::CHECK || op == ControlRequest::RECOVER
+                      ? redundancy::kCheckTimeout + std::chrono::seconds(5)
+                      : redundancy::kControlTimeout);
   if (code == kExitUnreachable) return code;
   if ((op == ControlRequest::CHECK || op == ControlRequest::RECOVER) && resp.has_status()) {
     return PrintStatus(g, resp, code);
@@ -171,7 +172,8 @@ int History(const Globals& g, const std::string& since, int limit) {
       std::cerr << "redundancyctl: --since: " << d.error() << "\n";
       return kExitUsage;
     }
-    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+    auto now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
     req.set_since_ms((now - *d).count());
   }
   ControlResponse resp;
@@ -244,7 +246,9 @@ int NetlifyManifest(const std::string& dir, const redundancy::netlify::DiscoverO
   }
   auto d = redundancy::netlify::Discover(dir, options);
   if (out.empty()) out = d.project_dir + "/.netlify/functions/manifest.json";
-  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   std::string err = redundancy::netlify::WriteManifest(out, redundancy::netlify::Manifest(d, now));
   if (!err.empty()) {
     std::cerr << "redundancyctl: " << err << "\n";
@@ -252,7 +256,9 @@ int NetlifyManifest(const std::string& dir, const redundancy::netlify::DiscoverO
   }
   std::cout << "wrote " << out << " (" << d.functions.size() << " function(s))\n";
   for (const auto& p : d.problems) {
-    if (p.severity == "error") std::cerr << p.file << (p.line ? ":" + std::to_string(p.line) : "") << ": error: " << p.message << " [" << p.rule << "]\n";
+    if (p.severity == "error")
+      std::cerr << p.file << (p.line ? ":" + std::to_string(p.line) : "") << ": error: " << p.message << " [" << p.rule
+                << "]\n";
   }
   return d.HasErrors() ? kExitUnhealthy : kExitOk;
 }
@@ -311,7 +317,8 @@ int main(int argc, char** argv) {
   auto* history = app.add_subcommand("history", "what happened");
   history->add_option("--since", since, "e.g. 1h, 30m");
   history->add_option("--limit", limit, "at most this many rows (newest)");
-  auto* alerts = app.add_subcommand("alerts", "firing and recent alerts, silences, pending notifications (exit 1 while one fires)");
+  auto* alerts = app.add_subcommand(
+      "alerts", "firing and recent alerts, silences, pending notifications (exit 1 while one fires)");
   std::string alert_id, silence_for = "1h";
   auto* ack = alerts->add_subcommand("ack", "acknowledge an alert: no more repeats or escalation");
   ack->add_option("id", alert_id)->required();
@@ -320,7 +327,8 @@ int main(int argc, char** argv) {
   silence->add_option("--for", silence_for, "how long (default 1h)");
   auto* unsilence = alerts->add_subcommand("unsilence", "lift a silence");
   unsilence->add_option("target", target)->required();
-  auto* logs = app.add_subcommand("logs", "the last lines of redundancyd's log, an agent's or a PM2 app's (no daemon needed)");
+  auto* logs =
+      app.add_subcommand("logs", "the last lines of redundancyd's log, an agent's or a PM2 app's (no daemon needed)");
   int log_lines = 50;
   bool follow = false;
   logs->add_option("system", system, "an agent's log instead (git, build, pm2, netlify, workflows), or a PM2 app's");
@@ -334,26 +342,32 @@ int main(int argc, char** argv) {
   auto* git = app.add_subcommand("git", "git tools");
   git->require_subcommand(1);
   redundancy::git::SyncOptions sync;
-  auto* git_sync = git->add_subcommand("sync", "sync a checkout onto <remote>/<branch>, as the git agent does (exit 0 ok, 1 error/conflict)");
+  auto* git_sync = git->add_subcommand(
+      "sync", "sync a checkout onto <remote>/<branch>, as the git agent does (exit 0 ok, 1 error/conflict)");
   git_sync->add_option("dir", sync.dir, "the checkout")->required();
   git_sync->add_option("--remote", sync.remote, "default origin");
   git_sync->add_option("--branch", sync.branch, "default main");
   git_sync->add_option("--strategy", sync.strategy, "pull | hardreset | rebase")->required();
-  git_sync->add_option("--backup-dir", sync.backup_dir, "where overwritten untracked files are copied (default <git-dir>/redundancy/backups)");
+  git_sync->add_option("--backup-dir", sync.backup_dir,
+                       "where overwritten untracked files are copied (default <git-dir>/redundancy/backups)");
   auto* netlify = app.add_subcommand("netlify", "Netlify functions tools");
   netlify->require_subcommand(1);
   std::string netlify_dir, manifest_out;
   redundancy::netlify::DiscoverOptions netlify_options;
-  auto* nf = netlify->add_subcommand("functions", "list the functions as Netlify finds them, with problems (exit 1 on errors)");
+  auto* nf = netlify->add_subcommand("functions",
+                                     "list the functions as Netlify finds them, with problems (exit 1 on errors)");
   nf->add_option("dir", netlify_dir, "the project (where netlify.toml is)")->required();
-  auto* nm = netlify->add_subcommand("manifest", "write .netlify/functions/manifest.json (the previous one kept as .bak)");
+  auto* nm =
+      netlify->add_subcommand("manifest", "write .netlify/functions/manifest.json (the previous one kept as .bak)");
   nm->add_option("dir", netlify_dir, "the project")->required();
   nm->add_option("--out", manifest_out, "where to write it");
   for (auto* sub : {nf, nm}) {
     sub->add_option("--functions-dir", netlify_options.functions_dir,
                     "the site's functions directory as set in Netlify's UI (netlify.toml beats it)");
   }
-  auto* lint = app.add_subcommand("lint-workflow", "lint GitHub Actions workflows: FILE:LINE:COL: message [rule] (exit 0 clean, 1 errors, 2 unreadable)");
+  auto* lint = app.add_subcommand(
+      "lint-workflow",
+      "lint GitHub Actions workflows: FILE:LINE:COL: message [rule] (exit 0 clean, 1 errors, 2 unreadable)");
   std::vector<std::string> lint_files;
   std::vector<std::string> labels;
   lint->add_option("files", lint_files, "workflow files or directories of them")->required();
@@ -361,11 +375,13 @@ int main(int argc, char** argv) {
   auto* workflow = app.add_subcommand("workflow", "workflow tools");
   workflow->require_subcommand(1);
   std::string run_file, run_job, run_workspace;
-  auto* wrun = workflow->add_subcommand("run", "run a workflow's run: steps here, jobs in needs order (exit 1 when a job fails)");
+  auto* wrun = workflow->add_subcommand(
+      "run", "run a workflow's run: steps here, jobs in needs order (exit 1 when a job fails)");
   wrun->add_option("file", run_file)->required();
   wrun->add_option("--job", run_job, "only this job (and the jobs it needs)");
   wrun->add_option("--workspace", run_workspace, "where steps run (default: the repository of the file, else .)");
-  for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun, alerts}) sub->add_flag("--json", g.json, "machine-readable output");
+  for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun, alerts})
+    sub->add_flag("--json", g.json, "machine-readable output");
   for (auto* sub : app.get_subcommands({})) {
     sub->add_option("-c,--config", g.config, "configuration file");
     sub->add_option("--socket", g.socket, "control socket path");
@@ -402,7 +418,9 @@ int main(int argc, char** argv) {
                                      redundancy::Pm2LogDirOf(g.config));
   }
   if (*alerts) {
-    redundancy::ctl::Caller caller = [&g](const ControlRequest& req, ControlResponse* resp) { return Call(g, req, resp); };
+    redundancy::ctl::Caller caller = [&g](const ControlRequest& req, ControlResponse* resp) {
+      return Call(g, req, resp);
+    };
     if (*ack) return redundancy::ctl::AckAlert(caller, alert_id);
     if (*silence) return redundancy::ctl::SilenceAlerts(caller, target, silence_for);
     if (*unsilence) return redundancy::ctl::UnsilenceAlerts(caller, target);

@@ -4,10 +4,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "common/json_text.h"
 #include "agents/workflows/lint.h"
 #include "agents/workflows/runner.h"
 #include "common/file_util.h"
+#include "common/json_text.h"
 #include "common/yaml_bounded.h"
 
 namespace redundancy::ctl {
@@ -59,14 +59,21 @@ int LintWorkflows(const std::vector<std::string>& paths, const std::set<std::str
     if (r.HasErrors() && rc == 0) rc = 1;
     for (const auto& p : r.problems) {
       if (json) {
-        out.push_back({{"file", f}, {"line", p.line}, {"col", p.col}, {"severity", p.severity}, {"rule", p.rule}, {"message", p.message}});
+        out.push_back({{"file", f},
+                       {"line", p.line},
+                       {"col", p.col},
+                       {"severity", p.severity},
+                       {"rule", p.rule},
+                       {"message", p.message}});
       } else {
         text_out += workflows::FormatProblem(f, p) + "\n";
       }
     }
   }
-  if (json) std::cout << JsonText(out, 2) << "\n";
-  else std::cout << text_out;
+  if (json)
+    std::cout << JsonText(out, 2) << "\n";
+  else
+    std::cout << text_out;
   return rc;
 }
 
@@ -86,8 +93,8 @@ int RunWorkflow(const std::string& file, const std::string& job, const std::stri
   if (o.workspace.empty()) o.workspace = RepoRootOf(file).empty() ? "." : RepoRootOf(file);
   if (!json) {
     o.on_step = [](const workflows::JobRun& j, const workflows::StepRun& s) {
-      std::cout << "== " << j.id << " / " << s.name << ": " << s.outcome
-                << (s.note.empty() ? "" : " (" + s.note + ")") << (s.ms > 0 ? " " + std::to_string(static_cast<int>(s.ms)) + " ms" : "") << "\n";
+      std::cout << "== " << j.id << " / " << s.name << ": " << s.outcome << (s.note.empty() ? "" : " (" + s.note + ")")
+                << (s.ms > 0 ? " " + std::to_string(static_cast<int>(s.ms)) + " ms" : "") << "\n";
       if (!s.output.empty()) std::cout << s.output << (s.output.back() == '\n' ? "" : "\n");
     };
   }

@@ -1,20 +1,27 @@
 #include "orchestrator/agent_supervisor.h"
-#include "common/event_kinds.h"
 
 #include <signal.h>
 
 #include <algorithm>
 
+#include "common/event_kinds.h"
+
 namespace redundancy {
 
 const char* AgentStateName(AgentState s) {
   switch (s) {
-    case AgentState::kStarting: return "starting";
-    case AgentState::kReady: return "ready";
-    case AgentState::kBackoff: return "backoff";
-    case AgentState::kStopping: return "stopping";
-    case AgentState::kStopped: return "stopped";
-    case AgentState::kGaveUp: return "gave_up";
+    case AgentState::kStarting:
+      return "starting";
+    case AgentState::kReady:
+      return "ready";
+    case AgentState::kBackoff:
+      return "backoff";
+    case AgentState::kStopping:
+      return "stopping";
+    case AgentState::kStopped:
+      return "stopped";
+    case AgentState::kGaveUp:
+      return "gave_up";
   }
   return "unknown";
 }
@@ -59,8 +66,9 @@ void AgentSupervisor::OnReady(SteadyTime now) {
   if (state_ != AgentState::kStarting) return;
   ready_at_ = now;
   SetState(AgentState::kReady, now);
-  ops_->Record(name_, events::kAgentReady, "pid " + std::to_string(pid_) + " ready in " +
-                                        FormatDuration(std::chrono::duration_cast<Millis>(now - spawned_at_)));
+  ops_->Record(name_, events::kAgentReady,
+               "pid " + std::to_string(pid_) + " ready in " +
+                   FormatDuration(std::chrono::duration_cast<Millis>(now - spawned_at_)));
 }
 
 void AgentSupervisor::OnExit(const std::string& how, SteadyTime now) {
@@ -156,7 +164,8 @@ std::optional<SteadyTime> AgentSupervisor::NextDeadline() const {
       return backoff_until_;
     case AgentState::kStarting: {
       SteadyTime t = spawned_at_ + times_.start_timeout;
-      if (last_seen_ != spawned_at_) t = std::min(t, last_seen_ + times_.heartbeat_interval * times_.heartbeat_liveness);
+      if (last_seen_ != spawned_at_)
+        t = std::min(t, last_seen_ + times_.heartbeat_interval * times_.heartbeat_liveness);
       return t;
     }
     case AgentState::kReady: {

@@ -21,8 +21,10 @@ using nlohmann::json;
 int Rank(const std::string& severity) { return severity == "critical" ? 2 : severity == "warning" ? 1 : 0; }
 
 json Labels(const Alert& a) {
-  return {{"alertname", a.one_shot ? "RedundancyEvent" : "RedundancyCheck"}, {"system", a.system},
-          {"target", a.target}, {"severity", a.severity}};
+  return {{"alertname", a.one_shot ? "RedundancyEvent" : "RedundancyCheck"},
+          {"system", a.system},
+          {"target", a.target},
+          {"severity", a.severity}};
 }
 
 std::string StateOf(const Alert& a) { return a.one_shot ? "firing" : a.state; }
@@ -41,8 +43,13 @@ json Generic(const AlertChannel& c, const Notification& n, const std::string& ho
     if (!a.acked_by.empty()) j["acked_by"] = a.acked_by;
     alerts.push_back(std::move(j));
   }
-  return {{"version", "1"}, {"receiver", c.name}, {"status", n.status}, {"group", n.group},
-          {"level", n.level}, {"source", "redundancyd@" + host}, {"alerts", std::move(alerts)}};
+  return {{"version", "1"},
+          {"receiver", c.name},
+          {"status", n.status},
+          {"group", n.group},
+          {"level", n.level},
+          {"source", "redundancyd@" + host},
+          {"alerts", std::move(alerts)}};
 }
 
 std::string Title(const Notification& n) {
@@ -55,7 +62,8 @@ std::string Title(const Notification& n) {
 std::string PlainText(const Notification& n, const std::string& host) {
   std::string body;
   for (const auto& a : n.alerts) {
-    body += "[" + StateOf(a) + "] " + a.severity + " " + a.target + " #" + std::to_string(a.id) + ": " + a.summary + "\n";
+    body +=
+        "[" + StateOf(a) + "] " + a.severity + " " + a.target + " #" + std::to_string(a.id) + ": " + a.summary + "\n";
     body += "  since " + Rfc3339(a.starts_ms) + (a.ends_ms ? ", ended " + Rfc3339(a.ends_ms) : "") + "\n";
   }
   body += "\nfrom redundancyd on " + host + " (redundancyctl alerts; redundancyctl alerts ack ID)\n";
@@ -73,8 +81,11 @@ json Slack(const Notification& n, const std::string& host) {
                       {"short", false}});
   }
   return {{"text", "[" + Title(n) + "] redundancy on " + host},
-          {"attachments", json::array({{{"color", color}, {"fallback", Title(n)}, {"title", Title(n)},
-                                        {"fields", std::move(fields)}, {"footer", "redundancyd@" + host}}})}};
+          {"attachments", json::array({{{"color", color},
+                                        {"fallback", Title(n)},
+                                        {"title", Title(n)},
+                                        {"fields", std::move(fields)},
+                                        {"footer", "redundancyd@" + host}}})}};
 }
 
 json Alertmanager(const Notification& n, int64_t now_ms, const std::string& host) {
@@ -108,8 +119,10 @@ std::string Email(const AlertChannel& c, const Notification& n, int64_t now_ms, 
                     ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
   std::string body = PlainText(n, host);
   for (char ch : body) {
-    if (ch == '\n') msg += "\r\n";
-    else msg += ch;
+    if (ch == '\n')
+      msg += "\r\n";
+    else
+      msg += ch;
   }
   return msg;
 }
@@ -161,7 +174,8 @@ Status Deliver(const AlertChannel& c, const std::string& payload) {
   if (c.type == "webhook" || c.type == "slack") return Http(c.url, payload, c.timeout);
   if (c.type == "alertmanager") {
     std::string url = c.url;
-    if (url.find("/api/") == std::string::npos) url = (url.back() == '/' ? url.substr(0, url.size() - 1) : url) + "/api/v2/alerts";
+    if (url.find("/api/") == std::string::npos)
+      url = (url.back() == '/' ? url.substr(0, url.size() - 1) : url) + "/api/v2/alerts";
     return Http(url, payload, c.timeout);
   }
   if (c.type == "email") {
@@ -191,7 +205,8 @@ Status Deliver(const AlertChannel& c, const std::string& payload) {
     int err = errno;
     bool synced = fsync(fd) == 0;
     close(fd);
-    if (n != static_cast<ssize_t>(payload.size())) return Status::Error("cannot write " + c.path + ": " + std::strerror(err));
+    if (n != static_cast<ssize_t>(payload.size()))
+      return Status::Error("cannot write " + c.path + ": " + std::strerror(err));
     if (!synced) return Status::Error("cannot sync " + c.path);
     return Status::Ok();
   }
@@ -199,11 +214,24 @@ Status Deliver(const AlertChannel& c, const std::string& payload) {
 }
 
 std::string AlertToJson(const Alert& a) {
-  return JsonText(json{{"id", a.id}, {"fingerprint", a.fingerprint}, {"system", a.system}, {"target", a.target},
-              {"severity", a.severity}, {"summary", a.summary}, {"state", a.state}, {"starts_ms", a.starts_ms},
-              {"ends_ms", a.ends_ms}, {"level", a.level}, {"acked_by", a.acked_by}, {"acked_ms", a.acked_ms},
-              {"last_notified_ms", a.last_notified_ms}, {"notifications", a.notifications},
-              {"resolved_notified", a.resolved_notified}, {"one_shot", a.one_shot}, {"outage", a.outage}, {"held", a.held}});
+  return JsonText(json{{"id", a.id},
+                       {"fingerprint", a.fingerprint},
+                       {"system", a.system},
+                       {"target", a.target},
+                       {"severity", a.severity},
+                       {"summary", a.summary},
+                       {"state", a.state},
+                       {"starts_ms", a.starts_ms},
+                       {"ends_ms", a.ends_ms},
+                       {"level", a.level},
+                       {"acked_by", a.acked_by},
+                       {"acked_ms", a.acked_ms},
+                       {"last_notified_ms", a.last_notified_ms},
+                       {"notifications", a.notifications},
+                       {"resolved_notified", a.resolved_notified},
+                       {"one_shot", a.one_shot},
+                       {"outage", a.outage},
+                       {"held", a.held}});
 }
 
 Result<Alert> AlertFromJson(const std::string& text) {

@@ -10,7 +10,8 @@
 
 namespace redundancy {
 
-AlertDispatcher::AlertDispatcher(std::string db_path, std::function<int64_t()> now_ms, Millis first_retry, Millis max_retry)
+AlertDispatcher::AlertDispatcher(std::string db_path, std::function<int64_t()> now_ms, Millis first_retry,
+                                 Millis max_retry)
     : db_path_(std::move(db_path)), now_ms_(std::move(now_ms)), first_retry_(first_retry), max_retry_(max_retry) {}
 
 Status AlertDispatcher::Start() {
@@ -137,7 +138,8 @@ void AlertDispatcher::Run() {
       }
     }
     if (stop_ || woken_) continue;
-    cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, next - now_ms_())), [this] { return stop_ || woken_; });
+    cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, next - now_ms_())),
+                 [this] { return stop_ || woken_; });
   }
 }
 

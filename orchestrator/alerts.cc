@@ -7,11 +7,9 @@ namespace redundancy {
 namespace {
 
 constexpr int64_t kKeepResolvedMs = 3600 * 1000;  // resolved alerts stay listed this long
-constexpr size_t kKeepResolved = 200;              // and at most this many of them
+constexpr size_t kKeepResolved = 200;             // and at most this many of them
 
-bool Covers(const std::string& silence, const Alert& a) {
-  return silence == a.target || silence == a.system;
-}
+bool Covers(const std::string& silence, const Alert& a) { return silence == a.target || silence == a.system; }
 
 }  // namespace
 
@@ -132,15 +130,16 @@ void AlertEngine::Event(const std::string& system, const std::string& target, co
   // News of an incident already open on that target (an app whose recovery
   // gave up while its alert fires) is part of that incident, not a second
   // page: it updates the alert; its next notice (repeat, escalation) says it.
-  if (auto tr = tracks_.find(AlertFingerprint(system, target)); !target.empty() && tr != tracks_.end() && tr->second.alert) {
+  if (auto tr = tracks_.find(AlertFingerprint(system, target));
+      !target.empty() && tr != tracks_.end() && tr->second.alert) {
     if (auto it = alerts_.find(*tr->second.alert); it != alerts_.end() && it->second.state == "firing") {
       it->second.summary = (kind_is_severity ? "" : kind + ": ") + detail;
       Changed(it->second);
       return;
     }
   }
-  Alert& a = Open(system, target.empty() ? system : target, rule->second, kind_is_severity ? detail : kind + ": " + detail,
-                  now_ms);
+  Alert& a = Open(system, target.empty() ? system : target, rule->second,
+                  kind_is_severity ? detail : kind + ": " + detail, now_ms);
   a.fingerprint = AlertFingerprint(system, a.target + "#" + kind);
   a.one_shot = true;
   Resolve(a, now_ms);
@@ -209,11 +208,13 @@ void AlertEngine::Queue(Alert& a, int64_t now_ms, int level) {
 }
 
 std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
-  for (auto it = silences_.begin(); it != silences_.end();) it = it->second <= now_ms ? silences_.erase(it) : std::next(it);
+  for (auto it = silences_.begin(); it != silences_.end();)
+    it = it->second <= now_ms ? silences_.erase(it) : std::next(it);
   // Incidents whose target has been healthy for `settle` end now.
   for (auto it = settling_.begin(); it != settling_.end();) {
     auto tr = tracks_.find(*it);
-    bool settled = tr == tracks_.end() || (tr->second.good_since > 0 && now_ms - tr->second.good_since >= rules_.settle.count());
+    bool settled =
+        tr == tracks_.end() || (tr->second.good_since > 0 && now_ms - tr->second.good_since >= rules_.settle.count());
     std::string fp = *it;
     ++it;
     if (settled) ResolveTrack(fp, now_ms);
@@ -234,7 +235,8 @@ std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
       // Per system, once per tick.
       auto cached = inhibitor.find(a.system);
       if (cached == inhibitor.end()) {
-        std::string up = firing_systems.size() > 1 || !firing_systems.count(a.system) ? InhibitedBy(a, firing_systems) : "";
+        std::string up =
+            firing_systems.size() > 1 || !firing_systems.count(a.system) ? InhibitedBy(a, firing_systems) : "";
         cached = inhibitor.emplace(a.system, up).first;
       }
       const std::string& by = a.outage ? std::string() : cached->second;  // a site down is always news
@@ -242,7 +244,8 @@ std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
         held = "inhibited by " + by;
       } else if (a.notifications == 0) {
         auto last = last_notice_.find(a.fingerprint);
-        if (rules_.cooldown.count() > 0 && last != last_notice_.end() && now_ms - last->second < rules_.cooldown.count()) {
+        if (rules_.cooldown.count() > 0 && last != last_notice_.end() &&
+            now_ms - last->second < rules_.cooldown.count()) {
           held = "cooldown";
         } else {
           Queue(a, now_ms, 1);
@@ -267,8 +270,9 @@ std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
       Changed(a);
     }
     // An ended alert whose end needs no (more) notice leaves the live set.
-    bool done = a.state == "resolved" && (a.one_shot ? a.notifications > 0 || !held.empty()
-                                                     : a.resolved_notified || a.notifications == 0 || !rules_.send_resolved);
+    bool done =
+        a.state == "resolved" && (a.one_shot ? a.notifications > 0 || !held.empty()
+                                             : a.resolved_notified || a.notifications == 0 || !rules_.send_resolved);
     if (done) {
       if (changed_.erase(a.id)) moved_changed_.push_back(a);
       recent_.push_back(std::move(a));
@@ -325,7 +329,8 @@ std::vector<Alert> AlertEngine::TakeChanged() {
   return out;
 }
 
-void AlertEngine::Load(const std::vector<Alert>& alerts, const std::map<std::string, int64_t>& silences, int64_t next_id) {
+void AlertEngine::Load(const std::vector<Alert>& alerts, const std::map<std::string, int64_t>& silences,
+                       int64_t next_id) {
   for (const auto& a : alerts) {
     if (a.state == "resolved" && (a.resolved_notified || a.one_shot || a.notifications == 0)) {
       recent_.push_back(a);

@@ -37,18 +37,18 @@ struct Alert {
   int64_t id = 0;
   std::string fingerprint;  // stable per (system, target): hex of a hash of the labels
   std::string system, target;
-  std::string severity;     // critical | warning | info
+  std::string severity;  // critical | warning | info
   std::string summary;
-  std::string state;        // firing | resolved
+  std::string state;  // firing | resolved
   int64_t starts_ms = 0, ends_ms = 0;
-  int level = 1;            // escalation level notified last (1..3)
+  int level = 1;  // escalation level notified last (1..3)
   std::string acked_by;
   int64_t acked_ms = 0;
   int64_t last_notified_ms = 0;
   int notifications = 0;
   bool resolved_notified = false;
-  bool one_shot = false;    // raised by an event: notified once, no resolved notice
-  bool outage = false;      // the site is down: never inhibited
+  bool one_shot = false;  // raised by an event: notified once, no resolved notice
+  bool outage = false;    // the site is down: never inhibited
   // Why it is held back right now (for `redundancyctl alerts`): "", "silenced",
   // "inhibited by <system>", "cooldown", "grouping".
   std::string held;
@@ -78,8 +78,8 @@ class AlertEngine {
   // A system no longer configured: its alerts resolve.
   void ForgetSystem(const std::string& system, int64_t now_ms);
   // An event of `kind`: a one-shot alert when rules().events names the kind.
-  void Event(const std::string& system, const std::string& target, const std::string& kind,
-             const std::string& detail, int64_t now_ms);
+  void Event(const std::string& system, const std::string& target, const std::string& kind, const std::string& detail,
+             int64_t now_ms);
 
   Status Ack(int64_t id, const std::string& by, int64_t now_ms);
   // `target` is a check target ("pm2:api") or a system name (all its targets).
@@ -117,13 +117,13 @@ class AlertEngine {
 
   AlertRules rules_;
   std::map<std::string, std::vector<std::string>> deps_;
-  std::map<std::string, Track> tracks_;                 // by fingerprint
-  std::set<std::string> settling_;                      // fingerprints of firing alerts whose target is healthy again
-  std::map<int64_t, Alert> alerts_;                     // firing, and ended ones with a notice due, by id
-  std::deque<Alert> recent_;                            // ended ones, newest last (bounded)
-  std::vector<Alert> moved_changed_;                    // changed, then moved to recent_
-  std::map<std::string, int64_t> last_notice_;          // fingerprint -> when a firing notice went out
-  std::map<std::string, int64_t> silences_;             // target or system -> until
+  std::map<std::string, Track> tracks_;         // by fingerprint
+  std::set<std::string> settling_;              // fingerprints of firing alerts whose target is healthy again
+  std::map<int64_t, Alert> alerts_;             // firing, and ended ones with a notice due, by id
+  std::deque<Alert> recent_;                    // ended ones, newest last (bounded)
+  std::vector<Alert> moved_changed_;            // changed, then moved to recent_
+  std::map<std::string, int64_t> last_notice_;  // fingerprint -> when a firing notice went out
+  std::map<std::string, int64_t> silences_;     // target or system -> until
   std::map<std::string, std::pair<int64_t, std::map<int64_t, Alert>>> groups_;  // system -> (first queued, alerts)
   std::set<int64_t> changed_;
   int64_t next_id_ = 1;

@@ -2,9 +2,9 @@
 #include <unistd.h>
 
 #include "common/constants.h"
+#include "common/event_kinds.h"
 #include "common/logging.h"
 #include "orchestrator/daemon.h"
-#include "common/event_kinds.h"
 
 namespace redundancy {
 
@@ -14,20 +14,34 @@ namespace {
 
 const char* OpName(v1::ControlRequest::Op op) {
   switch (op) {
-    case v1::ControlRequest::STATUS: return "status";
-    case v1::ControlRequest::CHECK: return "check";
-    case v1::ControlRequest::RESTART_AGENT: return "restart-agent";
-    case v1::ControlRequest::PAUSE: return "pause";
-    case v1::ControlRequest::RESUME: return "resume";
-    case v1::ControlRequest::RELOAD: return "reload";
-    case v1::ControlRequest::STOP: return "stop";
-    case v1::ControlRequest::HISTORY: return "history";
-    case v1::ControlRequest::RECOVER: return "recover";
-    case v1::ControlRequest::ALERTS: return "alerts";
-    case v1::ControlRequest::ALERT_ACK: return "alerts ack";
-    case v1::ControlRequest::ALERT_SILENCE: return "alerts silence";
-    case v1::ControlRequest::ALERT_UNSILENCE: return "alerts unsilence";
-    default: return "unknown";
+    case v1::ControlRequest::STATUS:
+      return "status";
+    case v1::ControlRequest::CHECK:
+      return "check";
+    case v1::ControlRequest::RESTART_AGENT:
+      return "restart-agent";
+    case v1::ControlRequest::PAUSE:
+      return "pause";
+    case v1::ControlRequest::RESUME:
+      return "resume";
+    case v1::ControlRequest::RELOAD:
+      return "reload";
+    case v1::ControlRequest::STOP:
+      return "stop";
+    case v1::ControlRequest::HISTORY:
+      return "history";
+    case v1::ControlRequest::RECOVER:
+      return "recover";
+    case v1::ControlRequest::ALERTS:
+      return "alerts";
+    case v1::ControlRequest::ALERT_ACK:
+      return "alerts ack";
+    case v1::ControlRequest::ALERT_SILENCE:
+      return "alerts silence";
+    case v1::ControlRequest::ALERT_UNSILENCE:
+      return "alerts unsilence";
+    default:
+      return "unknown";
   }
 }
 
@@ -54,12 +68,14 @@ void Daemon::HandleControlMessage(const transport::Incoming& in) {
   }
   // Only the daemon's own user may control it (SO_PEERCRED via libzmq).
   if (!in.peer.in_process && (!in.peer.known || in.peer.uid != geteuid())) {
-    std::string who = in.peer.known ? "uid " + std::to_string(in.peer.uid) + " (pid " + std::to_string(in.peer.pid) + ")"
-                                    : "a peer of unknown uid";
+    std::string who = in.peer.known
+                          ? "uid " + std::to_string(in.peer.uid) + " (pid " + std::to_string(in.peer.pid) + ")"
+                          : "a peer of unknown uid";
     spdlog::warn("control: refused {}", who);
     Record("", events::kControlDenied, who);
-    ReplyControl(in.identity, in.with_delimiter,
-                 ControlFail(2, "permission denied: only uid " + std::to_string(geteuid()) + " may control this daemon"));
+    ReplyControl(
+        in.identity, in.with_delimiter,
+        ControlFail(2, "permission denied: only uid " + std::to_string(geteuid()) + " may control this daemon"));
     return;
   }
   v1::Envelope env;
@@ -81,20 +97,25 @@ void Daemon::HandleControlMessage(const transport::Incoming& in) {
   }
   for (unsigned char c : req.arg()) {
     if (c < 0x20 || c == 0x7f) {
-      ReplyControl(in.identity, in.with_delimiter, ControlFail(2, "the argument holds control characters (newline, ESC...)"));
+      ReplyControl(in.identity, in.with_delimiter,
+                   ControlFail(2, "the argument holds control characters (newline, ESC...)"));
       return;
     }
   }
-  if (req.duration_ms() < 0 || req.duration_ms() > kMaxDuration.count() || req.since_ms() < 0 || req.limit() > 100'000) {
+  if (req.duration_ms() < 0 || req.duration_ms() > kMaxDuration.count() || req.since_ms() < 0 ||
+      req.limit() > 100'000) {
     ReplyControl(in.identity, in.with_delimiter,
-                 ControlFail(2, "a duration, time or limit out of range (durations up to " + FormatDuration(kMaxDuration) + ")"));
+                 ControlFail(2, "a duration, time or limit out of range (durations up to " +
+                                    FormatDuration(kMaxDuration) + ")"));
     return;
   }
-  if (req.op() != v1::ControlRequest::STATUS && req.op() != v1::ControlRequest::HISTORY && req.op() != v1::ControlRequest::ALERTS) {
-    Record("", events::kControl, std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
-                              std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid));
+  if (req.op() != v1::ControlRequest::STATUS && req.op() != v1::ControlRequest::HISTORY &&
+      req.op() != v1::ControlRequest::ALERTS) {
+    Record("", events::kControl,
+           std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
+               std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid));
   }
-  http_dirty_ = true;  // pauses, acks, silences... show on the page
+  http_.MarkChanged();  // pauses, acks, silences... show on the page
   v1::ControlResponse resp = HandleControl(req, in);
   if (resp.exit_code() >= 0) ReplyControl(in.identity, in.with_delimiter, resp);
 }
@@ -147,8 +168,9 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
       resp.set_message("redundancyd (pid " + std::to_string(getpid()) + ") stopping" +
                        (options_.hosting_pm2.first.empty()
                             ? std::string()
-                            : "; it is the PM2 app '" + options_.hosting_pm2.second + "' (PM2_HOME " + options_.hosting_pm2.first +
-                                  "), which PM2 will start again: `pm2 stop " + options_.hosting_pm2.second + "` stops it for good"));
+                            : "; it is the PM2 app '" + options_.hosting_pm2.second + "' (PM2_HOME " +
+                                  options_.hosting_pm2.first + "), which PM2 will start again: `pm2 stop " +
+                                  options_.hosting_pm2.second + "` stops it for good"));
       *resp.mutable_status() = Snapshot();
       BeginShutdown("redundancyctl stop");
       return resp;
@@ -168,7 +190,8 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
         // PAUSE/RESUME take a system or one of its targets ("pm2:api").
         std::string sys = system_of(req.arg());
         if (!need_system(sys)) return ControlFail(2, "no system named '" + sys + "'");
-        if (sys != req.arg() && req.op() == v1::ControlRequest::CHECK) return ControlFail(2, "check takes a system, not a target");
+        if (sys != req.arg() && req.op() == v1::ControlRequest::CHECK)
+          return ControlFail(2, "check takes a system, not a target");
         systems.push_back(sys);
       }
       v1::Command::Kind kind = req.op() == v1::ControlRequest::CHECK     ? v1::Command::CHECK_NOW
@@ -191,7 +214,8 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
         if (SendCommand(sys, kind, with_target ? target : "", &id, /*forced=*/kind == v1::Command::RECOVER)) {
           p.waiting.insert(id);
         } else if (kind == v1::Command::CHECK_NOW || kind == v1::Command::RECOVER) {
-          p.failures.push_back("agent " + sys + " is not connected (" + AgentStateName(agents_[sys].sup->state()) + ")");
+          p.failures.push_back("agent " + sys + " is not connected (" + AgentStateName(agents_[sys].sup->state()) +
+                               ")");
         }
       }
       pending_.push_back(std::move(p));

@@ -11,8 +11,8 @@
 
 #include "common/constants.h"
 #include "common/dependency_graph.h"
-#include "common/logging.h"
 #include "common/event_kinds.h"
+#include "common/logging.h"
 
 namespace redundancy {
 namespace {
@@ -30,8 +30,9 @@ Daemon::Daemon(Config config, DaemonOptions options, Clock* clock)
       paths_(config_.state_dir),
       rng_(std::random_device{}()),
       launcher_(options_.launcher ? options_.launcher : &process_launcher_),
-      journal_(clock) {
-  journal_.OnChange([this] { http_dirty_ = true; });
+      journal_(clock),
+      http_(clock) {
+  journal_.OnChange([this] { http_.MarkChanged(); });
 }
 
 Daemon::~Daemon() {
@@ -112,8 +113,8 @@ int Daemon::Run() {
   AddSecrets(config_.secrets);
   Record("", events::kDaemonStart, "pid " + std::to_string(getpid()) + " config " + config_.file);
   if (!store_->moved_aside().empty()) {
-    Record("", events::kDatabaseCorrupt, "the history database was damaged and moved aside as " + store_->moved_aside() +
-                                       "; a new one was started");
+    Record("", events::kDatabaseCorrupt,
+           "the history database was damaged and moved aside as " + store_->moved_aside() + "; a new one was started");
   }
   spdlog::info("redundancyd {} started (pid {}), config {}, {} system(s)", kVersion, getpid(), config_.file,
                config_.systems.size());
@@ -121,7 +122,7 @@ int Daemon::Run() {
   if (Status s = ApplyConfig(config_); !s.ok()) spdlog::error("{}", s.message());
   next_prune_ = clock_->Now();
   Loop();
-  if (http_) http_->Stop();
+  http_.Stop();
   TickAlerts(true);
   if (dispatcher_) dispatcher_->Stop();
   deadman_.Stop(/*failed=*/exit_code_ != 0);
@@ -167,8 +168,8 @@ void Daemon::Loop() {
     Tick();
     PublishHttp();
     if (shutting_down_) {
-      bool all_stopped = std::all_of(agents_.begin(), agents_.end(),
-                                     [](const auto& kv) { return !kv.second.sup->running(); });
+      bool all_stopped =
+          std::all_of(agents_.begin(), agents_.end(), [](const auto& kv) { return !kv.second.sup->running(); });
       if (all_stopped || clock_->Now() >= shutdown_deadline_) {
         for (auto& [name, slot] : agents_) {
           if (slot.sup->running()) launcher_->Signal(slot.sup->pid(), SIGKILL);
@@ -189,7 +190,8 @@ std::chrono::milliseconds Daemon::NextTimeout() const {
   for (const auto& p : pending_) next = std::min(next, p.deadline);
   if (pipeline_.current()) {
     next = std::min(next, pipeline_.step_started() + config_.pipeline.step_timeout);
-    if (!pipeline_cmd_) next = std::min(next, now + std::chrono::milliseconds(100));  // waiting for the agent to be back
+    if (!pipeline_cmd_)
+      next = std::min(next, now + std::chrono::milliseconds(100));  // waiting for the agent to be back
   }
   if (watchdog_usec_.count() > 0) next = std::min(next, next_watchdog_);
   if (shutting_down_) next = std::min(next, shutdown_deadline_);
@@ -273,7 +275,8 @@ void Daemon::Tick() {
   journal_.Tick(now);
   if (now >= next_prune_ && store_) {
     auto pruned = store_->Prune(clock_->WallMs() - config_.history_retention.count());
-    if (pruned.ok() && *pruned > 0) spdlog::info("history: pruned {} rows older than {}", *pruned, FormatDuration(config_.history_retention));
+    if (pruned.ok() && *pruned > 0)
+      spdlog::info("history: pruned {} rows older than {}", *pruned, FormatDuration(config_.history_retention));
     next_prune_ = now + kPruneEvery;
   }
   TickAlerts();
@@ -355,7 +358,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
   }
   SteadyTime now = clock_->Now();
   slot->sup->OnAlive(now);
-  if (!env.has_heartbeat()) http_dirty_ = true;
+  if (!env.has_heartbeat()) http_.MarkChanged();
   const std::string& name = slot->config.name;
   switch (env.body_case()) {
     case v1::Envelope::kHeartbeat:
@@ -549,9 +552,12 @@ void Daemon::SendShutdown(const std::string& agent) {
 void Daemon::Record(const std::string& agent, const std::string& kind, const std::string& detail) {
   bool bad = kind == events::kAgentGaveUp || kind == events::kAgentHung || kind == events::kAgentSpawnFailed ||
              (kind == events::kAgentExit && !shutting_down_);
-  journal_.Note({.system = agent, .kind = kind, .detail = detail,
+  journal_.Note({.system = agent,
+                 .kind = kind,
+                 .detail = detail,
                  .level = bad ? JournalEntry::Level::kWarn : JournalEntry::Level::kInfo});
-  if (kind == events::kAgentGaveUp || kind == events::kAgentReady) ObserveAgent(agent, kind == events::kAgentGaveUp, Redact(detail));
+  if (kind == events::kAgentGaveUp || kind == events::kAgentReady)
+    ObserveAgent(agent, kind == events::kAgentGaveUp, Redact(detail));
 }
 
 void Daemon::NoteTransitions(const std::vector<Transition>& transitions) {
@@ -573,8 +579,8 @@ v1::StatusSnapshot Daemon::Snapshot() const {
   s.set_uptime_s(static_cast<double>(ToMs(clock_->Now() - started_)) / 1000.0);
   s.set_version(kVersion);
   if (!journal_.history_error().empty()) {
-    s.add_problems("history: writes failing, " + std::to_string(store_->pending()) + " row(s) queued: " +
-                   journal_.history_error());
+    s.add_problems("history: writes failing, " + std::to_string(store_->pending()) +
+                   " row(s) queued: " + journal_.history_error());
   }
   s.set_config_file(config_.file);
   int64_t wall = clock_->WallMs();

@@ -22,9 +22,9 @@
 #include "orchestrator/agent_supervisor.h"
 #include "orchestrator/alert_dispatcher.h"
 #include "orchestrator/alerts.h"
-#include "orchestrator/health_model.h"
 #include "orchestrator/deadman.h"
-#include "orchestrator/http_endpoint.h"
+#include "orchestrator/health_model.h"
+#include "orchestrator/http_publisher.h"
 #include "orchestrator/journal.h"
 #include "orchestrator/launcher.h"
 #include "orchestrator/pipeline.h"
@@ -37,7 +37,7 @@ v1::ControlResponse ControlFail(int code, const std::string& error);
 struct DaemonOptions {
   std::string agent_dir;  // where the built-in agent binaries are
   bool debug = false;
-  int ready_fd = -1;      // --daemon: write 0 when every agent is ready, 1 on failure
+  int ready_fd = -1;  // --daemon: write 0 when every agent is ready, 1 on failure
   // When a PM2 runs redundancyd as one of its apps: {its PM2_HOME, the app's name}.
   std::pair<std::string, std::string> hosting_pm2;
   // For a daemon inside a test process: agents started by this launcher and
@@ -64,7 +64,7 @@ class Daemon : public AgentOps {
   struct AgentSlot {
     std::unique_ptr<AgentSupervisor> sup;
     SystemConfig config;
-    std::string identity;  // routing id of the live connection, empty when none
+    std::string identity;       // routing id of the live connection, empty when none
     std::string gone_identity;  // of the agent process that exited last: its late messages are not garbage
     bool remove_when_stopped = false;
     uint64_t recover_in_flight = 0;  // id of an automatic RECOVER not answered yet
@@ -121,6 +121,7 @@ class Daemon : public AgentOps {
   // fed a fresh view at most every 250 ms.
   void ConfigureHttp();
   void PublishHttp(bool now = false);
+  HttpView MakeView() const;
   // Health changes into the journal (history and log, no alert: ObserveChecks does that).
   void NoteTransitions(const std::vector<Transition>& transitions);
   // Alerts (daemon_alerts.cc).
@@ -155,8 +156,8 @@ class Daemon : public AgentOps {
   std::set<std::string> paused_;  // systems and single targets ("pm2:api")
   std::vector<PendingControl> pending_;
   Pipeline pipeline_;
-  uint64_t pipeline_cmd_ = 0;     // id of the step's command, 0 when not sent (yet)
-  std::string saved_last_good_;   // what the store holds
+  uint64_t pipeline_cmd_ = 0;    // id of the step's command, 0 when not sent (yet)
+  std::string saved_last_good_;  // what the store holds
   uint64_t next_command_id_ = 1;
   uint64_t heartbeat_seq_ = 0;
   SteadyTime next_heartbeat_{};
@@ -169,13 +170,9 @@ class Daemon : public AgentOps {
   SteadyTime shutdown_deadline_{};
   int exit_code_ = 0;
   uint64_t garbage_count_ = 0;
-  std::unique_ptr<HttpEndpoint> http_;
+  HttpPublisher http_;
   Deadman deadman_;
-  std::string deadman_config_;    // url|interval it pings with
-  std::string http_config_;       // listen|token the endpoint runs with
-  SteadyTime next_publish_{};
-  SteadyTime http_published_at_{};
-  bool http_dirty_ = true;        // something the view shows changed since it was published
+  std::string deadman_config_;  // url|interval it pings with
   AlertEngine alerts_;
   std::unique_ptr<AlertDispatcher> dispatcher_;
   std::map<int64_t, std::string> alert_states_;  // what the history last said of each alert

@@ -1,22 +1,18 @@
 // The daemon's side of alerting: feeds the engine (orchestrator/alerts.h)
 // with checks and events, turns its notifications into deliveries for the
 // dispatcher's thread, persists alerts and silences, answers `redundancyctl alerts`.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <limits>
-
-#include <spdlog/spdlog.h>
-
 #include <nlohmann/json.hpp>
 
-#include "common/logging.h"
+#include "common/event_kinds.h"
 #include "common/json_text.h"
+#include "common/logging.h"
 #include "common/status_render.h"
 #include "orchestrator/alert_channels.h"
 #include "orchestrator/daemon.h"
-#include "common/event_kinds.h"
-
-#include <limits>
 
 namespace redundancy {
 namespace {
@@ -63,7 +59,8 @@ void Daemon::ConfigureAlerts() {
   for (const auto& sc : config_.systems) deps[sc.name] = sc.depends_on;
   for (const auto& a : alerts_.List(clock_->WallMs())) {
     // A system taken out of the configuration says nothing more: its alerts end.
-    if (a.state == "firing" && !deps.count(a.system) && !a.system.empty()) alerts_.ForgetSystem(a.system, clock_->WallMs());
+    if (a.state == "firing" && !deps.count(a.system) && !a.system.empty())
+      alerts_.ForgetSystem(a.system, clock_->WallMs());
   }
   alerts_.SetDependencies(std::move(deps));
   if (dispatcher_) dispatcher_->SetChannels(config_.alert_channels);
@@ -132,10 +129,10 @@ void Daemon::ObserveAgent(const std::string& system, bool gave_up, const std::st
     c->set_target("agent:" + system);
     c->set_status(v1::HEALTH_FAILED);
     c->set_gave_up(true);
-    c->set_summary("the " + system + " agent was given up on; nothing checks " + system + " (`redundancyctl restart-agent " +
-                   system + "`)");
+    c->set_summary("the " + system + " agent was given up on; nothing checks " + system +
+                   " (`redundancyctl restart-agent " + system + "`)");
     NoteTransitions(health_.Apply(report, clock_->WallMs()));
-    http_dirty_ = true;
+    http_.MarkChanged();
   }
 }
 
@@ -146,14 +143,17 @@ void Daemon::TickAlerts(bool now_please) {
   int64_t now = clock_->WallMs();
   std::vector<Notification> due = alerts_.Tick(now);
   for (const auto& a : alerts_.TakeChanged()) {
-    http_dirty_ = true;
+    http_.MarkChanged();
     if (!store_) break;
-    if (Status s = store_->PutAlert(a.id, a.state, a.ends_ms, AlertToJson(a)); !s.ok()) spdlog::error("alerts: {}", s.message());
+    if (Status s = store_->PutAlert(a.id, a.state, a.ends_ms, AlertToJson(a)); !s.ok())
+      spdlog::error("alerts: {}", s.message());
     std::string& known = alert_states_[a.id];
     if (known != a.state) {
       journal_.Note({.system = a.system,
                      .target = a.target,
-                     .kind = a.one_shot ? events::kAlertEvent : a.state == "firing" ? events::kAlertFiring : events::kAlertResolved,
+                     .kind = a.one_shot            ? events::kAlertEvent
+                             : a.state == "firing" ? events::kAlertFiring
+                                                   : events::kAlertResolved,
                      .detail = "#" + std::to_string(a.id) + " " + a.severity + ": " + a.summary,
                      .level = a.state == "firing" ? JournalEntry::Level::kWarn : JournalEntry::Level::kInfo,
                      .alert = false});
@@ -181,8 +181,8 @@ void Daemon::TickAlerts(bool now_please) {
       row.payload = Redact(RenderPayload(channel, mine, now, host));
       row.next_ms = now;
       if (auto id = store_->AddDelivery(row); !id.ok()) {
-        spdlog::error("alerts: the database cannot keep a notification for {} ({}): it is sent from memory", channel.name,
-                      id.error());
+        spdlog::error("alerts: the database cannot keep a notification for {} ({}): it is sent from memory",
+                      channel.name, id.error());
         row.state = "pending";
         if (dispatcher_) dispatcher_->QueueInMemory(std::move(row));
       } else {
@@ -201,9 +201,12 @@ v1::ControlResponse Daemon::HandleAlertControl(const v1::ControlRequest& req, co
     case v1::ControlRequest::ALERT_ACK: {
       char* end = nullptr;
       long long id = std::strtoll(req.arg().c_str(), &end, 10);
-      if (req.arg().empty() || *end != '\0' || id <= 0) return ControlFail(2, "expected an alert id (a number), got '" + req.arg() + "'");
-      if (Status s = alerts_.Ack(id, "uid " + std::to_string(in.peer.uid), now); !s.ok()) return ControlFail(1, s.message());
-      resp.set_message("alert " + req.arg() + " acknowledged: no more repeats or escalation; its end is still notified");
+      if (req.arg().empty() || *end != '\0' || id <= 0)
+        return ControlFail(2, "expected an alert id (a number), got '" + req.arg() + "'");
+      if (Status s = alerts_.Ack(id, "uid " + std::to_string(in.peer.uid), now); !s.ok())
+        return ControlFail(1, s.message());
+      resp.set_message("alert " + req.arg() +
+                       " acknowledged: no more repeats or escalation; its end is still notified");
       break;
     }
     case v1::ControlRequest::ALERT_SILENCE:
@@ -217,16 +220,25 @@ v1::ControlResponse Daemon::HandleAlertControl(const v1::ControlRequest& req, co
       resp.set_message("silence of " + req.arg() + " lifted");
       break;
     default: {
-      nlohmann::json out = {{"alerts", nlohmann::json::array()}, {"silences", nlohmann::json::array()},
+      nlohmann::json out = {{"alerts", nlohmann::json::array()},
+                            {"silences", nlohmann::json::array()},
                             {"deliveries", nlohmann::json::array()}};
       for (const auto& a : alerts_.List(now)) out["alerts"].push_back(nlohmann::json::parse(AlertToJson(a)));
-      for (const auto& [target, until] : alerts_.silences()) out["silences"].push_back({{"target", target}, {"until_ms", until}});
+      for (const auto& [target, until] : alerts_.silences())
+        out["silences"].push_back({{"target", target}, {"until_ms", until}});
       if (store_) {
         if (auto rows = store_->Deliveries("", 20); rows.ok()) {
           for (const auto& r : *rows) {
-            out["deliveries"].push_back({{"id", r.id}, {"channel", r.channel}, {"alerts", r.alert_ids}, {"status", r.status},
-                                         {"state", r.state}, {"attempts", r.attempts}, {"created_ms", r.created_ms},
-                                         {"next_ms", r.next_ms}, {"done_ms", r.done_ms}, {"last_error", r.last_error}});
+            out["deliveries"].push_back({{"id", r.id},
+                                         {"channel", r.channel},
+                                         {"alerts", r.alert_ids},
+                                         {"status", r.status},
+                                         {"state", r.state},
+                                         {"attempts", r.attempts},
+                                         {"created_ms", r.created_ms},
+                                         {"next_ms", r.next_ms},
+                                         {"done_ms", r.done_ms},
+                                         {"last_error", r.last_error}});
           }
         }
       }

@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "common/dependency_graph.h"
+#include "common/event_kinds.h"
 #include "common/logging.h"
 #include "orchestrator/daemon.h"
-#include "common/event_kinds.h"
 
 namespace redundancy {
 
@@ -13,8 +13,8 @@ void Daemon::AddAgent(const SystemConfig& sc) {
   AgentSlot slot;
   slot.config = sc;
   auto rnd = [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); };
-  slot.sup = std::make_unique<AgentSupervisor>(sc.name, this, Times(),
-                                               RestartPolicy(config_.orchestrator.agent_restart, rnd));
+  slot.sup =
+      std::make_unique<AgentSupervisor>(sc.name, this, Times(), RestartPolicy(config_.orchestrator.agent_restart, rnd));
   agents_[sc.name] = std::move(slot);
   agents_[sc.name].sup->Start(clock_->Now());
 }
@@ -26,7 +26,8 @@ Status Daemon::ApplyConfig(const Config& next) {
   std::vector<SystemConfig> old_systems = config_.systems;
   config_ = next;
   AddSecrets(config_.secrets);
-  spdlog::set_level(options_.debug || DebugFromEnv() ? spdlog::level::debug : spdlog::level::from_str(config_.logging.level));
+  spdlog::set_level(options_.debug || DebugFromEnv() ? spdlog::level::debug
+                                                     : spdlog::level::from_str(config_.logging.level));
   std::vector<std::pair<std::string, std::vector<std::string>>> graph;
   for (const auto& sc : config_.systems) graph.emplace_back(sc.name, sc.depends_on);
   health_.SetSystems(graph);

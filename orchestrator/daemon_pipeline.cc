@@ -1,10 +1,9 @@
 // The daemon's side of the deploy pipeline (orchestrator/pipeline.h decides):
 // sending each step to its agent, recording what the pipeline did, step
 // timeouts, and adopting the code in place as the first good commit.
-#include "orchestrator/daemon.h"
-
-#include "common/logging.h"
 #include "common/event_kinds.h"
+#include "common/logging.h"
+#include "orchestrator/daemon.h"
 
 namespace redundancy {
 
@@ -72,8 +71,8 @@ void Daemon::MaybeAdoptLastGood() {
     // redundancyd, cut its deploy short): run it downstream now, in order.
     if (head != pipeline_.last_good()) {
       Record("", events::kPipelineResume,
-             "the commit in place " + head.substr(0, 12) + " is not the last good one (" + pipeline_.last_good().substr(0, 12) +
-                 "): its deploy was cut short; running it again");
+             "the commit in place " + head.substr(0, 12) + " is not the last good one (" +
+                 pipeline_.last_good().substr(0, 12) + "): its deploy was cut short; running it again");
       DrivePipeline(pipeline_.OnNewRevision(head, head.substr(0, 12) + " (its deploy was cut short)", clock_->Now()));
     }
     return;
@@ -84,7 +83,8 @@ void Daemon::MaybeAdoptLastGood() {
     if (!health_.Reported(name) || h == v1::HEALTH_FAILED || h == v1::HEALTH_BLOCKED || h == v1::HEALTH_UNKNOWN) return;
   }
   pipeline_.SetLastGood(head);
-  Record("", events::kPipelineGood, "adopted " + head.substr(0, 12) + " (in place and healthy) as the last good commit");
+  Record("", events::kPipelineGood,
+         "adopted " + head.substr(0, 12) + " (in place and healthy) as the last good commit");
   if (store_ && store_->SetState("pipeline.last_good", head).ok()) saved_last_good_ = head;
 }
 

@@ -20,7 +20,8 @@ void Deadman::Start(const std::string& url, std::chrono::milliseconds interval) 
       HttpResponse r = HttpGet(url_, {}, std::min(interval_, std::chrono::milliseconds(10'000)));
       bool ok = r.error.empty() && r.status >= 200 && r.status < 300;
       if (!ok && ++failures == 1) {
-        spdlog::warn("deadman: ping failed ({}); retrying every interval", r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error);
+        spdlog::warn("deadman: ping failed ({}); retrying every interval",
+                     r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error);
       } else if (ok && failures > 0) {
         spdlog::info("deadman: ping works again after {} failure(s)", failures);
         failures = 0;

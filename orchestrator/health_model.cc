@@ -7,11 +7,16 @@ namespace redundancy {
 
 int Severity(HealthStatus s) {
   switch (s) {
-    case v1::HEALTH_OK: return 0;
-    case v1::HEALTH_DEGRADED: return 2;
-    case v1::HEALTH_FAILED: return 3;
-    case v1::HEALTH_BLOCKED: return 4;
-    default: return 1;
+    case v1::HEALTH_OK:
+      return 0;
+    case v1::HEALTH_DEGRADED:
+      return 2;
+    case v1::HEALTH_FAILED:
+      return 3;
+    case v1::HEALTH_BLOCKED:
+      return 4;
+    default:
+      return 1;
   }
 }
 
@@ -94,7 +99,8 @@ std::vector<Transition> HealthModel::Apply(const v1::HealthReport& report, int64
     next[r.target()] = std::move(c);
   }
   for (const auto& [target, c] : s.checks) {
-    if (!next.count(target)) out.push_back({report.system(), target, c.result.status(), v1::HEALTH_UNKNOWN, "no longer reported"});
+    if (!next.count(target))
+      out.push_back({report.system(), target, c.result.status(), v1::HEALTH_UNKNOWN, "no longer reported"});
   }
   s.checks = std::move(next);
   s.reported = true;

@@ -7,7 +7,6 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <optional>
 
 #include "common/json_text.h"
@@ -74,7 +73,9 @@ std::string QueryParam(const std::string& query, const std::string& key) {
 // One connection: read a request, answer, repeat while it keeps alive.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, HttpEndpoint* owner) : stream_(std::move(socket)), owner_(owner) { owner_->SessionOpened(); }
+  HttpSession(tcp::socket socket, HttpEndpoint* owner) : stream_(std::move(socket)), owner_(owner) {
+    owner_->SessionOpened();
+  }
   ~HttpSession() { owner_->SessionClosed(); }
   void Read() {
     parser_.emplace();
@@ -129,7 +130,8 @@ void HttpEndpoint::Publish(HttpView view) {
   view_ = std::move(next);
 }
 
-HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& target, const std::string& authorization) {
+HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& target,
+                                const std::string& authorization) {
   HttpAnswer res;
   size_t q = target.find('?');
   std::string path = target.substr(0, q), query = q == std::string::npos ? "" : target.substr(q + 1);
@@ -149,7 +151,8 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
                                         SameSecret(QueryParam(query, "token"), auth_.token))) ||
               (!basic_header_.empty() && SameSecret(authorization, basic_header_));
     if (!ok) {
-      res.headers.emplace_back("WWW-Authenticate", basic_header_.empty() ? "Bearer" : "Basic realm=\"redundancy\", charset=\"UTF-8\"");
+      res.headers.emplace_back("WWW-Authenticate",
+                               basic_header_.empty() ? "Bearer" : "Basic realm=\"redundancy\", charset=\"UTF-8\"");
       return reply(401, "text/plain", "unauthorized\n");
     }
   }
@@ -159,7 +162,8 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
     view = view_;
   }
   if (path == "/metrics") return reply(200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(*view));
-  if (path == "/healthz") return view->ready ? reply(200, "text/plain", "ok\n") : reply(503, "text/plain", "not ready\n");
+  if (path == "/healthz")
+    return view->ready ? reply(200, "text/plain", "ok\n") : reply(503, "text/plain", "not ready\n");
   if (path == "/api/status") return reply(200, "application/json", JsonText(StatusToJson(view->status), 2) + "\n");
   if (path == "/") return reply(200, "text/html; charset=utf-8", RenderStatusPage(*view));
   return reply(404, "text/plain", "not found\n");
@@ -194,7 +198,8 @@ void HttpEndpoint::Accept() {
       // Over the cap: answer at once and close, so one client cannot hold
       // every descriptor redundancyd needs for its agents.
       beast::error_code ignored;
-      static const char kBusy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\nConnection: close\r\n\r\nbusy\n";
+      static const char kBusy[] =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\nConnection: close\r\n\r\nbusy\n";
       net::write(socket, net::buffer(kBusy, sizeof kBusy - 1), ignored);
       socket.close(ignored);
     } else {

@@ -13,10 +13,14 @@ namespace {
 std::string Label(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -32,11 +36,20 @@ std::string Html(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -71,8 +84,8 @@ std::string RenderMetrics(const HttpView& v) {
   for (const auto& sys : v.status.systems()) {
     for (const auto& c : sys.checks()) {
       for (const char* st : kStates) {
-        o << "redundancy_check_health{system=\"" << Label(sys.name()) << "\",target=\"" << Label(c.target()) << "\",state=\"" << st
-          << "\"} " << (std::string(HealthName(c.status())) == st ? 1 : 0) << "\n";
+        o << "redundancy_check_health{system=\"" << Label(sys.name()) << "\",target=\"" << Label(c.target())
+          << "\",state=\"" << st << "\"} " << (std::string(HealthName(c.status())) == st ? 1 : 0) << "\n";
       }
     }
   }
@@ -80,8 +93,8 @@ std::string RenderMetrics(const HttpView& v) {
     << "# TYPE redundancy_check_since_seconds gauge\n";
   for (const auto& sys : v.status.systems()) {
     for (const auto& c : sys.checks()) {
-      o << "redundancy_check_since_seconds{system=\"" << Label(sys.name()) << "\",target=\"" << Label(c.target()) << "\"} "
-        << Num(static_cast<double>(c.since_ms()) / 1000.0) << "\n";
+      o << "redundancy_check_since_seconds{system=\"" << Label(sys.name()) << "\",target=\"" << Label(c.target())
+        << "\"} " << Num(static_cast<double>(c.since_ms()) / 1000.0) << "\n";
     }
   }
   o << "# HELP redundancy_agent_up 1 while the agent process is ready.\n# TYPE redundancy_agent_up gauge\n";
@@ -97,7 +110,8 @@ std::string RenderMetrics(const HttpView& v) {
        "(recovered, recovery_failed, gave_up, agent_exit, workflow_restored, pipeline_step, ...).\n"
     << "# TYPE redundancy_events_total counter\n";
   for (const auto& [key, n] : v.events) {
-    o << "redundancy_events_total{system=\"" << Label(key.first) << "\",kind=\"" << Label(key.second) << "\"} " << n << "\n";
+    o << "redundancy_events_total{system=\"" << Label(key.first) << "\",kind=\"" << Label(key.second) << "\"} " << n
+      << "\n";
   }
   // Every number an agent attaches to a check: PM2 memory/cpu/restarts, git ahead/behind,
   // build packages, probe latencies, function counts... as one gauge family per name.
@@ -105,7 +119,8 @@ std::string RenderMetrics(const HttpView& v) {
   for (const auto& [system, report] : v.reports) {
     for (const auto& c : report.checks()) {
       for (const auto& [name, value] : c.metrics()) {
-        families[Name(name)].push_back("{system=\"" + Label(system) + "\",target=\"" + Label(c.target()) + "\"} " + Num(value));
+        families[Name(name)].push_back("{system=\"" + Label(system) + "\",target=\"" + Label(c.target()) + "\"} " +
+                                       Num(value));
       }
     }
   }
@@ -126,7 +141,8 @@ std::string RenderMetrics(const HttpView& v) {
     << "redundancy_alert_deliveries_total{result=\"failed\"} " << v.notification_failures << "\n";
   if (v.status.has_pipeline()) {
     const auto& p = v.status.pipeline();
-    o << "# HELP redundancy_pipeline_state The deploy pipeline's state (1 = current).\n# TYPE redundancy_pipeline_state gauge\n";
+    o << "# HELP redundancy_pipeline_state The deploy pipeline's state (1 = current).\n# TYPE "
+         "redundancy_pipeline_state gauge\n";
     for (const char* st : {"idle", "deploying", "rolling_back", "restoring", "disabled"}) {
       o << "redundancy_pipeline_state{state=\"" << st << "\"} " << (p.state() == st ? 1 : 0) << "\n";
     }
@@ -140,14 +156,19 @@ std::string RenderStatusPage(const HttpView& v) {
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
        "<meta http-equiv=\"refresh\" content=\"5\"><title>redundancy</title><style>"
        "body{font-family:system-ui,sans-serif;margin:0;padding:1rem;background:#f6f7f9;color:#1b1f24}"
-       "h1{font-size:1.3rem;margin:0 0 1rem}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(19rem,1fr));gap:1rem}"
-       ".card{background:#fff;border-radius:.5rem;padding:.8rem 1rem;box-shadow:0 1px 3px #0002;border-top:.35rem solid #999}"
+       "h1{font-size:1.3rem;margin:0 0 "
+       "1rem}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(19rem,1fr));gap:1rem}"
+       ".card{background:#fff;border-radius:.5rem;padding:.8rem 1rem;box-shadow:0 1px 3px #0002;border-top:.35rem "
+       "solid #999}"
        ".card h2{font-size:1.05rem;margin:.2rem 0 .6rem;display:flex;justify-content:space-between}"
-       ".ok{border-color:#2da44e}.degraded{border-color:#d4a72c}.failed{border-color:#cf222e}.blocked{border-color:#8250df}"
+       ".ok{border-color:#2da44e}.degraded{border-color:#d4a72c}.failed{border-color:#cf222e}.blocked{border-color:#"
+       "8250df}"
        ".badge{font-size:.8rem;padding:.1rem .45rem;border-radius:1rem;background:#eee}"
        ".check{font-size:.85rem;padding:.25rem 0;border-bottom:1px solid #eee;overflow-wrap:anywhere}"
-       ".s-ok{color:#2da44e}.s-degraded{color:#9a6700}.s-failed{color:#cf222e}.s-blocked{color:#8250df}.s-unknown{color:#57606a}"
-       ".alerts{margin-bottom:1rem}table{width:100%;border-collapse:collapse;font-size:.85rem;background:#fff}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #eee}"
+       ".s-ok{color:#2da44e}.s-degraded{color:#9a6700}.s-failed{color:#cf222e}.s-blocked{color:#8250df}.s-unknown{"
+       "color:#57606a}"
+       ".alerts{margin-bottom:1rem}table{width:100%;border-collapse:collapse;font-size:.85rem;background:#fff}td,th{"
+       "text-align:left;padding:.3rem;border-bottom:1px solid #eee}"
        "</style></head><body>\n";
   // The headline says how the site is, from the systems' health, not from the agents alone.
   std::map<std::string, int> by_health;
@@ -171,15 +192,17 @@ std::string RenderStatusPage(const HttpView& v) {
     if (a.state != "firing") shown.push_back(&a);
   }
   if (!shown.empty()) {
-    o << "<h2>Alerts</h2>\n<table class=\"alerts\"><tr><th>#</th><th>state</th><th>severity</th><th>target</th><th>since</th><th>summary</th></tr>\n";
+    o << "<h2>Alerts</h2>\n<table "
+         "class=\"alerts\"><tr><th>#</th><th>state</th><th>severity</th><th>target</th><th>since</th><th>summary</th></"
+         "tr>\n";
     for (size_t i = 0; i < shown.size() && i < kShownAlerts; ++i) {
       const Alert& a = *shown[i];
       std::string state = a.one_shot ? "event" : a.state;
       if (!a.acked_by.empty()) state += ", acked";
       if (!a.held.empty()) state += ", " + a.held;
-      o << "<tr class=\"" << (a.state == "firing" ? "s-failed" : "s-ok") << "\"><td>" << a.id << "</td><td>" << Html(state)
-        << "</td><td>" << Html(a.severity) << "</td><td>" << Html(a.target) << "</td><td>" << FormatTime(a.starts_ms) << "</td><td>"
-        << Html(a.summary.substr(0, 300)) << "</td></tr>\n";
+      o << "<tr class=\"" << (a.state == "firing" ? "s-failed" : "s-ok") << "\"><td>" << a.id << "</td><td>"
+        << Html(state) << "</td><td>" << Html(a.severity) << "</td><td>" << Html(a.target) << "</td><td>"
+        << FormatTime(a.starts_ms) << "</td><td>" << Html(a.summary.substr(0, 300)) << "</td></tr>\n";
     }
     if (shown.size() > kShownAlerts) {
       o << "<tr><td colspan=\"6\">and " << shown.size() - kShownAlerts
@@ -201,15 +224,16 @@ std::string RenderStatusPage(const HttpView& v) {
     if (int n = firing[sys.name()]; n > 0) o << "<div class=\"check s-failed\">" << n << " alert(s) firing</div>\n";
     for (const auto& c : sys.checks()) {
       std::string s = HealthName(c.status());
-      o << "<div class=\"check\"><b class=\"s-" << s << "\">" << s << "</b> " << Html(c.target()) << ": " << Html(c.summary())
-        << "</div>\n";
+      o << "<div class=\"check\"><b class=\"s-" << s << "\">" << s << "</b> " << Html(c.target()) << ": "
+        << Html(c.summary()) << "</div>\n";
     }
     o << "</section>\n";
   }
-  o << "</div>\n<h2>Last events</h2>\n<table><tr><th>time</th><th>kind</th><th>system</th><th>target</th><th>detail</th></tr>\n";
+  o << "</div>\n<h2>Last "
+       "events</h2>\n<table><tr><th>time</th><th>kind</th><th>system</th><th>target</th><th>detail</th></tr>\n";
   for (const auto& e : v.recent) {
-    o << "<tr><td>" << FormatTime(e.ts_ms()) << "</td><td>" << Html(e.kind()) << "</td><td>" << Html(e.system()) << "</td><td>"
-      << Html(e.target()) << "</td><td>" << Html(e.detail().substr(0, 300)) << "</td></tr>\n";
+    o << "<tr><td>" << FormatTime(e.ts_ms()) << "</td><td>" << Html(e.kind()) << "</td><td>" << Html(e.system())
+      << "</td><td>" << Html(e.target()) << "</td><td>" << Html(e.detail().substr(0, 300)) << "</td></tr>\n";
   }
   o << "</table></body></html>\n";
   return o.str();

@@ -15,11 +15,11 @@ namespace redundancy {
 
 struct HttpView {
   v1::StatusSnapshot status;
-  std::map<std::string, v1::HealthReport> reports;               // by system: check metrics
-  std::map<std::pair<std::string, std::string>, uint64_t> events; // (system, kind) -> count since start
-  std::vector<v1::HistoryEntry> recent;                           // the last events, newest first
-  bool ready = false;                                             // the daemon and every agent ready
-  std::vector<Alert> alerts;                                      // firing and recently resolved
+  std::map<std::string, v1::HealthReport> reports;                  // by system: check metrics
+  std::map<std::pair<std::string, std::string>, uint64_t> events;   // (system, kind) -> count since start
+  std::vector<v1::HistoryEntry> recent;                             // the last events, newest first
+  bool ready = false;                                               // the daemon and every agent ready
+  std::vector<Alert> alerts;                                        // firing and recently resolved
   uint64_t notifications_delivered = 0, notification_failures = 0;  // delivery attempts since start
 };
 

@@ -17,13 +17,22 @@ void Journal::Note(JournalEntry e) {
   e.detail = Redact(e.detail);
   std::string who = e.system.empty() ? "" : (e.kind.rfind("agent_", 0) == 0 ? "agent " : "") + e.system;
   if (!e.target.empty() && e.target != e.system) who += (who.empty() ? "" : " ") + e.target;
-  std::string line = e.kind == events::kHealth ? e.target + " " + e.detail
-                                                : (who.empty() ? "" : who + ": ") + e.kind + (e.detail.empty() ? "" : " " + e.detail);
+  std::string line = e.kind == events::kHealth
+                         ? e.target + " " + e.detail
+                         : (who.empty() ? "" : who + ": ") + e.kind + (e.detail.empty() ? "" : " " + e.detail);
   switch (e.level) {
-    case JournalEntry::Level::kDebug: spdlog::debug("{}", line); break;
-    case JournalEntry::Level::kInfo: spdlog::info("{}", line); break;
-    case JournalEntry::Level::kWarn: spdlog::warn("{}", line); break;
-    case JournalEntry::Level::kError: spdlog::error("{}", line); break;
+    case JournalEntry::Level::kDebug:
+      spdlog::debug("{}", line);
+      break;
+    case JournalEntry::Level::kInfo:
+      spdlog::info("{}", line);
+      break;
+    case JournalEntry::Level::kWarn:
+      spdlog::warn("{}", line);
+      break;
+    case JournalEntry::Level::kError:
+      spdlog::error("{}", line);
+      break;
   }
   Persist({0, clock_->WallMs(), e.from_agent ? "event:" + e.kind : e.kind, e.system, e.target, e.detail});
   if (e.count) ++counts_[{e.system, e.kind}];

@@ -1,7 +1,8 @@
 #include "orchestrator/pipeline.h"
-#include "common/event_kinds.h"
 
 #include <algorithm>
+
+#include "common/event_kinds.h"
 
 namespace redundancy {
 namespace {
@@ -44,14 +45,16 @@ std::optional<Pipeline::Step> Pipeline::OnNewRevision(const std::string& revisio
   seen_revision_ = true;
   if (!config_.enabled || revision.empty()) return std::nullopt;
   if (phase_ != Phase::kIdle) {
-    if (queued_) Add(events::kPipelineSkip, git_, Short(queued_->first) + " superseded by " + Short(revision) + " before it ran");
+    if (queued_)
+      Add(events::kPipelineSkip, git_, Short(queued_->first) + " superseded by " + Short(revision) + " before it ran");
     queued_ = {revision, description};
     return std::nullopt;
   }
   return Start(revision, description, now);
 }
 
-std::optional<Pipeline::Step> Pipeline::Start(const std::string& revision, const std::string& description, SteadyTime now) {
+std::optional<Pipeline::Step> Pipeline::Start(const std::string& revision, const std::string& description,
+                                              SteadyTime now) {
   revision_ = revision;
   description_ = description.empty() ? Short(revision) : description;
   failure_.clear();
@@ -90,16 +93,19 @@ std::optional<Pipeline::Step> Pipeline::Finish(const std::string& result, const 
   return std::nullopt;
 }
 
-std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& message, SteadyTime now, int64_t wall_ms) {
+std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& message, SteadyTime now,
+                                                   int64_t wall_ms) {
   if (phase_ == Phase::kIdle || !current_) return std::nullopt;
   const Step step = *current_;
   std::string took = Took(step_started_, now);
   if (phase_ == Phase::kRollingBack) {
     if (!ok) {
-      Add(events::kCritical, git_, "rollback of " + description_ + " to " + Short(last_good_) + " failed after " + took + ": " + message);
+      Add(events::kCritical, git_,
+          "rollback of " + description_ + " to " + Short(last_good_) + " failed after " + took + ": " + message);
       return Finish("failed", "rollback failed: " + message, now, wall_ms);
     }
-    Add(events::kPipelineRollback, git_, "rolled back " + Short(revision_) + " to " + Short(last_good_) + " in " + took);
+    Add(events::kPipelineRollback, git_,
+        "rolled back " + Short(revision_) + " to " + Short(last_good_) + " in " + took);
     phase_ = Phase::kRestoring;
     stage_ = 0;
     if (stages_.empty()) return Finish("rolled_back", "back on " + Short(last_good_), now, wall_ms);
@@ -114,7 +120,8 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
     if (++stage_ < last) return StageStep(now);
     std::string total = Took(run_started_, now);
     if (phase_ == Phase::kRestoring) {
-      std::string d = "back on " + Short(last_good_) + " after " + description_ + " failed (" + failure_ + "), in " + total;
+      std::string d =
+          "back on " + Short(last_good_) + " after " + description_ + " failed (" + failure_ + "), in " + total;
       Add(events::kPipelineDone, git_, d);
       return Finish("rolled_back", d, now, wall_ms);
     }
@@ -132,16 +139,17 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
   failure_ = step.system + ": " + message;
   failed_stage_ = stage_;
   std::string bad = "commit " + description_ + " failed " + step.system + ": " + message;
-  bool wants = config_.rollback &&
-               std::find(config_.rollback_on.begin(), config_.rollback_on.end(), step.system) != config_.rollback_on.end();
+  bool wants = config_.rollback && std::find(config_.rollback_on.begin(), config_.rollback_on.end(), step.system) !=
+                                       config_.rollback_on.end();
   if (queued_) {
-    Add(events::kCritical, step.system, bad + "; a newer commit (" + Short(queued_->first) + ") runs next instead of a rollback");
+    Add(events::kCritical, step.system,
+        bad + "; a newer commit (" + Short(queued_->first) + ") runs next instead of a rollback");
     return Finish("failed", bad, now, wall_ms);
   }
   if (!wants || last_good_.empty() || last_good_ == revision_) {
-    std::string why = !config_.rollback                  ? "rollback is off"
-                      : !wants                            ? "no rollback for " + step.system + " failures"
-                                                          : "no earlier commit went through";
+    std::string why = !config_.rollback ? "rollback is off"
+                      : !wants          ? "no rollback for " + step.system + " failures"
+                                        : "no earlier commit went through";
     Add(events::kCritical, step.system, bad + "; not rolled back (" + why + ")");
     return Finish("failed", bad, now, wall_ms);
   }

@@ -72,7 +72,7 @@ class Pipeline {
   std::optional<Step> current_;
   SteadyTime run_started_{}, step_started_{};
   std::optional<std::pair<std::string, std::string>> queued_;  // revision, description
-  std::string failure_;  // why the bad commit is being rolled back
+  std::string failure_;                                        // why the bad commit is being rolled back
   size_t failed_stage_ = 0;  // the stage the bad commit failed: the stages after it never ran it
   bool seen_revision_ = false;
   std::string last_result_, last_detail_;

@@ -17,7 +17,7 @@ APT_PACKAGES=(
   zlib1g-dev libcurl4-openssl-dev
   nodejs npm
   procps python3 curl time util-linux
-  clang libclang-rt-14-dev
+  clang clang-format libclang-rt-14-dev
   prometheus prometheus-alertmanager python3-aiosmtpd chromium
 )
 PM2_VERSION="${PM2_VERSION:-7}"

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/format.sh --check  # formatting is part of the build's contract (.clang-format)
 bash scripts/build.sh
 cd build
 args=(--output-on-failure -j "${JOBS:-2}" --timeout 300)

@@ -1,21 +1,20 @@
 #include "agents/build/build_agent.h"
 
-#include <nlohmann/json.hpp>
-
 #include <simdjson.h>
 #include <sys/stat.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "agents/build/semver.h"
+#include "common/event_kinds.h"
 #include "common/file_util.h"
 #include "common/paths.h"
 #include "common/process/git_head.h"
 #include "common/process/process.h"
-#include "common/event_kinds.h"
 
 namespace redundancy::build {
 namespace fs = std::filesystem;
@@ -47,7 +46,8 @@ std::string NpmReason(const std::string& out) {
     for (const char* p : {"npm error ", "npm ERR! "}) {
       if (line.rfind(p, 0) != 0) continue;
       std::string rest = line.substr(std::strlen(p));
-      if (rest.find("A complete log") != std::string::npos || rest.find_first_not_of(' ') == std::string::npos) continue;
+      if (rest.find("A complete log") != std::string::npos || rest.find_first_not_of(' ') == std::string::npos)
+        continue;
       reason += (reason.empty() ? "" : "; ") + rest;
       ++taken;
     }
@@ -150,8 +150,10 @@ std::string BuildAgent::Fingerprint() const {
   if (head.rfind("ref: ", 0) == 0) {
     bool ok = false;
     std::string ref = Trim(ReadWholeFile(s_.dir + "/.git/" + head.substr(5), &ok));
-    if (ok) head = ref;
-    else head += "@" + std::to_string(MtimeNs(s_.dir + "/.git/packed-refs"));
+    if (ok)
+      head = ref;
+    else
+      head += "@" + std::to_string(MtimeNs(s_.dir + "/.git/packed-refs"));
   }
   return head + "|" + std::to_string(MtimeNs(s_.dir + "/package.json")) + "|" +
          std::to_string(MtimeNs(s_.dir + "/package-lock.json"));
@@ -185,22 +187,30 @@ v1::CheckResult BuildAgent::CheckNode() {
       const auto& v = std::string(tool) == "node" ? node_v : npm_v;
       if (!v) continue;
       auto ok = Satisfies(std::string(range), *v);
-      if (!ok) problems.push_back("package.json engines." + std::string(tool) + " \"" + std::string(range) + "\" is not a valid range");
-      else if (!*ok) problems.push_back(std::string(tool) + " " + v->ToString() + " does not satisfy engines." + tool + " \"" + std::string(range) + "\"");
-      else notes.push_back("engines." + std::string(tool) + " " + std::string(range));
+      if (!ok)
+        problems.push_back("package.json engines." + std::string(tool) + " \"" + std::string(range) +
+                           "\" is not a valid range");
+      else if (!*ok)
+        problems.push_back(std::string(tool) + " " + v->ToString() + " does not satisfy engines." + tool + " \"" +
+                           std::string(range) + "\"");
+      else
+        notes.push_back("engines." + std::string(tool) + " " + std::string(range));
     }
   }
   bool has_nvmrc = false;
   std::string nvmrc = ReadWholeFile(s_.dir + "/.nvmrc", &has_nvmrc);
   if (has_nvmrc && node_v) {
     if (auto want = NvmrcRange(nvmrc)) {
-      if (Satisfies(*want, *node_v).value_or(false)) notes.push_back(".nvmrc " + *want);
-      else problems.push_back("node " + node_v->ToString() + " is not the " + *want + " that .nvmrc asks for");
+      if (Satisfies(*want, *node_v).value_or(false))
+        notes.push_back(".nvmrc " + *want);
+      else
+        problems.push_back("node " + node_v->ToString() + " is not the " + *want + " that .nvmrc asks for");
     } else {
       notes.push_back(".nvmrc \"" + Trim(nvmrc) + "\" (not a version; not checked)");
     }
   }
-  std::string figures = "node " + (node_version_.empty() ? "?" : node_version_) + ", npm " + (npm_version_.empty() ? "?" : npm_version_);
+  std::string figures =
+      "node " + (node_version_.empty() ? "?" : node_version_) + ", npm " + (npm_version_.empty() ? "?" : npm_version_);
   if (!problems.empty()) {
     std::string all;
     for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
@@ -272,8 +282,8 @@ const BuildAgent::ValidateRun& BuildAgent::RunValidate() {
     v.tail = TailLines(r->output);
     v.ok = r->exit.code == 0 && !r->timed_out;
     v.summary = r->timed_out ? "validate timed out after " + FormatDuration(s_.validate_timeout)
-                : v.ok         ? "validate passed in " + FormatDuration(ms)
-                               : "validate " + r->exit.Describe() + " after " + FormatDuration(ms) + ": " + LastLine(r->output);
+                : v.ok       ? "validate passed in " + FormatDuration(ms)
+                       : "validate " + r->exit.Describe() + " after " + FormatDuration(ms) + ": " + LastLine(r->output);
   }
   // History gets the changes of outcome, not every passing run.
   if (!validate_.ran || validate_.ok != v.ok) {
@@ -289,8 +299,10 @@ v1::CheckResult BuildAgent::CheckValidate() {
                clock_->Now() - validate_.at >= s_.validate_interval.value_or(ctx_.interval);
   if (!gave_up_fingerprint_.empty() && gave_up_fingerprint_ != fp) gave_up_fingerprint_.clear();  // new code
   if (stale) RunValidate();
-  auto c = Result("build:validate", validate_.ok ? v1::HEALTH_OK : v1::HEALTH_FAILED, validate_.summary, validate_.tail);
-  (*c.mutable_metrics())["duration_seconds"] = static_cast<double>(validate_.duration.count()) / 1000.0;  // the build's duration
+  auto c =
+      Result("build:validate", validate_.ok ? v1::HEALTH_OK : v1::HEALTH_FAILED, validate_.summary, validate_.tail);
+  (*c.mutable_metrics())["duration_seconds"] =
+      static_cast<double>(validate_.duration.count()) / 1000.0;  // the build's duration
   if (!validate_.ok && !gave_up_fingerprint_.empty()) {
     c.set_gave_up(true);
     c.set_summary(validate_.summary + "; gave up until the code changes");
@@ -312,12 +324,15 @@ v1::CheckResult BuildAgent::CheckArtifacts() {
   std::vector<std::string> problems;
   for (const auto& a : s_.artifacts) {
     int64_t m = MtimeNs(ResolvePath(a, s_.dir));
-    if (m < 0) problems.push_back(a + " is missing");
-    else if (m < newest) problems.push_back(a + " is older than " + fs::relative(newest_source, s_.dir).string());
+    if (m < 0)
+      problems.push_back(a + " is missing");
+    else if (m < newest)
+      problems.push_back(a + " is older than " + fs::relative(newest_source, s_.dir).string());
   }
   if (problems.empty()) {
-    return Result("build:artifacts", v1::HEALTH_OK, std::to_string(s_.artifacts.size()) + " artifact(s) present" +
-                                                        (s_.sources.empty() ? "" : " and newer than their sources"));
+    return Result("build:artifacts", v1::HEALTH_OK,
+                  std::to_string(s_.artifacts.size()) + " artifact(s) present" +
+                      (s_.sources.empty() ? "" : " and newer than their sources"));
   }
   std::string all;
   for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
@@ -370,15 +385,18 @@ Status BuildAgent::ReinstallDeps() {
   auto started = clock_->Now();
   std::string out, method = "npm ci";
   bool ok = has_lock && npm({"ci", "--no-audit", "--no-fund"}, &out);
-  bool lock_rejected = !has_lock || out.find("EUSAGE") != std::string::npos || out.find("in sync") != std::string::npos ||
-                       out.find("Missing:") != std::string::npos || out.find("Invalid:") != std::string::npos;
+  bool lock_rejected = !has_lock || out.find("EUSAGE") != std::string::npos ||
+                       out.find("in sync") != std::string::npos || out.find("Missing:") != std::string::npos ||
+                       out.find("Invalid:") != std::string::npos;
   if (!ok && lock_rejected) {
     method = "npm install --no-save";
     ok = npm({"install", "--no-save", "--no-audit", "--no-fund"}, &out);
   }
   // Never leave the checkout dirty.
-  if (has_pkg && ReadWholeFile(s_.dir + "/package.json") != pkg) std::ofstream(s_.dir + "/package.json", std::ios::binary) << pkg;
-  if (has_lock && ReadWholeFile(s_.dir + "/package-lock.json") != lock) std::ofstream(s_.dir + "/package-lock.json", std::ios::binary) << lock;
+  if (has_pkg && ReadWholeFile(s_.dir + "/package.json") != pkg)
+    std::ofstream(s_.dir + "/package.json", std::ios::binary) << pkg;
+  if (has_lock && ReadWholeFile(s_.dir + "/package-lock.json") != lock)
+    std::ofstream(s_.dir + "/package-lock.json", std::ios::binary) << lock;
   if (!has_lock && fs::exists(s_.dir + "/package-lock.json", ec)) fs::remove(s_.dir + "/package-lock.json", ec);
   auto ms = std::chrono::duration_cast<Millis>(clock_->Now() - started);
   if (!ok) {
@@ -386,8 +404,9 @@ Status BuildAgent::ReinstallDeps() {
     if (!aside.empty()) {
       fs::remove_all(nm, ec);
       fs::rename(aside, nm, ec);
-      Emit("build:deps", events::kDepsRestored, ec ? "could not put the old node_modules back from " + aside + ": " + ec.message()
-                                            : "put the old node_modules back");
+      Emit("build:deps", events::kDepsRestored,
+           ec ? "could not put the old node_modules back from " + aside + ": " + ec.message()
+              : "put the old node_modules back");
     }
     Emit("build:deps", events::kDepsReinstallFailed, why);
     return Status::Error(why);
@@ -402,7 +421,8 @@ std::map<std::string, std::string> BuildAgent::CorruptButCommitted() const {
   for (const char* name : {"package.json", "package-lock.json"}) {
     bool present = false;
     std::string now = ReadWholeFile(s_.dir + "/" + name, &present);
-    if (present && !nlohmann::json::parse(now, nullptr, false).is_discarded()) continue;  // parses: a person's edit, kept
+    if (present && !nlohmann::json::parse(now, nullptr, false).is_discarded())
+      continue;  // parses: a person's edit, kept
     auto committed = git_head::File(s_.dir, name);
     if (!committed || *committed == now || nlohmann::json::parse(*committed, nullptr, false).is_discarded()) continue;
     out[name] = std::move(*committed);
@@ -420,11 +440,13 @@ Status BuildAgent::RestoreFromHead(const std::map<std::string, std::string>& fil
       kept = ctx_.state_dir + "/build/broken/" + name + "." + stamp;
       fs::create_directories(fs::path(kept).parent_path(), ec);
       fs::copy_file(path, kept, fs::copy_options::overwrite_existing, ec);
-      if (ec) return Status::Error("cannot keep the corrupt " + name + " aside (" + ec.message() + "); not restoring it");
+      if (ec)
+        return Status::Error("cannot keep the corrupt " + name + " aside (" + ec.message() + "); not restoring it");
     }
     if (Status s = WriteFileAtomic(path, text); !s.ok()) return s;
     Emit("build:deps", events::kRestoredFromGit,
-         "restored " + name + " from git HEAD" + (kept.empty() ? " (it had been deleted)" : "; the corrupt one is kept as " + kept));
+         "restored " + name + " from git HEAD" +
+             (kept.empty() ? " (it had been deleted)" : "; the corrupt one is kept as " + kept));
   }
   return Status::Ok();
 }
@@ -455,8 +477,8 @@ Status BuildAgent::Recover(const std::string& target, bool forced) {
       return Status::Error("dependencies still inconsistent: " + deps_.problems[0]);
     }
   }
-  bool wants_validate = !s_.validate.empty() &&
-                        (all || target == "build:validate" || target == "build:artifacts") && gave_up_fingerprint_.empty();
+  bool wants_validate = !s_.validate.empty() && (all || target == "build:validate" || target == "build:artifacts") &&
+                        gave_up_fingerprint_.empty();
   if (wants_validate && (!validate_.ok || target == "build:artifacts" || (all && !s_.artifacts.empty()))) {
     if (!RunValidate().ok) {
       gave_up_fingerprint_ = validate_.fingerprint;  // retried once; the code itself is broken

@@ -24,7 +24,6 @@
 
 namespace redundancy::build {
 
-
 class BuildAgent : public Agent {
  public:
   explicit BuildAgent(Clock* clock) : clock_(clock) {}
@@ -43,7 +42,7 @@ class BuildAgent : public Agent {
     std::string tail;
     std::string fingerprint;  // of the code it ran on
     SteadyTime at{};
-    Millis duration{0};       // how long it took
+    Millis duration{0};  // how long it took
   };
   v1::CheckResult CheckNode();
   v1::CheckResult CheckDeps();
@@ -69,8 +68,8 @@ class BuildAgent : public Agent {
   std::string node_version_, npm_version_;
   std::string tools_key_;  // resolved paths + mtimes the versions above were read for
   Backoff retry_{Millis(5000), Millis(600'000)};
-  bool deps_gave_up_ = false;       // a reinstall cannot fix it (e.g. the lock disagrees)
-  std::string gave_up_fingerprint_; // validate failed on this code even after a retry
+  bool deps_gave_up_ = false;        // a reinstall cannot fix it (e.g. the lock disagrees)
+  std::string gave_up_fingerprint_;  // validate failed on this code even after a retry
 };
 
 }  // namespace redundancy::build

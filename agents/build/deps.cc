@@ -118,7 +118,8 @@ DepsReport CheckDependencies(const std::string& project_dir) {
   }
   auto declared = DeclaredDeps(pkg);
   if (!r.has_lock) {
-    if (!declared.empty()) r.problems.push_back("no package-lock.json for " + std::to_string(declared.size()) + " declared dependencies");
+    if (!declared.empty())
+      r.problems.push_back("no package-lock.json for " + std::to_string(declared.size()) + " declared dependencies");
     return r;
   }
   if (auto err = lock_parser.load(lock_path).get(lock); err) {
@@ -154,7 +155,8 @@ DepsReport CheckDependencies(const std::string& project_dir) {
   r.expected = 0;
   for (const auto& [k, e] : expected) r.expected += e.optional ? 0 : 1;
   if (!r.has_node_modules) {
-    if (r.expected > 0) r.problems.push_back("node_modules is missing (" + std::to_string(r.expected) + " packages locked)");
+    if (r.expected > 0)
+      r.problems.push_back("node_modules is missing (" + std::to_string(r.expected) + " packages locked)");
     return r;
   }
 
@@ -201,7 +203,9 @@ DepsReport CheckDependencies(const std::string& project_dir) {
   for (const auto& [key, want] : expected) {
     auto it = installed.find(key);
     if (it == installed.end()) {
-      if (!want.optional) r.problems.push_back("missing " + NameOf(key) + (want.version.empty() ? "" : "@" + want.version) + " (" + key + ")");
+      if (!want.optional)
+        r.problems.push_back("missing " + NameOf(key) + (want.version.empty() ? "" : "@" + want.version) + " (" + key +
+                             ")");
       continue;
     }
     if (!want.link && !want.version.empty() && it->second.version != want.version) {
@@ -212,7 +216,8 @@ DepsReport CheckDependencies(const std::string& project_dir) {
     ++r.installed;
   }
   for (const auto& [key, e] : installed) {
-    if (!expected.count(key)) r.problems.push_back("extraneous " + NameOf(key) + (e.version.empty() ? "" : "@" + e.version));
+    if (!expected.count(key))
+      r.problems.push_back("extraneous " + NameOf(key) + (e.version.empty() ? "" : "@" + e.version));
   }
   return r;
 }

@@ -15,12 +15,12 @@ struct DepsReport {
   bool has_package_json = false;
   bool has_lock = false;
   bool has_node_modules = false;
-  bool hidden_lockfile_used = false;   // the fast path applied
-  bool lock_out_of_sync = false;       // package.json wants what the lock does not have: npm ci would refuse
-  int expected = 0;                    // packages the lock installs
-  int installed = 0;                   // of those, present with the locked version
-  std::vector<std::string> problems;   // one line each: "missing lodash@4.17.21", "extraneous left-pad", ...
-  std::string error;                   // a file that cannot be read or parsed: "<file>: <why>"
+  bool hidden_lockfile_used = false;  // the fast path applied
+  bool lock_out_of_sync = false;      // package.json wants what the lock does not have: npm ci would refuse
+  int expected = 0;                   // packages the lock installs
+  int installed = 0;                  // of those, present with the locked version
+  std::vector<std::string> problems;  // one line each: "missing lodash@4.17.21", "extraneous left-pad", ...
+  std::string error;                  // a file that cannot be read or parsed: "<file>: <why>"
   bool ok() const { return error.empty() && problems.empty(); }
 };
 

@@ -100,21 +100,28 @@ bool Apply(const std::string& comp, Bounds* b) {
   } else if (op == ">=") {
     raise(low, true);
   } else if (op == ">") {
-    if (p->given == 3) raise(low, false);
-    else raise(HighExclusive(*p), true);
+    if (p->given == 3)
+      raise(low, false);
+    else
+      raise(HighExclusive(*p), true);
   } else if (op == "<") {
     lower(low, false);
   } else if (op == "<=") {
-    if (p->given == 3) lower(low, true);
-    else lower(HighExclusive(*p), false);
+    if (p->given == 3)
+      lower(low, true);
+    else
+      lower(HighExclusive(*p), false);
   } else if (op == "~" || op == "~>") {
     raise(low, true);
     lower(p->given == 1 ? Version{low.major + 1, 0, 0} : Version{low.major, low.minor + 1, 0}, false);
   } else if (op == "^") {
     raise(low, true);
-    if (low.major > 0 || p->given == 1) lower({low.major + 1, 0, 0}, false);
-    else if (low.minor > 0 || p->given == 2) lower({0, low.minor + 1, 0}, false);
-    else lower({0, 0, low.patch + 1}, false);
+    if (low.major > 0 || p->given == 1)
+      lower({low.major + 1, 0, 0}, false);
+    else if (low.minor > 0 || p->given == 2)
+      lower({0, low.minor + 1, 0}, false);
+    else
+      lower({0, 0, low.patch + 1}, false);
   } else {
     return false;
   }

@@ -5,8 +5,8 @@
 #include <fstream>
 
 #include "agents/git/settings.h"
-#include "common/status_render.h"
 #include "common/event_kinds.h"
+#include "common/status_render.h"
 
 namespace redundancy::git {
 namespace {
@@ -95,9 +95,13 @@ std::vector<v1::CheckResult> GitAgent::Check() {
     // Shown, not alerted: the rollback's critical notice already said so.
     (*c.mutable_labels())["expected"] = "true";
   } else {
-    if (s.leftovers) problem = "a crashed git left a lock or an operation in progress";
-    else if (s.branch != options_.branch) problem = "on " + (s.branch.empty() ? std::string("a detached HEAD") : "branch " + s.branch) + ", not " + options_.branch;
-    else if (s.behind > 0) problem = "behind " + options_.remote + "/" + options_.branch + " by " + std::to_string(s.behind) + " commit(s)";
+    if (s.leftovers)
+      problem = "a crashed git left a lock or an operation in progress";
+    else if (s.branch != options_.branch)
+      problem = "on " + (s.branch.empty() ? std::string("a detached HEAD") : "branch " + s.branch) + ", not " +
+                options_.branch;
+    else if (s.behind > 0)
+      problem = "behind " + options_.remote + "/" + options_.branch + " by " + std::to_string(s.behind) + " commit(s)";
     std::string figures = where + ", ahead " + std::to_string(s.ahead) + ", behind " + std::to_string(s.behind) +
                           (s.dirty ? ", uncommitted edits" : "");
     if (problem.empty()) {
@@ -109,7 +113,8 @@ std::vector<v1::CheckResult> GitAgent::Check() {
       c.set_gave_up(gave_up_);
       // Behind right after a fetch is what the next sync ends: not worth an
       // alert unless it outlasts that (the orchestrator's grace).
-      if (s.behind > 0 && !s.leftovers && s.branch == options_.branch && !gave_up_) (*c.mutable_labels())["transient"] = "true";
+      if (s.behind > 0 && !s.leftovers && s.branch == options_.branch && !gave_up_)
+        (*c.mutable_labels())["transient"] = "true";
     }
   }
   if (!last_sync_.empty()) c.set_details("last sync " + FormatTime(last_sync_ms_) + ": " + last_sync_);
@@ -176,8 +181,6 @@ Status GitAgent::Recover(const std::string& target, bool forced) {
   return Status::Error(last_sync_);
 }
 
-std::optional<Millis> GitAgent::NextCheckWithin() {
-  return retry_.Remaining(clock_->Now());
-}
+std::optional<Millis> GitAgent::NextCheckWithin() { return retry_.Remaining(clock_->Now()); }
 
 }  // namespace redundancy::git

@@ -1,8 +1,5 @@
 #include "agents/git/sync.h"
 
-#include "common/json_text.h"
-#include "common/file_util.h"
-
 #include <dirent.h>
 #include <unistd.h>
 
@@ -12,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/file_util.h"
+#include "common/json_text.h"
 #include "common/process/process.h"
 
 namespace redundancy::git {
@@ -63,7 +62,9 @@ class Git {
     Out o = Run(args);
     return o.ok() ? Trim(o.out) : "";
   }
-  bool IsAncestor(const std::string& a, const std::string& b) const { return Run({"merge-base", "--is-ancestor", a, b}).ok(); }
+  bool IsAncestor(const std::string& a, const std::string& b) const {
+    return Run({"merge-base", "--is-ancestor", a, b}).ok();
+  }
 
  private:
   const SyncOptions& o_;
@@ -130,16 +131,18 @@ class Syncer {
         Git::Out ff = git_.Run({"merge", "--ff-only", upstream});
         if (!ff.ok()) {
           RestoreStash();
-          return Fail(ff.out.find("untracked working tree files") != std::string::npos ? "untracked_would_be_overwritten"
-                                                                                     : "git_failed",
+          return Fail(ff.out.find("untracked working tree files") != std::string::npos
+                          ? "untracked_would_be_overwritten"
+                          : "git_failed",
                       "fast-forward to " + Short(upstream) + ": " + FoldLines(ff.out));
         }
         Step("fast-forwarded " + Short(local) + " -> " + Short(upstream));
       } else if (o_.strategy == "pull") {
         if (rewritten && !git_.IsAncestor(local, old_upstream)) {
           RestoreStash();
-          return Fail("upstream_rewritten", o_.remote + "/" + o_.branch + " was force-pushed (" + Short(old_upstream) +
-                                                " is gone) and there are local commits; pull refuses, rebase or hardreset decide");
+          return Fail("upstream_rewritten",
+                      o_.remote + "/" + o_.branch + " was force-pushed (" + Short(old_upstream) +
+                          " is gone) and there are local commits; pull refuses, rebase or hardreset decide");
         }
         if (rewritten) {
           // No local commits: follow the rewritten upstream (the old tip is kept in a backup ref).
@@ -152,7 +155,8 @@ class Syncer {
         if (!m.ok()) {
           git_.Run({"merge", "--abort"});
           RestoreStash();
-          return Fail("merge_conflict", "merging " + Short(upstream) + " conflicts; aborted, HEAD unchanged: " + FoldLines(m.out, 200));
+          return Fail("merge_conflict",
+                      "merging " + Short(upstream) + " conflicts; aborted, HEAD unchanged: " + FoldLines(m.out, 200));
         }
         Step("merged " + Short(upstream) + " into " + Short(local));
       } else {  // rebase, fork-point aware: commits upstream rewrote away do not come back
@@ -160,7 +164,8 @@ class Syncer {
         if (!rb.ok()) {
           git_.Run({"rebase", "--abort"});
           RestoreStash();
-          return Fail("rebase_conflict", "rebasing onto " + Short(upstream) + " conflicts; aborted, HEAD unchanged: " + FoldLines(rb.out, 200));
+          return Fail("rebase_conflict", "rebasing onto " + Short(upstream) +
+                                             " conflicts; aborted, HEAD unchanged: " + FoldLines(rb.out, 200));
         }
         Step("rebased local commits onto " + Short(upstream));
       }
@@ -198,7 +203,8 @@ class Syncer {
     if (r_.result == "error") return r_;
     RestoreStash();
     if (o_.submodules && fs::exists(fs::path(o_.dir) / ".gitmodules")) {
-      if (!git_.Run({"submodule", "update", "--init", "--recursive"}).ok()) return Fail("submodule_failed", "git submodule update failed");
+      if (!git_.Run({"submodule", "update", "--init", "--recursive"}).ok())
+        return Fail("submodule_failed", "git submodule update failed");
       Step("updated submodules");
     }
     r_.message = "reset to " + Short(target);
@@ -298,7 +304,8 @@ class Syncer {
       git_.Run({"reset", "--hard", "-q", "HEAD"});
       r_.result = "conflict";
       r_.error_kind = "stash_conflict";
-      r_.message = "the local edits conflict with the new head; the tree is clean at it, the edits are kept in stash " + Short(stash_);
+      r_.message = "the local edits conflict with the new head; the tree is clean at it, the edits are kept in stash " +
+                   Short(stash_);
       Step("could not restore the stashed edits; kept in the stash");
     }
     stash_.clear();
@@ -317,7 +324,8 @@ class Syncer {
       Fail("git_failed", "cannot switch to " + o_.branch + ": " + FoldLines(co.out));
       return false;
     }
-    Step("switched from " + (current.empty() ? std::string("a detached HEAD") : "branch " + current) + " to " + o_.branch);
+    Step("switched from " + (current.empty() ? std::string("a detached HEAD") : "branch " + current) + " to " +
+         o_.branch);
     r_.changed = true;
     return true;
   }
@@ -394,7 +402,9 @@ Status CheckNames(const SyncOptions& options) {
 
 SyncResult Sync(const SyncOptions& options) { return Syncer(options).Run(); }
 
-SyncResult ResetTo(const SyncOptions& options, const std::string& revision) { return Syncer(options).RunResetTo(revision); }
+SyncResult ResetTo(const SyncOptions& options, const std::string& revision) {
+  return Syncer(options).RunResetTo(revision);
+}
 
 std::string DescribeCommit(const SyncOptions& options, const std::string& revision) {
   return Syncer(options).Describe(revision);

@@ -26,20 +26,20 @@
 namespace redundancy::git {
 
 struct SyncOptions {
-  std::string dir;                 // the checkout
+  std::string dir;  // the checkout
   std::string remote = "origin";
   std::string branch = "main";
-  std::string strategy = "pull";   // pull | hardreset | rebase
-  std::string backup_dir;          // where copies of overwritten untracked files go; default <git-dir>/redundancy/backups
+  std::string strategy = "pull";  // pull | hardreset | rebase
+  std::string backup_dir;  // where copies of overwritten untracked files go; default <git-dir>/redundancy/backups
   bool submodules = true;
-  Millis timeout{120'000};         // per git command
+  Millis timeout{120'000};  // per git command
   std::string git_bin = "git";
 };
 
 struct SyncResult {
-  std::string result = "ok";       // ok | error | conflict
-  std::string error_kind;          // not_a_repository, remote_unreachable, remote_branch_missing, merge_conflict,
-                                   // rebase_conflict, upstream_rewritten, untracked_would_be_overwritten, git_failed...
+  std::string result = "ok";  // ok | error | conflict
+  std::string error_kind;     // not_a_repository, remote_unreachable, remote_branch_missing, merge_conflict,
+                              // rebase_conflict, upstream_rewritten, untracked_would_be_overwritten, git_failed...
   std::string message;
   std::string head_before, head_after;
   std::vector<std::string> backups;  // stash entries, backup refs, backup folders
@@ -72,7 +72,7 @@ std::string DescribeCommit(const SyncOptions& options, const std::string& revisi
 struct RepoState {
   std::string error_kind;  // "" or not_a_repository / remote_unreachable / remote_branch_missing
   std::string error;
-  std::string branch;      // "" when detached
+  std::string branch;  // "" when detached
   std::string head, upstream;
   int ahead = 0, behind = 0;
   bool dirty = false;      // uncommitted edits to tracked files

@@ -11,12 +11,12 @@
 #include <set>
 #include <sstream>
 
-#include "common/json_text.h"
 #include "agents/netlify/js_source.h"
 #include "agents/netlify/netlify_toml.h"
 #include "agents/netlify/routes.h"
 #include "common/cron.h"
 #include "common/file_util.h"
+#include "common/json_text.h"
 #include "common/process/process.h"
 
 namespace redundancy::netlify {
@@ -30,11 +30,49 @@ constexpr size_t kMaxSourceBytes = 50u << 20;  // Netlify's own limit for a func
 const std::vector<std::string> kExtensions = {".js", ".zip", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"};
 
 bool IsBuiltin(const std::string& name) {
-  static const std::set<std::string> kBuiltins = {
-      "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants", "crypto", "dgram",
-      "diagnostics_channel", "dns", "domain", "events", "fs", "http", "http2", "https", "inspector", "module", "net",
-      "os", "path", "perf_hooks", "process", "punycode", "querystring", "readline", "repl", "stream", "string_decoder",
-      "sys", "timers", "tls", "trace_events", "tty", "url", "util", "v8", "vm", "wasi", "worker_threads", "zlib", "test"};
+  static const std::set<std::string> kBuiltins = {"assert",
+                                                  "async_hooks",
+                                                  "buffer",
+                                                  "child_process",
+                                                  "cluster",
+                                                  "console",
+                                                  "constants",
+                                                  "crypto",
+                                                  "dgram",
+                                                  "diagnostics_channel",
+                                                  "dns",
+                                                  "domain",
+                                                  "events",
+                                                  "fs",
+                                                  "http",
+                                                  "http2",
+                                                  "https",
+                                                  "inspector",
+                                                  "module",
+                                                  "net",
+                                                  "os",
+                                                  "path",
+                                                  "perf_hooks",
+                                                  "process",
+                                                  "punycode",
+                                                  "querystring",
+                                                  "readline",
+                                                  "repl",
+                                                  "stream",
+                                                  "string_decoder",
+                                                  "sys",
+                                                  "timers",
+                                                  "tls",
+                                                  "trace_events",
+                                                  "tty",
+                                                  "url",
+                                                  "util",
+                                                  "v8",
+                                                  "vm",
+                                                  "wasi",
+                                                  "worker_threads",
+                                                  "zlib",
+                                                  "test"};
   return kBuiltins.count(name) > 0;
 }
 
@@ -46,7 +84,9 @@ std::string PackageOf(const std::string& spec) {
 }
 
 // How specific a TOML functions glob is: its count of non-'*' characters.
-int Specificity(const std::string& glob) { return static_cast<int>(std::count_if(glob.begin(), glob.end(), [](char c) { return c != '*'; })); }
+int Specificity(const std::string& glob) {
+  return static_cast<int>(std::count_if(glob.begin(), glob.end(), [](char c) { return c != '*'; }));
+}
 
 bool GlobMatch(const std::string& glob, const std::string& name) {
   // Only '*' is special (as in netlify.toml function keys).
@@ -85,7 +125,8 @@ class Discoverer {
       if (o_.syntax_check) NodeSyntaxCheck();
       CheckRedirects();
     }
-    std::sort(d_.functions.begin(), d_.functions.end(), [](const Function& a, const Function& b) { return a.name < b.name; });
+    std::sort(d_.functions.begin(), d_.functions.end(),
+              [](const Function& a, const Function& b) { return a.name < b.name; });
     return std::move(d_);
   }
 
@@ -136,16 +177,19 @@ class Discoverer {
     std::error_code ec;
     std::string abs = fs::weakly_canonical(fs::path(d_.project_dir) / rel, ec).string();
     if (ec) {  // a symlink loop, most likely
-      Add(where, toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " cannot be resolved: " + ec.message());
+      Add(where, toml_.functions_dir_line, 0, "error", "functions-dir",
+          "functions directory " + rel + " cannot be resolved: " + ec.message());
       return;
     }
     if (abs.rfind(d_.project_dir + "/", 0) != 0 && abs != d_.project_dir) {
-      Add(where, toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " is outside the project");
+      Add(where, toml_.functions_dir_line, 0, "error", "functions-dir",
+          "functions directory " + rel + " is outside the project");
       return;
     }
     fs::file_status st = fs::status(abs, ec);
     if (ec && fs::exists(fs::symlink_status(abs, ec))) {
-      Add(where, toml_.functions_dir_line, 0, "error", "functions-dir", "functions directory " + rel + " cannot be resolved");
+      Add(where, toml_.functions_dir_line, 0, "error", "functions-dir",
+          "functions directory " + rel + " cannot be resolved");
       return;
     }
     if (fs::exists(st) && !fs::is_directory(st)) {
@@ -165,10 +209,12 @@ class Discoverer {
     std::map<std::string, std::vector<Candidate>> by_name;
     std::error_code ec;
     std::vector<fs::directory_entry> entries;
-    for (auto it = fs::directory_iterator(d_.functions_dir_abs, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    for (auto it = fs::directory_iterator(d_.functions_dir_abs, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
       if (entries.size() >= kMaxEntries) {
         Add(d_.functions_dir, 0, 0, "error", "functions-dir",
-            "more than " + std::to_string(kMaxEntries) + " entries in the functions directory; only the first are looked at");
+            "more than " + std::to_string(kMaxEntries) +
+                " entries in the functions directory; only the first are looked at");
         break;
       }
       entries.push_back(*it);
@@ -178,8 +224,9 @@ class Discoverer {
       std::string base = e.path().filename().string();
       if (base == "node_modules") continue;
       if (e.is_directory(ec)) {
-        static const char* order[] = {"{n}.js", "index.js", "{n}.ts", "index.ts", "{n}.mjs", "index.mjs", "{n}.cjs", "index.cjs",
-                                      "{n}.tsx", "index.tsx", "{n}.mts", "index.mts", "{n}.cts", "index.cts"};
+        static const char* order[] = {"{n}.js",    "index.js",  "{n}.ts",    "index.ts", "{n}.mjs",
+                                      "index.mjs", "{n}.cjs",   "index.cjs", "{n}.tsx",  "index.tsx",
+                                      "{n}.mts",   "index.mts", "{n}.cts",   "index.cts"};
         std::string found;
         for (const char* pat : order) {
           std::string f = pat;
@@ -228,13 +275,15 @@ class Discoverer {
       f.runtime = cands[0].runtime;
       for (size_t i = 1; i < cands.size(); ++i) {
         Add(Rel(cands[i].main_abs), 0, 0, "warning", "duplicate",
-            "function " + name + " is shadowed by " + cands[0].main_rel + " (" + (cands[0].is_dir ? "a directory beats a file" : "extension precedence") + ")");
+            "function " + name + " is shadowed by " + cands[0].main_rel + " (" +
+                (cands[0].is_dir ? "a directory beats a file" : "extension precedence") + ")");
       }
       // Size and newest file: the folder for directory functions, else the file.
       fs::path root = cands[0].is_dir ? fs::path(cands[0].main_abs).parent_path() : fs::path(cands[0].main_abs);
       if (cands[0].is_dir) {
         size_t seen = 0;
-        for (auto rit = fs::recursive_directory_iterator(root, ec); rit != fs::recursive_directory_iterator(); rit.increment(ec)) {
+        for (auto rit = fs::recursive_directory_iterator(root, ec); rit != fs::recursive_directory_iterator();
+             rit.increment(ec)) {
           if (ec || ++seen > kMaxEntries) break;
           if (rit->is_directory(ec) && rit->path().filename() == "node_modules") {
             rit.disable_recursion_pending();
@@ -259,23 +308,28 @@ class Discoverer {
     std::string file = Rel(f.main_abs);
     static const std::regex kName("^[A-Za-z0-9_-]+$");
     if (!std::regex_match(f.name, kName)) {
-      Add(file, 0, 0, "error", "name", "function name '" + f.name + "' is not accepted by Netlify's deploy API (only letters, digits, _ and -)");
+      Add(file, 0, 0, "error", "name",
+          "function name '" + f.name + "' is not accepted by Netlify's deploy API (only letters, digits, _ and -)");
     }
     if (f.name == "___netlify-entry-point") Add(file, 0, 0, "error", "name", "'___netlify-entry-point' is reserved");
     static const std::regex kHelper(R"(^(\.|_)|\.(test|spec)$|^(utils?|helpers?|lib|shared|common)$)");
     if (std::regex_search(f.name, kHelper)) {
-      Add(file, 0, 0, "warning", "helper", "'" + f.name + "' looks like a helper but is deployed as a function; move helpers out of the functions directory");
+      Add(file, 0, 0, "warning", "helper",
+          "'" + f.name +
+              "' looks like a helper but is deployed as a function; move helpers out of the functions directory");
     }
     bool oversized = f.size_bytes > o_.max_function_bytes;
     if (oversized) {
-      Add(file, 0, 0, "error", "size", "function " + f.name + " is " + std::to_string(f.size_bytes >> 20) + " MB, over Netlify's 50 MB limit");
+      Add(file, 0, 0, "error", "size",
+          "function " + f.name + " is " + std::to_string(f.size_bytes >> 20) + " MB, over Netlify's 50 MB limit");
     }
     // TOML settings: "*" first, then matching globs from least to most specific.
     std::vector<const TomlFunctionSettings*> matching;
     for (const auto& s : toml_.functions) {
       if (GlobMatch(s.glob, f.name)) matching.push_back(&s);
     }
-    std::stable_sort(matching.begin(), matching.end(), [](auto* a, auto* b) { return Specificity(a->glob) < Specificity(b->glob); });
+    std::stable_sort(matching.begin(), matching.end(),
+                     [](auto* a, auto* b) { return Specificity(a->glob) < Specificity(b->glob); });
     bool background = f.name.size() > 11 && f.name.compare(f.name.size() - 11, 11, "-background") == 0;
     std::string bundler;
     for (const auto* s : matching) {
@@ -307,7 +361,8 @@ class Discoverer {
     f.api_version = src.has_default_export && !src.has_handler_export ? 2 : 1;
     if (f.api_version == 1 && src.has_config_export) {
       Add(file, src.config_line, 0, "warning", "v1-config-ignored",
-          "`export const config` is ignored for a v1 function (it exports `handler`); Netlify reads in-source config only for v2 functions");
+          "`export const config` is ignored for a v1 function (it exports `handler`); Netlify reads in-source config "
+          "only for v2 functions");
     }
     if (f.api_version == 1 && !src.v1_schedule.empty()) {
       f.schedule = src.v1_schedule;
@@ -329,9 +384,13 @@ class Discoverer {
         std::vector<std::string> v;
         auto it = c.find(key);
         if (it == c.end()) return v;
-        if (it->second.kind == ConfigValue::Kind::kString) v.push_back(it->second.text);
-        else if (it->second.kind == ConfigValue::Kind::kArray) v = it->second.items;
-        else Add(file, src.config_line, 0, "error", "config-type", std::string("config.") + key + " must be a string or an array of strings");
+        if (it->second.kind == ConfigValue::Kind::kString)
+          v.push_back(it->second.text);
+        else if (it->second.kind == ConfigValue::Kind::kArray)
+          v = it->second.items;
+        else
+          Add(file, src.config_line, 0, "error", "config-type",
+              std::string("config.") + key + " must be a string or an array of strings");
         return v;
       };
       for (const char* key : {"path", "excludedPath"}) {
@@ -350,7 +409,8 @@ class Discoverer {
         for (auto& ch : m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         static const std::set<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "OPTIONS", "DELETE", "HEAD"};
         if (!kMethods.count(m)) {
-          Add(file, src.config_line, 0, "error", "config-method", "config.method '" + m + "' is not one of GET, POST, PUT, PATCH, OPTIONS, DELETE, HEAD");
+          Add(file, src.config_line, 0, "error", "config-method",
+              "config.method '" + m + "' is not one of GET, POST, PUT, PATCH, OPTIONS, DELETE, HEAD");
         } else if (std::find(f.methods.begin(), f.methods.end(), m) == f.methods.end()) {
           f.methods.push_back(m);
         }
@@ -368,14 +428,19 @@ class Discoverer {
     f.invocation_mode = background ? "background" : f.api_version == 2 ? "stream" : "";
     // The packager's choice: v2 always nft (unless "none"); else the configured
     // bundler; else esbuild for .mjs and TypeScript, nft for ESM .js, zisi.
-    if (f.api_version == 2) f.bundler = bundler == "none" ? "none" : "nft";
-    else if (!bundler.empty()) f.bundler = bundler;
-    else if (ts || ext == ".mjs") f.bundler = "esbuild";
-    else f.bundler = ext != ".cjs" && src.esm ? "nft" : "zisi";
+    if (f.api_version == 2)
+      f.bundler = bundler == "none" ? "none" : "nft";
+    else if (!bundler.empty())
+      f.bundler = bundler;
+    else if (ts || ext == ".mjs")
+      f.bundler = "esbuild";
+    else
+      f.bundler = ext != ".cjs" && src.esm ? "nft" : "zisi";
     // Imports of packages that are not installed.
     for (const auto& imp : src.imports) {
       const std::string& s = imp.specifier;
-      if (s.empty() || s[0] == '.' || s[0] == '/' || s.rfind("node:", 0) == 0 || s.find(':') != std::string::npos) continue;
+      if (s.empty() || s[0] == '.' || s[0] == '/' || s.rfind("node:", 0) == 0 || s.find(':') != std::string::npos)
+        continue;
       std::string pkg = PackageOf(s);
       if (IsBuiltin(pkg)) continue;
       bool found = false;
@@ -386,7 +451,8 @@ class Discoverer {
         }
         if (dir.string().size() <= d_.project_dir.size() || dir == dir.parent_path()) break;
       }
-      if (!found) Add(file, imp.line, 0, "error", "missing-module", "imports '" + s + "' but " + pkg + " is not installed");
+      if (!found)
+        Add(file, imp.line, 0, "error", "missing-module", "imports '" + s + "' but " + pkg + " is not installed");
     }
   }
 
@@ -438,7 +504,8 @@ process.stdout.write('\n@@RESULT@@' + JSON.stringify(out) + '\n');
     process::SpawnSpec spec;
     spec.exe = o_.node_bin;
     spec.args = {"--no-warnings", "--experimental-vm-modules", "-e", kScript, tmpl};
-    auto r = written ? process::RunCapture(spec, std::chrono::seconds(60)) : Result<process::Captured>::Error("cannot write");
+    auto r = written ? process::RunCapture(spec, std::chrono::seconds(60))
+                     : Result<process::Captured>::Error("cannot write");
     unlink(tmpl);
     auto forget = [&] {
       if (o_.cache) {
@@ -482,7 +549,8 @@ process.stdout.write('\n@@RESULT@@' + JSON.stringify(out) + '\n');
       name = name.substr(0, name.find_first_of("/?#"));
       if (name.empty() || name == ":splat" || name.find('*') != std::string::npos) continue;
       if (!names.count(name)) {
-        Add("netlify.toml", r.line, 0, "error", "redirect-target", "redirect to " + r.to + ": there is no function " + name);
+        Add("netlify.toml", r.line, 0, "error", "redirect-target",
+            "redirect to " + r.to + ": there is no function " + name);
       }
     }
   }
@@ -511,22 +579,27 @@ nlohmann::json DiscoveryJson(const Discovery& d) {
     nlohmann::json routes = nlohmann::json::array();
     for (const auto& r : f.routes) routes.push_back(r);
     nlohmann::json excluded = f.excluded_routes, methods = f.methods;
-    j["functions"].push_back({{"name", f.name},
-                              {"runtime", f.runtime},
-                              {"main_file", f.main_file},
-                              {"api_version", f.api_version},
-                              {"schedule", f.schedule.empty() ? nlohmann::json() : nlohmann::json(f.schedule)},
-                              {"invocation_mode", f.invocation_mode.empty() ? nlohmann::json() : nlohmann::json(f.invocation_mode)},
-                              {"routes", routes},
-                              {"excluded_routes", excluded},
-                              {"methods", methods},
-                              {"bundler", f.bundler},
-                              {"size_bytes", f.size_bytes}});
+    j["functions"].push_back(
+        {{"name", f.name},
+         {"runtime", f.runtime},
+         {"main_file", f.main_file},
+         {"api_version", f.api_version},
+         {"schedule", f.schedule.empty() ? nlohmann::json() : nlohmann::json(f.schedule)},
+         {"invocation_mode", f.invocation_mode.empty() ? nlohmann::json() : nlohmann::json(f.invocation_mode)},
+         {"routes", routes},
+         {"excluded_routes", excluded},
+         {"methods", methods},
+         {"bundler", f.bundler},
+         {"size_bytes", f.size_bytes}});
   }
   j["problems"] = nlohmann::json::array();
   for (const auto& p : d.problems) {
-    j["problems"].push_back({{"file", p.file}, {"line", p.line}, {"col", p.col}, {"severity", p.severity},
-                             {"rule", p.rule}, {"message", p.message}});
+    j["problems"].push_back({{"file", p.file},
+                             {"line", p.line},
+                             {"col", p.col},
+                             {"severity", p.severity},
+                             {"rule", p.rule},
+                             {"message", p.message}});
   }
   return j;
 }

@@ -6,8 +6,8 @@
 // ../shared/reference/netlify.md.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -23,26 +23,26 @@ struct Problem {
 
 struct Function {
   std::string name;
-  std::string runtime = "js";        // js | go | rs
-  std::string main_file;             // relative to the functions directory
+  std::string runtime = "js";  // js | go | rs
+  std::string main_file;       // relative to the functions directory
   std::string main_abs;
   int api_version = 1;
   std::string schedule;
-  std::string invocation_mode;       // "" | background | stream
-  std::vector<std::string> routes;   // config.path patterns (v2)
-  std::vector<std::string> methods;  // config.method, upper case ([] = every method)
+  std::string invocation_mode;               // "" | background | stream
+  std::vector<std::string> routes;           // config.path patterns (v2)
+  std::vector<std::string> methods;          // config.method, upper case ([] = every method)
   std::vector<std::string> excluded_routes;  // config.excludedPath patterns
-  std::string bundler = "zisi";      // node_bundler: esbuild for .ts/.mjs/ESM unless set
+  std::string bundler = "zisi";              // node_bundler: esbuild for .ts/.mjs/ESM unless set
   std::string display_name;
-  uint64_t size_bytes = 0;           // the function's own files
-  int64_t mtime_ns = 0;              // newest of its files, for staleness
+  uint64_t size_bytes = 0;  // the function's own files
+  int64_t mtime_ns = 0;     // newest of its files, for staleness
 };
 
 struct Discovery {
   std::string project_dir;
-  std::string functions_dir;         // relative to the project ("" when none)
+  std::string functions_dir;  // relative to the project ("" when none)
   std::string functions_dir_abs;
-  std::vector<Function> functions;   // sorted by name
+  std::vector<Function> functions;  // sorted by name
   std::vector<Problem> problems;
   bool HasErrors() const;
 };
@@ -60,9 +60,9 @@ struct SyntaxCache {
 };
 
 struct DiscoverOptions {
-  SyntaxCache* cache = nullptr;      // optional
+  SyntaxCache* cache = nullptr;  // optional
   std::string node_bin = "node";
-  bool syntax_check = true;          // node for JS files (one process for all of them)
+  bool syntax_check = true;  // node for JS files (one process for all of them)
   uint64_t max_function_bytes = 50ULL << 20;
   // The site's functions directory as set outside the repository (Netlify's UI,
   // the agent's `functions_dir`): netlify.toml beats it, it beats the

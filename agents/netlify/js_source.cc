@@ -76,9 +76,11 @@ class Lexer {
         out.push_back({Token::Kind::kIdent, s_.substr(b, i_ - b), line, col});
         continue;
       }
-      if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && std::isdigit(static_cast<unsigned char>(Peek(1))))) {
+      if (std::isdigit(static_cast<unsigned char>(c)) ||
+          (c == '.' && std::isdigit(static_cast<unsigned char>(Peek(1))))) {
         size_t b = i_;
-        while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.' || s_[i_] == '_')) ++i_;
+        while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.' || s_[i_] == '_'))
+          ++i_;
         out.push_back({Token::Kind::kNumber, s_.substr(b, i_ - b), line, col});
         continue;
       }
@@ -164,7 +166,8 @@ class Lexer {
     const Token& t = out.back();
     if (t.kind == Token::Kind::kPunct) return t.text != ")" && t.text != "]" && t.text != "}";
     if (t.kind == Token::Kind::kIdent) {
-      static const char* kw[] = {"return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await"};
+      static const char* kw[] = {"return", "typeof", "instanceof", "in", "of",   "new",   "delete",
+                                 "void",   "throw",  "case",       "do", "else", "yield", "await"};
       for (const char* k : kw) {
         if (t.text == k) return true;
       }
@@ -181,8 +184,10 @@ class Lexer {
         i_ += 2;
         continue;
       }
-      if (c == '[') in_class = true;
-      else if (c == ']') in_class = false;
+      if (c == '[')
+        in_class = true;
+      else if (c == ']')
+        in_class = false;
       else if (c == '/' && !in_class) {
         ++i_;
         while (i_ < s_.size() && std::isalpha(static_cast<unsigned char>(s_[i_]))) ++i_;
@@ -305,7 +310,8 @@ SourceFacts ScanSource(const std::string& text) {
       if (Is(t, i + 1, "{")) {  // export { x as default, y as handler }
         for (size_t j2 = i + 2; j2 < t.size() && !Is(t, j2, "}"); ++j2) {
           if (Is(t, j2, "as") && Is(t, j2 + 1, "default")) f.has_default_export = true;
-          if ((Is(t, j2, "as") && Is(t, j2 + 1, "handler")) || (Is(t, j2, "handler") && (Is(t, j2 + 1, ",") || Is(t, j2 + 1, "}")) && !Is(t, j2 - 1, "as"))) {
+          if ((Is(t, j2, "as") && Is(t, j2 + 1, "handler")) ||
+              (Is(t, j2, "handler") && (Is(t, j2 + 1, ",") || Is(t, j2 + 1, "}")) && !Is(t, j2 - 1, "as"))) {
             f.has_handler_export = true;
           }
         }
@@ -327,7 +333,7 @@ SourceFacts ScanSource(const std::string& text) {
       if (depth != 0 || Is(t, i + 1, ".")) continue;  // import.meta
       f.esm = true;
       if (Is(t, i + 1, "type") && !Is(t, i + 2, "from") && !Is(t, i + 2, ",")) continue;  // TypeScript: erased
-      if (i + 1 < t.size() && t[i + 1].kind == Token::Kind::kString) {  // import "x"
+      if (i + 1 < t.size() && t[i + 1].kind == Token::Kind::kString) {                    // import "x"
         f.imports.push_back({t[i + 1].text, t[i + 1].line});
         continue;
       }
@@ -339,7 +345,8 @@ SourceFacts ScanSource(const std::string& text) {
       }
       continue;
     }
-    if (k.text == "require" && Is(t, i + 1, "(") && i + 2 < t.size() && t[i + 2].kind == Token::Kind::kString && Is(t, i + 3, ")")) {
+    if (k.text == "require" && Is(t, i + 1, "(") && i + 2 < t.size() && t[i + 2].kind == Token::Kind::kString &&
+        Is(t, i + 3, ")")) {
       f.imports.push_back({t[i + 2].text, t[i + 2].line});
       continue;
     }
@@ -349,7 +356,8 @@ SourceFacts ScanSource(const std::string& text) {
       for (size_t j = i + 4; j < t.size(); ++j) {
         if (Is(t, j, "{")) ++d;
         if (Is(t, j, "}") && --d == 0) break;
-        if (d == 1 && Is(t, j, "handler") && (Is(t, j + 1, ":") || Is(t, j + 1, ",") || Is(t, j + 1, "}"))) f.has_handler_export = true;
+        if (d == 1 && Is(t, j, "handler") && (Is(t, j + 1, ":") || Is(t, j + 1, ",") || Is(t, j + 1, "}")))
+          f.has_handler_export = true;
       }
       continue;
     }

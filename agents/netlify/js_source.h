@@ -15,25 +15,25 @@ namespace redundancy::netlify {
 
 struct ConfigValue {
   enum class Kind { kString, kNumber, kBool, kArray, kObject, kOther } kind = Kind::kOther;
-  std::string text;                 // string / number / bool as written
-  std::vector<std::string> items;   // array of strings
+  std::string text;                // string / number / bool as written
+  std::vector<std::string> items;  // array of strings
 };
 
 struct SourceFacts {
   bool has_default_export = false;
   bool has_handler_export = false;
-  bool esm = false;                 // import/export statements at the top level
+  bool esm = false;  // import/export statements at the top level
   bool has_config_export = false;
   int config_line = 0;
   std::map<std::string, ConfigValue> config;  // keys of `export const config = {...}`
-  std::string v1_schedule;          // schedule("cron", handler)
+  std::string v1_schedule;                    // schedule("cron", handler)
   int v1_schedule_line = 0;
   struct Import {
     std::string specifier;
     int line = 0;
   };
-  std::vector<Import> imports;      // bare and relative specifiers of import/require/import()
-  std::string syntax_error;         // "" when the lexer found nothing wrong
+  std::vector<Import> imports;  // bare and relative specifiers of import/require/import()
+  std::string syntax_error;     // "" when the lexer found nothing wrong
   int syntax_line = 0, syntax_col = 0;
 };
 

@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "agents/netlify/functions.h"
-#include "common/json_text.h"
 #include "agents/netlify/routes.h"
 #include "common/file_util.h"
+#include "common/json_text.h"
 
 namespace redundancy::netlify {
 namespace fs = std::filesystem;
@@ -16,7 +16,10 @@ namespace fs = std::filesystem;
 nlohmann::json Manifest(const Discovery& d, int64_t timestamp_ms) {
   nlohmann::json fns = nlohmann::json::array();
   for (const auto& f : d.functions) {
-    nlohmann::json m = {{"name", f.name}, {"mainFile", f.main_abs}, {"runtime", f.runtime}, {"priority", 10},
+    nlohmann::json m = {{"name", f.name},
+                        {"mainFile", f.main_abs},
+                        {"runtime", f.runtime},
+                        {"priority", 10},
                         {"buildData", {{"runtimeAPIVersion", f.api_version}}}};
     if (!f.bundler.empty()) m["bundler"] = f.bundler;
     if (!f.schedule.empty()) m["schedule"] = f.schedule;
@@ -27,8 +30,10 @@ nlohmann::json Manifest(const Discovery& d, int64_t timestamp_ms) {
       std::string why;
       ParseRoute(pattern, &r, &why);  // Discover kept only the routes that parse
       nlohmann::json j = {{"pattern", r.pattern}};
-      if (!r.literal.empty()) j["literal"] = r.literal;
-      else j["expression"] = r.expression;
+      if (!r.literal.empty())
+        j["literal"] = r.literal;
+      else
+        j["expression"] = r.expression;
       return j;
     };
     if (!f.routes.empty()) {
@@ -45,7 +50,10 @@ nlohmann::json Manifest(const Discovery& d, int64_t timestamp_ms) {
     }
     fns.push_back(std::move(m));
   }
-  return {{"functions", fns}, {"system", {{"arch", "x64"}, {"platform", "linux"}}}, {"timestamp", timestamp_ms}, {"version", 1}};
+  return {{"functions", fns},
+          {"system", {{"arch", "x64"}, {"platform", "linux"}}},
+          {"timestamp", timestamp_ms},
+          {"version", 1}};
 }
 
 std::string WriteManifest(const std::string& path, const nlohmann::json& manifest) {

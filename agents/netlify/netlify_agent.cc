@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/paths.h"
+#include "common/event_kinds.h"
 #include "common/file_util.h"
 #include "common/inotify.h"
+#include "common/paths.h"
 #include "common/probe.h"
 #include "common/process/git_head.h"
 #include "common/process/process.h"
-#include "common/event_kinds.h"
 
 namespace redundancy::netlify {
 namespace fs = std::filesystem;
@@ -101,8 +101,9 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
   options.functions_dir = functions_dir_;
   // Poison-input isolation: a tree whose discovery killed this process is
   // reported until netlify.toml or the functions directory changes.
-  std::string fingerprint = FileFingerprint(dir_ + "/netlify.toml") + "|" + FileFingerprint(dir_ + "/netlify/functions") +
-                            "|" + (functions_dir_.empty() ? "" : FileFingerprint(dir_ + "/" + functions_dir_));
+  std::string fingerprint = FileFingerprint(dir_ + "/netlify.toml") + "|" +
+                            FileFingerprint(dir_ + "/netlify/functions") + "|" +
+                            (functions_dir_.empty() ? "" : FileFingerprint(dir_ + "/" + functions_dir_));
   if (!poison_.Enter("netlify:count", fingerprint)) return {poison_.Failed("netlify:count")};
   last_ = Discover(dir_, options);
   poison_.Leave();
@@ -112,8 +113,10 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
   std::map<std::string, std::vector<const Problem*>> by_file;
   std::vector<const Problem*> toml_problems;
   for (const auto& p : last_.problems) {
-    if (p.file == "netlify.toml" || p.file == "functions_dir") toml_problems.push_back(&p);
-    else by_file[p.file].push_back(&p);
+    if (p.file == "netlify.toml" || p.file == "functions_dir")
+      toml_problems.push_back(&p);
+    else
+      by_file[p.file].push_back(&p);
   }
   std::string fdir = last_.functions_dir.empty() ? "" : last_.functions_dir + "/";
   std::map<std::string, const ProbeTarget*> probe_of;
@@ -138,7 +141,8 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
         if (p->rule == "duplicate") continue;  // about the shadowed file, not this function
         v1::HealthStatus s = p->severity == "error" ? v1::HEALTH_FAILED : v1::HEALTH_DEGRADED;
         if (s > st) st = s;
-        std::string line = p->file + (p->line ? ":" + std::to_string(p->line) : "") + ": " + p->message + " [" + p->rule + "]";
+        std::string line =
+            p->file + (p->line ? ":" + std::to_string(p->line) : "") + ": " + p->message + " [" + p->rule + "]";
         if (first.empty() || s == v1::HEALTH_FAILED) first = first.empty() || st != s ? line : first;
         details += line + "\n";
       }
@@ -152,7 +156,8 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
         st = v1::HEALTH_FAILED;
         first = "probe " + p.path + ": " + r.error;
       } else {
-        facts += ", probe " + std::to_string(r.http_status) + " in " + std::to_string(static_cast<int>(r.latency_ms)) + " ms";
+        facts += ", probe " + std::to_string(r.http_status) + " in " + std::to_string(static_cast<int>(r.latency_ms)) +
+                 " ms";
       }
     }
     c.set_status(st);
@@ -180,7 +185,9 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
         still.push_back(m);
       } else {
         seen_.erase(m);
-        if (ctx_.emit) ctx_.emit("netlify:" + m, events::kFunctionRetired, m + " was deleted by a commit (HEAD does not have it): accepted");
+        if (ctx_.emit)
+          ctx_.emit("netlify:" + m, events::kFunctionRetired,
+                    m + " was deleted by a commit (HEAD does not have it): accepted");
       }
     }
     if (still.size() != missing.size()) SaveSeen();
@@ -191,7 +198,8 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
   (*count.mutable_metrics())["functions"] = static_cast<double>(now.size());
   if (missing.empty()) {
     count.set_status(v1::HEALTH_OK);
-    count.set_summary(std::to_string(now.size()) + " function(s) in " + (last_.functions_dir.empty() ? "(no functions directory)" : last_.functions_dir));
+    count.set_summary(std::to_string(now.size()) + " function(s) in " +
+                      (last_.functions_dir.empty() ? "(no functions directory)" : last_.functions_dir));
   } else {
     std::string names;
     for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
@@ -203,7 +211,8 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
     // Restoring from HEAD ends it (or a pull under way is deleting it): an
     // alert only if it outlasts the grace.
     if (!restorable_.empty() && restorable_.size() == missing.size()) (*count.mutable_labels())["transient"] = "true";
-    count.set_summary(std::to_string(missing.size()) + " function(s) disappeared: " + names + " (" + std::to_string(now.size()) + " left)");
+    count.set_summary(std::to_string(missing.size()) + " function(s) disappeared: " + names + " (" +
+                      std::to_string(now.size()) + " left)");
   }
   out.push_back(count);
   // Remember every function seen (across restarts), so a later drop is noticed.
@@ -218,17 +227,23 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
       if (p->severity == "error") st = v1::HEALTH_FAILED;
       details += p->file + ":" + std::to_string(p->line) + ": " + p->message + " [" + p->rule + "]\n";
     }
-    auto c = MakeCheck("netlify:toml", st, details.substr(0, details.find('\n')) +
-                                               (toml_problems.size() > 1 ? " (+" + std::to_string(toml_problems.size() - 1) + " more)" : ""),
-                       details);
+    auto c =
+        MakeCheck("netlify:toml", st,
+                  details.substr(0, details.find('\n')) +
+                      (toml_problems.size() > 1 ? " (+" + std::to_string(toml_problems.size() - 1) + " more)" : ""),
+                  details);
     c.set_gave_up(st == v1::HEALTH_FAILED);  // a person fixes netlify.toml
     out.push_back(std::move(c));
   }
   // The manifest.
   stale_ = ManifestStaleness(ManifestPath(), last_);
-  out.push_back(MakeCheck("netlify:manifest", stale_.empty() ? v1::HEALTH_OK : regenerate_ ? v1::HEALTH_FAILED : v1::HEALTH_DEGRADED,
-                          stale_.empty() ? "up to date with " + std::to_string(now.size()) + " function(s)"
-                                         : "manifest " + stale_ + (regenerate_ ? "" : " (regenerate_manifest is off)")));
+  out.push_back(MakeCheck("netlify:manifest",
+                          stale_.empty() ? v1::HEALTH_OK
+                          : regenerate_  ? v1::HEALTH_FAILED
+                                         : v1::HEALTH_DEGRADED,
+                          stale_.empty()
+                              ? "up to date with " + std::to_string(now.size()) + " function(s)"
+                              : "manifest " + stale_ + (regenerate_ ? "" : " (regenerate_manifest is off)")));
   if (!stale_.empty() && regenerate_) (*out.back().mutable_labels())["transient"] = "true";  // regenerated next
   return out;
 }
@@ -246,7 +261,8 @@ void NetlifyAgent::SaveSeen() {
 std::optional<std::map<std::string, std::string>> NetlifyAgent::HeadFunctions() const {
   if (last_.functions_dir.empty()) return std::nullopt;
   std::error_code ec;
-  fs::path abs = fs::path(last_.functions_dir).is_absolute() ? fs::path(last_.functions_dir) : fs::path(dir_) / last_.functions_dir;
+  fs::path abs = fs::path(last_.functions_dir).is_absolute() ? fs::path(last_.functions_dir)
+                                                             : fs::path(dir_) / last_.functions_dir;
   std::string rel = fs::relative(abs, dir_, ec).string();
   if (ec || rel.empty() || rel.rfind("..", 0) == 0) return std::nullopt;
   auto entries = git_head::Entries(dir_, rel);
@@ -275,7 +291,9 @@ Status NetlifyAgent::Recover(const std::string& target, bool forced) {
         errors += (errors.empty() ? "" : "; ") + name + ": " + (r.ok() ? r->output : r.error());
         continue;
       }
-      if (ctx_.emit) ctx_.emit("netlify:" + name, events::kFunctionRestored, "restored " + path + " from git HEAD (it had been deleted)");
+      if (ctx_.emit)
+        ctx_.emit("netlify:" + name, events::kFunctionRestored,
+                  "restored " + path + " from git HEAD (it had been deleted)");
     }
     restorable_.clear();
     if (!errors.empty()) return Status::Error(errors);
@@ -285,7 +303,9 @@ Status NetlifyAgent::Recover(const std::string& target, bool forced) {
     seen_.clear();
     for (const auto& f : last_.functions) seen_.insert(f.name);
     SaveSeen();
-    if (ctx_.emit) ctx_.emit("netlify:count", events::kCountReset, std::to_string(seen_.size()) + " function(s) is the new baseline");
+    if (ctx_.emit)
+      ctx_.emit("netlify:count", events::kCountReset,
+                std::to_string(seen_.size()) + " function(s) is the new baseline");
   }
   if ((target.empty() || target == "netlify:manifest") && regenerate_ && !stale_.empty()) {
     std::string why = stale_;
@@ -293,8 +313,8 @@ Status NetlifyAgent::Recover(const std::string& target, bool forced) {
     if (!err.empty()) return Status::Error(err);
     if (ctx_.emit) {
       ctx_.emit("netlify:manifest", events::kManifestRegenerated,
-                "wrote " + ManifestPath() + " with " + std::to_string(last_.functions.size()) + " function(s) (was " + why +
-                    "); previous kept as " + ManifestPath() + ".bak");
+                "wrote " + ManifestPath() + " with " + std::to_string(last_.functions.size()) + " function(s) (was " +
+                    why + "); previous kept as " + ManifestPath() + ".bak");
     }
   }
   return Status::Ok();

@@ -9,8 +9,8 @@
 #pragma once
 
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,7 +22,6 @@
 #include "common/clock.h"
 
 namespace redundancy::netlify {
-
 
 class NetlifyAgent : public Agent {
  public:
@@ -46,20 +45,20 @@ class NetlifyAgent : public Agent {
 
   Clock* clock_;
   AgentContext ctx_;
-  PoisonRegistry poison_;  // a functions tree that kills discovery is reported, not a crash loop
+  PoisonRegistry poison_;      // a functions tree that kills discovery is reported, not a crash loop
   std::string dir_;            // the project
   std::string manifest_;       // configured manifest path ("" = default)
   std::string functions_dir_;  // configured functions_dir (netlify.toml beats it)
   bool regenerate_ = false;
   std::string base_url_;
   std::vector<ProbeTarget> probes_;
-  std::set<std::string> seen_;  // every function seen (persisted), for the count check
+  std::set<std::string> seen_;                     // every function seen (persisted), for the count check
   std::map<std::string, std::string> restorable_;  // missing now, committed at HEAD: name -> path
-  std::string stale_;           // why the manifest is stale, from the last check
+  std::string stale_;                              // why the manifest is stale, from the last check
   Discovery last_;
   SyntaxCache syntax_cache_;
   int inotify_fd_ = -1;
-  std::mutex mu_;                      // watches_ is shared with the event-loop thread
+  std::mutex mu_;  // watches_ is shared with the event-loop thread
   std::map<int, std::string> watches_;
 };
 

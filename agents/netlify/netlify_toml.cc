@@ -3,9 +3,10 @@
 // or glob, [[redirects]] targets, and type errors with their lines.
 #include "agents/netlify/netlify_toml.h"
 
+#include <toml++/toml.h>
+
 #include <filesystem>
 #include <set>
-#include <toml++/toml.h>
 
 #include "common/cron.h"
 
@@ -24,7 +25,8 @@ struct Reporter {
   }
 };
 
-void ReadFunctionSettings(const toml::table& t, const std::string& where, TomlFunctionSettings* s, std::vector<Problem>* problems) {
+void ReadFunctionSettings(const toml::table& t, const std::string& where, TomlFunctionSettings* s,
+                          std::vector<Problem>* problems) {
   Reporter Add{problems};
   for (const auto& [key, value] : t) {
     std::string k(key.str());
@@ -43,8 +45,10 @@ void ReadFunctionSettings(const toml::table& t, const std::string& where, TomlFu
     } else if (k == "node_bundler") {
       auto v = value.value<std::string>();
       static const std::set<std::string> ok = {"esbuild", "nft", "zisi", "none"};
-      if (!v || !ok.count(*v)) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be one of esbuild, nft, zisi, none");
-      else s->node_bundler = *v;
+      if (!v || !ok.count(*v))
+        Add("netlify.toml", line, 0, "error", "toml-type", path + " must be one of esbuild, nft, zisi, none");
+      else
+        s->node_bundler = *v;
     } else if (k == "included_files" || k == "external_node_modules" || k == "ignored_node_modules") {
       const toml::array* a = value.as_array();
       bool ok = a != nullptr;
@@ -53,14 +57,18 @@ void ReadFunctionSettings(const toml::table& t, const std::string& where, TomlFu
       }
       if (!ok) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be an array of strings");
     } else if (k == "background") {
-      if (!value.is_boolean()) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be true or false");
-      else s->background = *value.value<bool>();
+      if (!value.is_boolean())
+        Add("netlify.toml", line, 0, "error", "toml-type", path + " must be true or false");
+      else
+        s->background = *value.value<bool>();
     } else if (k == "vcpu") {
       auto v = value.value<double>();
-      if (!v || *v < 0.5 || *v > 2) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be a number from 0.5 to 2");
+      if (!v || *v < 0.5 || *v > 2)
+        Add("netlify.toml", line, 0, "error", "toml-type", path + " must be a number from 0.5 to 2");
     } else if (k == "memory") {
       auto v = value.value<int64_t>();
-      if (!v || *v < 1024 || *v > 4096) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be 1024 to 4096 (MB)");
+      if (!v || *v < 1024 || *v > 4096)
+        Add("netlify.toml", line, 0, "error", "toml-type", path + " must be 1024 to 4096 (MB)");
     } else if (k == "timeout") {
       if (!value.is_number()) Add("netlify.toml", line, 0, "error", "toml-type", path + " must be a number of seconds");
     } else if (k != "directory") {
@@ -88,7 +96,8 @@ TomlFacts ReadNetlifyToml(const std::string& project_dir, std::vector<Problem>* 
     if (n && !n->is_string()) Add("netlify.toml", LineOf(n), 0, "error", "toml-type", key + " must be a string");
   };
   if (const toml::table* build = tbl["build"].as_table()) {
-    for (const char* k : {"command", "publish", "functions", "base", "edge_functions"}) want_string(build->get(k), std::string("build.") + k);
+    for (const char* k : {"command", "publish", "functions", "base", "edge_functions"})
+      want_string(build->get(k), std::string("build.") + k);
     if (auto v = (*build)["functions"].value<std::string>()) {
       facts.functions_dir = *v;
       facts.functions_dir_line = LineOf(build->get("functions"));

@@ -36,7 +36,8 @@ bool Tokenize(const std::string& s, std::vector<Token>* out, std::string* error)
       out->push_back({Tok::kClose, "}"}), ++i;
     } else if (c == ':') {
       size_t j = i + 1;
-      if (j >= s.size() || !NameStart(s[j])) return *error = "':' at column " + std::to_string(i + 1) + " starts no name", false;
+      if (j >= s.size() || !NameStart(s[j]))
+        return *error = "':' at column " + std::to_string(i + 1) + " starts no name", false;
       while (j < s.size() && NameChar(s[j])) ++j;
       out->push_back({Tok::kName, s.substr(i + 1, j - i - 1)}), i = j;
     } else if (c == '(') {

@@ -7,19 +7,23 @@ namespace redundancy::netlify {
 
 const SystemSpec& Spec() {
   using T = FieldType;
-  static const SystemSpec spec{
-      "netlify",
-      {
-          {"dir", T::kString},
-          {"functions_dir", T::kString},
-          {"regenerate_manifest", T::kBool},
-          {"manifest", T::kString},
-          {"base_url", T::kString},
-          {"probes", T::kMapList, {}, {{"function", T::kString, {}, {}, 0, true}, {"path", T::kString},
-                                       {"expect_status", T::kInt, {}, {}, 100}, {"timeout", T::kDuration, {}, {}, 1}}},
-      },
-      Millis(600'000),
-      {"pm2"}};
+  static const SystemSpec spec{"netlify",
+                               {
+                                   {"dir", T::kString},
+                                   {"functions_dir", T::kString},
+                                   {"regenerate_manifest", T::kBool},
+                                   {"manifest", T::kString},
+                                   {"base_url", T::kString},
+                                   {"probes",
+                                    T::kMapList,
+                                    {},
+                                    {{"function", T::kString, {}, {}, 0, true},
+                                     {"path", T::kString},
+                                     {"expect_status", T::kInt, {}, {}, 100},
+                                     {"timeout", T::kDuration, {}, {}, 1}}},
+                               },
+                               Millis(600'000),
+                               {"pm2"}};
   return spec;
 }
 

@@ -23,7 +23,7 @@ struct NetlifySettings {
   std::string manifest;       // absolute, "" = the default
   std::string functions_dir;  // as configured (netlify.toml beats it)
   bool regenerate = false;
-  std::string base_url;       // without a trailing slash
+  std::string base_url;  // without a trailing slash
   std::vector<ProbeTarget> probes;
 };
 

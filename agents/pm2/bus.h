@@ -11,8 +11,8 @@
 namespace redundancy::pm2 {
 
 struct BusEvent {
-  std::string event;   // exit, online, stop, restart, delete, "restart overlimit", start...
-  std::string name;    // app name
+  std::string event;  // exit, online, stop, restart, delete, "restart overlimit", start...
+  std::string name;   // app name
   int pm_id = -1;
   std::string status;  // pm2_env.status carried by the event
   bool manually = false;

@@ -73,18 +73,24 @@ std::string_view LastCrash(std::string_view tail) {
 
 std::string CrashCause::Describe() const {
   switch (kind) {
-    case Kind::kPortInUse: return "port " + std::to_string(port) + " is in use";
-    case Kind::kMissingFile: return path + " is missing";
-    case Kind::kUnknown: break;
+    case Kind::kPortInUse:
+      return "port " + std::to_string(port) + " is in use";
+    case Kind::kMissingFile:
+      return path + " is missing";
+    case Kind::kUnknown:
+      break;
   }
   return "";
 }
 
 std::string CrashCause::Gone() const {
   switch (kind) {
-    case Kind::kPortInUse: return "port " + std::to_string(port) + " is free again";
-    case Kind::kMissingFile: return path + " exists now";
-    case Kind::kUnknown: break;
+    case Kind::kPortInUse:
+      return "port " + std::to_string(port) + " is free again";
+    case Kind::kMissingFile:
+      return path + " exists now";
+    case Kind::kUnknown:
+      break;
   }
   return "";
 }
@@ -170,12 +176,14 @@ std::string PortHolder(int port, const std::string& proc) {
 
 bool CauseGone(const CrashCause& cause, const std::string& proc) {
   switch (cause.kind) {
-    case CrashCause::Kind::kPortInUse: return !PortListening(cause.port, proc);
+    case CrashCause::Kind::kPortInUse:
+      return !PortListening(cause.port, proc);
     case CrashCause::Kind::kMissingFile: {
       std::error_code ec;
       return std::filesystem::exists(cause.path, ec);
     }
-    case CrashCause::Kind::kUnknown: break;
+    case CrashCause::Kind::kUnknown:
+      break;
   }
   return false;
 }

@@ -9,28 +9,94 @@
 #include <set>
 #include <sstream>
 
-#include "common/json_text.h"
 #include "common/cron.h"
 #include "common/file_util.h"
-#include "common/yaml_bounded.h"
+#include "common/json_text.h"
 #include "common/process/process.h"
+#include "common/yaml_bounded.h"
 
 namespace redundancy::pm2 {
 namespace fs = std::filesystem;
 namespace {
 
 const std::set<std::string>& KnownKeys() {
-  static const auto* keys = new std::set<std::string>{
-      "name", "script", "cwd", "args", "interpreter", "interpreter_args", "node_args", "instances", "exec_mode",
-      "watch", "ignore_watch", "watch_options", "watch_delay", "max_memory_restart", "env", "source_map_support",
-      "instance_var", "filter_env", "log_date_format", "error_file", "out_file", "log_file", "combine_logs",
-      "merge_logs", "pid_file", "min_uptime", "listen_timeout", "kill_timeout", "shutdown_with_message", "wait_ready",
-      "max_restarts", "restart_delay", "autorestart", "cron_restart", "vizion", "post_update", "force", "namespace",
-      "exp_backoff_restart_delay", "stop_exit_codes", "time", "log_type", "disable_logs", "increment_var", "treekill",
-      "windowsHide", "appendEnvToName", "autostart", "kill_retry_time", "exec_interpreter", "log", "output", "error",
-      "pid", "port", "uid", "gid", "user", "username", "version", "node_version", "ignoreWatch", "execMode",
-      "combineLogs", "mergeLogs", "max_old_space_size", "deep_monitoring", "trace", "disable_trace", "pmx",
-      "automation", "container", "dist", "docker_image", "docker_tag", "append_env_to_name", "cron"};
+  static const auto* keys = new std::set<std::string>{"name",
+                                                      "script",
+                                                      "cwd",
+                                                      "args",
+                                                      "interpreter",
+                                                      "interpreter_args",
+                                                      "node_args",
+                                                      "instances",
+                                                      "exec_mode",
+                                                      "watch",
+                                                      "ignore_watch",
+                                                      "watch_options",
+                                                      "watch_delay",
+                                                      "max_memory_restart",
+                                                      "env",
+                                                      "source_map_support",
+                                                      "instance_var",
+                                                      "filter_env",
+                                                      "log_date_format",
+                                                      "error_file",
+                                                      "out_file",
+                                                      "log_file",
+                                                      "combine_logs",
+                                                      "merge_logs",
+                                                      "pid_file",
+                                                      "min_uptime",
+                                                      "listen_timeout",
+                                                      "kill_timeout",
+                                                      "shutdown_with_message",
+                                                      "wait_ready",
+                                                      "max_restarts",
+                                                      "restart_delay",
+                                                      "autorestart",
+                                                      "cron_restart",
+                                                      "vizion",
+                                                      "post_update",
+                                                      "force",
+                                                      "namespace",
+                                                      "exp_backoff_restart_delay",
+                                                      "stop_exit_codes",
+                                                      "time",
+                                                      "log_type",
+                                                      "disable_logs",
+                                                      "increment_var",
+                                                      "treekill",
+                                                      "windowsHide",
+                                                      "appendEnvToName",
+                                                      "autostart",
+                                                      "kill_retry_time",
+                                                      "exec_interpreter",
+                                                      "log",
+                                                      "output",
+                                                      "error",
+                                                      "pid",
+                                                      "port",
+                                                      "uid",
+                                                      "gid",
+                                                      "user",
+                                                      "username",
+                                                      "version",
+                                                      "node_version",
+                                                      "ignoreWatch",
+                                                      "execMode",
+                                                      "combineLogs",
+                                                      "mergeLogs",
+                                                      "max_old_space_size",
+                                                      "deep_monitoring",
+                                                      "trace",
+                                                      "disable_trace",
+                                                      "pmx",
+                                                      "automation",
+                                                      "container",
+                                                      "dist",
+                                                      "docker_image",
+                                                      "docker_tag",
+                                                      "append_env_to_name",
+                                                      "cron"};
   return *keys;
 }
 
@@ -113,8 +179,9 @@ Ecosystem LoadEcosystem(const std::string& path, const std::string& node_bin) {
     std::string abs = fs::absolute(path).string();
     nlohmann::json quoted = abs;
     spec.args = {"--input-type=module", "-e",
-                 "const m = await import(" + JsonText(quoted) + "); const c = m.default ?? m;"
-                 " process.stdout.write(JSON.stringify(c, (k, v) => typeof v === 'function' ? undefined : v));"};
+                 "const m = await import(" + JsonText(quoted) +
+                     "); const c = m.default ?? m;"
+                     " process.stdout.write(JSON.stringify(c, (k, v) => typeof v === 'function' ? undefined : v));"};
     spec.die_with_parent = true;
     auto run = process::RunCapture(spec, std::chrono::seconds(20));
     if (!run.ok() || run->exit.code != 0) {
@@ -190,17 +257,20 @@ Ecosystem LoadEcosystem(const std::string& path, const std::string& node_bin) {
       fs::path sp = fs::path(script).is_absolute() ? fs::path(script) : cwd / script;
       bool on_path = false;
       if (script.find('/') == std::string::npos && app.value("interpreter", "") == "none") {
-        auto r = process::RunCapture({"/bin/sh", {"-c", "command -v " + script}, {}, "", true}, std::chrono::seconds(5));
+        auto r =
+            process::RunCapture({"/bin/sh", {"-c", "command -v " + script}, {}, "", true}, std::chrono::seconds(5));
         on_path = r.ok() && r->exit.code == 0;
       }
       std::error_code ec;
       if (!on_path && !fs::exists(sp, ec)) {
-        problem(line_of("script", script), "error", label + ": script '" + script + "' not found (" + sp.string() + ")");
+        problem(line_of("script", script), "error",
+                label + ": script '" + script + "' not found (" + sp.string() + ")");
       }
     }
     if (app.contains("max_memory_restart")) {
       std::string v = AsString(app["max_memory_restart"]);
-      if (!ValidMemorySize(app["max_memory_restart"].is_number() ? std::to_string(app["max_memory_restart"].get<long long>()) : v)) {
+      if (!ValidMemorySize(
+              app["max_memory_restart"].is_number() ? std::to_string(app["max_memory_restart"].get<long long>()) : v)) {
         problem(line_of("max_memory_restart", "max_memory_restart"), "error",
                 label + ": max_memory_restart '" + v + "' is not a size like 200M or 1G");
       }

@@ -12,7 +12,7 @@ namespace redundancy::pm2 {
 
 struct EcosystemProblem {
   std::string file;
-  int line = 0;  // 0: unknown
+  int line = 0;          // 0: unknown
   std::string severity;  // "error" | "warning"
   std::string message;
   std::string Format() const;  // "file:line: message"

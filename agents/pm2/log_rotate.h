@@ -16,13 +16,13 @@
 namespace redundancy::pm2 {
 
 struct LogSettings {
-  bool enabled = false;          // logs.pm2
-  std::string dir;               // logs.dir: default <pm2_home>/logs (every *.log in it)
+  bool enabled = false;  // logs.pm2
+  std::string dir;       // logs.dir: default <pm2_home>/logs (every *.log in it)
   uint64_t max_size = 10ULL << 20;
-  int retain = 10;               // rotated files kept per log
+  int retain = 10;  // rotated files kept per log
   Millis max_age{30LL * 24 * 3600 * 1000};
   bool compress = true;
-  int min_free_percent = 10;     // degraded below this much free disk, failed below half of it
+  int min_free_percent = 10;  // degraded below this much free disk, failed below half of it
 };
 
 // The *.log files in s.dir of at least s.max_size.

@@ -6,27 +6,25 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <sstream>
+#include <thread>
 
-#include "common/json_text.h"
+#include "common/event_kinds.h"
 #include "common/file_util.h"
+#include "common/json_text.h"
 #include "common/paths.h"
 #include "common/probe.h"
 #include "common/process/process.h"
-#include "common/event_kinds.h"
 
 namespace redundancy::pm2 {
 namespace fs = std::filesystem;
 namespace {
-
 
 std::string Mb(double bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1fMB", bytes / (1024.0 * 1024.0));
   return buf;
 }
-
 
 }  // namespace
 
@@ -49,7 +47,8 @@ void Pm2Agent::RecordOperatorDelete(const std::string& name) {
 void Pm2Agent::SaveOperatorDeleted() {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [name, at] : operator_deleted_) j[name] = at;
-  if (Status s = WriteFileAtomic(OperatorDeletedPath(), JsonText(j), 0600); !s.ok()) spdlog::warn("pm2: {}", s.message());
+  if (Status s = WriteFileAtomic(OperatorDeletedPath(), JsonText(j), 0600); !s.ok())
+    spdlog::warn("pm2: {}", s.message());
 }
 
 std::vector<std::pair<std::string, std::string>> Pm2Agent::Pm2Env() const { return {{"PM2_HOME", settings_.pm2_home}}; }
@@ -74,7 +73,8 @@ Status Pm2Agent::Configure(const AgentContext& ctx) {
       e.file = f;
       e.problems.push_back({f, 0, "error",
                             "crashes the checker: the agent died while loading it; fix it, then `redundancyctl reload` "
-                            "(or `redundancyctl recover " + target + "` and a reload to try it as it is)"});
+                            "(or `redundancyctl recover " +
+                                target + "` and a reload to try it as it is)"});
       ecosystems_.push_back(std::move(e));
       continue;
     }
@@ -149,10 +149,12 @@ Result<std::vector<AppInfo>> Pm2Agent::ListApps() {
     // apps are orphans to kill and then restore (RestoreDaemon), not an empty list.
     daemon_down_ = true;
     pm2_version_.clear();
-    return Apps::Error("the PM2 daemon (pid " + std::to_string(daemon) + ") died; pm2 jlist started an empty one in its place");
+    return Apps::Error("the PM2 daemon (pid " + std::to_string(daemon) +
+                       ") died; pm2 jlist started an empty one in its place");
   }
   if (!cli.ok() || cli->exit.code != 0) {
-    return Apps::Error("cannot list apps: " + why + "; pm2 jlist: " + (cli.ok() ? FoldLines(cli->output) : cli.error()));
+    return Apps::Error("cannot list apps: " + why +
+                       "; pm2 jlist: " + (cli.ok() ? FoldLines(cli->output) : cli.error()));
   }
   // Warnings such as "[PM2] ..." may come first: parse from the first '[' that starts a list.
   for (size_t start = cli->output.find('['); start != std::string::npos; start = cli->output.find('[', start + 1)) {
@@ -176,14 +178,15 @@ Status Pm2Agent::Act(const std::string& method, int pm_id) {
     if (r.ok()) return Status::Ok();
     if (r.error().rfind("connect:", 0) != 0) return r.status();
   }
-  std::string verb = method == "restartProcessId" ? "restart"
+  std::string verb = method == "restartProcessId"  ? "restart"
                      : method == "reloadProcessId" ? "reload"
                      : method == "stopProcessId"   ? "stop"
                                                    : "delete";
   process::SpawnSpec spec{settings_.pm2_bin, {verb, std::to_string(pm_id)}, Pm2Env(), ctx_.workspace, false};
   auto cli = process::RunCapture(spec, std::chrono::seconds(30));
   if (!cli.ok()) return cli.status();
-  if (cli->exit.code != 0) return Status::Error("pm2 " + verb + " " + std::to_string(pm_id) + ": " + FoldLines(cli->output));
+  if (cli->exit.code != 0)
+    return Status::Error("pm2 " + verb + " " + std::to_string(pm_id) + ": " + FoldLines(cli->output));
   return Status::Ok();
 }
 
@@ -231,8 +234,10 @@ void Pm2Agent::ApplyBusEvents() {
     AppTrack& t = tracks_[e.name];
     if (e.event == "exit") {
       // An exit PM2 is performing for a stop carries status "stopping"; a crash does not.
-      if (e.status == "stopping") t.intentional_stop = true;
-      else if (!t.intentional_stop) t.crashed = true;
+      if (e.status == "stopping")
+        t.intentional_stop = true;
+      else if (!t.intentional_stop)
+        t.crashed = true;
     } else if (e.event == "stop" || e.event == "delete") {
       t.intentional_stop = true;
       t.crashed = false;
@@ -291,7 +296,8 @@ void Pm2Agent::Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now) {
     } else if (t.crashed && !t.intentional_stop && !app.autorestart) {
       // With autorestart on, PM2 restarts it itself (or marks it errored).
       f = Failure::kExited;
-      text = "exited (code " + (app.exit_code.empty() ? std::string("?") : app.exit_code) + ") and PM2 did not restart it";
+      text =
+          "exited (code " + (app.exit_code.empty() ? std::string("?") : app.exit_code) + ") and PM2 did not restart it";
     }
   } else if (status == "online" || status == "launching") {
     int storm = static_cast<int>(t.exits.size());
@@ -333,7 +339,8 @@ void Pm2Agent::Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now) {
     }
     if (!tail.empty()) text += "; last error: " + ErrorHeadline(tail).substr(0, 200);
     if (!t.cause_holder.empty()) text += "; port " + std::to_string(t.cause.port) + " is held by " + t.cause_holder;
-    if (!app.exit_code.empty() && app.exit_code != "0" && f != Failure::kExited) text += " (exit code " + app.exit_code + ")";
+    if (!app.exit_code.empty() && app.exit_code != "0" && f != Failure::kExited)
+      text += " (exit code " + app.exit_code + ")";
   }
   t.failure = f;
   t.failure_text = text;
@@ -373,7 +380,8 @@ v1::CheckResult Pm2Agent::Describe(const std::string& name, const AppInfo* app, 
     summary << status;
     if (t.pid > 0) summary << " pid " << t.pid;
     if (status == "online") summary << " up " << FormatDuration(Millis(static_cast<int64_t>(uptime_s) * 1000));
-    summary << ", restarts " << restarts << " (ours " << t.our_restarts << "), " << Mb(memory) << ", cpu " << cpu << "%";
+    summary << ", restarts " << restarts << " (ours " << t.our_restarts << "), " << Mb(memory) << ", cpu " << cpu
+            << "%";
     (*c.mutable_metrics())["pid"] = t.pid;
     (*c.mutable_metrics())["uptime_s"] = uptime_s;
     (*c.mutable_metrics())["restarts"] = restarts;
@@ -433,7 +441,8 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
     } else {
       c.set_status(eco.HasErrors() ? v1::HEALTH_FAILED : v1::HEALTH_DEGRADED);
       c.set_gave_up(true);  // a file only a person can fix
-      c.set_summary(eco.problems.front().Format() + (eco.problems.size() > 1 ? " (+" + std::to_string(eco.problems.size() - 1) + " more)" : ""));
+      c.set_summary(eco.problems.front().Format() +
+                    (eco.problems.size() > 1 ? " (+" + std::to_string(eco.problems.size() - 1) + " more)" : ""));
     }
     out.push_back(std::move(c));
   }
@@ -457,7 +466,8 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
     for (const auto& name : expected_) {
       AppTrack& t = tracks_[name];
       t.failure = daemon_down_ ? Failure::kDaemonDown : t.failure;
-      out.push_back(MakeCheck("pm2:" + name, v1::HEALTH_FAILED, daemon_down_ ? "the PM2 daemon is down" : list.error()));
+      out.push_back(
+          MakeCheck("pm2:" + name, v1::HEALTH_FAILED, daemon_down_ ? "the PM2 daemon is down" : list.error()));
       out.back().set_restore(true);
     }
     // Once a second, or when the next try to start a daemon is due.
@@ -486,7 +496,8 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
   for (const auto& [name, app] : by_name) {
     AppTrack& t = tracks_[name];
     Evaluate(*app, t, now);
-    bool is_backup = name.rfind(settings_.backup_prefix, 0) == 0 && by_name.count(name.substr(settings_.backup_prefix.size()));
+    bool is_backup =
+        name.rfind(settings_.backup_prefix, 0) == 0 && by_name.count(name.substr(settings_.backup_prefix.size()));
     if (is_backup) {
       // A backup goes once its primary is healthy again.
       const std::string primary = name.substr(settings_.backup_prefix.size());
@@ -555,11 +566,13 @@ void Pm2Agent::SaveSnapshot(const std::vector<AppInfo>& list) {
   };
   std::string key;
   for (const auto& app : list) {
-    if (!app.module && app.name != settings_.self_app) key += app.name + "=" + (stopped_on_purpose(app) ? "stopped" : "run") + ";";
+    if (!app.module && app.name != settings_.self_app)
+      key += app.name + "=" + (stopped_on_purpose(app) ? "stopped" : "run") + ";";
   }
   if (key == snapshot_key_ || key.empty()) return;  // parse the environments only when the set changed
   nlohmann::json full = nlohmann::json::parse(last_list_raw_, nullptr, false);
-  if (last_list_is_reply_ && full.is_object() && full.contains("args") && full["args"].is_array() && !full["args"].empty()) {
+  if (last_list_is_reply_ && full.is_object() && full.contains("args") && full["args"].is_array() &&
+      !full["args"].empty()) {
     full = std::move(full["args"][0]);
   }
   if (!full.is_array() || full.size() != list.size()) return;

@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "agents/pm2/app_list.h"
-#include "agents/pm2/crash_cause.h"
-#include "agents/pm2/log_rotate.h"
 #include "agents/pm2/bus.h"
+#include "agents/pm2/crash_cause.h"
 #include "agents/pm2/ecosystem.h"
+#include "agents/pm2/log_rotate.h"
 #include "agents/pm2/recovery_state.h"
 #include "agents/pm2/rpc.h"
 #include "agents/pm2/settings.h"
@@ -32,7 +32,6 @@
 #include "common/clock.h"
 
 namespace redundancy::pm2 {
-
 
 enum class Failure { kNone, kErrored, kExited, kStorm, kMemory, kProbe, kMissing, kDaemonDown };
 
@@ -44,22 +43,22 @@ struct AppTrack {
   int last_restart_time = -1;
   std::deque<SteadyTime> exits;  // for storm detection
   bool intentional_stop = false;
-  bool crashed = false;          // an exit PM2 did not follow with a restart (autorestart off)
-  bool paused = false;           // redundancyctl pause pm2:<app>
+  bool crashed = false;  // an exit PM2 did not follow with a restart (autorestart off)
+  bool paused = false;   // redundancyctl pause pm2:<app>
   int memory_over = 0;
   int probe_failures = 0;
   Failure failure = Failure::kNone;
   std::string failure_text;
   int64_t last_failure_ms = 0;
   std::string last_failure;
-  std::string error_tail;        // the last lines of its error log when it last failed
-  CrashCause cause;              // what those lines say killed it, when it is outside the code
-  std::string cause_holder;      // "pid N (comm)" holding its port
+  std::string error_tail;    // the last lines of its error log when it last failed
+  CrashCause cause;          // what those lines say killed it, when it is outside the code
+  std::string cause_holder;  // "pid N (comm)" holding its port
   // recovery
   int attempts = 0;
   SteadyTime next_attempt{};
   int our_restarts = 0;
-  SteadyTime restarted_at{};  // our last restart: exits before it do not make a storm any more
+  SteadyTime restarted_at{};                          // our last restart: exits before it do not make a storm any more
   RecoveryState recovery = RecoveryState::kWatching;  // recovery_state.h
   bool gave_up() const { return GaveUp(recovery); }
   bool storm_stopped() const { return StormStopped(recovery); }
@@ -125,8 +124,8 @@ class Pm2Agent : public Agent {
   std::map<std::string, int64_t> operator_deleted_;  // app -> when (epoch ms)
   bool expected_from_config_ = false;
   std::map<std::string, AppTrack> tracks_;
-  bool has_snapshot_ = false;   // SnapshotPath() holds at least one app (pm2_env per app, as `prepare` takes it)
-  std::string last_list_raw_;   // the text of the last list, parsed in full only to rewrite the snapshot
+  bool has_snapshot_ = false;       // SnapshotPath() holds at least one app (pm2_env per app, as `prepare` takes it)
+  std::string last_list_raw_;       // the text of the last list, parsed in full only to rewrite the snapshot
   bool last_list_is_reply_ = true;  // {"args":[[...]]} (RPC) rather than [...] (CLI)
   std::string snapshot_key_;
   bool daemon_down_ = false;

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "agents/pm2/pm2_agent.h"
+#include "common/event_kinds.h"
 #include "common/file_util.h"
 #include "common/process/process.h"
-#include "common/event_kinds.h"
 
 namespace redundancy::pm2 {
 namespace {
@@ -55,7 +55,9 @@ std::string Pm2Agent::LaunchDaemonOnce(std::string* how) {
     if (!r.ok()) return r.error();
     if (r->exit.code != 0 || r->timed_out) {
       return "systemctl restart " + settings_.daemon_unit + ": " +
-             (r->timed_out ? "timed out" : r->output.empty() ? r->exit.Describe() : FoldLines(r->output));
+             (r->timed_out        ? "timed out"
+              : r->output.empty() ? r->exit.Describe()
+                                  : FoldLines(r->output));
     }
     *how = "systemctl restart " + settings_.daemon_unit;
     return "";
@@ -63,18 +65,23 @@ std::string Pm2Agent::LaunchDaemonOnce(std::string* how) {
   if (InSystemdService()) {
     // `pm2 ping` in a scope of its own, outside redundancyd's cgroup.
     auto pm2 = process::ResolveExe(settings_.pm2_bin);
-    process::SpawnSpec scoped{"systemd-run",
-                              {"--scope", "--collect", "--quiet",
-                               "--unit=redundancy-pm2-" + std::to_string(getpid()) + "-" + std::to_string(clock_->WallMs()),
-                               pm2.ok() ? *pm2 : settings_.pm2_bin, "ping"},
-                              Pm2Env(), ctx_.workspace, false};
+    process::SpawnSpec scoped{
+        "systemd-run",
+        {"--scope", "--collect", "--quiet",
+         "--unit=redundancy-pm2-" + std::to_string(getpid()) + "-" + std::to_string(clock_->WallMs()),
+         pm2.ok() ? *pm2 : settings_.pm2_bin, "ping"},
+        Pm2Env(),
+        ctx_.workspace,
+        false};
     auto r = process::RunCapture(scoped, 3s);
     if (r.ok() && r->exit.code == 0 && !r->timed_out) {
       *how = "systemd-run --scope pm2 ping";
       return "";
     }
-    spdlog::warn("systemd-run could not start PM2 outside this service ({}); set systems.pm2.daemon_unit, "
-                 "or a stop of redundancyd will stop PM2 too", r.ok() ? FoldLines(r->output) : r.error());
+    spdlog::warn(
+        "systemd-run could not start PM2 outside this service ({}); set systems.pm2.daemon_unit, "
+        "or a stop of redundancyd will stop PM2 too",
+        r.ok() ? FoldLines(r->output) : r.error());
   }
   // `pm2 ping` starts a daemon that detaches into a session of its own; with
   // no subreaper here it is reparented to init when the CLI exits. It waits

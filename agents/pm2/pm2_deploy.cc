@@ -30,7 +30,8 @@ Status Pm2Agent::Deploy(const std::string& revision) {
   SteadyTime started = clock_->Now();
   std::string errors;
   for (const auto& [name, b] : apps) {
-    if (Status s = Act("reloadProcessId", b.pm_id); !s.ok()) errors += (errors.empty() ? "" : "; ") + name + ": " + s.message();
+    if (Status s = Act("reloadProcessId", b.pm_id); !s.ok())
+      errors += (errors.empty() ? "" : "; ") + name + ": " + s.message();
   }
   if (!errors.empty()) return Status::Error("reload failed: " + errors);
 
@@ -56,8 +57,9 @@ Status Pm2Agent::Deploy(const std::string& revision) {
     if (fresh.size() < apps.size()) clock_->Sleep(std::chrono::milliseconds(50));
   }
   for (const auto& [name, b] : apps) {
-    if (!fresh.count(name)) errors += (errors.empty() ? "" : "; ") + name + " is not online on a new process after " +
-                                      FormatDuration(settings_.reload_timeout);
+    if (!fresh.count(name))
+      errors += (errors.empty() ? "" : "; ") + name + " is not online on a new process after " +
+                FormatDuration(settings_.reload_timeout);
   }
   std::map<std::string, AppInfo> after;
   if (errors.empty()) {
@@ -86,8 +88,9 @@ Status Pm2Agent::Deploy(const std::string& revision) {
     t.last_restart_time = after[name].restart_time;
   }
   if (ctx_.emit) {
-    ctx_.emit("pm2:reload", events::kReloaded, std::to_string(apps.size()) + " app(s) (" + names + ") on " + revision.substr(0, 12) +
-                                            " in " + FormatDuration(ms) + " (including " + FormatDuration(settings_.reload_wait) + " to stay up)");
+    ctx_.emit("pm2:reload", events::kReloaded,
+              std::to_string(apps.size()) + " app(s) (" + names + ") on " + revision.substr(0, 12) + " in " +
+                  FormatDuration(ms) + " (including " + FormatDuration(settings_.reload_wait) + " to stay up)");
   }
   return Status::Ok();
 }

@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "agents/pm2/pm2_agent.h"
+#include "common/event_kinds.h"
 #include "common/file_util.h"
 #include "common/process/process.h"
-#include "common/event_kinds.h"
 
 namespace redundancy::pm2 {
 namespace fs = std::filesystem;
@@ -53,11 +53,15 @@ v1::CheckResult Pm2Agent::CheckLogs(const std::map<std::string, const AppInfo*>&
     rotated = RenameLogs(oversized, &errors);
     // PM2 still writes to the renamed files until it reopens them.
     Status reopened = Status::Error("no rpc");
-    if (!via_cli_) reopened = rpc_->Call("reloadLogs", nlohmann::json::array({nlohmann::json::object()}), settings_.call_timeout).status();
+    if (!via_cli_)
+      reopened =
+          rpc_->Call("reloadLogs", nlohmann::json::array({nlohmann::json::object()}), settings_.call_timeout).status();
     if (!reopened.ok()) {
       process::SpawnSpec spec{settings_.pm2_bin, {"reloadLogs"}, Pm2Env(), ctx_.workspace, false};
       auto cli = process::RunCapture(spec, std::chrono::seconds(30));
-      reopened = !cli.ok() ? cli.status() : cli->exit.code == 0 ? Status::Ok() : Status::Error("pm2 reloadLogs: " + FoldLines(cli->output));
+      reopened = !cli.ok()             ? cli.status()
+                 : cli->exit.code == 0 ? Status::Ok()
+                                       : Status::Error("pm2 reloadLogs: " + FoldLines(cli->output));
     }
     if (!reopened.ok()) errors.push_back("PM2 did not reopen its logs: " + reopened.message());
     // Reopened: PM2 has created the files again (bounded wait).
@@ -69,7 +73,8 @@ v1::CheckResult Pm2Agent::CheckLogs(const std::map<std::string, const AppInfo*>&
     }
     double paused_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     logs_rotated_ += rotated.size();
-    std::string size = ls.max_size >= (1u << 20) ? std::to_string(ls.max_size >> 20) + " MiB" : std::to_string(ls.max_size >> 10) + " KiB";
+    std::string size = ls.max_size >= (1u << 20) ? std::to_string(ls.max_size >> 20) + " MiB"
+                                                 : std::to_string(ls.max_size >> 10) + " KiB";
     char detail[256];
     std::snprintf(detail, sizeof detail, "%zu log(s) over %s rotated (%zu writer(s) held for %.0f ms)", rotated.size(),
                   size.c_str(), writers.size(), paused_ms);
@@ -81,8 +86,8 @@ v1::CheckResult Pm2Agent::CheckLogs(const std::map<std::string, const AppInfo*>&
   if (!usage.ok()) return MakeCheck("pm2:logs", v1::HEALTH_DEGRADED, usage.error());
   double free_pct = usage->FreePercent();
   char summary[256];
-  std::snprintf(summary, sizeof summary, "%d file(s), %.1f MiB in %s; %.1f%% of the disk free; %llu rotated", usage->files,
-                static_cast<double>(usage->logs) / (1 << 20), ls.dir.c_str(), free_pct,
+  std::snprintf(summary, sizeof summary, "%d file(s), %.1f MiB in %s; %.1f%% of the disk free; %llu rotated",
+                usage->files, static_cast<double>(usage->logs) / (1 << 20), ls.dir.c_str(), free_pct,
                 static_cast<unsigned long long>(logs_rotated_));
   auto status = v1::HEALTH_OK;
   std::string text = summary;

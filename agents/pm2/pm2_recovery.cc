@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "agents/pm2/pm2_agent.h"
+#include "common/event_kinds.h"
 #include "common/file_util.h"
 #include "common/process/process.h"
-#include "common/event_kinds.h"
 
 namespace redundancy::pm2 {
 Status Pm2Agent::Recover(const std::string& target, bool forced) {
@@ -92,26 +92,31 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
     if (!s.ok()) return s;
     t.On(RecoveryEvent::kStormStopped);
     t.next_attempt = now + backoff(t.attempts + 1);
-    if (ctx_.emit) ctx_.emit(target, events::kStormStopped, t.failure_text + "; retry in " + FormatDuration(backoff(t.attempts + 1)));
+    if (ctx_.emit)
+      ctx_.emit(target, events::kStormStopped,
+                t.failure_text + "; retry in " + FormatDuration(backoff(t.attempts + 1)));
     return Status::Ok();
   }
   if (t.gave_up()) return Status::Error("gave up; `redundancyctl recover pm2:" + name + "` to try again");
   if (now < t.next_attempt) return Status::Ok();  // still backing off; the agent re-checks when it ends
   if (t.attempts >= settings_.max_restart_attempts) {
     t.On(RecoveryEvent::kBudgetSpent);
-    if (ctx_.emit) ctx_.emit(target, events::kGaveUp, "after " + std::to_string(t.attempts) + " attempts: " + t.failure_text);
+    if (ctx_.emit)
+      ctx_.emit(target, events::kGaveUp, "after " + std::to_string(t.attempts) + " attempts: " + t.failure_text);
     bool critical = settings_.critical.empty() || settings_.critical.count(name);
     // A backup runs the same code: after a crash loop of that code it would
     // only crash too, unless backup_env makes it differ (another port, ...).
     bool crashes = t.failure == Failure::kErrored || t.failure == Failure::kStorm || t.failure == Failure::kExited;
     bool shares_failure = crashes && settings_.backup_env.empty();
     if (settings_.backup_processes && critical && !t.backup_started && shares_failure) {
-      if (ctx_.emit) ctx_.emit(target, events::kBackupSkipped, "a backup would run the same crashing code: " + t.failure_text);
+      if (ctx_.emit)
+        ctx_.emit(target, events::kBackupSkipped, "a backup would run the same crashing code: " + t.failure_text);
     } else if (settings_.backup_processes && critical && !t.backup_started) {
       Status s = StartFromDefinition(name, settings_.backup_prefix + name, /*backup=*/true);
       if (s.ok()) {
         t.backup_started = true;
-        if (ctx_.emit) ctx_.emit("pm2:" + settings_.backup_prefix + name, events::kBackupStarted, "standing in for " + name);
+        if (ctx_.emit)
+          ctx_.emit("pm2:" + settings_.backup_prefix + name, events::kBackupStarted, "standing in for " + name);
       } else if (ctx_.emit) {
         ctx_.emit(target, events::kBackupFailed, s.message());
       }
@@ -177,7 +182,8 @@ Status Pm2Agent::StartFromDefinition(const std::string& name, const std::string&
       process::SpawnSpec spec{settings_.pm2_bin, {"start", eco.file, "--only", name}, Pm2Env(), ctx_.workspace, false};
       auto cli = process::RunCapture(spec, std::chrono::seconds(60));
       if (!cli.ok()) return cli.status();
-      if (cli->exit.code != 0) return Status::Error("pm2 start " + eco.file + " --only " + name + ": " + FoldLines(cli->output));
+      if (cli->exit.code != 0)
+        return Status::Error("pm2 start " + eco.file + " --only " + name + ": " + FoldLines(cli->output));
       return Status::Ok();
     }
   }

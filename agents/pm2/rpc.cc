@@ -1,4 +1,3 @@
-#include "common/json_text.h"
 #include "agents/pm2/rpc.h"
 
 #include <fcntl.h>
@@ -9,6 +8,8 @@
 
 #include <chrono>
 #include <cstring>
+
+#include "common/json_text.h"
 
 namespace redundancy::pm2 {
 namespace {
@@ -56,7 +57,8 @@ Result<nlohmann::json> RpcClient::Call(const std::string& method, const nlohmann
   auto j = nlohmann::json::parse(*raw, nullptr, false);
   if (j.is_discarded()) return Result<nlohmann::json>::Error("pm2: reply does not parse");
   if (j.contains("error")) {
-    return Result<nlohmann::json>::Error("pm2: " + (j["error"].is_string() ? j["error"].get<std::string>() : JsonText(j["error"])));
+    return Result<nlohmann::json>::Error(
+        "pm2: " + (j["error"].is_string() ? j["error"].get<std::string>() : JsonText(j["error"])));
   }
   if (!j.contains("args") || !j["args"].is_array()) return Result<nlohmann::json>::Error("pm2: reply without args");
   return std::move(j["args"]);

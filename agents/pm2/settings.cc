@@ -1,7 +1,7 @@
+#include "agents/pm2/settings.h"
+
 #include <cstdlib>
 #include <filesystem>
-
-#include "agents/pm2/settings.h"
 
 #include "common/paths.h"
 
@@ -37,7 +37,10 @@ const SystemSpec& Spec() {
           {"critical", T::kStringList},
           {"backup_env", T::kAnyMap},
           {"health", T::kAnyMap},
-          {"logs", T::kMap, {}, {
+          {"logs",
+           T::kMap,
+           {},
+           {
                {"pm2", T::kBool},
                {"dir", T::kString},
                {"max_size", T::kSize},
@@ -84,9 +87,9 @@ Result<Settings> ParseSettings(const YAML::Node& node, const std::string& worksp
     for (const auto& f : list("ecosystem")) s.ecosystem_files.push_back(ResolvePath(f, workspace));
     if (s.ecosystem_files.empty() && !(node && node["ecosystem"])) {
       // Found by name, as PM2 users name them.
-      for (const char* name : {"ecosystem.config.js", "ecosystem.config.cjs", "ecosystem.config.mjs",
-                               "ecosystem.config.json", "ecosystem.json", "ecosystem.config.yaml",
-                               "ecosystem.config.yml", "ecosystem.yaml", "ecosystem.yml"}) {
+      for (const char* name :
+           {"ecosystem.config.js", "ecosystem.config.cjs", "ecosystem.config.mjs", "ecosystem.config.json",
+            "ecosystem.json", "ecosystem.config.yaml", "ecosystem.config.yml", "ecosystem.yaml", "ecosystem.yml"}) {
         if (fs::exists(fs::path(workspace) / name)) {
           s.ecosystem_files.push_back((fs::path(workspace) / name).string());
           break;
@@ -145,7 +148,8 @@ Result<Settings> ParseSettings(const YAML::Node& node, const std::string& worksp
       for (auto it = node["health"].begin(); it != node["health"].end(); ++it) {
         ProbeSpec p;
         const YAML::Node h = it->second;  // a copy: it-> is a temporary proxy
-        if (!h.IsMap()) return Result<Settings>::Error("systems.pm2.health." + it->first.Scalar() + ": expected a mapping");
+        if (!h.IsMap())
+          return Result<Settings>::Error("systems.pm2.health." + it->first.Scalar() + ": expected a mapping");
         if (h["url"]) p.url = h["url"].Scalar();
         if (h["tcp"]) p.tcp = h["tcp"].Scalar();
         if (p.url.empty() && p.tcp.empty()) {

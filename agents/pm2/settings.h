@@ -26,8 +26,8 @@ struct Settings {
   std::string pm2_home;
   std::string pm2_bin = "pm2";
   std::string node_bin = "node";
-  std::string rpc_socket;  // default <pm2_home>/rpc.sock
-  std::string pub_socket;  // default <pm2_home>/pub.sock
+  std::string rpc_socket;                    // default <pm2_home>/rpc.sock
+  std::string pub_socket;                    // default <pm2_home>/pub.sock
   std::vector<std::string> ecosystem_files;  // absolute
   std::vector<std::string> apps;             // expected apps when there is no ecosystem file
   int max_restart_attempts = 3;
@@ -43,13 +43,13 @@ struct Settings {
   std::map<std::string, std::string> backup_env;
   std::map<std::string, ProbeSpec> health;
   Millis call_timeout{5000};
-  Millis stable_after{10'000};  // online this long: an app's recovery budget and backoff start over
+  Millis stable_after{10'000};    // online this long: an app's recovery budget and backoff start over
   Millis reload_timeout{30'000};  // the pipeline's reload: every app online on a new process by then
   Millis reload_wait{2000};       // ... and still the same process this long after
   // How a dead daemon is started again (pm2_daemon.cc): through systemd when
   // PM2 runs as its own unit (`pm2 startup systemd`), else `pm2 ping`.
-  std::string daemon_unit;              // e.g. "pm2-www.service": `systemctl restart` it
-  bool daemon_unit_user = false;        // a user unit: `systemctl --user`
+  std::string daemon_unit;        // e.g. "pm2-www.service": `systemctl restart` it
+  bool daemon_unit_user = false;  // a user unit: `systemctl --user`
   std::string systemctl_bin = "systemctl";
   // The app that is redundancyd itself when the watched PM2 hosts it: never
   // restored, killed or counted (from the orchestrator's environment).

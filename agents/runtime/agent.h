@@ -25,7 +25,7 @@ struct AgentContext {
   std::string state_dir;  // absolute; keep own files under state_dir/<system>
   Millis interval{60'000};
   bool debug = false;
-  YAML::Node settings;    // systems.<system> of the config, secrets resolved
+  YAML::Node settings;  // systems.<system> of the config, secrets resolved
   // Records an event in the orchestrator's history (thread-safe; sent after the current job).
   std::function<void(const std::string& target, const std::string& kind, const std::string& detail)> emit;
   // The same, for events with more fields (e.g. "new_revision" with its revision).

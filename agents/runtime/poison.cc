@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "common/json_text.h"
 #include "agents/runtime/agent.h"
 #include "common/file_util.h"
+#include "common/json_text.h"
 #include "common/paths.h"
 
 namespace redundancy {
@@ -66,7 +66,8 @@ v1::CheckResult PoisonRegistry::Failed(const std::string& target) const {
   int64_t since = it == poisoned_.end() ? 0 : it->second.since_ms;
   auto c = MakeCheck(target, v1::HEALTH_FAILED,
                      "crashes the checker: the agent died while checking it; skipped until it changes "
-                     "(`redundancyctl recover " + target + "` tries again)",
+                     "(`redundancyctl recover " +
+                         target + "` tries again)",
                      "the agent process died while it handled this input (at epoch ms " + std::to_string(since) +
                          "); the rest of the system is still checked");
   c.set_gave_up(true);  // only a change or an operator

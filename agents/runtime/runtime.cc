@@ -1,14 +1,14 @@
 #include <malloc.h>
-#include <sys/eventfd.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <array>
 #include <atomic>
 #include <iostream>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <set>
 
 #include "agents/runtime/agent_runtime.h"
@@ -298,7 +298,8 @@ class AgentRuntime::Impl {
             std::lock_guard lock(events_mu_);
             capture_ = &done;
           }
-          Status s = config_error_.empty() ? agent_->Recover(target, forced) : Status::Error("not configured: " + config_error_);
+          Status s = config_error_.empty() ? agent_->Recover(target, forced)
+                                           : Status::Error("not configured: " + config_error_);
           {
             std::lock_guard lock(events_mu_);
             capture_ = nullptr;
@@ -322,7 +323,7 @@ class AgentRuntime::Impl {
         // gets before the reply already reflects the step.
         v1::Command c = cmd;
         worker_.Submit([this, c]() -> std::function<void()> {
-          Status s = !config_error_.empty() ? Status::Error("not configured: " + config_error_)
+          Status s = !config_error_.empty()            ? Status::Error("not configured: " + config_error_)
                      : c.kind() == v1::Command::DEPLOY ? agent_->Deploy(c.revision())
                                                        : agent_->Rollback(c.revision(), c.reason());
           std::vector<v1::CheckResult> checks;
@@ -421,8 +422,8 @@ class AgentRuntime::Impl {
     for (const auto& c : checks) {
       if (!target.empty() && c.target() != target) continue;
       if (target.empty() && c.status() != v1::HEALTH_FAILED) continue;
-      now += (now.empty() ? "" : "; ") + c.target() + " is " + HealthName(c.status()) + " (" + c.summary().substr(0, 200) + ")" +
-             (c.gave_up() ? ", given up on" : "");
+      now += (now.empty() ? "" : "; ") + c.target() + " is " + HealthName(c.status()) + " (" +
+             c.summary().substr(0, 200) + ")" + (c.gave_up() ? ", given up on" : "");
     }
     if (now.empty()) now = target.empty() ? "no check is failed" : "no check " + target;
     return "nothing done: " + now;

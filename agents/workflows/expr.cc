@@ -1,15 +1,14 @@
 #include "agents/workflows/expr.h"
 
-#include <charconv>
-
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
 
-#include "common/json_text.h"
 #include "common/file_util.h"
+#include "common/json_text.h"
 
 namespace redundancy::workflows {
 namespace {
@@ -280,8 +279,10 @@ class Parser {
               break;
             }
           }
-          if (!IsOp(")")) Fail("missing ')' of " + t.text + "()");
-          else Advance();
+          if (!IsOp(")"))
+            Fail("missing ')' of " + t.text + "()");
+          else
+            Advance();
           return call;
         }
         return Node(Expr::Kind::kVar, t.text, t.pos);
@@ -290,8 +291,10 @@ class Parser {
         if (t.text == "(") {
           Advance();
           auto e = Nested();
-          if (!IsOp(")")) Fail("missing ')'");
-          else Advance();
+          if (!IsOp(")"))
+            Fail("missing ')'");
+          else
+            Advance();
           return e;
         }
         Fail("unexpected '" + t.text + "'");
@@ -430,8 +433,10 @@ std::vector<Placeholder> FindPlaceholders(const std::string& s) {
     size_t j = i + 3;
     bool in_str = false;
     for (; j + 1 < s.size(); ++j) {
-      if (s[j] == '\'') in_str = !in_str;
-      else if (!in_str && s[j] == '}' && s[j + 1] == '}') break;
+      if (s[j] == '\'')
+        in_str = !in_str;
+      else if (!in_str && s[j] == '}' && s[j + 1] == '}')
+        break;
     }
     if (j + 1 >= s.size()) {
       p.end = std::string::npos;
@@ -471,11 +476,16 @@ std::string ToText(const J& v) {
 
 J Evaluate(const Expr& e, const EvalContext& ctx) {
   switch (e.kind) {
-    case Expr::Kind::kNull: return nullptr;
-    case Expr::Kind::kBool: return e.text == "true";
-    case Expr::Kind::kNumber: return e.number;
-    case Expr::Kind::kString: return e.text;
-    case Expr::Kind::kVar: return Member(ctx.contexts, e.text);
+    case Expr::Kind::kNull:
+      return nullptr;
+    case Expr::Kind::kBool:
+      return e.text == "true";
+    case Expr::Kind::kNumber:
+      return e.number;
+    case Expr::Kind::kString:
+      return e.text;
+    case Expr::Kind::kVar:
+      return Member(ctx.contexts, e.text);
     case Expr::Kind::kProp: {
       J base = Evaluate(*e.args[0], ctx);
       return e.star ? Filter(base) : Member(base, e.text);
@@ -491,7 +501,8 @@ J Evaluate(const Expr& e, const EvalContext& ctx) {
       }
       return Member(base, ToText(key));
     }
-    case Expr::Kind::kNot: return !Truthy(Evaluate(*e.args[0], ctx));
+    case Expr::Kind::kNot:
+      return !Truthy(Evaluate(*e.args[0], ctx));
     case Expr::Kind::kBinary: {
       J l = Evaluate(*e.args[0], ctx);
       if (e.text == "&&") return Truthy(l) ? Evaluate(*e.args[1], ctx) : l;
@@ -563,12 +574,14 @@ J Evaluate(const Expr& e, const EvalContext& ctx) {
         bool any = false;
         namespace fs = std::filesystem;
         std::error_code ec;
-        for (auto it = fs::recursive_directory_iterator(ctx.workspace, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        for (auto it = fs::recursive_directory_iterator(ctx.workspace, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
           if (!it->is_regular_file()) continue;
           std::string rel = fs::relative(it->path(), ctx.workspace).string();
           for (const auto& pat : a) {
             std::string p = ToText(pat);
-            if (p == rel || (p.size() > 1 && p[0] == '*' && rel.size() >= p.size() - 1 && rel.compare(rel.size() - p.size() + 1, p.size() - 1, p.substr(1)) == 0)) {
+            if (p == rel || (p.size() > 1 && p[0] == '*' && rel.size() >= p.size() - 1 &&
+                             rel.compare(rel.size() - p.size() + 1, p.size() - 1, p.substr(1)) == 0)) {
               for (unsigned char c : ReadWholeFile(it->path().string())) h = (h ^ c) * 1099511628211ULL;
               any = true;
             }

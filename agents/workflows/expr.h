@@ -15,16 +15,16 @@ namespace redundancy::workflows {
 
 struct Expr {
   enum class Kind { kNull, kBool, kNumber, kString, kVar, kProp, kIndex, kCall, kNot, kBinary } kind = Kind::kNull;
-  std::string text;                  // literal text, variable / property / function name, operator
+  std::string text;  // literal text, variable / property / function name, operator
   double number = 0;
-  bool star = false;                 // `.*` or `[*]` (object filter)
+  bool star = false;                        // `.*` or `[*]` (object filter)
   std::vector<std::unique_ptr<Expr>> args;  // operands, receiver first
-  size_t pos = 0;                    // offset in the expression text
+  size_t pos = 0;                           // offset in the expression text
 };
 
 struct ParsedExpr {
   std::unique_ptr<Expr> root;
-  std::string error;                 // "" when it parsed
+  std::string error;  // "" when it parsed
   size_t error_pos = 0;
 };
 
@@ -32,8 +32,8 @@ ParsedExpr ParseExpr(const std::string& text);
 
 // A `${{ ... }}` placeholder found in a string: offsets of the inner text.
 struct Placeholder {
-  size_t start = 0;                  // offset of "${{"
-  size_t end = 0;                    // offset just past "}}" (npos when unterminated)
+  size_t start = 0;  // offset of "${{"
+  size_t end = 0;    // offset just past "}}" (npos when unterminated)
   std::string inner;
 };
 std::vector<Placeholder> FindPlaceholders(const std::string& s);

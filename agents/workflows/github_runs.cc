@@ -6,8 +6,8 @@
 #include "agents/workflows/runner.h"
 #include "agents/workflows/workflows_agent.h"
 #include "common/cron.h"
-#include "common/probe.h"
 #include "common/event_kinds.h"
+#include "common/probe.h"
 
 namespace redundancy::workflows {
 
@@ -29,9 +29,11 @@ void WorkflowsAgent::PollGitHub(const std::vector<std::string>& files, std::vect
   for (const auto& file : files) {
     RunState& st = runs_[file];
     if (now >= rate_limited_until_) {
-      HttpResponse r = HttpGet(api_url_ + "/repos/" + repo_ + "/actions/workflows/" + file + "/runs?per_page=1", headers, Millis(15000));
+      HttpResponse r = HttpGet(api_url_ + "/repos/" + repo_ + "/actions/workflows/" + file + "/runs?per_page=1",
+                               headers, Millis(15000));
       auto header = [&](const char* h) { return r.headers.count(h) ? r.headers.at(h) : std::string(); };
-      if (header("x-ratelimit-remaining") == "0" || r.status == 429 || (r.status == 403 && !header("retry-after").empty())) {
+      if (header("x-ratelimit-remaining") == "0" || r.status == 429 ||
+          (r.status == 403 && !header("retry-after").empty())) {
         std::time_t reset = std::atoll(header("x-ratelimit-reset").c_str());
         std::time_t retry = std::atoll(header("retry-after").c_str());
         rate_limited_until_ = retry > 0 ? now + retry : reset > now ? reset : now + 60;
@@ -52,8 +54,11 @@ void WorkflowsAgent::PollGitHub(const std::vector<std::string>& files, std::vect
           st.absent = true;
         } else {
           const auto& run = j["workflow_runs"][0];
-          auto s = [&](const char* k) { return run.contains(k) && run[k].is_string() ? run[k].get<std::string>() : std::string(); };
-          st.conclusion = s("conclusion"), st.status = s("status"), st.url = s("html_url"), st.created_at = s("created_at");
+          auto s = [&](const char* k) {
+            return run.contains(k) && run[k].is_string() ? run[k].get<std::string>() : std::string();
+          };
+          st.conclusion = s("conclusion"), st.status = s("status"), st.url = s("html_url"),
+          st.created_at = s("created_at");
         }
       }
     }
@@ -76,7 +81,8 @@ void WorkflowsAgent::PollGitHub(const std::vector<std::string>& files, std::vect
     } else if (st.absent) {
       out->push_back(MakeCheck(target, v1::HEALTH_OK, "no runs yet"));
     } else if (st.conclusion == "failure" || st.conclusion == "timed_out" || st.conclusion == "startup_failure") {
-      auto c = MakeCheck(target, v1::HEALTH_FAILED, "latest run " + st.conclusion + ": " + st.url, "started " + st.created_at);
+      auto c = MakeCheck(target, v1::HEALTH_FAILED, "latest run " + st.conclusion + ": " + st.url,
+                         "started " + st.created_at);
       c.set_gave_up(true);  // a person looks at the run; it is re-checked every interval
       out->push_back(std::move(c));
     } else {
@@ -85,8 +91,9 @@ void WorkflowsAgent::PollGitHub(const std::vector<std::string>& files, std::vect
     }
   }
   if (rate_limited_until_ > now) {
-    out->push_back(MakeCheck("workflow-run:rate-limit", v1::HEALTH_DEGRADED,
-                             "GitHub API rate limit reached; polling resumes in " + std::to_string(rate_limited_until_ - now) + " s"));
+    out->push_back(MakeCheck(
+        "workflow-run:rate-limit", v1::HEALTH_DEGRADED,
+        "GitHub API rate limit reached; polling resumes in " + std::to_string(rate_limited_until_ - now) + " s"));
   }
 }
 
@@ -99,7 +106,8 @@ void WorkflowsAgent::LocalFallback(std::vector<v1::CheckResult>* out) {
   for (const auto& file : local_fallback_) {
     std::string target = "workflow-local:" + file;
     const RunState& st = runs_[file];
-    bool needed = repo_.empty() || st.absent || st.conclusion == "failure" || st.conclusion == "timed_out" || st.conclusion == "startup_failure";
+    bool needed = repo_.empty() || st.absent || st.conclusion == "failure" || st.conclusion == "timed_out" ||
+                  st.conclusion == "startup_failure";
     // Did one of its crons fire since the last look (at most a day back)?
     bool due = false;
     for (std::time_t t = std::max(from, now - 86400) / 60 * 60 + 60; t <= now && !due; t += 60) {
@@ -123,13 +131,19 @@ void WorkflowsAgent::LocalFallback(std::vector<v1::CheckResult>* out) {
       local_ok_[file] = r.ok();
       local_results_[file] = summary;
       ctx_.emit(target, r.ok() ? events::kWorkflowLocalRun : events::kWorkflowLocalRunFailed,
-                "ran " + file + " locally (" + (forced ? "asked by an operator" : repo_.empty() ? "no GitHub monitoring" : st.absent ? "GitHub did not run it" : "its GitHub run failed") +
+                "ran " + file + " locally (" +
+                    (forced          ? "asked by an operator"
+                     : repo_.empty() ? "no GitHub monitoring"
+                     : st.absent     ? "GitHub did not run it"
+                                     : "its GitHub run failed") +
                     "): " + summary + "\n" + output);
     }
     if (!local_results_.count(file)) {
-      out->push_back(MakeCheck(target, v1::HEALTH_OK, needed ? "waiting for its schedule" : "not needed: GitHub runs it"));
+      out->push_back(
+          MakeCheck(target, v1::HEALTH_OK, needed ? "waiting for its schedule" : "not needed: GitHub runs it"));
     } else {
-      auto c = MakeCheck(target, local_ok_[file] ? v1::HEALTH_OK : v1::HEALTH_FAILED, "last local run: " + local_results_[file]);
+      auto c = MakeCheck(target, local_ok_[file] ? v1::HEALTH_OK : v1::HEALTH_FAILED,
+                         "last local run: " + local_results_[file]);
       c.set_gave_up(!local_ok_[file]);
       out->push_back(std::move(c));
     }

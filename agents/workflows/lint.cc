@@ -42,11 +42,13 @@ Scope ScopeFor(const std::string& where) {
       {"job-concurrency", {"github", "needs", "strategy", "matrix", "inputs", "vars"}},
       {"job-env", {"github", "needs", "strategy", "matrix", "vars", "secrets", "inputs"}},
       {"job-environment", {"github", "needs", "strategy", "matrix", "vars", "inputs"}},
-      {"job-environment-url", {"github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "steps", "inputs"}},
+      {"job-environment-url",
+       {"github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "steps", "inputs"}},
       {"job-if", {"github", "needs", "vars", "inputs"}},
       {"job", {"github", "needs", "strategy", "matrix", "vars", "inputs"}},
       {"job-credentials", {"github", "needs", "strategy", "matrix", "env", "vars", "secrets", "inputs"}},
-      {"job-outputs", {"github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "secrets", "steps", "inputs"}},
+      {"job-outputs",
+       {"github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "secrets", "steps", "inputs"}},
       {"job-secrets", {"github", "needs", "strategy", "matrix", "secrets", "inputs", "vars"}},
       {"job-with", {"github", "needs", "strategy", "matrix", "inputs", "vars"}},
       {"job-strategy", {"github", "needs", "vars", "inputs"}},
@@ -74,11 +76,13 @@ void Linter::SplitLines() {
   }
 }
 
-void Linter::AddAt(int line, int col, const std::string& message, const std::string& rule, const std::string& severity) {
+void Linter::AddAt(int line, int col, const std::string& message, const std::string& rule,
+                   const std::string& severity) {
   result_.problems.push_back({line, col, message, rule, severity});
 }
 
-void Linter::Add(const YAML::Mark& m, const std::string& message, const std::string& rule, const std::string& severity) {
+void Linter::Add(const YAML::Mark& m, const std::string& message, const std::string& rule,
+                 const std::string& severity) {
   AddAt(m.line + 1, m.column + 1, message, rule, severity);
 }
 
@@ -94,7 +98,8 @@ std::pair<int, int> Linter::PosIn(const YAML::Node& scalar, size_t offset) const
   size_t k = static_cast<size_t>(std::count(v.begin(), v.begin() + static_cast<long>(offset), '\n'));
   size_t line_start = v.rfind('\n', offset == 0 ? 0 : offset - 1);
   size_t in_line = line_start == std::string::npos || k == 0 ? offset : offset - line_start - 1;
-  char style = m.line >= 0 && static_cast<size_t>(m.line) < lines_.size() && static_cast<size_t>(m.column) < lines_[m.line].size()
+  char style = m.line >= 0 && static_cast<size_t>(m.line) < lines_.size() &&
+                       static_cast<size_t>(m.column) < lines_[m.line].size()
                    ? lines_[m.line][m.column]
                    : ' ';
   if (style == '|' || style == '>') {
@@ -127,7 +132,8 @@ bool Linter::Mapping(const YAML::Node& node, const YAML::Mark& where, const std:
       continue;
     }
     if (!allowed.empty() && !allowed.count(k.Scalar())) {
-      Add(k.Mark(), "unexpected key \"" + k.Scalar() + "\" for " + what + " (expected one of " + Join(allowed) + ")", "syntax-check");
+      Add(k.Mark(), "unexpected key \"" + k.Scalar() + "\" for " + what + " (expected one of " + Join(allowed) + ")",
+          "syntax-check");
       continue;
     }
     if (out) out->push_back({it->first, it->second});
@@ -152,7 +158,8 @@ void Linter::ExpectBool(const YAML::Node& n, const std::string& what) {
 void Linter::ExpectNumber(const YAML::Node& n, const std::string& what) {
   if (IsExpr(n)) return;
   static const std::regex kNumber("^-?[0-9]+(\\.[0-9]+)?$");
-  if (!n.IsScalar() || !std::regex_match(n.Scalar(), kNumber)) Add(n.Mark(), what + " must be a number", "syntax-check");
+  if (!n.IsScalar() || !std::regex_match(n.Scalar(), kNumber))
+    Add(n.Mark(), what + " must be a number", "syntax-check");
 }
 
 void Linter::ExpectString(const YAML::Node& n, const std::string& what) {
@@ -168,7 +175,7 @@ void Linter::CheckExpr(const Expr& e, const Scope& scope, const YAML::Node& n, s
   };
   switch (e.kind) {
     case Expr::Kind::kVar: {
-      static const std::set<std::string> kKnown = {"github", "env",    "vars",  "job",   "jobs",   "steps",
+      static const std::set<std::string> kKnown = {"github", "env",     "vars",     "job",    "jobs",  "steps",
                                                    "runner", "secrets", "strategy", "matrix", "needs", "inputs"};
       std::string name = Lower(e.text);
       if (!kKnown.count(name)) {
@@ -181,7 +188,8 @@ void Linter::CheckExpr(const Expr& e, const Scope& scope, const YAML::Node& n, s
     case Expr::Kind::kProp: {
       const Expr& base_e = *e.args[0];
       const Expr* root = &e;  // property errors point at the start of the chain (steps.x.y -> "steps")
-      while (!root->args.empty() && (root->kind == Expr::Kind::kProp || root->kind == Expr::Kind::kIndex)) root = root->args[0].get();
+      while (!root->args.empty() && (root->kind == Expr::Kind::kProp || root->kind == Expr::Kind::kIndex))
+        root = root->args[0].get();
       auto report = [&](const Expr&, const std::string& message) {
         auto [line, col] = PosIn(n, base + root->pos);
         AddAt(line, col, message, "expression");
@@ -192,13 +200,19 @@ void Linter::CheckExpr(const Expr& e, const Scope& scope, const YAML::Node& n, s
         if (auto it = fixed.find(ctx); it != fixed.end() && !it->second.count(prop)) {
           report(e, "property \"" + e.text + "\" is not defined in the " + ctx + " context");
         } else if (ctx == "steps" && scope.steps && !scope.steps->count(prop)) {
-          report(e, "step \"" + e.text + "\" is not defined before this point (step ids must be set with id: on an earlier step of this job)");
+          report(
+              e,
+              "step \"" + e.text +
+                  "\" is not defined before this point (step ids must be set with id: on an earlier step of this job)");
         } else if (ctx == "needs" && scope.needs && !scope.needs->count(prop)) {
-          report(e, "job \"" + e.text + "\" is not in this job's needs" + (scope.needs->empty() ? " (it has none)" : " (" + Join(*scope.needs) + ")"));
+          report(e, "job \"" + e.text + "\" is not in this job's needs" +
+                        (scope.needs->empty() ? " (it has none)" : " (" + Join(*scope.needs) + ")"));
         } else if (ctx == "matrix" && scope.matrix && !scope.matrix->count(prop)) {
-          report(e, "matrix has no key \"" + e.text + "\"" + (scope.matrix->empty() ? "" : " (keys: " + Join(*scope.matrix) + ")"));
+          report(e, "matrix has no key \"" + e.text + "\"" +
+                        (scope.matrix->empty() ? "" : " (keys: " + Join(*scope.matrix) + ")"));
         } else if (ctx == "inputs" && !inputs_.count(prop)) {
-          report(e, "input \"" + e.text + "\" is not declared" + (has_inputs_ ? " (inputs: " + Join(inputs_) + ")" : " (the workflow declares no inputs)"));
+          report(e, "input \"" + e.text + "\" is not declared" +
+                        (has_inputs_ ? " (inputs: " + Join(inputs_) + ")" : " (the workflow declares no inputs)"));
         } else if (ctx == "jobs" && !job_ids_.count(prop)) {
           report(e, "job \"" + e.text + "\" is not defined");
         } else if (ctx == "secrets" && prop != "github_token") {
@@ -227,8 +241,9 @@ void Linter::CheckExpr(const Expr& e, const Scope& scope, const YAML::Node& n, s
         report(e, "undefined function \"" + e.text + "\"");
       } else if (argc < it->second.min_args || (it->second.max_args >= 0 && argc > it->second.max_args)) {
         std::string want = it->second.max_args < 0 ? "at least " + std::to_string(it->second.min_args)
-                           : it->second.min_args == it->second.max_args ? std::to_string(it->second.min_args)
-                                                                        : std::to_string(it->second.min_args) + " to " + std::to_string(it->second.max_args);
+                           : it->second.min_args == it->second.max_args
+                               ? std::to_string(it->second.min_args)
+                               : std::to_string(it->second.min_args) + " to " + std::to_string(it->second.max_args);
         report(e, e.text + "() takes " + want + " argument(s), " + std::to_string(argc) + " given");
       } else if (it->second.status && !scope.status_functions) {
         report(e, e.text + "() is only available in if: conditions");
@@ -290,7 +305,10 @@ void Linter::Condition(const YAML::Node& n, const Scope& scope) {
     return;
   }
   if (!(ps.size() == 1 && ps[0].start == 0 && ps[0].end == s.size())) {
-    Add(n.Mark(), "if: condition \"" + s + "\" is always true: text outside ${{ }} makes it a non-empty string; put the whole condition inside ${{ }}", "if-cond");
+    Add(n.Mark(),
+        "if: condition \"" + s +
+            "\" is always true: text outside ${{ }} makes it a non-empty string; put the whole condition inside ${{ }}",
+        "if-cond");
   }
   Expressions(n, scope);
 }
@@ -301,8 +319,10 @@ LintResult Linter::Run() {
   YAML::Node root;
   const YamlLimits limits;
   if (text_.size() > limits.max_bytes) {
-    AddAt(1, 1, "the file is " + std::to_string(text_.size() >> 10) + " KB, more than the " +
-                    std::to_string(limits.max_bytes >> 10) + " KB a workflow may have here", "syntax-check");
+    AddAt(1, 1,
+          "the file is " + std::to_string(text_.size() >> 10) + " KB, more than the " +
+              std::to_string(limits.max_bytes >> 10) + " KB a workflow may have here",
+          "syntax-check");
     return result_;
   }
   try {
@@ -322,7 +342,8 @@ LintResult Linter::Run() {
   YAML::Mark top;
   top.line = 0, top.column = 0;
   Pairs pairs;
-  if (!Mapping(root, top, "the workflow", {"name", "run-name", "on", "permissions", "env", "defaults", "concurrency", "jobs"}, &pairs)) {
+  if (!Mapping(root, top, "the workflow",
+               {"name", "run-name", "on", "permissions", "env", "defaults", "concurrency", "jobs"}, &pairs)) {
     return result_;
   }
   result_.facts.parsed = true;
@@ -330,10 +351,13 @@ LintResult Linter::Run() {
   for (const auto& [k, v] : pairs) keys[k.Scalar()] = {k, v};
   // Inputs first: expressions everywhere refer to them.
   if (keys.count("jobs") && keys["jobs"].second.IsMap()) {
-    for (auto it = keys["jobs"].second.begin(); it != keys["jobs"].second.end(); ++it) job_ids_.insert(Lower(it->first.Scalar()));
+    for (auto it = keys["jobs"].second.begin(); it != keys["jobs"].second.end(); ++it)
+      job_ids_.insert(Lower(it->first.Scalar()));
   }
-  if (keys.count("on")) On(keys["on"].second, keys["on"].first.Mark());
-  else Add(top, "\"on\" section is missing: a workflow needs at least one event", "syntax-check");
+  if (keys.count("on"))
+    On(keys["on"].second, keys["on"].first.Mark());
+  else
+    Add(top, "\"on\" section is missing: a workflow needs at least one event", "syntax-check");
   for (const auto& [k, v] : pairs) {
     std::string key = k.Scalar();
     if (key == "name") {
@@ -363,7 +387,8 @@ LintResult Linter::Run() {
 void Linter::Permissions(const YAML::Node& n, const YAML::Mark& key) {
   if (n && n.IsScalar()) {
     if (n.Scalar() != "read-all" && n.Scalar() != "write-all") {
-      Add(n.Mark(), "permissions \"" + n.Scalar() + "\" must be read-all, write-all or a mapping of scopes", "permissions");
+      Add(n.Mark(), "permissions \"" + n.Scalar() + "\" must be read-all, write-all or a mapping of scopes",
+          "permissions");
     }
     return;
   }
@@ -392,9 +417,12 @@ void Linter::Env(const YAML::Node& n, const YAML::Mark& key, const Scope& scope)
   for (const auto& [k, v] : pairs) {
     const std::string& name = k.Scalar();
     if (!std::regex_match(name, kEnvName)) {
-      Add(k.Mark(), "invalid environment variable name \"" + name + "\": letters, digits and _ only, not starting with a digit", "env-var");
+      Add(k.Mark(),
+          "invalid environment variable name \"" + name + "\": letters, digits and _ only, not starting with a digit",
+          "env-var");
     }
-    if (v && !v.IsScalar() && !v.IsNull()) Add(v.Mark(), "the value of env \"" + name + "\" must be a string, number or boolean", "syntax-check");
+    if (v && !v.IsScalar() && !v.IsNull())
+      Add(v.Mark(), "the value of env \"" + name + "\" must be a string, number or boolean", "syntax-check");
     Expressions(v, scope);
   }
 }
@@ -418,8 +446,10 @@ void Linter::Concurrency(const YAML::Node& n, const YAML::Mark& key, const Scope
   if (!Mapping(n, key, "concurrency", {"group", "cancel-in-progress"}, &pairs)) return;
   bool group = false;
   for (const auto& [k, v] : pairs) {
-    if (k.Scalar() == "group") group = true, ExpectString(v, "concurrency.group");
-    else ExpectBool(v, "cancel-in-progress");
+    if (k.Scalar() == "group")
+      group = true, ExpectString(v, "concurrency.group");
+    else
+      ExpectBool(v, "cancel-in-progress");
     Expressions(v, scope);
   }
   if (!group) Add(key, "concurrency needs a group", "syntax-check");
@@ -429,7 +459,9 @@ void Linter::Shell(const YAML::Node& n) {
   if (!n.IsScalar() || IsExpr(n)) return;
   std::string s = n.Scalar();
   if (s.find("{0}") != std::string::npos) return;  // custom shell command
-  if (!Shells().count(s)) Add(n.Mark(), "shell \"" + s + "\" is not a shell GitHub knows (" + Join(Shells()) + ", or a command with {0})", "shell-name");
+  if (!Shells().count(s))
+    Add(n.Mark(), "shell \"" + s + "\" is not a shell GitHub knows (" + Join(Shells()) + ", or a command with {0})",
+        "shell-name");
 }
 
 }  // namespace internal
@@ -440,14 +472,15 @@ bool LintResult::HasErrors() const {
 
 LintResult LintWorkflow(const std::string& text, const LintOptions& options) {
   LintResult r = internal::Linter(text, options).Run();
-  std::stable_sort(r.problems.begin(), r.problems.end(),
-                   [](const LintProblem& a, const LintProblem& b) { return std::tie(a.line, a.col) < std::tie(b.line, b.col); });
+  std::stable_sort(r.problems.begin(), r.problems.end(), [](const LintProblem& a, const LintProblem& b) {
+    return std::tie(a.line, a.col) < std::tie(b.line, b.col);
+  });
   return r;
 }
 
 std::string FormatProblem(const std::string& file, const LintProblem& p) {
-  return file + ":" + std::to_string(p.line) + ":" + std::to_string(p.col) + ": " + (p.severity == "warning" ? "warning: " : "") +
-         p.message + " [" + p.rule + "]";
+  return file + ":" + std::to_string(p.line) + ":" + std::to_string(p.col) + ": " +
+         (p.severity == "warning" ? "warning: " : "") + p.message + " [" + p.rule + "]";
 }
 
 }  // namespace redundancy::workflows

@@ -14,10 +14,10 @@
 namespace redundancy::workflows {
 
 struct LintProblem {
-  int line = 0, col = 0;             // 1-based
+  int line = 0, col = 0;  // 1-based
   std::string message;
   std::string rule;
-  std::string severity = "error";    // error | warning
+  std::string severity = "error";  // error | warning
 };
 
 struct LintOptions {
@@ -26,15 +26,15 @@ struct LintOptions {
 };
 
 struct WorkflowFacts {
-  bool parsed = false;                  // valid YAML with a mapping at the top
-  std::set<std::string> secrets;        // secrets.X referenced (GITHUB_TOKEN excluded)
-  std::set<std::string> vars;           // vars.X referenced
-  std::vector<std::string> schedules;   // on.schedule crons
+  bool parsed = false;                 // valid YAML with a mapping at the top
+  std::set<std::string> secrets;       // secrets.X referenced (GITHUB_TOKEN excluded)
+  std::set<std::string> vars;          // vars.X referenced
+  std::vector<std::string> schedules;  // on.schedule crons
   std::string name;
 };
 
 struct LintResult {
-  std::vector<LintProblem> problems;    // sorted by position
+  std::vector<LintProblem> problems;  // sorted by position
   WorkflowFacts facts;
   bool HasErrors() const;
 };

@@ -62,7 +62,10 @@ void Linter::Event(const std::string& name, const YAML::Node& key, const YAML::N
         std::string minute = v.Scalar().substr(0, v.Scalar().find(' '));
         static const std::regex kOften(R"(^\*(/[1-4])?$)");
         if (std::regex_match(minute, kOften)) {
-          Add(v.Mark(), "cron \"" + v.Scalar() + "\" runs more often than every 5 minutes; GitHub runs schedules at most every 5 minutes", "events", "warning");
+          Add(v.Mark(),
+              "cron \"" + v.Scalar() +
+                  "\" runs more often than every 5 minutes; GitHub runs schedules at most every 5 minutes",
+              "events", "warning");
         }
       }
       if (!has_cron) Add(item.Mark(), "a schedule needs a cron key", "events");
@@ -77,19 +80,27 @@ void Linter::Event(const std::string& name, const YAML::Node& key, const YAML::N
     std::string f = k.Scalar();
     present.insert(f);
     if (!spec.filters.count(f)) {
-      Add(k.Mark(), "\"" + f + "\" is not a filter of the " + name + " event" +
-                        (spec.filters.empty() ? " (it takes none)" : " (it takes " + Join(spec.filters) + ")"), "events");
+      Add(k.Mark(),
+          "\"" + f + "\" is not a filter of the " + name + " event" +
+              (spec.filters.empty() ? " (it takes none)" : " (it takes " + Join(spec.filters) + ")"),
+          "events");
       continue;
     }
     if (f == "types") {
       std::vector<YAML::Node> items;
-      if (v.IsScalar()) items.push_back(v);
-      else if (v.IsSequence()) for (const auto& x : v) items.push_back(x);
-      else Add(v.Mark(), "types must be a string or a list", "syntax-check");
+      if (v.IsScalar())
+        items.push_back(v);
+      else if (v.IsSequence())
+        for (const auto& x : v) items.push_back(x);
+      else
+        Add(v.Mark(), "types must be a string or a list", "syntax-check");
       for (const auto& t : items) {
         if (!t.IsScalar()) continue;
         if (!spec.any_types && !spec.types.count(t.Scalar())) {
-          Add(t.Mark(), "invalid activity type \"" + t.Scalar() + "\" for the " + name + " event (available: " + Join(spec.types) + ")", "events");
+          Add(t.Mark(),
+              "invalid activity type \"" + t.Scalar() + "\" for the " + name +
+                  " event (available: " + Join(spec.types) + ")",
+              "events");
         }
       }
     } else if (f == "inputs" && name == "workflow_dispatch") {
@@ -105,16 +116,22 @@ void Linter::Event(const std::string& name, const YAML::Node& key, const YAML::N
   if (name == "workflow_call") WorkflowCall(value);
   for (const char* f : {"branches", "tags", "paths"}) {
     if (present.count(f) && present.count(std::string(f) + "-ignore")) {
-      Add(key.Mark(), std::string("the ") + name + " event cannot have both " + f + " and " + f + "-ignore; use \"!\" patterns in " + f, "events");
+      Add(key.Mark(),
+          std::string("the ") + name + " event cannot have both " + f + " and " + f +
+              "-ignore; use \"!\" patterns in " + f,
+          "events");
     }
   }
 }
 
 void Linter::Globs(const YAML::Node& n, const std::string& filter) {
   std::vector<YAML::Node> items;
-  if (n.IsScalar()) items.push_back(n);
-  else if (n.IsSequence()) for (const auto& x : n) items.push_back(x);
-  else return Add(n.Mark(), filter + " must be a string or a list of patterns", "syntax-check");
+  if (n.IsScalar())
+    items.push_back(n);
+  else if (n.IsSequence())
+    for (const auto& x : n) items.push_back(x);
+  else
+    return Add(n.Mark(), filter + " must be a string or a list of patterns", "syntax-check");
   bool refs = filter.rfind("paths", 0) != 0;
   for (const auto& item : items) {
     if (!item.IsScalar()) {
@@ -132,7 +149,8 @@ void Linter::Globs(const YAML::Node& n, const std::string& filter) {
     }
     size_t start = g[0] == '!' ? 1 : 0;
     if (start && filter.find("-ignore") != std::string::npos) bad(0, "\"!\" is not allowed in " + filter);
-    if (!refs && g.compare(start, 2, "./") == 0) bad(start, "paths are relative to the repository root; \"./\" never matches");
+    if (!refs && g.compare(start, 2, "./") == 0)
+      bad(start, "paths are relative to the repository root; \"./\" never matches");
     for (size_t i = start; i < g.size(); ++i) {
       char c = g[i];
       if (c == '\\') {
@@ -161,7 +179,9 @@ void Linter::Inputs(const YAML::Node& inputs, bool call) {
   static const std::set<std::string> kCallTypes = {"string", "boolean", "number"};
   for (const auto& [k, v] : pairs) {
     std::string id = k.Scalar();
-    if (!std::regex_match(id, kInputId)) Add(k.Mark(), "invalid input id \"" + id + "\": letters, digits, _ and - only, not starting with a digit or -", "id");
+    if (!std::regex_match(id, kInputId))
+      Add(k.Mark(), "invalid input id \"" + id + "\": letters, digits, _ and - only, not starting with a digit or -",
+          "id");
     inputs_.insert(Lower(id));
     Pairs ip;
     std::set<std::string> allowed = {"description", "required", "default", "type"};
@@ -172,8 +192,11 @@ void Linter::Inputs(const YAML::Node& inputs, bool call) {
     for (const auto& [ik, iv] : ip) in[ik.Scalar()] = iv;
     std::string type = in.count("type") && in["type"].IsScalar() ? in["type"].Scalar() : "string";
     const auto& types = call ? kCallTypes : kDispatchTypes;
-    if (call && !in.count("type")) Add(k.Mark(), "input \"" + id + "\" of workflow_call needs a type (string, boolean or number)", "workflow-call");
-    if (!types.count(type)) Add(in["type"].Mark(), "invalid input type \"" + type + "\" (available: " + Join(types) + ")", call ? "workflow-call" : "events");
+    if (call && !in.count("type"))
+      Add(k.Mark(), "input \"" + id + "\" of workflow_call needs a type (string, boolean or number)", "workflow-call");
+    if (!types.count(type))
+      Add(in["type"].Mark(), "invalid input type \"" + type + "\" (available: " + Join(types) + ")",
+          call ? "workflow-call" : "events");
     if (in.count("required")) ExpectBool(in["required"], "required");
     if (type == "choice" && !call) {
       if (!in.count("options") || !in["options"].IsSequence() || in["options"].size() == 0) {
@@ -181,7 +204,10 @@ void Linter::Inputs(const YAML::Node& inputs, bool call) {
       } else if (in.count("default") && in["default"].IsScalar()) {
         bool found = false;
         for (const auto& o : in["options"]) found |= o.IsScalar() && o.Scalar() == in["default"].Scalar();
-        if (!found) Add(in["default"].Mark(), "default \"" + in["default"].Scalar() + "\" of choice input \"" + id + "\" is not one of its options", "events");
+        if (!found)
+          Add(in["default"].Mark(),
+              "default \"" + in["default"].Scalar() + "\" of choice input \"" + id + "\" is not one of its options",
+              "events");
       }
     } else if (in.count("options")) {
       Add(in["options"].Mark(), "options is only for choice inputs", "events");
@@ -212,15 +238,18 @@ void Linter::WorkflowCall(const YAML::Node& value) {
           has_value = true;
           Expressions(pv, ScopeFor("call-output-value"));
         }
-        if (!has_value) Add(ok.Mark(), "output \"" + ok.Scalar() + "\" of workflow_call needs a value", "workflow-call");
+        if (!has_value)
+          Add(ok.Mark(), "output \"" + ok.Scalar() + "\" of workflow_call needs a value", "workflow-call");
       }
     } else if (k.Scalar() == "secrets") {
       if (!v || v.IsNull()) continue;
       Pairs secrets;
       if (!Mapping(v, k.Mark(), "workflow_call secrets", {}, &secrets)) continue;
       for (const auto& [sk, sv] : secrets) {
-        if (!std::regex_match(sk.Scalar(), kInputId)) Add(sk.Mark(), "invalid secret name \"" + sk.Scalar() + "\"", "id");
-        if (sv && !sv.IsNull()) Mapping(sv, sk.Mark(), "secret \"" + sk.Scalar() + "\"", {"description", "required"}, nullptr);
+        if (!std::regex_match(sk.Scalar(), kInputId))
+          Add(sk.Mark(), "invalid secret name \"" + sk.Scalar() + "\"", "id");
+        if (sv && !sv.IsNull())
+          Mapping(sv, sk.Mark(), "secret \"" + sk.Scalar() + "\"", {"description", "required"}, nullptr);
       }
     }
   }

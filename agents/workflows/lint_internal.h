@@ -18,8 +18,8 @@ namespace redundancy::workflows::internal {
 
 // What an expression at some key may refer to.
 struct Scope {
-  std::set<std::string> contexts;                 // available contexts
-  bool status_functions = false;                  // success() & co (if:)
+  std::set<std::string> contexts;  // available contexts
+  bool status_functions = false;   // success() & co (if:)
   bool hash_files = false;
   const std::set<std::string>* steps = nullptr;   // earlier step ids (null = steps unavailable)
   const std::set<std::string>* needs = nullptr;   // the job's needs
@@ -35,8 +35,10 @@ class Linter {
   LintResult Run();
 
   // Reporting.
-  void Add(const YAML::Mark& m, const std::string& message, const std::string& rule, const std::string& severity = "error");
-  void AddAt(int line, int col, const std::string& message, const std::string& rule, const std::string& severity = "error");
+  void Add(const YAML::Mark& m, const std::string& message, const std::string& rule,
+           const std::string& severity = "error");
+  void AddAt(int line, int col, const std::string& message, const std::string& rule,
+             const std::string& severity = "error");
   // Position of byte `offset` of a scalar's value in the source.
   std::pair<int, int> PosIn(const YAML::Node& scalar, size_t offset) const;
 
@@ -44,8 +46,8 @@ class Linter {
   using Pairs = std::vector<std::pair<YAML::Node, YAML::Node>>;
   // The pairs of a mapping, reporting duplicate keys and keys not in `allowed`
   // (when non-empty); false (reported) when `node` is not a mapping.
-  bool Mapping(const YAML::Node& node, const YAML::Mark& where, const std::string& what, const std::set<std::string>& allowed,
-               Pairs* out, bool report_type = true);
+  bool Mapping(const YAML::Node& node, const YAML::Mark& where, const std::string& what,
+               const std::set<std::string>& allowed, Pairs* out, bool report_type = true);
   bool IsExpr(const YAML::Node& n) const;  // a scalar that is exactly one ${{ }}
   void ExpectBool(const YAML::Node& n, const std::string& what);
   void ExpectNumber(const YAML::Node& n, const std::string& what);
@@ -68,7 +70,7 @@ class Linter {
   void Defaults(const YAML::Node& n, const YAML::Mark& key, const Scope& scope);
   void Concurrency(const YAML::Node& n, const YAML::Mark& key, const Scope& scope);
   void Globs(const YAML::Node& n, const std::string& filter);
-  void Jobs(const YAML::Node& jobs, const YAML::Mark& key);               // lint_jobs.cc
+  void Jobs(const YAML::Node& jobs, const YAML::Mark& key);  // lint_jobs.cc
   void Job(const std::string& id, const YAML::Node& key, const YAML::Node& job);
   void Steps(const YAML::Node& steps, const YAML::Mark& key, Scope base);
   void Step(const YAML::Node& step, std::set<std::string>* ids, const Scope& base);
@@ -84,7 +86,7 @@ class Linter {
   LintOptions options_;
   std::vector<std::string> lines_;
   LintResult result_;
-  std::set<std::string> inputs_;        // declared inputs (dispatch + call)
+  std::set<std::string> inputs_;  // declared inputs (dispatch + call)
   bool has_inputs_ = false;
   std::set<std::string> job_ids_;
   struct JobNeeds {

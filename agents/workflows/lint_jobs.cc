@@ -8,8 +8,8 @@
 
 #include "agents/workflows/lint_internal.h"
 #include "agents/workflows/schema.h"
-#include "common/yaml_bounded.h"
 #include "common/file_util.h"
+#include "common/yaml_bounded.h"
 
 namespace redundancy::workflows::internal {
 namespace {
@@ -18,8 +18,10 @@ const std::regex kJobId("^[A-Za-z_][A-Za-z0-9_-]*$");
 
 std::vector<YAML::Node> Items(const YAML::Node& n) {
   std::vector<YAML::Node> v;
-  if (n && n.IsScalar()) v.push_back(n);
-  else if (n && n.IsSequence()) for (const auto& x : n) v.push_back(x);
+  if (n && n.IsScalar())
+    v.push_back(n);
+  else if (n && n.IsSequence())
+    for (const auto& x : n) v.push_back(x);
   return v;
 }
 
@@ -36,18 +38,20 @@ void Linter::Jobs(const YAML::Node& jobs, const YAML::Mark& key) {
       Add(k.Mark(), "invalid job id \"" + id + "\": letters, digits, _ and - only, starting with a letter or _", "id");
     }
     auto [it, fresh] = lower.emplace(Lower(id), id);
-    if (!fresh) Add(k.Mark(), "job id \"" + id + "\" duplicates \"" + it->second + "\" (job ids are case-insensitive)", "id");
+    if (!fresh)
+      Add(k.Mark(), "job id \"" + id + "\" duplicates \"" + it->second + "\" (job ids are case-insensitive)", "id");
     Job(id, k, v);
   }
   Needs();
 }
 
 void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node& job) {
-  static const std::set<std::string> kKeys = {"name", "permissions", "needs", "if", "runs-on", "environment", "concurrency",
-                                              "outputs", "env", "defaults", "steps", "timeout-minutes", "strategy",
-                                              "continue-on-error", "container", "services", "uses", "with", "secrets"};
-  static const std::set<std::string> kCallKeys = {"name", "uses", "with", "secrets", "needs", "if", "permissions",
-                                                  "strategy", "concurrency"};
+  static const std::set<std::string> kKeys = {
+      "name",      "permissions", "needs",    "if",    "runs-on",         "environment", "concurrency",
+      "outputs",   "env",         "defaults", "steps", "timeout-minutes", "strategy",    "continue-on-error",
+      "container", "services",    "uses",     "with",  "secrets"};
+  static const std::set<std::string> kCallKeys = {"name", "uses",        "with",     "secrets",    "needs",
+                                                  "if",   "permissions", "strategy", "concurrency"};
   Pairs pairs;
   if (!Mapping(job, key.Mark(), "job \"" + id + "\"", kKeys, &pairs)) return;
   std::map<std::string, std::pair<YAML::Node, YAML::Node>> keys;
@@ -68,8 +72,10 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
   }
   std::set<std::string> matrix_keys;
   bool dynamic_matrix = true;
-  if (keys.count("strategy")) Matrix(keys["strategy"].second, &matrix_keys, &dynamic_matrix);
-  else dynamic_matrix = false;  // no matrix at all: matrix.X is unknown
+  if (keys.count("strategy"))
+    Matrix(keys["strategy"].second, &matrix_keys, &dynamic_matrix);
+  else
+    dynamic_matrix = false;  // no matrix at all: matrix.X is unknown
   auto scope = [&](const std::string& where) {
     Scope s = ScopeFor(where);
     s.needs = &current_needs_;
@@ -82,34 +88,48 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
       Add(k.Mark(), "\"" + name + "\" cannot be used in a job that calls a reusable workflow (uses:)", "syntax-check");
       continue;
     }
-    if (name == "name") ExpectString(v, "job name"), Expressions(v, scope("job"));
-    else if (name == "permissions") Permissions(v, k.Mark());
-    else if (name == "if") Condition(v, scope("job-if"));
-    else if (name == "runs-on") RunsOn(v, k.Mark()), AllExpressions(v, scope("job"));
+    if (name == "name")
+      ExpectString(v, "job name"), Expressions(v, scope("job"));
+    else if (name == "permissions")
+      Permissions(v, k.Mark());
+    else if (name == "if")
+      Condition(v, scope("job-if"));
+    else if (name == "runs-on")
+      RunsOn(v, k.Mark()), AllExpressions(v, scope("job"));
     else if (name == "environment") {
       if (v.IsMap()) {
         Pairs env;
         Mapping(v, k.Mark(), "environment", {"name", "url", "deployment"}, &env);
-        for (const auto& [ek, ev] : env) Expressions(ev, scope(ek.Scalar() == "url" ? "job-environment-url" : "job-environment"));
+        for (const auto& [ek, ev] : env)
+          Expressions(ev, scope(ek.Scalar() == "url" ? "job-environment-url" : "job-environment"));
       } else {
         ExpectString(v, "environment"), Expressions(v, scope("job-environment"));
       }
-    } else if (name == "concurrency") Concurrency(v, k.Mark(), scope("job-concurrency"));
+    } else if (name == "concurrency")
+      Concurrency(v, k.Mark(), scope("job-concurrency"));
     else if (name == "outputs") {
       Pairs outs;
       if (Mapping(v, k.Mark(), "outputs", {}, &outs)) {
-        for (const auto& [ok, ov] : outs) ExpectString(ov, "output \"" + ok.Scalar() + "\""), Expressions(ov, scope("job-outputs"));
+        for (const auto& [ok, ov] : outs)
+          ExpectString(ov, "output \"" + ok.Scalar() + "\""), Expressions(ov, scope("job-outputs"));
       }
-    } else if (name == "env") Env(v, k.Mark(), scope("job-env"));
-    else if (name == "defaults") Defaults(v, k.Mark(), scope("job-defaults-run"));
-    else if (name == "timeout-minutes") ExpectNumber(v, "timeout-minutes"), Expressions(v, scope("job"));
-    else if (name == "continue-on-error") ExpectBool(v, "continue-on-error"), Expressions(v, scope("job"));
-    else if (name == "strategy") AllExpressions(v, scope("job-strategy"));
-    else if (name == "container") Container(v, k.Mark(), "container", scope("job"), false);
+    } else if (name == "env")
+      Env(v, k.Mark(), scope("job-env"));
+    else if (name == "defaults")
+      Defaults(v, k.Mark(), scope("job-defaults-run"));
+    else if (name == "timeout-minutes")
+      ExpectNumber(v, "timeout-minutes"), Expressions(v, scope("job"));
+    else if (name == "continue-on-error")
+      ExpectBool(v, "continue-on-error"), Expressions(v, scope("job"));
+    else if (name == "strategy")
+      AllExpressions(v, scope("job-strategy"));
+    else if (name == "container")
+      Container(v, k.Mark(), "container", scope("job"), false);
     else if (name == "services") {
       Pairs svcs;
       if (Mapping(v, k.Mark(), "services", {}, &svcs)) {
-        for (const auto& [sk, sv] : svcs) Container(sv, sk.Mark(), "service \"" + sk.Scalar() + "\"", scope("job"), true);
+        for (const auto& [sk, sv] : svcs)
+          Container(sv, sk.Mark(), "service \"" + sk.Scalar() + "\"", scope("job"), true);
       }
     } else if (name == "steps") {
       Scope s = scope("step");
@@ -129,9 +149,12 @@ void Linter::Needs() {
     std::set<std::string> seen;
     for (const auto& [need, mark] : jn.needs) {
       std::string n = Lower(need);
-      if (!seen.insert(n).second) Add(mark, "job \"" + need + "\" is listed twice in needs", "job-needs");
-      else if (n == id) Add(mark, "job \"" + need + "\" needs itself", "job-needs");
-      else if (!needs_.count(n)) Add(mark, "job \"" + need + "\" in needs does not exist", "job-needs");
+      if (!seen.insert(n).second)
+        Add(mark, "job \"" + need + "\" is listed twice in needs", "job-needs");
+      else if (n == id)
+        Add(mark, "job \"" + need + "\" needs itself", "job-needs");
+      else if (!needs_.count(n))
+        Add(mark, "job \"" + need + "\" in needs does not exist", "job-needs");
     }
   }
   // Cycles: depth-first search, reported once at the job that closes the cycle.
@@ -178,9 +201,14 @@ void Linter::RunsOn(const YAML::Node& n, const YAML::Mark& key) {
     if (!l.IsScalar() || l.Scalar().find("${{") != std::string::npos) continue;
     std::string label = Lower(l.Scalar());
     if (auto it = RetiredRunnerLabels().find(label); it != RetiredRunnerLabels().end()) {
-      Add(l.Mark(), "runner \"" + l.Scalar() + "\" was retired by GitHub (" + it->second + "); jobs on it never start", "runner-label");
-    } else if (!RunnerLabels().count(label) && !SelfHostedLabels().count(label) && !options_.runner_labels.count(label) && !self_hosted) {
-      Add(l.Mark(), "unknown runner label \"" + l.Scalar() + "\" (not a GitHub-hosted label; add self-hosted for your own runners)", "runner-label");
+      Add(l.Mark(), "runner \"" + l.Scalar() + "\" was retired by GitHub (" + it->second + "); jobs on it never start",
+          "runner-label");
+    } else if (!RunnerLabels().count(label) && !SelfHostedLabels().count(label) &&
+               !options_.runner_labels.count(label) && !self_hosted) {
+      Add(l.Mark(),
+          "unknown runner label \"" + l.Scalar() +
+              "\" (not a GitHub-hosted label; add self-hosted for your own runners)",
+          "runner-label");
     }
   }
 }
@@ -229,7 +257,8 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
       std::set<std::string>& values = values_of[Lower(key)];
       for (const auto& x : rv) {
         std::string text = x.IsScalar() ? x.Scalar() : YAML::Dump(x);
-        if (!values.insert(text).second) Add(x.Mark(), "duplicate value \"" + text + "\" in matrix key \"" + key + "\"", "matrix");
+        if (!values.insert(text).second)
+          Add(x.Mark(), "duplicate value \"" + text + "\" in matrix key \"" + key + "\"", "matrix");
       }
     }
     std::set<std::string> base = *keys;
@@ -237,7 +266,8 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
       std::set<std::string> seen_rows;
       for (const auto& row : *rows_of) {
         if (row.IsMap() && !seen_rows.insert(YAML::Dump(row)).second) {
-          Add(row.Mark(), std::string("duplicate row in matrix ") + (rows_of == &include ? "include" : "exclude"), "matrix");
+          Add(row.Mark(), std::string("duplicate row in matrix ") + (rows_of == &include ? "include" : "exclude"),
+              "matrix");
         }
       }
     }
@@ -259,20 +289,24 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
       for (auto it = row.begin(); it != row.end(); ++it) {
         std::string key = Lower(it->first.Scalar());
         if (!*dynamic && !base.count(key)) {
-          Add(it->first.Mark(), "exclude refers to matrix key \"" + it->first.Scalar() + "\", which the matrix does not have", "matrix");
+          Add(it->first.Mark(),
+              "exclude refers to matrix key \"" + it->first.Scalar() + "\", which the matrix does not have", "matrix");
         } else if (!*dynamic && it->second.IsScalar() && values_of.count(key) && !values_of[key].empty() &&
                    it->second.Scalar().find("${{") == std::string::npos && !values_of[key].count(it->second.Scalar())) {
           std::string known;
           for (const auto& v : values_of[key]) known += (known.empty() ? "" : ", ") + v;
-          Add(it->second.Mark(), "exclude value \"" + it->second.Scalar() + "\" is not a value of matrix key \"" + it->first.Scalar() +
-                                     "\" (" + known + "): the row excludes nothing", "matrix");
+          Add(it->second.Mark(),
+              "exclude value \"" + it->second.Scalar() + "\" is not a value of matrix key \"" + it->first.Scalar() +
+                  "\" (" + known + "): the row excludes nothing",
+              "matrix");
         }
       }
     }
   }
 }
 
-void Linter::Container(const YAML::Node& n, const YAML::Mark& key, const std::string& what, const Scope& scope, bool service) {
+void Linter::Container(const YAML::Node& n, const YAML::Mark& key, const std::string& what, const Scope& scope,
+                       bool service) {
   if (n && n.IsScalar()) {
     Expressions(n, scope);
     if (n.Scalar().empty()) Add(n.Mark(), what + " needs an image", "syntax-check");
@@ -285,15 +319,18 @@ void Linter::Container(const YAML::Node& n, const YAML::Mark& key, const std::st
   creds.needs = scope.needs, creds.matrix = scope.matrix;
   for (const auto& [k, v] : pairs) {
     std::string name = k.Scalar();
-    if (name == "image") image = true, ExpectString(v, "image"), Expressions(v, scope);
-    else if (name == "env") Env(v, k.Mark(), creds);
+    if (name == "image")
+      image = true, ExpectString(v, "image"), Expressions(v, scope);
+    else if (name == "env")
+      Env(v, k.Mark(), creds);
     else if (name == "credentials") {
       Pairs cp;
       if (!Mapping(v, k.Mark(), "credentials", {"username", "password"}, &cp)) continue;
       for (const auto& [ck, cv] : cp) {
         Expressions(cv, creds);
         if (ck.Scalar() == "password" && cv.IsScalar() && cv.Scalar().find("${{") == std::string::npos) {
-          Add(cv.Mark(), "the password of " + what + " is written in the workflow; use a secret: ${{ secrets.NAME }}", "credentials");
+          Add(cv.Mark(), "the password of " + what + " is written in the workflow; use a secret: ${{ secrets.NAME }}",
+              "credentials");
         }
       }
     } else if (name == "ports" || name == "volumes") {
@@ -327,16 +364,21 @@ void Linter::ReusableCall(const YAML::Node& job, const Pairs& pairs) {
   static const std::regex kLocal(R"(^\./\.github/workflows/[^/@]+\.ya?ml$)");
   static const std::regex kRemote(R"(^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/\.github/workflows/[^/@]+\.ya?ml@[^@\s]+$)");
   if (!std::regex_match(u, kLocal) && !std::regex_match(u, kRemote)) {
-    return Add(uses.Mark(), "reusable workflow \"" + u + "\" must be ./.github/workflows/FILE.yml or OWNER/REPO/.github/workflows/FILE.yml@REF", "workflow-call");
+    return Add(uses.Mark(),
+               "reusable workflow \"" + u +
+                   "\" must be ./.github/workflows/FILE.yml or OWNER/REPO/.github/workflows/FILE.yml@REF",
+               "workflow-call");
   }
   if (u[0] != '.' || options_.repo_root.empty()) return;
   std::string path = options_.repo_root + "/" + u.substr(2);
-  if (!std::filesystem::exists(path)) return Add(uses.Mark(), "reusable workflow " + u + " does not exist", "workflow-call");
+  if (!std::filesystem::exists(path))
+    return Add(uses.Mark(), "reusable workflow " + u + " does not exist", "workflow-call");
   // Its declared inputs and secrets against with: / secrets:.
   auto loaded = LoadYamlFile(path, u);
   if (!loaded.ok()) return;  // reported when that file is linted
   YAML::Node called = *loaded;
-  YAML::Node call = called.IsMap() && called["on"] && called["on"].IsMap() ? called["on"]["workflow_call"] : YAML::Node();
+  YAML::Node call =
+      called.IsMap() && called["on"] && called["on"].IsMap() ? called["on"]["workflow_call"] : YAML::Node();
   if (!call || !called["on"]["workflow_call"].IsDefined()) {
     return Add(uses.Mark(), u + " has no on.workflow_call trigger: it cannot be called", "workflow-call");
   }
@@ -349,12 +391,15 @@ void Linter::ReusableCall(const YAML::Node& job, const Pairs& pairs) {
                         it->second["required"].Scalar() == "true" && !(kind == "input" && it->second["default"]);
         bool present = given && given.IsMap() && given[it->first.Scalar()];
         bool inherit = kind == "secret" && given && given.IsScalar() && given.Scalar() == "inherit";
-        if (required && !present && !inherit) Add(uses.Mark(), "required " + kind + " \"" + it->first.Scalar() + "\" of " + u + " is not given", "workflow-call");
+        if (required && !present && !inherit)
+          Add(uses.Mark(), "required " + kind + " \"" + it->first.Scalar() + "\" of " + u + " is not given",
+              "workflow-call");
       }
     }
     if (given && given.IsMap()) {
       for (auto it = given.begin(); it != given.end(); ++it) {
-        if (!names.count(Lower(it->first.Scalar()))) Add(it->first.Mark(), kind + " \"" + it->first.Scalar() + "\" is not declared by " + u, "workflow-call");
+        if (!names.count(Lower(it->first.Scalar())))
+          Add(it->first.Mark(), kind + " \"" + it->first.Scalar() + "\" is not declared by " + u, "workflow-call");
       }
     }
   };
@@ -371,8 +416,17 @@ void Linter::Steps(const YAML::Node& steps, const YAML::Mark& key, Scope base) {
 }
 
 void Linter::Step(const YAML::Node& step, std::set<std::string>* ids, const Scope& base) {
-  static const std::set<std::string> kKeys = {"id", "if", "name", "uses", "run", "shell", "with", "env", "continue-on-error",
-                                              "timeout-minutes", "working-directory"};
+  static const std::set<std::string> kKeys = {"id",
+                                              "if",
+                                              "name",
+                                              "uses",
+                                              "run",
+                                              "shell",
+                                              "with",
+                                              "env",
+                                              "continue-on-error",
+                                              "timeout-minutes",
+                                              "working-directory"};
   Pairs pairs;
   if (!Mapping(step, step.Mark(), "a step", kKeys, &pairs)) return;
   std::map<std::string, std::pair<YAML::Node, YAML::Node>> keys;
@@ -390,9 +444,11 @@ void Linter::Step(const YAML::Node& step, std::set<std::string>* ids, const Scop
       ExpectString(v, "id");
       if (!v.IsScalar()) continue;
       if (v.Scalar().find("${{") == std::string::npos && !std::regex_match(v.Scalar(), kJobId)) {
-        Add(v.Mark(), "invalid step id \"" + v.Scalar() + "\": letters, digits, _ and - only, starting with a letter or _", "id");
+        Add(v.Mark(),
+            "invalid step id \"" + v.Scalar() + "\": letters, digits, _ and - only, starting with a letter or _", "id");
       }
-      if (ids->count(Lower(v.Scalar()))) Add(v.Mark(), "step id \"" + v.Scalar() + "\" is already used in this job", "id");
+      if (ids->count(Lower(v.Scalar())))
+        Add(v.Mark(), "step id \"" + v.Scalar() + "\" is already used in this job", "id");
     } else if (name == "if") {
       Condition(v, cond);
     } else if (name == "run") {
@@ -401,16 +457,20 @@ void Linter::Step(const YAML::Node& step, std::set<std::string>* ids, const Scop
       if (!v.IsScalar()) continue;
       static const std::regex kDeprecated(R"(::(set-output|save-state|set-env|add-path)\b)");
       const std::string& script = v.Scalar();
-      for (auto it = std::sregex_iterator(script.begin(), script.end(), kDeprecated); it != std::sregex_iterator(); ++it) {
+      for (auto it = std::sregex_iterator(script.begin(), script.end(), kDeprecated); it != std::sregex_iterator();
+           ++it) {
         const std::smatch& m = *it;
         auto [line, col] = PosIn(v, static_cast<size_t>(m.position(0)));
-        static const std::map<std::string, std::string> kInstead = {{"set-output", "echo \"name=value\" >> \"$GITHUB_OUTPUT\""},
-                                                                    {"save-state", "echo \"name=value\" >> \"$GITHUB_STATE\""},
-                                                                    {"set-env", "echo \"NAME=value\" >> \"$GITHUB_ENV\""},
-                                                                    {"add-path", "echo \"DIR\" >> \"$GITHUB_PATH\""}};
+        static const std::map<std::string, std::string> kInstead = {
+            {"set-output", "echo \"name=value\" >> \"$GITHUB_OUTPUT\""},
+            {"save-state", "echo \"name=value\" >> \"$GITHUB_STATE\""},
+            {"set-env", "echo \"NAME=value\" >> \"$GITHUB_ENV\""},
+            {"add-path", "echo \"DIR\" >> \"$GITHUB_PATH\""}};
         std::string cmd = m[1].str();
-        AddAt(line, col, "workflow command \"" + cmd + "\" is deprecated" + (cmd == "set-env" || cmd == "add-path" ? " and disabled" : "") +
-                             "; use " + kInstead.at(cmd), "deprecated-commands", cmd == "set-env" || cmd == "add-path" ? "error" : "warning");
+        AddAt(line, col,
+              "workflow command \"" + cmd + "\" is deprecated" +
+                  (cmd == "set-env" || cmd == "add-path" ? " and disabled" : "") + "; use " + kInstead.at(cmd),
+              "deprecated-commands", cmd == "set-env" || cmd == "add-path" ? "error" : "warning");
       }
     } else if (name == "shell") {
       if (!run) Add(k.Mark(), "shell is only for run steps", "syntax-check");
@@ -459,7 +519,9 @@ void Linter::Uses(const YAML::Node& uses, const YAML::Node& with) {
   std::smatch m;
   if (!std::regex_match(u, m, kRemote)) {
     std::string why = u.find('@') == std::string::npos ? " (a version is required: @v4, a tag, branch or commit)" : "";
-    return Add(uses.Mark(), "invalid action reference \"" + u + "\": expected OWNER/REPO[/PATH]@REF, ./PATH or docker://IMAGE" + why, "action");
+    return Add(uses.Mark(),
+               "invalid action reference \"" + u + "\": expected OWNER/REPO[/PATH]@REF, ./PATH or docker://IMAGE" + why,
+               "action");
   }
   std::string name = Lower(m[1].str() + "/" + m[2].str() + m[3].str());
   const auto& actions = PopularActions();
@@ -473,7 +535,8 @@ void Linter::Uses(const YAML::Node& uses, const YAML::Node& with) {
       if (!it->second.inputs.count(input)) {
         std::string known;
         for (const auto& i : it->second.inputs) known += (known.empty() ? "" : ", ") + i;
-        Add(w->first.Mark(), "input \"" + input + "\" is not defined by " + name + " (inputs: " + known + ")", "action");
+        Add(w->first.Mark(), "input \"" + input + "\" is not defined by " + name + " (inputs: " + known + ")",
+            "action");
       }
     }
   }

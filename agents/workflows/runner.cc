@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <sstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "agents/workflows/expr.h"
 #include "agents/workflows/lint.h"
@@ -180,22 +180,31 @@ class Runner {
       for (const auto& n : Needs(jobs[id])) visit(n);
       order.push_back(id);
     };
-    if (!o_.job.empty()) visit(o_.job);
-    else for (auto it = jobs.begin(); it != jobs.end(); ++it) visit(it->first.Scalar());
+    if (!o_.job.empty())
+      visit(o_.job);
+    else
+      for (auto it = jobs.begin(); it != jobs.end(); ++it) visit(it->first.Scalar());
     // Inputs: declared defaults, then the given ones.
     J inputs = J::object();
     for (const char* ev : {"workflow_dispatch", "workflow_call"}) {
       YAML::Node decl = wf_["on"] && wf_["on"].IsMap() && wf_["on"][ev] ? wf_["on"][ev]["inputs"] : YAML::Node();
       if (decl && decl.IsMap()) {
         for (auto it = decl.begin(); it != decl.end(); ++it) {
-          inputs[it->first.Scalar()] = it->second.IsMap() && it->second["default"] ? ToJson(it->second["default"]) : J("");
+          inputs[it->first.Scalar()] =
+              it->second.IsMap() && it->second["default"] ? ToJson(it->second["default"]) : J("");
         }
       }
     }
     for (const auto& [k, v] : o_.inputs.items()) inputs[k] = v;
-    base_.contexts = {{"github", Github()}, {"inputs", inputs}, {"secrets", o_.secrets}, {"vars", o_.vars},
+    base_.contexts = {{"github", Github()},
+                      {"inputs", inputs},
+                      {"secrets", o_.secrets},
+                      {"vars", o_.vars},
                       {"runner", {{"os", "Linux"}, {"arch", "X64"}, {"name", "redundancy-local"}, {"temp", TempDir()}}},
-                      {"env", J::object()}, {"needs", J::object()}, {"matrix", J::object()}, {"steps", J::object()}};
+                      {"env", J::object()},
+                      {"needs", J::object()},
+                      {"matrix", J::object()},
+                      {"steps", J::object()}};
     base_.workspace = o_.workspace;
     workflow_env_ = Env(wf_["env"], base_, J::object());
     for (const auto& id : order) {
@@ -213,8 +222,10 @@ class Runner {
       J outputs = J::object();
       for (size_t i = 0; i < combos.size(); ++i) {
         JobRun job = RunJob(id, jobs[id], ctx, combos[i], static_cast<int>(i), static_cast<int>(combos.size()));
-        if (job.result == "failure") result = "failure";
-        else if (job.result == "success" && result != "failure") result = "success";
+        if (job.result == "failure")
+          result = "failure";
+        else if (job.result == "success" && result != "failure")
+          result = "success";
         outputs.update(job.outputs);
         r.jobs.push_back(std::move(job));
       }
@@ -227,17 +238,28 @@ class Runner {
   static std::vector<std::string> Needs(const YAML::Node& job) {
     std::vector<std::string> out;
     YAML::Node n = job["needs"];
-    if (n && n.IsScalar()) out.push_back(n.Scalar());
-    else if (n && n.IsSequence()) for (const auto& x : n) out.push_back(x.Scalar());
+    if (n && n.IsScalar())
+      out.push_back(n.Scalar());
+    else if (n && n.IsSequence())
+      for (const auto& x : n) out.push_back(x.Scalar());
     return out;
   }
   J Github() const {
     std::string sha;
-    auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", o_.workspace, "rev-parse", "HEAD"}}, std::chrono::seconds(10));
+    auto r = process::RunCapture({.exe = "/usr/bin/git", .args = {"-C", o_.workspace, "rev-parse", "HEAD"}},
+                                 std::chrono::seconds(10));
     if (r.ok() && r->exit.code == 0) sha = r->output.substr(0, r->output.find('\n'));
-    return {{"workspace", o_.workspace}, {"event_name", o_.event_name}, {"sha", sha}, {"ref", ""}, {"repository", ""},
-            {"actor", getenv("USER") ? getenv("USER") : "redundancy"}, {"run_id", std::to_string(getpid())}, {"run_number", "1"},
-            {"run_attempt", "1"}, {"server_url", "https://github.com"}, {"event", J::object()}};
+    return {{"workspace", o_.workspace},
+            {"event_name", o_.event_name},
+            {"sha", sha},
+            {"ref", ""},
+            {"repository", ""},
+            {"actor", getenv("USER") ? getenv("USER") : "redundancy"},
+            {"run_id", std::to_string(getpid())},
+            {"run_number", "1"},
+            {"run_attempt", "1"},
+            {"server_url", "https://github.com"},
+            {"event", J::object()}};
   }
   std::string TempDir() {
     if (temp_.empty()) {
@@ -248,7 +270,8 @@ class Runner {
   }
   J Env(const YAML::Node& env, const EvalContext& ctx, J into) {
     if (env && env.IsMap()) {
-      for (auto it = env.begin(); it != env.end(); ++it) into[it->first.Scalar()] = Interpolate(Scalar(it->second), ctx);
+      for (auto it = env.begin(); it != env.end(); ++it)
+        into[it->first.Scalar()] = Interpolate(Scalar(it->second), ctx);
     }
     return into;
   }
@@ -260,8 +283,9 @@ class Runner {
     return "";
   }
   std::string WorkDir(const YAML::Node& step, const YAML::Node& job, const EvalContext& ctx) const {
-    for (const YAML::Node& n : {step["working-directory"], job["defaults"] ? job["defaults"]["run"]["working-directory"] : YAML::Node(),
-                                wf_["defaults"] ? wf_["defaults"]["run"]["working-directory"] : YAML::Node()}) {
+    for (const YAML::Node& n :
+         {step["working-directory"], job["defaults"] ? job["defaults"]["run"]["working-directory"] : YAML::Node(),
+          wf_["defaults"] ? wf_["defaults"]["run"]["working-directory"] : YAML::Node()}) {
       if (n && n.IsScalar()) {
         std::string d = Interpolate(n.Scalar(), ctx);
         return d.empty() || d[0] == '/' ? d : o_.workspace + "/" + d;
@@ -279,7 +303,8 @@ class Runner {
       run.id += " (" + label + ")";
     }
     ctx.contexts["matrix"] = matrix;
-    ctx.contexts["strategy"] = {{"job-index", index}, {"job-total", total}, {"fail-fast", true}, {"max-parallel", total}};
+    ctx.contexts["strategy"] = {
+        {"job-index", index}, {"job-total", total}, {"fail-fast", true}, {"max-parallel", total}};
     ctx.contexts["github"]["job"] = id;
     try {
       if (!Condition(job["if"], ctx)) {
@@ -302,7 +327,8 @@ class Runner {
     int n = 0;
     for (const auto& step : job["steps"]) {
       StepRun s;
-      s.name = Scalar(step["name"], step["run"] ? Scalar(step["run"]).substr(0, Scalar(step["run"]).find('\n')) : Scalar(step["uses"]));
+      s.name = Scalar(step["name"], step["run"] ? Scalar(step["run"]).substr(0, Scalar(step["run"]).find('\n'))
+                                                : Scalar(step["uses"]));
       ctx.status = failed ? "failure" : "success";
       ctx.contexts["steps"] = steps;
       ctx.contexts["job"] = {{"status", ctx.status}};
@@ -316,9 +342,12 @@ class Runner {
         s.outcome = s.conclusion = "failure", s.output = e.what(), failed = true;
       }
       std::string output_file = dir + "/output-" + std::to_string(n);
-      if (go) Step(step, job, ctx, env, dir, env_file, path_file, output_file, &s);
-      else if (s.outcome == "skipped") s.note = "if: condition is false";
-      bool continue_on_error = step["continue-on-error"] && Truthy(J(Interpolate(Scalar(step["continue-on-error"]), ctx) == "true"));
+      if (go)
+        Step(step, job, ctx, env, dir, env_file, path_file, output_file, &s);
+      else if (s.outcome == "skipped")
+        s.note = "if: condition is false";
+      bool continue_on_error =
+          step["continue-on-error"] && Truthy(J(Interpolate(Scalar(step["continue-on-error"]), ctx) == "true"));
       s.conclusion = s.outcome == "failure" && continue_on_error ? "success" : s.outcome;
       if (s.conclusion == "failure") failed = true;
       J outputs = J::object();
@@ -341,13 +370,15 @@ class Runner {
     return run;
   }
 
-  void Step(const YAML::Node& step, const YAML::Node& job, const EvalContext& ctx, const J& job_env, const std::string& dir,
-            const std::string& env_file, const std::string& path_file, const std::string& output_file, StepRun* s) {
+  void Step(const YAML::Node& step, const YAML::Node& job, const EvalContext& ctx, const J& job_env,
+            const std::string& dir, const std::string& env_file, const std::string& path_file,
+            const std::string& output_file, StepRun* s) {
     if (step["uses"]) {
       std::string uses = Scalar(step["uses"]);
       s->outcome = "success";
-      s->note = uses.rfind("actions/checkout@", 0) == 0 ? "actions/checkout: a no-op here (the workspace is the checkout)"
-                                                        : "uses: " + uses + " is not run locally (skipped)";
+      s->note = uses.rfind("actions/checkout@", 0) == 0
+                    ? "actions/checkout: a no-op here (the workspace is the checkout)"
+                    : "uses: " + uses + " is not run locally (skipped)";
       if (uses.rfind("actions/checkout@", 0) != 0) s->outcome = "skipped";
       return;
     }
@@ -358,10 +389,14 @@ class Runner {
       std::string file = dir + "/step-" + std::to_string(counter_++);
       std::string shell = Shell(step, job);
       std::vector<std::string> argv;
-      if (shell.empty() || shell == "bash") argv = {"bash", "--noprofile", "--norc", "-eo", "pipefail", "{0}"};
-      else if (shell == "sh") argv = {"sh", "-e", "{0}"};
-      else if (shell == "python") argv = {"python3", "{0}"}, file += ".py";
-      else if (shell == "pwsh" || shell == "powershell" || shell == "cmd") throw std::runtime_error("shell " + shell + " is not available here");
+      if (shell.empty() || shell == "bash")
+        argv = {"bash", "--noprofile", "--norc", "-eo", "pipefail", "{0}"};
+      else if (shell == "sh")
+        argv = {"sh", "-e", "{0}"};
+      else if (shell == "python")
+        argv = {"python3", "{0}"}, file += ".py";
+      else if (shell == "pwsh" || shell == "powershell" || shell == "cmd")
+        throw std::runtime_error("shell " + shell + " is not available here");
       else {
         std::istringstream words(shell);
         for (std::string w; words >> w;) argv.push_back(w);
@@ -381,9 +416,15 @@ class Runner {
       std::string path_add;
       std::ifstream pin(path_file);
       for (std::string l; std::getline(pin, l);) path_add += l + ":";
-      spec.env.insert(spec.env.end(), {{"CI", "true"}, {"GITHUB_WORKSPACE", o_.workspace}, {"GITHUB_OUTPUT", output_file},
-                                       {"GITHUB_ENV", env_file}, {"GITHUB_PATH", path_file}, {"GITHUB_STEP_SUMMARY", dir + "/summary"},
-                                       {"GITHUB_EVENT_NAME", o_.event_name}, {"RUNNER_OS", "Linux"}, {"RUNNER_TEMP", TempDir()}});
+      spec.env.insert(spec.env.end(), {{"CI", "true"},
+                                       {"GITHUB_WORKSPACE", o_.workspace},
+                                       {"GITHUB_OUTPUT", output_file},
+                                       {"GITHUB_ENV", env_file},
+                                       {"GITHUB_PATH", path_file},
+                                       {"GITHUB_STEP_SUMMARY", dir + "/summary"},
+                                       {"GITHUB_EVENT_NAME", o_.event_name},
+                                       {"RUNNER_OS", "Linux"},
+                                       {"RUNNER_TEMP", TempDir()}});
       if (!path_add.empty()) spec.env.push_back({"PATH", path_add + (getenv("PATH") ? getenv("PATH") : "")});
       auto timeout = o_.default_step_timeout;
       if (step["timeout-minutes"]) {
@@ -392,7 +433,8 @@ class Runner {
         double minutes = -1;
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), minutes);
         if (ec != std::errc() || end != text.data() + text.size() || !(minutes >= 0 && minutes <= 1440)) {
-          throw std::runtime_error("timeout-minutes '" + text.substr(0, 40) + "' is not a number of minutes from 0 to 1440");
+          throw std::runtime_error("timeout-minutes '" + text.substr(0, 40) +
+                                   "' is not a number of minutes from 0 to 1440");
         }
         timeout = std::chrono::milliseconds(static_cast<int64_t>(minutes * 60000));
       }
@@ -430,8 +472,13 @@ J WorkflowRun::Json() const {
   for (const auto& job : jobs) {
     J steps = J::array();
     for (const auto& s : job.steps) {
-      steps.push_back({{"name", s.name}, {"outcome", s.outcome}, {"conclusion", s.conclusion}, {"exit_code", s.exit_code},
-                       {"output", s.output}, {"note", s.note}, {"ms", s.ms}});
+      steps.push_back({{"name", s.name},
+                       {"outcome", s.outcome},
+                       {"conclusion", s.conclusion},
+                       {"exit_code", s.exit_code},
+                       {"output", s.output},
+                       {"note", s.note},
+                       {"ms", s.ms}});
     }
     j["jobs"].push_back({{"id", job.id}, {"result", job.result}, {"outputs", job.outputs}, {"steps", steps}});
   }

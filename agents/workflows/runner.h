@@ -22,23 +22,23 @@ struct StepRun {
   std::string outcome = "skipped";  // success | failure | skipped
   std::string conclusion = "skipped";
   int exit_code = 0;
-  std::string output;               // stdout + stderr (tail)
-  std::string note;                 // why it was skipped, or the uses: note
+  std::string output;  // stdout + stderr (tail)
+  std::string note;    // why it was skipped, or the uses: note
   double ms = 0;
 };
 
 struct JobRun {
-  std::string id;                   // "build" or "build (node: 20)"
-  std::string result = "skipped";   // success | failure | skipped
+  std::string id;                  // "build" or "build (node: 20)"
+  std::string result = "skipped";  // success | failure | skipped
   std::vector<StepRun> steps;
   nlohmann::json outputs = nlohmann::json::object();
 };
 
 struct RunOptions {
-  std::string workspace;            // where steps run
-  std::string job;                  // only this job and what it needs ("" = all)
+  std::string workspace;  // where steps run
+  std::string job;        // only this job and what it needs ("" = all)
   std::string event_name = "workflow_dispatch";
-  nlohmann::json inputs = nlohmann::json::object();   // over the declared defaults
+  nlohmann::json inputs = nlohmann::json::object();  // over the declared defaults
   nlohmann::json secrets = nlohmann::json::object();
   nlohmann::json vars = nlohmann::json::object();
   std::chrono::milliseconds default_step_timeout{std::chrono::minutes(30)};
@@ -46,9 +46,9 @@ struct RunOptions {
 };
 
 struct WorkflowRun {
-  std::string error;                // the file could not be run (lint errors, unknown job...)
+  std::string error;  // the file could not be run (lint errors, unknown job...)
   std::vector<JobRun> jobs;
-  bool ok() const;                  // no error and no failed job
+  bool ok() const;  // no error and no failed job
   nlohmann::json Json() const;
 };
 

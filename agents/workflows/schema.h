@@ -12,9 +12,9 @@
 namespace redundancy::workflows {
 
 struct EventSpec {
-  std::set<std::string> types;     // activity types ({} = the event has none)
-  bool any_types = false;          // repository_dispatch: user-defined
-  std::set<std::string> filters;   // branches, tags, paths, ... allowed under it
+  std::set<std::string> types;    // activity types ({} = the event has none)
+  bool any_types = false;         // repository_dispatch: user-defined
+  std::set<std::string> filters;  // branches, tags, paths, ... allowed under it
 };
 const std::map<std::string, EventSpec>& Events();
 
@@ -29,8 +29,8 @@ const std::set<std::string>& SelfHostedLabels();  // self-hosted, linux, x64...
 const std::set<std::string>& Shells();
 
 struct FunctionSpec {
-  int min_args, max_args;          // max -1 = variadic
-  bool status = false;             // success() & co: only in `if`
+  int min_args, max_args;  // max -1 = variadic
+  bool status = false;     // success() & co: only in `if`
 };
 const std::map<std::string, FunctionSpec>& Functions();  // lower-case names
 

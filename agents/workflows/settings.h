@@ -19,7 +19,7 @@ struct WorkflowsSettings {
   std::string secrets_file;                      // absolute, "" = none; read by the agent
   std::optional<std::set<std::string>> vars;     // repository variables (vars.X)
   std::set<std::string> runner_labels;
-  std::string repo, token, api_url;              // api_url without a trailing slash
+  std::string repo, token, api_url;  // api_url without a trailing slash
   std::vector<std::string> local_fallback;
 };
 

@@ -8,14 +8,13 @@
 #include <fstream>
 
 #include "agents/workflows/lint.h"
-#include "common/paths.h"
-#include "common/file_util.h"
-#include "common/yaml_bounded.h"
-#include "common/inotify.h"
-#include "common/process/git_head.h"
-#include "common/paths.h"
-#include "common/process/process.h"
 #include "common/event_kinds.h"
+#include "common/file_util.h"
+#include "common/inotify.h"
+#include "common/paths.h"
+#include "common/process/git_head.h"
+#include "common/process/process.h"
+#include "common/yaml_bounded.h"
 
 namespace redundancy::workflows {
 namespace fs = std::filesystem;
@@ -73,7 +72,8 @@ Status WorkflowsAgent::Configure(const AgentContext& ctx) {
   fs::create_directories(ctx.state_dir + "/workflows/good", ec);
   fs::create_directories(ctx.state_dir + "/workflows/broken", ec);
   Watch();
-  if (fs::exists(dir_) && !fs::is_directory(dir_)) return Status::Error("workflows.dir " + dir_ + " is not a directory");
+  if (fs::exists(dir_) && !fs::is_directory(dir_))
+    return Status::Error("workflows.dir " + dir_ + " is not a directory");
   return Status::Ok();
 }
 
@@ -131,7 +131,8 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
         Retire(file);
         continue;
       }
-      auto c = MakeCheck(target, v1::HEALTH_FAILED, "deleted" + std::string(restore_ ? " (will be restored)" : " (restore is off)"),
+      auto c = MakeCheck(target, v1::HEALTH_FAILED,
+                         "deleted" + std::string(restore_ ? " (will be restored)" : " (restore is off)"),
                          "the last good copy is in " + GoodPath(file));
       c.set_gave_up(!restore_);
       out.push_back(std::move(c));
@@ -148,8 +149,9 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
     }
     // Nothing outside the checkout is read through a link (its lint messages would quote it).
     std::string outside = OutsideOf(path, roots);
-    auto read = !outside.empty() ? Result<std::string>::Error("links outside the checkout (to " + outside + "); not read")
-                                 : ReadFileBounded(path, YamlLimits{}.max_bytes);
+    auto read = !outside.empty()
+                    ? Result<std::string>::Error("links outside the checkout (to " + outside + "); not read")
+                    : ReadFileBounded(path, YamlLimits{}.max_bytes);
     std::string text = read.ok() ? *read : "";
     CrashForTests(text);
     LintResult r = read.ok() ? LintWorkflow(text, o) : LintResult{};
@@ -166,19 +168,21 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
       for (const auto& s : r.facts.secrets) {
         if (!secrets_.count(s)) missing.insert(s);
       }
-      for (const auto& s : missing) details += file + ": warning: secret " + s + " is referenced but not configured [secrets]\n";
+      for (const auto& s : missing)
+        details += file + ": warning: secret " + s + " is referenced but not configured [secrets]\n";
     }
     std::set<std::string> missing_vars;
     if (vars_known_) {
       for (const auto& v : r.facts.vars) {
         if (!vars_.count(v)) missing_vars.insert(v);
       }
-      for (const auto& v : missing_vars) details += file + ": warning: variable " + v + " is referenced but not configured [vars]\n";
+      for (const auto& v : missing_vars)
+        details += file + ": warning: variable " + v + " is referenced but not configured [vars]\n";
     }
     schedules_[file] = r.facts.schedules;
-    v1::HealthStatus st = errors ? v1::HEALTH_FAILED
+    v1::HealthStatus st = errors                                                    ? v1::HEALTH_FAILED
                           : (warnings || !missing.empty() || !missing_vars.empty()) ? v1::HEALTH_DEGRADED
-                                                                                     : v1::HEALTH_OK;
+                                                                                    : v1::HEALTH_OK;
     std::string summary;
     if (errors) {
       summary = std::to_string(errors) + " error(s): " + details.substr(0, details.find('\n'));
@@ -230,8 +234,9 @@ void WorkflowsAgent::Retire(const std::string& file) {
   fs::create_directories(fs::path(aside).parent_path(), ec);
   fs::rename(GoodPath(file), aside, ec);
   if (ec) fs::remove(GoodPath(file), ec);
-  ctx_.emit("workflow:" + file, events::kWorkflowRetired,
-            file + " was deleted by a commit (HEAD does not have it): left deleted; its last good copy is kept as " + aside);
+  ctx_.emit(
+      "workflow:" + file, events::kWorkflowRetired,
+      file + " was deleted by a commit (HEAD does not have it): left deleted; its last good copy is kept as " + aside);
 }
 
 // The file as committed at HEAD, when that version lints without errors ("" otherwise).
@@ -277,7 +282,8 @@ std::string WorkflowsAgent::Restore(const std::string& file) {
   Status s = WriteFileAtomic(path, text);
   if (!s.ok()) return s.message();
   ctx_.emit("workflow:" + file, events::kWorkflowRestored,
-            "restored " + file + " from " + source + (broken_copy.empty() ? " (it had been deleted)" : "; the broken version is kept as " + broken_copy));
+            "restored " + file + " from " + source +
+                (broken_copy.empty() ? " (it had been deleted)" : "; the broken version is kept as " + broken_copy));
   return "";
 }
 
@@ -298,11 +304,14 @@ Status WorkflowsAgent::Recover(const std::string& target, bool forced) {
   } else {
     return Status::Error("nothing to do for " + target + " (a person fixes the workflow or the failing run)");
   }
-  if (!restore_) return Status::Error("restore is off: fix " + (files.empty() ? std::string("the workflow") : files[0]) + " by hand");
+  if (!restore_)
+    return Status::Error("restore is off: fix " + (files.empty() ? std::string("the workflow") : files[0]) +
+                         " by hand");
   std::string errors;
   for (const auto& f : files) {
     std::error_code ec;
-    if (target.empty() && fs::exists(dir_ + "/" + f, ec) && !LintWorkflow(ReadWholeFile(dir_ + "/" + f)).HasErrors()) continue;
+    if (target.empty() && fs::exists(dir_ + "/" + f, ec) && !LintWorkflow(ReadWholeFile(dir_ + "/" + f)).HasErrors())
+      continue;
     std::string e = Restore(f);
     if (!e.empty()) errors += (errors.empty() ? "" : "; ") + f + ": " + e;
   }
@@ -312,7 +321,8 @@ Status WorkflowsAgent::Recover(const std::string& target, bool forced) {
 void WorkflowsAgent::Watch() {
   if (inotify_fd_ < 0) inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd_ < 0) return;
-  inotify_add_watch(inotify_fd_, dir_.c_str(), IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB);
+  inotify_add_watch(inotify_fd_, dir_.c_str(),
+                    IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB);
 }
 
 std::vector<int> WorkflowsAgent::WatchedFds() {
@@ -324,7 +334,8 @@ bool WorkflowsAgent::OnReadable(int fd) {
   bool relevant = false;
   for (const auto& e : ReadInotifyEvents(fd)) {
     const std::string& n = e.name;
-    relevant |= (n.size() > 4 && n.compare(n.size() - 4, 4, ".yml") == 0) || (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0);
+    relevant |= (n.size() > 4 && n.compare(n.size() - 4, 4, ".yml") == 0) ||
+                (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0);
   }
   return relevant;
 }

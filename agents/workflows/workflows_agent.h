@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "agents/runtime/agent.h"
-#include "agents/workflows/settings.h"
 #include "agents/runtime/poison.h"
+#include "agents/workflows/settings.h"
 #include "common/clock.h"
 
 namespace redundancy::workflows {
@@ -38,9 +38,9 @@ class WorkflowsAgent : public Agent {
   bool OnReadable(int fd) override;
 
  private:
-  struct RunState {                 // the latest GitHub run of one workflow
+  struct RunState {  // the latest GitHub run of one workflow
     std::string conclusion, status, url, created_at, error;
-    bool absent = false;            // no run at all, or none within twice the schedule's period
+    bool absent = false;  // no run at all, or none within twice the schedule's period
   };
   std::string GoodPath(const std::string& file) const { return ctx_.state_dir + "/workflows/good/" + file; }
   std::string RepoRoot() const;
@@ -62,21 +62,21 @@ class WorkflowsAgent : public Agent {
   PoisonRegistry poison_;  // a workflow file that kills the linter is skipped, not a crash loop
   std::string dir_;
   bool restore_ = false;
-  std::set<std::string> secrets_;   // configured names
+  std::set<std::string> secrets_;  // configured names
   bool secrets_known_ = false;
-  std::set<std::string> vars_;      // configured repository variables (vars.X)
+  std::set<std::string> vars_;  // configured repository variables (vars.X)
   bool vars_known_ = false;
   std::set<std::string> labels_;
   std::string repo_, token_, api_url_;
   std::vector<std::string> local_fallback_;
   std::map<std::string, RunState> runs_;
   std::map<std::string, std::vector<std::string>> schedules_;  // file -> crons
-  std::map<std::string, int64_t> gap_minutes_;                  // cron -> longest gap
+  std::map<std::string, int64_t> gap_minutes_;                 // cron -> longest gap
   std::time_t rate_limited_until_ = 0;
   std::time_t last_fallback_check_ = 0;
-  std::map<std::string, std::string> local_results_;            // file -> summary of the last local run
+  std::map<std::string, std::string> local_results_;  // file -> summary of the last local run
   std::map<std::string, bool> local_ok_;
-  std::set<std::string> force_local_;                          // run now, asked through recover
+  std::set<std::string> force_local_;  // run now, asked through recover
   int inotify_fd_ = -1;
 };
 

@@ -3,11 +3,9 @@
 // detached right after the spawn and reaped with waitpid(-1).
 #include "common/process/process.h"
 
-#include "common/process/environment.h"
-
 #include <fcntl.h>
-#include <poll.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -23,6 +21,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include "common/process/environment.h"
 
 namespace redundancy::process {
 namespace bp = boost::process;
@@ -55,15 +55,24 @@ struct ChildSetup : bp::extend::handler {
 
 const char* SignalName(int sig) {
   switch (sig) {
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGINT: return "SIGINT";
-    case SIGHUP: return "SIGHUP";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGBUS: return "SIGBUS";
-    default: return nullptr;
+    case SIGKILL:
+      return "SIGKILL";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGINT:
+      return "SIGINT";
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGPIPE:
+      return "SIGPIPE";
+    case SIGBUS:
+      return "SIGBUS";
+    default:
+      return nullptr;
   }
 }
 
@@ -84,7 +93,8 @@ Result<std::string> ResolveExe(const std::string& exe) {
     if (found.empty()) return Result<std::string>::Error("cannot find " + exe + " in PATH");
     path = found.string();
   }
-  if (access(path.c_str(), X_OK) != 0) return Result<std::string>::Error("cannot execute " + path + ": " + std::strerror(errno));
+  if (access(path.c_str(), X_OK) != 0)
+    return Result<std::string>::Error("cannot execute " + path + ": " + std::strerror(errno));
   return path;
 }
 

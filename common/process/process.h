@@ -16,13 +16,13 @@
 namespace redundancy::process {
 
 struct SpawnSpec {
-  std::string exe;                                         // absolute path
-  std::vector<std::string> args;                           // without argv[0]
-  std::vector<std::pair<std::string, std::string>> env;    // added to our environment, cleaned of our launcher's
-                                                           // variables (common/process/environment.h)
-  std::string cwd;                                         // empty: ours
-  bool die_with_parent = true;  // PR_SET_PDEATHSIG(SIGTERM), and exit if the parent is already gone
-  std::string stdin_data;       // RunCapture: written to the child's stdin (else it reads /dev/null)
+  std::string exe;                                       // absolute path
+  std::vector<std::string> args;                         // without argv[0]
+  std::vector<std::pair<std::string, std::string>> env;  // added to our environment, cleaned of our launcher's
+                                                         // variables (common/process/environment.h)
+  std::string cwd;                                       // empty: ours
+  bool die_with_parent = true;     // PR_SET_PDEATHSIG(SIGTERM), and exit if the parent is already gone
+  std::string stdin_data;          // RunCapture: written to the child's stdin (else it reads /dev/null)
   bool own_process_group = false;  // the child leads a new process group (SignalGroup reaches what it leaves behind)
 };
 
@@ -37,8 +37,8 @@ Result<pid_t> Spawn(const SpawnSpec& spec);
 
 struct Exit {
   pid_t pid = 0;
-  int code = -1;    // exit status, or -1 when killed by a signal
-  int signal = 0;   // terminating signal, or 0
+  int code = -1;                 // exit status, or -1 when killed by a signal
+  int signal = 0;                // terminating signal, or 0
   std::string Describe() const;  // "exited 3" / "killed by SIGKILL"
 };
 

@@ -53,8 +53,9 @@ constexpr const char* kDeliveryColumns =
 }  // namespace
 
 Status Store::PutAlert(int64_t id, const std::string& state, int64_t ends_ms, const std::string& json) {
-  Stmt s(db_, "INSERT INTO alerts(id, state, ends_ms, json) VALUES (?,?,?,?) "
-              "ON CONFLICT(id) DO UPDATE SET state = excluded.state, ends_ms = excluded.ends_ms, json = excluded.json");
+  Stmt s(db_,
+         "INSERT INTO alerts(id, state, ends_ms, json) VALUES (?,?,?,?) "
+         "ON CONFLICT(id) DO UPDATE SET state = excluded.state, ends_ms = excluded.ends_ms, json = excluded.json");
   if (s.st) s.Bind(1, id).Bind(2, state).Bind(3, ends_ms).Bind(4, json);
   return Done(db_, s, "alerts");
 }
@@ -74,8 +75,9 @@ int64_t Store::MaxAlertId() const {
 }
 
 Result<int64_t> Store::AddDelivery(const DeliveryRow& r) {
-  Stmt s(db_, "INSERT INTO deliveries(created_ms, channel, alert_ids, status, payload, attempts, next_ms, state) "
-              "VALUES (?,?,?,?,?,?,?,?)");
+  Stmt s(db_,
+         "INSERT INTO deliveries(created_ms, channel, alert_ids, status, payload, attempts, next_ms, state) "
+         "VALUES (?,?,?,?,?,?,?,?)");
   if (s.st) {
     s.Bind(1, r.created_ms).Bind(2, r.channel).Bind(3, r.alert_ids).Bind(4, r.status).Bind(5, r.payload);
     s.Bind(6, int64_t{r.attempts}).Bind(7, r.next_ms).Bind(8, r.state.empty() ? std::string("pending") : r.state);
@@ -86,7 +88,13 @@ Result<int64_t> Store::AddDelivery(const DeliveryRow& r) {
 
 Status Store::UpdateDelivery(const DeliveryRow& r) {
   Stmt s(db_, "UPDATE deliveries SET attempts = ?, next_ms = ?, state = ?, last_error = ?, done_ms = ? WHERE id = ?");
-  if (s.st) s.Bind(1, int64_t{r.attempts}).Bind(2, r.next_ms).Bind(3, r.state).Bind(4, r.last_error).Bind(5, r.done_ms).Bind(6, r.id);
+  if (s.st)
+    s.Bind(1, int64_t{r.attempts})
+        .Bind(2, r.next_ms)
+        .Bind(3, r.state)
+        .Bind(4, r.last_error)
+        .Bind(5, r.done_ms)
+        .Bind(6, r.id);
   return Done(db_, s, "deliveries");
 }
 

@@ -30,7 +30,8 @@ std::string Text(sqlite3_stmt* st, int col) {
 
 Result<Store> Store::OpenOnce(const std::string& path, int* sqlite_code) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     *sqlite_code = db ? sqlite3_errcode(db) : SQLITE_NOMEM;
     sqlite3_close(db);
@@ -49,23 +50,25 @@ Result<Store> Store::OpenOnce(const std::string& path, int* sqlite_code) {
     sqlite3_finalize(check);
     if (verdict != "ok") {
       *sqlite_code = code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE ? SQLITE_CORRUPT : code;
-      return Result<Store>::Error(path + ": " + (verdict.empty() ? std::string(sqlite3_errmsg(db)) : "quick_check: " + verdict));
+      return Result<Store>::Error(path + ": " +
+                                  (verdict.empty() ? std::string(sqlite3_errmsg(db)) : "quick_check: " + verdict));
     }
   }
   // WAL + synchronous=NORMAL: a committed row survives a crash of this process.
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                          "CREATE TABLE IF NOT EXISTS history ("
-                          " id INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
-                          " system TEXT NOT NULL DEFAULT '', target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')",
-                          "CREATE INDEX IF NOT EXISTS history_ts ON history(ts_ms)",
-                          "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-                          "CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
-                          " ends_ms INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL)",
-                          "CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                          " created_ms INTEGER NOT NULL, channel TEXT NOT NULL, alert_ids TEXT NOT NULL, status TEXT NOT NULL,"
-                          " payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL,"
-                          " state TEXT NOT NULL, last_error TEXT NOT NULL DEFAULT '', done_ms INTEGER NOT NULL DEFAULT 0)",
-                          "CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries(state, next_ms)"}) {
+  for (const char* sql :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+        "CREATE TABLE IF NOT EXISTS history ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
+        " system TEXT NOT NULL DEFAULT '', target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')",
+        "CREATE INDEX IF NOT EXISTS history_ts ON history(ts_ms)",
+        "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
+        " ends_ms INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " created_ms INTEGER NOT NULL, channel TEXT NOT NULL, alert_ids TEXT NOT NULL, status TEXT NOT NULL,"
+        " payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL,"
+        " state TEXT NOT NULL, last_error TEXT NOT NULL DEFAULT '', done_ms INTEGER NOT NULL DEFAULT 0)",
+        "CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries(state, next_ms)"}) {
     if (Status s = Exec(db, sql); !s.ok()) {
       *sqlite_code = sqlite3_errcode(db);
       return Result<Store>::Error(path + ": " + s.message());
@@ -182,8 +185,9 @@ Result<std::vector<HistoryRow>> Store::Query(int64_t since_ms, int limit) const 
 
 Status Store::SetState(const std::string& key, const std::string& value) {
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, "INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                         -1, &st, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(
+          db_, "INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", -1,
+          &st, nullptr) != SQLITE_OK) {
     return Status::Error(std::string("state: ") + sqlite3_errmsg(db_));
   }
   sqlite3_bind_text(st, 1, key.c_str(), -1, SQLITE_TRANSIENT);

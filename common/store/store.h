@@ -17,7 +17,7 @@ namespace redundancy {
 struct HistoryRow {
   int64_t id = 0;
   int64_t ts_ms = 0;
-  std::string kind;    // agent_start, agent_exit, agent_hung, agent_gave_up, health, event, control...
+  std::string kind;  // agent_start, agent_exit, agent_hung, agent_gave_up, health, event, control...
   std::string system;
   std::string target;
   std::string detail;
@@ -32,8 +32,8 @@ struct DeliveryRow {
   std::string status;     // firing | resolved
   std::string payload;    // exactly what is sent (no secrets: URLs come from the config)
   int attempts = 0;
-  int64_t next_ms = 0;    // when to try next
-  std::string state;      // pending | delivered
+  int64_t next_ms = 0;  // when to try next
+  std::string state;    // pending | delivered
   std::string last_error;
   int64_t done_ms = 0;
 };

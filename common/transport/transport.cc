@@ -143,7 +143,8 @@ struct Dealer::Impl {
   std::string endpoint;
 };
 
-Dealer::Dealer(Context& ctx, const std::string& endpoint, const std::string& identity) : impl_(std::make_unique<Impl>()) {
+Dealer::Dealer(Context& ctx, const std::string& endpoint, const std::string& identity)
+    : impl_(std::make_unique<Impl>()) {
   impl_->socket = zmq::socket_t(Ctx(ctx), zmq::socket_type::dealer);
   impl_->socket.set(zmq::sockopt::linger, 0);
   impl_->socket.set(zmq::sockopt::routing_id, identity);
@@ -201,7 +202,8 @@ Status Poller::Wait(std::chrono::milliseconds timeout) {
     raw[i].revents = 0;
     items_[i].ready = false;
   }
-  int rc = zmq_poll(raw.data(), static_cast<int>(raw.size()), timeout.count() < 0 ? -1 : static_cast<long>(timeout.count()));
+  int rc =
+      zmq_poll(raw.data(), static_cast<int>(raw.size()), timeout.count() < 0 ? -1 : static_cast<long>(timeout.count()));
   if (rc < 0) {
     if (errno == EINTR) return Status::Ok();
     return Status::Error(std::string("zmq_poll: ") + zmq_strerror(errno));
@@ -241,7 +243,8 @@ Result<v1::ControlResponse> Call(Context& context, const std::string& endpoint, 
                                                 std::to_string(timeout.count()) + " ms (is redundancyd running?)");
     }
     zmq::message_t reply;
-    if (!req.recv(reply, zmq::recv_flags::dontwait)) return Result<v1::ControlResponse>::Error("unreachable: empty answer");
+    if (!req.recv(reply, zmq::recv_flags::dontwait))
+      return Result<v1::ControlResponse>::Error("unreachable: empty answer");
     v1::Envelope out;
     if (!Decode(reply.to_string(), &out) || !out.has_control_response()) {
       return Result<v1::ControlResponse>::Error("the daemon sent an answer that is not a ControlResponse");

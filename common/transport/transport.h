@@ -30,9 +30,9 @@ PeerCred ParsePeerAddress(const std::string& value);
 
 // One message received on a ROUTER socket.
 struct Incoming {
-  std::string identity;            // routing id of the sender
-  bool with_delimiter = false;     // REQ peers put an empty frame before the body
-  std::string body;                // the last frame
+  std::string identity;         // routing id of the sender
+  bool with_delimiter = false;  // REQ peers put an empty frame before the body
+  std::string body;             // the last frame
   size_t frames = 0;
   PeerCred peer;
 };

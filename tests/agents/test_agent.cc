@@ -10,6 +10,7 @@
 //   recover_fixes     a RECOVER turns a failed status into ok
 //   leak_settings     log its settings and put them in its check summary (secrets tests)
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,8 +21,6 @@
 #include <sstream>
 #include <string>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "agents/runtime/agent.h"
 
@@ -49,9 +48,11 @@ Mode ReadMode(const std::string& system) {
     std::string sys, directive, value;
     ls >> sys >> directive >> value;
     if (sys != system && sys != "*") continue;
-    if (directive == "crash_after") m.crash_after_ms = redundancy::ParseDuration(value).ok() ? redundancy::ParseDuration(value)->count() : 0;
+    if (directive == "crash_after")
+      m.crash_after_ms = redundancy::ParseDuration(value).ok() ? redundancy::ParseDuration(value)->count() : 0;
     if (directive == "exit_code") m.exit_code = std::atoi(value.c_str());
-    if (directive == "hang_after") m.hang_after_ms = redundancy::ParseDuration(value).ok() ? redundancy::ParseDuration(value)->count() : 0;
+    if (directive == "hang_after")
+      m.hang_after_ms = redundancy::ParseDuration(value).ok() ? redundancy::ParseDuration(value)->count() : 0;
     if (directive == "no_ready") m.no_ready = true;
     if (directive == "status") m.status = value;
     if (directive == "status_file") m.status_file = value;

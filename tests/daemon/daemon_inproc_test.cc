@@ -27,7 +27,7 @@ struct Script {
   std::mutex mu;
   std::map<std::string, std::vector<v1::CheckResult>> checks;  // system -> its checks (default: one ok)
   std::map<std::string, std::vector<std::string>> recovered;   // system -> targets asked for ("" = all failed)
-  bool heal = true;                                              // a recovery makes every check ok
+  bool heal = true;                                            // a recovery makes every check ok
 
   void Set(const std::string& system, std::vector<v1::CheckResult> c) {
     std::lock_guard lock(mu);
@@ -97,15 +97,18 @@ class InProcessDaemon {
   void Start(bool auto_recover = true) {
     static std::atomic<int> n{0};
     int id = ++n;
-    std::string yaml = "state_dir: " + dir_.path() + "/state\n"
-                       "http: {listen: \"\"}\n"
-                       "orchestrator:\n"
-                       "  heartbeat_interval: 20ms\n  heartbeat_liveness: 5\n  start_timeout: 300ms\n  stop_grace: 300ms\n"
-                       "  agent_restart: {backoff_initial: 10ms, backoff_max: 20ms, max_restarts: 2}\n"
-                       "systems:\n"
-                       "  git: {interval: 50ms}\n"
-                       "  build: {interval: 50ms}\n"
-                       "  pm2: {interval: 50ms, auto_recover: " + std::string(auto_recover ? "true" : "false") + "}\n";
+    std::string yaml =
+        "state_dir: " + dir_.path() +
+        "/state\n"
+        "http: {listen: \"\"}\n"
+        "orchestrator:\n"
+        "  heartbeat_interval: 20ms\n  heartbeat_liveness: 5\n  start_timeout: 300ms\n  stop_grace: 300ms\n"
+        "  agent_restart: {backoff_initial: 10ms, backoff_max: 20ms, max_restarts: 2}\n"
+        "systems:\n"
+        "  git: {interval: 50ms}\n"
+        "  build: {interval: 50ms}\n"
+        "  pm2: {interval: 50ms, auto_recover: " +
+        std::string(auto_recover ? "true" : "false") + "}\n";
     auto config = ParseConfig(yaml, dir_.path() + "/redundancy.yaml", dir_.path());
     ASSERT_TRUE(config.ok()) << config.error();
     DaemonOptions options;

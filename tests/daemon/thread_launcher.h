@@ -57,7 +57,8 @@ class ThreadLauncher : public AgentLauncher {
     if (r->agent) {
       r->channel = std::make_unique<transport::Dealer>(*ctx_, endpoint, system + "/" + std::to_string(pid));
       if (Status s = r->channel->Connect(); !s.ok()) return Result<pid_t>::Error(s.message());
-      r->runtime = std::make_unique<AgentRuntime>(r->agent.get(), &clock_, r->channel.get(), AgentRuntimeOptions{system, pid});
+      r->runtime =
+          std::make_unique<AgentRuntime>(r->agent.get(), &clock_, r->channel.get(), AgentRuntimeOptions{system, pid});
       r->thread = std::thread([this, pid, r] {
         int code = r->runtime->Run();
         Exited(pid, r->killed ? process::Exit{pid, -1, SIGKILL} : process::Exit{pid, code, 0});

@@ -78,7 +78,6 @@ class Webhook {
   std::thread thread_;
 };
 
-
 class AlertsTest : public ::testing::Test {
  protected:
   std::string StatusFile() const { return dir_.path() + "/git-status"; }
@@ -111,7 +110,8 @@ TEST_F(AlertsTest, EveryChannelIsToldAndAFailingWebhookIsRetried) {
     process::SpawnSpec spec;
     spec.exe = "/usr/bin/prometheus-alertmanager";
     spec.args = {"--config.file=" + am_dir + "/am.yml", "--storage.path=" + am_dir + "/data",
-                 "--web.listen-address=127.0.0.1:" + std::to_string(am_port), "--cluster.listen-address=", "--log.level=warn"};
+                 "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
+                 "--cluster.listen-address=", "--log.level=warn"};
     auto pid = process::Spawn(spec);
     ASSERT_TRUE(pid.ok()) << pid.error() << " (scripts/setup.sh installs prometheus-alertmanager)";
     am.pid = *pid;
@@ -123,30 +123,39 @@ TEST_F(AlertsTest, EveryChannelIsToldAndAFailingWebhookIsRetried) {
   {
     process::SpawnSpec spec;
     spec.exe = "/usr/bin/python3";
-    spec.args = {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(smtp_port), "-c", "aiosmtpd.handlers.Mailbox", maildir};
+    spec.args = {
+        "-m",   "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(smtp_port), "-c", "aiosmtpd.handlers.Mailbox",
+        maildir};
     auto pid = process::Spawn(spec);
     ASSERT_TRUE(pid.ok()) << pid.error() << " (scripts/setup.sh installs python3-aiosmtpd)";
     smtp.pid = *pid;
   }
   std::string base = "http://127.0.0.1:" + std::to_string(am_port);
-  ASSERT_TRUE(WaitUntil([&] { return HttpGet(base + "/-/ready", {}, Millis(1000)).status == 200; }, 30s)) << "alertmanager";
-  ASSERT_TRUE(WaitUntil([&] { return ProbeTcp("127.0.0.1:" + std::to_string(smtp_port), Millis(500)).ok; }, 30s)) << "smtp";
+  ASSERT_TRUE(WaitUntil([&] { return HttpGet(base + "/-/ready", {}, Millis(1000)).status == 200; }, 30s))
+      << "alertmanager";
+  ASSERT_TRUE(WaitUntil([&] { return ProbeTcp("127.0.0.1:" + std::to_string(smtp_port), Millis(500)).ok; }, 30s))
+      << "smtp";
 
   WriteFile(StatusFile(), "ok\n");
   std::string exec_out = dir_.path() + "/exec.jsonl";
   std::string lines = dir_.path() + "/alerts.jsonl";
-  d_ = std::make_unique<Daemon>(
-      Systems(), FastOrchestratorYaml() +
-                     "alerts:\n  settle: 300ms\n"
-                     "  threshold: 2\n"
-                     "  repeat_interval: 1h\n"
-                     "  channels:\n"
-                     "    - {type: webhook, name: hook, url: \"${TEST_WEBHOOK_URL}\"}\n"
-                     "    - {type: alertmanager, url: \"" + base + "\"}\n"
-                     "    - {type: email, smtp: \"smtp://127.0.0.1:" + std::to_string(smtp_port) +
-                     "\", from: redundancy@example.org, to: [ops@example.org]}\n"
-                     "    - {type: exec, command: \"cat >> " + exec_out + "; echo >> " + exec_out + "\"}\n"
-                     "    - {type: file, path: " + lines + "}\n");
+  d_ = std::make_unique<Daemon>(Systems(), FastOrchestratorYaml() +
+                                               "alerts:\n  settle: 300ms\n"
+                                               "  threshold: 2\n"
+                                               "  repeat_interval: 1h\n"
+                                               "  channels:\n"
+                                               "    - {type: webhook, name: hook, url: \"${TEST_WEBHOOK_URL}\"}\n"
+                                               "    - {type: alertmanager, url: \"" +
+                                               base +
+                                               "\"}\n"
+                                               "    - {type: email, smtp: \"smtp://127.0.0.1:" +
+                                               std::to_string(smtp_port) +
+                                               "\", from: redundancy@example.org, to: [ops@example.org]}\n"
+                                               "    - {type: exec, command: \"cat >> " +
+                                               exec_out + "; echo >> " + exec_out +
+                                               "\"}\n"
+                                               "    - {type: file, path: " +
+                                               lines + "}\n");
   d_->SetMode("git status_file " + StatusFile() + "\n");
   ASSERT_TRUE(d_->Start({{"TEST_WEBHOOK_URL", hook.url()}}));
   ASSERT_TRUE(d_->WaitAllReady(10s));
@@ -155,7 +164,13 @@ TEST_F(AlertsTest, EveryChannelIsToldAndAFailingWebhookIsRetried) {
 
   WriteFile(StatusFile(), "failed\n");
   json alert;
-  ASSERT_TRUE(WaitUntil([&] { alert = AlertOn("git:test"); return !alert.is_null(); }, 10s)) << d_->ReadLogs();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        alert = AlertOn("git:test");
+        return !alert.is_null();
+      },
+      10s))
+      << d_->ReadLogs();
   EXPECT_EQ(alert["state"], "firing");
   EXPECT_EQ(alert["severity"], "critical");
   EXPECT_EQ(d_->Ctl("alerts").exit_code, 1) << "exit 1 while an alert fires";
@@ -169,20 +184,25 @@ TEST_F(AlertsTest, EveryChannelIsToldAndAFailingWebhookIsRetried) {
   EXPECT_EQ(body["alerts"][0]["labels"]["target"], "git:test");
   EXPECT_EQ(body["alerts"][0]["id"], alert["id"]);
   // The dispatcher records the outcome right after the receiver answered.
-  EXPECT_TRUE(WaitUntil([&] {
-    json all = Alerts();
-    for (const auto& d : all["deliveries"]) {
-      if (d["channel"] == "hook" && d["state"] == "delivered") return d["attempts"] == 3;
-    }
-    return false;
-  }, 5s)) << Alerts().dump(1);
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        json all = Alerts();
+        for (const auto& d : all["deliveries"]) {
+          if (d["channel"] == "hook" && d["state"] == "delivered") return d["attempts"] == 3;
+        }
+        return false;
+      },
+      5s))
+      << Alerts().dump(1);
 
   // Alertmanager lists it.
   json am_alerts;
-  EXPECT_TRUE(WaitUntil([&] {
-    am_alerts = json::parse(HttpGet(base + "/api/v2/alerts", {}, Millis(2000)).body, nullptr, false);
-    return am_alerts.is_array() && !am_alerts.empty();
-  }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        am_alerts = json::parse(HttpGet(base + "/api/v2/alerts", {}, Millis(2000)).body, nullptr, false);
+        return am_alerts.is_array() && !am_alerts.empty();
+      },
+      10s));
   ASSERT_TRUE(am_alerts.is_array() && !am_alerts.empty()) << am_alerts.dump();
   EXPECT_EQ(am_alerts[0]["labels"]["target"], "git:test");
   EXPECT_EQ(am_alerts[0]["labels"]["severity"], "critical");
@@ -190,11 +210,13 @@ TEST_F(AlertsTest, EveryChannelIsToldAndAFailingWebhookIsRetried) {
 
   // The email, as the SMTP server received it.
   std::string mail;
-  EXPECT_TRUE(WaitUntil([&] {
-    if (!fs::exists(maildir + "/new")) return false;
-    for (const auto& e : fs::directory_iterator(maildir + "/new")) mail = ReadFile(e.path().string());
-    return !mail.empty();
-  }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        if (!fs::exists(maildir + "/new")) return false;
+        for (const auto& e : fs::directory_iterator(maildir + "/new")) mail = ReadFile(e.path().string());
+        return !mail.empty();
+      },
+      10s));
   EXPECT_NE(mail.find("Subject: [redundancy] FIRING:1 git"), std::string::npos) << mail;
   EXPECT_NE(mail.find("git:test"), std::string::npos) << mail;
 
@@ -206,14 +228,20 @@ TEST_F(AlertsTest, EveryChannelIsToldAndAFailingWebhookIsRetried) {
 
   // Fixed: every channel hears of the end.
   WriteFile(StatusFile(), "ok\n");
-  EXPECT_TRUE(WaitUntil([&] {
-    auto b = hook.bodies();
-    return b.size() == 2 && b[1]["status"] == "resolved";
-  }, 10s)) << hook.bodies().size();
-  EXPECT_TRUE(WaitUntil([&] {
-    auto a = json::parse(HttpGet(base + "/api/v2/alerts?active=true", {}, Millis(2000)).body, nullptr, false);
-    return a.is_array() && a.empty();
-  }, 10s)) << "alertmanager resolved it";
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto b = hook.bodies();
+        return b.size() == 2 && b[1]["status"] == "resolved";
+      },
+      10s))
+      << hook.bodies().size();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto a = json::parse(HttpGet(base + "/api/v2/alerts?active=true", {}, Millis(2000)).body, nullptr, false);
+        return a.is_array() && a.empty();
+      },
+      10s))
+      << "alertmanager resolved it";
   EXPECT_TRUE(WaitUntil([&] { return ReadFile(lines).find("\"resolved\"") != std::string::npos; }, 10s));
   EXPECT_EQ(d_->Ctl("alerts").exit_code, 0);
 
@@ -232,20 +260,31 @@ TEST_F(AlertsTest, AckSilenceAndUndeliveredNotificationsSurviveKill9) {
   int port = FreePort();  // nobody listens yet: every delivery fails
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/hook/s3cret-path";
   WriteFile(StatusFile(), "failed\n");
-  d_ = std::make_unique<Daemon>(Systems(), FastOrchestratorYaml() + "alerts:\n  settle: 300ms\n  channels:\n    - {type: webhook, name: hook, url: \"" +
-                                               url + "\"}\n");
+  d_ = std::make_unique<Daemon>(
+      Systems(), FastOrchestratorYaml() +
+                     "alerts:\n  settle: 300ms\n  channels:\n    - {type: webhook, name: hook, url: \"" + url +
+                     "\"}\n");
   d_->SetMode("git status_file " + StatusFile() + "\n");
   ASSERT_TRUE(d_->Start());
   json alert;
-  ASSERT_TRUE(WaitUntil([&] { alert = AlertOn("git:test"); return !alert.is_null(); }, 10s)) << d_->ReadLogs();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        alert = AlertOn("git:test");
+        return !alert.is_null();
+      },
+      10s))
+      << d_->ReadLogs();
   std::string id = std::to_string(alert["id"].get<int64_t>());
-  ASSERT_TRUE(WaitUntil([&] {
-    json all = Alerts();
-    for (const auto& d : all["deliveries"]) {
-      if (d["state"] == "pending" && d["attempts"].get<int>() >= 1) return true;
-    }
-    return false;
-  }, 10s)) << Alerts().dump(1);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        json all = Alerts();
+        for (const auto& d : all["deliveries"]) {
+          if (d["state"] == "pending" && d["attempts"].get<int>() >= 1) return true;
+        }
+        return false;
+      },
+      10s))
+      << Alerts().dump(1);
   EXPECT_NE(d_->Ctl("alerts").output.find("pending notification"), std::string::npos);
 
   EXPECT_EQ(d_->Ctl("alerts ack 999").exit_code, 1);
@@ -261,8 +300,9 @@ TEST_F(AlertsTest, AckSilenceAndUndeliveredNotificationsSurviveKill9) {
   d_->Kill(SIGKILL);
   Webhook hook(0);
   // (the receiver has a port of its own: the config is pointed at it, under the same channel name)
-  d_->WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "alerts:\n  settle: 300ms\n  channels:\n    - {type: webhook, name: hook, url: \"" +
-                  hook.url() + "\"}\nsystems:\n" + Systems());
+  d_->WriteConfig("workspace: .\n" + FastOrchestratorYaml() +
+                  "alerts:\n  settle: 300ms\n  channels:\n    - {type: webhook, name: hook, url: \"" + hook.url() +
+                  "\"}\nsystems:\n" + Systems());
   ASSERT_TRUE(d_->Start());
   ASSERT_TRUE(WaitUntil([&] { return !hook.bodies().empty(); }, 15s)) << d_->ReadLogs();
   EXPECT_EQ(hook.bodies()[0]["alerts"][0]["id"].get<int64_t>(), std::stoll(id));
@@ -282,16 +322,23 @@ TEST_F(AlertsTest, InhibitionAndEscalationThroughTheDaemon) {
   std::string l1 = dir_.path() + "/l1.jsonl", l2 = dir_.path() + "/l2.jsonl";
   WriteFile(StatusFile(), "failed\n");
   d_ = std::make_unique<Daemon>(Systems() + "  build: {interval: 200ms, agent: " + TestAgent() + "}\n",
-                                FastOrchestratorYaml() + "alerts:\n  settle: 300ms\n  escalate_after: 1500ms\n  channels:\n"
-                                "    - {type: file, name: first, path: " + l1 + "}\n"
-                                "    - {type: file, name: second, path: " + l2 + ", level: 2}\n");
+                                FastOrchestratorYaml() +
+                                    "alerts:\n  settle: 300ms\n  escalate_after: 1500ms\n  channels:\n"
+                                    "    - {type: file, name: first, path: " +
+                                    l1 +
+                                    "}\n"
+                                    "    - {type: file, name: second, path: " +
+                                    l2 + ", level: 2}\n");
   d_->SetMode("git status_file " + StatusFile() + "\nbuild status failed\n");
   ASSERT_TRUE(d_->Start());
   json build;
-  ASSERT_TRUE(WaitUntil([&] {
-    build = AlertOn("build:test");
-    return !build.is_null() && build["held"] == "inhibited by git";
-  }, 10s)) << Alerts().dump(1);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        build = AlertOn("build:test");
+        return !build.is_null() && build["held"] == "inhibited by git";
+      },
+      10s))
+      << Alerts().dump(1);
   ASSERT_TRUE(WaitUntil([&] { return ReadFile(l1).find("git:test") != std::string::npos; }, 10s));
   EXPECT_EQ(ReadFile(l1).find("build:test"), std::string::npos) << "held back while git fires";
   EXPECT_EQ(ReadFile(l2).find("git:test"), std::string::npos) << "level 2 not reached yet";
@@ -307,12 +354,13 @@ TEST_F(AlertsTest, InhibitionAndEscalationThroughTheDaemon) {
 TEST_F(AlertsTest, DeadMansSwitchIsPingedEveryInterval) {
   Webhook hook(0);
   WriteFile(StatusFile(), "ok\n");
-  d_ = std::make_unique<Daemon>(Systems(), FastOrchestratorYaml() + "alerts:\n  settle: 300ms\n  deadman: {url: \"" + hook.ping_url() +
-                                               "\", interval: 200ms}\n");
+  d_ = std::make_unique<Daemon>(Systems(), FastOrchestratorYaml() + "alerts:\n  settle: 300ms\n  deadman: {url: \"" +
+                                               hook.ping_url() + "\", interval: 200ms}\n");
   d_->SetMode("git status_file " + StatusFile() + "\n");
   ASSERT_TRUE(d_->Start());
   ASSERT_TRUE(WaitUntil([&] { return hook.pings().size() >= 3; }, 10s)) << d_->ReadLogs();
-  ASSERT_TRUE(d_->Control(v1::ControlRequest::STOP).ok());  // (our child: `redundancyctl stop` would wait for its reaping)
+  ASSERT_TRUE(
+      d_->Control(v1::ControlRequest::STOP).ok());  // (our child: `redundancyctl stop` would wait for its reaping)
   EXPECT_EQ(d_->WaitExit(10s), 0);
   for (const auto& p : hook.pings()) EXPECT_EQ(p, "/ping/s3cret") << "a clean stop is no failure";
   EXPECT_EQ(d_->ReadLogs().find("s3cret"), std::string::npos);

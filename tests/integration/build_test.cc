@@ -26,9 +26,10 @@ class BuildAgentTest : public ::testing::Test {
  protected:
   void SetUp() override { project_ = MakeProject(dir_.path()); }
   void Start(const std::string& extra = "") {
-    d_ = std::make_unique<Daemon>("  build: {interval: 300ms, dir: " + project_ +
-                                  ", validate: \"npm run build\", validate_interval: 1h, artifacts: [dist/out.txt], sources: [src]" +
-                                  extra + "}\n");
+    d_ = std::make_unique<Daemon>(
+        "  build: {interval: 300ms, dir: " + project_ +
+        ", validate: \"npm run build\", validate_interval: 1h, artifacts: [dist/out.txt], sources: [src]" + extra +
+        "}\n");
     ASSERT_TRUE(d_->Start(NpmTestEnv(dir_.path())));
     ASSERT_TRUE(d_->WaitAllReady(10s));
   }
@@ -50,8 +51,10 @@ TEST_F(BuildAgentTest, HealthyProjectPassesEveryCheck) {
     EXPECT_TRUE(WaitStatus(t, v1::HEALTH_OK, 20s)) << t << ": " << (Check(t) ? Check(t)->summary() : "none");
   }
   EXPECT_NE(Check("build:deps")->summary().find("2 package(s) match package-lock.json (npm's hidden lockfile)"),
-            std::string::npos) << Check("build:deps")->summary();
-  EXPECT_NE(Check("build:node")->summary().find("engines.node >=18"), std::string::npos) << Check("build:node")->summary();
+            std::string::npos)
+      << Check("build:deps")->summary();
+  EXPECT_NE(Check("build:node")->summary().find("engines.node >=18"), std::string::npos)
+      << Check("build:node")->summary();
   EXPECT_EQ(ReadFile(project_ + "/dist/out.txt"), "hello world OK!\n");
 }
 
@@ -76,7 +79,8 @@ TEST_F(BuildAgentTest, AFailedReinstallPutsTheOldNodeModulesBack) {
   fs::remove_all(dir_.path() + "/npm-cache");
   fs::remove_all(project_ + "/node_modules/shout");
   Start();
-  ASSERT_TRUE(WaitUntil([&] { return History().find("deps_reinstall_failed") != std::string::npos; }, 30s)) << History();
+  ASSERT_TRUE(WaitUntil([&] { return History().find("deps_reinstall_failed") != std::string::npos; }, 30s))
+      << History();
   EXPECT_NE(History().find("put the old node_modules back"), std::string::npos) << History();
   EXPECT_EQ(ReadFile(project_ + "/node_modules/greet/marker"), "old copy\n");
   EXPECT_TRUE(WaitStatus("build:deps", v1::HEALTH_FAILED, 5s));
@@ -90,11 +94,17 @@ TEST_F(BuildAgentTest, ARejectedLockFallsBackToInstallWithoutSaving) {
   WriteFile(project_ + "/package.json", changed);
   Commit(project_, "add extra");
   Start();
-  ASSERT_TRUE(WaitUntil([&] { return History().find("npm install --no-save in") != std::string::npos; }, 30s)) << History();
+  ASSERT_TRUE(WaitUntil([&] { return History().find("npm install --no-save in") != std::string::npos; }, 30s))
+      << History();
   EXPECT_TRUE(fs::exists(project_ + "/node_modules/extra/index.js"));
   EXPECT_EQ(GitStatus(), "") << "neither package.json nor the lock is rewritten";
   // Installed, but the lock still disagrees: that needs a person, not a loop.
-  EXPECT_TRUE(WaitUntil([&] { auto c = Check("build:deps"); return c && c->summary().find("gave up") != std::string::npos; }, 10s))
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto c = Check("build:deps");
+        return c && c->summary().find("gave up") != std::string::npos;
+      },
+      10s))
       << Check("build:deps")->summary();
 }
 

@@ -1,18 +1,16 @@
 // The control socket and redundancyctl end to end.
 #include <gtest/gtest.h>
-
-#include <limits>
-
-#include <algorithm>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/constants.h"
@@ -77,10 +75,12 @@ TEST(ControlTest, FailedUpstreamBlocksDownstream) {
   d.SetMode("git status failed\nbuild status failed\n");
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = d.Status();
-    return s.ok() && s->systems(1).health() == v1::HEALTH_BLOCKED;
-  }, 5s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = d.Status();
+        return s.ok() && s->systems(1).health() == v1::HEALTH_BLOCKED;
+      },
+      5s));
   EXPECT_EQ(d.Status()->systems(0).health(), v1::HEALTH_FAILED);
 }
 
@@ -239,7 +239,12 @@ TEST(ControlTest, ReloadOfHostileConfigsKeepsTheDaemonAndTheOldConfig) {
   auto agent = d.Agent("git");
   ASSERT_TRUE(agent);
   process::Signal(agent->pid(), SIGKILL);
-  EXPECT_TRUE(WaitUntil([&] { auto a = d.Agent("git"); return a && a->pid() != agent->pid() && a->state() == "ready"; }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto a = d.Agent("git");
+        return a && a->pid() != agent->pid() && a->state() == "ready";
+      },
+      10s));
   std::string out;
   d.WriteConfig("workspace: .\nsystems: &s {git: *s}\n");
   EXPECT_EQ(RunShell(BinDir() + "/redundancyctl config validate " + d.config_path(), &out), 2) << out;
@@ -254,10 +259,12 @@ TEST(ControlTest, ReloadAppliesAddsAndRemovesSystems) {
   d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "systems:\n" + Sys("git") + Sys("workflows"));
   CtlResult r = d.Ctl("reload");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = d.Status();
-    return s.ok() && s->agents_size() == 2 && s->agents(1).name() == "workflows" && s->agents(1).state() == "ready";
-  }, 5s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = d.Status();
+        return s.ok() && s->agents_size() == 2 && s->agents(1).name() == "workflows" && s->agents(1).state() == "ready";
+      },
+      5s));
   EXPECT_TRUE(WaitUntil([&] { return !IsRunning(build_pid); }, 3s));
   // SIGHUP applies a valid config as well.
   d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "systems:\n" + Sys("git"));
@@ -304,7 +311,8 @@ TEST(ControlTest, AnotherUserIsRefused) {
   EXPECT_TRUE(d.Status().ok()) << "still running: the stop was refused";
   auto h = d.Control(v1::ControlRequest::HISTORY);
   bool denied = false;
-  for (const auto& r : h->history()) denied |= (r.kind() == "control_denied" && r.detail().find("uid 65534") != std::string::npos);
+  for (const auto& r : h->history())
+    denied |= (r.kind() == "control_denied" && r.detail().find("uid 65534") != std::string::npos);
   EXPECT_TRUE(denied);
 }
 
@@ -324,7 +332,8 @@ TEST(ControlTest, HistorySurvivesKillNine) {
   bool killed = false, audit = false;
   for (const auto& row : rows) {
     starts += row["kind"] == "daemon_start";
-    killed |= row["kind"] == "agent_exit" && row["detail"].get<std::string>().find("killed by SIGKILL") != std::string::npos;
+    killed |=
+        row["kind"] == "agent_exit" && row["detail"].get<std::string>().find("killed by SIGKILL") != std::string::npos;
     audit |= row["kind"] == "control" && row["detail"].get<std::string>().find("pause git") != std::string::npos;
   }
   EXPECT_EQ(starts, 2);
@@ -351,7 +360,8 @@ TEST(ControlTest, StartDaemonisesWithPidFileAndStopEndsIt) {
   // A second start is refused: one daemon per state_dir.
   CtlResult again = d.Ctl("start");
   EXPECT_EQ(again.exit_code, 1) << again.output;
-  EXPECT_EQ(again.output, "redundancyctl: redundancyd already runs for this config (pid " + std::to_string(pid) + ")\n");
+  EXPECT_EQ(again.output,
+            "redundancyctl: redundancyd already runs for this config (pid " + std::to_string(pid) + ")\n");
   CtlResult stop = d.Ctl("stop");
   EXPECT_EQ(stop.exit_code, 0) << stop.output;
   EXPECT_FALSE(IsRunning(pid));
@@ -363,7 +373,9 @@ TEST(ControlTest, ConfigValidateExitCodes) {
   TempDir dir;
   std::string good = dir.Write("good.yaml", "systems:\n  git: {}\n");
   std::string bad = dir.Write("bad.yaml", "systems:\n  git: {interval: 5}\n  docker: {}\n");
-  auto run = [](const std::string& args, std::string* out) { return RunShell(BinDir() + "/redundancyctl " + args, out); };
+  auto run = [](const std::string& args, std::string* out) {
+    return RunShell(BinDir() + "/redundancyctl " + args, out);
+  };
   std::string out;
   EXPECT_EQ(run("config validate " + good, &out), 0) << out;
   out.clear();
@@ -422,12 +434,15 @@ TEST(LoggingTest, LogsRotateBySizeCompressedAndKeepTheConfiguredCount) {
     return out;
   };
   // Each control command writes an audit line; keep going until two rotated archives are there.
-  ASSERT_TRUE(WaitUntil([&] {
-    d.Ctl("pause git");
-    d.Ctl("resume git");
-    auto r = rotated();
-    return r.size() == 2 && std::all_of(r.begin(), r.end(), [](const std::string& f) { return f.ends_with(".gz"); });
-  }, 20s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        d.Ctl("pause git");
+        d.Ctl("resume git");
+        auto r = rotated();
+        return r.size() == 2 &&
+               std::all_of(r.begin(), r.end(), [](const std::string& f) { return f.ends_with(".gz"); });
+      },
+      20s));
   // More rotations: still two (max_files), the live file small.
   for (int i = 0; i < 40; ++i) d.Ctl("pause git"), d.Ctl("resume git");
   EXPECT_TRUE(WaitUntil([&] { return rotated().size() == 2; }, 5s)) << rotated().size();
@@ -447,10 +462,12 @@ TEST(ControlTest, FailedChecksAreRecoveredAutomaticallyUnlessPausedOrBlocked) {
   d.SetMode("build status failed\nbuild recover_fixes\n");
   ASSERT_TRUE(d.Start());
   // Nobody asks: the orchestrator requests the recovery, the agent performs it.
-  EXPECT_TRUE(WaitUntil([&] {
-    auto s = d.Status();
-    return s.ok() && s->systems_size() == 2 && s->systems(1).health() == v1::HEALTH_OK;
-  }, 5s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto s = d.Status();
+        return s.ok() && s->systems_size() == 2 && s->systems(1).health() == v1::HEALTH_OK;
+      },
+      5s));
 }
 
 TEST(ControlTest, BlockedSystemIsNotRecovered) {
@@ -469,12 +486,14 @@ TEST(ControlTest, LogsShowsAndFollowsTheDaemonsAndAnAgentsLog) {
   ASSERT_TRUE(d.WaitAllReady(10s));
   CtlResult daemon_log = d.Ctl("logs -n 500");
   EXPECT_EQ(daemon_log.exit_code, 0);
-  EXPECT_NE(daemon_log.output.find(std::string("redundancyd ") + kVersion + " started"), std::string::npos) << daemon_log.output;
+  EXPECT_NE(daemon_log.output.find(std::string("redundancyd ") + kVersion + " started"), std::string::npos)
+      << daemon_log.output;
   CtlResult two = d.Ctl("logs -n 2");
   EXPECT_EQ(std::count(two.output.begin(), two.output.end(), '\n'), 2) << two.output;
   CtlResult agent_log = d.Ctl("logs git");
   EXPECT_EQ(agent_log.exit_code, 0);
-  EXPECT_EQ(agent_log.output.find(std::string("redundancyd ") + kVersion + " started"), std::string::npos) << "the agent's own log";
+  EXPECT_EQ(agent_log.output.find(std::string("redundancyd ") + kVersion + " started"), std::string::npos)
+      << "the agent's own log";
   EXPECT_EQ(d.Ctl("logs nosuch").exit_code, 2);
   EXPECT_EQ(d.Ctl("logs netlify").exit_code, 1) << "no such log yet";
   // -f prints what is logged after it started.
@@ -487,7 +506,8 @@ TEST(ControlTest, LogsShowsAndFollowsTheDaemonsAndAnAgentsLog) {
   KillOnExit stop{*pid};
   ASSERT_TRUE(WaitUntil([&] { return !ReadFile(out).empty(); }, 5s));
   EXPECT_EQ(d.Ctl("pause git").exit_code, 0);
-  EXPECT_TRUE(WaitUntil([&] { return ReadFile(out).find("control pause git") != std::string::npos; }, 5s)) << ReadFile(out);
+  EXPECT_TRUE(WaitUntil([&] { return ReadFile(out).find("control pause git") != std::string::npos; }, 5s))
+      << ReadFile(out);
 }
 
 // Same-uid hygiene: an argument is bounded and printable, a duration in
@@ -536,10 +556,13 @@ TEST(LoggingTest, AgentsLogWhereAndAsTheWelcomeSaysAndAReloadChangesIt) {
   EXPECT_EQ(text().find("ready (agent"), std::string::npos) << "info is below logging.level: warn";
   d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "logging: {level: info}\nsystems:\n" + Sys("git"));
   ASSERT_EQ(d.Ctl("reload").exit_code, 0);
-  ASSERT_TRUE(WaitUntil([&] {
-    d.Ctl("recover git");
-    return text().find(" info ") != std::string::npos && text().find("recover git") != std::string::npos;
-  }, 10s)) << text();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        d.Ctl("recover git");
+        return text().find(" info ") != std::string::npos && text().find("recover git") != std::string::npos;
+      },
+      10s))
+      << text();
 }
 
 }  // namespace

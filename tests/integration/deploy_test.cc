@@ -15,7 +15,9 @@ using namespace std::chrono_literals;
 TEST(DeployTest, ExampleConfigsValidate) {
   std::string out;
   std::string env = "GITHUB_TOKEN=t WEBHOOK_URL=u SLACK_WEBHOOK_URL=u SMTP_PASSWORD=p DEADMAN_URL=u ";
-  EXPECT_EQ(RunShell(env + BinDir() + "/redundancyctl config validate " SOURCE_DIR "/deploy/redundancy.example.yaml", &out), 0)
+  EXPECT_EQ(
+      RunShell(env + BinDir() + "/redundancyctl config validate " SOURCE_DIR "/deploy/redundancy.example.yaml", &out),
+      0)
       << out;
   EXPECT_EQ(RunShell(BinDir() + "/redundancyctl config validate " SOURCE_DIR "/examples/demo/redundancy.yaml", &out), 0)
       << out;
@@ -27,9 +29,10 @@ std::string GeneratedUnit() { return ReadFile(BinDir() + "/../deploy/redundancyd
 TEST(DeployTest, SystemdUnitIsTypeNotifyWithWatchdog) {
   std::string unit = GeneratedUnit();
   ASSERT_FALSE(unit.empty());
-  for (const char* line : {"Type=notify", "WatchdogSec=", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID",
-                           "--foreground", "KillMode=mixed", "LimitNOFILE=", "NoNewPrivileges=yes", "ProtectSystem=strict",
-                           "ProtectHome=read-only", "ReadWritePaths=", "PrivateTmp=yes", "User=www-data"}) {
+  for (const char* line :
+       {"Type=notify", "WatchdogSec=", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID", "--foreground",
+        "KillMode=mixed", "LimitNOFILE=", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=read-only",
+        "ReadWritePaths=", "PrivateTmp=yes", "User=www-data"}) {
     EXPECT_NE(unit.find(line), std::string::npos) << line;
   }
   EXPECT_EQ(unit.find("@REDUNDANCY_"), std::string::npos) << "an unsubstituted @VAR@";
@@ -106,7 +109,9 @@ TEST(DeployTest, Pm2EcosystemFileRunsRedundancyd) {
   Daemon d("  git: {interval: 1s}\n  build: {interval: 1s}\n");
   std::string home = d.dir().path() + "/pm2home";
   std::string refused;
-  EXPECT_NE(RunShell("PM2_HOME=" + home + " REDUNDANCY_CONFIG= pm2 start " SOURCE_DIR "/deploy/pm2/ecosystem.config.js", &refused), 0);
+  EXPECT_NE(RunShell("PM2_HOME=" + home + " REDUNDANCY_CONFIG= pm2 start " SOURCE_DIR "/deploy/pm2/ecosystem.config.js",
+                     &refused),
+            0);
   EXPECT_NE(refused.find("set REDUNDANCY_CONFIG"), std::string::npos) << refused;
   std::string env = "PM2_HOME=" + home + " REDUNDANCY_CONFIG=" + d.config_path() + " ";
   std::string out;
@@ -121,10 +126,14 @@ TEST(DeployTest, Pm2EcosystemFileRunsRedundancyd) {
   EXPECT_EQ(status->agents_size(), 2);
   std::vector<pid_t> pids{status->pid()};
   for (const auto& a : status->agents()) pids.push_back(a.pid());
-  EXPECT_TRUE(WaitUntil([&] {
-    for (pid_t p : pids) if (IsRunning(p)) return false;
-    return true;
-  }, 10s)) << "pm2 kill stops redundancyd and its agents";
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        for (pid_t p : pids)
+          if (IsRunning(p)) return false;
+        return true;
+      },
+      10s))
+      << "pm2 kill stops redundancyd and its agents";
 }
 
 }  // namespace

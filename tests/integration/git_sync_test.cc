@@ -67,7 +67,8 @@ class GitSyncTest : public ::testing::TestWithParam<std::string> {
   }
   nlohmann::json Sync(const std::string& strategy, int want_exit = -1) {
     std::string out;
-    int rc = RunShell(BinDir() + "/redundancyctl git sync " + deploy_ + " --strategy " + strategy + " --json 2>/dev/null", &out);
+    int rc = RunShell(
+        BinDir() + "/redundancyctl git sync " + deploy_ + " --strategy " + strategy + " --json 2>/dev/null", &out);
     auto j = nlohmann::json::parse(out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << out;
     if (want_exit >= 0) {
@@ -287,7 +288,8 @@ TEST_F(GitSyncLocalWorkTest, HardResetSavesEverythingItDrops) {
   ExpectKeptIgnoredFiles();
   // What it dropped is all recoverable.
   EXPECT_NE(Sh("git -C " + deploy_ + " stash show -p").find("uncommitted"), std::string::npos);
-  std::string refs = Sh("git -C " + deploy_ + " for-each-ref --format='%(objectname) %(refname)' refs/redundancy/backup/");
+  std::string refs =
+      Sh("git -C " + deploy_ + " for-each-ref --format='%(objectname) %(refname)' refs/redundancy/backup/");
   EXPECT_NE(refs.find(local), std::string::npos) << refs;
   std::string copy;
   for (const auto& b : j["backups"]) {
@@ -305,7 +307,8 @@ TEST_F(GitSyncLocalWorkTest, MergeLeftInProgressIsAbortedBeforeSyncing) {
   Sh("git -C " + deploy_ + " reset -q --merge && git -C " + deploy_ + " reset -q --hard origin/main~1");
   // A crashed merge: MERGE_HEAD without a live git.
   Push("a.txt", "a2\n");
-  Sh("git -C " + deploy_ + " fetch -q && (git -C " + deploy_ + " merge --no-commit --no-ff origin/main >/dev/null 2>&1 || true)");
+  Sh("git -C " + deploy_ + " fetch -q && (git -C " + deploy_ +
+     " merge --no-commit --no-ff origin/main >/dev/null 2>&1 || true)");
   ASSERT_TRUE(fs::exists(deploy_ + "/.git/MERGE_HEAD"));
   auto j = Sync("pull", 0);
   EXPECT_EQ(j["result"], "ok") << j.dump();
@@ -339,7 +342,12 @@ class GitAgentTest : public GitSyncTest {
 
 TEST_F(GitAgentTest, FollowsPushesAndRecordsEachSync) {
   StartDaemon("pull");
-  ASSERT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->status() == v1::HEALTH_OK; }, 10s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto c = GitCheck();
+        return c && c->status() == v1::HEALTH_OK;
+      },
+      10s));
   EXPECT_EQ(GitCheck()->target(), "git:origin/main");
   Write(deploy_, "a.txt", "local edit\n");
   Push("b.txt", "b2\n");
@@ -348,7 +356,12 @@ TEST_F(GitAgentTest, FollowsPushesAndRecordsEachSync) {
   EXPECT_EQ(Head(deploy_), Upstream());
   EXPECT_EQ(Read(deploy_ + "/a.txt"), "local edit\n");
   ExpectKeptIgnoredFiles();
-  EXPECT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->status() == v1::HEALTH_OK; }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto c = GitCheck();
+        return c && c->status() == v1::HEALTH_OK;
+      },
+      10s));
   EXPECT_GE(Events("sync_ok"), 1);
   EXPECT_NE(d_->Ctl("history").output.find("fast-forwarded"), std::string::npos);
 }
@@ -368,7 +381,12 @@ TEST_F(GitAgentTest, UnreachableRemoteIsDegradedAndTouchesNothing) {
   Write(deploy_, "a.txt", "local edit\n");
   auto before = Tree();
   StartDaemon("hardreset");
-  ASSERT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->status() == v1::HEALTH_DEGRADED; }, 10s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto c = GitCheck();
+        return c && c->status() == v1::HEALTH_DEGRADED;
+      },
+      10s));
   EXPECT_NE(GitCheck()->summary().find("cannot reach origin"), std::string::npos);
   EXPECT_EQ(Tree(), before);
 }
@@ -380,14 +398,25 @@ TEST_F(GitAgentTest, ConflictsAreGivenUpUntilAnOperatorRecovers) {
   std::string head = Head(deploy_);
   StartDaemon("pull");
   ASSERT_TRUE(WaitUntil([&] { return Events("gave_up") == 1; }, 10s)) << d_->Ctl("history").output;
-  ASSERT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->summary().find("gave up") != std::string::npos; }, 5s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto c = GitCheck();
+        return c && c->summary().find("gave up") != std::string::npos;
+      },
+      5s));
   EXPECT_FALSE(WaitUntil([&] { return Events("sync_error") > 1; }, 1500ms)) << "no retries while given up";
   EXPECT_EQ(Head(deploy_), head);
   // The operator resolves it by hand (again if the agent's own git holds index.lock at that moment), then asks.
-  ASSERT_TRUE(WaitUntil([&] { return RunShell("git -C " + deploy_ + " reset -q --hard origin/main 2>/dev/null") == 0; }, 5s));
+  ASSERT_TRUE(
+      WaitUntil([&] { return RunShell("git -C " + deploy_ + " reset -q --hard origin/main 2>/dev/null") == 0; }, 5s));
   CtlResult r = d_->Ctl("recover git:origin/main");
   EXPECT_NE(r.exit_code, 3) << r.output;
-  EXPECT_TRUE(WaitUntil([&] { auto c = GitCheck(); return c && c->status() == v1::HEALTH_OK; }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto c = GitCheck();
+        return c && c->status() == v1::HEALTH_OK;
+      },
+      10s));
 }
 
 TEST(GitSyncCliTest, UsageErrors) {
@@ -403,13 +432,18 @@ TEST(GitSyncCliTest, UsageErrors) {
 // `--upload-pack=CMD` would run CMD on fetch.
 TEST(GitSyncCliTest, AnOptionAsRemoteOrBranchRunsNothing) {
   TempDir d;
-  ASSERT_EQ(RunShell("cd " + d.path() + " && git init -q -b main repo && cd repo && "
+  ASSERT_EQ(RunShell("cd " + d.path() +
+                     " && git init -q -b main repo && cd repo && "
                      "git -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m x && "
-                     "git remote add origin " + d.path() + "/nowhere.git"), 0);
+                     "git remote add origin " +
+                     d.path() + "/nowhere.git"),
+            0);
   const std::string mark = d.path() + "/ran";
-  for (const std::string& arg : {"--remote=--upload-pack='touch " + mark + "'", "--branch=--upload-pack='touch " + mark + "'"}) {
+  for (const std::string& arg :
+       {"--remote=--upload-pack='touch " + mark + "'", "--branch=--upload-pack='touch " + mark + "'"}) {
     std::string out;
-    EXPECT_EQ(RunShell(BinDir() + "/redundancyctl git sync " + d.path() + "/repo --strategy pull " + arg + " 2>&1", &out), 2)
+    EXPECT_EQ(
+        RunShell(BinDir() + "/redundancyctl git sync " + d.path() + "/repo --strategy pull " + arg + " 2>&1", &out), 2)
         << out;
     EXPECT_NE(out.find("must not be empty or start with '-'"), std::string::npos) << out;
   }

@@ -1,7 +1,5 @@
 #include "tests/integration/harness.h"
 
-#include "common/log_rotation.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -11,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "common/log_rotation.h"
 
 namespace redundancy::testing {
 
@@ -56,14 +56,16 @@ std::string FastOrchestratorYaml(int max_restarts, bool http_off) {
          "  start_timeout: 5s\n"
          "  stop_grace: 300ms\n"
          "  agent_restart: {backoff_initial: 20ms, backoff_max: 200ms, max_restarts: " +
-         std::to_string(max_restarts) + ", within: 60s, stable_after: 1s}\n" + (http_off ? "http: {listen: \"\"}\n" : "");
+         std::to_string(max_restarts) + ", within: 60s, stable_after: 1s}\n" +
+         (http_off ? "http: {listen: \"\"}\n" : "");
 }
 
 std::string TestAgent() { return BinDir() + "/redundancy-test-agent"; }
 
 Daemon::Daemon(std::string systems_yaml, std::string extra_yaml) {
   chmod(dir_.path().c_str(), 0755);
-  WriteConfig("workspace: .\n" + (extra_yaml.empty() ? FastOrchestratorYaml() : extra_yaml) + "systems:\n" + systems_yaml);
+  WriteConfig("workspace: .\n" + (extra_yaml.empty() ? FastOrchestratorYaml() : extra_yaml) + "systems:\n" +
+              systems_yaml);
   SetMode("");
 }
 
@@ -75,17 +77,22 @@ Daemon::~Daemon() {
     auto pids = AgentPids();
     process::Signal(background, SIGKILL);
     WaitUntil([&] { return !IsRunning(background); }, std::chrono::seconds(3));
-    for (pid_t p : pids) if (IsRunning(p)) process::Signal(p, SIGKILL);
+    for (pid_t p : pids)
+      if (IsRunning(p)) process::Signal(p, SIGKILL);
   }
   if (pid_ > 0 && IsRunning(pid_)) {
     auto pids = AgentPids();
     Kill(SIGKILL);
     // PR_SET_PDEATHSIG takes the agents down with it; make sure.
-    WaitUntil([&] {
-      for (pid_t p : pids) if (IsRunning(p)) return false;
-      return true;
-    }, std::chrono::seconds(3));
-    for (pid_t p : pids) if (IsRunning(p)) process::Signal(p, SIGKILL);
+    WaitUntil(
+        [&] {
+          for (pid_t p : pids)
+            if (IsRunning(p)) return false;
+          return true;
+        },
+        std::chrono::seconds(3));
+    for (pid_t p : pids)
+      if (IsRunning(p)) process::Signal(p, SIGKILL);
   }
 }
 
@@ -109,15 +116,17 @@ bool Daemon::Start(const std::vector<std::pair<std::string, std::string>>& env) 
 
 int Daemon::WaitExit(std::chrono::milliseconds timeout) {
   int code = -1;
-  bool done = WaitUntil([&] {
-    for (const auto& e : process::ReapAll()) {
-      if (e.pid == pid_) {
-        code = e.signal ? 128 + e.signal : e.code;
-        return true;
-      }
-    }
-    return false;
-  }, timeout);
+  bool done = WaitUntil(
+      [&] {
+        for (const auto& e : process::ReapAll()) {
+          if (e.pid == pid_) {
+            code = e.signal ? 128 + e.signal : e.code;
+            return true;
+          }
+        }
+        return false;
+      },
+      timeout);
   if (done) pid_ = 0;
   return code;
 }
@@ -167,9 +176,12 @@ std::string Sh(const std::string& cmd) {
 }
 
 std::vector<std::pair<std::string, std::string>> NpmTestEnv(const std::string& root) {
-  return {{"npm_config_offline", "true"}, {"npm_config_registry", "http://127.0.0.1:9/"},
-          {"npm_config_cache", root + "/npm-cache"}, {"npm_config_update_notifier", "false"},
-          {"npm_config_audit", "false"}, {"npm_config_fund", "false"}};
+  return {{"npm_config_offline", "true"},
+          {"npm_config_registry", "http://127.0.0.1:9/"},
+          {"npm_config_cache", root + "/npm-cache"},
+          {"npm_config_update_notifier", "false"},
+          {"npm_config_audit", "false"},
+          {"npm_config_fund", "false"}};
 }
 
 std::string NpmTestEnvPrefix(const std::string& root) {
@@ -216,10 +228,12 @@ std::optional<v1::CheckStatus> Daemon::CheckOf(const std::string& target) const 
 
 bool Daemon::WaitCheck(const std::string& target, v1::HealthStatus want, std::chrono::milliseconds timeout,
                        const std::string& summary_has) const {
-  return WaitUntil([&] {
-    auto c = CheckOf(target);
-    return c && c->status() == want && c->summary().find(summary_has) != std::string::npos;
-  }, timeout);
+  return WaitUntil(
+      [&] {
+        auto c = CheckOf(target);
+        return c && c->status() == want && c->summary().find(summary_has) != std::string::npos;
+      },
+      timeout);
 }
 
 std::optional<v1::AgentStatus> Daemon::Agent(const std::string& name) const {
@@ -231,22 +245,27 @@ std::optional<v1::AgentStatus> Daemon::Agent(const std::string& name) const {
   return std::nullopt;
 }
 
-bool Daemon::WaitAgentState(const std::string& name, const std::string& state, std::chrono::milliseconds timeout) const {
-  return WaitUntil([&] {
-    auto a = Agent(name);
-    return a && a->state() == state;
-  }, timeout);
+bool Daemon::WaitAgentState(const std::string& name, const std::string& state,
+                            std::chrono::milliseconds timeout) const {
+  return WaitUntil(
+      [&] {
+        auto a = Agent(name);
+        return a && a->state() == state;
+      },
+      timeout);
 }
 
 bool Daemon::WaitAllReady(std::chrono::milliseconds timeout) const {
-  return WaitUntil([&] {
-    auto s = Status();
-    if (!s.ok() || s->agents_size() == 0) return false;
-    for (const auto& a : s->agents()) {
-      if (a.state() != "ready") return false;
-    }
-    return true;
-  }, timeout);
+  return WaitUntil(
+      [&] {
+        auto s = Status();
+        if (!s.ok() || s->agents_size() == 0) return false;
+        for (const auto& a : s->agents()) {
+          if (a.state() != "ready") return false;
+        }
+        return true;
+      },
+      timeout);
 }
 
 std::vector<pid_t> Daemon::AgentPids() const {
@@ -262,13 +281,19 @@ std::vector<pid_t> Daemon::AgentPids() const {
 KillOnExit::~KillOnExit() {
   if (pid <= 0) return;
   process::Signal(pid, SIGKILL);
-  WaitUntil([&] { process::ReapAll(); return !IsRunning(pid); }, std::chrono::seconds(5));
+  WaitUntil(
+      [&] {
+        process::ReapAll();
+        return !IsRunning(pid);
+      },
+      std::chrono::seconds(5));
 }
 
 std::string Daemon::ReadLogs() const {
   std::string all;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(state_dir() + "/logs", ec)) all += ReadMaybeGzip(e.path().string());
+  for (const auto& e : std::filesystem::directory_iterator(state_dir() + "/logs", ec))
+    all += ReadMaybeGzip(e.path().string());
   return all;
 }
 

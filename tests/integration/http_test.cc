@@ -3,12 +3,12 @@
 // /api/status equal to `redundancyctl status --json`, the status page, the
 // token, and moving the endpoint by a reload.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <httplib.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -28,7 +28,8 @@ class HttpEndpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::create_directories(dir_.path() + "/wf");
-    fs::copy(std::string(SOURCE_DIR) + "/tests/fixtures/workflows/repo/.github/workflows/pages.yml", dir_.path() + "/wf/pages.yml");
+    fs::copy(std::string(SOURCE_DIR) + "/tests/fixtures/workflows/repo/.github/workflows/pages.yml",
+             dir_.path() + "/wf/pages.yml");
     port_ = FreePort();
   }
   std::string Systems() const { return "  workflows: {interval: 1h, dir: " + dir_.path() + "/wf}\n"; }
@@ -50,12 +51,16 @@ TEST_F(HttpEndpointTest, HealthzMetricsStatusAndPage) {
   ASSERT_TRUE(WaitUntil([&] { return Get("/healthz").status == 200; }, 10s)) << d_->ReadLogs();
   ASSERT_TRUE(d_->WaitCheck("workflow:pages.yml", v1::HEALTH_OK, 10s));
   std::string m;
-  ASSERT_TRUE(WaitUntil([&] {
-    m = Get("/metrics").body;
-    return m.find("target=\"workflow:pages.yml\",state=\"ok\"} 1") != std::string::npos;
-  }, 5s)) << m;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        m = Get("/metrics").body;
+        return m.find("target=\"workflow:pages.yml\",state=\"ok\"} 1") != std::string::npos;
+      },
+      5s))
+      << m;
   // Every line is a comment or `name{labels} value` in the exposition format.
-  const std::regex kLine(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+-]+(NaN)?$)");
+  const std::regex kLine(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+-]+(NaN)?$)");
   std::istringstream lines(m);
   int samples = 0;
   for (std::string line; std::getline(lines, line);) {
@@ -71,9 +76,14 @@ TEST_F(HttpEndpointTest, HealthzMetricsStatusAndPage) {
   // A killed agent: counted, and /healthz says so until it is back.
   pid_t pid = d_->Agent("workflows")->pid();
   process::Signal(pid, SIGKILL);
-  EXPECT_TRUE(WaitUntil([&] { return Get("/metrics").body.find("redundancy_agent_restarts_total{agent=\"workflows\"} 1") != std::string::npos; }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return Get("/metrics").body.find("redundancy_agent_restarts_total{agent=\"workflows\"} 1") != std::string::npos;
+      },
+      10s));
   EXPECT_TRUE(WaitUntil([&] { return Get("/healthz").status == 200; }, 10s));
-  EXPECT_NE(Get("/metrics").body.find("redundancy_events_total{system=\"workflows\",kind=\"agent_exit\"} 1"), std::string::npos)
+  EXPECT_NE(Get("/metrics").body.find("redundancy_events_total{system=\"workflows\",kind=\"agent_exit\"} 1"),
+            std::string::npos)
       << Get("/metrics").body;
   // /api/status is `status --json`.
   auto api = nlohmann::json::parse(Get("/api/status").body, nullptr, false);
@@ -104,15 +114,16 @@ TEST_F(HttpEndpointTest, TokenAndReloadToAnotherPort) {
   EXPECT_EQ(d_->ReadLogs().find("s3cret-http-token"), std::string::npos);
   // A reload moves the endpoint (and drops the token).
   int other = FreePort();
-  d_->WriteConfig("workspace: .\n" + FastOrchestratorYaml(50, false) + "http: {listen: \"127.0.0.1:" + std::to_string(other) + "\"}\nsystems:\n" +
-                  Systems());
+  d_->WriteConfig("workspace: .\n" + FastOrchestratorYaml(50, false) +
+                  "http: {listen: \"127.0.0.1:" + std::to_string(other) + "\"}\nsystems:\n" + Systems());
   ASSERT_EQ(d_->Ctl("reload").exit_code, 0);
   EXPECT_TRUE(WaitUntil([&] { return Get("/metrics", {}, other).status == 200; }, 5s));
   EXPECT_EQ(Get("/healthz").status, 0) << "the old port is closed";
 }
 
 TEST_F(HttpEndpointTest, BasicAuthForBrowsers) {
-  Start("http: {listen: \"127.0.0.1:" + std::to_string(port_) + "\", basic_auth: {username: ops, password: \"b4sic-secret\"}}\n");
+  Start("http: {listen: \"127.0.0.1:" + std::to_string(port_) +
+        "\", basic_auth: {username: ops, password: \"b4sic-secret\"}}\n");
   ASSERT_TRUE(WaitUntil([&] { return Get("/healthz").status == 200; }, 10s)) << "healthz needs nothing";
   auto denied = Get("/");
   EXPECT_EQ(denied.status, 401);
@@ -129,9 +140,11 @@ TEST_F(HttpEndpointTest, PrometheusScrapesTheMetrics) {
   Start("http: {listen: \"127.0.0.1:" + std::to_string(port_) + "\"}\n");
   int prom_port = FreePort();
   std::string dir = dir_.path() + "/prometheus";
-  WriteFile(dir + "/prometheus.yml", "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                                     "scrape_configs:\n  - job_name: redundancy\n    static_configs:\n"
-                                     "      - targets: ['127.0.0.1:" + std::to_string(port_) + "']\n");
+  WriteFile(dir + "/prometheus.yml",
+            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+            "scrape_configs:\n  - job_name: redundancy\n    static_configs:\n"
+            "      - targets: ['127.0.0.1:" +
+                std::to_string(port_) + "']\n");
   process::SpawnSpec spec;
   spec.exe = "/usr/bin/prometheus";
   spec.args = {"--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
@@ -139,18 +152,24 @@ TEST_F(HttpEndpointTest, PrometheusScrapesTheMetrics) {
   auto pid = process::Spawn(spec);
   ASSERT_TRUE(pid.ok()) << pid.error() << " (scripts/setup.sh installs Debian's prometheus)";
   KillOnExit stop{*pid};
-  std::string query = "/api/v1/query?query=redundancy_check_health%7Btarget%3D%22workflow%3Apages.yml%22%2Cstate%3D%22ok%22%7D";
+  std::string query =
+      "/api/v1/query?query=redundancy_check_health%7Btarget%3D%22workflow%3Apages.yml%22%2Cstate%3D%22ok%22%7D";
   nlohmann::json answer;
-  EXPECT_TRUE(WaitUntil([&] {
-    auto r = HttpGet("http://127.0.0.1:" + std::to_string(prom_port) + query, {}, Millis(2000));
-    answer = nlohmann::json::parse(r.body, nullptr, false);
-    return answer.is_object() && answer["status"] == "success" && !answer["data"]["result"].empty() &&
-           answer["data"]["result"][0]["value"][1] == "1";
-  }, 30s)) << answer.dump();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto r = HttpGet("http://127.0.0.1:" + std::to_string(prom_port) + query, {}, Millis(2000));
+        answer = nlohmann::json::parse(r.body, nullptr, false);
+        return answer.is_object() && answer["status"] == "success" && !answer["data"]["result"].empty() &&
+               answer["data"]["result"][0]["value"][1] == "1";
+      },
+      30s))
+      << answer.dump();
   EXPECT_EQ(answer["data"]["result"][0]["metric"]["system"], "workflows");
   // And Prometheus saw the target up.
   auto up = nlohmann::json::parse(
-      HttpGet("http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/query?query=up%7Bjob%3D%22redundancy%22%7D", {}, Millis(2000)).body,
+      HttpGet("http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/query?query=up%7Bjob%3D%22redundancy%22%7D",
+              {}, Millis(2000))
+          .body,
       nullptr, false);
   EXPECT_EQ(up["data"]["result"][0]["value"][1], "1") << up.dump();
 }
@@ -186,10 +205,13 @@ TEST_F(HttpEndpointTest, AFloodOfIdleConnectionsNeverTakesTheDaemonDown) {
   auto agent = d_->Agent("workflows");
   ASSERT_TRUE(agent);
   process::Signal(agent->pid(), SIGKILL);
-  EXPECT_TRUE(WaitUntil([&] {
-    auto a = d_->Agent("workflows");
-    return a && a->pid() != agent->pid() && a->pid() > 0 && a->state() == "ready";
-  }, 15s)) << d_->Ctl("status").output;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto a = d_->Agent("workflows");
+        return a && a->pid() != agent->pid() && a->pid() > 0 && a->state() == "ready";
+      },
+      15s))
+      << d_->Ctl("status").output;
   EXPECT_EQ(d_->Ctl("status").exit_code, 0);
   EXPECT_TRUE(IsRunning(d_->pid()));
   for (int fd : fds) close(fd);

@@ -49,13 +49,24 @@ TEST_F(LayoutTest, UnderPm2StopRestartAndKillNeverTouchTheSite) {
   EXPECT_TRUE(IsRunning(god));
   // pm2 restart: back, one set of agents.
   ASSERT_EQ(RunShell(env + "pm2 restart redundancyd", &out), 0) << out;
-  ASSERT_TRUE(WaitUntil([&] { pid_t p = DaemonPid(); return p > 0 && p != first; }, 20s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        pid_t p = DaemonPid();
+        return p > 0 && p != first;
+      },
+      20s));
   ASSERT_TRUE(WaitAllOk(30s)) << Dump();
   ExpectOneSetOfAgents();
   // kill -9: PM2 starts it again; its agents die with it (PDEATHSIG).
   pid_t second = DaemonPid();
   process::Signal(second, SIGKILL);
-  ASSERT_TRUE(WaitUntil([&] { pid_t p = DaemonPid(); return p > 0 && p != second; }, 30s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        pid_t p = DaemonPid();
+        return p > 0 && p != second;
+      },
+      30s))
+      << Dump();
   ASSERT_TRUE(WaitAllOk(30s)) << Dump();
   ASSERT_TRUE(WaitUntil([&] { return AgentsOf(d_->state_dir()).size() == 5; }, 10s));
   ExpectOneSetOfAgents();
@@ -66,12 +77,19 @@ TEST_F(LayoutTest, UnderPm2StopRestartAndKillNeverTouchTheSite) {
   pid_t third = DaemonPid();
   auto stop = d_->Ctl("stop");
   EXPECT_NE(stop.output.find("`pm2 stop redundancyd` stops it for good"), std::string::npos) << stop.output;
-  ASSERT_TRUE(WaitUntil([&] { pid_t p = DaemonPid(); return p > 0 && p != third; }, 30s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        pid_t p = DaemonPid();
+        return p > 0 && p != third;
+      },
+      30s))
+      << Dump();
   ASSERT_TRUE(WaitAllOk(30s)) << Dump();
 
   poller.Stop();
   EXPECT_GT(poller.requests(), 10);
-  EXPECT_EQ(poller.failures(), 0) << "the site failed " << poller.failures() << " of " << poller.requests() << " requests";
+  EXPECT_EQ(poller.failures(), 0) << "the site failed " << poller.failures() << " of " << poller.requests()
+                                  << " requests";
   EXPECT_EQ(site_->DaemonPid(), god) << "the watched PM2 daemon was replaced";
   EXPECT_TRUE(IsRunning(god));
   EXPECT_EQ(site_->App("api")->value("pid", 0), api) << "the app was restarted";
@@ -85,7 +103,7 @@ TEST_F(LayoutTest, UnderPm2StopRestartAndKillNeverTouchTheSite) {
     if (name.rfind("redundancyd-error", 0) == 0) errlog += ReadFile(f.path());
   }
   EXPECT_NE(outlog.find("started (pid"), std::string::npos) << outlog.substr(0, 2000) << "\n--- error log ---\n"
-                                                             << errlog.substr(0, 2000);
+                                                            << errlog.substr(0, 2000);
   EXPECT_EQ(errlog.find(" info "), std::string::npos) << errlog.substr(0, 2000);
 }
 
@@ -93,8 +111,11 @@ TEST_F(LayoutTest, UnderPm2StopRestartAndKillNeverTouchTheSite) {
 TEST_F(LayoutTest, InsideTheWatchedPm2ItNeverRestoresOrKillsItself) {
   std::string env = "PM2_HOME=" + site_->home() + " REDUNDANCY_CONFIG=" + d_->config_path() + " ";
   std::string out;
-  ASSERT_EQ(RunShell("cd " + root_ + " && " + env + "pm2 start ecosystem.config.js && " + env + "pm2 start " SOURCE_DIR
-                     "/deploy/pm2/ecosystem.config.js", &out), 0) << out;
+  ASSERT_EQ(RunShell("cd " + root_ + " && " + env + "pm2 start ecosystem.config.js && " + env +
+                         "pm2 start " SOURCE_DIR "/deploy/pm2/ecosystem.config.js",
+                     &out),
+            0)
+      << out;
   ASSERT_TRUE(WaitAllOk(60s)) << Dump();
   EXPECT_FALSE(d_->CheckOf("pm2:redundancyd").has_value()) << "redundancyd watches itself";
   // The PM2 daemon dies: the agent replaces it and restores the apps, but
@@ -146,10 +167,11 @@ TEST_F(LayoutTest, UnderSystemdAStopOfTheServiceLeavesPm2AndTheApps) {
   } cleanup{procs, {svc, unit}};
 
   std::string calls = root_ + "/systemctl.calls";
-  WriteFile(root_ + "/bin/systemctl",
-            "#!/bin/sh\necho \"$@\" >> " + calls + "\n"
-            "case \"$1\" in restart|start) echo $$ > " + unit + "/cgroup.procs && PM2_HOME=" + site_->home() +
-                " exec pm2 ping >/dev/null ;; esac\n");
+  WriteFile(root_ + "/bin/systemctl", "#!/bin/sh\necho \"$@\" >> " + calls +
+                                          "\n"
+                                          "case \"$1\" in restart|start) echo $$ > " +
+                                          unit + "/cgroup.procs && PM2_HOME=" + site_->home() +
+                                          " exec pm2 ping >/dev/null ;; esac\n");
   Sh("chmod +x " + root_ + "/bin/systemctl");
   WriteConfig(", daemon_unit: pm2-site.service, systemctl_bin: " + root_ + "/bin/systemctl");
 
@@ -204,7 +226,8 @@ TEST_F(LayoutTest, UnderSystemdAStopOfTheServiceLeavesPm2AndTheApps) {
 
   poller.Stop();
   EXPECT_GT(poller.requests(), 10);
-  EXPECT_EQ(poller.failures(), 0) << "the site failed " << poller.failures() << " of " << poller.requests() << " requests";
+  EXPECT_EQ(poller.failures(), 0) << "the site failed " << poller.failures() << " of " << poller.requests()
+                                  << " requests";
   EXPECT_EQ(site_->DaemonPid(), god);
   EXPECT_TRUE(IsRunning(god));
   // Started through systemd once (cold start), never again.
@@ -221,7 +244,8 @@ TEST_F(LayoutTest, AloneStartStopAndKillLeaveThePm2DaemonRunning) {
   pid_t god = site_->DaemonPid();
   EXPECT_EQ(getsid(god), god) << "the PM2 daemon is not in a session of its own";
   pid_t daemon = DaemonPid();
-  for (pid_t p = ParentOf(god); p > 1; p = ParentOf(p)) EXPECT_NE(p, daemon) << "the PM2 daemon descends from redundancyd";
+  for (pid_t p = ParentOf(god); p > 1; p = ParentOf(p))
+    EXPECT_NE(p, daemon) << "the PM2 daemon descends from redundancyd";
   // A cold start raises no alert that resolves itself within seconds.
   auto history = d_->Ctl("history --json");
   EXPECT_EQ(history.output.find("alert_firing"), std::string::npos) << history.output.substr(0, 4000);
@@ -245,7 +269,8 @@ TEST_F(LayoutTest, AloneStartStopAndKillLeaveThePm2DaemonRunning) {
 
   poller.Stop();
   EXPECT_GT(poller.requests(), 10);
-  EXPECT_EQ(poller.failures(), 0) << "the site failed " << poller.failures() << " of " << poller.requests() << " requests";
+  EXPECT_EQ(poller.failures(), 0) << "the site failed " << poller.failures() << " of " << poller.requests()
+                                  << " requests";
   EXPECT_EQ(site_->DaemonPid(), god);
 }
 
@@ -253,10 +278,19 @@ TEST_F(LayoutTest, AloneStartStopAndKillLeaveThePm2DaemonRunning) {
 // reaches an agent, and node children (the ecosystem check, npm run build) run.
 TEST_F(LayoutTest, LauncherVariablesNeverReachTheChildren) {
   std::string outer = root_ + "/outer-pm2";
-  ASSERT_TRUE(d_->Start({{"NODE_CHANNEL_FD", "3"}, {"NODE_CHANNEL_SERIALIZATION_MODE", "json"}, {"NODE_UNIQUE_ID", "1"},
-                         {"pm_id", "7"}, {"PM2_HOME", outer}, {"name", "redundancyd"}, {"unique_id", "x"},
-                         {"NOTIFY_SOCKET", root_ + "/no-notify.sock"}, {"WATCHDOG_PID", "1"}, {"WATCHDOG_USEC", "9000000"},
-                         {"LISTEN_PID", "1"}, {"LISTEN_FDS", "1"}, {"INVOCATION_ID", "0123456789abcdef"}}));
+  ASSERT_TRUE(d_->Start({{"NODE_CHANNEL_FD", "3"},
+                         {"NODE_CHANNEL_SERIALIZATION_MODE", "json"},
+                         {"NODE_UNIQUE_ID", "1"},
+                         {"pm_id", "7"},
+                         {"PM2_HOME", outer},
+                         {"name", "redundancyd"},
+                         {"unique_id", "x"},
+                         {"NOTIFY_SOCKET", root_ + "/no-notify.sock"},
+                         {"WATCHDOG_PID", "1"},
+                         {"WATCHDOG_USEC", "9000000"},
+                         {"LISTEN_PID", "1"},
+                         {"LISTEN_FDS", "1"},
+                         {"INVOCATION_ID", "0123456789abcdef"}}));
   ASSERT_TRUE(WaitAllOk(60s)) << Dump();
   EXPECT_EQ(d_->CheckOf("pm2:ecosystem:ecosystem.config.js")->status(), v1::HEALTH_OK);
   EXPECT_EQ(d_->CheckOf("build:validate")->status(), v1::HEALTH_OK);

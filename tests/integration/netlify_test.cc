@@ -36,9 +36,9 @@ TEST(NetlifyDiscoveryTest, EveryRuleOfTheFixture) {
   for (const auto& f : j["functions"]) fn[f["name"]] = f;
   std::set<std::string> names;
   for (const auto& [n, f] : fn) names.insert(n);
-  EXPECT_EQ(names, (std::set<std::string>{"_shared", "bad name", "bad-cron", "badpath", "broken", "broken-ts", "dirfn", "dup",
-                                          "gofn", "jobs-background", "report-daily", "report-weekly", "sched", "tuned",
-                                          "v1config", "v1handler", "v1sched", "v2default"}))
+  EXPECT_EQ(names, (std::set<std::string>{"_shared", "bad name", "bad-cron", "badpath", "broken", "broken-ts", "dirfn",
+                                          "dup", "gofn", "jobs-background", "report-daily", "report-weekly", "sched",
+                                          "tuned", "v1config", "v1handler", "v1sched", "v2default"}))
       << "lonely.go, emptydir/ and node_modules/ are not functions";
   EXPECT_EQ(fn["dirfn"]["main_file"], "dirfn/index.js") << "a directory beats a file";
   EXPECT_EQ(fn["dup"]["main_file"], "dup.js") << ".js beats .ts";
@@ -63,21 +63,21 @@ TEST(NetlifyDiscoveryTest, EveryRuleOfTheFixture) {
                     p["severity"].get<std::string>() + " [" + p["rule"].get<std::string>() + "]");
   }
   std::set<std::string> expected = {
-      "netlify.toml:3 error [toml-type]",             // build.publish = 42
-      "netlify.toml:16 error [cron]",                 // minute 61
-      "netlify.toml:19 error [toml-type]",            // memory 99999
-      "netlify.toml:27 error [redirect-target]",      // /.netlify/functions/nothere
+      "netlify.toml:3 error [toml-type]",         // build.publish = 42
+      "netlify.toml:16 error [cron]",             // minute 61
+      "netlify.toml:19 error [toml-type]",        // memory 99999
+      "netlify.toml:27 error [redirect-target]",  // /.netlify/functions/nothere
       "fns/dirfn.js:0 warning [duplicate]",
       "fns/dup.ts:0 warning [duplicate]",
       "fns/_shared.js:0 warning [helper]",
       "fns/bad name.js:0 error [name]",
       "fns/badpath.ts:3 error [config-path]",
-      "fns/broken-ts.ts:2 error [syntax]",            // unterminated string, found by the lexer
-      "fns/broken.js:2 error [syntax]",               // found by node
+      "fns/broken-ts.ts:2 error [syntax]",  // unterminated string, found by the lexer
+      "fns/broken.js:2 error [syntax]",     // found by node
       "fns/sched.mts:2 error [schedule-with-path]",
       "fns/v1config.js:2 warning [v1-config-ignored]",
-      "fns/v1sched.js:1 error [missing-module]",      // @netlify/functions is not installed
-      "fns/v2default.mjs:1 error [missing-module]",   // not-installed-pkg; node:fs and path are builtins
+      "fns/v1sched.js:1 error [missing-module]",     // @netlify/functions is not installed
+      "fns/v2default.mjs:1 error [missing-module]",  // not-installed-pkg; node:fs and path are builtins
   };
   EXPECT_EQ(problems, expected);
 }
@@ -153,9 +153,12 @@ TEST(NetlifyManifestTest, EqualsThePackagersManifestOfTheSameTree) {
   auto golden = nlohmann::json::parse(ReadFile(project + "/zisi-manifest.json"), nullptr, false);
   ASSERT_TRUE(golden.is_object());
   std::string out;
-  ASSERT_EQ(RunShell(BinDir() + "/redundancyctl netlify functions " + project, &out), 0) << "the fixture is valid:\n" << out;
+  ASSERT_EQ(RunShell(BinDir() + "/redundancyctl netlify functions " + project, &out), 0) << "the fixture is valid:\n"
+                                                                                         << out;
   TempDir d;
-  ASSERT_EQ(RunShell(BinDir() + "/redundancyctl netlify manifest " + project + " --out " + d.path() + "/m.json", &out), 0) << out;
+  ASSERT_EQ(RunShell(BinDir() + "/redundancyctl netlify manifest " + project + " --out " + d.path() + "/m.json", &out),
+            0)
+      << out;
   auto ours = nlohmann::json::parse(ReadFile(d.path() + "/m.json"), nullptr, false);
   std::map<std::string, nlohmann::json> by_name;
   for (auto f : ours["functions"]) {
@@ -166,7 +169,8 @@ TEST(NetlifyManifestTest, EqualsThePackagersManifestOfTheSameTree) {
   for (const auto& expected : golden["functions"]) {
     std::string name = expected["name"];
     ASSERT_TRUE(by_name.count(name)) << name;
-    EXPECT_EQ(by_name[name], expected) << name << "\nours:     " << by_name[name].dump() << "\npackager: " << expected.dump();
+    EXPECT_EQ(by_name[name], expected) << name << "\nours:     " << by_name[name].dump()
+                                       << "\npackager: " << expected.dump();
   }
   EXPECT_EQ(by_name["gofn"]["runtime"], "go");
 }
@@ -185,11 +189,13 @@ TEST(NetlifyDiscoveryTest, BadRoutesAndMethodsAreErrors) {
   EXPECT_EQ(rc, 1);
   std::multiset<std::string> seen;
   for (const auto& p : j["problems"]) {
-    seen.insert(p["file"].get<std::string>() + ":" + std::to_string(p["line"].get<int>()) + " " + p["rule"].get<std::string>());
+    seen.insert(p["file"].get<std::string>() + ":" + std::to_string(p["line"].get<int>()) + " " +
+                p["rule"].get<std::string>());
   }
-  EXPECT_EQ(seen, (std::multiset<std::string>{"netlify/functions/a.mjs:2 config-path", "netlify/functions/a.mjs:2 config-method",
-                                              "netlify/functions/a.mjs:2 config-path", "netlify/functions/b.mjs:3 config-path",
-                                              "netlify/functions/b.mjs:3 config-type"}))
+  EXPECT_EQ(seen, (std::multiset<std::string>{
+                      "netlify/functions/a.mjs:2 config-path", "netlify/functions/a.mjs:2 config-method",
+                      "netlify/functions/a.mjs:2 config-path", "netlify/functions/b.mjs:3 config-path",
+                      "netlify/functions/b.mjs:3 config-type"}))
       << j["problems"].dump(1);
 }
 
@@ -238,12 +244,18 @@ class NetlifyAgentTest : public ::testing::Test {
     d_.reset();
     if (server_ > 0) {
       process::Signal(server_, SIGKILL);
-      WaitUntil([&] { process::ReapAll(); return !IsRunning(server_); }, 5s);
+      WaitUntil(
+          [&] {
+            process::ReapAll();
+            return !IsRunning(server_);
+          },
+          5s);
     }
   }
   // A long interval by default: everything after the first check comes from inotify or recovery.
   void Start(const std::string& extra = "", const std::string& interval = "1h") {
-    d_ = std::make_unique<Daemon>("  netlify: {interval: " + interval + ", dir: " + project_ + ", regenerate_manifest: true" + extra + "}\n");
+    d_ = std::make_unique<Daemon>("  netlify: {interval: " + interval + ", dir: " + project_ +
+                                  ", regenerate_manifest: true" + extra + "}\n");
     ASSERT_TRUE(d_->Start());
     ASSERT_TRUE(d_->WaitAllReady(10s));
   }
@@ -283,12 +295,19 @@ TEST_F(NetlifyAgentTest, AFunctionThatDisappearsIsAFailedCount) {
   Start();
   ASSERT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s));
   fs::remove(project_ + "/netlify/functions/hello.js");
-  ASSERT_TRUE(WaitStatus("netlify:count", v1::HEALTH_FAILED, 10s)) << ReadFile(d_->state_dir() + "/logs/agent-netlify.log") << d_->Ctl("status").output;
-  EXPECT_NE(Check("netlify:count")->summary().find("disappeared: hello"), std::string::npos) << Check("netlify:count")->summary();
+  ASSERT_TRUE(WaitStatus("netlify:count", v1::HEALTH_FAILED, 10s))
+      << ReadFile(d_->state_dir() + "/logs/agent-netlify.log") << d_->Ctl("status").output;
+  EXPECT_NE(Check("netlify:count")->summary().find("disappeared: hello"), std::string::npos)
+      << Check("netlify:count")->summary();
   // It survives an agent restart (the seen set is on disk), and an operator can accept the loss.
   auto pid = d_->Agent("netlify")->pid();
   process::Signal(pid, SIGKILL);
-  ASSERT_TRUE(WaitUntil([&] { auto a = d_->Agent("netlify"); return a && a->pid() != pid && a->state() == "ready"; }, 10s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto a = d_->Agent("netlify");
+        return a && a->pid() != pid && a->state() == "ready";
+      },
+      10s));
   EXPECT_TRUE(WaitStatus("netlify:count", v1::HEALTH_FAILED, 10s));
   d_->Ctl("recover netlify:count");
   EXPECT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s));
@@ -297,7 +316,8 @@ TEST_F(NetlifyAgentTest, AFunctionThatDisappearsIsAFailedCount) {
 // git is the source of truth: a function deleted from the tree only is
 // restored from HEAD; one a commit deleted is accepted, with no operator.
 TEST_F(NetlifyAgentTest, InACheckoutDriftIsRestoredAndACommittedDeletionAccepted) {
-  Sh("cd " + project_ + " && printf '.netlify/\\n' > .gitignore && git init -q -b main && git add -A && "
+  Sh("cd " + project_ +
+     " && printf '.netlify/\\n' > .gitignore && git init -q -b main && git add -A && "
      "git -c user.name=t -c user.email=t@example.com commit -q -m site");
   Start();
   ASSERT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s));
@@ -307,9 +327,11 @@ TEST_F(NetlifyAgentTest, InACheckoutDriftIsRestoredAndACommittedDeletionAccepted
   EXPECT_TRUE(WaitUntil([&] { return History().find("function_restored") != std::string::npos; }, 5s)) << History();
   EXPECT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s));
   // Deleted by a commit (as a pull brings it: HEAD moves, the file goes).
-  Sh("cd " + project_ + " && git rm -q --cached netlify/functions/status.mjs && "
+  Sh("cd " + project_ +
+     " && git rm -q --cached netlify/functions/status.mjs && "
      "git -c user.name=t -c user.email=t@example.com commit -q -m 'drop status' && rm netlify/functions/status.mjs");
-  EXPECT_TRUE(WaitUntil([&] { return History().find("status was deleted by a commit") != std::string::npos; }, 10s)) << History();
+  EXPECT_TRUE(WaitUntil([&] { return History().find("status was deleted by a commit") != std::string::npos; }, 10s))
+      << History();
   EXPECT_TRUE(WaitStatus("netlify:count", v1::HEALTH_OK, 10s)) << Check("netlify:count")->summary();
   EXPECT_FALSE(fs::exists(project_ + "/netlify/functions/status.mjs"));
   EXPECT_EQ(Sh("git -C " + project_ + " status --porcelain"), "");
@@ -320,7 +342,8 @@ TEST_F(NetlifyAgentTest, ConfiguredFunctionsDirIsWatchedWhenTheTomlSetsNone) {
   fs::rename(project_ + "/netlify/functions", project_ + "/api");
   Start(", functions_dir: api");
   ASSERT_TRUE(WaitStatus("netlify:hello", v1::HEALTH_OK, 10s)) << d_->Ctl("status").output;
-  ASSERT_TRUE(WaitUntil([&] { return ReadFile(Manifest()).find(project_ + "/api/hello.js") != std::string::npos; }, 10s));
+  ASSERT_TRUE(
+      WaitUntil([&] { return ReadFile(Manifest()).find(project_ + "/api/hello.js") != std::string::npos; }, 10s));
   WriteFile(project_ + "/api/added.js", "exports.handler = async () => ({ statusCode: 200 });\n");
   EXPECT_TRUE(WaitStatus("netlify:added", v1::HEALTH_OK, 10s)) << "inotify on the configured directory";
 }
@@ -406,10 +429,12 @@ TEST_F(NetlifyAgentTest, ProbesOfDeployedFunctions) {
   ASSERT_TRUE(WaitUntil([&] { return !HttpGetBody(port, "/.netlify/functions/ok").empty(); }, 10s));
   WriteFile(project_ + "/netlify/functions/bad.js", "exports.handler = async () => ({ statusCode: 500 });\n");
   WriteFile(project_ + "/netlify/functions/slow.js", "exports.handler = async () => ({ statusCode: 200 });\n");
-  Start(", base_url: http://127.0.0.1:" + std::to_string(port) +
-        ", probes: [{function: hello, path: /.netlify/functions/ok}, {function: bad}, {function: slow, timeout: 300ms}]");
+  Start(
+      ", base_url: http://127.0.0.1:" + std::to_string(port) +
+      ", probes: [{function: hello, path: /.netlify/functions/ok}, {function: bad}, {function: slow, timeout: 300ms}]");
   EXPECT_TRUE(WaitStatus("netlify:hello", v1::HEALTH_OK, 10s));
-  EXPECT_NE(Check("netlify:hello")->summary().find("probe 200"), std::string::npos) << Check("netlify:hello")->summary();
+  EXPECT_NE(Check("netlify:hello")->summary().find("probe 200"), std::string::npos)
+      << Check("netlify:hello")->summary();
   ASSERT_TRUE(WaitStatus("netlify:bad", v1::HEALTH_FAILED, 10s));
   EXPECT_NE(Check("netlify:bad")->summary().find("500"), std::string::npos) << Check("netlify:bad")->summary();
   ASSERT_TRUE(WaitStatus("netlify:slow", v1::HEALTH_FAILED, 10s));

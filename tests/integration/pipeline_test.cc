@@ -27,7 +27,8 @@ class PipelineTest : public ::testing::Test {
     fs::copy(std::string(SOURCE_DIR) + "/tests/fixtures/build/server.js", dev_ + "/server.js");
     WriteFile(dev_ + "/ecosystem.config.js",
               "module.exports = {apps: [{name: 'web', script: 'server.js', cwd: __dirname, autorestart: true,\n"
-              "  env: {PORT: '" + std::to_string(port_) + "'}}]};\n");
+              "  env: {PORT: '" +
+                  std::to_string(port_) + "'}}]};\n");
     Sh("cd " + dev_ + "/pkg && tar czf ../vendor/greet-1.0.0.tgz --transform 's,^greet,package,' greet");
     Sh("cd " + dev_ + " && " + NpmTestEnvPrefix(root_) + "npm install --no-audit --no-fund >/dev/null 2>&1");
     Sh("git init -q --bare -b main " + remote_);
@@ -42,12 +43,16 @@ class PipelineTest : public ::testing::Test {
     ASSERT_EQ(pm2_->Pm2("start " + deploy_ + "/ecosystem.config.js", &out), 0) << out;
     ASSERT_TRUE(WaitUntil([&] { return Serving() == "hello world OK!\n"; }, 10s)) << Serving();
 
-    d_ = std::make_unique<Daemon>(
-        "  git: {interval: 300ms, dir: " + deploy_ + ", strategy: pull}\n"
-        "  build: {interval: 1s, dir: " + deploy_ + ", validate: \"npm run build\", validate_interval: 1h}\n"
-        "  pm2: {interval: 1s, pm2_home: " + pm2_->home() + ", ecosystem: " + deploy_ + "/ecosystem.config.js, reload_wait: 300ms,"
-        " restart_storm: {restarts: 3, within: 1m}}\n",
-        FastOrchestratorYaml() + "pipeline: {rollback: true, step_timeout: 60s}\n");
+    d_ = std::make_unique<Daemon>("  git: {interval: 300ms, dir: " + deploy_ +
+                                      ", strategy: pull}\n"
+                                      "  build: {interval: 1s, dir: " +
+                                      deploy_ +
+                                      ", validate: \"npm run build\", validate_interval: 1h}\n"
+                                      "  pm2: {interval: 1s, pm2_home: " +
+                                      pm2_->home() + ", ecosystem: " + deploy_ +
+                                      "/ecosystem.config.js, reload_wait: 300ms,"
+                                      " restart_storm: {restarts: 3, within: 1m}}\n",
+                                  FastOrchestratorYaml() + "pipeline: {rollback: true, step_timeout: 60s}\n");
     ASSERT_TRUE(d_->Start(NpmTestEnv(root_)));
     ASSERT_TRUE(d_->WaitAllReady(10s));
   }
@@ -68,8 +73,10 @@ class PipelineTest : public ::testing::Test {
   // Pushes new code: src/index.js returning `message`; `broken` makes the build fail.
   std::string Push(const std::string& message, bool broken) {
     WriteFile(dev_ + "/src/index.js", "module.exports = () => '" + message + "';\n");
-    if (broken) WriteFile(dev_ + "/BUILD_FAIL", "");
-    else fs::remove(dev_ + "/BUILD_FAIL");
+    if (broken)
+      WriteFile(dev_ + "/BUILD_FAIL", "");
+    else
+      fs::remove(dev_ + "/BUILD_FAIL");
     std::string rev = Commit(dev_, broken ? "break the build" : "say " + message);
     Sh("git -C " + dev_ + " push -q origin main");
     return rev;
@@ -89,7 +96,8 @@ TEST_F(PipelineTest, GoodCommitsReachTheAppsAndABrokenOneIsRolledBack) {
   // A good commit: git syncs, build verifies, PM2 reloads, the app serves it.
   std::string good1 = Push("v2", false);
   ASSERT_TRUE(WaitUntil([&] { return Serving() == "v2\n"; }, 30s)) << History();
-  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good1 && Pipeline().state() == "idle"; }, 10s)) << History();
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good1 && Pipeline().state() == "idle"; }, 10s))
+      << History();
   EXPECT_EQ(Pipeline().last_result(), "deployed");
   std::string h = History();
   size_t build = h.find("verified " + good1.substr(0, 12) + " in ");
@@ -109,7 +117,8 @@ TEST_F(PipelineTest, GoodCommitsReachTheAppsAndABrokenOneIsRolledBack) {
   if (serving_pid > 0) EXPECT_EQ(pm2_->App("web")->value("pid", 0), serving_pid);
   h = History();
   EXPECT_NE(h.find("critical"), std::string::npos) << h;
-  EXPECT_NE(h.find("commit " + bad.substr(0, 7)), std::string::npos) << "the critical event names the bad commit\n" << h;
+  EXPECT_NE(h.find("commit " + bad.substr(0, 7)), std::string::npos) << "the critical event names the bad commit\n"
+                                                                     << h;
   EXPECT_NE(h.find("rolled back " + bad.substr(0, 12) + " to " + good1.substr(0, 12)), std::string::npos) << h;
   // The bad commit is kept in a backup ref.
   std::string refs = Sh("git -C " + deploy_ + " for-each-ref --format='%(objectname)' refs/redundancy/backup/");
@@ -144,7 +153,8 @@ TEST_F(PipelineTest, ReloadsAreNotARestartStorm) {
 TEST_F(PipelineTest, TheLastGoodCommitSurvivesADaemonKill) {
   ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good0_; }, 20s)) << History();
   std::string good1 = Push("v2", false);
-  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good1 && Pipeline().state() == "idle"; }, 30s)) << History();
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good1 && Pipeline().state() == "idle"; }, 30s))
+      << History();
   d_->Kill(SIGKILL);
   ASSERT_TRUE(d_->Start(NpmTestEnv(root_)));
   EXPECT_EQ(Pipeline().last_good(), good1);

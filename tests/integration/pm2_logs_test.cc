@@ -32,13 +32,14 @@ class Pm2LogsTest : public ::testing::Test {
   std::string Home() const { return home_dir_.path() + "/pm2"; }
   std::string GoFile() const { return home_dir_.path() + "/go"; }
   // PM2 runs the writer (waiting for GoFile()) before redundancyd starts.
-  void Start(const std::string& logs_yaml, const std::string& extra_yaml, int lines, const std::string& env_extra = "") {
-    d_ = std::make_unique<Daemon>("  pm2: {interval: 200ms, pm2_home: " + Home() + ", ecosystem: ecosystem.config.js, logs: " +
-                                      logs_yaml + "}\n",
-                                  FastOrchestratorYaml() + extra_yaml);
-    d_->dir().Write("ecosystem.config.js", "module.exports = {apps: [{name: 'writer', script: '" + Pm2Fixture("writer.js") +
-                                               "', env: {LINES: '" + std::to_string(lines) + "', GO_FILE: '" + GoFile() +
-                                               "'" + env_extra + "}}]};\n");
+  void Start(const std::string& logs_yaml, const std::string& extra_yaml, int lines,
+             const std::string& env_extra = "") {
+    d_ = std::make_unique<Daemon>(
+        "  pm2: {interval: 200ms, pm2_home: " + Home() + ", ecosystem: ecosystem.config.js, logs: " + logs_yaml + "}\n",
+        FastOrchestratorYaml() + extra_yaml);
+    d_->dir().Write("ecosystem.config.js", "module.exports = {apps: [{name: 'writer', script: '" +
+                                               Pm2Fixture("writer.js") + "', env: {LINES: '" + std::to_string(lines) +
+                                               "', GO_FILE: '" + GoFile() + "'" + env_extra + "}}]};\n");
     pm2_ = std::make_unique<Pm2Home>(Home());
     std::string out;
     ASSERT_EQ(pm2_->Pm2("start " + d_->dir().path() + "/ecosystem.config.js", &out), 0) << out;
@@ -58,21 +59,26 @@ TEST_F(Pm2LogsTest, RotationUnderAFullSpeedWriterLosesNoLine) {
   WriteFile(GoFile(), "");
   std::string logs = Home() + "/logs";
   // "done" may be in the live file or, rotated since, in an older one.
-  ASSERT_TRUE(WaitUntil([&] {
-    for (const auto& e : fs::directory_iterator(logs)) {
-      if (ReadMaybeGzip(e.path().string()).find("done\n") != std::string::npos) return true;
-    }
-    return false;
-  }, 90s)) << d_->Ctl("status").output;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        for (const auto& e : fs::directory_iterator(logs)) {
+          if (ReadMaybeGzip(e.path().string()).find("done\n") != std::string::npos) return true;
+        }
+        return false;
+      },
+      90s))
+      << d_->Ctl("status").output;
   // Let the last rotation settle and the archives be written.
-  ASSERT_TRUE(WaitUntil([&] {
-    int plain_rotated = 0;
-    for (const auto& e : fs::directory_iterator(logs)) {
-      std::string f = e.path().filename().string();
-      plain_rotated += f.rfind("writer-out.log.", 0) == 0 && f.find(".gz") == std::string::npos;
-    }
-    return plain_rotated == 0;
-  }, 20s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        int plain_rotated = 0;
+        for (const auto& e : fs::directory_iterator(logs)) {
+          std::string f = e.path().filename().string();
+          plain_rotated += f.rfind("writer-out.log.", 0) == 0 && f.find(".gz") == std::string::npos;
+        }
+        return plain_rotated == 0;
+      },
+      20s));
   std::vector<char> seen(kLines, 0);
   int files = 0, archives = 0, duplicates = 0, total = 0;
   for (const auto& e : fs::directory_iterator(logs)) {
@@ -122,40 +128,54 @@ TEST_F(Pm2LogsTest, RetentionAndADiskFillingUpRaiseAnAlert) {
         "alerts:\n  settle: 300ms\n  channels:\n    - {type: file, path: " + alerts + "}\n", 20'000,
         ", CHUNK: '2000', PAUSE_MS: '300'");  // ten bursts of ~100 KB, a rotation or more each
   // Degraded or failed (below half of it) depending on this disk; either way it says why.
-  ASSERT_TRUE(WaitUntil([&] {
-    auto c = d_->CheckOf("pm2:logs");
-    return c && c->status() != v1::HEALTH_OK && c->summary().find("the disk under the logs is") != std::string::npos;
-  }, 10s)) << d_->Ctl("status").output;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto c = d_->CheckOf("pm2:logs");
+        return c && c->status() != v1::HEALTH_OK &&
+               c->summary().find("the disk under the logs is") != std::string::npos;
+      },
+      10s))
+      << d_->Ctl("status").output;
   json alert;
-  ASSERT_TRUE(WaitUntil([&] {
-    std::istringstream in(ReadFile(alerts));
-    for (std::string line; std::getline(in, line);) {
-      auto j = json::parse(line, nullptr, false);
-      if (j.is_object() && j["alerts"][0]["labels"]["target"] == "pm2:logs") alert = j["alerts"][0];
-    }
-    return !alert.is_null();
-  }, 10s)) << ReadFile(alerts);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::istringstream in(ReadFile(alerts));
+        for (std::string line; std::getline(in, line);) {
+          auto j = json::parse(line, nullptr, false);
+          if (j.is_object() && j["alerts"][0]["labels"]["target"] == "pm2:logs") alert = j["alerts"][0];
+        }
+        return !alert.is_null();
+      },
+      10s))
+      << ReadFile(alerts);
   EXPECT_EQ(alert["status"], "firing");
   EXPECT_NE(alert["summary"].get<std::string>().find("free"), std::string::npos);
   WriteFile(GoFile(), "");
   // ~1 MB written in ten paced bursts at 64 KB per file: many rotations, two kept.
   // "done" may be in the live file or, rotated since, in an archive.
-  ASSERT_TRUE(WaitUntil([&] {
-    for (const auto& e : fs::directory_iterator(Home() + "/logs")) {
-      if (ReadMaybeGzip(e.path().string()).find("done\n") != std::string::npos) return true;
-    }
-    return false;
-  }, 60s)) << d_->Ctl("status").output;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        for (const auto& e : fs::directory_iterator(Home() + "/logs")) {
+          if (ReadMaybeGzip(e.path().string()).find("done\n") != std::string::npos) return true;
+        }
+        return false;
+      },
+      60s))
+      << d_->Ctl("status").output;
   std::string listing;
-  EXPECT_TRUE(WaitUntil([&] {
-    int rotated = 0;
-    listing.clear();
-    for (const auto& e : fs::directory_iterator(Home() + "/logs")) {
-      listing += e.path().filename().string() + " ";
-      rotated += e.path().filename().string().rfind("writer-out.log.", 0) == 0;
-    }
-    return rotated == 2;
-  }, 20s)) << listing << "\n" << d_->Ctl("status").output;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        int rotated = 0;
+        listing.clear();
+        for (const auto& e : fs::directory_iterator(Home() + "/logs")) {
+          listing += e.path().filename().string() + " ";
+          rotated += e.path().filename().string().rfind("writer-out.log.", 0) == 0;
+        }
+        return rotated == 2;
+      },
+      20s))
+      << listing << "\n"
+      << d_->Ctl("status").output;
 }
 
 }  // namespace

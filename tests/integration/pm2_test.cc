@@ -25,8 +25,8 @@ class Pm2AgentTest : public ::testing::Test {
   // Writes the ecosystem file, starts the apps in a private PM2, then redundancyd.
   void Start(const std::string& apps_js, const std::string& pm2_yaml_extra = "", bool start_apps = true,
              const std::string& restart_delay = "200ms") {
-    d_ = std::make_unique<Daemon>("  pm2: {interval: 500ms, pm2_home: " + Home() + ", restart_delay: " + restart_delay + ", " +
-                                  "ecosystem: ecosystem.config.js" + pm2_yaml_extra + "}\n");
+    d_ = std::make_unique<Daemon>("  pm2: {interval: 500ms, pm2_home: " + Home() + ", restart_delay: " + restart_delay +
+                                  ", " + "ecosystem: ecosystem.config.js" + pm2_yaml_extra + "}\n");
     d_->dir().Write("ecosystem.config.js", "const app = " + Quote(Pm2Fixture("app.js")) +
                                                ";\nmodule.exports = {apps: [\n" + apps_js + "\n]};\n");
     pm2_ = std::make_unique<Pm2Home>(Home());
@@ -65,7 +65,9 @@ class Pm2AgentTest : public ::testing::Test {
 };
 
 TEST_F(Pm2AgentTest, ReportsEveryAppWithItsFigures) {
-  Start("{name: 'web', script: app, env: {ALLOC_MB: '1'}},\n{name: 'sleeper', script: '/bin/sleep', args: '100000', interpreter: 'none'}");
+  Start(
+      "{name: 'web', script: app, env: {ALLOC_MB: '1'}},\n{name: 'sleeper', script: '/bin/sleep', args: '100000', "
+      "interpreter: 'none'}");
   ASSERT_TRUE(WaitCheck("pm2:web", v1::HEALTH_OK, 10s, "online pid")) << Dump();
   ASSERT_TRUE(WaitCheck("pm2:sleeper", v1::HEALTH_OK, 10s, "online pid")) << Dump();
   auto daemon = CheckOf("pm2:daemon");
@@ -83,10 +85,13 @@ TEST_F(Pm2AgentTest, AutorestartOffAppKilledIsRestartedByTheAgent) {
   pid_t first = pm2_->App("quiet")->value("pid", 0);
   ASSERT_GT(first, 0);
   process::Signal(first, SIGKILL);
-  ASSERT_TRUE(WaitUntil([&] {
-    auto a = pm2_->App("quiet");
-    return a && (*a)["pm2_env"].value("status", "") == "online" && a->value("pid", 0) != first;
-  }, 10s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto a = pm2_->App("quiet");
+        return a && (*a)["pm2_env"].value("status", "") == "online" && a->value("pid", 0) != first;
+      },
+      10s))
+      << Dump();
   EXPECT_GE(Events("recovered", "pm2:quiet"), 1);
   EXPECT_TRUE(WaitCheck("pm2:quiet", v1::HEALTH_OK, 5s, "(ours 1)")) << Dump();
 }
@@ -109,7 +114,8 @@ TEST_F(Pm2AgentTest, PausedAppIsLeftAloneUntilResumed) {
   ASSERT_TRUE(WaitCheck("pm2:quiet", v1::HEALTH_OK, 5s, "paused")) << Dump();
   EXPECT_FALSE(WaitUntil([&] { return (*pm2_->App("quiet"))["pm2_env"].value("status", "") == "online"; }, 1500ms));
   ASSERT_EQ(d_->Ctl("resume pm2:quiet").exit_code, 0);
-  EXPECT_TRUE(WaitUntil([&] { return (*pm2_->App("quiet"))["pm2_env"].value("status", "") == "online"; }, 10s)) << Dump();
+  EXPECT_TRUE(WaitUntil([&] { return (*pm2_->App("quiet"))["pm2_env"].value("status", "") == "online"; }, 10s))
+      << Dump();
 }
 
 TEST_F(Pm2AgentTest, ErroredAppIsRecoveredOnceItsCauseIsGone) {
@@ -117,10 +123,13 @@ TEST_F(Pm2AgentTest, ErroredAppIsRecoveredOnceItsCauseIsGone) {
   Start("{name: 'flaky', script: app, max_restarts: 1, min_uptime: 2000, env: {FAIL_FLAG: '" + home_dir_.path() +
             "/fail'}}",
         ", max_restart_attempts: 50");
-  ASSERT_TRUE(WaitUntil([&] {
-    auto a = pm2_->App("flaky");
-    return a && (*a)["pm2_env"].value("status", "") == "errored";
-  }, 20s)) << "PM2 gives up on it: " << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto a = pm2_->App("flaky");
+        return a && (*a)["pm2_env"].value("status", "") == "errored";
+      },
+      20s))
+      << "PM2 gives up on it: " << Dump();
   std::filesystem::remove(home_dir_.path() + "/fail");
   ASSERT_TRUE(WaitCheck("pm2:flaky", v1::HEALTH_OK, 20s, "online")) << Dump();
   // The app can be online a moment before the agent's event reaches the history.
@@ -151,9 +160,11 @@ TEST_F(Pm2AgentTest, BackupStandsInForAGivenUpCriticalAppAndGoesWhenItIsBack) {
   ASSERT_TRUE(WaitUntil([&] { return Events("backup_started", "pm2:backup-api") == 1; }, 40s)) << Dump();
   // The backup serves, steadily, on its own port.
   ASSERT_TRUE(WaitCheck("pm2:backup-api", v1::HEALTH_OK, 10s, "online pid")) << Dump();
-  EXPECT_TRUE(WaitUntil([&] {
-    return ProbeHttp("http://127.0.0.1:" + std::to_string(backup_port) + "/health", Millis(500)).http_status == 200;
-  }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return ProbeHttp("http://127.0.0.1:" + std::to_string(backup_port) + "/health", Millis(500)).http_status == 200;
+      },
+      10s));
   EXPECT_EQ(Events("backup_started", "pm2:backup-api"), 1);
   auto b = pm2_->App("backup-api");
   EXPECT_EQ((*b)["pm2_env"]["env"].value("PORT", ""), std::to_string(backup_port)) << "backup_env applied";
@@ -194,18 +205,20 @@ TEST_F(Pm2AgentTest, ACrashLoopSaysWhyAndGetsNoBackupOfTheSameCode) {
 TEST_F(Pm2AgentTest, HealthProbeFailuresRestartTheApp) {
   int port = FreePort();
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/health";
-  Start("{name: 'web', script: app, env: {PORT: '" + std::to_string(port) + "', UNHEALTHY_FLAG: '" +
-            home_dir_.path() + "/sick'}}",
+  Start("{name: 'web', script: app, env: {PORT: '" + std::to_string(port) + "', UNHEALTHY_FLAG: '" + home_dir_.path() +
+            "/sick'}}",
         ", health: {web: {url: '" + url + "', timeout: 500ms, failures: 2}}");
   ASSERT_TRUE(WaitCheck("pm2:web", v1::HEALTH_OK, 10s, "online pid")) << Dump();
   pid_t first = pm2_->App("web")->value("pid", 0);
   home_dir_.Write("sick", "");
   ASSERT_TRUE(WaitUntil([&] { return Events("recovered", "pm2:web") >= 1; }, 15s)) << Dump();
   std::filesystem::remove(home_dir_.path() + "/sick");
-  EXPECT_TRUE(WaitUntil([&] {
-    auto a = pm2_->App("web");
-    return a && a->value("pid", 0) != first && (*a)["pm2_env"].value("status", "") == "online";
-  }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto a = pm2_->App("web");
+        return a && a->value("pid", 0) != first && (*a)["pm2_env"].value("status", "") == "online";
+      },
+      10s));
   EXPECT_TRUE(WaitCheck("pm2:web", v1::HEALTH_OK, 10s, "online")) << Dump();
 }
 
@@ -230,9 +243,10 @@ TEST_F(Pm2AgentTest, RestartStormIsContained) {
 }
 
 TEST_F(Pm2AgentTest, KilledDaemonIsReplacedAndEveryAppComesBackExactlyOnce) {
-  Start("{name: 'web', script: app},\n"
-        "{name: 'orphan', script: '/bin/sleep', args: '424242', interpreter: 'none'},\n"
-        "{name: 'resting', script: '/bin/sleep', args: '434343', interpreter: 'none'}");
+  Start(
+      "{name: 'web', script: app},\n"
+      "{name: 'orphan', script: '/bin/sleep', args: '424242', interpreter: 'none'},\n"
+      "{name: 'resting', script: '/bin/sleep', args: '434343', interpreter: 'none'}");
   ASSERT_TRUE(WaitCheck("pm2:orphan", v1::HEALTH_OK, 10s, "online pid")) << Dump();
   ASSERT_EQ(pm2_->Pm2("stop resting"), 0);
   ASSERT_TRUE(WaitCheck("pm2:resting", v1::HEALTH_OK, 5s, "stopped on purpose")) << Dump();
@@ -241,11 +255,15 @@ TEST_F(Pm2AgentTest, KilledDaemonIsReplacedAndEveryAppComesBackExactlyOnce) {
   ASSERT_TRUE(process::Signal(god, SIGKILL));
   // A quiet non-Node app survives its daemon as an orphan.
   ASSERT_TRUE(WaitUntil([&] { return pm2_->DaemonPid() != god && pm2_->DaemonRunning(); }, 10s)) << Dump();
-  ASSERT_TRUE(WaitUntil([&] {
-    auto l = pm2_->List();
-    return l.size() == 3 && pm2_->App("orphan") && (*pm2_->App("orphan"))["pm2_env"].value("status", "") == "online" &&
-           (*pm2_->App("web"))["pm2_env"].value("status", "") == "online";
-  }, 10s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto l = pm2_->List();
+        return l.size() == 3 && pm2_->App("orphan") &&
+               (*pm2_->App("orphan"))["pm2_env"].value("status", "") == "online" &&
+               (*pm2_->App("web"))["pm2_env"].value("status", "") == "online";
+      },
+      10s))
+      << Dump();
   EXPECT_FALSE(IsRunning(orphan)) << "the orphan of the dead daemon was killed";
   EXPECT_EQ((*pm2_->App("resting"))["pm2_env"].value("status", ""), "stopped") << "still stopped on purpose";
   std::string ps;
@@ -260,10 +278,13 @@ TEST_F(Pm2AgentTest, ExpectedAppThatPm2NoLongerListsIsStartedAgain) {
   ASSERT_TRUE(WaitCheck("pm2:web", v1::HEALTH_OK, 10s, "online pid")) << Dump();
   ASSERT_EQ(pm2_->Pm2("delete web"), 0);
   // It is in the ecosystem file, so it is expected: started again, once.
-  ASSERT_TRUE(WaitUntil([&] {
-    auto a = pm2_->App("web");
-    return a && (*a)["pm2_env"].value("status", "") == "online";
-  }, 15s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto a = pm2_->App("web");
+        return a && (*a)["pm2_env"].value("status", "") == "online";
+      },
+      15s))
+      << Dump();
   // The app can be online a moment before the agent's event reaches the history.
   EXPECT_TRUE(WaitUntil([&] { return Events("recovered", "pm2:web") >= 1; }, 5s));
   int webs = 0;
@@ -297,20 +318,25 @@ TEST_F(Pm2AgentTest, FallsBackToTheCliWhenTheSocketCannotBeUsed) {
   ASSERT_TRUE(WaitCheck("pm2:quiet", v1::HEALTH_OK, 15s, "online pid")) << Dump();
   pid_t first = pm2_->App("quiet")->value("pid", 0);
   process::Signal(first, SIGKILL);
-  EXPECT_TRUE(WaitUntil([&] {
-    auto a = pm2_->App("quiet");
-    return a && (*a)["pm2_env"].value("status", "") == "online" && a->value("pid", 0) != first;
-  }, 20s)) << Dump();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto a = pm2_->App("quiet");
+        return a && (*a)["pm2_env"].value("status", "") == "online" && a->value("pid", 0) != first;
+      },
+      20s))
+      << Dump();
 }
 
 TEST_F(Pm2AgentTest, EcosystemProblemsAreReportedWithLines) {
-  Start("{name: 'ok', script: app},\n{name: 'bad', scrpt: 'x.js', max_memory_restart: 'lots', cron_restart: '61 * * * *'},\n"
-        "{name: 'ok', script: app}",
-        "", /*start_apps=*/false);
+  Start(
+      "{name: 'ok', script: app},\n{name: 'bad', scrpt: 'x.js', max_memory_restart: 'lots', cron_restart: '61 * * * "
+      "*'},\n"
+      "{name: 'ok', script: app}",
+      "", /*start_apps=*/false);
   ASSERT_TRUE(WaitCheck("pm2:ecosystem:ecosystem.config.js", v1::HEALTH_FAILED, 15s)) << Dump();
   auto s = d_->Ctl("status --json");
-  for (const char* want : {"missing 'script'", "unknown key 'scrpt'", "max_memory_restart 'lots'", "cron_restart '61 * * * *'",
-                           "duplicate name"}) {
+  for (const char* want : {"missing 'script'", "unknown key 'scrpt'", "max_memory_restart 'lots'",
+                           "cron_restart '61 * * * *'", "duplicate name"}) {
     auto h = d_->Status();
     bool found = false;
     for (const auto& sys : h->systems()) {

@@ -30,7 +30,8 @@ void SitePoller::Run() {
     if (HttpGetBody(port_, "/health") != "ok") {
       ++failures_;
       if (down_since == std::chrono::steady_clock::time_point{}) down_since = now;
-      int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - down_since).count();
+      int64_t ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - down_since).count();
       if (ms > longest_ms_) longest_ms_ = ms;
     } else {
       down_since = {};
@@ -68,8 +69,8 @@ std::vector<pid_t> AgentsOf(const std::string& state_dir) {
     if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
     pid_t pid = std::stoi(name);
     std::string cmd = ReadFile("/proc/" + name + "/cmdline");
-    if (cmd.find("redundancy-agent-") != std::string::npos && cmd.find(state_dir + "/run/agents.sock") != std::string::npos &&
-        IsRunning(pid)) {
+    if (cmd.find("redundancy-agent-") != std::string::npos &&
+        cmd.find(state_dir + "/run/agents.sock") != std::string::npos && IsRunning(pid)) {
       out.push_back(pid);
     }
   }
@@ -90,15 +91,22 @@ void SiteTest::SetUp() {
   Sh("cp -r " SOURCE_DIR "/examples/demo/. " + root_);
   WriteFile(root_ + "/ecosystem.config.js",
             "module.exports = {apps: [\n"
-            "  {name: 'api', script: 'apps/api.js', env: {PORT: " + std::to_string(port_) + "}},\n"
-            "  {name: 'worker', script: 'apps/worker.js'},\n]};\n");
+            "  {name: 'api', script: 'apps/api.js', env: {PORT: " +
+                std::to_string(port_) +
+                "}},\n"
+                "  {name: 'worker', script: 'apps/worker.js'},\n]};\n");
   // The site's PM2_HOME outlives redundancyd's directory, so that TearDown
   // can still find and stop that PM2 after redundancyd is gone.
   site_ = std::make_unique<Pm2Home>(pm2_dir_.path() + "/site-pm2");
   WriteConfig("");
   Sh("git init -q --bare -b main " + root_ + "/remote.git");
-  Sh("cd " + root_ + " && printf 'outer-pm2/\\nremote.git/\\nagent-mode\\nbin/\\nsystemctl.calls\\nredundancy.yaml\\n*.jsonl\\ndev/\\n' >> .gitignore && "
-     "git init -q -b main && git add -A && git commit -q -m site && git remote add origin " + root_ + "/remote.git && "
+  Sh("cd " + root_ +
+     " && printf "
+     "'outer-pm2/\\nremote.git/\\nagent-mode\\nbin/\\nsystemctl.calls\\nredundancy.yaml\\n*.jsonl\\ndev/\\n' >> "
+     ".gitignore && "
+     "git init -q -b main && git add -A && git commit -q -m site && git remote add origin " +
+     root_ +
+     "/remote.git && "
      "git push -q origin main && git branch -q --set-upstream-to=origin/main main");
 }
 
@@ -112,25 +120,29 @@ void SiteTest::WriteConfig(const std::string& pm2_extra) {
   d_->WriteConfig("workspace: .\nstate_dir: .redundancy\n" + FastOrchestratorYaml() + ExtraYaml() +
                   "systems:\n"
                   "  git: {interval: 2s, remote: origin, branch: main, strategy: pull}\n"
-                  "  build: {interval: 10m, validate: \"npm run build --if-present\", artifacts: [dist/built.txt], sources: [apps]}\n"
-                  "  pm2: {interval: 2s, pm2_home: " + site_->home() + ", ecosystem: ecosystem.config.js, restart_delay: 200ms" +
-                  pm2_extra + "}\n"
+                  "  build: {interval: 10m, validate: \"npm run build --if-present\", artifacts: [dist/built.txt], "
+                  "sources: [apps]}\n"
+                  "  pm2: {interval: 2s, pm2_home: " +
+                  site_->home() + ", ecosystem: ecosystem.config.js, restart_delay: 200ms" + pm2_extra +
+                  "}\n"
                   "  workflows: {interval: 5m}\n"
                   "  netlify: {interval: 10m, regenerate_manifest: true}\n");
 }
 
 bool SiteTest::WaitAllOk(std::chrono::milliseconds timeout) {
-  return WaitUntil([&] {
-    auto s = d_->Status();
-    if (!s.ok() || s->systems_size() != 5 || s->agents_size() != 5) return false;
-    for (const auto& a : s->agents()) {
-      if (a.state() != "ready") return false;
-    }
-    for (const auto& sys : s->systems()) {
-      if (sys.health() != v1::HEALTH_OK) return false;
-    }
-    return HttpGetBody(port_, "/health") == "ok";
-  }, timeout);
+  return WaitUntil(
+      [&] {
+        auto s = d_->Status();
+        if (!s.ok() || s->systems_size() != 5 || s->agents_size() != 5) return false;
+        for (const auto& a : s->agents()) {
+          if (a.state() != "ready") return false;
+        }
+        for (const auto& sys : s->systems()) {
+          if (sys.health() != v1::HEALTH_OK) return false;
+        }
+        return HttpGetBody(port_, "/health") == "ok";
+      },
+      timeout);
 }
 
 std::string SiteTest::Dump() {
@@ -153,8 +165,8 @@ void SiteTest::ExpectOneSetOfAgents() {
 }
 
 void SiteTest::ExpectCleanEnvironments() {
-  static const char* kLauncher[] = {"NODE_CHANNEL_FD", "NODE_UNIQUE_ID", "pm_id", "NOTIFY_SOCKET", "WATCHDOG_USEC",
-                                    "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "INVOCATION_ID"};
+  static const char* kLauncher[] = {"NODE_CHANNEL_FD", "NODE_UNIQUE_ID", "pm_id",      "NOTIFY_SOCKET", "WATCHDOG_USEC",
+                                    "WATCHDOG_PID",    "LISTEN_FDS",     "LISTEN_PID", "INVOCATION_ID"};
   auto agents = AgentsOf(d_->state_dir());
   ASSERT_EQ(agents.size(), 5u);
   for (pid_t a : agents) {

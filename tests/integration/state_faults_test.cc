@@ -68,14 +68,17 @@ TEST_F(FullDiskTest, AFailingHistoryWriteIsLoudAndItsRowsAreWrittenLater) {
   ASSERT_TRUE(WaitUntil([&] { return Problems().find("history: writes failing") != std::string::npos; }, 10s))
       << d_->Ctl("status").output;
   EXPECT_NE(d_->Ctl("status").output.find("PROBLEM    history: writes failing"), std::string::npos);
-  EXPECT_TRUE(WaitUntil([&] { return ReadFile(alerts_.path() + "/alerts.jsonl").find("history_write_failed") != std::string::npos; }, 10s))
+  EXPECT_TRUE(WaitUntil(
+      [&] { return ReadFile(alerts_.path() + "/alerts.jsonl").find("history_write_failed") != std::string::npos; },
+      10s))
       << ReadFile(alerts_.path() + "/alerts.jsonl");
   EXPECT_NE(d_->Ctl("metrics").output.size(), 0u);
   d_->Ctl("resume git");  // a row made while failing
   fs::remove(state_ + "/filler");
   ASSERT_TRUE(WaitUntil([&] { return Problems().empty(); }, 10s)) << Problems();
   std::string history = d_->Ctl("history").output;
-  EXPECT_NE(history.find("resume"), std::string::npos) << "the row made while the disk was full was written later:\n" << history;
+  EXPECT_NE(history.find("resume"), std::string::npos) << "the row made while the disk was full was written later:\n"
+                                                       << history;
   EXPECT_TRUE(IsRunning(d_->pid()));
 }
 
@@ -86,7 +89,8 @@ TEST(CorruptDatabaseTest, IsMovedAsideAndTheDaemonSupervises) {
   Daemon d(Systems(), AlertsYaml(alerts.path() + "/alerts.jsonl"));
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
-  ASSERT_TRUE(d.Control(v1::ControlRequest::STOP).ok());  // (our child: `redundancyctl stop` would wait for its reaping)
+  ASSERT_TRUE(
+      d.Control(v1::ControlRequest::STOP).ok());  // (our child: `redundancyctl stop` would wait for its reaping)
   ASSERT_EQ(d.WaitExit(10s), 0);
   std::string db = d.state_dir() + "/redundancy.db";
   {
@@ -104,7 +108,8 @@ TEST(CorruptDatabaseTest, IsMovedAsideAndTheDaemonSupervises) {
   }
   EXPECT_TRUE(kept) << "the damaged database is kept for forensics";
   EXPECT_NE(d.Ctl("history").output.find("database_corrupt"), std::string::npos) << d.Ctl("history").output;
-  EXPECT_TRUE(WaitUntil([&] { return ReadFile(alerts.path() + "/alerts.jsonl").find("database_corrupt") != std::string::npos; }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] { return ReadFile(alerts.path() + "/alerts.jsonl").find("database_corrupt") != std::string::npos; }, 10s));
 }
 
 }  // namespace

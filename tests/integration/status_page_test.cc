@@ -44,7 +44,8 @@ std::optional<Image> DecodePng(const std::string& png, std::string* error) {
       img.width = Be32(png, at + 8);
       img.height = Be32(png, at + 12);
       int depth = uint8_t(png[at + 16]), color = uint8_t(png[at + 17]), interlace = uint8_t(png[at + 20]);
-      if (depth != 8 || (color != 2 && color != 6) || interlace != 0) return *error = "unsupported PNG format", std::nullopt;
+      if (depth != 8 || (color != 2 && color != 6) || interlace != 0)
+        return *error = "unsupported PNG format", std::nullopt;
       img.channels = color == 2 ? 3 : 4;
     } else if (type == "IDAT") {
       idat += png.substr(at + 8, len);
@@ -54,7 +55,8 @@ std::optional<Image> DecodePng(const std::string& png, std::string* error) {
   size_t stride = size_t(img.width) * img.channels;
   std::vector<uint8_t> raw((stride + 1) * img.height);
   uLongf raw_len = raw.size();
-  if (uncompress(raw.data(), &raw_len, reinterpret_cast<const Bytef*>(idat.data()), idat.size()) != Z_OK || raw_len != raw.size()) {
+  if (uncompress(raw.data(), &raw_len, reinterpret_cast<const Bytef*>(idat.data()), idat.size()) != Z_OK ||
+      raw_len != raw.size()) {
     return *error = "bad image data", std::nullopt;
   }
   img.pixels.resize(stride * img.height);
@@ -68,16 +70,25 @@ std::optional<Image> DecodePng(const std::string& png, std::string* error) {
           c = up && x >= size_t(img.channels) ? up[x - img.channels] : 0;
       int pred = 0;
       switch (filter) {
-        case 0: pred = 0; break;
-        case 1: pred = a; break;
-        case 2: pred = b; break;
-        case 3: pred = (a + b) / 2; break;
+        case 0:
+          pred = 0;
+          break;
+        case 1:
+          pred = a;
+          break;
+        case 2:
+          pred = b;
+          break;
+        case 3:
+          pred = (a + b) / 2;
+          break;
         case 4: {
           int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
           pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
           break;
         }
-        default: return *error = "bad filter", std::nullopt;
+        default:
+          return *error = "bad filter", std::nullopt;
       }
       out[x] = uint8_t(in[x] + pred);
     }
@@ -112,19 +123,30 @@ TEST(StatusPageTest, ChromiumShowsACardForEverySystem) {
   ASSERT_TRUE(d.WaitCheck("git:test", v1::HEALTH_FAILED, 10s));
   ASSERT_TRUE(d.WaitCheck("workflows:test", v1::HEALTH_DEGRADED, 10s));
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
-  ASSERT_TRUE(WaitUntil([&] {
-    auto page = HttpGet(url, {}, Millis(2000)).body;
-    return page.find("class=\"card blocked\" data-system=\"build\"") != std::string::npos &&
-           page.find("class=\"card degraded\" data-system=\"workflows\"") != std::string::npos;
-  }, 10s)) << HttpGet(url, {}, Millis(2000)).body;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto page = HttpGet(url, {}, Millis(2000)).body;
+        return page.find("class=\"card blocked\" data-system=\"build\"") != std::string::npos &&
+               page.find("class=\"card degraded\" data-system=\"workflows\"") != std::string::npos;
+      },
+      10s))
+      << HttpGet(url, {}, Millis(2000)).body;
 
   TempDir tmp;
   std::string shot = tmp.path() + "/status.png";
   process::SpawnSpec spec;
   spec.exe = "/usr/bin/chromium";
-  spec.args = {"--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--user-data-dir=" + tmp.path() + "/profile",
-               "--window-size=1280,900", "--screenshot=" + shot, url};
+  spec.args = {"--headless=new",
+               "--no-sandbox",
+               "--disable-gpu",
+               "--hide-scrollbars",
+               "--no-first-run",
+               "--disable-background-networking",
+               "--disable-component-update",
+               "--user-data-dir=" + tmp.path() + "/profile",
+               "--window-size=1280,900",
+               "--screenshot=" + shot,
+               url};
   auto run = process::RunCapture(spec, 60s);
   ASSERT_TRUE(run.ok()) << run.error();
   ASSERT_TRUE(fs::exists(shot)) << run->output;

@@ -11,7 +11,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 // pm2_home inside the test's workspace: a test never touches ~/.pm2.
 std::string AllSystems() {
   return "  git: {interval: 1s}\n  build: {interval: 1s}\n  pm2: {interval: 1s, pm2_home: .pm2-test}\n"
@@ -30,14 +29,16 @@ TEST(SupervisionTest, EveryBuiltInAgentBecomesReady) {
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->agents_size(), 5);
   // Every agent reports its first checks.
-  ASSERT_TRUE(WaitUntil([&] {
-    auto st = d.Status();
-    if (!st.ok()) return false;
-    for (const auto& sys : st->systems()) {
-      if (sys.checks_size() == 0) return false;
-    }
-    return true;
-  }, 5s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto st = d.Status();
+        if (!st.ok()) return false;
+        for (const auto& sys : st->systems()) {
+          if (sys.checks_size() == 0) return false;
+        }
+        return true;
+      },
+      5s));
   auto st = d.Status();
   for (const auto& sys : st->systems()) {
     // Real agents: the workspace is no git checkout and runs no PM2, so git is failed; what is
@@ -66,11 +67,13 @@ TEST(SupervisionTest, Pm2AgentWithNoDaemonAndNothingToRestoreStartsNothing) {
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAllReady(10s));
   // pm2 depends on build, which depends on the (failed) git: it is checked, but blocked from recovery.
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = d.Status();
-    return s.ok() && s->systems(2).checks_size() > 0 &&
-           s->systems(2).checks(0).summary().find("not running") != std::string::npos;
-  }, 5s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = d.Status();
+        return s.ok() && s->systems(2).checks_size() > 0 &&
+               s->systems(2).checks(0).summary().find("not running") != std::string::npos;
+      },
+      5s));
   // Several check intervals: the agent must not have started a daemon of its own.
   EXPECT_FALSE(WaitUntil([&] { return std::filesystem::exists(d.dir().path() + "/.pm2-test/pm2.pid"); }, 2500ms));
 }
@@ -81,10 +84,12 @@ TEST(SupervisionTest, KilledAgentIsReplacedByAReadyOne) {
   ASSERT_TRUE(d.WaitAllReady(10s));
   pid_t old_pid = d.Agent("git")->pid();
   ASSERT_TRUE(process::Signal(old_pid, SIGKILL));
-  ASSERT_TRUE(WaitUntil([&] {
-    auto a = d.Agent("git");
-    return a && a->pid() != old_pid && a->pid() > 0 && a->state() == "ready";
-  }, 5s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto a = d.Agent("git");
+        return a && a->pid() != old_pid && a->pid() > 0 && a->state() == "ready";
+      },
+      5s));
   auto a = d.Agent("git");
   EXPECT_EQ(a->restarts(), 1u);
   EXPECT_EQ(a->last_exit(), "killed by SIGKILL");
@@ -99,10 +104,12 @@ TEST(SupervisionTest, StoppedAgentIsDeclaredHungAndReplaced) {
   pid_t old_pid = d.Agent("git")->pid();
   ASSERT_TRUE(process::Signal(old_pid, SIGSTOP));
   // heartbeat_interval 100ms x (liveness 3 + 1) + stop_grace 300ms = 700ms; allow for a loaded machine.
-  ASSERT_TRUE(WaitUntil([&] {
-    auto a = d.Agent("git");
-    return a && a->pid() != old_pid && a->state() == "ready";
-  }, 700ms + 3s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto a = d.Agent("git");
+        return a && a->pid() != old_pid && a->state() == "ready";
+      },
+      700ms + 3s));
   EXPECT_TRUE(WaitUntil([&] { return !IsRunning(old_pid); }, 2s));
   auto h = d.Control(v1::ControlRequest::HISTORY);
   ASSERT_TRUE(h.ok());
@@ -117,10 +124,12 @@ TEST(SupervisionTest, AgentSelfStoppingIsCaughtToo) {
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitAgentState("git", "ready", 5s));
   pid_t first = d.Agent("git")->pid();
-  ASSERT_TRUE(WaitUntil([&] {
-    auto a = d.Agent("git");
-    return a && a->pid() != first && a->pid() > 0;
-  }, 5s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto a = d.Agent("git");
+        return a && a->pid() != first && a->pid() > 0;
+      },
+      5s));
 }
 
 TEST(SupervisionTest, CrashLoopEndsGaveUpAndStaysDownUntilRestartAgent) {
@@ -131,10 +140,13 @@ TEST(SupervisionTest, CrashLoopEndsGaveUpAndStaysDownUntilRestartAgent) {
   ASSERT_TRUE(d.WaitAgentState("git", "gave_up", 10s));
   // Nobody checks git now: it is failed (not its last "ok"), and build's failed work waits for it.
   EXPECT_TRUE(d.WaitCheck("agent:git", v1::HEALTH_FAILED, 5s, "was given up on"));
-  EXPECT_TRUE(WaitUntil([&] {
-    auto s = d.Status();
-    return s.ok() && s->systems(0).health() == v1::HEALTH_FAILED && s->systems(1).health() == v1::HEALTH_BLOCKED;
-  }, 5s)) << d.Ctl("status").output;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto s = d.Status();
+        return s.ok() && s->systems(0).health() == v1::HEALTH_FAILED && s->systems(1).health() == v1::HEALTH_BLOCKED;
+      },
+      5s))
+      << d.Ctl("status").output;
   auto a = d.Agent("git");
   EXPECT_EQ(a->pid(), 0);
   EXPECT_EQ(a->last_exit(), "exited 7");
@@ -147,7 +159,12 @@ TEST(SupervisionTest, CrashLoopEndsGaveUpAndStaysDownUntilRestartAgent) {
   CtlResult r = d.Ctl("restart-agent git");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(d.WaitAgentState("git", "ready", 5s));
-  EXPECT_TRUE(WaitUntil([&] { auto s = d.Status(); return s.ok() && s->systems(0).health() == v1::HEALTH_OK; }, 5s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto s = d.Status();
+        return s.ok() && s->systems(0).health() == v1::HEALTH_OK;
+      },
+      5s));
   auto h = d.Control(v1::ControlRequest::HISTORY);
   bool gave_up = false;
   for (const auto& row : h->history()) gave_up |= row.kind() == "agent_gave_up";
@@ -161,10 +178,12 @@ TEST(SupervisionTest, AgentNeverReadyIsRestartedAfterStartTimeout) {
   Daemon d("  git: {interval: 1s, agent: " + TestAgent() + "}\n", orch);
   d.SetMode("git no_ready\n");
   ASSERT_TRUE(d.Start());
-  ASSERT_TRUE(WaitUntil([&] {
-    auto a = d.Agent("git");
-    return a && a->restarts() >= 1;
-  }, 5s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto a = d.Agent("git");
+        return a && a->restarts() >= 1;
+      },
+      5s));
   EXPECT_NE(d.Agent("git")->last_exit(), "");
 }
 
@@ -175,10 +194,13 @@ TEST(SupervisionTest, KillingTheDaemonTakesEveryAgentDownWithinTwoSeconds) {
   auto pids = d.AgentPids();
   ASSERT_EQ(pids.size(), 5u);
   d.Kill(SIGKILL);
-  EXPECT_TRUE(WaitUntil([&] {
-    for (pid_t p : pids) if (IsRunning(p)) return false;
-    return true;
-  }, 2s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        for (pid_t p : pids)
+          if (IsRunning(p)) return false;
+        return true;
+      },
+      2s));
 }
 
 // An agent's helpers (a build's shell and what it started in the background)
@@ -192,25 +214,32 @@ TEST(SupervisionTest, HelpersOfAnAgentNeverOutliveIt) {
     ASSERT_TRUE(d.Start());
     ASSERT_TRUE(d.WaitAllReady(10s));
     std::vector<pid_t> helpers;
-    ASSERT_TRUE(WaitUntil([&] {
-      helpers.clear();
-      for (const char* f : {"/helper.pid", "/grandchild.pid"}) {
-        pid_t p = std::atoi(ReadFile(d.dir().path() + f).c_str());
-        if (p > 0) helpers.push_back(p);
-      }
-      return helpers.size() == 2;
-    }, 10s));
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          helpers.clear();
+          for (const char* f : {"/helper.pid", "/grandchild.pid"}) {
+            pid_t p = std::atoi(ReadFile(d.dir().path() + f).c_str());
+            if (p > 0) helpers.push_back(p);
+          }
+          return helpers.size() == 2;
+        },
+        10s));
     for (pid_t p : helpers) ASSERT_TRUE(IsRunning(p));
     if (kill_daemon) {
       d.Kill(SIGKILL);
     } else {
       process::Signal(d.Agent("build")->pid(), SIGKILL);
     }
-    EXPECT_TRUE(WaitUntil([&] {
-      for (pid_t p : helpers) if (IsRunning(p)) return false;
-      return true;
-    }, 5s)) << "a helper outlived its agent";
-    for (pid_t p : helpers) if (IsRunning(p)) process::Signal(p, SIGKILL);
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          for (pid_t p : helpers)
+            if (IsRunning(p)) return false;
+          return true;
+        },
+        5s))
+        << "a helper outlived its agent";
+    for (pid_t p : helpers)
+      if (IsRunning(p)) process::Signal(p, SIGKILL);
   }
 }
 
@@ -222,10 +251,13 @@ TEST(SupervisionTest, AgentsExitWhenTheDaemonStopsAnswering) {
   ASSERT_TRUE(d.WaitAllReady(10s));
   auto pids = d.AgentPids();
   process::Signal(d.pid(), SIGSTOP);
-  bool gone = WaitUntil([&] {
-    for (pid_t p : pids) if (IsRunning(p)) return false;
-    return true;
-  }, 3s);
+  bool gone = WaitUntil(
+      [&] {
+        for (pid_t p : pids)
+          if (IsRunning(p)) return false;
+        return true;
+      },
+      3s);
   process::Signal(d.pid(), SIGCONT);
   EXPECT_TRUE(gone);
 }

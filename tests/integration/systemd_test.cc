@@ -49,20 +49,26 @@ TEST(SystemdTest, NotifiesReadyWatchdogAndStopping) {
   ASSERT_TRUE(notify.bound());
   ASSERT_TRUE(d.Start({{"NOTIFY_SOCKET", d.dir().path() + "/notify.sock"}, {"WATCHDOG_USEC", "200000"}}));
   std::string got;
-  ASSERT_TRUE(WaitUntil([&] {
-    notify.Drain(&got);
-    return got.find("READY=1") != std::string::npos;
-  }, 10s)) << got;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        notify.Drain(&got);
+        return got.find("READY=1") != std::string::npos;
+      },
+      10s))
+      << got;
   // READY=1 only once both agents are ready.
   auto s = d.Status();
   for (const auto& a : s->agents()) EXPECT_EQ(a.state(), "ready");
   // WatchdogSec=0.2s: pings at least every 100 ms; several arrive.
-  ASSERT_TRUE(WaitUntil([&] {
-    notify.Drain(&got);
-    size_t count = 0;
-    for (size_t p = got.find("WATCHDOG=1"); p != std::string::npos; p = got.find("WATCHDOG=1", p + 1)) ++count;
-    return count >= 3;
-  }, 5s)) << got;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        notify.Drain(&got);
+        size_t count = 0;
+        for (size_t p = got.find("WATCHDOG=1"); p != std::string::npos; p = got.find("WATCHDOG=1", p + 1)) ++count;
+        return count >= 3;
+      },
+      5s))
+      << got;
   process::Signal(d.pid(), SIGTERM);
   EXPECT_EQ(d.WaitExit(5s), 0);
   notify.Drain(&got);

@@ -104,10 +104,14 @@ class GameDayTest : public SiteTest {
   // freeing to serving.
   std::chrono::milliseconds CrashLoopTheApi(bool until_given_up) {
     EXPECT_TRUE(TakeApiPort()) << Dump();
-    EXPECT_TRUE(WaitUntil([&] {
-      auto c = d_->CheckOf("pm2:api");
-      return c && c->status() == v1::HEALTH_FAILED && (!until_given_up || c->summary().find("gave up") != std::string::npos);
-    }, 30s)) << Dump();
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          auto c = d_->CheckOf("pm2:api");
+          return c && c->status() == v1::HEALTH_FAILED &&
+                 (!until_given_up || c->summary().find("gave up") != std::string::npos);
+        },
+        30s))
+        << Dump();
     FreeApiPort();
     auto freed = std::chrono::steady_clock::now();
     auto back = TimeToServe(freed, 15s);
@@ -133,16 +137,20 @@ class GameDayTest : public SiteTest {
   // The remote unreachable (moved away); true once git says so.
   bool TakeTheRemoteAway() {
     fs::rename(root_ + "/remote.git", root_ + "/remote.git.away");
-    return WaitUntil([&] {
-      auto c = d_->CheckOf("git:origin/main");
-      return c && c->status() != v1::HEALTH_OK;
-    }, 15s);
+    return WaitUntil(
+        [&] {
+          auto c = d_->CheckOf("git:origin/main");
+          return c && c->status() != v1::HEALTH_OK;
+        },
+        15s);
   }
   bool WaitRolledBack() {
-    return WaitUntil([&] {
-      auto s = d_->Status();
-      return s.ok() && s->pipeline().last_result() == "rolled_back" && s->pipeline().state() == "idle";
-    }, 60s);
+    return WaitUntil(
+        [&] {
+          auto s = d_->Status();
+          return s.ok() && s->pipeline().last_result() == "rolled_back" && s->pipeline().state() == "idle";
+        },
+        60s);
   }
   // Kills the PM2 daemon and waits until redundancy has seen it die (its
   // apps may still answer for a moment: node apps exit once PM2's IPC closes).
@@ -151,10 +159,13 @@ class GameDayTest : public SiteTest {
     ASSERT_GT(god, 0);
     process::Signal(god, SIGKILL);
     ASSERT_TRUE(WaitUntil([&] { return !IsRunning(god); }, 5s));
-    ASSERT_TRUE(WaitUntil([&] {
-      auto c = d_->CheckOf("pm2:daemon");
-      return (c && c->status() == v1::HEALTH_FAILED) || (site_->DaemonPid() != god && site_->DaemonRunning());
-    }, 10s)) << Dump();
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          auto c = d_->CheckOf("pm2:daemon");
+          return (c && c->status() == v1::HEALTH_FAILED) || (site_->DaemonPid() != god && site_->DaemonRunning());
+        },
+        10s))
+        << Dump();
   }
 };
 
@@ -170,7 +181,13 @@ TEST_F(GameDayTest, Pm2DaemonKilledTwiceInARow) {
   SitePoller poller(port_);
   pid_t first = site_->DaemonPid();
   KillPm2Daemon();
-  ASSERT_TRUE(WaitUntil([&] { pid_t p = site_->DaemonPid(); return p > 0 && p != first && IsRunning(p); }, 15s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        pid_t p = site_->DaemonPid();
+        return p > 0 && p != first && IsRunning(p);
+      },
+      15s))
+      << Dump();
   process::Signal(site_->DaemonPid(), SIGKILL);
   auto fault = std::chrono::steady_clock::now();
   TimeToServe(fault, 30s);
@@ -187,7 +204,12 @@ TEST_F(GameDayTest, AppKilledAgainAndAgainIsOneIncident) {
     ASSERT_TRUE(app);
     pid_t pid = app->value("pid", 0);
     if (pid > 0) process::Signal(pid, SIGKILL);
-    WaitUntil([&] { auto a = site_->App("worker"); return a && a->value("pid", 0) != pid && a->value("pid", 0) > 0; }, 5s);
+    WaitUntil(
+        [&] {
+          auto a = site_->App("worker");
+          return a && a->value("pid", 0) != pid && a->value("pid", 0) > 0;
+        },
+        5s);
   }
   ASSERT_TRUE(WaitAllOk(20s)) << Dump();
   EXPECT_LE(FiringNotifications(), 1);
@@ -198,11 +220,14 @@ TEST_F(GameDayTest, AppKilledAgainAndAgainIsOneIncident) {
 // inhibited by the build's.
 TEST_F(GameDayTest, CorruptLockFileAndPm2DaemonDeath) {
   WriteFile(root_ + "/package-lock.json", "{ this is not json");
-  ASSERT_TRUE(WaitUntil([&] {
-    d_->Ctl("check build");
-    auto c = d_->CheckOf("build:deps");
-    return c && c->status() == v1::HEALTH_FAILED;
-  }, 20s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        d_->Ctl("check build");
+        auto c = d_->CheckOf("build:deps");
+        return c && c->status() == v1::HEALTH_FAILED;
+      },
+      20s))
+      << Dump();
   KillPm2DaemonAndExpectTheSiteBack();
   EXPECT_EQ(d_->CheckOf("build:deps")->status(), v1::HEALTH_FAILED) << "the lock file is still broken";
   // The site-down alert went out although the build's fires upstream of it.
@@ -218,15 +243,21 @@ TEST_F(GameDayTest, AWorkflowAndAFunctionDeletedUpstreamStayDeleted) {
   Sh("git -C " + dev + " rm -q .github/workflows/ci.yml netlify/functions/hello.js");
   std::string head = Commit(dev, "drop the ci workflow and the hello function");
   Sh("git -C " + dev + " push -q origin main");
-  ASSERT_TRUE(WaitUntil([&] {
-    auto c = d_->CheckOf("git:origin/main");
-    return c && c->status() == v1::HEALTH_OK && c->summary().find(head.substr(0, 12)) != std::string::npos;
-  }, 30s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto c = d_->CheckOf("git:origin/main");
+        return c && c->status() == v1::HEALTH_OK && c->summary().find(head.substr(0, 12)) != std::string::npos;
+      },
+      30s))
+      << Dump();
   d_->Ctl("check");
   ASSERT_TRUE(WaitAllOk(20s)) << Dump();
-  EXPECT_FALSE(WaitUntil([&] {
-    return fs::exists(root_ + "/.github/workflows/ci.yml") || fs::exists(root_ + "/netlify/functions/hello.js");
-  }, 3s)) << "restored what a commit deleted";
+  EXPECT_FALSE(WaitUntil(
+      [&] {
+        return fs::exists(root_ + "/.github/workflows/ci.yml") || fs::exists(root_ + "/netlify/functions/hello.js");
+      },
+      3s))
+      << "restored what a commit deleted";
   std::string history = d_->Ctl("history").output;
   EXPECT_EQ(history.find("workflow_restored"), std::string::npos) << history;
   EXPECT_EQ(history.find("function_restored"), std::string::npos) << history;
@@ -265,15 +296,24 @@ TEST_F(GameDayTest, RedundancydKilledDuringADeploy) {
   std::string head = Commit(dev, "api says v2");
   SitePoller poller(port_);
   Sh("git -C " + dev + " push -q origin main");
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = d_->Status();
-    return s.ok() && (s->pipeline().state() == "deploying" || s->pipeline().last_good() == head);
-  }, 30s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = d_->Status();
+        return s.ok() && (s->pipeline().state() == "deploying" || s->pipeline().last_good() == head);
+      },
+      30s))
+      << Dump();
   d_->Kill(SIGKILL);
   ASSERT_TRUE(d_->Start());
   ASSERT_TRUE(WaitUntil([&] { return HttpGetBody(port_, "/").find("v2") != std::string::npos; }, 60s))
       << Dump() << d_->Ctl("history").output;
-  ASSERT_TRUE(WaitUntil([&] { auto s = d_->Status(); return s.ok() && s->pipeline().last_good() == head; }, 30s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = d_->Status();
+        return s.ok() && s->pipeline().last_good() == head;
+      },
+      30s))
+      << Dump();
   poller.Stop();
   // A fork-mode app is down for a moment while it reloads; never longer.
   EXPECT_LT(poller.longest_outage_ms(), 2000);
@@ -286,7 +326,8 @@ TEST_F(GameDayTest, ACommittedLockFileCorruptedIsRestoredFromGit) {
       "{\"name\": \"redundancy-demo\", \"version\": \"1.0.0\", \"lockfileVersion\": 3, \"requires\": true,\n"
       " \"packages\": {\"\": {\"name\": \"redundancy-demo\", \"version\": \"1.0.0\"}}}\n";
   WriteFile(root_ + "/package-lock.json", lock);
-  Sh("cd " + root_ + " && git add package-lock.json && git -c user.name=t -c user.email=t@example.com commit -q -m lock && "
+  Sh("cd " + root_ +
+     " && git add package-lock.json && git -c user.name=t -c user.email=t@example.com commit -q -m lock && "
      "git push -q origin main");
   d_->Ctl("check build");
   ASSERT_TRUE(WaitAllOk(20s)) << Dump();
@@ -352,10 +393,13 @@ TEST_F(GameDayTest, APushIsDeployedWithoutANotification) {
   std::string head = Commit(dev, "worker: a new line");
   SitePoller poller(port_);
   Sh("git -C " + dev + " push -q origin main");
-  ASSERT_TRUE(WaitUntil([&] {
-    auto c = d_->CheckOf("git:origin/main");
-    return c && c->status() == v1::HEALTH_OK && c->summary().find(head.substr(0, 12)) != std::string::npos;
-  }, 30s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto c = d_->CheckOf("git:origin/main");
+        return c && c->status() == v1::HEALTH_OK && c->summary().find(head.substr(0, 12)) != std::string::npos;
+      },
+      30s))
+      << Dump();
   ASSERT_TRUE(WaitAllOk(30s)) << Dump();
   poller.Stop();
   EXPECT_EQ(poller.failures(), 0);
@@ -371,9 +415,11 @@ TEST_F(GameDayTest, AnAppCrashLoopEndsWhenItsCauseDoes) {
   ASSERT_TRUE(WaitAllOk(20s)) << Dump();
   std::string history = d_->Ctl("history").output;
   EXPECT_NE(history.find("EADDRINUSE"), std::string::npos) << history;
-  EXPECT_NE(ReadFile(root_ + "/alerts.jsonl").find("EADDRINUSE"), std::string::npos) << ReadFile(root_ + "/alerts.jsonl");
+  EXPECT_NE(ReadFile(root_ + "/alerts.jsonl").find("EADDRINUSE"), std::string::npos)
+      << ReadFile(root_ + "/alerts.jsonl");
   EXPECT_EQ(FiringNotifications(), 1) << ReadFile(root_ + "/alerts.jsonl");
-  EXPECT_NE(history.find("is held by pid " + std::to_string(getpid())), std::string::npos) << "who holds the port: " << history;
+  EXPECT_NE(history.find("is held by pid " + std::to_string(getpid())), std::string::npos)
+      << "who holds the port: " << history;
   EXPECT_NE(history.find("is free again: restarting it now"), std::string::npos) << history;
 }
 
@@ -385,7 +431,12 @@ TEST_F(GameDayTest, ABrokenCommitAndAnAppCrashLoop) {
   std::string dev = CommitABrokenBuild();
   ASSERT_TRUE(TakeApiPort()) << Dump();
   Sh("git -C " + dev + " push -q origin main");
-  ASSERT_TRUE(WaitUntil([&] { auto c = d_->CheckOf("pm2:api"); return c && c->status() == v1::HEALTH_FAILED; }, 20s))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto c = d_->CheckOf("pm2:api");
+        return c && c->status() == v1::HEALTH_FAILED;
+      },
+      20s))
       << Dump();
   FreeApiPort();
   auto back = TimeToServe(std::chrono::steady_clock::now(), 15s);
@@ -402,7 +453,13 @@ TEST_F(GameDayTest, ABrokenCommitAndAnAppCrashLoop) {
 TEST_F(GameDayTest, RemoteUnreachableAndAnAppCrashLoop) {
   ASSERT_TRUE(TakeTheRemoteAway()) << Dump();
   CrashLoopTheApi(/*until_given_up=*/false);
-  ASSERT_TRUE(WaitUntil([&] { auto c = d_->CheckOf("pm2:api"); return c && c->status() == v1::HEALTH_OK; }, 10s)) << Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto c = d_->CheckOf("pm2:api");
+        return c && c->status() == v1::HEALTH_OK;
+      },
+      10s))
+      << Dump();
   fs::rename(root_ + "/remote.git.away", root_ + "/remote.git");
   ASSERT_TRUE(WaitAllOk(30s)) << Dump();
 }

@@ -21,7 +21,9 @@ class FakeOps : public AgentOps {
   void Signal(pid_t pid, int sig) override { signals.emplace_back(pid, sig); }
   void SendShutdown(const std::string& agent) override { shutdowns.push_back(agent); }
   void Record(const std::string&, const std::string& kind, const std::string&) override { records.push_back(kind); }
-  bool Recorded(const std::string& kind) const { return std::find(records.begin(), records.end(), kind) != records.end(); }
+  bool Recorded(const std::string& kind) const {
+    return std::find(records.begin(), records.end(), kind) != records.end();
+  }
 
   std::vector<std::string> spawns, shutdowns, records;
   std::vector<std::pair<pid_t, int>> signals;

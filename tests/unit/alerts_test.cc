@@ -233,7 +233,8 @@ TEST(AlertChannelsTest, ChannelsGetTheirSeverityAndLevel) {
   n.group = "pm2";
   n.status = "firing";
   Alert crit, warn;
-  crit.id = 1, crit.system = "pm2", crit.target = "pm2:api", crit.severity = "critical", crit.state = "firing", crit.level = 2;
+  crit.id = 1, crit.system = "pm2", crit.target = "pm2:api", crit.severity = "critical", crit.state = "firing",
+  crit.level = 2;
   warn.id = 2, warn.system = "pm2", warn.target = "pm2:web", warn.severity = "warning", warn.state = "firing";
   crit.starts_ms = warn.starts_ms = kT0;
   n.alerts = {crit, warn};

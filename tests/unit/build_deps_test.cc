@@ -1,8 +1,8 @@
 // Dependency consistency on hand-made projects (files only, no npm):
 // every way node_modules can disagree with package-lock.json.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,7 +18,9 @@ class DepsTest : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/redundancy-deps-XXXXXX";
     dir_ = mkdtemp(tmpl);
-    Write("package.json", R"({"name":"p","version":"1.0.0","dependencies":{"a":"^1.0.0","@s/b":"2.0.0"},"devDependencies":{"c":"~3.1.0"}})");
+    Write(
+        "package.json",
+        R"({"name":"p","version":"1.0.0","dependencies":{"a":"^1.0.0","@s/b":"2.0.0"},"devDependencies":{"c":"~3.1.0"}})");
     Write("package-lock.json", R"({"name":"p","lockfileVersion":3,"packages":{
       "":{"name":"p","dependencies":{"a":"^1.0.0","@s/b":"2.0.0"},"devDependencies":{"c":"~3.1.0"}},
       "node_modules/a":{"version":"1.2.0"},
@@ -115,7 +117,8 @@ TEST_F(DepsTest, NodeModulesMissing) {
 
 TEST_F(DepsTest, PackageJsonAndLockDisagree) {
   InstallAll();
-  Write("package.json", R"({"name":"p","dependencies":{"a":"^2.0.0","@s/b":"2.0.0","d":"1"},"devDependencies":{"c":"~3.1.0"}})");
+  Write("package.json",
+        R"({"name":"p","dependencies":{"a":"^2.0.0","@s/b":"2.0.0","d":"1"},"devDependencies":{"c":"~3.1.0"}})");
   auto r = CheckDependencies(dir_);
   EXPECT_TRUE(r.lock_out_of_sync);
   ASSERT_GE(r.problems.size(), 2u);

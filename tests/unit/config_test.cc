@@ -26,8 +26,9 @@ TEST(ConfigTest, DefaultsAndPaths) {
 }
 
 TEST(ConfigTest, HttpLoggingAndDeadman) {
-  auto c = Parse("http: {listen: \"\", auth_token: t0k3n}\nlogging: {rotate_every: 6h, max_age: 7d, compress: false}\n"
-                 "alerts: {deadman: {url: \"http://127.0.0.1:8000/ping/x\", interval: 30s}}\nsystems: {}\n");
+  auto c = Parse(
+      "http: {listen: \"\", auth_token: t0k3n}\nlogging: {rotate_every: 6h, max_age: 7d, compress: false}\n"
+      "alerts: {deadman: {url: \"http://127.0.0.1:8000/ping/x\", interval: 30s}}\nsystems: {}\n");
   ASSERT_TRUE(c.ok()) << c.error();
   EXPECT_EQ(c->http_listen, "");
   EXPECT_EQ(c->http_auth_token, "t0k3n");
@@ -111,7 +112,8 @@ TEST_P(BrokenConfigTest, ExactMessage) {
   ASSERT_FALSE(c.ok()) << bc.name;
   std::string all = "\n" + c.error() + "\n";
   EXPECT_NE(all.find("\n" + std::string(bc.expected) + "\n"), std::string::npos)
-      << "expected line: " << bc.expected << "\ngot:\n" << c.error();
+      << "expected line: " << bc.expected << "\ngot:\n"
+      << c.error();
 }
 
 const BrokenCase kBroken[] = {
@@ -121,16 +123,22 @@ const BrokenCase kBroken[] = {
     {"unknown_system", "systems:\n  docker: {}\n",
      "r.yaml:2: systems.docker: unknown system (known: git, build, pm2, netlify, workflows)"},
     {"unit_name_as_option", "systems:\n  pm2: {daemon_unit: \"--help\"}\n",
-     "r.yaml:2: systems.pm2.daemon_unit: '--help' is not a usable name (no leading '-', spaces or control characters, at most 255 bytes)"},
+     "r.yaml:2: systems.pm2.daemon_unit: '--help' is not a usable name (no leading '-', spaces or control characters, "
+     "at most 255 bytes)"},
     {"unit_name_with_spaces", "systems:\n  pm2: {daemon_unit: \"-H root@host x\"}\n",
-     "r.yaml:2: systems.pm2.daemon_unit: '-H root@host x' is not a usable name (no leading '-', spaces or control characters, at most 255 bytes)"},
+     "r.yaml:2: systems.pm2.daemon_unit: '-H root@host x' is not a usable name (no leading '-', spaces or control "
+     "characters, at most 255 bytes)"},
     {"bad_duration_word", "systems:\n  git: {interval: often}\n",
-     "r.yaml:2: systems.git.interval: 'often' is not a duration; expected a duration like 500ms, 30s, 10m, 1h or 1h30m"},
+     "r.yaml:2: systems.git.interval: 'often' is not a duration; expected a duration like 500ms, 30s, 10m, 1h or "
+     "1h30m"},
     {"duration_without_unit", "orchestrator:\n  heartbeat_interval: 500\n",
-     "r.yaml:2: orchestrator.heartbeat_interval: '500' has no unit; expected a duration like 500ms, 30s, 10m, 1h or 1h30m"},
+     "r.yaml:2: orchestrator.heartbeat_interval: '500' has no unit; expected a duration like 500ms, 30s, 10m, 1h or "
+     "1h30m"},
     {"duration_bad_unit", "systems:\n  git: {interval: 5y}\n",
-     "r.yaml:2: systems.git.interval: '5y' has unknown unit 'y'; expected a duration like 500ms, 30s, 10m, 1h or 1h30m"},
-    {"duration_zero", "systems:\n  git: {interval: 0s}\n", "r.yaml:2: systems.git.interval: must be at least 1ms, got 0s"},
+     "r.yaml:2: systems.git.interval: '5y' has unknown unit 'y'; expected a duration like 500ms, 30s, 10m, 1h or "
+     "1h30m"},
+    {"duration_zero", "systems:\n  git: {interval: 0s}\n",
+     "r.yaml:2: systems.git.interval: must be at least 1ms, got 0s"},
     {"heartbeat_too_small", "orchestrator:\n  heartbeat_interval: 1ms\n",
      "r.yaml:2: orchestrator.heartbeat_interval: must be at least 10ms, got 1ms"},
     {"int_wrong_type", "orchestrator:\n  heartbeat_liveness: three\n",
@@ -141,7 +149,8 @@ const BrokenCase kBroken[] = {
      "r.yaml:2: systems.workflows.restore: expected true or false, got 'maybe'"},
     {"enum_bad_value", "systems:\n  git: {strategy: merge}\n",
      "r.yaml:2: systems.git.strategy: 'merge' is not one of pull, hardreset, rebase"},
-    {"string_got_list", "systems:\n  git: {branch: [a, b]}\n", "r.yaml:2: systems.git.branch: expected a name, got a list"},
+    {"string_got_list", "systems:\n  git: {branch: [a, b]}\n",
+     "r.yaml:2: systems.git.branch: expected a name, got a list"},
     {"agent_settings_check", "systems:\n  pm2:\n    health: {web: {timeout: 2s}}\n",
      "r.yaml:3: systems.pm2: health.web: needs url or tcp"},
     {"map_got_scalar", "orchestrator: fast\n", "r.yaml:1: orchestrator: expected a mapping of keys, got 'fast'"},
@@ -158,31 +167,34 @@ const BrokenCase kBroken[] = {
      "r.yaml:3: systems.workflows.github.token: environment variable REDUNDANCY_UNSET_VAR is not set"},
     {"unterminated_env", "systems:\n  build: {validate: \"${OOPS\"}\n",
      "r.yaml:2: systems.build.validate: unterminated ${ in '${OOPS'"},
-    {"yaml_syntax", "systems:\n  git: {interval: 1s\n",
-     "r.yaml:3:1: YAML syntax error: end of map flow not found"},
+    {"yaml_syntax", "systems:\n  git: {interval: 1s\n", "r.yaml:3:1: YAML syntax error: end of map flow not found"},
     {"top_level_list", "- a\n- b\n", "r.yaml:1: (top level): expected a mapping of keys, got a list"},
     {"empty_file", "", "r.yaml:1: (top level): the file is empty; expected a mapping of keys"},
     {"backoff_order", "orchestrator:\n  agent_restart: {backoff_initial: 1m, backoff_max: 1s}\n",
      "r.yaml:2: orchestrator.agent_restart.backoff_initial: must not exceed backoff_max (1s)"},
-    {"bad_size", "logging:\n  max_size: lots\n", "r.yaml:2: logging.max_size: 'lots' is not a size; expected a size like 10MB (at most 1PB)"},
+    {"bad_size", "logging:\n  max_size: lots\n",
+     "r.yaml:2: logging.max_size: 'lots' is not a size; expected a size like 10MB (at most 1PB)"},
     // Hostile values: errors with file and line, never an exception, a wrap-around or a crash.
     {"huge_size", "logging:\n  max_size: 99999999999999999999TB\n",
      "r.yaml:2: logging.max_size: '99999999999999999999TB' is too large; expected a size like 10MB (at most 1PB)"},
     {"size_of_2_to_the_64", "logging:\n  max_size: 17179869184GB\n",
      "r.yaml:2: logging.max_size: '17179869184GB' is too large; expected a size like 10MB (at most 1PB)"},
     {"huge_duration", "orchestrator:\n  heartbeat_interval: 1" + std::string(308, '0') + "s\n",
-     "r.yaml:2: orchestrator.heartbeat_interval: a duration of 310 characters; expected a duration like 500ms, 30s, 10m, 1h or 1h30m"},
+     "r.yaml:2: orchestrator.heartbeat_interval: a duration of 310 characters; expected a duration like 500ms, 30s, "
+     "10m, 1h or 1h30m"},
     {"long_duration", "orchestrator:\n  heartbeat_interval: 999999999999d\n",
      "r.yaml:2: orchestrator.heartbeat_interval: '999999999999d' is too long (at most 3650d)"},
     {"recursive_alias", "systems: &s {git: *s}\n", "r.yaml:1:10: a recursive alias: this node contains itself"},
     {"alias_bomb",
-     "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+     "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, "
+     "*b, *b, *b]\n"
      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
      "r.yaml:1:20: the document expands to more than 20000 nodes (aliases count each time they are used)"},
     {"port_out_of_range", "http:\n  listen: 127.0.0.1:99999\n",
      "r.yaml:2: http.listen: '127.0.0.1:99999': the port must be a number from 1 to 65535"},
     {"remote_option", "systems:\n  git: {remote: --upload-pack=touch /tmp/pwned}\n",
-     "r.yaml:2: systems.git.remote: '--upload-pack=touch /tmp/pwned' is not a usable name (no leading '-', spaces or control characters, at most 255 bytes)"},
+     "r.yaml:2: systems.git.remote: '--upload-pack=touch /tmp/pwned' is not a usable name (no leading '-', spaces or "
+     "control characters, at most 255 bytes)"},
     {"bad_log_level", "logging:\n  level: loud\n",
      "r.yaml:2: logging.level: 'loud' is not one of trace, debug, info, warn, error"},
     {"channel_without_type", "alerts:\n  channels:\n    - {url: x}\n",

@@ -1,8 +1,8 @@
 // Cron matching (the workflows agent's local fallback) and the longest gap
 // between firings (how long a scheduled workflow may stay silent).
-#include <gtest/gtest.h>
-
 #include "common/cron.h"
+
+#include <gtest/gtest.h>
 
 namespace redundancy {
 namespace {

@@ -1,12 +1,12 @@
 // The dead man's switch against a real HTTP server on 127.0.0.1: pings every
 // interval, /fail once on an error stop, nothing more on a clean stop.
+#include "orchestrator/deadman.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
 #include <thread>
-
-#include "orchestrator/deadman.h"
 
 namespace redundancy {
 namespace {

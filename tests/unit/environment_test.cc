@@ -13,9 +13,9 @@ bool Has(const EnvList& env, const std::string& name) {
 }
 
 TEST(EnvironmentTest, DropsWhatSystemdAndNodeSetForUs) {
-  EnvList env = {{"PATH", "/usr/bin"}, {"HOME", "/home/www"}, {"NODE_CHANNEL_FD", "3"}, {"NOTIFY_SOCKET", "/run/n"},
-                 {"WATCHDOG_USEC", "1"}, {"WATCHDOG_PID", "2"}, {"LISTEN_FDS", "1"}, {"LISTEN_PID", "2"},
-                 {"INVOCATION_ID", "x"}, {"NODE_UNIQUE_ID", "1"}, {"name", "kept"}, {"PM2_HOME", "/srv/.pm2"}};
+  EnvList env = {{"PATH", "/usr/bin"},   {"HOME", "/home/www"},   {"NODE_CHANNEL_FD", "3"}, {"NOTIFY_SOCKET", "/run/n"},
+                 {"WATCHDOG_USEC", "1"}, {"WATCHDOG_PID", "2"},   {"LISTEN_FDS", "1"},      {"LISTEN_PID", "2"},
+                 {"INVOCATION_ID", "x"}, {"NODE_UNIQUE_ID", "1"}, {"name", "kept"},         {"PM2_HOME", "/srv/.pm2"}};
   EnvList clean = CleanEnvironment(env);
   EXPECT_TRUE(Has(clean, "PATH"));
   EXPECT_TRUE(Has(clean, "HOME"));
@@ -30,9 +30,12 @@ TEST(EnvironmentTest, DropsWhatSystemdAndNodeSetForUs) {
 }
 
 TEST(EnvironmentTest, DropsWhatPm2CopiesIntoAnAppsEnvironment) {
-  EnvList env = {{"PATH", "/usr/bin"}, {"pm_id", "0"}, {"PM2_HOME", "/root/.pm2"}, {"name", "redundancyd"},
-                 {"unique_id", "u"}, {"pm_exec_path", "/usr/bin/redundancyd"}, {"exec_mode", "fork_mode"},
-                 {"kill_timeout", "15000"}, {"axm_monitor", "{}"}, {"NODE_APP_INSTANCE", "0"}, {"GITHUB_TOKEN", "t"}};
+  EnvList env = {{"PATH", "/usr/bin"},       {"pm_id", "0"},
+                 {"PM2_HOME", "/root/.pm2"}, {"name", "redundancyd"},
+                 {"unique_id", "u"},         {"pm_exec_path", "/usr/bin/redundancyd"},
+                 {"exec_mode", "fork_mode"}, {"kill_timeout", "15000"},
+                 {"axm_monitor", "{}"},      {"NODE_APP_INSTANCE", "0"},
+                 {"GITHUB_TOKEN", "t"}};
   EXPECT_TRUE(StartedByPm2(env));
   EXPECT_EQ(HostingPm2App(env), (std::pair<std::string, std::string>{"/root/.pm2", "redundancyd"}));
   EnvList clean = CleanEnvironment(env);

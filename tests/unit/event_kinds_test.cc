@@ -43,14 +43,14 @@ TEST(EventKindsTest, DefaultAlertEventsAreKnown) {
 }
 
 TEST(EventKindsTest, ConfigRefusesAnUnknownKindWithFileLineAndTheClosest) {
-  auto c = ParseConfig("systems: {}\nalerts:\n  events:\n    pipeline_rollback: warning\n    gaveup: critical\n", "r.yaml",
-                       "/srv/app");
+  auto c = ParseConfig("systems: {}\nalerts:\n  events:\n    pipeline_rollback: warning\n    gaveup: critical\n",
+                       "r.yaml", "/srv/app");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().find("r.yaml:5"), std::string::npos) << c.error();
   EXPECT_NE(c.error().find("alerts.events.gaveup"), std::string::npos) << c.error();
   EXPECT_NE(c.error().find("did you mean 'gave_up'"), std::string::npos) << c.error();
-  auto ok = ParseConfig("systems: {}\nalerts: {events: {pipeline_rollback: warning, agent_gave_up: critical}}\n", "r.yaml",
-                        "/srv/app");
+  auto ok = ParseConfig("systems: {}\nalerts: {events: {pipeline_rollback: warning, agent_gave_up: critical}}\n",
+                        "r.yaml", "/srv/app");
   ASSERT_TRUE(ok.ok()) << ok.error();
   EXPECT_EQ(ok->alert_rules.events.at("pipeline_rollback"), "warning");
 }

@@ -12,7 +12,9 @@ namespace {
 TEST(FoldLinesTest, OneLineWithoutColoursKeepingTheEnd) {
   EXPECT_EQ(FoldLines("\x1b[32m[PM2]\x1b[39m Spawning PM2 daemon\n\n  done\r\n"), "[PM2] Spawning PM2 daemon; done");
   EXPECT_EQ(FoldLines(""), "");
-  EXPECT_EQ(FoldLines("a\tb\x07" "c"), "a\tbc");
+  EXPECT_EQ(FoldLines("a\tb\x07"
+                      "c"),
+            "a\tbc");
   std::string longer(500, 'x');
   std::string folded = FoldLines(longer + "\nerror: the end", 20);
   EXPECT_EQ(folded, "...xxxx; error: the end");  // the last 20 characters

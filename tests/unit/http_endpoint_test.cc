@@ -40,7 +40,7 @@ TEST(HttpEndpointAnswerTest, TokenAndBasicAuth) {
   EXPECT_EQ(e.Answer("GET", "/?token=t0k%26n", "").status, 200) << "percent-decoded";
   EXPECT_EQ(e.Answer("GET", "/?token=t0k", "").status, 401);
   EXPECT_EQ(e.Answer("GET", "/metrics", "Basic b3BzOnBhOnNz").status, 200);  // ops:pa:ss
-  EXPECT_EQ(e.Answer("GET", "/metrics", "Basic b3BzOnBhc3M=").status, 401);   // ops:pass
+  EXPECT_EQ(e.Answer("GET", "/metrics", "Basic b3BzOnBhc3M=").status, 401);  // ops:pass
   e.Stop();
   EXPECT_FALSE(e.Start("256.0.0.1:1", {}).ok());
   EXPECT_FALSE(e.Start("127.0.0.1:99999", {}).ok());

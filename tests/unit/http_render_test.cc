@@ -1,7 +1,7 @@
 // /metrics and the status page from a view: escaping and shape.
-#include <gtest/gtest.h>
-
 #include "orchestrator/http_render.h"
+
+#include <gtest/gtest.h>
 
 namespace redundancy {
 namespace {
@@ -31,11 +31,14 @@ HttpView View() {
 
 TEST(HttpRenderTest, MetricsEscapeLabelsAndSanitizeNames) {
   std::string m = RenderMetrics(View());
-  EXPECT_NE(m.find("redundancy_check_health{system=\"pm2\",target=\"pm2:we\\\"ird\\\\app\\nx\",state=\"failed\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("redundancy_check_health{system=\"pm2\",target=\"pm2:we\\\"ird\\\\app\\nx\",state=\"failed\"} 1"),
+            std::string::npos)
+      << m;
   EXPECT_NE(m.find("redundancy_system_health{system=\"pm2\",state=\"ok\"} 0"), std::string::npos);
   EXPECT_NE(m.find("redundancy_agent_restarts_total{agent=\"pm2\"} 3"), std::string::npos);
   EXPECT_NE(m.find("redundancy_events_total{system=\"pm2\",kind=\"recovered\"} 2"), std::string::npos);
-  EXPECT_NE(m.find("redundancy_check_memory_bytes{system=\"pm2\",target=\"pm2:api\"} 52428800"), std::string::npos) << m;
+  EXPECT_NE(m.find("redundancy_check_memory_bytes{system=\"pm2\",target=\"pm2:api\"} 52428800"), std::string::npos)
+      << m;
   EXPECT_NE(m.find("redundancy_check_cpu_percent{system=\"pm2\",target=\"pm2:api\"} 12.5"), std::string::npos) << m;
   EXPECT_NE(m.find("# TYPE redundancy_agent_restarts_total counter"), std::string::npos);
   EXPECT_NE(m.find("redundancy_ready 0"), std::string::npos);

@@ -23,10 +23,17 @@ TEST(JournalTest, OneNoteRedactsStoresCountsAlertsAndMarksTheViewChanged) {
   journal.OnChange([&] { ++changes; });
   AddSecrets({"hunter2-journal"});
 
-  journal.Note({.system = "pm2", .target = "pm2:api", .kind = events::kGaveUp,
-                .detail = "token hunter2-journal refused", .from_agent = true});
-  journal.Note({.system = "pm2", .target = "pm2:api", .kind = events::kHealth, .detail = "ok -> failed",
-                .count = false, .alert = false});
+  journal.Note({.system = "pm2",
+                .target = "pm2:api",
+                .kind = events::kGaveUp,
+                .detail = "token hunter2-journal refused",
+                .from_agent = true});
+  journal.Note({.system = "pm2",
+                .target = "pm2:api",
+                .kind = events::kHealth,
+                .detail = "ok -> failed",
+                .count = false,
+                .alert = false});
 
   auto rows = store->Query(0, 10);
   ASSERT_TRUE(rows.ok());

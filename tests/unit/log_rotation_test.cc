@@ -1,6 +1,8 @@
 // The product's log files: rotation by size under writers at full speed loses
 // no line (every line counted across the live file and the gzip archives),
 // rotation by time, and retention by count and age.
+#include "common/log_rotation.h"
+
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 #include <utime.h>
@@ -10,8 +12,6 @@
 #include <fstream>
 #include <set>
 #include <thread>
-
-#include "common/log_rotation.h"
 
 namespace redundancy {
 namespace {
@@ -111,7 +111,8 @@ TEST(LogRotationTest, ADeletedLogDirectoryIsMadeAgainByTheNextLine) {
 
 TEST(LogRotationTest, KeepsByCountAndAge) {
   Dir d;
-  for (const char* stamp : {"20261101T000000Z-0000", "20261110T000000Z-0000", "20261120T000000Z-0000", "20261121T000000Z-0000"}) {
+  for (const char* stamp :
+       {"20261101T000000Z-0000", "20261110T000000Z-0000", "20261120T000000Z-0000", "20261121T000000Z-0000"}) {
     std::ofstream(d.path + "/x.log." + stamp + ".gz") << "x";
   }
   std::ofstream(d.path + "/x.log") << "live";
@@ -122,7 +123,7 @@ TEST(LogRotationTest, KeepsByCountAndAge) {
   EXPECT_FALSE(fs::exists(d.path + "/x.log.20261101T000000Z-0000.gz")) << "the oldest beyond the count";
   // Age: one file made 40 days old.
   std::string old = d.path + "/x.log.20261110T000000Z-0000.gz";
-  struct utimbuf times{};
+  struct utimbuf times {};
   times.actime = times.modtime = std::time(nullptr) - 40 * 86400;
   ASSERT_EQ(utime(old.c_str(), &times), 0);
   p.max_age = std::chrono::hours(24 * 30);

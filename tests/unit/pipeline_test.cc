@@ -44,7 +44,8 @@ TEST_F(PipelineTest, AGoodCommitFlowsDownstreamInOrder) {
   EXPECT_FALSE(Done(true));
   EXPECT_FALSE(p.running());
   EXPECT_EQ(p.last_good(), "bbbbbbbbbbbbbbbb");
-  EXPECT_EQ(Kinds(), "pipeline_start(git) pipeline_step(build) pipeline_step(pm2) pipeline_step(netlify) pipeline_done(git) ");
+  EXPECT_EQ(Kinds(),
+            "pipeline_start(git) pipeline_step(build) pipeline_step(pm2) pipeline_step(netlify) pipeline_done(git) ");
   EXPECT_EQ(p.Snapshot().last_result(), "deployed");
 }
 

@@ -1,6 +1,6 @@
-#include "agents/pm2/amp.h"
-
 #include <gtest/gtest.h>
+
+#include "agents/pm2/amp.h"
 
 namespace redundancy::pm2 {
 namespace {

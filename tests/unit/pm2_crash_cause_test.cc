@@ -1,12 +1,10 @@
-#include "agents/pm2/crash_cause.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "agents/pm2/crash_cause.h"
 #include "tests/unit/scratch_dir.h"
-
 
 namespace redundancy::pm2 {
 namespace {
@@ -47,7 +45,8 @@ const char* kNodeLog =
 TEST(CrashCauseTest, TheHeadlineIsTheLastCrashsErrorLineNotItsClosingBrace) {
   EXPECT_EQ(ErrorHeadline(kPm2Log), "Error: listen EADDRINUSE: address already in use 127.0.0.1:44191");
   EXPECT_EQ(ErrorHeadline(kNodeLog), "Error: listen EADDRINUSE: address already in use :::3101");
-  EXPECT_EQ(ErrorHeadline("TypeError [ERR_INVALID_ARG_TYPE]: bad\n    at x\n"), "TypeError [ERR_INVALID_ARG_TYPE]: bad");
+  EXPECT_EQ(ErrorHeadline("TypeError [ERR_INVALID_ARG_TYPE]: bad\n    at x\n"),
+            "TypeError [ERR_INVALID_ARG_TYPE]: bad");
   EXPECT_EQ(ErrorHeadline("starting\nboom happened\n\n"), "boom happened");
   EXPECT_EQ(ErrorHeadline(""), "");
 }
@@ -64,14 +63,16 @@ TEST(CrashCauseTest, APortInUseIsReadWithItsPortFromTheLastCrashOnly) {
 }
 
 TEST(CrashCauseTest, AMissingAbsoluteFileIsACauseARelativeOneIsNot) {
-  CrashCause c = ClassifyCrash(std::string(kPm2Log) + "Error: Cannot find module '/srv/new/app.js'\n  code: 'MODULE_NOT_FOUND'\n");
+  CrashCause c =
+      ClassifyCrash(std::string(kPm2Log) + "Error: Cannot find module '/srv/new/app.js'\n  code: 'MODULE_NOT_FOUND'\n");
   EXPECT_EQ(c.kind, CrashCause::Kind::kMissingFile);
   EXPECT_EQ(c.path, "/srv/new/app.js");
   c = ClassifyCrash("Error: ENOENT: no such file or directory, open '/etc/app/config.json'\n");
   EXPECT_EQ(c.kind, CrashCause::Kind::kMissingFile);
   EXPECT_EQ(c.path, "/etc/app/config.json");
   EXPECT_EQ(ClassifyCrash("Error: Cannot find module './lib'\n").kind, CrashCause::Kind::kUnknown);
-  EXPECT_EQ(ClassifyCrash("Error: ENOENT: no such file or directory, open '/a/../etc/x'\n").kind, CrashCause::Kind::kUnknown);
+  EXPECT_EQ(ClassifyCrash("Error: ENOENT: no such file or directory, open '/a/../etc/x'\n").kind,
+            CrashCause::Kind::kUnknown);
   EXPECT_EQ(ClassifyCrash("Error: boom\n").kind, CrashCause::Kind::kUnknown);
 }
 

@@ -1,17 +1,18 @@
-#include "agents/pm2/recovery_state.h"
-
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
+
+#include "agents/pm2/recovery_state.h"
 
 namespace redundancy::pm2 {
 namespace {
 
 constexpr RecoveryState kAll[] = {RecoveryState::kWatching, RecoveryState::kRecovering, RecoveryState::kStormStopped,
                                   RecoveryState::kGivenUp, RecoveryState::kGivenUpStopped};
-constexpr RecoveryEvent kEvents[] = {RecoveryEvent::kRestarted,  RecoveryEvent::kStormStopped, RecoveryEvent::kBudgetSpent,
-                                     RecoveryEvent::kStable,     RecoveryEvent::kCauseCleared, RecoveryEvent::kForced};
+constexpr RecoveryEvent kEvents[] = {RecoveryEvent::kRestarted,    RecoveryEvent::kStormStopped,
+                                     RecoveryEvent::kBudgetSpent,  RecoveryEvent::kStable,
+                                     RecoveryEvent::kCauseCleared, RecoveryEvent::kForced};
 
 // The two facts the agent acts on, as the flags the table replaced would have had them.
 struct Flags {
@@ -20,10 +21,18 @@ struct Flags {
 };
 Flags Old(Flags f, RecoveryEvent e) {
   switch (e) {
-    case RecoveryEvent::kRestarted: f.storm_stopped = false; break;
-    case RecoveryEvent::kStormStopped: f.storm_stopped = true; break;
-    case RecoveryEvent::kBudgetSpent: f.gave_up = true; break;
-    default: f.gave_up = false; break;  // stable, cause cleared, forced: the budget starts over
+    case RecoveryEvent::kRestarted:
+      f.storm_stopped = false;
+      break;
+    case RecoveryEvent::kStormStopped:
+      f.storm_stopped = true;
+      break;
+    case RecoveryEvent::kBudgetSpent:
+      f.gave_up = true;
+      break;
+    default:
+      f.gave_up = false;
+      break;  // stable, cause cleared, forced: the budget starts over
   }
   return f;
 }

@@ -27,7 +27,8 @@ TEST_F(PoisonTest, AStepThatNeverLeftPoisonsItsInputForTheNextProcess) {
     // the process dies here: no Leave(); the breadcrumb stays
     std::filesystem::copy_file(dir_ + "/breadcrumb", dir_ + "/crumb.kept");
   }
-  std::filesystem::copy_file(dir_ + "/crumb.kept", dir_ + "/breadcrumb", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(dir_ + "/crumb.kept", dir_ + "/breadcrumb",
+                             std::filesystem::copy_options::overwrite_existing);
   PoisonRegistry next;
   next.Open(dir_, 2000);
   EXPECT_TRUE(next.poisoned("workflow:bad.yml"));

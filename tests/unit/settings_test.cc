@@ -1,6 +1,7 @@
+#include "agents/build/settings.h"
+
 #include <gtest/gtest.h>
 
-#include "agents/build/settings.h"
 #include "agents/git/settings.h"
 #include "agents/netlify/settings.h"
 #include "agents/workflows/settings.h"
@@ -11,8 +12,9 @@ namespace redundancy {
 namespace {
 
 TEST(SettingsReaderTest, TypedReadsWithDefaultsAndWrongTypesFallBack) {
-  SettingsReader r(YAML::Load("{s: x, b: true, i: 7, d: 1m, z: 2KB, l: [a, b], one: c, p: sub/dir, m: {k: v},"
-                              " bad_i: seven, bad_d: soon, bad_b: [1]}"));
+  SettingsReader r(
+      YAML::Load("{s: x, b: true, i: 7, d: 1m, z: 2KB, l: [a, b], one: c, p: sub/dir, m: {k: v},"
+                 " bad_i: seven, bad_d: soon, bad_b: [1]}"));
   EXPECT_EQ(r.Str("s", "def"), "x");
   EXPECT_EQ(r.Str("missing", "def"), "def");
   EXPECT_TRUE(r.Bool("b", false));
@@ -47,7 +49,8 @@ TEST(AgentSettingsTest, EachAgentParsesItsOwnSection) {
   EXPECT_FALSE(b.validate_interval.has_value());
   EXPECT_EQ(b.artifacts.size(), 1u);
 
-  auto n = netlify::ParseSettings(YAML::Load("{base_url: 'http://127.0.0.1:8888/', probes: [{function: hello}]}"), "/w");
+  auto n =
+      netlify::ParseSettings(YAML::Load("{base_url: 'http://127.0.0.1:8888/', probes: [{function: hello}]}"), "/w");
   EXPECT_EQ(n.base_url, "http://127.0.0.1:8888");
   ASSERT_EQ(n.probes.size(), 1u);
   EXPECT_EQ(n.probes[0].path, "/.netlify/functions/hello");

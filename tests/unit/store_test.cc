@@ -21,7 +21,8 @@ TEST_F(StoreTest, AppendQueryPruneAndReopen) {
   {
     auto s = Store::Open(dir + "/h.db");
     ASSERT_TRUE(s.ok()) << s.error();
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(s->Append({0, 1000 + i, "agent_exit", "git", "", "n" + std::to_string(i)}).ok());
+    for (int i = 0; i < 5; ++i)
+      ASSERT_TRUE(s->Append({0, 1000 + i, "agent_exit", "git", "", "n" + std::to_string(i)}).ok());
     auto all = s->Query(0, 0);
     ASSERT_TRUE(all.ok());
     ASSERT_EQ(all->size(), 5u);

@@ -25,9 +25,10 @@ TEST(WorkflowExprTest, ParseErrorsNameTheirPosition) {
 
 TEST(WorkflowExprTest, EvaluatesLikeGitHub) {
   EvalContext ctx;
-  ctx.contexts = {{"github", {{"ref", "refs/heads/Main"}, {"event", {{"labels", {{{"name", "bug"}}, {{"name", "ui"}}}}}}}},
-                  {"matrix", {{"node", 20}}},
-                  {"steps", {{"a", {{"outputs", {{"x", "1"}}}}}}}};
+  ctx.contexts = {
+      {"github", {{"ref", "refs/heads/Main"}, {"event", {{"labels", {{{"name", "bug"}}, {{"name", "ui"}}}}}}}},
+      {"matrix", {{"node", 20}}},
+      {"steps", {{"a", {{"outputs", {{"x", "1"}}}}}}}};
   EXPECT_EQ(Eval("github.ref == 'REFS/HEADS/main'", ctx), true) << "strings compare case-insensitively";
   EXPECT_EQ(Eval("matrix.node == '20'", ctx), true) << "loose equality coerces to numbers";
   EXPECT_EQ(Eval("steps.a.outputs.x == 1", ctx), true);

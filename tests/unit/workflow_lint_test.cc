@@ -50,7 +50,8 @@ TEST(WorkflowLintTest, InvalidCorpusReportsExactlyTheExpectedProblems) {
   for (const auto& f : files) {
     std::string text = ReadWholeFile(f);
     std::multiset<std::string> want, got;
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), kExpect); it != std::sregex_iterator(); ++it) want.insert((*it)[1]);
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), kExpect); it != std::sregex_iterator(); ++it)
+      want.insert((*it)[1]);
     ASSERT_FALSE(want.empty()) << f << " has no expectations";
     for (const auto& p : LintWorkflow(text).problems) {
       got.insert(std::to_string(p.line) + ":" + std::to_string(p.col) + " [" + p.rule + "]");
@@ -59,8 +60,9 @@ TEST(WorkflowLintTest, InvalidCorpusReportsExactlyTheExpectedProblems) {
     EXPECT_EQ(got, want) << f;
   }
   // Every rule of the linter is exercised by the corpus.
-  for (const char* rule : {"syntax-check", "expression", "job-needs", "runner-label", "events", "glob", "matrix", "permissions",
-                           "action", "id", "credentials", "if-cond", "shell-name", "env-var", "workflow-call", "deprecated-commands"}) {
+  for (const char* rule :
+       {"syntax-check", "expression", "job-needs", "runner-label", "events", "glob", "matrix", "permissions", "action",
+        "id", "credentials", "if-cond", "shell-name", "env-var", "workflow-call", "deprecated-commands"}) {
     EXPECT_TRUE(rules_seen.count(rule)) << rule;
   }
 }
@@ -88,8 +90,9 @@ TEST(WorkflowLintTest, FuzzedCorpusNeverCrashesOrHangs) {
   for (const auto& f : Files(kCorpus + "/repo/.github/workflows")) seeds.push_back(ReadWholeFile(f));
   for (const auto& f : Files(kCorpus + "/invalid")) seeds.push_back(ReadWholeFile(f));
   std::mt19937 rng(20261122);
-  const std::vector<std::string> kBits = {"${{", "}}", "[", "]", "{", "}", ":", "- ", "\n", "'", "\"", "|", ">", "&a", "*a",
-                                          "!!", "(", ")", "!", "==", "&&", ".", "*", "\t", "%", "@", "#", "\\", "\x01", "\xff"};
+  const std::vector<std::string> kBits = {
+      "${{", "}}", "[", "]", "{",  "}",  ":", "- ", "\n", "'", "\"", "|", ">",  "&a",   "*a",
+      "!!",  "(",  ")", "!", "==", "&&", ".", "*",  "\t", "%", "@",  "#", "\\", "\x01", "\xff"};
   int problems = 0;
   for (int i = 0; i < 3000; ++i) {
     std::string s = seeds[rng() % seeds.size()];
@@ -97,10 +100,18 @@ TEST(WorkflowLintTest, FuzzedCorpusNeverCrashesOrHangs) {
     for (int e = 0; e < edits && !s.empty(); ++e) {
       size_t at = rng() % s.size();
       switch (rng() % 4) {
-        case 0: s[at] = static_cast<char>(rng() % 256); break;
-        case 1: s.insert(at, kBits[rng() % kBits.size()]); break;
-        case 2: s.erase(at, rng() % 16); break;
-        default: s = s.substr(0, at) + s.substr(rng() % s.size()); break;
+        case 0:
+          s[at] = static_cast<char>(rng() % 256);
+          break;
+        case 1:
+          s.insert(at, kBits[rng() % kBits.size()]);
+          break;
+        case 2:
+          s.erase(at, rng() % 16);
+          break;
+        default:
+          s = s.substr(0, at) + s.substr(rng() % s.size());
+          break;
       }
     }
     auto r = LintWorkflow(s);
@@ -112,10 +123,11 @@ TEST(WorkflowLintTest, FuzzedCorpusNeverCrashesOrHangs) {
   }
   EXPECT_GT(problems, 3000) << "mutations are found";
   // Pathological input.
-  for (const std::string& s : {std::string(100000, '['), "on: push\njobs:\n  a:\n    if: " + std::string(50000, '!') + "x\n",
-                               "on: push\nenv:\n  A: ${{ " + std::string(20000, '(') + " }}\n",
-                               "on: push\nenv:\n  A: " + std::string(20000, '$') + "${{\n", std::string("\0\0\0", 3),
-                               std::string("a: &x [*x]\n"), "on: [" + std::string(5000, ',') + "]\n"}) {
+  for (const std::string& s :
+       {std::string(100000, '['), "on: push\njobs:\n  a:\n    if: " + std::string(50000, '!') + "x\n",
+        "on: push\nenv:\n  A: ${{ " + std::string(20000, '(') + " }}\n",
+        "on: push\nenv:\n  A: " + std::string(20000, '$') + "${{\n", std::string("\0\0\0", 3),
+        std::string("a: &x [*x]\n"), "on: [" + std::string(5000, ',') + "]\n"}) {
     auto r = LintWorkflow(s);
     EXPECT_FALSE(r.problems.empty());
   }

@@ -1,0 +1,42 @@
+// The daemon's HTTP endpoint over time: started, moved or stopped as http.*
+// says, and fed a fresh view from the event loop: at most every 250 ms, and
+// only when something changed (else every 5 s, for the uptime).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/config.h"
+#include "orchestrator/http_endpoint.h"
+
+namespace redundancy {
+
+class HttpPublisher {
+ public:
+  explicit HttpPublisher(Clock* clock) : clock_(clock) {}
+  ~HttpPublisher() { Stop(); }
+
+  // Applies http.* of `config`; an error (the address is taken) leaves it
+  // stopped and is the caller's to record: supervision goes on without it.
+  Status Configure(const Config& config);
+  void Stop();
+  bool running() const { return endpoint_ != nullptr; }
+  int port() const { return endpoint_ ? endpoint_->port() : 0; }
+
+  // Something the view shows changed.
+  void MarkChanged() { changed_ = true; }
+  // Builds and publishes a view with `make` when one is due (or `now`).
+  void Publish(const std::function<HttpView()>& make, bool now = false);
+
+ private:
+  Clock* clock_;
+  std::unique_ptr<HttpEndpoint> endpoint_;
+  std::string applied_;  // listen|credentials it runs with
+  SteadyTime next_publish_{};
+  SteadyTime published_at_{};
+  bool changed_ = true;
+};
+
+}  // namespace redundancy

@@ -47,14 +47,6 @@ const char* OpName(v1::ControlRequest::Op op) {
 
 }  // namespace
 
-v1::ControlResponse ControlFail(int code, const std::string& error) {
-  v1::ControlResponse r;
-  r.set_ok(false);
-  r.set_exit_code(code);
-  r.set_error(error);
-  return r;
-}
-
 void Daemon::ReplyControl(const std::string& identity, bool with_delimiter, const v1::ControlResponse& resp) {
   v1::Envelope env;
   *env.mutable_control_response() = resp;
@@ -156,7 +148,7 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
     case v1::ControlRequest::ALERT_ACK:
     case v1::ControlRequest::ALERT_SILENCE:
     case v1::ControlRequest::ALERT_UNSILENCE:
-      return HandleAlertControl(req, in);
+      return alerting_.HandleControl(req, in.peer.uid);
     case v1::ControlRequest::RESTART_AGENT:
       if (!need_system(req.arg())) return ControlFail(2, "no agent named '" + req.arg() + "'");
       agents_[req.arg()].sup->Restart(now);

@@ -31,8 +31,10 @@ Daemon::Daemon(Config config, DaemonOptions options, Clock* clock)
       rng_(std::random_device{}()),
       launcher_(options_.launcher ? options_.launcher : &process_launcher_),
       journal_(clock),
-      http_(clock) {
+      http_(clock),
+      alerting_(clock, &journal_) {
   journal_.OnChange([this] { http_.MarkChanged(); });
+  alerting_.OnChange([this] { http_.MarkChanged(); });
 }
 
 Daemon::~Daemon() {
@@ -63,7 +65,7 @@ Status Daemon::Setup() {
   auto store = Store::Open(paths_.Database());
   if (!store.ok()) return store.status();
   store_.emplace(std::move(store.value()));
-  journal_.Attach(&*store_, &alerts_);
+  journal_.Attach(&*store_, alerting_.engine());
   // Recorded once the loop runs (Run), with the alerts set up.
   saved_last_good_ = store_->GetState("pipeline.last_good");
   pipeline_.SetLastGood(saved_last_good_);
@@ -72,7 +74,8 @@ Status Daemon::Setup() {
   if (!sig.ok()) return sig.status();
   signals_ = std::make_unique<process::SignalChannel>(std::move(sig.value()));
   signal(SIGPIPE, SIG_IGN);
-  SetupAlerts();  // starts a thread: after the signal mask is set, so that it never takes SIGTERM
+  alerting_.Setup(&*store_,
+                  paths_.Database());  // starts a thread: after the signal mask is set, so that it never takes SIGTERM
   // Not a child subreaper: a PM2 daemon the PM2 agent starts detaches into a
   // session of its own and must be nobody's descendant here, or a stop of
   // redundancyd (PM2's tree-kill, a cgroup kill) takes it and every app along.
@@ -123,9 +126,7 @@ int Daemon::Run() {
   next_prune_ = clock_->Now();
   Loop();
   http_.Stop();
-  TickAlerts(true);
-  if (dispatcher_) dispatcher_->Stop();
-  deadman_.Stop(/*failed=*/exit_code_ != 0);
+  alerting_.Stop(/*failed=*/exit_code_ != 0);
   Record("", events::kDaemonStop, "exit code " + std::to_string(exit_code_));
   unlink(paths_.ControlSocket().c_str());
   unlink(paths_.AgentsSocket().c_str());
@@ -279,7 +280,7 @@ void Daemon::Tick() {
       spdlog::info("history: pruned {} rows older than {}", *pruned, FormatDuration(config_.history_retention));
     next_prune_ = now + kPruneEvery;
   }
-  TickAlerts();
+  alerting_.Tick();
   CheckAllReady();
 }
 
@@ -380,7 +381,8 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
       }
       std::vector<v1::CheckResult> previous = health_.Checks(name);
       NoteTransitions(health_.Apply(report, clock_->WallMs()));
-      ObserveChecks(name, report, previous);
+      const SystemConfig* sc = config_.FindSystem(name);
+      alerting_.ObserveChecks(name, report, previous, sc ? sc->grace : Millis(0), pipeline_.Owns(name));
       MaybeAdoptLastGood();
       // A report can unblock downstream systems too: re-evaluate them all.
       for (auto& [other, other_slot] : agents_) MaybeAutoRecover(other_slot);
@@ -600,6 +602,24 @@ v1::StatusSnapshot Daemon::Snapshot() const {
   for (auto& sys : health_.Snapshot()) *s.add_systems() = std::move(sys);
   *s.mutable_pipeline() = pipeline_.Snapshot();
   return s;
+}
+
+void Daemon::ObserveAgent(const std::string& system, bool gave_up, const std::string& detail) {
+  alerting_.ObserveAgent(system, gave_up, detail);
+  if (!gave_up || !agents_.count(system)) return;
+  // Nobody watches the system any more: its health is not its last report's
+  // (which may say ok) but failed, so that what depends on it waits too.
+  v1::HealthReport report;
+  report.set_system(system);
+  report.set_observed_at_ms(clock_->WallMs());
+  auto* c = report.add_checks();
+  c->set_target("agent:" + system);
+  c->set_status(v1::HEALTH_FAILED);
+  c->set_gave_up(true);
+  c->set_summary("the " + system + " agent was given up on; nothing checks " + system +
+                 " (`redundancyctl restart-agent " + system + "`)");
+  NoteTransitions(health_.Apply(report, clock_->WallMs()));
+  http_.MarkChanged();
 }
 
 }  // namespace redundancy

@@ -20,9 +20,8 @@
 #include "common/store/store.h"
 #include "common/transport/transport.h"
 #include "orchestrator/agent_supervisor.h"
-#include "orchestrator/alert_dispatcher.h"
-#include "orchestrator/alerts.h"
-#include "orchestrator/deadman.h"
+#include "orchestrator/alerting.h"
+#include "orchestrator/control_reply.h"
 #include "orchestrator/health_model.h"
 #include "orchestrator/http_publisher.h"
 #include "orchestrator/journal.h"
@@ -30,9 +29,6 @@
 #include "orchestrator/pipeline.h"
 
 namespace redundancy {
-
-// A control answer that failed with `code` (redundancyctl's exit code) and why.
-v1::ControlResponse ControlFail(int code, const std::string& error);
 
 struct DaemonOptions {
   std::string agent_dir;  // where the built-in agent binaries are
@@ -125,13 +121,8 @@ class Daemon : public AgentOps {
   // Health changes into the journal (history and log, no alert: ObserveChecks does that).
   void NoteTransitions(const std::vector<Transition>& transitions);
   // Alerts (daemon_alerts.cc).
-  void SetupAlerts();
-  void ConfigureAlerts();
-  void ObserveChecks(const std::string& system, const v1::HealthReport& report,
-                     const std::vector<v1::CheckResult>& previous);
+  // An agent given up on: its system is failed (a synthetic agent:<system> check), and alerted.
   void ObserveAgent(const std::string& system, bool gave_up, const std::string& detail);
-  void TickAlerts(bool now_please = false);
-  v1::ControlResponse HandleAlertControl(const v1::ControlRequest& req, const transport::Incoming& in);
 
   Config config_;
   DaemonOptions options_;
@@ -171,16 +162,7 @@ class Daemon : public AgentOps {
   int exit_code_ = 0;
   uint64_t garbage_count_ = 0;
   HttpPublisher http_;
-  Deadman deadman_;
-  std::string deadman_config_;  // url|interval it pings with
-  AlertEngine alerts_;
-  std::unique_ptr<AlertDispatcher> dispatcher_;
-  std::map<int64_t, std::string> alert_states_;  // what the history last said of each alert
-  // target -> wall ms of its first report, until it is first healthy (startup grace)
-  std::map<std::string, int64_t> check_first_seen_;
-  std::map<std::string, int64_t> transient_since_;  // target -> since when its transient bad state lasts
-  std::map<std::string, int64_t> saved_silences_;
-  SteadyTime next_alert_tick_{};
+  Alerting alerting_;
 };
 
 }  // namespace redundancy

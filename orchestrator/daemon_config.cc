@@ -75,7 +75,7 @@ Status Daemon::ApplyConfig(const Config& next) {
     }
   }
   ConfigureHttp();
-  ConfigureAlerts();
+  alerting_.Configure(config_);
   return Status::Ok();
 }
 

@@ -36,11 +36,9 @@ HttpView Daemon::MakeView() const {
       }
     }
   }
-  v.alerts = alerts_.List(clock_->WallMs());
-  if (dispatcher_) {
-    v.notifications_delivered = dispatcher_->delivered();
-    v.notification_failures = dispatcher_->failed_attempts();
-  }
+  v.alerts = alerting_.List(clock_->WallMs());
+  v.notifications_delivered = alerting_.delivered();
+  v.notification_failures = alerting_.failed_attempts();
   return v;
 }
 

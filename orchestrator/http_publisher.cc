@@ -5,15 +5,15 @@
 namespace redundancy {
 
 Status HttpPublisher::Configure(const Config& config) {
-  std::string want =
-      config.http_listen + "|" + config.http_auth_token + "|" + config.http_basic_user + "|" + config.http_basic_password;
+  std::string want = config.http_listen + "|" + config.http_auth_token + "|" + config.http_basic_user + "|" +
+                     config.http_basic_password;
   if (want == applied_) return Status::Ok();
   applied_ = want;
   Stop();
   if (config.http_listen.empty()) return Status::Ok();
   auto endpoint = std::make_unique<HttpEndpoint>();
-  if (Status s =
-          endpoint->Start(config.http_listen, {config.http_auth_token, config.http_basic_user, config.http_basic_password});
+  if (Status s = endpoint->Start(config.http_listen,
+                                 {config.http_auth_token, config.http_basic_user, config.http_basic_password});
       !s.ok()) {
     return s;
   }

@@ -1,6 +1,4 @@
-// The daemon's side of alerting: feeds the engine (orchestrator/alerts.h)
-// with checks and events, turns its notifications into deliveries for the
-// dispatcher's thread, persists alerts and silences, answers `redundancyctl alerts`.
+// The daemon's side of alerting (orchestrator/alerting.h).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -12,7 +10,8 @@
 #include "common/logging.h"
 #include "common/status_render.h"
 #include "orchestrator/alert_channels.h"
-#include "orchestrator/daemon.h"
+#include "orchestrator/alerting.h"
+#include "orchestrator/control_reply.h"
 
 namespace redundancy {
 namespace {
@@ -27,7 +26,8 @@ std::string Hostname() {
 
 }  // namespace
 
-void Daemon::SetupAlerts() {
+void Alerting::Setup(Store* store, const std::string& database) {
+  store_ = store;
   int64_t now = clock_->WallMs();
   std::vector<Alert> alerts;
   if (auto rows = store_->AlertsJson(now - 3600 * 1000); rows.ok()) {
@@ -48,36 +48,36 @@ void Daemon::SetupAlerts() {
   alerts_.Load(alerts, silences, store_->MaxAlertId() + 1);
   saved_silences_ = silences;
   Clock* clock = clock_;
-  dispatcher_ = std::make_unique<AlertDispatcher>(paths_.Database(), [clock] { return clock->WallMs(); });
+  dispatcher_ = std::make_unique<AlertDispatcher>(database, [clock] { return clock->WallMs(); });
   dispatcher_->Start();
   if (!alerts.empty()) spdlog::info("alerts: {} alert(s) restored from the database", alerts.size());
 }
 
-void Daemon::ConfigureAlerts() {
-  alerts_.SetRules(config_.alert_rules);
+void Alerting::Configure(const Config& config) {
+  channels_ = config.alert_channels;
+  alerts_.SetRules(config.alert_rules);
   std::map<std::string, std::vector<std::string>> deps;
-  for (const auto& sc : config_.systems) deps[sc.name] = sc.depends_on;
+  for (const auto& sc : config.systems) deps[sc.name] = sc.depends_on;
   for (const auto& a : alerts_.List(clock_->WallMs())) {
     // A system taken out of the configuration says nothing more: its alerts end.
     if (a.state == "firing" && !deps.count(a.system) && !a.system.empty())
       alerts_.ForgetSystem(a.system, clock_->WallMs());
   }
   alerts_.SetDependencies(std::move(deps));
-  if (dispatcher_) dispatcher_->SetChannels(config_.alert_channels);
+  if (dispatcher_) dispatcher_->SetChannels(config.alert_channels);
   // The dead man's switch moves with the configuration too.
-  std::string dm = config_.deadman_url + "|" + std::to_string(config_.deadman_interval.count());
+  std::string dm = config.deadman_url + "|" + std::to_string(config.deadman_interval.count());
   if (dm != deadman_config_) {
     deadman_config_ = dm;
-    deadman_.Start(config_.deadman_url, config_.deadman_interval);
-    if (deadman_.running()) spdlog::info("deadman: pinging every {} ms", config_.deadman_interval.count());
+    deadman_.Start(config.deadman_url, config.deadman_interval);
+    if (deadman_.running()) spdlog::info("deadman: pinging every {} ms", config.deadman_interval.count());
   }
 }
 
-void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& report,
-                           const std::vector<v1::CheckResult>& previous) {
+void Alerting::ObserveChecks(const std::string& system, const v1::HealthReport& report,
+                             const std::vector<v1::CheckResult>& previous, Millis grace_ms, bool owned_by_pipeline) {
   int64_t now = clock_->WallMs();
-  const SystemConfig* sc = config_.FindSystem(system);
-  int64_t grace = sc ? sc->grace.count() : 0;
+  int64_t grace = grace_ms.count();
   std::set<std::string> seen;
   for (const auto& c : report.checks()) {
     seen.insert(c.target());
@@ -94,7 +94,7 @@ void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& re
     // app PM2 is restarting) alerts only once it has lasted `grace`.
     // So is every bad state of a system the deploy pipeline is working on.
     auto label = c.labels().find("transient");
-    if (bad && ((label != c.labels().end() && label->second == "true") || pipeline_.Owns(system))) {
+    if (bad && ((label != c.labels().end() && label->second == "true") || owned_by_pipeline)) {
       int64_t since = transient_since_.emplace(c.target(), now).first->second;
       if (now - since < grace) continue;
     } else {
@@ -116,40 +116,25 @@ void Daemon::ObserveChecks(const std::string& system, const v1::HealthReport& re
   }
 }
 
-void Daemon::ObserveAgent(const std::string& system, bool gave_up, const std::string& detail) {
+void Alerting::ObserveAgent(const std::string& system, bool gave_up, const std::string& detail) {
   // An agent that is given up on is a failing check of its own.
   alerts_.Observe(system, "agent:" + system, gave_up ? "failed" : "ok", detail, clock_->WallMs(), false);
-  if (gave_up && agents_.count(system)) {
-    // Nobody watches the system any more: its health is not its last report's
-    // (which may say ok) but failed, so that what depends on it waits too.
-    v1::HealthReport report;
-    report.set_system(system);
-    report.set_observed_at_ms(clock_->WallMs());
-    auto* c = report.add_checks();
-    c->set_target("agent:" + system);
-    c->set_status(v1::HEALTH_FAILED);
-    c->set_gave_up(true);
-    c->set_summary("the " + system + " agent was given up on; nothing checks " + system +
-                   " (`redundancyctl restart-agent " + system + "`)");
-    NoteTransitions(health_.Apply(report, clock_->WallMs()));
-    http_.MarkChanged();
-  }
 }
 
-void Daemon::TickAlerts(bool now_please) {
+void Alerting::Tick(bool now_please) {
   SteadyTime t = clock_->Now();
-  if (!now_please && t < next_alert_tick_) return;
-  next_alert_tick_ = t + std::chrono::milliseconds(200);
+  if (!now_please && t < next_tick_) return;
+  next_tick_ = t + std::chrono::milliseconds(200);
   int64_t now = clock_->WallMs();
   std::vector<Notification> due = alerts_.Tick(now);
   for (const auto& a : alerts_.TakeChanged()) {
-    http_.MarkChanged();
+    Changed();
     if (!store_) break;
     if (Status s = store_->PutAlert(a.id, a.state, a.ends_ms, AlertToJson(a)); !s.ok())
       spdlog::error("alerts: {}", s.message());
     std::string& known = alert_states_[a.id];
     if (known != a.state) {
-      journal_.Note({.system = a.system,
+      journal_->Note({.system = a.system,
                      .target = a.target,
                      .kind = a.one_shot            ? events::kAlertEvent
                              : a.state == "firing" ? events::kAlertFiring
@@ -170,7 +155,7 @@ void Daemon::TickAlerts(bool now_please) {
   static const std::string host = Hostname();
   bool queued = false;
   for (const auto& n : due) {
-    for (const auto& channel : config_.alert_channels) {
+    for (const auto& channel : channels_) {
       Notification mine = ForChannel(channel, n);
       if (mine.alerts.empty()) continue;
       DeliveryRow row;
@@ -193,7 +178,7 @@ void Daemon::TickAlerts(bool now_please) {
   if (queued && dispatcher_) dispatcher_->Wake();
 }
 
-v1::ControlResponse Daemon::HandleAlertControl(const v1::ControlRequest& req, const transport::Incoming& in) {
+v1::ControlResponse Alerting::HandleControl(const v1::ControlRequest& req, uid_t uid) {
   v1::ControlResponse resp;
   resp.set_ok(true);
   int64_t now = clock_->WallMs();
@@ -203,7 +188,7 @@ v1::ControlResponse Daemon::HandleAlertControl(const v1::ControlRequest& req, co
       long long id = std::strtoll(req.arg().c_str(), &end, 10);
       if (req.arg().empty() || *end != '\0' || id <= 0)
         return ControlFail(2, "expected an alert id (a number), got '" + req.arg() + "'");
-      if (Status s = alerts_.Ack(id, "uid " + std::to_string(in.peer.uid), now); !s.ok())
+      if (Status s = alerts_.Ack(id, "uid " + std::to_string(uid), now); !s.ok())
         return ControlFail(1, s.message());
       resp.set_message("alert " + req.arg() +
                        " acknowledged: no more repeats or escalation; its end is still notified");
@@ -247,8 +232,14 @@ v1::ControlResponse Daemon::HandleAlertControl(const v1::ControlRequest& req, co
       return resp;
     }
   }
-  TickAlerts(true);  // persist at once
+  Tick(true);  // persist at once
   return resp;
+}
+
+void Alerting::Stop(bool failed) {
+  Tick(true);
+  if (dispatcher_) dispatcher_->Stop();
+  deadman_.Stop(failed);
 }
 
 }  // namespace redundancy

@@ -1,4 +1,6 @@
 // The daemon's side of alerting (orchestrator/alerting.h).
+#include "orchestrator/alerting.h"
+
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -10,7 +12,6 @@
 #include "common/logging.h"
 #include "common/status_render.h"
 #include "orchestrator/alert_channels.h"
-#include "orchestrator/alerting.h"
 #include "orchestrator/control_reply.h"
 
 namespace redundancy {
@@ -135,13 +136,13 @@ void Alerting::Tick(bool now_please) {
     std::string& known = alert_states_[a.id];
     if (known != a.state) {
       journal_->Note({.system = a.system,
-                     .target = a.target,
-                     .kind = a.one_shot            ? events::kAlertEvent
-                             : a.state == "firing" ? events::kAlertFiring
-                                                   : events::kAlertResolved,
-                     .detail = "#" + std::to_string(a.id) + " " + a.severity + ": " + a.summary,
-                     .level = a.state == "firing" ? JournalEntry::Level::kWarn : JournalEntry::Level::kInfo,
-                     .alert = false});
+                      .target = a.target,
+                      .kind = a.one_shot            ? events::kAlertEvent
+                              : a.state == "firing" ? events::kAlertFiring
+                                                    : events::kAlertResolved,
+                      .detail = "#" + std::to_string(a.id) + " " + a.severity + ": " + a.summary,
+                      .level = a.state == "firing" ? JournalEntry::Level::kWarn : JournalEntry::Level::kInfo,
+                      .alert = false});
       known = a.state;
     }
   }
@@ -188,8 +189,7 @@ v1::ControlResponse Alerting::HandleControl(const v1::ControlRequest& req, uid_t
       long long id = std::strtoll(req.arg().c_str(), &end, 10);
       if (req.arg().empty() || *end != '\0' || id <= 0)
         return ControlFail(2, "expected an alert id (a number), got '" + req.arg() + "'");
-      if (Status s = alerts_.Ack(id, "uid " + std::to_string(uid), now); !s.ok())
-        return ControlFail(1, s.message());
+      if (Status s = alerts_.Ack(id, "uid " + std::to_string(uid), now); !s.ok()) return ControlFail(1, s.message());
       resp.set_message("alert " + req.arg() +
                        " acknowledged: no more repeats or escalation; its end is still notified");
       break;

@@ -31,10 +31,15 @@ Daemon::Daemon(Config config, DaemonOptions options, Clock* clock)
       rng_(std::random_device{}()),
       launcher_(options_.launcher ? options_.launcher : &process_launcher_),
       journal_(clock),
+      pipeline_(clock, &journal_, [this](const Pipeline::Step& step) { return SendStep(step); }),
       http_(clock),
       alerting_(clock, &journal_) {
   journal_.OnChange([this] { http_.MarkChanged(); });
   alerting_.OnChange([this] { http_.MarkChanged(); });
+  // A run that ends lets the forward recoveries it held back go.
+  pipeline_.OnIdle([this] {
+    for (auto& [name, slot] : agents_) MaybeAutoRecover(slot);
+  });
 }
 
 Daemon::~Daemon() {
@@ -67,8 +72,7 @@ Status Daemon::Setup() {
   store_.emplace(std::move(store.value()));
   journal_.Attach(&*store_, alerting_.engine());
   // Recorded once the loop runs (Run), with the alerts set up.
-  saved_last_good_ = store_->GetState("pipeline.last_good");
-  pipeline_.SetLastGood(saved_last_good_);
+  pipeline_.Setup(&*store_);
 
   auto sig = process::SignalChannel::Create({SIGCHLD, SIGTERM, SIGINT, SIGHUP});
   if (!sig.ok()) return sig.status();
@@ -189,11 +193,8 @@ std::chrono::milliseconds Daemon::NextTimeout() const {
     if (auto d = slot.sup->NextDeadline()) next = std::min(next, *d);
   }
   for (const auto& p : pending_) next = std::min(next, p.deadline);
-  if (pipeline_.current()) {
-    next = std::min(next, pipeline_.step_started() + config_.pipeline.step_timeout);
-    if (!pipeline_cmd_)
-      next = std::min(next, now + std::chrono::milliseconds(100));  // waiting for the agent to be back
-  }
+  if (auto d = pipeline_.NextDeadline(now)) next = std::min(next, *d);
+
   if (watchdog_usec_.count() > 0) next = std::min(next, next_watchdog_);
   if (shutting_down_) next = std::min(next, shutdown_deadline_);
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now);
@@ -226,7 +227,7 @@ void Daemon::HandleExits() {
         // Helpers the agent left running (its process group; a PM2
         // daemon it started is in a session of its own and not touched).
         launcher_->KillLeftovers(e.pid);
-        if (pipeline_.current() && pipeline_.current()->system == name) pipeline_cmd_ = 0;  // resent when it is back
+        pipeline_.AgentGone(name);
         slot.sup->OnExit(e.Describe(), clock_->Now());
         break;
       }
@@ -254,7 +255,7 @@ void Daemon::Tick() {
     SendHeartbeats();
     next_heartbeat_ = now + config_.orchestrator.heartbeat_interval;
   }
-  TickPipeline(now);
+  pipeline_.Tick(now);
   for (auto& p : pending_) {
     if (now >= p.deadline) {
       p.failures.push_back("timed out waiting for the agents");
@@ -383,7 +384,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
       NoteTransitions(health_.Apply(report, clock_->WallMs()));
       const SystemConfig* sc = config_.FindSystem(name);
       alerting_.ObserveChecks(name, report, previous, sc ? sc->grace : Millis(0), pipeline_.Owns(name));
-      MaybeAdoptLastGood();
+      pipeline_.MaybeAdoptLastGood(health_);
       // A report can unblock downstream systems too: re-evaluate them all.
       for (auto& [other, other_slot] : agents_) MaybeAutoRecover(other_slot);
       break;
@@ -395,7 +396,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
                      .detail = env.event().detail(),
                      .from_agent = true});
       if (env.event().kind() == events::kNewRevision && name == "git") {
-        DrivePipeline(pipeline_.OnNewRevision(env.event().revision(), Redact(env.event().detail()), now));
+        pipeline_.OnNewRevision(env.event().revision(), Redact(env.event().detail()));
       }
       break;
     case v1::Envelope::kCommandResult:
@@ -452,6 +453,19 @@ v1::Welcome Daemon::MakeWelcome(const SystemConfig& sc) const {
   return w;
 }
 
+std::optional<uint64_t> Daemon::SendStep(const Pipeline::Step& step) {
+  auto it = agents_.find(step.system);
+  if (it == agents_.end() || it->second.identity.empty()) return std::nullopt;
+  v1::Envelope env;
+  auto* cmd = env.mutable_command();
+  cmd->set_id(next_command_id_++);
+  cmd->set_kind(step.kind == Pipeline::Step::Kind::kRollback ? v1::Command::ROLLBACK : v1::Command::DEPLOY);
+  cmd->set_revision(step.revision);
+  cmd->set_reason(step.reason);
+  if (!agents_sock_->Send(it->second.identity, false, env)) return std::nullopt;
+  return cmd->id();
+}
+
 bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id,
                          bool forced) {
   auto it = agents_.find(system);
@@ -505,11 +519,7 @@ void Daemon::MaybeAutoRecover(AgentSlot& slot) {
 }
 
 void Daemon::HandleCommandResult(const v1::CommandResult& result) {
-  if (pipeline_cmd_ && result.id() == pipeline_cmd_) {
-    pipeline_cmd_ = 0;
-    DrivePipeline(pipeline_.OnStepDone(result.ok(), result.message(), clock_->Now(), clock_->WallMs()));
-    return;
-  }
+  if (pipeline_.OnCommandResult(result.id(), result.ok(), result.message())) return;
   for (auto& [name, slot] : agents_) {
     if (slot.recover_in_flight == result.id()) slot.recover_in_flight = 0;
   }

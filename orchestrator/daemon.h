@@ -26,7 +26,7 @@
 #include "orchestrator/http_publisher.h"
 #include "orchestrator/journal.h"
 #include "orchestrator/launcher.h"
-#include "orchestrator/pipeline.h"
+#include "orchestrator/pipeline_driver.h"
 
 namespace redundancy {
 
@@ -95,14 +95,11 @@ class Daemon : public AgentOps {
   v1::ControlResponse Reload();
   Status ApplyConfig(const Config& next);
   void AddAgent(const SystemConfig& sc);
+  // Sends a pipeline step's command to its agent: its id, nullopt when the agent is not connected.
+  std::optional<uint64_t> SendStep(const Pipeline::Step& step);
   bool SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id,
                    bool forced = false);
   void MaybeAutoRecover(AgentSlot& slot);
-  // The deploy pipeline: records what it did, sends the step it asks for.
-  void DrivePipeline(std::optional<Pipeline::Step> step);
-  bool SendPipelineStep();
-  void TickPipeline(SteadyTime now);
-  void MaybeAdoptLastGood();
   v1::Welcome MakeWelcome(const SystemConfig& sc) const;
   v1::StatusSnapshot Snapshot() const;
   void Tick();
@@ -146,9 +143,7 @@ class Daemon : public AgentOps {
   std::map<std::string, AgentSlot> agents_;
   std::set<std::string> paused_;  // systems and single targets ("pm2:api")
   std::vector<PendingControl> pending_;
-  Pipeline pipeline_;
-  uint64_t pipeline_cmd_ = 0;    // id of the step's command, 0 when not sent (yet)
-  std::string saved_last_good_;  // what the store holds
+  PipelineDriver pipeline_;
   uint64_t next_command_id_ = 1;
   uint64_t heartbeat_seq_ = 0;
   SteadyTime next_heartbeat_{};

@@ -31,21 +31,7 @@ Status Daemon::ApplyConfig(const Config& next) {
   std::vector<std::pair<std::string, std::vector<std::string>>> graph;
   for (const auto& sc : config_.systems) graph.emplace_back(sc.name, sc.depends_on);
   health_.SetSystems(graph);
-  {
-    // The pipeline's steps: every system downstream of git, upstream first.
-    DependencyGraph g;
-    for (const auto& [n, deps] : graph) g.AddNode(n, deps);
-    std::vector<std::string> stages;
-    if (config_.FindSystem("git")) {
-      for (const auto& n : g.TopologicalOrder()) {
-        auto up = g.Upstream(n);
-        if (std::find(up.begin(), up.end(), "git") != up.end()) stages.push_back(n);
-      }
-    }
-    PipelineConfig pc = config_.pipeline;
-    if (!config_.FindSystem("git")) pc.enabled = false;
-    pipeline_.Configure(pc, stages);
-  }
+  pipeline_.Configure(config_);
   SteadyTime now = clock_->Now();
   // Systems gone from the config stop; new ones start; changed ones reload.
   for (auto& [name, slot] : agents_) {

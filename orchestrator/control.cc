@@ -1,5 +1,7 @@
-// The control socket: who may talk to it, and what each ControlRequest does.
+// What each ControlRequest does (who may ask: ControlServer).
 #include <unistd.h>
+
+#include <optional>
 
 #include "common/constants.h"
 #include "common/event_kinds.h"
@@ -8,113 +10,9 @@
 
 namespace redundancy {
 
-// The longest argument a control request may carry.
-constexpr size_t kMaxControlArg = 4096;
-namespace {
-
-const char* OpName(v1::ControlRequest::Op op) {
-  switch (op) {
-    case v1::ControlRequest::STATUS:
-      return "status";
-    case v1::ControlRequest::CHECK:
-      return "check";
-    case v1::ControlRequest::RESTART_AGENT:
-      return "restart-agent";
-    case v1::ControlRequest::PAUSE:
-      return "pause";
-    case v1::ControlRequest::RESUME:
-      return "resume";
-    case v1::ControlRequest::RELOAD:
-      return "reload";
-    case v1::ControlRequest::STOP:
-      return "stop";
-    case v1::ControlRequest::HISTORY:
-      return "history";
-    case v1::ControlRequest::RECOVER:
-      return "recover";
-    case v1::ControlRequest::ALERTS:
-      return "alerts";
-    case v1::ControlRequest::ALERT_ACK:
-      return "alerts ack";
-    case v1::ControlRequest::ALERT_SILENCE:
-      return "alerts silence";
-    case v1::ControlRequest::ALERT_UNSILENCE:
-      return "alerts unsilence";
-    default:
-      return "unknown";
-  }
-}
-
-}  // namespace
-
-void Daemon::ReplyControl(const std::string& identity, bool with_delimiter, const v1::ControlResponse& resp) {
-  v1::Envelope env;
-  *env.mutable_control_response() = resp;
-  control_sock_->Send(identity, with_delimiter, env);
-}
-
-void Daemon::HandleControlMessage(const transport::Incoming& in) {
-  if (in.frames < 2) {
-    NoteGarbage("control.sock", "a message without body");
-    return;
-  }
-  // Only the daemon's own user may control it (SO_PEERCRED via libzmq).
-  if (!in.peer.in_process && (!in.peer.known || in.peer.uid != geteuid())) {
-    std::string who = in.peer.known
-                          ? "uid " + std::to_string(in.peer.uid) + " (pid " + std::to_string(in.peer.pid) + ")"
-                          : "a peer of unknown uid";
-    spdlog::warn("control: refused {}", who);
-    Record("", events::kControlDenied, who);
-    ReplyControl(
-        in.identity, in.with_delimiter,
-        ControlFail(2, "permission denied: only uid " + std::to_string(geteuid()) + " may control this daemon"));
-    return;
-  }
-  v1::Envelope env;
-  if (!transport::Decode(in.body, &env) || !env.has_control_request()) {
-    NoteGarbage("control.sock", "a message that is not a ControlRequest");
-    ReplyControl(in.identity, in.with_delimiter, ControlFail(2, "not a ControlRequest"));
-    return;
-  }
-  const auto& req = env.control_request();
-  // Bounded and printable before anything is logged or stored: one argument
-  // names a target, a system, a commit or a file, never a megabyte, and a
-  // newline or ESC in it must not forge a log line.
-  if (req.arg().size() > kMaxControlArg) {
-    NoteGarbage("control.sock", "an argument of " + std::to_string(req.arg().size()) + " bytes");
-    ReplyControl(in.identity, in.with_delimiter,
-                 ControlFail(2, "the argument is " + std::to_string(req.arg().size()) + " bytes; at most " +
-                                    std::to_string(kMaxControlArg) + " are accepted"));
-    return;
-  }
-  for (unsigned char c : req.arg()) {
-    if (c < 0x20 || c == 0x7f) {
-      ReplyControl(in.identity, in.with_delimiter,
-                   ControlFail(2, "the argument holds control characters (newline, ESC...)"));
-      return;
-    }
-  }
-  if (req.duration_ms() < 0 || req.duration_ms() > kMaxDuration.count() || req.since_ms() < 0 ||
-      req.limit() > 100'000) {
-    ReplyControl(in.identity, in.with_delimiter,
-                 ControlFail(2, "a duration, time or limit out of range (durations up to " +
-                                    FormatDuration(kMaxDuration) + ")"));
-    return;
-  }
-  if (req.op() != v1::ControlRequest::STATUS && req.op() != v1::ControlRequest::HISTORY &&
-      req.op() != v1::ControlRequest::ALERTS) {
-    Record("", events::kControl,
-           std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
-               std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid));
-  }
-  http_.MarkChanged();  // pauses, acks, silences... show on the page
-  v1::ControlResponse resp = HandleControl(req, in);
-  if (resp.exit_code() >= 0) ReplyControl(in.identity, in.with_delimiter, resp);
-}
-
-// Returns the response, or one with exit_code -1 when the answer comes later
-// (from FinishPending, once the agents have answered).
-v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const transport::Incoming& in) {
+// The response, or nullopt when the answer comes later (FinishPending, once
+// the agents have answered).
+std::optional<v1::ControlResponse> Daemon::HandleControl(const v1::ControlRequest& req, const ControlCaller& caller) {
   v1::ControlResponse resp;
   resp.set_ok(true);
   SteadyTime now = clock_->Now();
@@ -148,7 +46,7 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
     case v1::ControlRequest::ALERT_ACK:
     case v1::ControlRequest::ALERT_SILENCE:
     case v1::ControlRequest::ALERT_UNSILENCE:
-      return alerting_.HandleControl(req, in.peer.uid);
+      return alerting_.HandleControl(req, caller.uid);
     case v1::ControlRequest::RESTART_AGENT:
       if (!need_system(req.arg())) return ControlFail(2, "no agent named '" + req.arg() + "'");
       agents_[req.arg()].sup->Restart(now);
@@ -194,8 +92,7 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
       if (kind == v1::Command::PAUSE) paused_.insert(target);
       if (kind == v1::Command::RESUME) paused_.erase(target);
       PendingControl p;
-      p.identity = in.identity;
-      p.with_delimiter = in.with_delimiter;
+      p.caller = caller;
       p.systems = systems;
       p.deadline = now + kCheckTimeout;
       p.check_health = kind == v1::Command::CHECK_NOW || kind == v1::Command::RECOVER;
@@ -210,16 +107,15 @@ v1::ControlResponse Daemon::HandleControl(const v1::ControlRequest& req, const t
                                ")");
         }
       }
-      pending_.push_back(std::move(p));
-      resp.set_exit_code(-1);
-      return resp;
+      control_.Defer(std::move(p));
+      return std::nullopt;
     }
     default:
       return ControlFail(2, "unknown control operation");
   }
 }
 
-void Daemon::FinishPending(PendingControl& p) {
+v1::ControlResponse Daemon::FinishPending(const PendingControl& p) {
   v1::ControlResponse resp;
   resp.set_ok(p.failures.empty());
   *resp.mutable_status() = Snapshot();
@@ -235,7 +131,7 @@ void Daemon::FinishPending(PendingControl& p) {
   resp.set_error(Redact(err));
   resp.set_message(Redact(said));
   resp.set_exit_code(code);
-  ReplyControl(p.identity, p.with_delimiter, resp);
+  return resp;
 }
 
 }  // namespace redundancy

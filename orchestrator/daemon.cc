@@ -33,7 +33,8 @@ Daemon::Daemon(Config config, DaemonOptions options, Clock* clock)
       journal_(clock),
       pipeline_(clock, &journal_, [this](const Pipeline::Step& step) { return SendStep(step); }),
       http_(clock),
-      alerting_(clock, &journal_) {
+      alerting_(clock, &journal_),
+      control_(&journal_, [this](const char* where, const std::string& what) { NoteGarbage(where, what); }) {
   journal_.OnChange([this] { http_.MarkChanged(); });
   alerting_.OnChange([this] { http_.MarkChanged(); });
   // A run that ends lets the forward recoveries it held back go.
@@ -93,10 +94,12 @@ Status Daemon::Setup() {
     ctx_ = own_ctx_.get();
   }
   agents_sock_ = std::make_unique<transport::Router>(*ctx_, AgentsEndpoint());
-  control_sock_ = std::make_unique<transport::Router>(
-      *ctx_, options_.control_endpoint.empty() ? paths_.ControlEndpoint() : options_.control_endpoint);
   if (Status s = agents_sock_->Bind(0600); !s.ok()) return s;
-  if (Status s = control_sock_->Bind(0600); !s.ok()) return s;
+  if (Status s = control_.Bind(
+          *ctx_, options_.control_endpoint.empty() ? paths_.ControlEndpoint() : options_.control_endpoint);
+      !s.ok()) {
+    return s;
+  }
 
   uint64_t usec = 0;
   if (sd_watchdog_enabled(0, &usec) > 0) watchdog_usec_ = std::chrono::microseconds(usec);
@@ -143,7 +146,7 @@ int Daemon::Run() {
 void Daemon::Loop() {
   transport::Poller poller;
   size_t agents_i = poller.AddSocket(agents_sock_->handle());
-  size_t control_i = poller.AddSocket(control_sock_->handle());
+  size_t control_i = poller.AddSocket(control_.handle());
   size_t signal_i = poller.AddFd(signals_->fd());
   int exit_fd = launcher_->ExitFd();
   size_t exit_i = exit_fd >= 0 ? poller.AddFd(exit_fd) : SIZE_MAX;
@@ -164,11 +167,10 @@ void Daemon::Loop() {
       }
     }
     if (poller.Ready(control_i)) {
-      for (int i = 0; i < 64; ++i) {
-        auto in = control_sock_->Receive();
-        if (!in) break;
-        HandleControlMessage(*in);
-      }
+      control_.ReceiveSome([this](const v1::ControlRequest& req, const ControlCaller& caller) {
+        http_.MarkChanged();  // pauses, acks, silences... show on the page
+        return HandleControl(req, caller);
+      });
     }
     Tick();
     PublishHttp();
@@ -192,7 +194,7 @@ std::chrono::milliseconds Daemon::NextTimeout() const {
   for (const auto& [name, slot] : agents_) {
     if (auto d = slot.sup->NextDeadline()) next = std::min(next, *d);
   }
-  for (const auto& p : pending_) next = std::min(next, p.deadline);
+  if (auto d = control_.NextDeadline()) next = std::min(next, *d);
   if (auto d = pipeline_.NextDeadline(now)) next = std::min(next, *d);
 
   if (watchdog_usec_.count() > 0) next = std::min(next, next_watchdog_);
@@ -256,20 +258,7 @@ void Daemon::Tick() {
     next_heartbeat_ = now + config_.orchestrator.heartbeat_interval;
   }
   pipeline_.Tick(now);
-  for (auto& p : pending_) {
-    if (now >= p.deadline) {
-      p.failures.push_back("timed out waiting for the agents");
-      p.waiting.clear();
-    }
-  }
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    if (it->waiting.empty()) {
-      FinishPending(*it);
-      it = pending_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  control_.Tick(now, [this](const PendingControl& p) { return FinishPending(p); });
   if (watchdog_usec_.count() > 0 && now >= next_watchdog_) {
     sd_notify(0, "WATCHDOG=1");
     next_watchdog_ = now + std::chrono::duration_cast<std::chrono::milliseconds>(watchdog_usec_ / 2);
@@ -523,14 +512,7 @@ void Daemon::HandleCommandResult(const v1::CommandResult& result) {
   for (auto& [name, slot] : agents_) {
     if (slot.recover_in_flight == result.id()) slot.recover_in_flight = 0;
   }
-  for (auto& p : pending_) {
-    if (!p.waiting.erase(result.id())) continue;
-    if (!result.ok()) {
-      p.failures.push_back(result.message());
-    } else if (p.report_messages) {
-      p.messages.push_back(result.message());
-    }
-  }
+  control_.OnCommandResult(result);
 }
 
 Result<pid_t> Daemon::Spawn(const std::string& agent) {

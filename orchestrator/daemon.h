@@ -22,6 +22,7 @@
 #include "orchestrator/agent_supervisor.h"
 #include "orchestrator/alerting.h"
 #include "orchestrator/control_reply.h"
+#include "orchestrator/control_server.h"
 #include "orchestrator/health_model.h"
 #include "orchestrator/http_publisher.h"
 #include "orchestrator/journal.h"
@@ -66,18 +67,6 @@ class Daemon : public AgentOps {
     uint64_t recover_in_flight = 0;  // id of an automatic RECOVER not answered yet
     std::string welcome;             // the Welcome it last got (serialized): a reload that changes it is sent
   };
-  // A control request that waits for agents' CommandResults.
-  struct PendingControl {
-    std::string identity;
-    bool with_delimiter = false;
-    std::set<uint64_t> waiting;
-    std::vector<std::string> systems;
-    std::vector<std::string> failures;
-    std::vector<std::string> messages;  // what the agents did (RECOVER)
-    SteadyTime deadline;
-    bool check_health = false;
-    bool report_messages = false;
-  };
 
   Status Setup();
   void Loop();
@@ -87,11 +76,9 @@ class Daemon : public AgentOps {
   std::string AgentsEndpoint() const;
   void HandleAgentMessage(const transport::Incoming& in);
   void HandleHello(const transport::Incoming& in, const v1::Hello& hello);
-  void HandleControlMessage(const transport::Incoming& in);
-  v1::ControlResponse HandleControl(const v1::ControlRequest& req, const transport::Incoming& in);
+  std::optional<v1::ControlResponse> HandleControl(const v1::ControlRequest& req, const ControlCaller& caller);
   void HandleCommandResult(const v1::CommandResult& result);
-  void FinishPending(PendingControl& p);
-  void ReplyControl(const std::string& identity, bool with_delimiter, const v1::ControlResponse& resp);
+  v1::ControlResponse FinishPending(const PendingControl& p);
   v1::ControlResponse Reload();
   Status ApplyConfig(const Config& next);
   void AddAgent(const SystemConfig& sc);
@@ -135,14 +122,12 @@ class Daemon : public AgentOps {
   std::unique_ptr<transport::Context> own_ctx_;
   transport::Context* ctx_ = nullptr;
   std::unique_ptr<transport::Router> agents_sock_;
-  std::unique_ptr<transport::Router> control_sock_;
   std::optional<Store> store_;
   HealthModel health_;
   Journal journal_;
 
   std::map<std::string, AgentSlot> agents_;
   std::set<std::string> paused_;  // systems and single targets ("pm2:api")
-  std::vector<PendingControl> pending_;
   PipelineDriver pipeline_;
   uint64_t next_command_id_ = 1;
   uint64_t heartbeat_seq_ = 0;
@@ -158,6 +143,7 @@ class Daemon : public AgentOps {
   uint64_t garbage_count_ = 0;
   HttpPublisher http_;
   Alerting alerting_;
+  ControlServer control_;
 };
 
 }  // namespace redundancy

@@ -118,7 +118,8 @@ void PipelineDriver::MaybeAdoptLastGood(const HealthModel& health) {
     // redundancyd, cut its deploy short): run it downstream now, in order.
     if (head != pipeline_.last_good()) {
       Note(events::kPipelineResume, "the commit in place " + head.substr(0, 12) + " is not the last good one (" +
-                                        pipeline_.last_good().substr(0, 12) + "): its deploy was cut short; running it again");
+                                        pipeline_.last_good().substr(0, 12) +
+                                        "): its deploy was cut short; running it again");
       OnNewRevision(head, head.substr(0, 12) + " (its deploy was cut short)");
     }
     return;

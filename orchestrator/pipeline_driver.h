@@ -25,7 +25,8 @@ class PipelineDriver {
   // nullopt when that agent is not connected (the step is sent again later).
   using SendStep = std::function<std::optional<uint64_t>(const Pipeline::Step&)>;
 
-  PipelineDriver(Clock* clock, Journal* journal, SendStep send) : clock_(clock), journal_(journal), send_(std::move(send)) {}
+  PipelineDriver(Clock* clock, Journal* journal, SendStep send)
+      : clock_(clock), journal_(journal), send_(std::move(send)) {}
 
   // The last good commit the store remembers.
   void Setup(Store* store);

@@ -311,5 +311,29 @@ TEST(DaemonInProcessTest, PauseHoldsRecoveryUntilResume) {
   EXPECT_TRUE(WaitFor([&] { return !d.script.Recovered("pm2").empty(); }));
 }
 
+TEST(DaemonInProcessTest, ControlRequestsThatWaitForTheAgentsAnswerWithWhatTheyDid) {
+  InProcessDaemon d;
+  d.Start(/*auto_recover=*/false);
+  ASSERT_TRUE(WaitFor([&] { return d.AllReady(); }));
+  auto checked = d.Call(v1::ControlRequest::CHECK);
+  ASSERT_TRUE(checked.ok()) << checked.error();
+  EXPECT_TRUE(checked->ok()) << checked->error();
+  EXPECT_EQ(checked->exit_code(), 0);
+  EXPECT_EQ(checked->status().agents_size(), 3);
+  d.script.Set("pm2", {Failed("pm2:api")});
+  ASSERT_TRUE(WaitFor([&] { return InProcessDaemon::HealthOf(d.Status(), "pm2") == v1::HEALTH_FAILED; }));
+  EXPECT_TRUE(d.script.Recovered("pm2").empty()) << "auto_recover is off";
+  auto recovered = d.Call(v1::ControlRequest::RECOVER, "pm2:api");
+  ASSERT_TRUE(recovered.ok()) << recovered.error();
+  EXPECT_EQ(recovered->exit_code(), 0) << recovered->error();
+  EXPECT_NE(recovered->message().find("healed by the test"), std::string::npos) << recovered->message();
+  auto unknown = d.Call(v1::ControlRequest::RECOVER, "nosuch:x");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->exit_code(), 2);
+  auto hostile = d.Call(v1::ControlRequest::PAUSE, "pm2\n2026-01-01 forged line");
+  ASSERT_TRUE(hostile.ok());
+  EXPECT_EQ(hostile->exit_code(), 2) << "control characters are refused before anything is logged";
+}
+
 }  // namespace
 }  // namespace redundancy

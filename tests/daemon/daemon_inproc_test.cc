@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/config.h"
@@ -28,6 +29,26 @@ struct Script {
   std::map<std::string, std::vector<v1::CheckResult>> checks;  // system -> its checks (default: one ok)
   std::map<std::string, std::vector<std::string>> recovered;   // system -> targets asked for ("" = all failed)
   bool heal = true;                                            // a recovery makes every check ok
+  // The pipeline: git's HEAD (a label of its check), a commit to announce on
+  // its next check, and what each system was asked to deploy or roll back to.
+  std::string head = "c0ffee0000000000000000000000000000000000";
+  std::string announce;
+  std::set<std::string> bad;  // revisions whose build step fails
+  std::map<std::string, std::vector<std::string>> deployed, rolled_back;
+
+  std::vector<std::string> Deployed(const std::string& system) {
+    std::lock_guard lock(mu);
+    return deployed[system];
+  }
+  std::vector<std::string> RolledBack(const std::string& system) {
+    std::lock_guard lock(mu);
+    return rolled_back[system];
+  }
+  void Push(const std::string& revision, bool breaks_the_build = false) {
+    std::lock_guard lock(mu);
+    announce = revision;
+    if (breaks_the_build) bad.insert(revision);
+  }
 
   void Set(const std::string& system, std::vector<v1::CheckResult> c) {
     std::lock_guard lock(mu);
@@ -49,9 +70,36 @@ class FakeAgent : public Agent {
   }
   std::vector<v1::CheckResult> Check() override {
     std::lock_guard lock(script_->mu);
+    if (system_ == "git") {
+      if (!script_->announce.empty()) {
+        script_->head = script_->announce;
+        script_->announce.clear();
+        v1::Event e;
+        e.set_target("git:repo");
+        e.set_kind(events::kNewRevision);
+        e.set_revision(script_->head);
+        e.set_detail("pushed by the test");
+        ctx_.emit_event(e);
+      }
+      v1::CheckResult c = MakeCheck("git:repo", v1::HEALTH_OK, "at " + script_->head.substr(0, 7));
+      (*c.mutable_labels())["head"] = script_->head;
+      return {c};
+    }
     auto it = script_->checks.find(system_);
     if (it == script_->checks.end()) return {MakeCheck(system_ + ":main", v1::HEALTH_OK, "fine")};
     return it->second;
+  }
+  Status Deploy(const std::string& revision) override {
+    std::lock_guard lock(script_->mu);
+    script_->deployed[system_].push_back(revision);
+    if (system_ == "build" && script_->bad.count(revision)) return Status::Error("the build fails on " + revision);
+    return Status::Ok();
+  }
+  Status Rollback(const std::string& revision, const std::string& reason) override {
+    std::lock_guard lock(script_->mu);
+    script_->rolled_back[system_].push_back(revision);
+    script_->head = revision;
+    return Status::Ok();
   }
   Status Recover(const std::string& target, bool forced) override {
     std::lock_guard lock(script_->mu);
@@ -94,13 +142,14 @@ class InProcessDaemon {
     }
   }
 
-  void Start(bool auto_recover = true) {
+  void Start(bool auto_recover = true, const std::string& extra_yaml = "") {
     static std::atomic<int> n{0};
     int id = ++n;
     std::string yaml =
         "state_dir: " + dir_.path() +
         "/state\n"
-        "http: {listen: \"\"}\n"
+        "http: {listen: \"\"}\n" +
+        extra_yaml +
         "orchestrator:\n"
         "  heartbeat_interval: 20ms\n  heartbeat_liveness: 5\n  start_timeout: 300ms\n  stop_grace: 300ms\n"
         "  agent_restart: {backoff_initial: 10ms, backoff_max: 20ms, max_restarts: 2}\n"
@@ -333,6 +382,27 @@ TEST(DaemonInProcessTest, ControlRequestsThatWaitForTheAgentsAnswerWithWhatTheyD
   auto hostile = d.Call(v1::ControlRequest::PAUSE, "pm2\n2026-01-01 forged line");
   ASSERT_TRUE(hostile.ok());
   EXPECT_EQ(hostile->exit_code(), 2) << "control characters are refused before anything is logged";
+}
+
+TEST(DaemonInProcessTest, APushGoesThroughTheStepsInOrderAndABrokenOneIsRolledBack) {
+  InProcessDaemon d;
+  d.Start(true, "pipeline: {rollback: true, rollback_on: [build, pm2]}\n");
+  ASSERT_TRUE(WaitFor([&] { return d.AllReady(); }));
+  // The code in place, healthy everywhere, is adopted as the last good commit.
+  ASSERT_TRUE(WaitFor([&] { return Has(d.HistoryKinds(), "pipeline_good"); }));
+  const std::string good = "1111111111111111111111111111111111111111";
+  d.script.Push(good);
+  ASSERT_TRUE(WaitFor([&] { return Has(d.HistoryKinds(), "pipeline_done"); }));
+  EXPECT_EQ(d.script.Deployed("build"), std::vector<std::string>{good});
+  EXPECT_EQ(d.script.Deployed("pm2"), std::vector<std::string>{good});  // after build: upstream first
+  const std::string broken = "2222222222222222222222222222222222222222";
+  d.script.Push(broken, /*breaks_the_build=*/true);
+  ASSERT_TRUE(WaitFor([&] { return Has(d.HistoryKinds(), "pipeline_rollback"); }));
+  EXPECT_EQ(d.script.RolledBack("git"), std::vector<std::string>{good});
+  EXPECT_EQ(d.script.Deployed("pm2"), std::vector<std::string>{good})
+      << "a commit whose build failed never reaches PM2";
+  EXPECT_TRUE(Has(d.HistoryKinds(), "critical build pipeline"));
+  EXPECT_EQ(d.Status().pipeline().state(), "idle");
 }
 
 }  // namespace

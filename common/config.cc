@@ -201,6 +201,16 @@ class Validator {
             CheckMap(v[i], p, spec.children);
         }
         break;
+      case FieldType::kMapOf:
+        if (!v.IsMap()) {
+          if (!v.IsNull()) Error(v, path, "expected a mapping of names, got " + Describe(v));
+          break;
+        }
+        for (auto it = v.begin(); it != v.end(); ++it) {
+          const YAML::Node item = it->second;  // a copy: it-> is a temporary proxy
+          CheckMap(item, Join(path, it->first.Scalar()), spec.children);
+        }
+        break;
       case FieldType::kAnyMap:
         if (!v.IsMap() && !v.IsNull()) Error(v, path, "expected a mapping, got " + Describe(v));
         break;
@@ -281,12 +291,43 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
       v.Error(it->first, path, "unknown system (known: " + all + ")");
       continue;
     }
+    size_t errors_before = v.errors().size();
     v.CheckMap(it->second, path, SystemSchema(name));
-    // What the types cannot say, in the agent's own words (its settings parse).
-    if (const SystemSpec* spec = FindBuiltinSystem(name); spec && spec->check && it->second.IsMap()) {
+    // What the types cannot say, in the agent's own words (its settings
+    // parse), once the types are right: "health.web: needs url or tcp" is
+    // reported at health.web's line as systems.pm2.health.web.
+    const SystemSpec* spec = FindBuiltinSystem(name);
+    if (spec && spec->check && it->second.IsMap() && v.errors().size() == errors_before) {
       std::string why = spec->check(it->second, base);
       if (why.rfind(path + ".", 0) == 0) why = why.substr(path.size() + 1);
-      if (!why.empty()) v.Error(it->second, path, why);
+      if (!why.empty()) {
+        YAML::Node at = it->second;
+        std::string where = path;
+        size_t colon = why.find(": ");
+        if (colon != std::string::npos && why.find(' ') > colon) {
+          // Walk the dotted key the message starts with, as far as it exists.
+          std::string rest = why.substr(0, colon);
+          YAML::Node node = it->second;
+          bool found = true;
+          for (size_t start = 0; start <= rest.size();) {
+            size_t dot = rest.find('.', start);
+            std::string key = rest.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+            if (!node.IsMap() || !node[key]) {
+              found = false;
+              break;
+            }
+            node.reset(node[key]);  // rebinds; `=` would write into the document
+            if (dot == std::string::npos) break;
+            start = dot + 1;
+          }
+          if (found) {
+            at.reset(node);
+            where = path + "." + rest;
+            why = why.substr(colon + 2);
+          }
+        }
+        v.Error(at, where, why);
+      }
     }
     present[name] = it->second;
   }
@@ -379,7 +420,7 @@ static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {
         for (const auto& k : events::kAllKinds) known.push_back(k.name);
         v.Error(kv.first, "alerts.events." + kind,
                 "'" + kind.substr(0, 60) + "' is not an event kind" + DidYouMean(kind, known) +
-                    "; the kinds are listed in the README (History and events)");
+                    "; the kinds are the table 'Event kinds' in the README (under Alerts)");
       } else if (sev != "critical" && sev != "warning" && sev != "info") {
         v.Error(kv.second, "alerts.events." + kv.first.Scalar(), "expected critical, warning or info");
       } else {

@@ -29,6 +29,7 @@ enum class FieldType {
   kMap,         // nested keys out of `children`
   kMapList,     // a list of maps, each out of `children`
   kAnyMap,      // any map (free-form, e.g. env overrides)
+  kMapOf,       // a map of any names, each value a mapping of keys out of `children` (pm2 health probes)
 };
 
 struct FieldSpec {

@@ -526,6 +526,10 @@ Result<pid_t> Daemon::Spawn(const std::string& agent) {
   if (options_.debug) spec.args.push_back("--debug");
   spec.cwd = config_.workspace;
   spec.own_process_group = true;
+  // What an agent prints before its Welcome says where its log is (or a
+  // custom agent prints at all) is kept, even when redundancyd's own stderr
+  // is /dev/null (`redundancyctl start`).
+  if (!config_.log_dir.empty()) spec.output_file = config_.log_dir + "/agent-" + agent + ".out";
   if (sc.name == "pm2" && !options_.hosting_pm2.first.empty()) {
     // redundancyd is itself an app of a PM2: the agent must never restore,
     // kill or count it (it may watch that very PM2).
@@ -545,6 +549,7 @@ void Daemon::SendShutdown(const std::string& agent) {
 
 void Daemon::Record(const std::string& agent, const std::string& kind, const std::string& detail) {
   bool bad = kind == events::kAgentGaveUp || kind == events::kAgentHung || kind == events::kAgentSpawnFailed ||
+             kind == events::kReloadRejected || kind == events::kHttpError ||
              (kind == events::kAgentExit && !shutting_down_);
   journal_.Note({.system = agent,
                  .kind = kind,

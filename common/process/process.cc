@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,9 +34,14 @@ struct ChildSetup : bp::extend::handler {
   pid_t parent;
   bool die_with_parent;
   bool own_process_group;
+  int output_fd = -1;  // becomes stdout and stderr
   template <typename Executor>
   void on_exec_setup(Executor&) const {
     if (own_process_group) setpgid(0, 0);
+    if (output_fd >= 0) {
+      dup2(output_fd, 1);
+      dup2(output_fd, 2);
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -119,6 +125,22 @@ Result<pid_t> Launch(const SpawnSpec& spec, Extra&&... extra) {
     setup.parent = getpid();
     setup.die_with_parent = spec.die_with_parent;
     setup.own_process_group = spec.own_process_group;
+    int output_fd = -1;
+    if (!spec.output_file.empty()) {
+      struct stat st;
+      if (stat(spec.output_file.c_str(), &st) == 0 && st.st_size > (1 << 20)) {
+        rename(spec.output_file.c_str(), (spec.output_file + ".1").c_str());
+      }
+      // Unopenable (its directory gone): the child inherits ours rather than not starting.
+      output_fd = open(spec.output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      setup.output_fd = output_fd;
+    }
+    struct CloseAfter {  // the child has its own copy once it is started
+      int fd;
+      ~CloseAfter() {
+        if (fd >= 0) close(fd);
+      }
+    } close_after{output_fd};
     bp::child child;
     if (spec.cwd.empty()) {
       child = bp::child(bp::exe = *exe, bp::args = spec.args, env, std::forward<Extra>(extra)..., setup, ec);

@@ -24,6 +24,10 @@ struct SpawnSpec {
   bool die_with_parent = true;     // PR_SET_PDEATHSIG(SIGTERM), and exit if the parent is already gone
   std::string stdin_data;          // RunCapture: written to the child's stdin (else it reads /dev/null)
   bool own_process_group = false;  // the child leads a new process group (SignalGroup reaches what it leaves behind)
+  // Spawn: the child's stdout and stderr are appended to this file (made
+  // 0600 if missing; moved to <file>.1 first when over 1 MB); inherited when
+  // empty or when the file cannot be opened.
+  std::string output_file;
 };
 
 // `exe` as given when it has a slash, else looked up in PATH; error when it

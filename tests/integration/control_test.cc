@@ -565,5 +565,29 @@ TEST(LoggingTest, AgentsLogWhereAndAsTheWelcomeSaysAndAReloadChangesIt) {
       << text();
 }
 
+TEST(LoggingTest, WhatAnAgentPrintsBeforeItsWelcomeIsKeptInItsOutFile) {
+  // A custom agent that dies before it ever connects: its last words are the
+  // operator's only clue, and redundancyd's own stderr may be /dev/null.
+  Daemon probe("");
+  std::string agent = probe.dir().Write("broken-agent.sh",
+                                        "#!/bin/sh\necho \"broken-agent: cannot open /etc/broken.conf\" >&2\nexit 3\n");
+  chmod(agent.c_str(), 0755);
+  Daemon d("  git: {interval: 1h, agent: " + agent + "}\n", FastOrchestratorYaml(1));
+  ASSERT_TRUE(d.Start());
+  std::string out = d.state_dir() + "/logs/agent-git.out";
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::ifstream in(out);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str().find("broken-agent: cannot open /etc/broken.conf") != std::string::npos;
+      },
+      10s))
+      << out;
+  struct stat st;
+  ASSERT_EQ(stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
 }  // namespace
 }  // namespace redundancy::testing

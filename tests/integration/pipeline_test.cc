@@ -114,7 +114,9 @@ TEST_F(PipelineTest, GoodCommitsReachTheAppsAndABrokenOneIsRolledBack) {
   EXPECT_EQ(Head(deploy_), good1);
   EXPECT_TRUE(WaitUntil([&] { return Serving() == "v2\n"; }, 10s)) << Serving();
   // PM2 never ran the bad commit (its build failed first): not reloaded by the rollback.
-  if (serving_pid > 0) EXPECT_EQ(pm2_->App("web")->value("pid", 0), serving_pid);
+  if (serving_pid > 0) {
+    EXPECT_EQ(pm2_->App("web")->value("pid", 0), serving_pid);
+  }
   h = History();
   EXPECT_NE(h.find("critical"), std::string::npos) << h;
   EXPECT_NE(h.find("commit " + bad.substr(0, 7)), std::string::npos) << "the critical event names the bad commit\n"

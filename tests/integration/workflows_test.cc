@@ -237,7 +237,7 @@ TEST_F(WorkflowsAgentTest, HostileWorkflowsAreFailedTargetsNotACrashLoop) {
   std::string out;
   int rc = RunShell(BinDir() + "/redundancyctl lint-workflow " + repo_ + "/.github/workflows 2>&1", &out);
   EXPECT_EQ(rc, 2) << out;  // some files could not be read at all
-  for (const std::string& name : {"with.yml", "runs-on.yml", "matrix.yml", "bomb.yml", "fifo.yml", "zero.yml"}) {
+  for (const char* name : {"with.yml", "runs-on.yml", "matrix.yml", "bomb.yml", "fifo.yml", "zero.yml"}) {
     EXPECT_NE(out.find(name), std::string::npos) << name << " not reported:\n" << out;
   }
 }

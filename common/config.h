@@ -48,6 +48,7 @@ struct LoggingConfig {
   Millis rotate_every{24LL * 3600 * 1000};  // also rotate daily
   Millis max_age{30LL * 24 * 3600 * 1000};  // and keep rotated files 30 days at most
   bool compress = true;
+  bool operator==(const LoggingConfig&) const = default;
 };
 
 // alerts.*: the rules of the alert engine (orchestrator/alerts.h explains them).

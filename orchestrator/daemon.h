@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/logging.h"
 #include "common/paths.h"
 #include "common/process/process.h"
 #include "common/store/store.h"
@@ -40,10 +41,17 @@ struct DaemonOptions {
   // For a daemon inside a test process: agents started by this launcher and
   // sockets on this context at these endpoints (inproc://). Defaults: child
   // processes, a context of its own, ipc:// sockets in state_dir/run.
+  // redundancyd's own log (redundancyd.log): set up by main, and set up again
+  // by a reload that changes logging.*. Off in a test process.
+  bool own_logging = false;
+  bool log_to_stderr = true;
   AgentLauncher* launcher = nullptr;
   transport::Context* context = nullptr;
   std::string agents_endpoint, control_endpoint;
 };
+
+// redundancyd's own log as logging.* says.
+LogOptions DaemonLogOptions(const Config& config, bool debug, bool to_stderr);
 
 class Daemon : public AgentOps {
  public:

@@ -19,13 +19,35 @@ void Daemon::AddAgent(const SystemConfig& sc) {
   agents_[sc.name].sup->Start(clock_->Now());
 }
 
+LogOptions DaemonLogOptions(const Config& config, bool debug, bool to_stderr) {
+  LogOptions log;
+  log.log_dir = config.log_dir;
+  log.file_name = "redundancyd.log";
+  log.max_size = config.logging.max_size;
+  log.max_files = config.logging.max_files;
+  log.rotate_every_ms = config.logging.rotate_every.count();
+  log.max_age_ms = config.logging.max_age.count();
+  log.compress = config.logging.compress;
+  log.level = config.logging.level;
+  log.debug = debug;
+  log.to_stderr = to_stderr;
+  return log;
+}
+
 Status Daemon::ApplyConfig(const Config& next) {
   if (next.state_dir != config_.state_dir || next.log_dir != config_.log_dir) {
     return Status::Error("state_dir and log_dir cannot change while the daemon runs; restart it instead");
   }
   std::vector<SystemConfig> old_systems = config_.systems;
+  bool logging_changed = !(next.logging == config_.logging);
   config_ = next;
   AddSecrets(config_.secrets);
+  if (options_.own_logging && logging_changed) {
+    // Rotation and retention too, not only the level (the agents get theirs in a new Welcome).
+    if (Status s = InitLogging(DaemonLogOptions(config_, options_.debug, options_.log_to_stderr)); !s.ok()) {
+      spdlog::error("logging: {}", s.message());
+    }
+  }
   spdlog::set_level(options_.debug || DebugFromEnv() ? spdlog::level::debug
                                                      : spdlog::level::from_str(config_.logging.level));
   std::vector<std::pair<std::string, std::vector<std::string>>> graph;

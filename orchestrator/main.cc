@@ -50,18 +50,9 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  redundancy::LogOptions log;
-  log.log_dir = config->log_dir;
-  log.file_name = "redundancyd.log";
-  log.max_size = config->logging.max_size;
-  log.max_files = config->logging.max_files;
-  log.rotate_every_ms = config->logging.rotate_every.count();
-  log.max_age_ms = config->logging.max_age.count();
-  log.compress = config->logging.compress;
-  log.level = config->logging.level;
-  log.debug = debug;
-  log.to_stderr = !daemonize;
-  if (auto s = redundancy::InitLogging(log); !s.ok()) {
+  options.own_logging = true;
+  options.log_to_stderr = !daemonize;
+  if (auto s = redundancy::InitLogging(redundancy::DaemonLogOptions(*config, debug, options.log_to_stderr)); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 1;
   }

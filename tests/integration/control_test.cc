@@ -589,5 +589,34 @@ TEST(LoggingTest, WhatAnAgentPrintsBeforeItsWelcomeIsKeptInItsOutFile) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+TEST(LoggingTest, AReloadChangesTheDaemonsOwnRotationToo) {
+  Daemon d(Sys("git"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  std::string logs = d.state_dir() + "/logs";
+  auto rotated = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(logs)) {
+      std::string f = e.path().filename().string();
+      if (f.rfind("redundancyd.log.", 0) == 0 && f.find(".tmp") == std::string::npos) ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(rotated(), 0);
+  d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "logging: {max_size: 4KB, max_files: 2}\nsystems:\n" +
+                Sys("git"));
+  ASSERT_EQ(d.Ctl("reload").exit_code, 0);
+  // Each control command writes an audit line: keep going until the new size limit rotates the file.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        d.Ctl("pause git");
+        d.Ctl("resume git");
+        return rotated() >= 1;
+      },
+      20s))
+      << "the daemon still rotates at the old 10 MB";
+  EXPECT_LE(std::filesystem::file_size(logs + "/redundancyd.log"), 4096u + 512u);
+}
+
 }  // namespace
 }  // namespace redundancy::testing

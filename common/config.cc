@@ -18,6 +18,7 @@
 #include "common/dependency_graph.h"
 #include "common/event_kinds.h"
 #include "common/file_util.h"
+#include "common/settings_reader.h"
 #include "common/yaml_bounded.h"
 
 namespace redundancy {
@@ -255,22 +256,6 @@ class Validator {
   std::vector<std::string>* secrets_;
   std::vector<std::string> errors_;
 };
-
-std::string Str(const YAML::Node& n, const std::string& fallback) { return n && n.IsScalar() ? n.Scalar() : fallback; }
-Millis Dur(const YAML::Node& n, Millis fallback) {
-  if (!n || !n.IsScalar()) return fallback;
-  auto d = ParseDuration(n.Scalar());
-  return d.ok() ? *d : fallback;
-}
-std::vector<std::string> StrList(const YAML::Node& n) {
-  std::vector<std::string> out;
-  if (n && n.IsSequence()) {
-    for (const auto& e : n) out.push_back(e.Scalar());
-  } else if (n && n.IsScalar()) {
-    out.push_back(n.Scalar());
-  }
-  return out;
-}
 
 // Validates systems.*, and fills `out` with the enabled ones.
 void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& base, std::vector<SystemConfig>* out) {

@@ -4,64 +4,60 @@
 
 namespace redundancy {
 
-std::optional<std::string> SettingsReader::Scalar(const char* key) const {
-  if (!Has(key)) return std::nullopt;
-  YAML::Node n = node_[key];
-  if (!n.IsScalar()) return std::nullopt;
-  return n.Scalar();
+std::string Str(const YAML::Node& n, const std::string& fallback) { return n && n.IsScalar() ? n.Scalar() : fallback; }
+
+Millis Dur(const YAML::Node& n, Millis fallback) {
+  if (!n || !n.IsScalar()) return fallback;
+  auto d = ParseDuration(n.Scalar());
+  return d.ok() ? *d : fallback;
 }
 
-std::string SettingsReader::Str(const char* key, const std::string& def) const {
-  std::optional<std::string> n = Scalar(key);
-  return n ? *n : def;
-}
-
-bool SettingsReader::Bool(const char* key, bool def) const {
-  std::optional<std::string> n = Scalar(key);
-  bool out = def;
-  return n && YAML::convert<bool>::decode(YAML::Node(*n), out) ? out : def;
-}
-
-int SettingsReader::Int(const char* key, int def) const {
-  std::optional<std::string> n = Scalar(key);
-  int out = def;
-  return n && YAML::convert<int>::decode(YAML::Node(*n), out) ? out : def;
-}
-
-Millis SettingsReader::Dur(const char* key, Millis def) const {
-  std::optional<std::string> n = Scalar(key);
-  if (!n) return def;
-  auto d = ParseDuration(*n);
-  return d.ok() ? *d : def;
-}
-
-uint64_t SettingsReader::Size(const char* key, uint64_t def) const {
-  std::optional<std::string> n = Scalar(key);
-  if (!n) return def;
-  auto s = ParseByteSize(*n);
-  return s.ok() ? *s : def;
-}
-
-std::vector<std::string> SettingsReader::List(const char* key) const {
+std::vector<std::string> StrList(const YAML::Node& n) {
   std::vector<std::string> out;
-  if (!Has(key)) return out;
-  YAML::Node n = node_[key];
-  if (n.IsScalar()) out.push_back(n.Scalar());
-  if (n.IsSequence()) {
+  if (n && n.IsSequence()) {
     for (const auto& e : n) {
       if (e.IsScalar()) out.push_back(e.Scalar());
     }
+  } else if (n && n.IsScalar()) {
+    out.push_back(n.Scalar());
   }
   return out;
 }
+
+std::string SettingsReader::Str(const char* key, const std::string& def) const {
+  return redundancy::Str(Node(key), def);
+}
+
+bool SettingsReader::Bool(const char* key, bool def) const {
+  YAML::Node n = Node(key);
+  bool out = def;
+  return n.IsScalar() && YAML::convert<bool>::decode(n, out) ? out : def;
+}
+
+int SettingsReader::Int(const char* key, int def) const {
+  YAML::Node n = Node(key);
+  int out = def;
+  return n.IsScalar() && YAML::convert<int>::decode(n, out) ? out : def;
+}
+
+Millis SettingsReader::Dur(const char* key, Millis def) const { return redundancy::Dur(Node(key), def); }
+
+uint64_t SettingsReader::Size(const char* key, uint64_t def) const {
+  YAML::Node n = Node(key);
+  if (!n.IsScalar()) return def;
+  auto s = ParseByteSize(n.Scalar());
+  return s.ok() ? *s : def;
+}
+
+std::vector<std::string> SettingsReader::List(const char* key) const { return StrList(Node(key)); }
 
 std::string SettingsReader::Path(const char* key, const std::string& def, const std::string& base) const {
   return ResolvePath(Str(key, def), base);
 }
 
 SettingsReader SettingsReader::Sub(const char* key) const {
-  YAML::Node n = Has(key) ? node_[key] : YAML::Node();
-  return SettingsReader(n && n.IsMap() ? n : YAML::Node());
+  YAML::Node n = Node(key);
+  return SettingsReader(n.IsMap() ? n : YAML::Node());
 }
 
 }  // namespace redundancy

@@ -6,13 +6,19 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/duration.h"
 
 namespace redundancy {
+
+// One node read with a fallback: its text when it is a scalar, a duration
+// when it parses as one, a list of strings (a single string is a list of
+// one). The config's parser and SettingsReader share them.
+std::string Str(const YAML::Node& n, const std::string& fallback);
+Millis Dur(const YAML::Node& n, Millis fallback);
+std::vector<std::string> StrList(const YAML::Node& n);
 
 class SettingsReader {
  public:
@@ -33,7 +39,6 @@ class SettingsReader {
   YAML::Node Node(const char* key) const { return Has(key) ? node_[key] : YAML::Node(); }
 
  private:
-  std::optional<std::string> Scalar(const char* key) const;  // a scalar's text, not a null node
   YAML::Node node_;
 };
 

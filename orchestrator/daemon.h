@@ -92,6 +92,9 @@ class Daemon : public AgentOps {
   void AddAgent(const SystemConfig& sc);
   // Sends a pipeline step's command to its agent: its id, nullopt when the agent is not connected.
   std::optional<uint64_t> SendStep(const Pipeline::Step& step);
+  // Gives `cmd` the next id (in *id) and sends it to the system's agent (a
+  // RELOAD with the Welcome it would get now); false when not connected or not sent.
+  bool Send(const std::string& system, v1::Command cmd, uint64_t* id);
   bool SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id,
                    bool forced = false);
   void MaybeAutoRecover(AgentSlot& slot);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -285,33 +286,14 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
     if (spec && spec->check && it->second.IsMap() && v.errors().size() == errors_before) {
       std::string why = spec->check(it->second, base);
       if (why.rfind(path + ".", 0) == 0) why = why.substr(path.size() + 1);
-      if (!why.empty()) {
-        YAML::Node at = it->second;
-        std::string where = path;
-        size_t colon = why.find(": ");
-        if (colon != std::string::npos && why.find(' ') > colon) {
-          // Walk the dotted key the message starts with, as far as it exists.
-          std::string rest = why.substr(0, colon);
-          YAML::Node node = it->second;
-          bool found = true;
-          for (size_t start = 0; start <= rest.size();) {
-            size_t dot = rest.find('.', start);
-            std::string key = rest.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-            if (!node.IsMap() || !node[key]) {
-              found = false;
-              break;
-            }
-            node.reset(node[key]);  // rebinds; `=` would write into the document
-            if (dot == std::string::npos) break;
-            start = dot + 1;
-          }
-          if (found) {
-            at.reset(node);
-            where = path + "." + rest;
-            why = why.substr(colon + 2);
-          }
-        }
-        v.Error(at, where, why);
+      // "key.path: what": at that key's line when the message starts with one that exists.
+      size_t colon = why.find(": ");
+      std::optional<YAML::Node> at;
+      if (colon != std::string::npos && why.find(' ') > colon) at = FindKey(it->second, why.substr(0, colon));
+      if (at) {
+        v.Error(*at, path + "." + why.substr(0, colon), why.substr(colon + 2));
+      } else if (!why.empty()) {
+        v.Error(it->second, path, why);
       }
     }
     present[name] = it->second;

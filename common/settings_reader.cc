@@ -24,6 +24,18 @@ std::vector<std::string> StrList(const YAML::Node& n) {
   return out;
 }
 
+std::optional<YAML::Node> FindKey(const YAML::Node& root, const std::string& dotted) {
+  YAML::Node node = root;
+  for (size_t start = 0;;) {
+    size_t dot = dotted.find('.', start);
+    std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!node.IsMap() || !node[key]) return std::nullopt;
+    node.reset(node[key]);  // rebinds; `=` would write into the document
+    if (dot == std::string::npos) return node;
+    start = dot + 1;
+  }
+}
+
 std::string SettingsReader::Str(const char* key, const std::string& def) const {
   return redundancy::Str(Node(key), def);
 }

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ namespace redundancy {
 std::string Str(const YAML::Node& n, const std::string& fallback);
 Millis Dur(const YAML::Node& n, Millis fallback);
 std::vector<std::string> StrList(const YAML::Node& n);
+// The node at a dotted key path ("health.web") under `root`, if every step exists.
+std::optional<YAML::Node> FindKey(const YAML::Node& root, const std::string& dotted);
 
 class SettingsReader {
  public:

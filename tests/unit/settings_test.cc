@@ -29,6 +29,9 @@ TEST(SettingsReaderTest, TypedReadsWithDefaultsAndWrongTypesFallBack) {
   EXPECT_EQ(r.Int("bad_i", 3), 3);
   EXPECT_EQ(r.Dur("bad_d", Millis(5)), Millis(5));
   EXPECT_FALSE(r.Bool("bad_b", false));
+  EXPECT_EQ(FindKey(YAML::Load("{a: {b: {c: 1}}}"), "a.b.c")->Scalar(), "1");
+  EXPECT_FALSE(FindKey(YAML::Load("{a: {b: 1}}"), "a.x").has_value());
+  EXPECT_FALSE(FindKey(YAML::Load("{a: 1}"), "a.b").has_value());
   SettingsReader none{YAML::Node()};
   EXPECT_EQ(none.Str("x", "d"), "d");
   EXPECT_TRUE(none.List("x").empty());

@@ -21,10 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string Sys(const std::string& name, const std::string& extra = "") {
-  return "  " + name + ": {interval: 1s, agent: " + TestAgent() + extra + "}\n";
-}
-
 TEST(ControlTest, StatusJsonCarriesTheDesignFields) {
   Daemon d(Sys("git") + Sys("build"));
   ASSERT_TRUE(d.Start());
@@ -413,50 +409,6 @@ TEST(ControlTest, SecretsNeverReachLogsStatusOrHistory) {
   EXPECT_EQ(everything.find(secret), std::string::npos);
 }
 
-}  // namespace
-}  // namespace redundancy::testing
-
-namespace redundancy::testing {
-namespace {
-
-TEST(LoggingTest, LogsRotateBySizeCompressedAndKeepTheConfiguredCount) {
-  Daemon d(Sys("git"), FastOrchestratorYaml() + "logging: {max_size: 4KB, max_files: 2}\n");
-  ASSERT_TRUE(d.Start({{"DEBUG_REDUNDANCY", "true"}}));
-  ASSERT_TRUE(d.WaitAllReady(10s));
-  EXPECT_NE(d.ReadLogs().find(" debug "), std::string::npos) << "DEBUG_REDUNDANCY=true";
-  std::string logs = d.state_dir() + "/logs";
-  auto rotated = [&] {
-    std::vector<std::string> out;
-    for (const auto& e : std::filesystem::directory_iterator(logs)) {
-      std::string f = e.path().filename().string();
-      if (f.rfind("redundancyd.log.", 0) == 0 && f.find(".tmp") == std::string::npos) out.push_back(f);
-    }
-    return out;
-  };
-  // Each control command writes an audit line; keep going until two rotated archives are there.
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        d.Ctl("pause git");
-        d.Ctl("resume git");
-        auto r = rotated();
-        return r.size() == 2 &&
-               std::all_of(r.begin(), r.end(), [](const std::string& f) { return f.ends_with(".gz"); });
-      },
-      20s));
-  // More rotations: still two (max_files), the live file small.
-  for (int i = 0; i < 40; ++i) d.Ctl("pause git"), d.Ctl("resume git");
-  EXPECT_TRUE(WaitUntil([&] { return rotated().size() == 2; }, 5s)) << rotated().size();
-  EXPECT_LE(std::filesystem::file_size(logs + "/redundancyd.log"), 4096u + 512u);
-  EXPECT_TRUE(std::filesystem::exists(logs + "/agent-git.log"));
-  EXPECT_NE(d.ReadLogs().find("control pause git"), std::string::npos) << "archives decompress to log lines";
-}
-
-}  // namespace
-}  // namespace redundancy::testing
-
-namespace redundancy::testing {
-namespace {
-
 TEST(ControlTest, FailedChecksAreRecoveredAutomaticallyUnlessPausedOrBlocked) {
   Daemon d(Sys("git") + Sys("build"));
   d.SetMode("build status failed\nbuild recover_fixes\n");
@@ -539,83 +491,6 @@ TEST(ControlTest, HostileArgumentsAreRefusedBeforeTheyAreRecorded) {
   EXPECT_EQ(logs.find(std::string(1000, 'a')), std::string::npos);
   EXPECT_EQ(logs.find("\n2026-01-01T00:00:00.000 info [1] all clear"), std::string::npos) << "a forged log line";
   EXPECT_EQ(logs.find('\x1b'), std::string::npos);
-}
-
-TEST(LoggingTest, AgentsLogWhereAndAsTheWelcomeSaysAndAReloadChangesIt) {
-  Daemon d(Sys("git"), FastOrchestratorYaml() + "logging: {level: warn}\n");
-  ASSERT_TRUE(d.Start());
-  ASSERT_TRUE(d.WaitAllReady(10s));
-  std::string log = d.state_dir() + "/logs/agent-git.log";
-  auto text = [&] {
-    std::ifstream in(log);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
-  ASSERT_TRUE(std::filesystem::exists(log)) << "the Welcome names the log directory";
-  EXPECT_EQ(text().find("ready (agent"), std::string::npos) << "info is below logging.level: warn";
-  d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "logging: {level: info}\nsystems:\n" + Sys("git"));
-  ASSERT_EQ(d.Ctl("reload").exit_code, 0);
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        d.Ctl("recover git");
-        return text().find(" info ") != std::string::npos && text().find("recover git") != std::string::npos;
-      },
-      10s))
-      << text();
-}
-
-TEST(LoggingTest, WhatAnAgentPrintsBeforeItsWelcomeIsKeptInItsOutFile) {
-  // A custom agent that dies before it ever connects: its last words are the
-  // operator's only clue, and redundancyd's own stderr may be /dev/null.
-  Daemon probe("");
-  std::string agent = probe.dir().Write("broken-agent.sh",
-                                        "#!/bin/sh\necho \"broken-agent: cannot open /etc/broken.conf\" >&2\nexit 3\n");
-  chmod(agent.c_str(), 0755);
-  Daemon d("  git: {interval: 1h, agent: " + agent + "}\n", FastOrchestratorYaml(1));
-  ASSERT_TRUE(d.Start());
-  std::string out = d.state_dir() + "/logs/agent-git.out";
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        std::ifstream in(out);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str().find("broken-agent: cannot open /etc/broken.conf") != std::string::npos;
-      },
-      10s))
-      << out;
-  struct stat st;
-  ASSERT_EQ(stat(out.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-}
-
-TEST(LoggingTest, AReloadChangesTheDaemonsOwnRotationToo) {
-  Daemon d(Sys("git"));
-  ASSERT_TRUE(d.Start());
-  ASSERT_TRUE(d.WaitAllReady(10s));
-  std::string logs = d.state_dir() + "/logs";
-  auto rotated = [&] {
-    int n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(logs)) {
-      std::string f = e.path().filename().string();
-      if (f.rfind("redundancyd.log.", 0) == 0 && f.find(".tmp") == std::string::npos) ++n;
-    }
-    return n;
-  };
-  EXPECT_EQ(rotated(), 0);
-  d.WriteConfig("workspace: .\n" + FastOrchestratorYaml() + "logging: {max_size: 4KB, max_files: 2}\nsystems:\n" +
-                Sys("git"));
-  ASSERT_EQ(d.Ctl("reload").exit_code, 0);
-  // Each control command writes an audit line: keep going until the new size limit rotates the file.
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        d.Ctl("pause git");
-        d.Ctl("resume git");
-        return rotated() >= 1;
-      },
-      20s))
-      << "the daemon still rotates at the old 10 MB";
-  EXPECT_LE(std::filesystem::file_size(logs + "/redundancyd.log"), 4096u + 512u);
 }
 
 }  // namespace

@@ -62,6 +62,10 @@ std::string FastOrchestratorYaml(int max_restarts, bool http_off) {
 
 std::string TestAgent() { return BinDir() + "/redundancy-test-agent"; }
 
+std::string Sys(const std::string& name, const std::string& extra) {
+  return "  " + name + ": {interval: 1s, agent: " + TestAgent() + extra + "}\n";
+}
+
 Daemon::Daemon(std::string systems_yaml, std::string extra_yaml) {
   chmod(dir_.path().c_str(), 0755);
   WriteConfig("workspace: .\n" + (extra_yaml.empty() ? FastOrchestratorYaml() : extra_yaml) + "systems:\n" +

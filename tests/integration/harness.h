@@ -43,6 +43,8 @@ bool IsRunning(pid_t pid);
 std::string FastOrchestratorYaml(int max_restarts = 50, bool http_off = true);
 // The agent that can be told to crash, hang or never become ready (tests/agents/test_agent.cc).
 std::string TestAgent();
+// systems.<name> run by the test agent: "  <name>: {interval: 1s, agent: ...<extra>}\n".
+std::string Sys(const std::string& name, const std::string& extra = "");
 
 // Runs `cmd` through /bin/sh with stderr joined to stdout; returns the exit
 // code (-1 when it did not exit normally) and appends the output to `out`.

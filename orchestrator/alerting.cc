@@ -76,7 +76,7 @@ void Alerting::Configure(const Config& config) {
 }
 
 void Alerting::ObserveChecks(const std::string& system, const v1::HealthReport& report,
-                             const std::vector<v1::CheckResult>& previous, Millis grace_ms, bool owned_by_pipeline) {
+                             const std::vector<std::string>& previous, Millis grace_ms, bool owned_by_pipeline) {
   int64_t now = clock_->WallMs();
   int64_t grace = grace_ms.count();
   std::set<std::string> seen;
@@ -109,11 +109,11 @@ void Alerting::ObserveChecks(const std::string& system, const v1::HealthReport& 
     alerts_.Observe(system, c.target(), deliberate ? "ok" : HealthName(c.status()), c.summary(), now, true,
                     c.restore() && c.status() == v1::HEALTH_FAILED);
   }
-  for (const auto& c : previous) {
-    if (seen.count(c.target())) continue;
-    alerts_.Forget(system, c.target(), now);
-    check_first_seen_.erase(c.target());
-    transient_since_.erase(c.target());
+  for (const auto& target : previous) {
+    if (seen.count(target)) continue;
+    alerts_.Forget(system, target, now);
+    check_first_seen_.erase(target);
+    transient_since_.erase(target);
   }
 }
 

@@ -36,11 +36,11 @@ class Alerting {
   // Called whenever what the status view shows of alerts changed.
   void OnChange(std::function<void()> f) { on_change_ = std::move(f); }
 
-  // A system's new report (`previous`: its checks before it). `grace`: how
+  // A system's new report (`previous`: the targets it had before). `grace`: how
   // long a new or transient failure waits; `owned_by_pipeline`: every bad
   // state is transient while the deploy pipeline works on the system.
   void ObserveChecks(const std::string& system, const v1::HealthReport& report,
-                     const std::vector<v1::CheckResult>& previous, Millis grace, bool owned_by_pipeline);
+                     const std::vector<std::string>& previous, Millis grace, bool owned_by_pipeline);
   // An agent given up on (or ready again) is a check of its own: agent:<system>.
   void ObserveAgent(const std::string& system, bool gave_up, const std::string& detail);
   // Evaluates (at most every 200 ms unless `now`), records changes, queues notifications.

@@ -331,11 +331,11 @@ void Daemon::MaybeAutoRecover(AgentSlot& slot) {
   if (!health_.Reported(name)) return;
   bool wanted = false;
   std::string restore_target;
-  for (const auto& c : health_.Checks(name)) {
-    if (c.status() != v1::HEALTH_FAILED || c.gave_up() || paused_.count(c.target())) continue;
+  health_.ForEachCheck(name, [&](const v1::CheckResult& c) {
+    if (c.status() != v1::HEALTH_FAILED || c.gave_up() || paused_.count(c.target())) return;
     wanted = true;
     if (c.restore() && restore_target.empty()) restore_target = c.target();
-  }
+  });
   if (!wanted) return;
   if (upstream_ok) {
     SendCommand(name, v1::Command::RECOVER, "", &slot.recover_in_flight);

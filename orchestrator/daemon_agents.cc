@@ -68,7 +68,8 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
         c.set_summary(Redact(c.summary()));
         c.set_details(Redact(c.details()));
       }
-      std::vector<v1::CheckResult> previous = health_.Checks(name);
+      std::vector<std::string> previous;
+      health_.ForEachCheck(name, [&](const v1::CheckResult& c) { previous.push_back(c.target()); });
       NoteTransitions(health_.Apply(report, clock_->WallMs()));
       const SystemConfig* sc = config_.FindSystem(name);
       alerting_.ObserveChecks(name, report, previous, sc ? sc->grace : Millis(0), pipeline_.Owns(name));

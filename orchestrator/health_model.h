@@ -46,6 +46,13 @@ class HealthModel {
   // The checks a system's agent last reported, in its order, with their
   // labels and metrics (the model is the one copy of them).
   std::vector<v1::CheckResult> Checks(const std::string& system) const;
+  // The same without copies (every report re-evaluates every system's recovery).
+  template <typename F>
+  void ForEachCheck(const std::string& system, F&& f) const {
+    auto it = systems_.find(system);
+    if (it == systems_.end()) return;
+    for (const auto& target : it->second.order) f(it->second.checks.at(target).result);
+  }
   // The same as reports, for every system that has reported (/metrics).
   std::map<std::string, v1::HealthReport> Reports() const;
 

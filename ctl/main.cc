@@ -218,7 +218,7 @@ int NetlifyFunctions(const std::string& dir, const redundancy::netlify::Discover
   } else {
     std::cout << "functions directory: " << (d.functions_dir.empty() ? "(none)" : d.functions_dir) << "\n";
     for (const auto& f : d.functions) {
-      std::cout << "  " << f.name << "  v" << f.api_version << " " << f.runtime << "  " << f.main_file
+      std::cout << "  " << f.name << "  " << redundancy::netlify::ApiLabel(f) << f.runtime << "  " << f.main_file
                 << (f.schedule.empty() ? "" : "  schedule " + f.schedule)
                 << (f.invocation_mode.empty() ? "" : "  " + f.invocation_mode);
       for (const auto& r : f.routes) std::cout << "  " << r;

@@ -15,7 +15,7 @@ APT_PACKAGES=(
   libcli11-dev nlohmann-json3-dev libsimdjson-dev libtomlplusplus-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev
   zlib1g-dev libcurl4-openssl-dev
-  nodejs npm
+  nodejs npm esbuild
   procps python3 curl time util-linux
   clang clang-format libclang-rt-14-dev
   prometheus prometheus-alertmanager python3-aiosmtpd chromium

@@ -14,6 +14,7 @@
 #include "agents/netlify/js_source.h"
 #include "agents/netlify/netlify_toml.h"
 #include "agents/netlify/routes.h"
+#include "agents/netlify/syntax_check.h"
 #include "common/cron.h"
 #include "common/file_util.h"
 #include "common/json_text.h"
@@ -114,6 +115,7 @@ class Discoverer {
   Discoverer(const std::string& dir, const DiscoverOptions& o) : o_(o) {
     std::error_code ec;
     d_.project_dir = fs::weakly_canonical(dir, ec).string();
+    esbuild_found_ = o_.syntax_check && process::ResolveExe(o_.esbuild_bin).ok();
   }
 
   Discovery Run() {
@@ -122,7 +124,13 @@ class Discoverer {
     if (!d_.functions_dir_abs.empty()) {
       ScanEntries();
       for (auto& f : d_.functions) Inspect(f);
-      if (o_.syntax_check) NodeSyntaxCheck();
+      if (o_.syntax_check) {
+        for (const auto& path : SyntaxCheck()) {
+          for (auto& f : d_.functions) {
+            if (f.main_abs == path) AsUnparsed(f);
+          }
+        }
+      }
       CheckRedirects();
     }
     std::sort(d_.functions.begin(), d_.functions.end(),
@@ -342,6 +350,11 @@ class Discoverer {
       f.bundler = f.runtime == "js" ? "none" : "";
       return;
     }
+    Unparsed& base = unparsed_[f.main_abs];
+    base = {f.schedule, background, bundler, fs::path(f.main_abs).extension().string(), false};
+    const std::string& ext = base.ext;
+    bool ts = ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".cts";
+    AsUnparsed(f);                                            // until the source is read
     if (oversized && f.size_bytes > kMaxSourceBytes) return;  // said; not scanned
     auto text = ReadFileBounded(f.main_abs, kMaxSourceBytes);
     if (!text.ok()) {
@@ -349,14 +362,13 @@ class Discoverer {
       return;
     }
     SourceFacts src = ScanSource(*text);
-    std::string ext = fs::path(f.main_abs).extension().string();
-    bool ts = ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".cts";
-    if (!src.syntax_error.empty() && (ts || !o_.syntax_check)) {
+    base.esm = ext == ".mjs" || (ext != ".cjs" && src.esm);
+    if (o_.syntax_check && (!ts || esbuild_found_)) {
+      using Kind = SyntaxJob::Kind;
+      to_check_.push_back({f.main_abs, ts ? Kind::kTypeScript : base.esm ? Kind::kModule : Kind::kCommonJs});
+    } else if (!src.syntax_error.empty()) {
       Add(file, src.syntax_line, src.syntax_col, "error", "syntax", src.syntax_error);
-    }
-    if (!ts && o_.syntax_check) {
-      bool esm = ext == ".mjs" || (ext != ".cjs" && src.esm);
-      to_check_.push_back({f.main_abs, esm});
+      return;  // the packager cannot parse it either
     }
     f.api_version = src.has_default_export && !src.has_handler_export ? 2 : 1;
     if (f.api_version == 1 && src.has_config_export) {
@@ -435,7 +447,7 @@ class Discoverer {
     else if (ts || ext == ".mjs")
       f.bundler = "esbuild";
     else
-      f.bundler = ext != ".cjs" && src.esm ? "nft" : "zisi";
+      f.bundler = V1Bundler(base);
     // Imports of packages that are not installed.
     for (const auto& imp : src.imports) {
       const std::string& s = imp.specifier;
@@ -458,85 +470,71 @@ class Discoverer {
 
   // One node process compiles every JS main file (no code runs): CommonJS as a
   // wrapped vm.Script, ESM as a vm.SourceTextModule.
-  void NodeSyntaxCheck() {
-    // Cached verdicts for files that did not change; node only for the rest.
-    std::vector<std::pair<std::string, bool>> todo;
-    for (const auto& [path, esm] : to_check_) {
+  // What a function is when its source cannot be parsed, as the packager
+  // treats it: no in-source config, API version unknown (v1 for packaging).
+  struct Unparsed {
+    std::string schedule;  // from netlify.toml
+    bool background = false;
+    std::string bundler;  // node_bundler from netlify.toml
+    std::string ext;
+    bool esm = false;
+  };
+  static std::string V1Bundler(const Unparsed& b) {
+    if (!b.bundler.empty()) return b.bundler;
+    if (b.ext == ".mjs" || b.ext == ".ts" || b.ext == ".tsx" || b.ext == ".mts" || b.ext == ".cts") return "esbuild";
+    return b.ext != ".cjs" && b.esm ? "nft" : "zisi";
+  }
+  void AsUnparsed(Function& f) const {
+    const Unparsed& b = unparsed_.at(f.main_abs);
+    f.api_version = 0;
+    f.schedule = b.schedule;
+    f.routes.clear();
+    f.excluded_routes.clear();
+    f.methods.clear();
+    f.display_name.clear();
+    f.invocation_mode = b.background ? "background" : "";
+    f.bundler = V1Bundler(b);
+  }
+
+  // The main files that do not compile (cached verdicts for files whose size
+  // and mtime did not change; node and esbuild for the rest).
+  std::vector<std::string> SyntaxCheck() {
+    std::vector<std::string> broken;
+    std::vector<SyntaxJob> todo;
+    for (const auto& job : to_check_) {
       std::error_code ec;
-      uint64_t size = fs::file_size(path, ec);
-      int64_t mtime = MtimeNs(path);
+      uint64_t size = fs::file_size(job.path, ec);
+      int64_t mtime = MtimeNs(job.path);
       if (o_.cache) {
-        auto it = o_.cache->files.find(path);
+        auto it = o_.cache->files.find(job.path);
         if (it != o_.cache->files.end() && it->second.mtime_ns == mtime && it->second.size == size) {
-          if (!it->second.message.empty()) Add(Rel(path), it->second.line, 0, "error", "syntax", it->second.message);
+          if (!it->second.message.empty()) {
+            Add(Rel(job.path), it->second.line, it->second.col, "error", "syntax", it->second.message);
+            broken.push_back(job.path);
+          }
           continue;
         }
-        o_.cache->files[path] = {mtime, size, "", 0};
       }
-      todo.emplace_back(path, esm);
+      todo.push_back(job);
     }
-    if (todo.empty()) return;
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& [path, esm] : todo) list.push_back({{"path", path}, {"esm", esm}});
-    char tmpl[] = "/tmp/redundancy-netlify-XXXXXX";
-    int fd = mkstemp(tmpl);
-    if (fd < 0) return;
-    std::string body = JsonText(list);
-    bool written = write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
-    close(fd);
-    static const char kScript[] = R"JS(
-const vm = require('vm'), fs = require('fs'), Module = require('module');
-const out = {};
-for (const f of JSON.parse(fs.readFileSync(process.argv[1], 'utf8'))) {
-  let src;
-  try { src = fs.readFileSync(f.path, 'utf8'); } catch (e) { continue; }
-  if (src.startsWith('#!')) src = '//' + src;
-  try {
-    if (f.esm) new vm.SourceTextModule(src, {identifier: f.path});
-    else new vm.Script(Module.wrap(src), {filename: f.path});
-  } catch (e) {
-    const m = /:(\d+)\n/.exec(String(e.stack)) || [];
-    out[f.path] = {message: e.message, line: Number(m[1] || 0)};
-  }
-}
-process.stdout.write('\n@@RESULT@@' + JSON.stringify(out) + '\n');
-)JS";
-    process::SpawnSpec spec;
-    spec.exe = o_.node_bin;
-    spec.args = {"--no-warnings", "--experimental-vm-modules", "-e", kScript, tmpl};
-    auto r = written ? process::RunCapture(spec, std::chrono::seconds(60))
-                     : Result<process::Captured>::Error("cannot write");
-    unlink(tmpl);
-    auto forget = [&] {
-      if (o_.cache) {
-        for (const auto& [path, esm] : todo) o_.cache->files.erase(path);
+    if (todo.empty()) return broken;
+    std::vector<std::string> cannot_run;
+    auto verdicts = CheckSyntax(todo, {o_.node_bin, o_.esbuild_bin}, &cannot_run);
+    for (const auto& why : cannot_run) Add(d_.functions_dir, 0, 0, "warning", "syntax", why);
+    for (const auto& job : todo) {
+      auto v = verdicts.find(job.path);
+      if (v != verdicts.end()) {
+        Add(Rel(job.path), v->second.line, v->second.col, "error", "syntax", v->second.message);
+        broken.push_back(job.path);
       }
-    };
-    if (!r.ok()) {
-      forget();
-      Add(d_.functions_dir, 0, 0, "warning", "syntax", "cannot run node to check syntax: " + r.error());
-      return;
-    }
-    size_t at = r->output.find("@@RESULT@@");
-    if (at == std::string::npos) {
-      forget();
-      Add(d_.functions_dir, 0, 0, "warning", "syntax", "node did not report syntax results");
-      return;
-    }
-    std::string json = r->output.substr(at + 10);
-    json = json.substr(0, json.find('\n'));
-    auto res = nlohmann::json::parse(json, nullptr, false);
-    if (!res.is_object()) return;
-    for (const auto& [path, err] : res.items()) {
-      Add(Rel(path), err.value("line", 0), 0, "error", "syntax", err.value("message", "syntax error"));
-      if (o_.cache) {
-        auto it = o_.cache->files.find(path);
-        if (it != o_.cache->files.end()) {
-          it->second.message = err.value("message", "syntax error");
-          it->second.line = err.value("line", 0);
-        }
+      if (o_.cache && cannot_run.empty()) {
+        std::error_code ec;
+        auto& e = o_.cache->files[job.path];
+        e = {MtimeNs(job.path), fs::file_size(job.path, ec), "", 0, 0};
+        if (v != verdicts.end()) e.message = v->second.message, e.line = v->second.line, e.col = v->second.col;
       }
     }
+    return broken;
   }
 
   void CheckRedirects() {
@@ -558,10 +556,14 @@ process.stdout.write('\n@@RESULT@@' + JSON.stringify(out) + '\n');
   DiscoverOptions o_;
   Discovery d_;
   TomlFacts toml_;
-  std::vector<std::pair<std::string, bool>> to_check_;
+  std::vector<SyntaxJob> to_check_;
+  bool esbuild_found_ = false;
+  std::map<std::string, Unparsed> unparsed_;  // by main file
 };
 
 }  // namespace
+
+std::string ApiLabel(const Function& f) { return f.api_version ? "v" + std::to_string(f.api_version) + " " : ""; }
 
 bool Discovery::HasErrors() const {
   return std::any_of(problems.begin(), problems.end(), [](const Problem& p) { return p.severity == "error"; });
@@ -583,7 +585,7 @@ nlohmann::json DiscoveryJson(const Discovery& d) {
         {{"name", f.name},
          {"runtime", f.runtime},
          {"main_file", f.main_file},
-         {"api_version", f.api_version},
+         {"api_version", f.api_version ? nlohmann::json(f.api_version) : nlohmann::json()},
          {"schedule", f.schedule.empty() ? nlohmann::json() : nlohmann::json(f.schedule)},
          {"invocation_mode", f.invocation_mode.empty() ? nlohmann::json() : nlohmann::json(f.invocation_mode)},
          {"routes", routes},

@@ -26,7 +26,7 @@ struct Function {
   std::string runtime = "js";  // js | go | rs
   std::string main_file;       // relative to the functions directory
   std::string main_abs;
-  int api_version = 1;
+  int api_version = 0;  // 1 | 2; 0 when the packager cannot tell: not JavaScript, a zip, a source that does not parse
   std::string schedule;
   std::string invocation_mode;               // "" | background | stream
   std::vector<std::string> routes;           // config.path patterns (v2)
@@ -37,6 +37,9 @@ struct Function {
   uint64_t size_bytes = 0;  // the function's own files
   int64_t mtime_ns = 0;     // newest of its files, for staleness
 };
+
+// "v1 ", "v2 " or "" (unknown), for one-line listings.
+std::string ApiLabel(const Function& f);
 
 struct Discovery {
   std::string project_dir;
@@ -54,7 +57,7 @@ struct SyntaxCache {
     int64_t mtime_ns = 0;
     uint64_t size = 0;
     std::string message;  // "" = compiles
-    int line = 0;
+    int line = 0, col = 0;
   };
   std::map<std::string, Entry> files;
 };
@@ -62,7 +65,8 @@ struct SyntaxCache {
 struct DiscoverOptions {
   SyntaxCache* cache = nullptr;  // optional
   std::string node_bin = "node";
-  bool syntax_check = true;  // node for JS files (one process for all of them)
+  std::string esbuild_bin = "esbuild";  // TypeScript; when missing, only the lexer's findings
+  bool syntax_check = true;             // node for JS files, esbuild for TS (one process each for all of them)
   uint64_t max_function_bytes = 50ULL << 20;
   // The site's functions directory as set outside the repository (Netlify's UI,
   // the agent's `functions_dir`): netlify.toml beats it, it beats the

@@ -20,7 +20,10 @@ nlohmann::json Manifest(const Discovery& d, int64_t timestamp_ms) {
                         {"mainFile", f.main_abs},
                         {"runtime", f.runtime},
                         {"priority", 10},
-                        {"buildData", {{"runtimeAPIVersion", f.api_version}}}};
+                        {"buildData", nlohmann::json::object()}};
+    // The packager writes 2 or 1 for every JavaScript function (a zip or a
+    // source it cannot parse deploys as v1), nothing for other runtimes.
+    if (f.runtime == "js") m["buildData"]["runtimeAPIVersion"] = f.api_version == 2 ? 2 : 1;
     if (!f.bundler.empty()) m["bundler"] = f.bundler;
     if (!f.schedule.empty()) m["schedule"] = f.schedule;
     if (!f.invocation_mode.empty()) m["invocationMode"] = f.invocation_mode;

@@ -126,7 +126,7 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
     now.insert(f.name);
     v1::CheckResult c;
     c.set_target("netlify:" + f.name);
-    std::string facts = "v" + std::to_string(f.api_version) + " " + f.runtime + " " + f.main_file +
+    std::string facts = ApiLabel(f) + f.runtime + " " + f.main_file +
                         (f.schedule.empty() ? "" : ", schedule " + f.schedule) +
                         (f.invocation_mode.empty() ? "" : ", " + f.invocation_mode);
     for (const auto& r : f.routes) facts += ", " + r;

@@ -9,7 +9,8 @@
 // --zip the manifest's functions, mainFile relative to FUNCTIONS_DIR and the
 // fields that depend on the machine (path, runtimeVersion, bootstrapVersion) left out.
 import { readFileSync, existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const [project, functionsDir, repeats = '1', zipOut] = process.argv.slice(2);
 const t0 = performance.now();
@@ -45,6 +46,12 @@ if (repeats === '--zip') {
   console.log(JSON.stringify({ functions }, null, 1));
   process.exit(0);
 }
+// The packager's own static analysis (what listFunctions reads): its API
+// version, or nothing where it cannot tell (a source it cannot parse, a zip).
+// listFunctions itself prints 1 then; `netlify functions --json` prints null.
+const { parseFile } = await import(
+  join(dirname(fileURLToPath(import.meta.resolve('@netlify/zip-it-and-ship-it'))),
+       'runtimes/node/in_source_config/index.js'));
 const listMs = [];
 let listed = [];
 for (let i = 0; i < Number(repeats); i++) {
@@ -52,16 +59,20 @@ for (let i = 0; i < Number(repeats); i++) {
   listed = await zisi.listFunctions(dir, { config, parseISC: true });
   listMs.push(performance.now() - t);
 }
-const functions = listed
-  .map((f) => ({
-    name: f.name,
-    main_file: relative(dir, f.mainFile),
-    runtime: f.runtime,
-    api_version: f.runtimeAPIVersion ?? 1,
-    schedule: f.schedule ?? null,
-    invocation_mode: f.invocationMode ?? null,
-    routes: f.routes ?? [],
-    excluded_routes: f.excludedRoutes ?? [],
-  }))
-  .sort((a, b) => a.name.localeCompare(b.name));
+const functions = (
+  await Promise.all(
+    listed.map(async (f) => ({
+      name: f.name,
+      main_file: relative(dir, f.mainFile),
+      runtime: f.runtime,
+      api_version:
+        f.runtime === 'js' ? ((await parseFile(f.mainFile, { functionName: f.name })).runtimeAPIVersion ?? null) : null,
+      listed_api_version: f.runtimeAPIVersion ?? null,
+      schedule: f.schedule ?? null,
+      routes: (f.routes ?? []).map((r) => r.pattern),
+      excluded_routes: (f.excludedRoutes ?? []).map((r) => r.pattern),
+      methods: f.routes?.[0]?.methods ?? [],
+    })),
+  )
+).sort((a, b) => a.name.localeCompare(b.name) || a.main_file.localeCompare(b.main_file));
 console.log(JSON.stringify({ load_ms: loadMs, list_ms: listMs, functions }, null, 1));

@@ -131,6 +131,28 @@ int64_t CronLongestGapMinutes(const std::string& value, std::time_t from) {
   return gap == 0 ? kSpan : gap;
 }
 
+int64_t CronShortestGapMinutes(const std::string& value, std::time_t from) {
+  CronSet c;
+  if (!Parse(value, &c)) return -1;
+  from -= from % 60;
+  auto fires = [&](int64_t m) {
+    std::time_t t = from + m * 60;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    return Fires(c, tm);
+  };
+  // The first firing within two days, then the next one within the hour after it.
+  int64_t first = -1;
+  for (int64_t m = 0; m < 2 * 24 * 60 && first < 0; ++m) {
+    if (fires(m)) first = m;
+  }
+  if (first < 0) return -1;
+  for (int64_t m = first + 1; m <= first + 60; ++m) {
+    if (fires(m)) return m - first;
+  }
+  return 61;
+}
+
 bool ValidCron(const std::string& value, std::string* why, CronRules rules) {
   std::stringstream ss(value);
   std::vector<std::string> fields;

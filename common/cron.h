@@ -28,4 +28,8 @@ bool CronMatches(const std::string& value, const std::tm& t);
 // fires irregularly (weekdays only) means twice this.
 int64_t CronLongestGapMinutes(const std::string& value, std::time_t from);
 
+// The time between the first firing after `from` and the next, in minutes
+// (61 when it is over an hour, -1 when it does not fire within two days).
+int64_t CronShortestGapMinutes(const std::string& value, std::time_t from);
+
 }  // namespace redundancy

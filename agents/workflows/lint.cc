@@ -10,16 +10,11 @@
 
 namespace redundancy::workflows {
 namespace internal {
-namespace {
-
-const std::regex kEnvName("^[A-Za-z_][A-Za-z0-9_]*$");
 
 std::string Trim(const std::string& s) {
   size_t a = s.find_first_not_of(" \t\r\n"), b = s.find_last_not_of(" \t\r\n");
   return a == std::string::npos ? "" : s.substr(a, b - a + 1);
 }
-
-}  // namespace
 
 const std::regex kInputId("^[A-Za-z_][A-Za-z0-9_-]*$");
 
@@ -127,6 +122,10 @@ bool Linter::Mapping(const YAML::Node& node, const YAML::Mark& where, const std:
       Add(k.Mark(), "a key of " + what + " must be a string", "syntax-check");
       continue;
     }
+    if (k.Scalar() == "<<" && k.Tag() != "tag:yaml.org,2002:str") {
+      Add(k.Mark(), "YAML merge keys (<<) are not supported by GitHub Actions; write the keys out", "syntax-check");
+      continue;
+    }
     if (!seen.insert(k.Scalar()).second) {
       Add(k.Mark(), "key \"" + k.Scalar() + "\" is duplicated in " + what, "syntax-check");
       continue;
@@ -148,18 +147,17 @@ bool Linter::IsExpr(const YAML::Node& n) const {
   return ps.size() == 1 && ps[0].start == 0 && ps[0].end == s.size();
 }
 
-void Linter::ExpectBool(const YAML::Node& n, const std::string& what) {
+void Linter::ExpectBool(const YAML::Node& n, const std::string& what, const std::string& rule) {
   if (IsExpr(n)) return;
   if (!n.IsScalar() || (n.Scalar() != "true" && n.Scalar() != "false")) {
-    Add(n.Mark(), what + " must be true or false", "syntax-check");
+    Add(n.Mark(), what + " must be true or false", rule);
   }
 }
 
-void Linter::ExpectNumber(const YAML::Node& n, const std::string& what) {
+void Linter::ExpectNumber(const YAML::Node& n, const std::string& what, const std::string& rule) {
   if (IsExpr(n)) return;
   static const std::regex kNumber("^-?[0-9]+(\\.[0-9]+)?$");
-  if (!n.IsScalar() || !std::regex_match(n.Scalar(), kNumber))
-    Add(n.Mark(), what + " must be a number", "syntax-check");
+  if (!n.IsScalar() || !std::regex_match(n.Scalar(), kNumber)) Add(n.Mark(), what + " must be a number", rule);
 }
 
 void Linter::ExpectString(const YAML::Node& n, const std::string& what) {
@@ -219,6 +217,13 @@ void Linter::CheckExpr(const Expr& e, const Scope& scope, const YAML::Node& n, s
           result_.facts.secrets.insert(e.text);
         } else if (ctx == "vars") {
           result_.facts.vars.insert(e.text);
+          static const std::regex kVarName("^[A-Za-z_][A-Za-z0-9_]*$");
+          if (prop.rfind("github_", 0) == 0) {
+            report(e, "configuration variable \"" + e.text + "\" cannot exist: names starting with GITHUB_ are reserved");
+          } else if (!std::regex_match(e.text, kVarName)) {
+            report(e, "configuration variable \"" + e.text +
+                          "\" cannot exist: names are letters, digits and _, not starting with a digit");
+          }
         }
       }
       // steps.X.Y / needs.X.Y
@@ -274,6 +279,8 @@ void Linter::Expressions(const YAML::Node& n, const Scope& scope) {
       continue;
     }
     CheckExpr(*parsed.root, scope, n, p.start + 3);
+    TemplateType(*parsed.root, scope, n, p.start, IsExpr(n));
+    if (scope.script) Untrusted(*parsed.root, n, p.start + 3);
   }
 }
 
@@ -292,9 +299,10 @@ void Linter::Condition(const YAML::Node& n, const Scope& scope) {
     if (n && !n.IsNull()) Add(n.Mark(), "if: must be a string or boolean expression", "syntax-check");
     return;
   }
-  std::string s = Trim(n.Scalar());
+  // Untrimmed: a block scalar's newline outside ${{ }} makes the condition a non-empty string too.
+  const std::string& s = n.Scalar();
   auto ps = FindPlaceholders(s);
-  if (ps.empty()) {
+  if (Trim(s).find("${{") == std::string::npos) {
     auto parsed = ParseExpr(n.Scalar());
     if (!parsed.root) {
       auto [line, col] = PosIn(n, parsed.error_pos);
@@ -302,11 +310,12 @@ void Linter::Condition(const YAML::Node& n, const Scope& scope) {
       return;
     }
     CheckExpr(*parsed.root, scope, n, 0);
+    TypeCheck(*parsed.root, scope, n, 0);
     return;
   }
   if (!(ps.size() == 1 && ps[0].start == 0 && ps[0].end == s.size())) {
     Add(n.Mark(),
-        "if: condition \"" + s +
+        "if: condition \"" + Trim(s) +
             "\" is always true: text outside ${{ }} makes it a non-empty string; put the whole condition inside ${{ }}",
         "if-cond");
   }
@@ -411,14 +420,18 @@ void Linter::Permissions(const YAML::Node& n, const YAML::Mark& key) {
 }
 
 void Linter::Env(const YAML::Node& n, const YAML::Mark& key, const Scope& scope) {
-  if (IsExpr(n)) return Expressions(n, scope);
+  if (IsExpr(n)) {
+    Scope whole = scope;
+    whole.object_ok = whole.object_expected = true;
+    return Expressions(n, whole);
+  }
   Pairs pairs;
   if (!Mapping(n, key, "env", {}, &pairs)) return;
   for (const auto& [k, v] : pairs) {
     const std::string& name = k.Scalar();
-    if (!std::regex_match(name, kEnvName)) {
-      Add(k.Mark(),
-          "invalid environment variable name \"" + name + "\": letters, digits and _ only, not starting with a digit",
+    // GitHub sets any name but these: '=' ends a name, '&' and spaces break it in the runner's shells.
+    if (name.find_first_of("&= \t") != std::string::npos) {
+      Add(k.Mark(), "invalid environment variable name \"" + name + "\": '&', '=' and spaces are not allowed",
           "env-var");
     }
     if (v && !v.IsScalar() && !v.IsNull())
@@ -455,13 +468,25 @@ void Linter::Concurrency(const YAML::Node& n, const YAML::Mark& key, const Scope
   if (!group) Add(key, "concurrency needs a group", "syntax-check");
 }
 
+// Shell names are case-insensitive; cmd and powershell exist only on Windows
+// runners (the job's OS is known when its runs-on names a hosted image).
 void Linter::Shell(const YAML::Node& n) {
   if (!n.IsScalar() || IsExpr(n)) return;
   std::string s = n.Scalar();
   if (s.find("{0}") != std::string::npos) return;  // custom shell command
-  if (!Shells().count(s))
+  std::string name = Lower(s);
+  if (!Shells().count(name)) {
     Add(n.Mark(), "shell \"" + s + "\" is not a shell GitHub knows (" + Join(Shells()) + ", or a command with {0})",
         "shell-name");
+  } else if (name == "sh" && job_os_ == "windows") {
+    Add(n.Mark(), "shell \"" + s + "\" does not exist on Windows runners (bash, cmd, powershell, pwsh or python there)",
+        "shell-name");
+  } else if ((name == "cmd" || name == "powershell") && !job_os_.empty() && job_os_ != "windows") {
+    Add(n.Mark(),
+        "shell \"" + s + "\" exists only on Windows runners, and this job runs on " + job_os_ +
+            " (bash, pwsh, python or sh there)",
+        "shell-name");
+  }
 }
 
 }  // namespace internal

@@ -59,13 +59,15 @@ void Linter::Event(const std::string& name, const YAML::Node& key, const YAML::N
           continue;
         }
         result_.facts.schedules.push_back(v.Scalar());
-        std::string minute = v.Scalar().substr(0, v.Scalar().find(' '));
-        static const std::regex kOften(R"(^\*(/[1-4])?$)");
-        if (std::regex_match(minute, kOften)) {
+        // GitHub rejects schedules more often than every 5 minutes. A fixed
+        // minute fires at most hourly: only other minute fields are timed.
+        static const std::regex kOneMinute(R"(^\s*\d+\s)");
+        int64_t gap = std::regex_search(v.Scalar(), kOneMinute) ? 61 : CronShortestGapMinutes(v.Scalar(), 1767225600);
+        if (gap > 0 && gap < 5) {
           Add(v.Mark(),
-              "cron \"" + v.Scalar() +
-                  "\" runs more often than every 5 minutes; GitHub runs schedules at most every 5 minutes",
-              "events", "warning");
+              "cron \"" + v.Scalar() + "\" runs every " + std::to_string(gap) + " minute" + (gap == 1 ? "" : "s") +
+                  "; GitHub runs schedules at most every 5 minutes",
+              "events");
         }
       }
       if (!has_cron) Add(item.Mark(), "a schedule needs a cron key", "events");
@@ -75,15 +77,18 @@ void Linter::Event(const std::string& name, const YAML::Node& key, const YAML::N
   if (!value || value.IsNull()) return;
   Pairs pairs;
   if (!Mapping(value, key.Mark(), "event \"" + name + "\"", {}, &pairs)) return;
-  std::set<std::string> present;
+  std::map<std::string, YAML::Mark> present;
+  static const std::set<std::string> kAnyFilter = {"branches", "branches-ignore", "paths", "paths-ignore", "tags",
+                                                   "tags-ignore", "types", "workflows", "inputs", "outputs", "secrets"};
   for (const auto& [k, v] : pairs) {
     std::string f = k.Scalar();
-    present.insert(f);
+    present[f] = k.Mark();
     if (!spec.filters.count(f)) {
-      Add(k.Mark(),
+      // A filter of other events is the event's mistake; anything else is not a filter at all.
+      Add(f == "types" || f == "workflows" ? key.Mark() : k.Mark(),
           "\"" + f + "\" is not a filter of the " + name + " event" +
               (spec.filters.empty() ? " (it takes none)" : " (it takes " + Join(spec.filters) + ")"),
-          "events");
+          kAnyFilter.count(f) ? "events" : "syntax-check");
       continue;
     }
     if (f == "types") {
@@ -114,9 +119,14 @@ void Linter::Event(const std::string& name, const YAML::Node& key, const YAML::N
     }
   }
   if (name == "workflow_call") WorkflowCall(value);
+  if (name == "workflow_run" && !present.count("workflows")) {
+    Add(key.Mark(), "workflow_run needs workflows: the names of the workflows whose runs trigger this one", "events");
+  }
   for (const char* f : {"branches", "tags", "paths"}) {
     if (present.count(f) && present.count(std::string(f) + "-ignore")) {
-      Add(key.Mark(),
+      const YAML::Mark& a = present[f];
+      const YAML::Mark& b = present[std::string(f) + "-ignore"];
+      Add(a.line > b.line ? a : b,
           std::string("the ") + name + " event cannot have both " + f + " and " + f +
               "-ignore; use \"!\" patterns in " + f,
           "events");
@@ -139,35 +149,45 @@ void Linter::Globs(const YAML::Node& n, const std::string& filter) {
       continue;
     }
     std::string g = item.Scalar();
-    auto bad = [&](size_t off, const std::string& why) {
-      auto [line, col] = PosIn(item, off);
-      AddAt(line, col, "invalid glob \"" + g + "\" in " + filter + ": " + why, "glob");
+    // Positions as actionlint gives them: the string's start plus the scanner's offset after the offending character.
+    auto bad = [&](size_t idx, const std::string& why) {
+      AddAt(item.Mark().line + 1, item.Mark().column + 2 + static_cast<int>(idx),
+            "invalid glob \"" + g + "\" in " + filter + ": " + why, "glob");
     };
     if (g.empty()) {
-      bad(0, "empty pattern");
+      Add(item.Mark(), filter + " pattern must not be empty", "syntax-check");
       continue;
     }
     size_t start = g[0] == '!' ? 1 : 0;
     if (start && filter.find("-ignore") != std::string::npos) bad(0, "\"!\" is not allowed in " + filter);
     if (!refs && g.compare(start, 2, "./") == 0)
       bad(start, "paths are relative to the repository root; \"./\" never matches");
+    if (!refs && g[start] == ' ') bad(start, "a path must not start with a space");
     for (size_t i = start; i < g.size(); ++i) {
       char c = g[i];
       if (c == '\\') {
         if (i + 1 >= g.size()) bad(i, "\\ at the end escapes nothing");
         ++i;
+      } else if (c == '+' && i > start && (g[i - 1] == '*' || g[i - 1] == '?' || g[i - 1] == '+')) {
+        bad(i, "'+' (one or more) cannot follow the special character '" + std::string(1, g[i - 1]) + "'");
       } else if (c == '[') {
         size_t close = g.find(']', i + 1);
         if (close == std::string::npos) {
-          bad(i, "unclosed [");
+          bad(g.size() - 1, "unclosed [");
           break;
         }
         if (close == i + 1) bad(i, "empty character class []");
+        for (size_t r = i + 2; r + 1 < close; ++r) {
+          if (g[r] == '-' && g[r - 1] > g[r + 1]) {
+            bad(r + 1, std::string("range ") + g[r - 1] + "-" + g[r + 1] + " is backwards");
+          }
+        }
         i = close;
       } else if (refs && (c == ' ' || c == '~' || c == '^' || c == ':')) {
         bad(i, std::string("'") + c + "' cannot appear in a git ref name");
       }
     }
+    if (refs && g.size() > 1 && g.back() == '/') bad(g.size() - 1, "a branch or tag name cannot end with /");
   }
 }
 
@@ -191,12 +211,12 @@ void Linter::Inputs(const YAML::Node& inputs, bool call) {
     std::map<std::string, YAML::Node> in;
     for (const auto& [ik, iv] : ip) in[ik.Scalar()] = iv;
     std::string type = in.count("type") && in["type"].IsScalar() ? in["type"].Scalar() : "string";
+    input_types_[Lower(id)] = type;
     const auto& types = call ? kCallTypes : kDispatchTypes;
     if (call && !in.count("type"))
-      Add(k.Mark(), "input \"" + id + "\" of workflow_call needs a type (string, boolean or number)", "workflow-call");
+      Add(k.Mark(), "input \"" + id + "\" of workflow_call needs a type (string, boolean or number)", "syntax-check");
     if (!types.count(type))
-      Add(in["type"].Mark(), "invalid input type \"" + type + "\" (available: " + Join(types) + ")",
-          call ? "workflow-call" : "events");
+      Add(in["type"].Mark(), "invalid input type \"" + type + "\" (available: " + Join(types) + ")", "syntax-check");
     if (in.count("required")) ExpectBool(in["required"], "required");
     if (type == "choice" && !call) {
       if (!in.count("options") || !in["options"].IsSequence() || in["options"].size() == 0) {
@@ -213,8 +233,15 @@ void Linter::Inputs(const YAML::Node& inputs, bool call) {
       Add(in["options"].Mark(), "options is only for choice inputs", "events");
     }
     if (in.count("default") && in["default"].IsScalar() && !IsExpr(in["default"])) {
-      if (type == "boolean") ExpectBool(in["default"], "default of boolean input \"" + id + "\"");
-      if (type == "number") ExpectNumber(in["default"], "default of number input \"" + id + "\"");
+      if (type == "boolean") ExpectBool(in["default"], "default of boolean input \"" + id + "\"", "events");
+      if (type == "number") ExpectNumber(in["default"], "default of number input \"" + id + "\"", "events");
+    }
+    if (call && in.count("default") && in.count("required") && in["required"].IsScalar() &&
+        in["required"].Scalar() == "true") {
+      Add(in["default"].Mark(),
+          "input \"" + id + "\" is required and has a default: a caller must always give it, so the default is never "
+          "used",
+          "events");
     }
     if (call && in.count("default")) Expressions(in["default"], ScopeFor("call-input-default"));
   }
@@ -239,13 +266,15 @@ void Linter::WorkflowCall(const YAML::Node& value) {
           Expressions(pv, ScopeFor("call-output-value"));
         }
         if (!has_value)
-          Add(ok.Mark(), "output \"" + ok.Scalar() + "\" of workflow_call needs a value", "workflow-call");
+          Add(ok.Mark(), "output \"" + ok.Scalar() + "\" of workflow_call needs a value", "syntax-check");
       }
     } else if (k.Scalar() == "secrets") {
       if (!v || v.IsNull()) continue;
       Pairs secrets;
       if (!Mapping(v, k.Mark(), "workflow_call secrets", {}, &secrets)) continue;
+      call_secrets_declared_ = true;
       for (const auto& [sk, sv] : secrets) {
+        call_secrets_.insert(Lower(sk.Scalar()));
         if (!std::regex_match(sk.Scalar(), kInputId))
           Add(sk.Mark(), "invalid secret name \"" + sk.Scalar() + "\"", "id");
         if (sv && !sv.IsNull())

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <set>
@@ -21,6 +22,9 @@ struct Scope {
   std::set<std::string> contexts;  // available contexts
   bool status_functions = false;   // success() & co (if:)
   bool hash_files = false;
+  bool script = false;  // an inline script (run:, github-script's script:): untrusted input is reported
+  bool object_ok = false;        // a whole-value ${{ }} may be an object or array here (matrix, runs-on, container...)
+  bool object_expected = false;  // ... and must be (env: ${{ }})
   const std::set<std::string>* steps = nullptr;   // earlier step ids (null = steps unavailable)
   const std::set<std::string>* needs = nullptr;   // the job's needs
   const std::set<std::string>* matrix = nullptr;  // matrix keys (null = unknown / dynamic)
@@ -49,8 +53,8 @@ class Linter {
   bool Mapping(const YAML::Node& node, const YAML::Mark& where, const std::string& what,
                const std::set<std::string>& allowed, Pairs* out, bool report_type = true);
   bool IsExpr(const YAML::Node& n) const;  // a scalar that is exactly one ${{ }}
-  void ExpectBool(const YAML::Node& n, const std::string& what);
-  void ExpectNumber(const YAML::Node& n, const std::string& what);
+  void ExpectBool(const YAML::Node& n, const std::string& what, const std::string& rule = "syntax-check");
+  void ExpectNumber(const YAML::Node& n, const std::string& what, const std::string& rule = "syntax-check");
   void ExpectString(const YAML::Node& n, const std::string& what);
   YAML::Mark MarkOf(const YAML::Node& n, const YAML::Mark& fallback) const;
 
@@ -59,6 +63,15 @@ class Linter {
   void AllExpressions(const YAML::Node& n, const Scope& scope);  // recursive over maps / sequences
   void Condition(const YAML::Node& n, const Scope& scope);
   void CheckExpr(const Expr& e, const Scope& scope, const YAML::Node& n, size_t base);
+  // Types (lint_types.cc): the type of an expression, reporting properties
+  // that do not exist, dereferences of strings, comparisons of incompatible
+  // types, format() placeholders and fromJSON() of broken JSON literals.
+  struct Ty;
+  std::shared_ptr<Ty> TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, size_t base);
+  void TemplateType(const Expr& e, const Scope& scope, const YAML::Node& n, size_t start, bool whole);
+  std::shared_ptr<Ty> MatrixType() const;
+  // Script injection: untrusted event data expanded into an inline script (lint_untrusted.cc).
+  void Untrusted(const Expr& e, const YAML::Node& n, size_t base);
 
   // Sections.
   void On(const YAML::Node& on, const YAML::Mark& key);
@@ -96,6 +109,15 @@ class Linter {
   std::map<std::string, JobNeeds> needs_;
   std::set<std::string> current_needs_;
   bool in_workflow_call_outputs_ = false;
+  std::map<std::string, std::vector<YAML::Node>> matrix_values_;  // the current job's static matrix values by key
+  std::vector<YAML::Node> matrix_include_;                        // ... and its include rows
+  bool matrix_static_ = false;                                    // every key and row known
+  std::map<std::string, std::string> input_types_;                // declared inputs: string | number | boolean ...
+  std::set<std::string> call_secrets_;                            // workflow_call secrets (lower case)
+  bool call_secrets_declared_ = false;
+  std::map<std::string, std::set<std::string>> job_outputs_;       // outputs each job declares (lower case)
+  std::map<std::string, std::string> step_uses_;                  // the current job's step ids -> uses:
+  std::string job_os_;  // windows | linux | macos, from the current job's runs-on ("" = unknown)
 
  private:
   void SplitLines();
@@ -104,6 +126,7 @@ class Linter {
 // Shared by lint.cc, lint_events.cc and lint_jobs.cc.
 extern const std::regex kInputId;  // input and secret ids
 std::string Lower(std::string s);
+std::string Trim(const std::string& s);  // without leading and trailing white space
 std::string Join(const std::set<std::string>& s);  // "a, b, c"
 
 }  // namespace redundancy::workflows::internal

@@ -31,6 +31,17 @@ void Linter::Jobs(const YAML::Node& jobs, const YAML::Mark& key) {
   Pairs pairs;
   if (!Mapping(jobs, key, "jobs", {}, &pairs)) return;
   if (pairs.empty()) Add(key, "jobs must define at least one job", "syntax-check");
+  // The outputs each job declares, for needs.JOB.outputs.X anywhere (a job calling a reusable workflow: unknown).
+  job_outputs_.clear();
+  for (const auto& [k, v] : pairs) {
+    if (!v.IsMap() || v["uses"]) continue;
+    auto& outs = job_outputs_[Lower(k.Scalar())];
+    if (v["outputs"] && v["outputs"].IsMap()) {
+      for (auto it = v["outputs"].begin(); it != v["outputs"].end(); ++it) {
+        if (it->first.IsScalar()) outs.insert(Lower(it->first.Scalar()));
+      }
+    }
+  }
   std::map<std::string, std::string> lower;
   for (const auto& [k, v] : pairs) {
     std::string id = k.Scalar();
@@ -39,7 +50,7 @@ void Linter::Jobs(const YAML::Node& jobs, const YAML::Mark& key) {
     }
     auto [it, fresh] = lower.emplace(Lower(id), id);
     if (!fresh)
-      Add(k.Mark(), "job id \"" + id + "\" duplicates \"" + it->second + "\" (job ids are case-insensitive)", "id");
+      Add(k.Mark(), "job id \"" + id + "\" duplicates \"" + it->second + "\" (job ids are case-insensitive)", "syntax-check");
     Job(id, k, v);
   }
   Needs();
@@ -49,7 +60,7 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
   static const std::set<std::string> kKeys = {
       "name",      "permissions", "needs",    "if",    "runs-on",         "environment", "concurrency",
       "outputs",   "env",         "defaults", "steps", "timeout-minutes", "strategy",    "continue-on-error",
-      "container", "services",    "uses",     "with",  "secrets"};
+      "container", "services",    "uses",     "with",  "secrets", "snapshot"};  // snapshot: a custom runner image
   static const std::set<std::string> kCallKeys = {"name", "uses",        "with",     "secrets",    "needs",
                                                   "if",   "permissions", "strategy", "concurrency"};
   Pairs pairs;
@@ -72,10 +83,35 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
   }
   std::set<std::string> matrix_keys;
   bool dynamic_matrix = true;
+  matrix_values_.clear();
+  matrix_include_.clear();
+  matrix_static_ = false;
+  step_uses_.clear();
   if (keys.count("strategy"))
     Matrix(keys["strategy"].second, &matrix_keys, &dynamic_matrix);
   else
     dynamic_matrix = false;  // no matrix at all: matrix.X is unknown
+  job_os_.clear();
+  if (keys.count("runs-on")) {
+    const YAML::Node& r = keys["runs-on"].second;
+    std::string labels;
+    for (const auto& x : Items(r.IsMap() && r["labels"] ? r["labels"] : r)) {
+      if (x.IsScalar()) labels += " " + Lower(x.Scalar());
+    }
+    if (labels.find("${{") != std::string::npos) {
+      job_os_.clear();
+    } else if (labels.find("windows") != std::string::npos) {
+      job_os_ = "windows";
+    } else if (labels.find("ubuntu") != std::string::npos || labels.find("linux") != std::string::npos) {
+      job_os_ = "linux";
+    } else if (labels.find("macos") != std::string::npos) {
+      job_os_ = "macos";
+    }
+  }
+  auto objects = [](Scope s) {  // where a whole-value ${{ }} may be an object or an array
+    s.object_ok = true;
+    return s;
+  };
   auto scope = [&](const std::string& where) {
     Scope s = ScopeFor(where);
     s.needs = &current_needs_;
@@ -88,6 +124,10 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
       Add(k.Mark(), "\"" + name + "\" cannot be used in a job that calls a reusable workflow (uses:)", "syntax-check");
       continue;
     }
+    if (!reusable && (name == "with" || name == "secrets")) {
+      Add(k.Mark(), "\"" + name + "\" is only for a job that calls a reusable workflow (uses:)", "syntax-check");
+      continue;
+    }
     if (name == "name")
       ExpectString(v, "job name"), Expressions(v, scope("job"));
     else if (name == "permissions")
@@ -95,7 +135,7 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
     else if (name == "if")
       Condition(v, scope("job-if"));
     else if (name == "runs-on")
-      RunsOn(v, k.Mark()), AllExpressions(v, scope("job"));
+      RunsOn(v, k.Mark()), AllExpressions(v, objects(scope("job")));
     else if (name == "environment") {
       if (v.IsMap()) {
         Pairs env;
@@ -122,12 +162,14 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
     else if (name == "continue-on-error")
       ExpectBool(v, "continue-on-error"), Expressions(v, scope("job"));
     else if (name == "strategy")
-      AllExpressions(v, scope("job-strategy"));
+      AllExpressions(v, objects(scope("job-strategy")));
     else if (name == "container")
       Container(v, k.Mark(), "container", scope("job"), false);
     else if (name == "services") {
       Pairs svcs;
-      if (Mapping(v, k.Mark(), "services", {}, &svcs)) {
+      if (IsExpr(v)) {
+        Expressions(v, objects(scope("job")));
+      } else if (Mapping(v, k.Mark(), "services", {}, &svcs)) {
         for (const auto& [sk, sv] : svcs)
           Container(sv, sk.Mark(), "service \"" + sk.Scalar() + "\"", scope("job"), true);
       }
@@ -144,32 +186,34 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
   }
 }
 
+// As actionlint: an unknown job is reported at the job that needs it; cycles
+// are searched only when every need exists, and one cycle is reported, at
+// the job of the cycle that comes first in the file.
 void Linter::Needs() {
+  bool unknown = false;
   for (const auto& [id, jn] : needs_) {
     std::set<std::string> seen;
     for (const auto& [need, mark] : jn.needs) {
       std::string n = Lower(need);
-      if (!seen.insert(n).second)
+      if (!seen.insert(n).second) {
         Add(mark, "job \"" + need + "\" is listed twice in needs", "job-needs");
-      else if (n == id)
-        Add(mark, "job \"" + need + "\" needs itself", "job-needs");
-      else if (!needs_.count(n))
-        Add(mark, "job \"" + need + "\" in needs does not exist", "job-needs");
+      } else if (!needs_.count(n)) {
+        Add(jn.mark, "job \"" + id + "\" needs job \"" + need + "\" which does not exist in this workflow", "job-needs");
+        unknown = true;
+      }
     }
   }
-  // Cycles: depth-first search, reported once at the job that closes the cycle.
+  if (unknown) return;
   std::map<std::string, int> state;  // 0 new, 1 on the stack, 2 done
-  std::vector<std::string> stack;
+  std::vector<std::string> stack, cycle;
   std::function<void(const std::string&)> visit = [&](const std::string& id) {
     state[id] = 1;
     stack.push_back(id);
     for (const auto& [need, mark] : needs_[id].needs) {
       std::string n = Lower(need);
-      if (!needs_.count(n) || n == id) continue;
+      if (!cycle.empty()) break;
       if (state[n] == 1) {
-        std::string cycle;
-        for (auto it = std::find(stack.begin(), stack.end(), n); it != stack.end(); ++it) cycle += *it + " -> ";
-        Add(mark, "jobs form a cycle in needs: " + cycle + n, "job-needs");
+        cycle.assign(std::find(stack.begin(), stack.end(), n), stack.end());
       } else if (state[n] == 0) {
         visit(n);
       }
@@ -178,8 +222,17 @@ void Linter::Needs() {
     state[id] = 2;
   };
   for (const auto& [id, _] : needs_) {
-    if (state[id] == 0) visit(id);
+    if (state[id] == 0 && cycle.empty()) visit(id);
   }
+  if (cycle.empty()) return;
+  // Start at the job written first; a job needs the next one.
+  auto first = std::min_element(cycle.begin(), cycle.end(), [&](const std::string& a, const std::string& b) {
+    return needs_[a].mark.line < needs_[b].mark.line;
+  });
+  std::rotate(cycle.begin(), first, cycle.end());
+  std::string path;
+  for (const auto& id : cycle) path += "\"" + id + "\" -> ";
+  Add(needs_[cycle[0]].mark, "jobs form a cycle in needs: " + path + "\"" + cycle[0] + "\"", "job-needs");
 }
 
 void Linter::RunsOn(const YAML::Node& n, const YAML::Mark& key) {
@@ -195,19 +248,68 @@ void Linter::RunsOn(const YAML::Node& n, const YAML::Mark& key) {
   } else {
     return Add(MarkOf(n, key), "runs-on must be a label, a list of labels or {group, labels}", "syntax-check");
   }
+  // Labels as the runner sees them: a `${{ matrix.KEY }}` label stands for each of KEY's values.
   bool self_hosted = false;
   for (const auto& l : labels) self_hosted |= l.IsScalar() && Lower(l.Scalar()) == "self-hosted";
+  std::vector<YAML::Node> fixed, expanded;
+  static const std::regex kMatrixLabel(R"(^\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}$)");
   for (const auto& l : labels) {
-    if (!l.IsScalar() || l.Scalar().find("${{") != std::string::npos) continue;
-    std::string label = Lower(l.Scalar());
-    if (auto it = RetiredRunnerLabels().find(label); it != RetiredRunnerLabels().end()) {
-      Add(l.Mark(), "runner \"" + l.Scalar() + "\" was retired by GitHub (" + it->second + "); jobs on it never start",
-          "runner-label");
-    } else if (!RunnerLabels().count(label) && !SelfHostedLabels().count(label) &&
-               !options_.runner_labels.count(label) && !self_hosted) {
+    if (!l.IsScalar()) continue;
+    std::smatch m;
+    std::string text = Trim(l.Scalar());
+    if (std::regex_match(text, m, kMatrixLabel)) {
+      auto it = matrix_values_.find(Lower(m[1].str()));
+      if (it == matrix_values_.end()) continue;
+      for (const auto& v : it->second) {
+        if (v.IsScalar() && v.Scalar().find("${{") == std::string::npos) expanded.push_back(v);
+      }
+    } else if (text.find("${{") == std::string::npos) {
+      fixed.push_back(l);
+    }
+  }
+  for (const auto* group : {&fixed, &expanded}) {
+    for (const auto& l : *group) {
+      std::string label = Lower(l.Scalar());
+      if (auto it = RetiredRunnerLabels().find(label); it != RetiredRunnerLabels().end()) {
+        Add(l.Mark(), "runner \"" + l.Scalar() + "\" was retired by GitHub (" + it->second + "); jobs on it never start",
+            "runner-label");
+      } else if (!RunnerLabels().count(label) && !SelfHostedLabels().count(label) &&
+                 !options_.runner_labels.count(label) && !self_hosted) {
+        Add(l.Mark(),
+            "unknown runner label \"" + l.Scalar() +
+                "\" (not a GitHub-hosted label; add self-hosted for your own runners)",
+            "runner-label");
+      }
+    }
+  }
+  // One job runs on one machine: labels of two operating systems never match a runner.
+  auto os_of = [](const std::string& label) -> std::string {
+    std::string l = Lower(label);
+    for (const char* os : {"windows", "ubuntu", "macos", "linux"}) {
+      if (l == os || l.rfind(std::string(os) + "-", 0) == 0) return std::string(os) == "ubuntu" ? "linux" : os;
+    }
+    return "";
+  };
+  const YAML::Node* first = nullptr;
+  std::string first_os;
+  for (const auto& l : fixed) {
+    std::string os = os_of(l.Scalar());
+    if (os.empty()) continue;
+    if (!first) {
+      first = &l, first_os = os;
+    } else if (os != first_os) {
       Add(l.Mark(),
-          "unknown runner label \"" + l.Scalar() +
-              "\" (not a GitHub-hosted label; add self-hosted for your own runners)",
+          "label \"" + l.Scalar() + "\" conflicts with label \"" + first->Scalar() + "\" at line " +
+              std::to_string(first->Mark().line + 1) + ": a job runs on one machine; to run on each, use a matrix",
+          "runner-label");
+    }
+  }
+  for (const auto& l : expanded) {
+    std::string os = os_of(l.Scalar());
+    if (first && !os.empty() && os != first_os) {
+      Add(l.Mark(),
+          "matrix value \"" + l.Scalar() + "\" conflicts with runs-on label \"" + first->Scalar() + "\" at line " +
+              std::to_string(first->Mark().line + 1) + ": a job runs on one machine",
           "runner-label");
     }
   }
@@ -215,8 +317,11 @@ void Linter::RunsOn(const YAML::Node& n, const YAML::Mark& key) {
 
 void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, bool* dynamic) {
   *dynamic = false;
+  matrix_values_.clear();
   Pairs pairs;
-  if (IsExpr(strategy)) {
+  if (IsExpr(strategy)) {  // only matrix (or its rows) may be computed
+    Add(strategy.Mark(), "strategy must be a mapping; a ${{ }} expression may stand for the matrix, not the strategy",
+        "syntax-check");
     *dynamic = true;
     return;
   }
@@ -247,13 +352,17 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
         for (const auto& x : rv) (key == "include" ? include : exclude).push_back(x);
         continue;
       }
-      keys->insert(Lower(key));
-      if (IsExpr(rv)) continue;
-      if (!rv.IsSequence()) {
-        Add(rv.Mark(), "matrix key \"" + key + "\" must be a list of values (or one ${{ }} expression)", "matrix");
+      if (!keys->insert(Lower(key)).second) {
+        Add(rk.Mark(), "matrix key \"" + key + "\" is defined twice (matrix keys are case-insensitive)", "syntax-check");
         continue;
       }
-      if (rv.size() == 0) Add(rv.Mark(), "matrix key \"" + key + "\" has no values: the matrix is empty", "matrix");
+      if (IsExpr(rv)) continue;
+      if (!rv.IsSequence()) {
+        Add(rv.Mark(), "matrix key \"" + key + "\" must be a list of values (or one ${{ }} expression)", "syntax-check");
+        continue;
+      }
+      if (rv.size() == 0) Add(rv.Mark(), "matrix key \"" + key + "\" has no values: the matrix is empty", "syntax-check");
+      matrix_values_[Lower(key)] = Items(rv);
       std::set<std::string>& values = values_of[Lower(key)];
       for (const auto& x : rv) {
         std::string text = x.IsScalar() ? x.Scalar() : YAML::Dump(x);
@@ -261,17 +370,12 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
           Add(x.Mark(), "duplicate value \"" + text + "\" in matrix key \"" + key + "\"", "matrix");
       }
     }
+    // Identical include or exclude rows are harmless (GitHub applies them once): not reported.
     std::set<std::string> base = *keys;
-    for (auto* rows_of : {&include, &exclude}) {
-      std::set<std::string> seen_rows;
-      for (const auto& row : *rows_of) {
-        if (row.IsMap() && !seen_rows.insert(YAML::Dump(row)).second) {
-          Add(row.Mark(), std::string("duplicate row in matrix ") + (rows_of == &include ? "include" : "exclude"),
-              "matrix");
-        }
-      }
-    }
+    matrix_include_ = include;
+    matrix_static_ = !*dynamic;
     for (const auto& row : include) {
+      if (IsExpr(row)) continue;
       if (!row.IsMap()) {
         Add(row.Mark(), "a matrix include row must be a mapping", "matrix");
         continue;
@@ -282,6 +386,7 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
       }
     }
     for (const auto& row : exclude) {
+      if (IsExpr(row)) continue;
       if (!row.IsMap()) {
         Add(row.Mark(), "a matrix exclude row must be a mapping", "matrix");
         continue;
@@ -308,7 +413,9 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
 void Linter::Container(const YAML::Node& n, const YAML::Mark& key, const std::string& what, const Scope& scope,
                        bool service) {
   if (n && n.IsScalar()) {
-    Expressions(n, scope);
+    Scope whole = scope;
+    whole.object_ok = true;  // an image name, or ${{ }} giving the whole mapping
+    Expressions(n, whole);
     if (n.Scalar().empty()) Add(n.Mark(), what + " needs an image", "syntax-check");
     return;
   }
@@ -324,11 +431,18 @@ void Linter::Container(const YAML::Node& n, const YAML::Mark& key, const std::st
     else if (name == "env")
       Env(v, k.Mark(), creds);
     else if (name == "credentials") {
+      if (IsExpr(v)) {  // computed (fromJSON of a secret): not judged
+        Scope whole = creds;
+        whole.object_ok = true;
+        Expressions(v, whole);
+        continue;
+      }
       Pairs cp;
       if (!Mapping(v, k.Mark(), "credentials", {"username", "password"}, &cp)) continue;
+      if (cp.size() < 2) Add(k.Mark(), "credentials of " + what + " need both username and password", "syntax-check");
       for (const auto& [ck, cv] : cp) {
         Expressions(cv, creds);
-        if (ck.Scalar() == "password" && cv.IsScalar() && cv.Scalar().find("${{") == std::string::npos) {
+        if (ck.Scalar() == "password" && cv.IsScalar() && !IsExpr(cv)) {
           Add(cv.Mark(), "the password of " + what + " is written in the workflow; use a secret: ${{ secrets.NAME }}",
               "credentials");
         }
@@ -353,6 +467,8 @@ void Linter::ReusableCall(const YAML::Node& job, const Pairs& pairs) {
   }
   Scope with_scope = ScopeFor("job-with"), secret_scope = ScopeFor("job-secrets");
   with_scope.needs = secret_scope.needs = &current_needs_;
+  if (with && !with.IsMap() && !with.IsNull())
+    Add(with.Mark(), "with must be a mapping of the called workflow's inputs", "syntax-check");
   AllExpressions(with, with_scope);
   if (has_secrets && !(secrets.IsScalar() && secrets.Scalar() == "inherit")) {
     Pairs sp;
@@ -362,11 +478,11 @@ void Linter::ReusableCall(const YAML::Node& job, const Pairs& pairs) {
   if (!uses.IsScalar()) return Add(uses.Mark(), "uses must be a string", "syntax-check");
   const std::string& u = uses.Scalar();
   static const std::regex kLocal(R"(^\./\.github/workflows/[^/@]+\.ya?ml$)");
-  static const std::regex kRemote(R"(^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/\.github/workflows/[^/@]+\.ya?ml@[^@\s]+$)");
+  static const std::regex kRemote(R"(^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[^@\s]+\.ya?ml@[^@\s]+$)");
   if (!std::regex_match(u, kLocal) && !std::regex_match(u, kRemote)) {
     return Add(uses.Mark(),
                "reusable workflow \"" + u +
-                   "\" must be ./.github/workflows/FILE.yml or OWNER/REPO/.github/workflows/FILE.yml@REF",
+                   "\" must be ./.github/workflows/FILE.yml or OWNER/REPO/PATH/FILE.yml@REF",
                "workflow-call");
   }
   if (u[0] != '.' || options_.repo_root.empty()) return;
@@ -453,14 +569,17 @@ void Linter::Step(const YAML::Node& step, std::set<std::string>* ids, const Scop
       Condition(v, cond);
     } else if (name == "run") {
       ExpectString(v, "run");
-      Expressions(v, scope);
+      Scope script = scope;
+      script.script = true;
+      Expressions(v, script);
       if (!v.IsScalar()) continue;
       static const std::regex kDeprecated(R"(::(set-output|save-state|set-env|add-path)\b)");
-      const std::string& script = v.Scalar();
-      for (auto it = std::sregex_iterator(script.begin(), script.end(), kDeprecated); it != std::sregex_iterator();
+      const std::string& text = v.Scalar();
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), kDeprecated); it != std::sregex_iterator();
            ++it) {
         const std::smatch& m = *it;
-        auto [line, col] = PosIn(v, static_cast<size_t>(m.position(0)));
+        // actionlint's position: the start of the run: string, once per command.
+        int line = v.Mark().line + 1, col = v.Mark().column + 1;
         static const std::map<std::string, std::string> kInstead = {
             {"set-output", "echo \"name=value\" >> \"$GITHUB_OUTPUT\""},
             {"save-state", "echo \"name=value\" >> \"$GITHUB_STATE\""},
@@ -470,19 +589,28 @@ void Linter::Step(const YAML::Node& step, std::set<std::string>* ids, const Scop
         AddAt(line, col,
               "workflow command \"" + cmd + "\" is deprecated" +
                   (cmd == "set-env" || cmd == "add-path" ? " and disabled" : "") + "; use " + kInstead.at(cmd),
-              "deprecated-commands", cmd == "set-env" || cmd == "add-path" ? "error" : "warning");
+              "deprecated-commands");
       }
     } else if (name == "shell") {
-      if (!run) Add(k.Mark(), "shell is only for run steps", "syntax-check");
-      Shell(v);
+      if (uses) {
+        Add(k.Mark(), "shell is only for run steps, and this step runs an action (uses:)", "syntax-check");
+      } else {
+        Shell(v);
+      }
     } else if (name == "working-directory") {
-      if (!run) Add(k.Mark(), "working-directory is only for run steps", "syntax-check");
+      if (uses) Add(v.Mark(), "working-directory is only for run steps, and this step runs an action (uses:)", "syntax-check");
       Expressions(v, scope);
     } else if (name == "with") {
       if (!uses) Add(k.Mark(), "with is only for uses steps", "syntax-check");
       Pairs wp;
-      Mapping(v, k.Mark(), "with", {}, &wp);
-      AllExpressions(v, scope);
+      Mapping(v, k.Mark(), "with", {}, &wp);  // an action's inputs are named: never one ${{ }}
+      bool github_script = keys.count("uses") && keys["uses"].second.IsScalar() &&
+                           Lower(keys["uses"].second.Scalar()).rfind("actions/github-script@", 0) == 0;
+      for (const auto& [wk, wv] : wp) {
+        Scope input = scope;
+        input.script = github_script && wk.IsScalar() && wk.Scalar() == "script";
+        AllExpressions(wv, input);
+      }
     } else if (name == "env") {
       Env(v, k.Mark(), scope);
     } else if (name == "continue-on-error") {
@@ -495,53 +623,10 @@ void Linter::Step(const YAML::Node& step, std::set<std::string>* ids, const Scop
       Uses(v, keys.count("with") ? keys["with"].second : YAML::Node());
     }
   }
-  if (keys.count("id") && keys["id"].second.IsScalar()) ids->insert(Lower(keys["id"].second.Scalar()));
-}
-
-void Linter::Uses(const YAML::Node& uses, const YAML::Node& with) {
-  if (!uses.IsScalar()) return Add(uses.Mark(), "uses must be a string", "syntax-check");
-  const std::string& u = uses.Scalar();
-  if (u.rfind("docker://", 0) == 0) {
-    if (u.size() == 9) Add(uses.Mark(), "docker:// needs an image", "action");
-    return;
-  }
-  if (u.rfind("./", 0) == 0) {
-    if (!options_.repo_root.empty()) {
-      std::string dir = options_.repo_root + "/" + u.substr(2);
-      if (!std::filesystem::exists(dir + "/action.yml") && !std::filesystem::exists(dir + "/action.yaml") &&
-          !std::filesystem::exists(dir + "/Dockerfile")) {
-        Add(uses.Mark(), "local action " + u + " has no action.yml", "action");
-      }
-    }
-    return;
-  }
-  static const std::regex kRemote(R"(^([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)((/[^@\s]+)?)@([^@\s]+)$)");
-  std::smatch m;
-  if (!std::regex_match(u, m, kRemote)) {
-    std::string why = u.find('@') == std::string::npos ? " (a version is required: @v4, a tag, branch or commit)" : "";
-    return Add(uses.Mark(),
-               "invalid action reference \"" + u + "\": expected OWNER/REPO[/PATH]@REF, ./PATH or docker://IMAGE" + why,
-               "action");
-  }
-  std::string name = Lower(m[1].str() + "/" + m[2].str() + m[3].str());
-  const auto& actions = PopularActions();
-  auto it = actions.find(name);
-  if (it == actions.end()) return;
-  std::set<std::string> given;
-  if (with && with.IsMap()) {
-    for (auto w = with.begin(); w != with.end(); ++w) {
-      std::string input = w->first.Scalar();
-      given.insert(input);
-      if (!it->second.inputs.count(input)) {
-        std::string known;
-        for (const auto& i : it->second.inputs) known += (known.empty() ? "" : ", ") + i;
-        Add(w->first.Mark(), "input \"" + input + "\" is not defined by " + name + " (inputs: " + known + ")",
-            "action");
-      }
-    }
-  }
-  for (const auto& r : it->second.required) {
-    if (!given.count(r)) Add(uses.Mark(), "missing required input \"" + r + "\" of " + name, "action");
+  if (keys.count("id") && keys["id"].second.IsScalar()) {
+    ids->insert(Lower(keys["id"].second.Scalar()));
+    if (keys.count("uses") && keys["uses"].second.IsScalar())
+      step_uses_[Lower(keys["id"].second.Scalar())] = keys["uses"].second.Scalar();
   }
 }
 

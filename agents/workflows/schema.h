@@ -37,11 +37,21 @@ const std::map<std::string, FunctionSpec>& Functions();  // lower-case names
 // Properties of contexts with a fixed shape ({} = free-form keys).
 const std::map<std::string, std::set<std::string>>& ContextProperties();
 
-struct ActionSpec {
-  std::set<std::string> inputs;
-  std::set<std::string> required;
+// A popular action at one version (agents/workflows/popular_actions.json,
+// from each version's action.yml): its inputs, outputs and runtime.
+struct ActionInput {
+  std::string name;  // as the action spells it
+  bool required = false;
+  std::string deprecated;  // the deprecation message ("" = not deprecated)
 };
-// Keyed by "owner/repo" or "owner/repo/path", without the @ref.
-const std::map<std::string, ActionSpec>& PopularActions();
+struct ActionVersion {
+  std::string runs;                             // node12 | node16 | node20 | node24 | docker | composite
+  std::map<std::string, ActionInput> inputs;    // by lower-case name
+  bool outputs_known = false;                   // false: outputs are made at run time
+  std::set<std::string> outputs;                // lower-case
+};
+// `name` is "owner/repo" or "owner/repo/path" in lower case; `ref` the part
+// after @ (v4, v4.1.2 -> v4, a branch such as stable). Null when unknown.
+const ActionVersion* FindPopularAction(const std::string& name, const std::string& ref);
 
 }  // namespace redundancy::workflows

@@ -56,7 +56,7 @@ int LintWorkflows(const std::vector<std::string>& paths, const std::set<std::str
     options.runner_labels = runner_labels;
     options.repo_root = RepoRootOf(f);
     auto r = workflows::LintWorkflow(*text, options);
-    if (r.HasErrors() && rc == 0) rc = 1;
+    if (!r.problems.empty() && rc == 0) rc = 1;  // as actionlint: any problem, warnings included
     for (const auto& p : r.problems) {
       if (json) {
         out.push_back({{"file", f},

@@ -55,8 +55,8 @@ process.stdout.write('\n@@RESULT@@' + JSON.stringify(out) + '\n');
   process::SpawnSpec spec;
   spec.exe = node;
   spec.args = {"--no-warnings", "--experimental-vm-modules", "-e", kScript, tmpl};
-  auto r = written ? process::RunCapture(spec, std::chrono::seconds(60))
-                   : Result<process::Captured>::Error("cannot write");
+  auto r =
+      written ? process::RunCapture(spec, std::chrono::seconds(60)) : Result<process::Captured>::Error("cannot write");
   unlink(tmpl);
   if (!r.ok()) {
     cannot_run->push_back("cannot run node to check syntax: " + r.error());
@@ -101,8 +101,7 @@ void EsbuildCheck(const std::vector<SyntaxJob>& jobs, const std::string& esbuild
     return;
   }
   static const std::regex kError(R"(\[ERROR\] ([^\n]*)\n\s*\n\s*(\S[^\n]*):(\d+):(\d+):\n)");
-  for (auto it = std::sregex_iterator(r->output.begin(), r->output.end(), kError); it != std::sregex_iterator();
-       ++it) {
+  for (auto it = std::sregex_iterator(r->output.begin(), r->output.end(), kError); it != std::sregex_iterator(); ++it) {
     std::string path = (*it)[2].str();
     if (path[0] != '/') path = "/" + path;  // relative to cwd "/"
     if (!out->count(path)) (*out)[path] = {(*it)[1].str(), std::stoi((*it)[3].str()), std::stoi((*it)[4].str()) + 1};

@@ -219,7 +219,8 @@ void Linter::CheckExpr(const Expr& e, const Scope& scope, const YAML::Node& n, s
           result_.facts.vars.insert(e.text);
           static const std::regex kVarName("^[A-Za-z_][A-Za-z0-9_]*$");
           if (prop.rfind("github_", 0) == 0) {
-            report(e, "configuration variable \"" + e.text + "\" cannot exist: names starting with GITHUB_ are reserved");
+            report(e,
+                   "configuration variable \"" + e.text + "\" cannot exist: names starting with GITHUB_ are reserved");
           } else if (!std::regex_match(e.text, kVarName)) {
             report(e, "configuration variable \"" + e.text +
                           "\" cannot exist: names are letters, digits and _, not starting with a digit");

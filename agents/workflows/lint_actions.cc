@@ -102,8 +102,8 @@ void Linter::Uses(const YAML::Node& uses, const YAML::Node& with) {
   if (action->runs == "node12" || action->runs == "node16") {
     Add(uses.Mark(),
         "the runner of \"" + u + "\" is too old to run on GitHub Actions (" + action->runs +
-            ", retired by GitHub); update the action's version",
-        "action");
+            ", retired by GitHub: it runs on a newer Node with a deprecation warning); update the action's version",
+        "action", "warning");
   }
   std::set<std::string> given;
   if (with && with.IsMap()) {
@@ -116,20 +116,20 @@ void Linter::Uses(const YAML::Node& uses, const YAML::Node& with) {
         if (!spec->second.deprecated.empty()) {
           Add(w->first.Mark(),
               "input \"" + w->first.Scalar() + "\" of \"" + u + "\" is deprecated: " + spec->second.deprecated,
-              "action");
+              "action", "warning");
         }
       } else if ((input == "entrypoint" || input == "args") && action->runs != "docker") {
         Add(w->first.Mark(),
             "input \"" + w->first.Scalar() + "\" is only for Docker container actions, and \"" + u + "\" runs on " +
                 action->runs,
-            "action");
+            "action", "warning");
       } else {
         std::string known;
         for (const auto& [_, i] : action->inputs) known += (known.empty() ? "\"" : ", \"") + i.name + "\"";
         Add(w->first.Mark(),
             "input \"" + w->first.Scalar() + "\" is not defined in action \"" + u + "\"" +
                 (known.empty() ? " (it has no inputs)" : "; available inputs are " + known),
-            "action");
+            "action", "warning");  // the runner warns "Unexpected input" and runs the step
       }
     }
   }

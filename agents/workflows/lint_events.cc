@@ -78,8 +78,9 @@ void Linter::Event(const std::string& name, const YAML::Node& key, const YAML::N
   Pairs pairs;
   if (!Mapping(value, key.Mark(), "event \"" + name + "\"", {}, &pairs)) return;
   std::map<std::string, YAML::Mark> present;
-  static const std::set<std::string> kAnyFilter = {"branches", "branches-ignore", "paths", "paths-ignore", "tags",
-                                                   "tags-ignore", "types", "workflows", "inputs", "outputs", "secrets"};
+  static const std::set<std::string> kAnyFilter = {"branches", "branches-ignore", "paths",  "paths-ignore",
+                                                   "tags",     "tags-ignore",     "types",  "workflows",
+                                                   "inputs",   "outputs",         "secrets"};
   for (const auto& [k, v] : pairs) {
     std::string f = k.Scalar();
     present[f] = k.Mark();
@@ -239,8 +240,9 @@ void Linter::Inputs(const YAML::Node& inputs, bool call) {
     if (call && in.count("default") && in.count("required") && in["required"].IsScalar() &&
         in["required"].Scalar() == "true") {
       Add(in["default"].Mark(),
-          "input \"" + id + "\" is required and has a default: a caller must always give it, so the default is never "
-          "used",
+          "input \"" + id +
+              "\" is required and has a default: a caller must always give it, so the default is never "
+              "used",
           "events");
     }
     if (call && in.count("default")) Expressions(in["default"], ScopeFor("call-input-default"));
@@ -265,8 +267,7 @@ void Linter::WorkflowCall(const YAML::Node& value) {
           has_value = true;
           Expressions(pv, ScopeFor("call-output-value"));
         }
-        if (!has_value)
-          Add(ok.Mark(), "output \"" + ok.Scalar() + "\" of workflow_call needs a value", "syntax-check");
+        if (!has_value) Add(ok.Mark(), "output \"" + ok.Scalar() + "\" of workflow_call needs a value", "syntax-check");
       }
     } else if (k.Scalar() == "secrets") {
       if (!v || v.IsNull()) continue;

@@ -22,7 +22,7 @@ struct Scope {
   std::set<std::string> contexts;  // available contexts
   bool status_functions = false;   // success() & co (if:)
   bool hash_files = false;
-  bool script = false;  // an inline script (run:, github-script's script:): untrusted input is reported
+  bool script = false;           // an inline script (run:, github-script's script:): untrusted input is reported
   bool object_ok = false;        // a whole-value ${{ }} may be an object or array here (matrix, runs-on, container...)
   bool object_expected = false;  // ... and must be (env: ${{ }})
   const std::set<std::string>* steps = nullptr;   // earlier step ids (null = steps unavailable)
@@ -115,8 +115,8 @@ class Linter {
   std::map<std::string, std::string> input_types_;                // declared inputs: string | number | boolean ...
   std::set<std::string> call_secrets_;                            // workflow_call secrets (lower case)
   bool call_secrets_declared_ = false;
-  std::map<std::string, std::set<std::string>> job_outputs_;       // outputs each job declares (lower case)
-  std::map<std::string, std::string> step_uses_;                  // the current job's step ids -> uses:
+  std::map<std::string, std::set<std::string>> job_outputs_;  // outputs each job declares (lower case)
+  std::map<std::string, std::string> step_uses_;              // the current job's step ids -> uses:
   std::string job_os_;  // windows | linux | macos, from the current job's runs-on ("" = unknown)
 
  private:
@@ -126,7 +126,7 @@ class Linter {
 // Shared by lint.cc, lint_events.cc and lint_jobs.cc.
 extern const std::regex kInputId;  // input and secret ids
 std::string Lower(std::string s);
-std::string Trim(const std::string& s);  // without leading and trailing white space
+std::string Trim(const std::string& s);            // without leading and trailing white space
 std::string Join(const std::set<std::string>& s);  // "a, b, c"
 
 }  // namespace redundancy::workflows::internal

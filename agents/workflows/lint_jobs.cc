@@ -50,17 +50,24 @@ void Linter::Jobs(const YAML::Node& jobs, const YAML::Mark& key) {
     }
     auto [it, fresh] = lower.emplace(Lower(id), id);
     if (!fresh)
-      Add(k.Mark(), "job id \"" + id + "\" duplicates \"" + it->second + "\" (job ids are case-insensitive)", "syntax-check");
+      Add(k.Mark(), "job id \"" + id + "\" duplicates \"" + it->second + "\" (job ids are case-insensitive)",
+          "syntax-check");
     Job(id, k, v);
   }
   Needs();
 }
 
 void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node& job) {
-  static const std::set<std::string> kKeys = {
-      "name",      "permissions", "needs",    "if",    "runs-on",         "environment", "concurrency",
-      "outputs",   "env",         "defaults", "steps", "timeout-minutes", "strategy",    "continue-on-error",
-      "container", "services",    "uses",     "with",  "secrets", "snapshot"};  // snapshot: a custom runner image
+  static const std::set<std::string> kKeys = {"name",        "permissions",
+                                              "needs",       "if",
+                                              "runs-on",     "environment",
+                                              "concurrency", "outputs",
+                                              "env",         "defaults",
+                                              "steps",       "timeout-minutes",
+                                              "strategy",    "continue-on-error",
+                                              "container",   "services",
+                                              "uses",        "with",
+                                              "secrets",     "snapshot"};  // snapshot: a custom runner image
   static const std::set<std::string> kCallKeys = {"name", "uses",        "with",     "secrets",    "needs",
                                                   "if",   "permissions", "strategy", "concurrency"};
   Pairs pairs;
@@ -198,7 +205,8 @@ void Linter::Needs() {
       if (!seen.insert(n).second) {
         Add(mark, "job \"" + need + "\" is listed twice in needs", "job-needs");
       } else if (!needs_.count(n)) {
-        Add(jn.mark, "job \"" + id + "\" needs job \"" + need + "\" which does not exist in this workflow", "job-needs");
+        Add(jn.mark, "job \"" + id + "\" needs job \"" + need + "\" which does not exist in this workflow",
+            "job-needs");
         unknown = true;
       }
     }
@@ -271,7 +279,8 @@ void Linter::RunsOn(const YAML::Node& n, const YAML::Mark& key) {
     for (const auto& l : *group) {
       std::string label = Lower(l.Scalar());
       if (auto it = RetiredRunnerLabels().find(label); it != RetiredRunnerLabels().end()) {
-        Add(l.Mark(), "runner \"" + l.Scalar() + "\" was retired by GitHub (" + it->second + "); jobs on it never start",
+        Add(l.Mark(),
+            "runner \"" + l.Scalar() + "\" was retired by GitHub (" + it->second + "); jobs on it never start",
             "runner-label");
       } else if (!RunnerLabels().count(label) && !SelfHostedLabels().count(label) &&
                  !options_.runner_labels.count(label) && !self_hosted) {
@@ -353,15 +362,18 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
         continue;
       }
       if (!keys->insert(Lower(key)).second) {
-        Add(rk.Mark(), "matrix key \"" + key + "\" is defined twice (matrix keys are case-insensitive)", "syntax-check");
+        Add(rk.Mark(), "matrix key \"" + key + "\" is defined twice (matrix keys are case-insensitive)",
+            "syntax-check");
         continue;
       }
       if (IsExpr(rv)) continue;
       if (!rv.IsSequence()) {
-        Add(rv.Mark(), "matrix key \"" + key + "\" must be a list of values (or one ${{ }} expression)", "syntax-check");
+        Add(rv.Mark(), "matrix key \"" + key + "\" must be a list of values (or one ${{ }} expression)",
+            "syntax-check");
         continue;
       }
-      if (rv.size() == 0) Add(rv.Mark(), "matrix key \"" + key + "\" has no values: the matrix is empty", "syntax-check");
+      if (rv.size() == 0)
+        Add(rv.Mark(), "matrix key \"" + key + "\" has no values: the matrix is empty", "syntax-check");
       matrix_values_[Lower(key)] = Items(rv);
       std::set<std::string>& values = values_of[Lower(key)];
       for (const auto& x : rv) {
@@ -481,8 +493,7 @@ void Linter::ReusableCall(const YAML::Node& job, const Pairs& pairs) {
   static const std::regex kRemote(R"(^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[^@\s]+\.ya?ml@[^@\s]+$)");
   if (!std::regex_match(u, kLocal) && !std::regex_match(u, kRemote)) {
     return Add(uses.Mark(),
-               "reusable workflow \"" + u +
-                   "\" must be ./.github/workflows/FILE.yml or OWNER/REPO/PATH/FILE.yml@REF",
+               "reusable workflow \"" + u + "\" must be ./.github/workflows/FILE.yml or OWNER/REPO/PATH/FILE.yml@REF",
                "workflow-call");
   }
   if (u[0] != '.' || options_.repo_root.empty()) return;
@@ -575,8 +586,7 @@ void Linter::Step(const YAML::Node& step, std::set<std::string>* ids, const Scop
       if (!v.IsScalar()) continue;
       static const std::regex kDeprecated(R"(::(set-output|save-state|set-env|add-path)\b)");
       const std::string& text = v.Scalar();
-      for (auto it = std::sregex_iterator(text.begin(), text.end(), kDeprecated); it != std::sregex_iterator();
-           ++it) {
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), kDeprecated); it != std::sregex_iterator(); ++it) {
         const std::smatch& m = *it;
         // actionlint's position: the start of the run: string, once per command.
         int line = v.Mark().line + 1, col = v.Mark().column + 1;
@@ -589,7 +599,8 @@ void Linter::Step(const YAML::Node& step, std::set<std::string>* ids, const Scop
         AddAt(line, col,
               "workflow command \"" + cmd + "\" is deprecated" +
                   (cmd == "set-env" || cmd == "add-path" ? " and disabled" : "") + "; use " + kInstead.at(cmd),
-              "deprecated-commands");
+              "deprecated-commands",
+              cmd == "set-env" || cmd == "add-path" ? "error" : "warning");  // disabled vs warned
       }
     } else if (name == "shell") {
       if (uses) {
@@ -598,7 +609,8 @@ void Linter::Step(const YAML::Node& step, std::set<std::string>* ids, const Scop
         Shell(v);
       }
     } else if (name == "working-directory") {
-      if (uses) Add(v.Mark(), "working-directory is only for run steps, and this step runs an action (uses:)", "syntax-check");
+      if (uses)
+        Add(v.Mark(), "working-directory is only for run steps, and this step runs an action (uses:)", "syntax-check");
       Expressions(v, scope);
     } else if (name == "with") {
       if (!uses) Add(k.Mark(), "with is only for uses steps", "syntax-check");

@@ -12,9 +12,9 @@ namespace redundancy::workflows::internal {
 
 struct Linter::Ty {
   enum class K { kAny, kNull, kBool, kNumber, kString, kObject, kArray } k = K::kAny;
-  bool strict = false;                                // kObject: only `props` exist
-  std::map<std::string, std::shared_ptr<Ty>> props;   // kObject, by lower-case name
-  std::shared_ptr<Ty> elem;                           // kArray element; kObject: the value of any other property
+  bool strict = false;                               // kObject: only `props` exist
+  std::map<std::string, std::shared_ptr<Ty>> props;  // kObject, by lower-case name
+  std::shared_ptr<Ty> elem;                          // kArray element; kObject: the value of any other property
 };
 
 namespace {
@@ -164,7 +164,7 @@ TyP Linter::MatrixType() const {
 TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, size_t base) {
   auto report = [&](const Expr& at, const std::string& message) {
     auto [line, col] = PosIn(n, base + at.pos);
-    AddAt(line, col, message, "expression");
+    AddAt(line, col, message, "expression", "warning");  // GitHub runs it; the value is not what is meant
   };
   switch (e.kind) {
     case Expr::Kind::kNull:
@@ -263,7 +263,7 @@ TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, si
       TyP r = TypeCheck(*e.args[0], scope, n, base);
       const Expr* root = ChainRoot(&e);
       bool context_level = e.args[0]->kind == Expr::Kind::kVar;  // steps.x, matrix.x...: CheckExpr's
-      if (e.star) {  // object filter
+      if (e.star) {                                              // object filter
         if (r->k == K::kArray) return Array(Any());
         return Array(Any());
       }
@@ -274,8 +274,8 @@ TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, si
         if (r->strict && !context_level) {
           report(*root, "property \"" + e.text + "\" is not defined in object type " + Name(r));
         } else if (r->strict && Lower(e.args[0]->text) == "secrets") {
-          report(*root, "secret \"" + e.text + "\" is not declared by this reusable workflow (its secrets: " +
-                            Name(r) + ")");
+          report(*root,
+                 "secret \"" + e.text + "\" is not declared by this reusable workflow (its secrets: " + Name(r) + ")");
         }
         return Any();
       }
@@ -330,7 +330,8 @@ TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, si
             size_t close = fmt.find('}', i);
             if (close == std::string::npos) break;
             std::string num = fmt.substr(i + 1, close - i - 1);
-            if (!num.empty() && num.size() < 4 && std::all_of(num.begin(), num.end(), ::isdigit)) used.insert(std::stoi(num));
+            if (!num.empty() && num.size() < 4 && std::all_of(num.begin(), num.end(), ::isdigit))
+              used.insert(std::stoi(num));
             i = close;
           }
         }
@@ -368,8 +369,8 @@ TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, si
           bad = !orderable(a->k) || !orderable(b->k);
         }
         if (bad) {
-          report(*ChainRoot(e.args[0].get()),
-                 "a " + Name(a) + " cannot be compared with a " + Name(b) + " by " + op + " (it is never what is meant)");
+          report(*ChainRoot(e.args[0].get()), "a " + Name(a) + " cannot be compared with a " + Name(b) + " by " + op +
+                                                  " (it is never what is meant)");
         }
       }
       return Make(K::kBool);
@@ -385,15 +386,19 @@ void Linter::TemplateType(const Expr& e, const Scope& scope, const YAML::Node& n
   auto [line, col] = PosIn(n, start);
   if (whole && scope.object_ok) {
     if (scope.object_expected && Primitive(t->k)) {
-      AddAt(line, col, "this ${{ }} must give an object (a mapping), but it gives a " + Name(t), "expression");
+      AddAt(line, col, "this ${{ }} must give an object (a mapping), but it gives a " + Name(t),
+            "expression");  // rejected
     }
     return;
   }
   if (t->k == K::kObject || t->k == K::kArray || t->k == K::kNull) {
     AddAt(line, col,
           "a " + Name(t) + " printed into a string becomes \"" +
-              (t->k == K::kObject ? "Object" : t->k == K::kArray ? "Array" : "") + "\"; use toJSON() to print it",
-          "expression");
+              (t->k == K::kObject  ? "Object"
+               : t->k == K::kArray ? "Array"
+                                   : "") +
+              "\"; use toJSON() to print it",
+          "expression", "warning");
   }
 }
 

@@ -111,10 +111,11 @@ void Linter::Untrusted(const Expr& e, const YAML::Node& n, size_t base) {
         std::string what = "\"" + hits[0] + "\"";
         for (size_t k = 1; k < hits.size(); ++k) what += ", \"" + hits[k] + "\"";
         AddAt(line, col,
-              (hits.size() > 1 ? "object filter extracts potentially untrusted " + what : what + " is potentially untrusted") +
+              (hits.size() > 1 ? "object filter extracts potentially untrusted " + what
+                               : what + " is potentially untrusted") +
                   " in an inline script: whoever opens the issue, pull request or comment controls it (script "
                   "injection); pass it through an environment variable and quote that instead",
-              "expression");
+              "expression", "warning");
       }
       return;  // a chain: its indexes are literals
     }

@@ -45,10 +45,10 @@ struct ActionInput {
   std::string deprecated;  // the deprecation message ("" = not deprecated)
 };
 struct ActionVersion {
-  std::string runs;                             // node12 | node16 | node20 | node24 | docker | composite
-  std::map<std::string, ActionInput> inputs;    // by lower-case name
-  bool outputs_known = false;                   // false: outputs are made at run time
-  std::set<std::string> outputs;                // lower-case
+  std::string runs;                           // node12 | node16 | node20 | node24 | docker | composite
+  std::map<std::string, ActionInput> inputs;  // by lower-case name
+  bool outputs_known = false;                 // false: outputs are made at run time
+  std::set<std::string> outputs;              // lower-case
 };
 // `name` is "owner/repo" or "owner/repo/path" in lower case; `ref` the part
 // after @ (v4, v4.1.2 -> v4, a branch such as stable). Null when unknown.

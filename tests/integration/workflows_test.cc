@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tests/integration/harness.h"
 #include "tests/integration/pm2_harness.h"
@@ -35,18 +36,51 @@ TEST(LintWorkflowCommandTest, ExitCodesAndFormat) {
   EXPECT_EQ(RunShell(BinDir() + "/redundancyctl lint-workflow /nonexistent.yml 2>&1", &out), 2);
   EXPECT_NE(out.find("/nonexistent.yml cannot be read: No such file or directory"), std::string::npos) << out;
   out.clear();
-  // Warnings alone do not fail; --json has every field.
+  // As actionlint: any problem exits 1, a warning too; --json has every field.
   TempDir d;
   d.Write(
       "w.yml",
       "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"::set-output name=a::b\"\n");
-  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl lint-workflow --json " + d.path() + "/w.yml", &out), 0) << out;
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl lint-workflow --json " + d.path() + "/w.yml", &out), 1) << out;
   auto j = nlohmann::json::parse(out, nullptr, false);
   ASSERT_TRUE(j.is_array()) << out;
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["severity"], "warning");
   EXPECT_EQ(j[0]["rule"], "deprecated-commands");
   EXPECT_EQ(j[0]["line"], 6);
+}
+
+// The checks of the actionlint parity work through the binary: every problem
+// of a file at its line and column with its rule, errors and warnings apart,
+// and exit 1 for a schedule GitHub refuses.
+TEST(WorkflowLintCommandTest, EveryProblemAtItsTokenWithActionlintsRule) {
+  TempDir d;
+  d.Write("w.yml",
+          "on:\n"
+          "  issues:\n"
+          "  schedule:\n"
+          "    - cron: '*/2 * * * *'\n"
+          "jobs:\n"
+          "  a:\n"
+          "    runs-on: [ubuntu-latest, windows-latest]\n"
+          "    steps:\n"
+          "      - uses: actions/checkout@v2\n"
+          "        with: {fetch_depth: 1}\n"
+          "      - run: echo \"${{ github.event.issue.title }}\" \"${{ github.event.issue.body }}\"\n"
+          "      - run: echo ${{ github.event }}\n");
+  std::string out;
+  EXPECT_EQ(RunShell(BinDir() + "/redundancyctl lint-workflow --json " + d.path() + "/w.yml", &out), 1) << out;
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(j.is_array()) << out;
+  std::multiset<std::string> got;
+  for (const auto& p : j) {
+    got.insert(std::to_string(p["line"].get<int>()) + ":" + std::to_string(p["col"].get<int>()) + " " +
+               p["rule"].get<std::string>() + " " + p["severity"].get<std::string>());
+  }
+  EXPECT_EQ(got, (std::multiset<std::string>{"4:13 events error", "7:30 runner-label error", "9:15 action warning",
+                                             "10:16 action warning", "11:24 expression warning",
+                                             "11:58 expression warning", "12:19 expression warning"}))
+      << out;
 }
 
 TEST(WorkflowRunCommandTest, TwoJobsInNeedsOrderWithOutputsEnvMatrixAndConditions) {

@@ -94,8 +94,8 @@ bool PrintAgreement(const std::vector<std::string>& files,
                 theirs_total, found_exact, found_block, found_line);
   std::printf("%-58s %9.1f%% %10s  %s\n", "actionlint's problems found (same rule)", Percent(found, theirs_total),
               ">= 85%", note);
-  std::printf("%-58s %9.1f%% %10s  %d of %zu files\n", "same verdict per file", Percent(same_verdict, files.size() - crashes),
-              "", same_verdict, files.size() - crashes);
+  std::printf("%-58s %9.1f%% %10s  %d of %zu files\n", "same verdict per file",
+              Percent(same_verdict, files.size() - crashes), "", same_verdict, files.size() - crashes);
   std::snprintf(note, sizeof note, "of our %d problems", ours_total);
   std::printf("%-58s %10d %10s  %s\n", "problems only we report", ours_only, "", note);
   std::printf("%-58s %10d %10s  %s\n", "files actionlint could not lint", crashes, "0", "");

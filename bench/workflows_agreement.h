@@ -17,7 +17,6 @@ struct PeerProblem {
 
 // `peer`: actionlint's problems by file (a file absent = actionlint could not
 // lint it: a crash). Prints the tables; returns false when a target is missed.
-bool PrintAgreement(const std::vector<std::string>& files,
-                    const std::map<std::string, std::vector<PeerProblem>>& peer);
+bool PrintAgreement(const std::vector<std::string>& files, const std::map<std::string, std::vector<PeerProblem>>& peer);
 
 }  // namespace redundancy::bench

@@ -228,7 +228,13 @@ TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, si
       }
       if (ctx == "steps") {
         auto t = Map(Any());
+        if (scope.steps) {  // earlier steps: outputs are strings by name
+          for (const auto& id : *scope.steps) {
+            t->props[id] = Strict({{"outputs", Map(Str())}, {"outcome", Str()}, {"conclusion", Str()}});
+          }
+        }
         for (const auto& [id, uses] : step_uses_) {
+          if (scope.steps && !scope.steps->count(id)) continue;
           TyP outputs = Map(Str());
           static const std::regex kRemote(R"(^([^/@]+/[^@]+)@(.+)$)");
           std::smatch m;

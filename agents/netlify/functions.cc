@@ -115,7 +115,15 @@ class Discoverer {
   Discoverer(const std::string& dir, const DiscoverOptions& o) : o_(o) {
     std::error_code ec;
     d_.project_dir = fs::weakly_canonical(dir, ec).string();
-    esbuild_found_ = o_.syntax_check && process::ResolveExe(o_.esbuild_bin).ok();
+    // The project's own esbuild (what its build uses) decides; the system's
+    // (Debian's is 0.17, 2023) may not know newer TypeScript: its verdicts are warnings.
+    std::string local = d_.project_dir + "/node_modules/esbuild/bin/esbuild";
+    if (o_.syntax_check && access(local.c_str(), X_OK) == 0) {
+      esbuild_ = local, esbuild_certain_ = true;
+    } else if (o_.syntax_check && process::ResolveExe(o_.esbuild_bin).ok()) {
+      esbuild_ = o_.esbuild_bin;
+    }
+    esbuild_found_ = !esbuild_.empty();
   }
 
   Discovery Run() {
@@ -361,9 +369,11 @@ class Discoverer {
       Add(file, 0, 0, "error", "unreadable", "function " + f.name + ": " + file + " " + text.error());
       return;
     }
+    if (text->compare(0, 3, "\xEF\xBB\xBF") == 0) text->erase(0, 3);  // a UTF-8 BOM is not code
     SourceFacts src = ScanSource(*text);
     base.esm = ext == ".mjs" || (ext != ".cjs" && src.esm);
-    if (o_.syntax_check && (!ts || esbuild_found_)) {
+    bool lexer_decides = !src.syntax_error.empty() && ts && !esbuild_certain_;  // a firm verdict beats a hesitant one
+    if (o_.syntax_check && (!ts || esbuild_found_) && !lexer_decides) {
       using Kind = SyntaxJob::Kind;
       to_check_.push_back({f.main_abs, ts ? Kind::kTypeScript : base.esm ? Kind::kModule : Kind::kCommonJs});
     } else if (!src.syntax_error.empty()) {
@@ -519,11 +529,18 @@ class Discoverer {
     }
     if (todo.empty()) return broken;
     std::vector<std::string> cannot_run;
-    auto verdicts = CheckSyntax(todo, {o_.node_bin, o_.esbuild_bin}, &cannot_run);
+    auto verdicts = CheckSyntax(todo, {o_.node_bin, esbuild_}, &cannot_run);
     for (const auto& why : cannot_run) Add(d_.functions_dir, 0, 0, "warning", "syntax", why);
     for (const auto& job : todo) {
       auto v = verdicts.find(job.path);
       if (v != verdicts.end()) {
+        if (job.kind == SyntaxJob::Kind::kTypeScript && !esbuild_certain_) {
+          Add(Rel(job.path), v->second.line, v->second.col, "warning", "syntax",
+              v->second.message +
+                  " (by the system's esbuild, which may not know newer TypeScript; install esbuild "
+                  "in the project for a firm verdict)");
+          continue;  // not cached: the verdict is not firm
+        }
         Add(Rel(job.path), v->second.line, v->second.col, "error", "syntax", v->second.message);
         broken.push_back(job.path);
       }
@@ -558,6 +575,8 @@ class Discoverer {
   TomlFacts toml_;
   std::vector<SyntaxJob> to_check_;
   bool esbuild_found_ = false;
+  std::string esbuild_;
+  bool esbuild_certain_ = false;
   std::map<std::string, Unparsed> unparsed_;  // by main file
 };
 

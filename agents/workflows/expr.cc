@@ -421,7 +421,43 @@ std::string FormatString(const std::string& fmt, const std::vector<J>& args) {
 
 }  // namespace
 
-ParsedExpr ParseExpr(const std::string& text) { return Parser(text).Run(); }
+namespace {
+
+// Chains (a && b && ..., a.b.c...) are built by loops, not recursion, but every
+// walk of the tree recurses: deeper than this is refused, as nesting is.
+constexpr size_t kMaxExprDepth = 500;
+constexpr size_t kMaxExprBytes = 16 << 10;
+
+size_t Depth(const Expr& root) {
+  size_t deepest = 0;
+  std::vector<std::pair<const Expr*, size_t>> stack = {{&root, 1}};
+  while (!stack.empty()) {
+    auto [e, d] = stack.back();
+    stack.pop_back();
+    deepest = std::max(deepest, d);
+    for (const auto& a : e->args) {
+      if (a) stack.push_back({a.get(), d + 1});
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+ParsedExpr ParseExpr(const std::string& text) {
+  if (text.size() > kMaxExprBytes) {
+    ParsedExpr r;
+    r.error = "expression longer than " + std::to_string(kMaxExprBytes >> 10) + " KB";
+    return r;
+  }
+  ParsedExpr r = Parser(text).Run();
+  if (r.root && Depth(*r.root) > kMaxExprDepth) {
+    r.root.reset();
+    r.error = "expression nested too deeply";
+    r.error_pos = 0;
+  }
+  return r;
+}
 
 std::vector<Placeholder> FindPlaceholders(const std::string& s) {
   std::vector<Placeholder> out;

@@ -90,9 +90,16 @@ std::pair<int, int> Linter::PosIn(const YAML::Node& scalar, size_t offset) const
   YAML::Mark m = scalar.Mark();
   const std::string& v = scalar.Scalar();
   offset = std::min(offset, v.size());
-  size_t k = static_cast<size_t>(std::count(v.begin(), v.begin() + static_cast<long>(offset), '\n'));
-  size_t line_start = v.rfind('\n', offset == 0 ? 0 : offset - 1);
-  size_t in_line = line_start == std::string::npos || k == 0 ? offset : offset - line_start - 1;
+  // The scalar's newlines, kept for the next position in the same scalar (a
+  // string with thousands of problems was quadratic).
+  if (newlines_of_ != &v || newlines_size_ != v.size()) {
+    newlines_of_ = &v, newlines_size_ = v.size();
+    newlines_.clear();
+    for (size_t i = v.find('\n'); i != std::string::npos; i = v.find('\n', i + 1)) newlines_.push_back(i);
+  }
+  auto before = std::lower_bound(newlines_.begin(), newlines_.end(), offset);
+  size_t k = static_cast<size_t>(before - newlines_.begin());
+  size_t in_line = k == 0 ? offset : offset - *(before - 1) - 1;
   char style = m.line >= 0 && static_cast<size_t>(m.line) < lines_.size() &&
                        static_cast<size_t>(m.column) < lines_[m.line].size()
                    ? lines_[m.line][m.column]
@@ -157,7 +164,7 @@ void Linter::ExpectBool(const YAML::Node& n, const std::string& what, const std:
 void Linter::ExpectNumber(const YAML::Node& n, const std::string& what, const std::string& rule) {
   if (IsExpr(n)) return;
   static const std::regex kNumber("^-?[0-9]+(\\.[0-9]+)?$");
-  if (!n.IsScalar() || !std::regex_match(n.Scalar(), kNumber)) Add(n.Mark(), what + " must be a number", rule);
+  if (!n.IsScalar() || !Match(n.Scalar(), kNumber)) Add(n.Mark(), what + " must be a number", rule);
 }
 
 void Linter::ExpectString(const YAML::Node& n, const std::string& what) {
@@ -221,7 +228,7 @@ void Linter::CheckExpr(const Expr& e, const Scope& scope, const YAML::Node& n, s
           if (prop.rfind("github_", 0) == 0) {
             report(e,
                    "configuration variable \"" + e.text + "\" cannot exist: names starting with GITHUB_ are reserved");
-          } else if (!std::regex_match(e.text, kVarName)) {
+          } else if (!Match(e.text, kVarName)) {
             report(e, "configuration variable \"" + e.text +
                           "\" cannot exist: names are letters, digits and _, not starting with a digit");
           }
@@ -267,7 +274,9 @@ void Linter::CheckExpr(const Expr& e, const Scope& scope, const YAML::Node& n, s
 void Linter::Expressions(const YAML::Node& n, const Scope& scope) {
   if (!n || !n.IsScalar()) return;
   const std::string& s = n.Scalar();
-  for (const auto& p : FindPlaceholders(s)) {
+  auto placeholders = FindPlaceholders(s);
+  bool whole = IsExpr(n);  // once: per placeholder it made a string of many ${{ }} quadratic
+  for (const auto& p : placeholders) {
     if (p.end == std::string::npos) {
       auto [line, col] = PosIn(n, p.start);
       AddAt(line, col, "unterminated ${{ (no closing }})", "expression");
@@ -280,7 +289,7 @@ void Linter::Expressions(const YAML::Node& n, const Scope& scope) {
       continue;
     }
     CheckExpr(*parsed.root, scope, n, p.start + 3);
-    TemplateType(*parsed.root, scope, n, p.start, IsExpr(n));
+    TemplateType(*parsed.root, scope, n, p.start, whole);
     if (scope.script) Untrusted(*parsed.root, n, p.start + 3);
   }
 }

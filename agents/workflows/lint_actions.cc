@@ -59,7 +59,7 @@ const ActionVersion* FindPopularAction(const std::string& name, const std::strin
   // v4.1.2 and v4.1 are releases of v4.
   static const std::regex kSemver(R"(^(v\d+)\.\d+(\.\d+)?$)");
   std::smatch m;
-  if (std::regex_match(ref, m, kSemver)) {
+  if (internal::Match(ref, m, kSemver)) {
     if (auto v = it->second.find(m[1].str()); v != it->second.end()) return &v->second;
   }
   return nullptr;
@@ -90,7 +90,7 @@ void Linter::Uses(const YAML::Node& uses, const YAML::Node& with) {
   }
   static const std::regex kRemote(R"(^([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)((/[^@\s]+)?)@([^@\s]+)$)");
   std::smatch m;
-  if (!std::regex_match(u, m, kRemote)) {
+  if (!Match(u, m, kRemote)) {
     std::string why = u.find('@') == std::string::npos ? " (a version is required: @v4, a tag, branch or commit)" : "";
     return Add(uses.Mark(),
                "invalid action reference \"" + u + "\": expected OWNER/REPO[/PATH]@REF, ./PATH or docker://IMAGE" + why,

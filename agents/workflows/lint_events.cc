@@ -200,7 +200,7 @@ void Linter::Inputs(const YAML::Node& inputs, bool call) {
   static const std::set<std::string> kCallTypes = {"string", "boolean", "number"};
   for (const auto& [k, v] : pairs) {
     std::string id = k.Scalar();
-    if (!std::regex_match(id, kInputId))
+    if (!Match(id, kInputId))
       Add(k.Mark(), "invalid input id \"" + id + "\": letters, digits, _ and - only, not starting with a digit or -",
           "id");
     inputs_.insert(Lower(id));
@@ -276,8 +276,7 @@ void Linter::WorkflowCall(const YAML::Node& value) {
       call_secrets_declared_ = true;
       for (const auto& [sk, sv] : secrets) {
         call_secrets_.insert(Lower(sk.Scalar()));
-        if (!std::regex_match(sk.Scalar(), kInputId))
-          Add(sk.Mark(), "invalid secret name \"" + sk.Scalar() + "\"", "id");
+        if (!Match(sk.Scalar(), kInputId)) Add(sk.Mark(), "invalid secret name \"" + sk.Scalar() + "\"", "id");
         if (sv && !sv.IsNull())
           Mapping(sv, sk.Mark(), "secret \"" + sk.Scalar() + "\"", {"description", "required"}, nullptr);
       }

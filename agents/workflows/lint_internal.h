@@ -98,6 +98,9 @@ class Linter {
   const std::string& text_;
   LintOptions options_;
   std::vector<std::string> lines_;
+  mutable const std::string* newlines_of_ = nullptr;  // PosIn's cache: the scalar whose newlines are below
+  mutable size_t newlines_size_ = 0;
+  mutable std::vector<size_t> newlines_;
   LintResult result_;
   std::set<std::string> inputs_;  // declared inputs (dispatch + call)
   bool has_inputs_ = false;
@@ -122,6 +125,14 @@ class Linter {
  private:
   void SplitLines();
 };
+
+// std::regex recurses per character: values longer than this never match
+// (a 26,000-character uses: overflowed the stack). Shared by every check.
+constexpr size_t kMaxMatched = 1024;
+template <class... A>
+bool Match(const std::string& s, A&&... a) {
+  return s.size() <= kMaxMatched && std::regex_match(s, std::forward<A>(a)...);
+}
 
 // Shared by lint.cc, lint_events.cc and lint_jobs.cc.
 extern const std::regex kInputId;  // input and secret ids

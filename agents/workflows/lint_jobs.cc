@@ -45,7 +45,7 @@ void Linter::Jobs(const YAML::Node& jobs, const YAML::Mark& key) {
   std::map<std::string, std::string> lower;
   for (const auto& [k, v] : pairs) {
     std::string id = k.Scalar();
-    if (!std::regex_match(id, kJobId)) {
+    if (!Match(id, kJobId)) {
       Add(k.Mark(), "invalid job id \"" + id + "\": letters, digits, _ and - only, starting with a letter or _", "id");
     }
     auto [it, fresh] = lower.emplace(Lower(id), id);
@@ -265,7 +265,7 @@ void Linter::RunsOn(const YAML::Node& n, const YAML::Mark& key) {
     if (!l.IsScalar()) continue;
     std::smatch m;
     std::string text = Trim(l.Scalar());
-    if (std::regex_match(text, m, kMatrixLabel)) {
+    if (Match(text, m, kMatrixLabel)) {
       auto it = matrix_values_.find(Lower(m[1].str()));
       if (it == matrix_values_.end()) continue;
       for (const auto& v : it->second) {
@@ -491,7 +491,7 @@ void Linter::ReusableCall(const YAML::Node& job, const Pairs& pairs) {
   const std::string& u = uses.Scalar();
   static const std::regex kLocal(R"(^\./\.github/workflows/[^/@]+\.ya?ml$)");
   static const std::regex kRemote(R"(^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[^@\s]+\.ya?ml@[^@\s]+$)");
-  if (!std::regex_match(u, kLocal) && !std::regex_match(u, kRemote)) {
+  if (!Match(u, kLocal) && !Match(u, kRemote)) {
     return Add(uses.Mark(),
                "reusable workflow \"" + u + "\" must be ./.github/workflows/FILE.yml or OWNER/REPO/PATH/FILE.yml@REF",
                "workflow-call");
@@ -570,7 +570,7 @@ void Linter::Step(const YAML::Node& step, std::set<std::string>* ids, const Scop
     if (name == "id") {
       ExpectString(v, "id");
       if (!v.IsScalar()) continue;
-      if (v.Scalar().find("${{") == std::string::npos && !std::regex_match(v.Scalar(), kJobId)) {
+      if (v.Scalar().find("${{") == std::string::npos && !Match(v.Scalar(), kJobId)) {
         Add(v.Mark(),
             "invalid step id \"" + v.Scalar() + "\": letters, digits, _ and - only, starting with a letter or _", "id");
       }

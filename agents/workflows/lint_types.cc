@@ -95,7 +95,7 @@ TyP OfYaml(const YAML::Node& n) {
       if (s == "true" || s == "false") return Make(K::kBool);
       if (s == "null" || s == "~") return Make(K::kNull);
       static const std::regex kNumber(R"(^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$)");
-      if (std::regex_match(s, kNumber)) return Make(K::kNumber);
+      if (Match(s, kNumber)) return Make(K::kNumber);
     }
     return Str();
   }
@@ -238,7 +238,7 @@ TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, si
           TyP outputs = Map(Str());
           static const std::regex kRemote(R"(^([^/@]+/[^@]+)@(.+)$)");
           std::smatch m;
-          if (std::regex_match(uses, m, kRemote)) {
+          if (Match(uses, m, kRemote)) {
             if (const auto* a = FindPopularAction(Lower(m[1].str()), m[2].str()); a && a->outputs_known) {
               outputs = Make(K::kObject);
               outputs->strict = true;
@@ -316,6 +316,14 @@ TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, si
       std::string f = Lower(e.text);
       if (f == "fromjson") {
         if (!e.args.empty() && e.args[0] && e.args[0]->kind == Expr::Kind::kString) {
+          // nlohmann recurses per level: a literal nested deeper than 64 is not typed.
+          int depth = 0, deepest = 0;
+          for (char c : e.args[0]->text) {
+            depth += c == '[' || c == '{';
+            depth -= c == ']' || c == '}';
+            deepest = std::max(deepest, depth);
+          }
+          if (deepest > 64) return Any();
           auto j = nlohmann::json::parse(e.args[0]->text, nullptr, false);
           if (j.is_discarded()) {
             report(*e.args[0], "fromJSON() is given a string that is not JSON");
@@ -389,15 +397,16 @@ TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, si
 // and "". A whole value where an object is expected must be one.
 void Linter::TemplateType(const Expr& e, const Scope& scope, const YAML::Node& n, size_t start, bool whole) {
   TyP t = TypeCheck(e, scope, n, start + 3);
-  auto [line, col] = PosIn(n, start);
   if (whole && scope.object_ok) {
     if (scope.object_expected && Primitive(t->k)) {
+      auto [line, col] = PosIn(n, start);
       AddAt(line, col, "this ${{ }} must give an object (a mapping), but it gives a " + Name(t),
             "expression");  // rejected
     }
     return;
   }
   if (t->k == K::kObject || t->k == K::kArray || t->k == K::kNull) {
+    auto [line, col] = PosIn(n, start);
     AddAt(line, col,
           "a " + Name(t) + " printed into a string becomes \"" +
               (t->k == K::kObject  ? "Object"

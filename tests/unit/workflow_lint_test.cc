@@ -95,6 +95,39 @@ TEST(WorkflowLintTest, ExtraRunnerLabelsAreAccepted) {
   EXPECT_TRUE(LintWorkflow(wf, o).problems.empty());
 }
 
+// What a hostile repository can put in a workflow: values long enough to
+// overflow std::regex's recursion, operator and property chains thousands
+// deep, a fromJSON() literal nested 30,000 times, thousands of ${{ }} in one
+// string. Each used to crash (stack overflow) or take seconds; now each is
+// a problem (or nothing) and the linter returns.
+TEST(WorkflowLintTest, HostileValuesAreProblemsNotCrashes) {
+  auto lint = [](const std::string& step) {
+    return LintWorkflow("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n" + step + "\n");
+  };
+  auto rules = [](const LintResult& r) {
+    std::string s;
+    for (const auto& p : r.problems) s += p.rule + ":" + p.message.substr(0, 60) + "\n";
+    return s;
+  };
+  std::string big(30000, '0');
+  EXPECT_FALSE(lint("      - uses: actions/checkout@" + big).problems.empty());
+  EXPECT_FALSE(lint("      - uses: " + std::string(30000, 'x') + "/checkout@v4").problems.empty());
+  EXPECT_FALSE(lint("      - id: a" + big + "\n        run: echo").problems.empty());
+  EXPECT_FALSE(lint("      - run: echo\n        timeout-minutes: 1" + big).problems.empty());
+  std::string chain = "true";
+  for (int i = 0; i < 8000; ++i) chain += " && true";
+  auto r = lint("      - run: echo \"${{ " + chain + " }}\"");
+  EXPECT_NE(rules(r).find("expression:invalid expression: expression"), std::string::npos) << rules(r);
+  std::string props = "github";
+  for (int i = 0; i < 5000; ++i) props += ".a";
+  EXPECT_FALSE(lint("      - run: echo \"${{ " + props + " }}\"").problems.empty());
+  std::string deep = std::string(30000, '[') + std::string(30000, ']');
+  lint("      - run: echo \"${{ fromJSON('" + deep.substr(0, 12000) + "') }}\"");
+  std::string many;
+  for (int i = 0; i < 5000; ++i) many += "${{ github.event.issue.title }}";
+  EXPECT_EQ(lint("      - run: echo \"" + many + "\"").problems.size(), 5000u) << "every one, at its token";
+}
+
 // Mutations of every corpus file (bytes flipped, cut, duplicated, YAML and
 // expression punctuation inserted): the linter must return every time.
 TEST(WorkflowLintTest, FuzzedCorpusNeverCrashesOrHangs) {

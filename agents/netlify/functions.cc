@@ -213,7 +213,12 @@ class Discoverer {
       return;
     }
     d_.functions_dir = Rel(abs);
-    if (fs::is_directory(st)) d_.functions_dir_abs = abs;
+    if (fs::is_directory(st)) {
+      d_.functions_dir_abs = abs;
+    } else if (where == "netlify.toml" || where == "functions_dir") {  // set, not guessed
+      Add(where, toml_.functions_dir_line, 0, "warning", "functions-dir",
+          "functions directory " + rel + " does not exist: no function is deployed");
+    }
   }
 
   void ScanEntries() {

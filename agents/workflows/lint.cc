@@ -2,6 +2,7 @@
 // permissions, env and the expression checks. `on` is in lint_events.cc, jobs
 // and steps in lint_jobs.cc.
 #include <algorithm>
+#include <cstdio>
 #include <regex>
 
 #include "agents/workflows/lint_internal.h"
@@ -343,6 +344,19 @@ LintResult Linter::Run() {
               std::to_string(limits.max_bytes >> 10) + " KB a workflow may have here",
           "syntax-check");
     return result_;
+  }
+  // Control characters (NUL, ESC...) are not text: GitHub refuses them; the first is reported.
+  for (size_t i = 0, line = 1, col = 1; i < text_.size(); ++i, ++col) {
+    unsigned char c = static_cast<unsigned char>(text_[i]);
+    if (c == '\n') {
+      ++line, col = 0;
+    } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", c);
+      AddAt(static_cast<int>(line), static_cast<int>(col),
+            std::string("control character ") + hex + " is not allowed in a workflow", "syntax-check");
+      break;
+    }
   }
   try {
     root = YAML::Load(text_);

@@ -235,6 +235,20 @@ TEST(NetlifyDiscoveryTest, ListingEqualsThePackagersOnValidAndBrokenTrees) {
   EXPECT_TRUE(warned) << plain["problems"].dump(1);
 }
 
+// A functions directory that netlify.toml names but that does not exist is
+// said (no function would be deployed), not silently an empty list.
+TEST(NetlifyDiscoveryTest, AConfiguredFunctionsDirectoryThatDoesNotExistIsSaid) {
+  TempDir d;
+  d.Write("netlify.toml", "[build]\n  publish = \"dist\"\n[functions]\n  directory = \"nope\"\n");
+  int rc = 0;
+  auto j = Functions(d.path(), &rc);
+  EXPECT_EQ(rc, 0) << "a warning";
+  ASSERT_EQ(j["problems"].size(), 1u) << j.dump(1);
+  EXPECT_EQ(j["problems"][0]["rule"], "functions-dir");
+  EXPECT_EQ(j["problems"][0]["line"], 4);
+  EXPECT_TRUE(j["functions"].empty());
+}
+
 // Route patterns and methods the packager rejects are errors with their line.
 TEST(NetlifyDiscoveryTest, BadRoutesAndMethodsAreErrors) {
   TempDir d;

@@ -126,6 +126,11 @@ TEST(WorkflowLintTest, HostileValuesAreProblemsNotCrashes) {
   std::string many;
   for (int i = 0; i < 5000; ++i) many += "${{ github.event.issue.title }}";
   EXPECT_EQ(lint("      - run: echo \"" + many + "\"").problems.size(), 5000u) << "every one, at its token";
+  r = lint("      - run: echo a" + std::string(1, '\0') + "b");
+  ASSERT_FALSE(r.problems.empty());
+  EXPECT_EQ(r.problems[0].line, 6);
+  EXPECT_EQ(r.problems[0].col, 20);
+  EXPECT_EQ(r.problems[0].message, "control character 0x00 is not allowed in a workflow");
 }
 
 // Mutations of every corpus file (bytes flipped, cut, duplicated, YAML and

@@ -79,6 +79,7 @@ void AlertEngine::Observe(const std::string& system, const std::string& target, 
     return;
   }
   Track& t = tracks_[fp];
+  t.system = system;
   t.good_since = 0;
   settling_.erase(fp);
   std::string severity = status == "failed" ? "critical" : "warning";
@@ -219,10 +220,15 @@ std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
     ++it;
     if (settled) ResolveTrack(fp, now_ms);
   }
-  // Systems with a firing alert, for inhibition (computed once per tick).
+  // Systems with a firing alert, or failing on the way to one, for inhibition
+  // (computed once per tick): a downstream alert that settled first is held
+  // back all the same, whichever agent happened to report first.
   std::set<std::string> firing_systems;
   for (const auto& [id, a] : alerts_) {
     if (a.state == "firing") firing_systems.insert(a.system);
+  }
+  for (const auto& [fp, t] : tracks_) {
+    if (t.good_since == 0 && t.failures > 0 && !t.system.empty()) firing_systems.insert(t.system);
   }
   std::map<std::string, std::string> inhibitor;  // system -> the upstream system holding its alerts back
   for (auto it = alerts_.begin(); it != alerts_.end();) {

@@ -105,6 +105,7 @@ class AlertEngine {
     int failures = 0;
     std::optional<int64_t> alert;  // id of its current (firing) alert
     int64_t good_since = 0;        // healthy since (settling), or 0 while failing
+    std::string system;
   };
   void ResolveTrack(const std::string& fingerprint, int64_t now_ms);
   Alert& Open(const std::string& system, const std::string& target, const std::string& severity,

@@ -140,6 +140,26 @@ TEST(AlertEngineTest, DownstreamAlertsAreInhibitedWhileUpstreamFires) {
   EXPECT_EQ(Ids(n), (std::vector<std::string>{"git:resolved:git:origin/main", "pm2:firing:pm2:api"}));
 }
 
+// The upstream system is failing but has not reached its threshold yet (its
+// agent reported after the downstream one): the downstream alert is held all
+// the same, and notified once the upstream recovers.
+TEST(AlertEngineTest, AnUpstreamFailingBeforeItsAlertAlreadyInhibits) {
+  AlertEngine e;
+  AlertRules r = Rules();
+  r.threshold = 2;
+  e.SetRules(r);
+  e.SetDependencies({{"git", {}}, {"build", {"git"}}});
+  e.Observe("build", "build:test", "failed", "tests fail", kT0);
+  e.Observe("build", "build:test", "failed", "tests fail", kT0 + 1);
+  e.Observe("git", "git:origin/main", "failed", "unreachable", kT0 + 2);  // one report: no alert yet
+  EXPECT_TRUE(e.Tick(kT0 + 3).empty()) << "build's alert waits for git";
+  for (const auto& a : e.List(kT0 + 3)) {
+    if (a.target == "build:test") EXPECT_EQ(a.held, "inhibited by git");
+  }
+  e.Observe("git", "git:origin/main", "ok", "", kT0 + kMin);
+  EXPECT_EQ(Ids(e.Tick(kT0 + kMin)), std::vector<std::string>{"build:firing:build:test"});
+}
+
 TEST(AlertEngineTest, EscalatesUntilAcknowledged) {
   AlertEngine e;
   AlertRules r = Rules();

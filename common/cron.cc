@@ -104,6 +104,14 @@ bool Fires(const CronSet& c, const std::tm& t) {
   return c.dom[t.tm_mday] || c.dow[t.tm_wday];
 }
 
+// Whether `c` fires `m` minutes after `from` (a whole minute), in UTC.
+bool FiresAfter(const CronSet& c, std::time_t from, int64_t m) {
+  std::time_t t = from + m * 60;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return Fires(c, tm);
+}
+
 }  // namespace
 
 bool CronMatches(const std::string& value, const std::tm& t) {
@@ -119,10 +127,7 @@ int64_t CronLongestGapMinutes(const std::string& value, std::time_t from) {
   int64_t first = -1, last = -1, gap = 0;
   from -= from % 60;
   for (int64_t m = 0; m < kSpan; ++m) {
-    std::time_t t = from + m * 60;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    if (!Fires(c, tm)) continue;
+    if (!FiresAfter(c, from, m)) continue;
     if (last >= 0) gap = std::max(gap, m - last);
     if (first < 0) first = m;
     last = m;
@@ -135,20 +140,14 @@ int64_t CronShortestGapMinutes(const std::string& value, std::time_t from) {
   CronSet c;
   if (!Parse(value, &c)) return -1;
   from -= from % 60;
-  auto fires = [&](int64_t m) {
-    std::time_t t = from + m * 60;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    return Fires(c, tm);
-  };
   // The first firing within two days, then the next one within the hour after it.
   int64_t first = -1;
   for (int64_t m = 0; m < 2 * 24 * 60 && first < 0; ++m) {
-    if (fires(m)) first = m;
+    if (FiresAfter(c, from, m)) first = m;
   }
   if (first < 0) return -1;
   for (int64_t m = first + 1; m <= first + 60; ++m) {
-    if (fires(m)) return m - first;
+    if (FiresAfter(c, from, m)) return m - first;
   }
   return 61;
 }

@@ -123,7 +123,6 @@ class Discoverer {
     } else if (o_.syntax_check && process::ResolveExe(o_.esbuild_bin).ok()) {
       esbuild_ = o_.esbuild_bin;
     }
-    esbuild_found_ = !esbuild_.empty();
   }
 
   Discovery Run() {
@@ -366,7 +365,7 @@ class Discoverer {
     Unparsed& base = unparsed_[f.main_abs];
     base = {f.schedule, background, bundler, fs::path(f.main_abs).extension().string(), false};
     const std::string& ext = base.ext;
-    bool ts = ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".cts";
+    bool ts = IsTypeScript(ext);
     AsUnparsed(f);                                            // until the source is read
     if (oversized && f.size_bytes > kMaxSourceBytes) return;  // said; not scanned
     auto text = ReadFileBounded(f.main_abs, kMaxSourceBytes);
@@ -378,7 +377,7 @@ class Discoverer {
     SourceFacts src = ScanSource(*text);
     base.esm = ext == ".mjs" || (ext != ".cjs" && src.esm);
     bool lexer_decides = !src.syntax_error.empty() && ts && !esbuild_certain_;  // a firm verdict beats a hesitant one
-    if (o_.syntax_check && (!ts || esbuild_found_) && !lexer_decides) {
+    if (o_.syntax_check && (!ts || !esbuild_.empty()) && !lexer_decides) {
       using Kind = SyntaxJob::Kind;
       to_check_.push_back({f.main_abs, ts ? Kind::kTypeScript : base.esm ? Kind::kModule : Kind::kCommonJs});
     } else if (!src.syntax_error.empty()) {
@@ -453,16 +452,8 @@ class Discoverer {
       }
     }
     f.invocation_mode = background ? "background" : f.api_version == 2 ? "stream" : "";
-    // The packager's choice: v2 always nft (unless "none"); else the configured
-    // bundler; else esbuild for .mjs and TypeScript, nft for ESM .js, zisi.
-    if (f.api_version == 2)
-      f.bundler = bundler == "none" ? "none" : "nft";
-    else if (!bundler.empty())
-      f.bundler = bundler;
-    else if (ts || ext == ".mjs")
-      f.bundler = "esbuild";
-    else
-      f.bundler = V1Bundler(base);
+    // The packager's choice: v2 always nft (unless "none"), else V1Bundler.
+    f.bundler = f.api_version == 2 ? (bundler == "none" ? "none" : "nft") : V1Bundler(base);
     // Imports of packages that are not installed.
     for (const auto& imp : src.imports) {
       const std::string& s = imp.specifier;
@@ -483,8 +474,6 @@ class Discoverer {
     }
   }
 
-  // One node process compiles every JS main file (no code runs): CommonJS as a
-  // wrapped vm.Script, ESM as a vm.SourceTextModule.
   // What a function is when its source cannot be parsed, as the packager
   // treats it: no in-source config, API version unknown (v1 for packaging).
   struct Unparsed {
@@ -494,9 +483,14 @@ class Discoverer {
     std::string ext;
     bool esm = false;
   };
+  static bool IsTypeScript(const std::string& ext) {
+    return ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".cts";
+  }
+  // The packager's choice for v1: the configured bundler; else esbuild for
+  // .mjs and TypeScript, nft for ESM .js, zisi.
   static std::string V1Bundler(const Unparsed& b) {
     if (!b.bundler.empty()) return b.bundler;
-    if (b.ext == ".mjs" || b.ext == ".ts" || b.ext == ".tsx" || b.ext == ".mts" || b.ext == ".cts") return "esbuild";
+    if (b.ext == ".mjs" || IsTypeScript(b.ext)) return "esbuild";
     return b.ext != ".cjs" && b.esm ? "nft" : "zisi";
   }
   void AsUnparsed(Function& f) const {
@@ -516,10 +510,12 @@ class Discoverer {
   std::vector<std::string> SyntaxCheck() {
     std::vector<std::string> broken;
     std::vector<SyntaxJob> todo;
+    std::map<std::string, SyntaxCache::Entry> stat;  // size and mtime before the check, for the cache
     for (const auto& job : to_check_) {
       std::error_code ec;
       uint64_t size = fs::file_size(job.path, ec);
       int64_t mtime = MtimeNs(job.path);
+      stat[job.path] = {mtime, size, "", 0, 0};
       if (o_.cache) {
         auto it = o_.cache->files.find(job.path);
         if (it != o_.cache->files.end() && it->second.mtime_ns == mtime && it->second.size == size) {
@@ -550,9 +546,7 @@ class Discoverer {
         broken.push_back(job.path);
       }
       if (o_.cache && cannot_run.empty()) {
-        std::error_code ec;
-        auto& e = o_.cache->files[job.path];
-        e = {MtimeNs(job.path), fs::file_size(job.path, ec), "", 0, 0};
+        auto& e = o_.cache->files[job.path] = stat[job.path];
         if (v != verdicts.end()) e.message = v->second.message, e.line = v->second.line, e.col = v->second.col;
       }
     }
@@ -579,8 +573,7 @@ class Discoverer {
   Discovery d_;
   TomlFacts toml_;
   std::vector<SyntaxJob> to_check_;
-  bool esbuild_found_ = false;
-  std::string esbuild_;
+  std::string esbuild_;  // "" when TypeScript is left to the lexer
   bool esbuild_certain_ = false;
   std::map<std::string, Unparsed> unparsed_;  // by main file
 };

@@ -313,7 +313,7 @@ void Linter::Condition(const YAML::Node& n, const Scope& scope) {
   // Untrimmed: a block scalar's newline outside ${{ }} makes the condition a non-empty string too.
   const std::string& s = n.Scalar();
   auto ps = FindPlaceholders(s);
-  if (Trim(s).find("${{") == std::string::npos) {
+  if (ps.empty()) {
     auto parsed = ParseExpr(n.Scalar());
     if (!parsed.root) {
       auto [line, col] = PosIn(n, parsed.error_pos);
@@ -444,11 +444,7 @@ void Linter::Permissions(const YAML::Node& n, const YAML::Mark& key) {
 }
 
 void Linter::Env(const YAML::Node& n, const YAML::Mark& key, const Scope& scope) {
-  if (IsExpr(n)) {
-    Scope whole = scope;
-    whole.object_ok = whole.object_expected = true;
-    return Expressions(n, whole);
-  }
+  if (IsExpr(n)) return Expressions(n, Objects(scope, /*expected=*/true));
   Pairs pairs;
   if (!Mapping(n, key, "env", {}, &pairs)) return;
   for (const auto& [k, v] : pairs) {

@@ -65,6 +65,20 @@ const ActionVersion* FindPopularAction(const std::string& name, const std::strin
   return nullptr;
 }
 
+bool ParseActionRef(const std::string& uses, std::string* name, std::string* ref) {
+  static const std::regex kRemote(R"(^([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)((/[^@\s]+)?)@([^@\s]+)$)");
+  std::smatch m;
+  if (!internal::Match(uses, m, kRemote)) return false;
+  *name = internal::Lower(m[1].str() + "/" + m[2].str() + m[3].str());
+  *ref = m[5].str();
+  return true;
+}
+
+const ActionVersion* PopularActionOf(const std::string& uses) {
+  std::string name, ref;
+  return ParseActionRef(uses, &name, &ref) ? FindPopularAction(name, ref) : nullptr;
+}
+
 namespace internal {
 
 void Linter::Uses(const YAML::Node& uses, const YAML::Node& with) {
@@ -88,16 +102,14 @@ void Linter::Uses(const YAML::Node& uses, const YAML::Node& with) {
     }
     return;
   }
-  static const std::regex kRemote(R"(^([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)((/[^@\s]+)?)@([^@\s]+)$)");
-  std::smatch m;
-  if (!Match(u, m, kRemote)) {
+  std::string name, ref;
+  if (!ParseActionRef(u, &name, &ref)) {
     std::string why = u.find('@') == std::string::npos ? " (a version is required: @v4, a tag, branch or commit)" : "";
     return Add(uses.Mark(),
                "invalid action reference \"" + u + "\": expected OWNER/REPO[/PATH]@REF, ./PATH or docker://IMAGE" + why,
                "action");
   }
-  std::string name = Lower(m[1].str() + "/" + m[2].str() + m[3].str());
-  const ActionVersion* action = FindPopularAction(name, m[5].str());
+  const ActionVersion* action = FindPopularAction(name, ref);
   if (!action) return;
   if (action->runs == "node12" || action->runs == "node16") {
     Add(uses.Mark(),

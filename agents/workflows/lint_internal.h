@@ -32,6 +32,13 @@ struct Scope {
 
 // Available contexts by key, from GitHub's "Context availability" table.
 Scope ScopeFor(const std::string& where);
+// `s` where a whole-value ${{ }} may give an object or an array (and, with
+// `expected`, must).
+inline Scope Objects(Scope s, bool expected = false) {
+  s.object_ok = true;
+  s.object_expected = expected;
+  return s;
+}
 
 class Linter {
  public:

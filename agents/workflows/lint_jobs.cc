@@ -115,10 +115,6 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
       job_os_ = "macos";
     }
   }
-  auto objects = [](Scope s) {  // where a whole-value ${{ }} may be an object or an array
-    s.object_ok = true;
-    return s;
-  };
   auto scope = [&](const std::string& where) {
     Scope s = ScopeFor(where);
     s.needs = &current_needs_;
@@ -142,7 +138,7 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
     else if (name == "if")
       Condition(v, scope("job-if"));
     else if (name == "runs-on")
-      RunsOn(v, k.Mark()), AllExpressions(v, objects(scope("job")));
+      RunsOn(v, k.Mark()), AllExpressions(v, Objects(scope("job")));
     else if (name == "environment") {
       if (v.IsMap()) {
         Pairs env;
@@ -169,13 +165,13 @@ void Linter::Job(const std::string& id, const YAML::Node& key, const YAML::Node&
     else if (name == "continue-on-error")
       ExpectBool(v, "continue-on-error"), Expressions(v, scope("job"));
     else if (name == "strategy")
-      AllExpressions(v, objects(scope("job-strategy")));
+      AllExpressions(v, Objects(scope("job-strategy")));
     else if (name == "container")
       Container(v, k.Mark(), "container", scope("job"), false);
     else if (name == "services") {
       Pairs svcs;
       if (IsExpr(v)) {
-        Expressions(v, objects(scope("job")));
+        Expressions(v, Objects(scope("job")));
       } else if (Mapping(v, k.Mark(), "services", {}, &svcs)) {
         for (const auto& [sk, sv] : svcs)
           Container(sv, sk.Mark(), "service \"" + sk.Scalar() + "\"", scope("job"), true);
@@ -425,9 +421,7 @@ void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, boo
 void Linter::Container(const YAML::Node& n, const YAML::Mark& key, const std::string& what, const Scope& scope,
                        bool service) {
   if (n && n.IsScalar()) {
-    Scope whole = scope;
-    whole.object_ok = true;  // an image name, or ${{ }} giving the whole mapping
-    Expressions(n, whole);
+    Expressions(n, Objects(scope));  // an image name, or ${{ }} giving the whole mapping
     if (n.Scalar().empty()) Add(n.Mark(), what + " needs an image", "syntax-check");
     return;
   }
@@ -444,9 +438,7 @@ void Linter::Container(const YAML::Node& n, const YAML::Mark& key, const std::st
       Env(v, k.Mark(), creds);
     else if (name == "credentials") {
       if (IsExpr(v)) {  // computed (fromJSON of a secret): not judged
-        Scope whole = creds;
-        whole.object_ok = true;
-        Expressions(v, whole);
+        Expressions(v, Objects(creds));
         continue;
       }
       Pairs cp;

@@ -236,14 +236,10 @@ TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, si
         for (const auto& [id, uses] : step_uses_) {
           if (scope.steps && !scope.steps->count(id)) continue;
           TyP outputs = Map(Str());
-          static const std::regex kRemote(R"(^([^/@]+/[^@]+)@(.+)$)");
-          std::smatch m;
-          if (Match(uses, m, kRemote)) {
-            if (const auto* a = FindPopularAction(Lower(m[1].str()), m[2].str()); a && a->outputs_known) {
-              outputs = Make(K::kObject);
-              outputs->strict = true;
-              for (const auto& o : a->outputs) outputs->props[o] = Str();
-            }
+          if (const auto* a = PopularActionOf(uses); a && a->outputs_known) {
+            outputs = Make(K::kObject);
+            outputs->strict = true;
+            for (const auto& o : a->outputs) outputs->props[o] = Str();
           }
           t->props[id] = Strict({{"outputs", outputs}, {"outcome", Str()}, {"conclusion", Str()}});
         }
@@ -269,10 +265,7 @@ TyP Linter::TypeCheck(const Expr& e, const Scope& scope, const YAML::Node& n, si
       TyP r = TypeCheck(*e.args[0], scope, n, base);
       const Expr* root = ChainRoot(&e);
       bool context_level = e.args[0]->kind == Expr::Kind::kVar;  // steps.x, matrix.x...: CheckExpr's
-      if (e.star) {                                              // object filter
-        if (r->k == K::kArray) return Array(Any());
-        return Array(Any());
-      }
+      if (e.star) return Array(Any());                           // object filter
       std::string prop = Lower(e.text);
       if (r->k == K::kObject) {
         if (auto it = r->props.find(prop); it != r->props.end()) return it->second;

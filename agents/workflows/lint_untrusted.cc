@@ -73,14 +73,22 @@ bool ChainPath(const Expr& e, std::vector<std::string>* out) {
 
 // The untrusted paths a chain reaches.
 std::vector<std::string> Reached(const std::vector<std::string>& chain) {
-  std::vector<std::string> hits;
-  for (const auto& path : UntrustedPaths()) {
-    std::vector<std::string> segs;
-    for (size_t a = 0, b; a <= path.size(); a = b + 1) {
-      b = path.find('.', a);
-      if (b == std::string::npos) b = path.size();
-      segs.push_back(path.substr(a, b - a));
+  // Each path split into its segments once.
+  static const auto* kSplit = [] {
+    auto* out = new std::vector<std::pair<std::string, std::vector<std::string>>>;
+    for (const auto& path : UntrustedPaths()) {
+      std::vector<std::string> segs;
+      for (size_t a = 0, b; a <= path.size(); a = b + 1) {
+        b = path.find('.', a);
+        if (b == std::string::npos) b = path.size();
+        segs.push_back(path.substr(a, b - a));
+      }
+      out->emplace_back(path, std::move(segs));
     }
+    return out;
+  }();
+  std::vector<std::string> hits;
+  for (const auto& [path, segs] : *kSplit) {
     if (segs.size() != chain.size()) continue;
     bool match = true;
     for (size_t k = 0; k < segs.size() && match; ++k) {

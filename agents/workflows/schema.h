@@ -53,5 +53,10 @@ struct ActionVersion {
 // `name` is "owner/repo" or "owner/repo/path" in lower case; `ref` the part
 // after @ (v4, v4.1.2 -> v4, a branch such as stable). Null when unknown.
 const ActionVersion* FindPopularAction(const std::string& name, const std::string& ref);
+// "owner/repo[/path]@ref" split into its lower-case name and its ref; false
+// when `uses` is not a remote action reference.
+bool ParseActionRef(const std::string& uses, std::string* name, std::string* ref);
+// The popular action a `uses:` names, or null.
+const ActionVersion* PopularActionOf(const std::string& uses);
 
 }  // namespace redundancy::workflows

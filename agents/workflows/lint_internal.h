@@ -144,7 +144,9 @@ bool Match(const std::string& s, A&&... a) {
 // Shared by lint.cc, lint_events.cc and lint_jobs.cc.
 extern const std::regex kInputId;  // input and secret ids
 std::string Lower(std::string s);
-std::string Trim(const std::string& s);            // without leading and trailing white space
-std::string Join(const std::set<std::string>& s);  // "a, b, c"
+std::string Trim(const std::string& s);
+std::vector<YAML::Node> Items(const YAML::Node& n);  // a scalar as one item, a sequence's items, else none // without
+                                                     // leading and trailing white space
+std::string Join(const std::set<std::string>& s);    // "a, b, c"
 
 }  // namespace redundancy::workflows::internal

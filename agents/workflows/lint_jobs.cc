@@ -1,5 +1,5 @@
 // The workflow linter, jobs: ids, needs (unknown, duplicate, cycles),
-// runs-on labels, strategy/matrix, container and services, reusable workflow
+// strategy/matrix, container and services, reusable workflow
 // calls, outputs, and steps (uses XOR run, ids, actions and their inputs,
 // shells, deprecated workflow commands).
 #include <filesystem>
@@ -16,6 +16,8 @@ namespace {
 
 const std::regex kJobId("^[A-Za-z_][A-Za-z0-9_-]*$");
 
+}  // namespace
+
 std::vector<YAML::Node> Items(const YAML::Node& n) {
   std::vector<YAML::Node> v;
   if (n && n.IsScalar())
@@ -24,8 +26,6 @@ std::vector<YAML::Node> Items(const YAML::Node& n) {
     for (const auto& x : n) v.push_back(x);
   return v;
 }
-
-}  // namespace
 
 void Linter::Jobs(const YAML::Node& jobs, const YAML::Mark& key) {
   Pairs pairs;
@@ -237,87 +237,6 @@ void Linter::Needs() {
   std::string path;
   for (const auto& id : cycle) path += "\"" + id + "\" -> ";
   Add(needs_[cycle[0]].mark, "jobs form a cycle in needs: " + path + "\"" + cycle[0] + "\"", "job-needs");
-}
-
-void Linter::RunsOn(const YAML::Node& n, const YAML::Mark& key) {
-  std::vector<YAML::Node> labels;
-  if (n.IsMap()) {
-    Pairs pairs;
-    Mapping(n, key, "runs-on", {"group", "labels"}, &pairs);
-    for (const auto& [k, v] : pairs) {
-      if (k.Scalar() == "labels") labels = Items(v);
-    }
-  } else if (n.IsScalar() || n.IsSequence()) {
-    labels = Items(n);
-  } else {
-    return Add(MarkOf(n, key), "runs-on must be a label, a list of labels or {group, labels}", "syntax-check");
-  }
-  // Labels as the runner sees them: a `${{ matrix.KEY }}` label stands for each of KEY's values.
-  bool self_hosted = false;
-  for (const auto& l : labels) self_hosted |= l.IsScalar() && Lower(l.Scalar()) == "self-hosted";
-  std::vector<YAML::Node> fixed, expanded;
-  static const std::regex kMatrixLabel(R"(^\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}$)");
-  for (const auto& l : labels) {
-    if (!l.IsScalar()) continue;
-    std::smatch m;
-    std::string text = Trim(l.Scalar());
-    if (Match(text, m, kMatrixLabel)) {
-      auto it = matrix_values_.find(Lower(m[1].str()));
-      if (it == matrix_values_.end()) continue;
-      for (const auto& v : it->second) {
-        if (v.IsScalar() && v.Scalar().find("${{") == std::string::npos) expanded.push_back(v);
-      }
-    } else if (text.find("${{") == std::string::npos) {
-      fixed.push_back(l);
-    }
-  }
-  for (const auto* group : {&fixed, &expanded}) {
-    for (const auto& l : *group) {
-      std::string label = Lower(l.Scalar());
-      if (auto it = RetiredRunnerLabels().find(label); it != RetiredRunnerLabels().end()) {
-        Add(l.Mark(),
-            "runner \"" + l.Scalar() + "\" was retired by GitHub (" + it->second + "); jobs on it never start",
-            "runner-label");
-      } else if (!RunnerLabels().count(label) && !SelfHostedLabels().count(label) &&
-                 !options_.runner_labels.count(label) && !self_hosted) {
-        Add(l.Mark(),
-            "unknown runner label \"" + l.Scalar() +
-                "\" (not a GitHub-hosted label; add self-hosted for your own runners)",
-            "runner-label");
-      }
-    }
-  }
-  // One job runs on one machine: labels of two operating systems never match a runner.
-  auto os_of = [](const std::string& label) -> std::string {
-    std::string l = Lower(label);
-    for (const char* os : {"windows", "ubuntu", "macos", "linux"}) {
-      if (l == os || l.rfind(std::string(os) + "-", 0) == 0) return std::string(os) == "ubuntu" ? "linux" : os;
-    }
-    return "";
-  };
-  const YAML::Node* first = nullptr;
-  std::string first_os;
-  for (const auto& l : fixed) {
-    std::string os = os_of(l.Scalar());
-    if (os.empty()) continue;
-    if (!first) {
-      first = &l, first_os = os;
-    } else if (os != first_os) {
-      Add(l.Mark(),
-          "label \"" + l.Scalar() + "\" conflicts with label \"" + first->Scalar() + "\" at line " +
-              std::to_string(first->Mark().line + 1) + ": a job runs on one machine; to run on each, use a matrix",
-          "runner-label");
-    }
-  }
-  for (const auto& l : expanded) {
-    std::string os = os_of(l.Scalar());
-    if (first && !os.empty() && os != first_os) {
-      Add(l.Mark(),
-          "matrix value \"" + l.Scalar() + "\" conflicts with runs-on label \"" + first->Scalar() + "\" at line " +
-              std::to_string(first->Mark().line + 1) + ": a job runs on one machine",
-          "runner-label");
-    }
-  }
 }
 
 void Linter::Matrix(const YAML::Node& strategy, std::set<std::string>* keys, bool* dynamic) {

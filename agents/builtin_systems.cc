@@ -1,6 +1,7 @@
 // The built-in systems, in the order of the default pipeline. Each agent owns
 // its part (agents/<name>/settings.cc); config validation reads them here.
 #include "agents/build/settings.h"
+#include "agents/custom/settings.h"
 #include "agents/git/settings.h"
 #include "agents/netlify/settings.h"
 #include "agents/pm2/settings.h"
@@ -14,5 +15,7 @@ const std::vector<SystemSpec>& BuiltinSystems() {
       new std::vector<SystemSpec>{git::Spec(), build::Spec(), pm2::Spec(), netlify::Spec(), workflows::Spec()};
   return *specs;
 }
+
+const SystemSpec& CustomSystemSpec() { return custom::Spec(); }
 
 }  // namespace redundancy

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -81,7 +82,9 @@ class Validator {
     }
   }
 
-  void CheckMap(const YAML::Node& node, const std::string& path, const std::vector<FieldSpec>& fields) {
+  // `open`: keys not in `fields` are someone else's (a custom agent's own settings).
+  void CheckMap(const YAML::Node& node, const std::string& path, const std::vector<FieldSpec>& fields,
+                bool open = false) {
     if (!node.IsMap()) {
       if (!node.IsNull())
         Error(node, path.empty() ? "(top level)" : path, "expected a mapping of keys, got " + Describe(node));
@@ -98,6 +101,7 @@ class Validator {
       }
       auto spec = std::find_if(fields.begin(), fields.end(), [&](const FieldSpec& f) { return f.key == key; });
       if (spec == fields.end()) {
+        if (open) continue;
         Error(it->first, key_path, "unknown key" + Suggest(key, fields));
         continue;
       }
@@ -258,11 +262,54 @@ class Validator {
   std::vector<std::string> errors_;
 };
 
+// A system's name is part of targets, file names and metric labels.
+bool UsableSystemName(const std::string& n) {
+  if (n.empty() || n.size() > 64 || !std::isalnum(static_cast<unsigned char>(n[0]))) return false;
+  for (unsigned char c : n) {
+    if (!std::isalnum(c) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+// What kind of system systems.<name> is: its own name for a built-in one,
+// "custom", "agent" (a binary of its own with keys of its own), or "" after an error.
+std::string KindOf(const std::string& name, const YAML::Node& node, Validator& v, const std::string& path) {
+  std::string kind = node.IsMap() ? Str(node["kind"], "") : "";
+  const auto& known = KnownSystems();
+  bool builtin = std::find(known.begin(), known.end(), name) != known.end();
+  if (builtin) {
+    if (!kind.empty() && kind != name) {
+      v.Error(node["kind"], path + ".kind",
+              "'" + kind.substr(0, 60) + "': the system named " + name + " is the built-in " + name +
+                  " system; give yours another name");
+      return "";
+    }
+    return name;
+  }
+  std::string all;
+  for (const auto& s : known) all += (all.empty() ? "" : ", ") + s;
+  if (kind == "custom") return kind;
+  if (!kind.empty()) {
+    v.Error(node["kind"], path + ".kind",
+            "'" + kind.substr(0, 60) + "' is not custom" +
+                (std::find(known.begin(), known.end(), kind) != known.end()
+                     ? " (one " + kind + " system only, under systems." + kind + ")"
+                     : ""));
+    return "";
+  }
+  if (node.IsMap() && node["agent"]) return "agent";
+  v.Error(node.IsMap() ? node : YAML::Node(), path,
+          "unknown system (built-in: " + all + "); a system of your own needs kind: custom, or agent: PATH");
+  return "";
+}
+
 // Validates systems.*, and fills `out` with the enabled ones.
 void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& base, std::vector<SystemConfig>* out) {
   if (!systems || systems.IsNull()) return;
   if (!systems.IsMap()) return;  // reported by CheckMap against the root schema
   std::map<std::string, YAML::Node> present;
+  std::map<std::string, std::string> kinds;
+  std::vector<std::string> own_order;  // systems not built in, in file order
   std::set<std::string> seen;
   for (auto it = systems.begin(); it != systems.end(); ++it) {
     std::string name = it->first.Scalar();
@@ -271,32 +318,48 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
       v.Error(it->first, path, "duplicate system");
       continue;
     }
-    if (SystemSchema(name).empty()) {
-      std::string all;
-      for (const auto& s : KnownSystems()) all += (all.empty() ? "" : ", ") + s;
-      v.Error(it->first, path, "unknown system (known: " + all + ")");
+    if (!UsableSystemName(name)) {
+      v.Error(it->first, "systems",
+              "'" + name.substr(0, 60) + "' is not a usable system name (letters, digits, '-', '_', '.'; at most 64)");
       continue;
     }
+    const YAML::Node node = it->second;
+    std::string kind = KindOf(name, node, v, path);
+    if (kind.empty()) continue;
     size_t errors_before = v.errors().size();
-    v.CheckMap(it->second, path, SystemSchema(name));
+    const SystemSpec* spec = FindBuiltinSystem(name);
+    if (kind == "custom") {
+      v.CheckMap(node, path, CustomSystemSchema());
+      spec = &CustomSystemSpec();
+    } else if (kind == "agent") {
+      v.CheckMap(node, path, CommonSystemSchema(), /*open=*/true);
+    } else {
+      v.CheckMap(node, path, SystemSchema(name));
+    }
+    if (node.IsMap() && node["agent"] && node["agent"].IsScalar() && !node["agent"].Scalar().empty() &&
+        v.errors().size() == errors_before) {
+      auto exe = FindExecutable(ResolvePath(node["agent"].Scalar(), base), base, "");
+      if (!exe.ok()) v.Error(node["agent"], path + ".agent", exe.error());
+    }
     // What the types cannot say, in the agent's own words (its settings
     // parse), once the types are right: "health.web: needs url or tcp" is
     // reported at health.web's line as systems.pm2.health.web.
-    const SystemSpec* spec = FindBuiltinSystem(name);
-    if (spec && spec->check && it->second.IsMap() && v.errors().size() == errors_before) {
-      std::string why = spec->check(it->second, base);
+    if (spec && spec->check && node.IsMap() && v.errors().size() == errors_before) {
+      std::string why = spec->check(node, base);
       if (why.rfind(path + ".", 0) == 0) why = why.substr(path.size() + 1);
       // "key.path: what": at that key's line when the message starts with one that exists.
       size_t colon = why.find(": ");
       std::optional<YAML::Node> at;
-      if (colon != std::string::npos && why.find(' ') > colon) at = FindKey(it->second, why.substr(0, colon));
+      if (colon != std::string::npos && why.find(' ') > colon) at = FindKey(node, why.substr(0, colon));
       if (at) {
         v.Error(*at, path + "." + why.substr(0, colon), why.substr(colon + 2));
       } else if (!why.empty()) {
-        v.Error(it->second, path, why);
+        v.Error(node, path, why);
       }
     }
-    present[name] = it->second;
+    present[name] = node;
+    kinds[name] = kind;
+    if (!FindBuiltinSystem(name)) own_order.push_back(name);
   }
   // Which are enabled, and their dependencies.
   std::set<std::string> enabled;
@@ -309,21 +372,25 @@ void CheckSystems(const YAML::Node& systems, Validator& v, const std::string& ba
   }
   DependencyGraph graph;
   std::map<std::string, YAML::Node> dep_nodes;
-  for (const auto& name : KnownSystems()) {
+  std::vector<std::string> order;
+  for (const auto& name : KnownSystems()) order.push_back(name);
+  order.insert(order.end(), own_order.begin(), own_order.end());
+  for (const auto& name : order) {
     if (!enabled.count(name)) continue;
     const YAML::Node& node = present[name];
     YAML::Node deps = node.IsMap() ? node["depends_on"] : YAML::Node();
     std::vector<std::string> wanted = deps ? StrList(deps) : DefaultDependsOn(name);
     SystemConfig sc;
     sc.name = name;
-    sc.interval = DefaultInterval(name);
+    sc.kind = kinds[name];
+    sc.interval = sc.kind == "custom" ? CustomSystemSpec().default_interval : DefaultInterval(name);
     sc.grace = sc.interval;
     for (size_t i = 0; i < wanted.size(); ++i) {
       const std::string& d = wanted[i];
       std::string dpath =
           "systems." + name + ".depends_on" + (deps && deps.IsSequence() ? "[" + std::to_string(i) + "]" : "");
       YAML::Node at = deps && deps.IsSequence() ? deps[i] : (deps ? deps : node);
-      if (SystemSchema(d).empty()) {
+      if (!present.count(d) && SystemSchema(d).empty()) {
         v.Error(at, dpath, "unknown system '" + d + "'");
       } else if (d == name) {
         v.Error(at, dpath, "a system cannot depend on itself");
@@ -474,6 +541,8 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
         YAML::convert<int>::decode(o["heartbeat_liveness"], oc.heartbeat_liveness);
       }
       oc.start_timeout = Dur(o["start_timeout"], oc.start_timeout);
+      if (o["max_concurrent_recoveries"] && o["max_concurrent_recoveries"].IsScalar())
+        YAML::convert<int>::decode(o["max_concurrent_recoveries"], oc.max_concurrent_recoveries);
       oc.stop_grace = Dur(o["stop_grace"], oc.stop_grace);
       if (const auto r = o["agent_restart"]; r && r.IsMap()) {
         auto& rc = oc.agent_restart;

@@ -27,6 +27,9 @@ struct OrchestratorConfig {
   int heartbeat_liveness = 3;
   Millis start_timeout{10'000};  // spawn -> Ready
   Millis stop_grace{3'000};      // SIGTERM/SHUTDOWN -> SIGKILL
+  // Automatic recoveries under way at once, over all systems; the rest wait
+  // their turn, upstream systems first.
+  int max_concurrent_recoveries = 10;
   RestartPolicyConfig agent_restart;
 };
 
@@ -92,6 +95,7 @@ struct AlertChannel {
 
 struct SystemConfig {
   std::string name;
+  std::string kind;  // the built-in system's name, "custom" (redundancy-agent-custom), or "agent" (its own binary)
   Millis interval{60'000};
   std::vector<std::string> depends_on;  // only enabled systems
   std::string agent;                    // absolute path of the agent binary; empty = built-in
@@ -117,7 +121,8 @@ struct Config {
   std::vector<AlertChannel> alert_channels;
   std::string deadman_url;  // alerts.deadman.url: pinged every deadman_interval ("" = off)
   Millis deadman_interval{60'000};
-  std::vector<SystemConfig> systems;  // enabled ones, in KnownSystems() order
+  std::vector<SystemConfig>
+      systems;  // enabled ones: built-in ones in KnownSystems() order, then the others in file order
   std::vector<std::string> secrets;   // values that came from ${ENV}: never log them
   std::vector<std::string> warnings;  // "file:line: path: message": valid, but probably not meant
 

@@ -10,6 +10,7 @@ using T = FieldType;
 std::vector<FieldSpec> CommonSystemFields() {
   return {
       {"enabled", T::kBool},
+      {"kind", T::kString},  // custom, or the built-in system's own name
       {"interval", T::kDuration, {}, {}, 1},
       {"depends_on", T::kStringList},
       {"agent", T::kString},               // path of a custom agent binary
@@ -40,6 +41,16 @@ const SystemSpec* FindBuiltinSystem(const std::string& name) {
     if (spec.name == name) return &spec;
   }
   return nullptr;
+}
+
+const std::vector<FieldSpec>& CustomSystemSchema() {
+  static const auto* fields = new std::vector<FieldSpec>(WithCommon(CustomSystemSpec().fields));
+  return *fields;
+}
+
+const std::vector<FieldSpec>& CommonSystemSchema() {
+  static const auto* fields = new std::vector<FieldSpec>(CommonSystemFields());
+  return *fields;
 }
 
 const std::vector<std::string>& KnownSystems() {
@@ -80,6 +91,7 @@ const std::vector<FieldSpec>& RootSchema() {
            {"heartbeat_interval", T::kDuration, {}, {}, 10},
            {"heartbeat_liveness", T::kInt, {}, {}, 1},
            {"start_timeout", T::kDuration, {}, {}, 10},
+           {"max_concurrent_recoveries", T::kInt, {}, {}, 1},
            {"stop_grace", T::kDuration, {}, {}, 1},
            {"agent_restart",
             T::kMap,

@@ -61,6 +61,14 @@ const SystemSpec* FindBuiltinSystem(const std::string& name);
 // Their names.
 const std::vector<std::string>& KnownSystems();
 
+// A system of the operator's own, `kind: custom` (agents/custom/settings.cc),
+// run by redundancy-agent-custom.
+const SystemSpec& CustomSystemSpec();
+// The keys of a custom system, with the keys every system has.
+const std::vector<FieldSpec>& CustomSystemSchema();
+// The keys every system has (a system with an `agent:` of its own may have any others).
+const std::vector<FieldSpec>& CommonSystemSchema();
+
 // Top-level keys of the config file.
 const std::vector<FieldSpec>& RootSchema();
 

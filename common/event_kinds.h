@@ -16,8 +16,8 @@ namespace redundancy::events {
   X(kBackup, "backup", "agent", "something was moved aside before it was replaced")                               \
   /* pm2 */                                                                                                       \
   X(kDaemonRestored, "daemon_restored", "pm2", "the PM2 daemon was started again and its apps resurrected")       \
-  X(kRecovered, "recovered", "pm2", "an app was restarted")                                                       \
-  X(kRecoveryFailed, "recovery_failed", "pm2", "an app's restart failed")                                         \
+  X(kRecovered, "recovered", "pm2, custom", "an app was restarted; a custom system's recover steps ran")          \
+  X(kRecoveryFailed, "recovery_failed", "pm2, custom", "an app's restart or a recover step failed")               \
   X(kStormStopped, "storm_stopped", "pm2", "an app restarting too often was stopped for a backoff")               \
   X(kCauseCleared, "cause_cleared", "pm2", "what made an app crash is gone; it is restarted now")                 \
   X(kBackupStarted, "backup_started", "pm2", "a backup app stands in for a failing one")                          \

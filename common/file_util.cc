@@ -186,4 +186,55 @@ std::string FoldLines(const std::string& text, size_t max) {
   return out.size() > max ? "..." + out.substr(out.size() - max) : out;
 }
 
+Result<std::string> FindExecutable(const std::string& name, const std::string& base, const std::string& path_env) {
+  auto usable = [](const std::string& path) {
+    struct stat st;
+    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+  };
+  if (name.empty()) return Result<std::string>::Error("an empty command");
+  if (name.find('/') != std::string::npos) {
+    std::string path = name[0] == '/' || base.empty() ? name : base + "/" + name;
+    path = std::filesystem::path(path).lexically_normal().string();
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return Result<std::string>::Error(path + " does not exist");
+    if (!S_ISREG(st.st_mode)) return Result<std::string>::Error(path + " is not a file");
+    if (access(path.c_str(), X_OK) != 0) return Result<std::string>::Error(path + " is not executable");
+    return path;
+  }
+  for (size_t start = 0; start <= path_env.size();) {
+    size_t colon = path_env.find(':', start);
+    if (colon == std::string::npos) colon = path_env.size();
+    std::string dir = path_env.substr(start, colon - start);
+    if (!dir.empty() && dir[0] == '/' && usable(dir + "/" + name)) return dir + "/" + name;
+    start = colon + 1;
+  }
+  return Result<std::string>::Error("cannot find " + name + " in PATH");
+}
+
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = n > 0 && i + n <= text.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (ok && n > 1) {
+      // No overlong forms, surrogates or code points past U+10FFFF.
+      uint32_t cp = c & (0xff >> (n + 1));
+      for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+      ok = !(n == 2 && cp < 0x80) && !(n == 3 && cp < 0x800) && !(n == 4 && cp < 0x10000) &&
+           !(cp >= 0xd800 && cp <= 0xdfff) && cp <= 0x10ffff;
+    }
+    if (ok) {
+      out.append(text.substr(i, n));
+      i += n;
+    } else {
+      out += "\xef\xbf\xbd";
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace redundancy

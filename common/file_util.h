@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -48,5 +49,14 @@ std::string FoldLines(const std::string& text, size_t max = 400);
 
 // Modification time in nanoseconds since the epoch (following symlinks), -1 when absent.
 int64_t MtimeNs(const std::string& path);
+
+// `name` as given when it has a slash (relative to `base` when not absolute),
+// else looked up in `path_env` (PATH's value); the absolute path of a regular,
+// executable file, or why there is none ("cannot find X in PATH").
+Result<std::string> FindExecutable(const std::string& name, const std::string& base, const std::string& path_env);
+
+// `text` with every byte that is not part of valid UTF-8 replaced by U+FFFD
+// (protobuf refuses invalid UTF-8 in string fields; tools print anything).
+std::string ValidUtf8(std::string_view text);
 
 }  // namespace redundancy

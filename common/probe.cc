@@ -92,6 +92,7 @@ struct RequestSpec {
   bool keep_body = true;              // probes discard it
   double* latency_ms = nullptr;
   const char* agent = "redundancy";
+  bool verify_tls = true;
 };
 
 // One HTTP request.
@@ -128,6 +129,10 @@ HttpResponse Request(const std::string& url, const std::vector<std::string>& hea
     curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
   }
   curl.easy_setopt(c, CURLOPT_USERAGENT, spec.agent);
+  if (!spec.verify_tls) {
+    curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   auto t0 = std::chrono::steady_clock::now();
   CURLcode rc = curl.easy_perform(c);
   if (spec.latency_ms) *spec.latency_ms = Since(t0);
@@ -160,6 +165,14 @@ size_t ReadMail(char* out, size_t size, size_t n, void* data) {
 
 HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout) {
   return Request(url, headers, timeout, {});
+}
+
+HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout,
+                     const HttpOptions& options) {
+  RequestSpec spec;
+  spec.verify_tls = options.verify_tls;
+  spec.latency_ms = options.latency_ms;
+  return Request(url, headers, timeout, spec);
 }
 
 HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body,

@@ -30,6 +30,15 @@ struct HttpResponse {
 // GET with extra request headers ("Name: value"), for APIs (GitHub).
 HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout);
 
+// GET for a custom check: TLS verification may be off (a self-signed
+// certificate of the operator's own), the time to the response measured.
+struct HttpOptions {
+  bool verify_tls = true;
+  double* latency_ms = nullptr;  // set when given
+};
+HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers, Millis timeout,
+                     const HttpOptions& options);
+
 // POST `body` (headers as for HttpGet), for alert channels.
 HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
                       Millis timeout);

@@ -1,5 +1,7 @@
 #include "common/settings_reader.h"
 
+#include <cstdlib>
+
 #include "common/paths.h"
 
 namespace redundancy {
@@ -29,8 +31,20 @@ std::optional<YAML::Node> FindKey(const YAML::Node& root, const std::string& dot
   for (size_t start = 0;;) {
     size_t dot = dotted.find('.', start);
     std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    // "checks[1]": a key, then indexes into its list.
+    std::vector<size_t> indexes;
+    while (!key.empty() && key.back() == ']') {
+      size_t open = key.rfind('[');
+      if (open == std::string::npos) return std::nullopt;
+      indexes.insert(indexes.begin(), std::strtoul(key.c_str() + open + 1, nullptr, 10));
+      key.resize(open);
+    }
     if (!node.IsMap() || !node[key]) return std::nullopt;
     node.reset(node[key]);  // rebinds; `=` would write into the document
+    for (size_t i : indexes) {
+      if (!node.IsSequence() || i >= node.size()) return std::nullopt;
+      node.reset(node[i]);
+    }
     if (dot == std::string::npos) return node;
     start = dot + 1;
   }

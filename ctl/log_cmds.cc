@@ -116,14 +116,17 @@ int ShowLogs(const std::string& log_dir, const std::string& system, int lines, b
              const std::string& pm2_log_dir) {
   if (!system.empty()) {
     const auto& known = KnownSystems();
-    if (std::find(known.begin(), known.end(), system) == known.end()) {
+    struct stat own {};
+    // A system of the operator's own has an agent log like the built-in ones.
+    bool own_system = PlainName(system) && stat((log_dir + "/agent-" + system + ".log").c_str(), &own) == 0;
+    if (std::find(known.begin(), known.end(), system) == known.end() && !own_system) {
       // Not a system: a PM2 app, whose logs PM2 writes.
       std::vector<std::string> files =
           PlainName(system) ? AppLogFiles(pm2_log_dir, system) : std::vector<std::string>{};
       if (files.empty()) {
         std::cerr << "redundancyctl: '" << system << "' is neither a system (";
         for (size_t i = 0; i < known.size(); ++i) std::cerr << (i ? ", " : "") << known[i];
-        std::cerr << ") nor a PM2 app with logs in " << pm2_log_dir << "\n";
+        std::cerr << "), a system with a log in " << log_dir << ", nor a PM2 app with logs in " << pm2_log_dir << "\n";
         return 2;
       }
       for (const auto& f : files) {

@@ -38,9 +38,7 @@ Daemon::Daemon(Config config, DaemonOptions options, Clock* clock)
   journal_.OnChange([this] { http_.MarkChanged(); });
   alerting_.OnChange([this] { http_.MarkChanged(); });
   // A run that ends lets the forward recoveries it held back go.
-  pipeline_.OnIdle([this] {
-    for (auto& [name, slot] : agents_) MaybeAutoRecover(slot);
-  });
+  pipeline_.OnIdle([this] { AutoRecoverInOrder(); });
 }
 
 Daemon::~Daemon() {
@@ -218,6 +216,7 @@ void Daemon::HandleSignals() {
 }
 
 void Daemon::HandleExits() {
+  bool freed = false;
   for (const auto& e : launcher_->TakeExits()) {
     bool ours = false;
     for (auto& [name, slot] : agents_) {
@@ -225,7 +224,10 @@ void Daemon::HandleExits() {
         ours = true;
         if (!slot.identity.empty()) slot.gone_identity = slot.identity;
         slot.identity.clear();
-        slot.recover_in_flight = 0;
+        if (slot.recover_in_flight) {
+          slot.recover_in_flight = 0;
+          freed = true;
+        }
         // Helpers the agent left running (its process group; a PM2
         // daemon it started is in a session of its own and not touched).
         launcher_->KillLeftovers(e.pid);
@@ -237,6 +239,7 @@ void Daemon::HandleExits() {
     if (!ours) spdlog::debug("reaped pid {} ({})", e.pid, e.Describe());
   }
   RemoveStopped();
+  if (freed) AutoRecoverInOrder();
 }
 
 void Daemon::RemoveStopped() {
@@ -337,10 +340,33 @@ void Daemon::MaybeAutoRecover(AgentSlot& slot) {
     if (c.restore() && restore_target.empty()) restore_target = c.target();
   });
   if (!wanted) return;
+  if (RecoveriesInFlight() >= config_.orchestrator.max_concurrent_recoveries) {
+    if (!slot.recover_queued)
+      spdlog::info("recovery of {} waits: {} recoveries under way (orchestrator.max_concurrent_recoveries)", name,
+                   RecoveriesInFlight());
+    slot.recover_queued = true;
+    return;
+  }
+  slot.recover_queued = false;
   if (upstream_ok) {
     SendCommand(name, v1::Command::RECOVER, "", &slot.recover_in_flight);
   } else if (!restore_target.empty()) {
     SendCommand(name, v1::Command::RECOVER, restore_target, &slot.recover_in_flight);
+  }
+}
+
+int Daemon::RecoveriesInFlight() const {
+  int n = 0;
+  for (const auto& [name, slot] : agents_) n += slot.recover_in_flight != 0;
+  return n;
+}
+
+void Daemon::AutoRecoverInOrder() {
+  DependencyGraph graph;
+  for (const auto& sc : config_.systems) graph.AddNode(sc.name, sc.depends_on);
+  for (const auto& name : graph.TopologicalOrder()) {
+    auto it = agents_.find(name);
+    if (it != agents_.end()) MaybeAutoRecover(it->second);
   }
 }
 
@@ -349,7 +375,9 @@ Result<pid_t> Daemon::Spawn(const std::string& agent) {
   if (it == agents_.end()) return Result<pid_t>::Error("no such agent " + agent);
   const SystemConfig& sc = it->second.config;
   process::SpawnSpec spec;
-  spec.exe = sc.agent.empty() ? options_.agent_dir + "/" + kAgentPrefix + agent : sc.agent;
+  spec.exe = !sc.agent.empty()     ? sc.agent
+             : sc.kind == "custom" ? options_.agent_dir + "/" + kAgentPrefix + "custom"
+                                   : options_.agent_dir + "/" + kAgentPrefix + agent;
   // Everything else (settings, logging, secrets) comes in the Welcome.
   spec.args = {"--system", agent, "--endpoint", AgentsEndpoint(), "--parent-pid", std::to_string(getpid())};
   if (options_.debug) spec.args.push_back("--debug");

@@ -73,6 +73,7 @@ class Daemon : public AgentOps {
     std::string gone_identity;  // of the agent process that exited last: its late messages are not garbage
     bool remove_when_stopped = false;
     uint64_t recover_in_flight = 0;  // id of an automatic RECOVER not answered yet
+    bool recover_queued = false;     // waits for one of max_concurrent_recoveries
     std::string welcome;             // the Welcome it last got (serialized): a reload that changes it is sent
   };
 
@@ -98,6 +99,10 @@ class Daemon : public AgentOps {
   bool SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id,
                    bool forced = false);
   void MaybeAutoRecover(AgentSlot& slot);
+  // MaybeAutoRecover for every system, upstream first: with at most
+  // orchestrator.max_concurrent_recoveries under way, the first in that order go.
+  void AutoRecoverInOrder();
+  int RecoveriesInFlight() const;
   v1::Welcome MakeWelcome(const SystemConfig& sc) const;
   v1::StatusSnapshot Snapshot() const;
   void Tick();

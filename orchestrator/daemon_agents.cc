@@ -75,7 +75,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
       alerting_.ObserveChecks(name, report, previous, sc ? sc->grace : Millis(0), pipeline_.Owns(name));
       pipeline_.MaybeAdoptLastGood(health_);
       // A report can unblock downstream systems too: re-evaluate them all.
-      for (auto& [other, other_slot] : agents_) MaybeAutoRecover(other_slot);
+      AutoRecoverInOrder();
       break;
     }
     case v1::Envelope::kEvent:
@@ -150,10 +150,14 @@ bool Daemon::Send(const std::string& system, v1::Command cmd, uint64_t* id) {
     *cmd.mutable_welcome() = MakeWelcome(it->second.config);
     it->second.welcome = cmd.welcome().SerializeAsString();
   }
-  if (id) *id = cmd.id();
+  uint64_t sent_id = cmd.id();
   v1::Envelope env;
   *env.mutable_command() = std::move(cmd);
-  return agents_sock_->Send(it->second.identity, false, env);
+  // Only a command that left is in flight (one that did not would hold its
+  // slot, and one of max_concurrent_recoveries, until the agent exits).
+  if (!agents_sock_->Send(it->second.identity, false, env)) return false;
+  if (id) *id = sent_id;
+  return true;
 }
 
 bool Daemon::SendCommand(const std::string& system, v1::Command::Kind kind, const std::string& target, uint64_t* id,
@@ -177,10 +181,15 @@ std::optional<uint64_t> Daemon::SendStep(const Pipeline::Step& step) {
 
 void Daemon::HandleCommandResult(const v1::CommandResult& result) {
   if (pipeline_.OnCommandResult(result.id(), result.ok(), result.message())) return;
+  bool freed = false;
   for (auto& [name, slot] : agents_) {
-    if (slot.recover_in_flight == result.id()) slot.recover_in_flight = 0;
+    if (slot.recover_in_flight == result.id()) {
+      slot.recover_in_flight = 0;
+      freed = true;
+    }
   }
   control_.OnCommandResult(result);
+  if (freed) AutoRecoverInOrder();  // the next waiting recovery may go
 }
 
 }  // namespace redundancy

@@ -72,7 +72,7 @@ Status Daemon::ApplyConfig(const Config& next) {
     AgentSlot& slot = it->second;
     slot.sup->SetTimes(Times());
     slot.sup->SetPolicy(config_.orchestrator.agent_restart);
-    bool binary_changed = slot.config.agent != sc.agent;
+    bool binary_changed = slot.config.agent != sc.agent || slot.config.kind != sc.kind;
     // Its own section, or anything else its Welcome carries (logging, secrets, heartbeats).
     bool changed = !(slot.config == sc) || MakeWelcome(sc).SerializeAsString() != slot.welcome;
     slot.config = sc;

@@ -57,6 +57,7 @@ std::string Html(const std::string& s) {
 
 std::string Num(double d) {
   if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "+Inf" : "-Inf";  // Prometheus' spelling
   std::ostringstream o;
   o.precision(15);
   o << d;
@@ -121,6 +122,21 @@ std::string RenderMetrics(const HttpView& v) {
       for (const auto& [name, value] : c.metrics()) {
         families[Name(name)].push_back("{system=\"" + Label(system) + "\",target=\"" + Label(c.target()) + "\"} " +
                                        Num(value));
+      }
+    }
+  }
+  // Monitoring Plugins performance data of custom exec checks.
+  bool perfdata_header = false;
+  for (const auto& [system, report] : v.reports) {
+    for (const auto& c : report.checks()) {
+      for (const auto& p : c.perfdata()) {
+        if (!perfdata_header) {
+          o << "# HELP redundancy_check_perfdata Performance data a check's plugin printed (label=value[UOM]).\n"
+            << "# TYPE redundancy_check_perfdata gauge\n";
+          perfdata_header = true;
+        }
+        o << "redundancy_check_perfdata{system=\"" << Label(system) << "\",target=\"" << Label(c.target())
+          << "\",label=\"" << Label(p.label()) << "\",uom=\"" << Label(p.uom()) << "\"} " << Num(p.value()) << "\n";
       }
     }
   }

@@ -15,6 +15,7 @@
 #include "agents/runtime/worker.h"
 #include "common/clock.h"
 #include "common/constants.h"
+#include "common/file_util.h"
 #include "common/logging.h"
 #include "common/process/process.h"
 #include "common/status_render.h"
@@ -437,6 +438,7 @@ class AgentRuntime::Impl {
     }
     for (auto& e : events) {
       v1::Envelope env;
+      e.set_detail(ValidUtf8(e.detail()));
       *env.mutable_event() = std::move(e);
       dealer_->Send(env);
     }
@@ -451,7 +453,14 @@ class AgentRuntime::Impl {
     r->set_system(options_.system);
     r->set_observed_at_ms(clock_.WallMs());
     r->set_paused(paused_);
-    for (const auto& c : last_checks_) *r->add_checks() = c;
+    for (const auto& c : last_checks_) {
+      v1::CheckResult* out = r->add_checks();
+      *out = c;
+      // What tools print may be any bytes; protobuf's strings are UTF-8.
+      out->set_summary(ValidUtf8(c.summary()));
+      out->set_details(ValidUtf8(c.details()));
+      for (auto& p : *out->mutable_perfdata()) p.set_label(ValidUtf8(p.label()));
+    }
     dealer_->Send(env);
   }
 

@@ -4,8 +4,10 @@
 #include "common/process/process.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -14,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 #include <cerrno>
@@ -21,8 +24,11 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
+#include <vector>
 
+#include "common/file_util.h"
 #include "common/process/environment.h"
 
 namespace redundancy::process {
@@ -35,9 +41,17 @@ struct ChildSetup : bp::extend::handler {
   bool die_with_parent;
   bool own_process_group;
   int output_fd = -1;  // becomes stdout and stderr
+  bool switch_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  const std::vector<gid_t>* groups = nullptr;
   template <typename Executor>
   void on_exec_setup(Executor&) const {
     if (own_process_group) setpgid(0, 0);
+    if (switch_user) {
+      // Groups first: after setuid there is no permission left to change them.
+      if (setgroups(groups->size(), groups->data()) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
+    }
     if (output_fd >= 0) {
       dup2(output_fd, 1);
       dup2(output_fd, 2);
@@ -93,18 +107,35 @@ std::string Exit::Describe() const {
 }
 
 Result<std::string> ResolveExe(const std::string& exe) {
-  std::string path = exe;
-  if (exe.find('/') == std::string::npos) {
-    auto found = bp::search_path(exe);
-    if (found.empty()) return Result<std::string>::Error("cannot find " + exe + " in PATH");
-    path = found.string();
-  }
-  if (access(path.c_str(), X_OK) != 0)
-    return Result<std::string>::Error("cannot execute " + path + ": " + std::strerror(errno));
-  return path;
+  const char* path = std::getenv("PATH");
+  return FindExecutable(exe, "", path ? path : "/usr/local/bin:/usr/bin:/bin");
 }
 
 namespace {
+
+struct UserInfo {
+  uid_t uid;
+  gid_t gid;
+  std::string home;
+};
+
+// uid, gid, home and supplementary groups of `name` (looked up before the
+// fork: the child may only make async-signal-safe calls).
+Result<UserInfo> LookUpUser(const std::string& name, std::vector<gid_t>* groups) {
+  std::vector<char> buf(16384);
+  passwd pw;
+  passwd* found = nullptr;
+  if (getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found)
+    return Result<UserInfo>::Error("no such user: " + name);
+  int n = 64;
+  groups->assign(static_cast<size_t>(n), 0);
+  if (getgrouplist(name.c_str(), pw.pw_gid, groups->data(), &n) < 0) {
+    groups->assign(static_cast<size_t>(n), 0);
+    getgrouplist(name.c_str(), pw.pw_gid, groups->data(), &n);
+  }
+  groups->resize(static_cast<size_t>(std::max(n, 0)));
+  return UserInfo{pw.pw_uid, pw.pw_gid, pw.pw_dir ? pw.pw_dir : "/"};
+}
 
 // Starts a detached child as `spec` says, with any further Boost.Process
 // properties (stdio redirections); the one place a bp::child is made.
@@ -119,9 +150,36 @@ Result<pid_t> Launch(const SpawnSpec& spec, Extra&&... extra) {
     // the end of shorter entries (a heap over-read ASan reports).
     bp::environment env;
     env.clear();
-    for (const auto& [k, v] : CleanEnvironment(CurrentEnvironment())) env.set(k, v);
-    for (const auto& [k, v] : spec.env) env.set(k, v);
     ChildSetup setup;
+    std::vector<gid_t> groups;
+    if (!spec.user.empty()) {
+      auto who = LookUpUser(spec.user, &groups);
+      if (!who.ok()) return who.status();
+      if (who->uid != geteuid()) {
+        if (geteuid() != 0) return Result<pid_t>::Error("cannot run as " + spec.user + ": only root may switch users");
+        setup.switch_user = true;
+        setup.uid = who->uid;
+        setup.gid = who->gid;
+        setup.groups = &groups;
+      }
+      if (spec.minimal_env) {
+        env.set("HOME", who->home);
+        env.set("USER", spec.user);
+        env.set("LOGNAME", spec.user);
+      }
+    }
+    if (spec.minimal_env) {
+      const char* path = std::getenv("PATH");
+      env.set("PATH", path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+      for (const char* keep : {"LANG", "TZ", "HOME", "USER", "LOGNAME"}) {
+        const char* value = std::getenv(keep);
+        if (value && (spec.user.empty() || std::string_view(keep) == "LANG" || std::string_view(keep) == "TZ"))
+          env.set(keep, value);
+      }
+    } else {
+      for (const auto& [k, v] : CleanEnvironment(CurrentEnvironment())) env.set(k, v);
+    }
+    for (const auto& [k, v] : spec.env) env.set(k, v);
     setup.parent = getpid();
     setup.die_with_parent = spec.die_with_parent;
     setup.own_process_group = spec.own_process_group;
@@ -228,18 +286,27 @@ Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds tim
   ::close(pipe.native_sink());
   pipe.assign_sink(-1);
   int fd = pipe.native_source();
+  // The child's exit ends the wait too (a daemon it left in the background
+  // may keep the pipe open for ever): pidfd says when, without reaping it.
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool exited = false;
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       out.timed_out = true;
+      if (spec.own_process_group) kill(-pid, SIGKILL);  // what it started goes with it
       kill(pid, SIGKILL);
       break;
     }
-    pollfd p{fd, POLLIN, 0};
-    int rc = poll(&p, 1, static_cast<int>(left.count()));
+    pollfd p[2] = {{fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    // Once exited, only what is already in the pipe is read.
+    int rc = poll(p, pidfd >= 0 && !exited ? 2 : 1, exited ? 0 : static_cast<int>(left.count()));
     if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0 && exited) break;
     if (rc <= 0) continue;
+    if (p[1].revents) exited = true;
+    if (!p[0].revents) continue;
     char buf[8192];
     ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
@@ -247,6 +314,7 @@ Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds tim
     out.output.append(buf, static_cast<size_t>(n));
     if (out.output.size() > max_output) out.output.erase(0, out.output.size() - max_output);
   }
+  if (pidfd >= 0) close(pidfd);
   int status = 0;
   pid_t r;
   do {

@@ -28,6 +28,11 @@ struct SpawnSpec {
   // 0600 if missing; moved to <file>.1 first when over 1 MB); inherited when
   // empty or when the file cannot be opened.
   std::string output_file;
+  // The environment is only PATH, LANG, TZ, HOME, USER and LOGNAME (of
+  // `user` when given) plus `env`: nothing of ours (custom checks).
+  bool minimal_env = false;
+  // Run as this user (its uid, gid and groups): redundancy must be root, or be that user.
+  std::string user;
 };
 
 // `exe` as given when it has a slash, else looked up in PATH; error when it
@@ -56,8 +61,10 @@ struct Captured {
   bool timed_out = false;
 };
 
-// Runs a child to completion with stdout+stderr captured, killing it (SIGKILL)
-// when it outlives `timeout`. Blocks the caller: for agents' worker threads
+// Runs a child to completion with stdout+stderr captured, killing it (SIGKILL;
+// its whole process group when spawned with own_process_group) when it
+// outlives `timeout`. It is done when it exits, even if something it started
+// in the background still holds the output open. Blocks the caller: for agents' worker threads
 // and tools, never for an event loop.
 Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds timeout, size_t max_output = 1 << 20);
 

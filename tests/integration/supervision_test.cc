@@ -276,10 +276,23 @@ TEST(SupervisionTest, SigtermShutsDownGracefully) {
 }
 
 TEST(SupervisionTest, MissingAgentBinaryGivesUpWithAClearReason) {
-  Daemon d("  git: {interval: 1s, agent: /nonexistent/agent}\n", FastOrchestratorYaml(2));
+  // A binary that is missing at start is a config error (CustomConfigTest);
+  // one removed while running is found when the agent has to start again.
+  TempDir bin;
+  std::string agent = bin.path() + "/agent";
+  std::filesystem::copy_file(TestAgent(), agent);
+  Daemon d("  git: {interval: 1s, agent: " + agent + "}\n", FastOrchestratorYaml(2));
   ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAgentState("git", "ready", 10s));
+  std::filesystem::remove(agent);
+  kill(d.Agent("git")->pid(), SIGKILL);
   ASSERT_TRUE(d.WaitAgentState("git", "gave_up", 10s));
-  EXPECT_NE(d.Agent("git")->last_exit().find("/nonexistent/agent"), std::string::npos);
+  EXPECT_NE(d.Agent("git")->last_exit().find(agent), std::string::npos) << d.Agent("git")->last_exit();
+  Daemon missing("  git: {interval: 1s, agent: /nonexistent/agent}\n");
+  auto refused = missing.Ctl("config validate " + missing.config_path());
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("systems.git.agent: /nonexistent/agent does not exist"), std::string::npos)
+      << refused.output;
 }
 
 }  // namespace

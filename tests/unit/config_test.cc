@@ -121,7 +121,8 @@ const BrokenCase kBroken[] = {
     {"unknown_system_key", "systems:\n  pm2:\n    intervall: 30s\n",
      "r.yaml:3: systems.pm2.intervall: unknown key (did you mean 'interval'?)"},
     {"unknown_system", "systems:\n  docker: {}\n",
-     "r.yaml:2: systems.docker: unknown system (known: git, build, pm2, netlify, workflows)"},
+     "r.yaml:2: systems.docker: unknown system (built-in: git, build, pm2, netlify, workflows); a system of your own "
+     "needs kind: custom, or agent: PATH"},
     {"unit_name_as_option", "systems:\n  pm2: {daemon_unit: \"--help\"}\n",
      "r.yaml:2: systems.pm2.daemon_unit: '--help' is not a usable name (no leading '-', spaces or control characters, "
      "at most 255 bytes)"},

@@ -1,0 +1,26 @@
+// The checks of a custom system, one at a time: run what a CheckSpec says
+// and turn it into a CheckResult (target "<system>:<check name>").
+// Blocking (commands, connects): called on the agent's worker thread.
+#pragma once
+
+#include <string>
+
+#include "agents/custom/settings.h"
+#include "common/clock.h"
+#include "common/process/process.h"
+#include "redundancy.pb.h"
+
+namespace redundancy::custom {
+
+// Runs a command as ExecSpec says: argv (or /bin/sh -c), a clean environment
+// plus its env, its user and cwd, in a process group of its own that is
+// killed whole when it outlives its timeout; output capped to max_output.
+Result<process::Captured> RunCommand(const ExecSpec& exec);
+
+v1::CheckResult RunCheck(const CheckSpec& check, const std::string& system, const Clock& clock);
+
+// One line of a command's output for a summary or an event (colours and
+// control characters dropped, at most `max` characters, the end kept).
+std::string OutputLine(const std::string& output, size_t max = 300);
+
+}  // namespace redundancy::custom

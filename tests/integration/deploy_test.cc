@@ -76,7 +76,10 @@ TEST(DeployTest, DebianPackage) {
   ASSERT_EQ(RunShell("dpkg-deb -c " + deb, &contents), 0) << contents;
   for (const char* f : {"./usr/bin/redundancyd", "./usr/bin/redundancyctl", "./usr/bin/redundancy-agent-pm2",
                         "./usr/lib/systemd/system/redundancyd.service", "./usr/share/redundancy/ecosystem.config.js",
-                        "./usr/share/doc/redundancy/README.md", "./usr/share/doc/redundancy/redundancy.example.yaml"}) {
+                        "./usr/share/doc/redundancy/README.md", "./usr/share/doc/redundancy/redundancy.example.yaml",
+                        "./usr/bin/redundancy-agent-custom", "./usr/include/redundancy/agents/runtime/agent.h",
+                        "./usr/include/redundancy/redundancy.pb.h", "./usr/lib/cmake/redundancy/redundancyConfig.cmake",
+                        "./usr/share/doc/redundancy/agent-protocol.md"}) {
     EXPECT_NE(contents.find(f), std::string::npos) << f << "\n" << contents;
   }
   std::string depends;

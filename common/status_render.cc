@@ -1,8 +1,12 @@
 #include "common/status_render.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
+#include <string_view>
 
 #include "common/duration.h"
 
@@ -87,7 +91,29 @@ nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
   return j;
 }
 
-std::string StatusToTable(const v1::StatusSnapshot& s) {
+namespace {
+
+// `text` (already padded) in the colour of a health or agent state.
+std::string Paint(const std::string& text, const std::string& state, bool color) {
+  if (!color) return text;
+  const char* code = state == "ok" || state == "ready"                                  ? "32"
+                     : state == "degraded" || state == "starting" || state == "backoff" ? "33"
+                     : state == "failed" || state == "gave_up"                          ? "31"
+                     : state == "blocked"                                               ? "35"
+                                                                                        : "2";
+  size_t end = text.find_last_not_of(' ') + 1;
+  return "\x1b[" + std::string(code) + "m" + text.substr(0, end) + "\x1b[0m" + text.substr(end);
+}
+
+}  // namespace
+
+bool WantColor() {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return isatty(STDOUT_FILENO) && !(no_color && *no_color) && !(term && std::string_view(term) == "dumb");
+}
+
+std::string StatusToTable(const v1::StatusSnapshot& s, bool color) {
   std::ostringstream o;
   o << "redundancyd " << s.version() << "  pid " << s.pid() << "  up "
     << FormatDuration(Millis(static_cast<int64_t>(s.uptime_s() * 1000))) << "\n";
@@ -95,17 +121,21 @@ std::string StatusToTable(const v1::StatusSnapshot& s) {
   o << "\n";
   o << Pad("AGENT", 11) << Pad("STATE", 10) << Pad("PID", 9) << Pad("RESTARTS", 10) << "LAST EXIT\n";
   for (const auto& a : s.agents()) {
-    o << Pad(a.name(), 11) << Pad(a.state(), 10) << Pad(a.pid() > 0 ? std::to_string(a.pid()) : "-", 9)
-      << Pad(std::to_string(a.restarts()), 10) << (a.last_exit().empty() ? "-" : a.last_exit()) << "\n";
+    o << Pad(a.name(), 11) << Paint(Pad(a.state(), 10), a.state(), color)
+      << Pad(a.pid() > 0 ? std::to_string(a.pid()) : "-", 9) << Pad(std::to_string(a.restarts()), 10)
+      << (a.last_exit().empty() ? "-" : a.last_exit()) << "\n";
   }
   o << "\n" << Pad("SYSTEM", 11) << Pad("HEALTH", 10) << "DEPENDS ON\n";
   for (const auto& sys : s.systems()) {
     std::string deps;
     for (const auto& d : sys.depends_on()) deps += (deps.empty() ? "" : ",") + d;
-    o << Pad(sys.name(), 11) << Pad(std::string(HealthName(sys.health())) + (sys.paused() ? "*" : ""), 10)
+    o << Pad(sys.name(), 11)
+      << Paint(Pad(std::string(HealthName(sys.health())) + (sys.paused() ? "*" : ""), 10), HealthName(sys.health()),
+               color)
       << (deps.empty() ? "-" : deps) << "\n";
     for (const auto& c : sys.checks()) {
-      o << "  " << Pad(c.target(), 28) << Pad(HealthName(c.status()), 10) << c.summary() << "\n";
+      o << "  " << Pad(c.target(), 28) << Paint(Pad(HealthName(c.status()), 10), HealthName(c.status()), color)
+        << c.summary() << "\n";
     }
   }
   if (s.has_pipeline() && s.pipeline().state() != "disabled") {

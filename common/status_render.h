@@ -17,7 +17,11 @@ const char* HealthName(v1::HealthStatus s);
 std::string FormatTime(int64_t epoch_ms);
 
 nlohmann::json StatusToJson(const v1::StatusSnapshot& s);
-std::string StatusToTable(const v1::StatusSnapshot& s);
+// `color`: health and agent states in ANSI colours (a terminal that wants them).
+std::string StatusToTable(const v1::StatusSnapshot& s, bool color = false);
+
+// True when stdout is a terminal, NO_COLOR is unset or empty (no-color.org) and TERM is not "dumb".
+bool WantColor();
 
 nlohmann::json HistoryToJson(const google::protobuf::RepeatedPtrField<v1::HistoryEntry>& rows);
 std::string HistoryToTable(const google::protobuf::RepeatedPtrField<v1::HistoryEntry>& rows);

@@ -6,12 +6,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "common/config_schema.h"
 #include "common/file_util.h"
+#include "common/json_text.h"
 #include "common/log_rotation.h"
 
 namespace redundancy::ctl {
@@ -35,9 +42,78 @@ bool Write(const std::string& s) {
   return static_cast<bool>(std::cout);
 }
 
+// Lines through a LogFilter: kept or dropped, printed as text or JSON.
+class LineFilter {
+ public:
+  explicit LineFilter(const LogFilter& f) : f_(f) {
+    if (!f.grep.empty()) re_.emplace(f.grep, std::regex::ECMAScript | std::regex::optimize);
+  }
+  bool active() const { return f_.since_ms > 0 || re_ || f_.json; }
+  // The kept lines of `text` (whole lines), formatted.
+  std::string Apply(const std::string& text, const std::string& file) {
+    std::string out;
+    for (size_t at = 0; at < text.size();) {
+      size_t nl = text.find('\n', at);
+      std::string_view line(text.data() + at, (nl == std::string::npos ? text.size() : nl) - at);
+      at = nl == std::string::npos ? text.size() : nl + 1;
+      if (line.empty()) continue;
+      int64_t ts = TimeOf(line);
+      if (ts > 0) last_ts_ = ts;  // continuation lines (a stack) go with the last timed one
+      if (f_.since_ms > 0 && last_ts_ < f_.since_ms) continue;
+      if (re_) {
+        std::string_view head = line.substr(0, 4096);
+        if (!std::regex_search(head.begin(), head.end(), *re_)) continue;
+      }
+      out += f_.json ? Json(line, file, ts) + "\n" : std::string(line) + "\n";
+    }
+    return out;
+  }
+
+ private:
+  // "2026-12-01T13:45:38.727 info [4124] ..." (local time, as redundancy logs): epoch ms, or 0.
+  static int64_t TimeOf(std::string_view line) {
+    if (line.size() < 23 || line[4] != '-' || line[10] != 'T' || line[19] != '.') return 0;
+    std::tm tm{};
+    std::string head(line.substr(0, 19));
+    if (!strptime(head.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+    tm.tm_isdst = -1;
+    time_t t = mktime(&tm);
+    if (t < 0) return 0;
+    return static_cast<int64_t>(t) * 1000 + std::atoi(std::string(line.substr(20, 3)).c_str());
+  }
+  static std::string Json(std::string_view line, const std::string& file, int64_t ts) {
+    nlohmann::json j = {{"file", file}};
+    std::string_view rest = line;
+    if (ts > 0) {
+      j["time"] = std::string(line.substr(0, 23));
+      j["ts_ms"] = ts;
+      rest = line.substr(std::min(line.size(), size_t{24}));
+      size_t sp = rest.find(' ');
+      if (sp != std::string_view::npos && sp < 10) {
+        j["level"] = std::string(rest.substr(0, sp));
+        rest = rest.substr(sp + 1);
+        if (rest.size() > 2 && rest[0] == '[') {
+          size_t close = rest.find("] ");
+          if (close != std::string_view::npos) {
+            j["pid"] = std::atoll(std::string(rest.substr(1, close - 1)).c_str());
+            rest = rest.substr(close + 2);
+          }
+        }
+      }
+    }
+    j["message"] = std::string(rest);
+    return JsonText(j);
+  }
+
+  LogFilter f_;
+  std::optional<std::regex> re_;
+  int64_t last_ts_ = 0;
+};
+
 // Prints what is appended to `paths` (each followed across renames) until
 // stdout closes; with several files, each chunk under a header naming its file.
-int Follow(const std::vector<std::string>& paths) {
+// Through `filter` (when active) whole lines only.
+int Follow(const std::vector<std::string>& paths, LineFilter* filter) {
   struct Followed {
     std::string path;
     int fd = -1;
@@ -45,6 +121,7 @@ int Follow(const std::vector<std::string>& paths) {
     ino_t inode = 0;
   };
   std::vector<Followed> files;
+  std::map<std::string, std::string> partial;  // a line not finished yet, per file (filtered output)
   for (const auto& p : paths) {
     Followed f{p};
     struct stat st {};
@@ -61,6 +138,16 @@ int Follow(const std::vector<std::string>& paths) {
     for (auto& f : files) {
       auto drain = [&] {
         for (ssize_t n; (n = pread(f.fd, buf, sizeof buf, f.offset)) > 0; f.offset += n) {
+          if (filter && filter->active()) {
+            std::string& part = partial[f.path];
+            part.append(buf, static_cast<size_t>(n));
+            size_t last_nl = part.rfind('\n');
+            if (last_nl == std::string::npos) continue;
+            std::string kept = filter->Apply(part.substr(0, last_nl + 1), f.path);
+            part.erase(0, last_nl + 1);
+            if (!kept.empty() && !Write(kept)) return false;
+            continue;
+          }
           if (files.size() > 1 && last_header != &f.path) {
             if (!Write("\n==> " + f.path + " <==\n")) return false;
             last_header = &f.path;
@@ -113,7 +200,14 @@ bool PlainName(const std::string& s) {
 }  // namespace
 
 int ShowLogs(const std::string& log_dir, const std::string& system, int lines, bool follow,
-             const std::string& pm2_log_dir) {
+             const std::string& pm2_log_dir, const LogFilter& filter) {
+  std::optional<LineFilter> lf;
+  try {
+    lf.emplace(filter);
+  } catch (const std::regex_error& e) {
+    std::cerr << "redundancyctl: --grep: not a regular expression: " << e.what() << "\n";
+    return 2;
+  }
   if (!system.empty()) {
     const auto& known = KnownSystems();
     struct stat own {};
@@ -130,10 +224,15 @@ int ShowLogs(const std::string& log_dir, const std::string& system, int lines, b
         return 2;
       }
       for (const auto& f : files) {
+        if (lf->active()) {
+          // Filtered: the last matching lines of the whole file (at most 16 MB read).
+          if (!Write(Tail(lf->Apply(ReadWholeFile(f), f), lines))) return 0;
+          continue;
+        }
         size_t budget = std::max<size_t>(64 * 1024, static_cast<size_t>(std::max(lines, 0)) * 1024);
         if (!Write("==> " + f + " <==\n" + ReadTailLines(f, lines, budget) + "\n")) return 0;
       }
-      return follow ? Follow(files) : 0;
+      return follow ? Follow(files, &*lf) : 0;
     }
   }
   std::string name = system.empty() ? "redundancyd.log" : "agent-" + system + ".log";
@@ -143,14 +242,24 @@ int ShowLogs(const std::string& log_dir, const std::string& system, int lines, b
     std::cerr << "redundancyctl: no log at " << path << " (yet)\n";
     return 1;
   }
-  // The last lines, reaching into rotated files when the live one is short.
-  std::string text = ReadMaybeGzip(path);
+  // The last lines, reaching into rotated files when the live one has too
+  // few (of those the filter keeps).
+  std::vector<std::pair<std::string, std::string>> parts = {{path, ReadMaybeGzip(path)}};
+  auto kept = [&] {
+    std::string text;
+    LineFilter fresh(filter);
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+      text += lf->active() ? fresh.Apply(it->second, it->first) : it->second;
+    return text;
+  };
+  std::string text = kept();
   for (const auto& older : RotatedFiles(log_dir, name)) {
     if (Lines(text) >= lines) break;
-    text = ReadMaybeGzip(older) + text;
+    parts.emplace_back(older, ReadMaybeGzip(older));
+    text = kept();
   }
   if (!Write(Tail(text, lines))) return 0;
-  return follow ? Follow({path}) : 0;
+  return follow ? Follow({path}, &*lf) : 0;
 }
 
 }  // namespace redundancy::ctl

@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 #include <thread>
 
 #include "agents/git/sync.h"
 #include "agents/netlify/functions.h"
+#include "common/closest.h"
 #include "common/config.h"
 #include "common/constants.h"
 #include "common/duration.h"
@@ -20,6 +23,7 @@
 #include "common/status_render.h"
 #include "common/transport/transport.h"
 #include "ctl/alert_cmds.h"
+#include "ctl/daemon_cmds.h"
 #include "ctl/log_cmds.h"
 #include "ctl/workflow_cmds.h"
 
@@ -78,7 +82,7 @@ int PrintStatus(const Globals& g, const ControlResponse& resp, int code) {
   if (g.json) {
     std::cout << redundancy::JsonText(redundancy::StatusToJson(resp.status()), 2) << "\n";
   } else {
-    std::cout << redundancy::StatusToTable(resp.status());
+    std::cout << redundancy::StatusToTable(resp.status(), redundancy::WantColor());
   }
   return code;
 }
@@ -97,69 +101,6 @@ int Simple(const Globals& g, ControlRequest::Op op, const std::string& arg) {
     return PrintStatus(g, resp, code);
   }
   return code;
-}
-
-std::string SelfDir() {
-  std::error_code ec;
-  return std::filesystem::canonical("/proc/self/exe", ec).parent_path().string();
-}
-
-int Start(const Globals& g, bool debug) {
-  std::error_code ec;
-  std::string config = std::filesystem::absolute(g.config, ec).string();
-  if (auto c = redundancy::LoadConfig(config); !c.ok()) {
-    std::cerr << c.error() << "\n";
-    return kExitUsage;
-  }
-  {
-    // One daemon per state_dir: say which one already runs.
-    ControlRequest req;
-    req.set_op(ControlRequest::STATUS);
-    auto running = redundancy::transport::Call(Endpoint(g), req, std::chrono::milliseconds(1000));
-    if (running.ok()) {
-      std::cerr << "redundancyctl: redundancyd already runs for this config (pid " << running->status().pid() << ")\n";
-      return kExitUnhealthy;
-    }
-  }
-  redundancy::process::SpawnSpec spec;
-  spec.exe = SelfDir() + "/redundancyd";
-  spec.args = {"--config", config, "--daemon"};
-  if (debug) spec.args.push_back("--debug");
-  spec.die_with_parent = false;
-  auto exit = redundancy::process::RunAndWait(spec);
-  if (!exit.ok()) {
-    std::cerr << "redundancyctl: " << exit.error() << "\n";
-    return kExitUnhealthy;
-  }
-  if (exit->code != 0) {
-    std::cerr << "redundancyctl: redundancyd did not start (" << exit->Describe() << "); see "
-              << redundancy::LogDirOf(config) << "/redundancyd.log\n";
-    return kExitUnhealthy;
-  }
-  ControlRequest req;
-  req.set_op(ControlRequest::STATUS);
-  ControlResponse resp;
-  if (int code = Call(g, req, &resp); code != 0) return code;
-  std::cout << "redundancyd started (pid " << resp.status().pid() << ", pid file "
-            << redundancy::Paths(redundancy::StateDirOf(g.config)).PidFile() << ")\n";
-  return kExitOk;
-}
-
-int Stop(const Globals& g) {
-  ControlRequest req;
-  req.set_op(ControlRequest::STOP);
-  ControlResponse resp;
-  if (int code = Call(g, req, &resp); code != 0) return code;
-  pid_t pid = resp.status().pid();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (redundancy::process::Alive(pid) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (redundancy::process::Alive(pid)) {
-    std::cerr << "redundancyctl: redundancyd (pid " << pid << ") is still running\n";
-    return kExitUnhealthy;
-  }
-  return kExitOk;
 }
 
 int History(const Globals& g, const std::string& since, int limit) {
@@ -314,6 +255,9 @@ int main(int argc, char** argv) {
   auto* stop = app.add_subcommand("stop", "stop redundancyd and its agents");
   auto* start = app.add_subcommand("start", "start redundancyd in the background (pid file in state_dir/run)");
   start->add_flag("--debug", debug);
+  auto* restart_daemon = app.add_subcommand(
+      "restart", "restart redundancyd: through systemctl or pm2 when they started it, else stop and start");
+  restart_daemon->add_flag("--debug", debug);
   auto* history = app.add_subcommand("history", "what happened");
   history->add_option("--since", since, "e.g. 1h, 30m");
   history->add_option("--limit", limit, "at most this many rows (newest)");
@@ -334,6 +278,9 @@ int main(int argc, char** argv) {
   logs->add_option("system", system, "an agent's log instead (git, build, pm2, netlify, workflows), or a PM2 app's");
   logs->add_option("-n,--lines", log_lines, "how many lines (default 50)");
   logs->add_flag("-f,--follow", follow, "keep printing new lines, across rotations");
+  std::string log_since, log_grep;
+  logs->add_option("--since", log_since, "only lines from this long ago on (e.g. 1h, 30m)");
+  logs->add_option("--grep", log_grep, "only lines matching this regular expression");
   auto* config = app.add_subcommand("config", "configuration tools");
   config->require_subcommand(1);
   std::string file;
@@ -380,7 +327,7 @@ int main(int argc, char** argv) {
   wrun->add_option("file", run_file)->required();
   wrun->add_option("--job", run_job, "only this job (and the jobs it needs)");
   wrun->add_option("--workspace", run_workspace, "where steps run (default: the repository of the file, else .)");
-  for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun, alerts})
+  for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun, alerts, logs})
     sub->add_flag("--json", g.json, "machine-readable output");
   for (auto* sub : app.get_subcommands({})) {
     sub->add_option("-c,--config", g.config, "configuration file");
@@ -391,6 +338,23 @@ int main(int argc, char** argv) {
     sub->add_option("--socket", g.socket, "control socket path");
   }
 
+  // An unknown command: name the closest one (CLI11 would say "A subcommand is required").
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "-c" || a == "--config" || a == "--socket") {
+      ++i;
+      continue;
+    }
+    if (a.empty() || a[0] == '-') continue;
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), a) != names.end()) break;
+    std::vector<std::string_view> views(names.begin(), names.end());
+    std::string near = redundancy::Closest(a, views, 3);
+    std::cerr << "redundancyctl: unknown command '" << a.substr(0, 60) << "'"
+              << (near.empty() ? "" : " (did you mean '" + near + "'?)") << "; `redundancyctl --help` lists them\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -410,12 +374,35 @@ int main(int argc, char** argv) {
   if (*pause) return Simple(g, ControlRequest::PAUSE, system);
   if (*resume) return Simple(g, ControlRequest::RESUME, system);
   if (*reload) return Simple(g, ControlRequest::RELOAD, "");
-  if (*stop) return Stop(g);
-  if (*start) return Start(g, debug);
+  if (*stop || *start || *restart_daemon) {
+    std::error_code ec;
+    if ((*start || *restart_daemon || g.socket.empty()) && !std::filesystem::is_regular_file(g.config, ec)) {
+      std::cerr << "redundancyctl: no config file at " << g.config
+                << " (give --config FILE or set REDUNDANCY_CONFIG)\n";
+      return kExitUsage;
+    }
+    redundancy::ctl::DaemonTarget t{g.config, Endpoint(g)};
+    if (*stop) return redundancy::ctl::StopDaemon(t);
+    if (*start) return redundancy::ctl::StartDaemon(t, debug);
+    return redundancy::ctl::RestartDaemon(t, debug);
+  }
   if (*history) return History(g, since, limit);
   if (*logs) {
+    redundancy::ctl::LogFilter filter;
+    filter.grep = log_grep;
+    filter.json = g.json;
+    if (!log_since.empty()) {
+      auto d = redundancy::ParseDuration(log_since);
+      if (!d.ok()) {
+        std::cerr << "redundancyctl: --since: " << d.error() << "\n";
+        return kExitUsage;
+      }
+      auto now =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+      filter.since_ms = (now - *d).count();
+    }
     return redundancy::ctl::ShowLogs(redundancy::LogDirOf(g.config), system, log_lines, follow,
-                                     redundancy::Pm2LogDirOf(g.config));
+                                     redundancy::Pm2LogDirOf(g.config), filter);
   }
   if (*alerts) {
     redundancy::ctl::Caller caller = [&g](const ControlRequest& req, ControlResponse* resp) {

@@ -439,6 +439,8 @@ v1::StatusSnapshot Daemon::Snapshot() const {
                    " row(s) queued: " + journal_.history_error());
   }
   s.set_config_file(config_.file);
+  *s.mutable_launcher() = options_.started_by;
+  if (s.launcher().kind().empty()) s.mutable_launcher()->set_kind("alone");
   int64_t wall = clock_->WallMs();
   SteadyTime now = clock_->Now();
   for (const auto& sc : config_.systems) {

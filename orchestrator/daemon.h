@@ -38,6 +38,8 @@ struct DaemonOptions {
   int ready_fd = -1;  // --daemon: write 0 when every agent is ready, 1 on failure
   // When a PM2 runs redundancyd as one of its apps: {its PM2_HOME, the app's name}.
   std::pair<std::string, std::string> hosting_pm2;
+  // Who started redundancyd (systemd, a PM2, or nobody: `redundancyctl start`, a shell).
+  v1::Launcher started_by;
   // For a daemon inside a test process: agents started by this launcher and
   // sockets on this context at these endpoints (inproc://). Defaults: child
   // processes, a context of its own, ipc:// sockets in state_dir/run.

@@ -8,10 +8,12 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/constants.h"
+#include "common/file_util.h"
 #include "common/logging.h"
 #include "common/process/environment.h"
 #include "common/process/process.h"
 #include "orchestrator/daemon.h"
+#include "orchestrator/launcher_info.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"redundancyd: supervises the agents that keep a web project healthy"};
@@ -42,6 +44,8 @@ int main(int argc, char** argv) {
   redundancy::DaemonOptions options;
   options.debug = debug;
   options.hosting_pm2 = redundancy::process::HostingPm2App(redundancy::process::CurrentEnvironment());
+  options.started_by = redundancy::DetectLauncher(options.hosting_pm2, std::getenv("INVOCATION_ID") != nullptr,
+                                                  redundancy::ReadWholeFile("/proc/self/cgroup"));
   std::error_code ec;
   options.agent_dir = std::filesystem::canonical("/proc/self/exe", ec).parent_path().string();
   if (daemonize) {

@@ -356,8 +356,8 @@ TEST(ControlTest, StartDaemonisesWithPidFileAndStopEndsIt) {
   // A second start is refused: one daemon per state_dir.
   CtlResult again = d.Ctl("start");
   EXPECT_EQ(again.exit_code, 1) << again.output;
-  EXPECT_EQ(again.output,
-            "redundancyctl: redundancyd already runs for this config (pid " + std::to_string(pid) + ")\n");
+  EXPECT_EQ(again.output, "redundancyctl: redundancyd already runs for this config (pid " + std::to_string(pid) +
+                              "); `redundancyctl restart` restarts it\n");
   CtlResult stop = d.Ctl("stop");
   EXPECT_EQ(stop.exit_code, 0) << stop.output;
   EXPECT_FALSE(IsRunning(pid));

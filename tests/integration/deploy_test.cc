@@ -121,14 +121,35 @@ TEST(DeployTest, Pm2EcosystemFileRunsRedundancyd) {
   ASSERT_EQ(RunShell(env + "pm2 start " SOURCE_DIR "/deploy/pm2/ecosystem.config.js", &out), 0) << out;
   bool ready = d.WaitAllReady(20s);
   auto status = d.Status();
+  // `redundancyctl restart` goes through PM2, which keeps supervising the new one.
+  CtlResult restarted = d.Ctl("restart");
+  bool ready_again = WaitUntil(
+                         [&] {
+                           auto s = d.Status();
+                           return s.ok() && status.ok() && s->pid() != status->pid();
+                         },
+                         20s) &&
+                     d.WaitAllReady(20s);
+  auto after = d.Status();
   // Stop PM2 (and through it redundancyd) before asserting, so nothing outlives the test.
   std::string kill_out;
   RunShell(env + "pm2 kill", &kill_out);
   ASSERT_TRUE(ready) << out;
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->agents_size(), 2);
-  std::vector<pid_t> pids{status->pid()};
+  EXPECT_EQ(status->launcher().kind(), "pm2");
+  EXPECT_EQ(status->launcher().pm2_home(), home);
+  EXPECT_EQ(restarted.exit_code, 0) << restarted.output;
+  EXPECT_NE(restarted.output.find("redundancyd restarted (pid " + std::to_string(status->pid()) + " -> "),
+            std::string::npos)
+      << restarted.output;
+  EXPECT_NE(restarted.output.find("pm2 restart redundancyd"), std::string::npos) << restarted.output;
+  ASSERT_TRUE(ready_again) << restarted.output;
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->launcher().kind(), "pm2");
+  std::vector<pid_t> pids{status->pid(), after->pid()};
   for (const auto& a : status->agents()) pids.push_back(a.pid());
+  for (const auto& a : after->agents()) pids.push_back(a.pid());
   EXPECT_TRUE(WaitUntil(
       [&] {
         for (pid_t p : pids)

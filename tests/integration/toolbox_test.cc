@@ -1,0 +1,104 @@
+// The operator's toolbox through the binaries: restart, unknown commands,
+// log filters.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/harness.h"
+
+namespace redundancy::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string LocalStamp(int64_t epoch_s) {
+  time_t t = static_cast<time_t>(epoch_s);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return std::string(buf) + ".123";
+}
+
+TEST(ToolboxTest, RestartStopsAndStartsADaemonNobodySupervises) {
+  Daemon d(Sys("git") + Sys("build"));
+  // Not running: restart starts it.
+  CtlResult first = d.Ctl("restart");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("redundancyd was not running; starting it"), std::string::npos) << first.output;
+  auto before = d.Status();
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->launcher().kind(), "alone");
+  auto agents = d.AgentPids();
+  CtlResult again = d.Ctl("restart");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("redundancyd restarted (pid " + std::to_string(before->pid()) + " -> "),
+            std::string::npos)
+      << again.output;
+  EXPECT_NE(again.output.find("stop, then start"), std::string::npos) << again.output;
+  auto after = d.Status();
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(after->pid(), before->pid());
+  EXPECT_FALSE(IsRunning(before->pid()));
+  for (pid_t p : agents) EXPECT_FALSE(IsRunning(p)) << "the old agents went with the old daemon";
+  for (const auto& a : after->agents()) EXPECT_EQ(a.state(), "ready");
+  EXPECT_EQ(d.Ctl("stop").exit_code, 0);
+  EXPECT_FALSE(IsRunning(after->pid()));
+}
+
+TEST(ToolboxTest, AnUnknownCommandNamesTheClosestOne) {
+  Daemon d(Sys("git"));
+  CtlResult r = d.Ctl("stauts");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output,
+            "redundancyctl: unknown command 'stauts' (did you mean 'status'?); `redundancyctl --help` lists them\n");
+  CtlResult far = d.Ctl("frobnicate");
+  EXPECT_EQ(far.exit_code, 2);
+  EXPECT_EQ(far.output, "redundancyctl: unknown command 'frobnicate'; `redundancyctl --help` lists them\n");
+  // Plain output when not a terminal: no colour codes, whatever the health.
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  EXPECT_EQ(d.Ctl("status").output.find("\x1b["), std::string::npos);
+}
+
+TEST(ToolboxTest, LogsBySinceGrepAndAsJson) {
+  Daemon d(Sys("git"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  EXPECT_EQ(d.Ctl("pause git").exit_code, 0);
+  EXPECT_EQ(d.Ctl("resume git").exit_code, 0);
+  ASSERT_TRUE(
+      WaitUntil([&] { return d.Ctl("logs -n 500").output.find("control resume git") != std::string::npos; }, 5s));
+  CtlResult grep = d.Ctl("logs -n 500 --grep 'control (pause|resume) git'");
+  ASSERT_EQ(grep.exit_code, 0) << grep.output;
+  EXPECT_EQ(std::count(grep.output.begin(), grep.output.end(), '\n'), 2) << grep.output;
+  EXPECT_NE(grep.output.find("control pause git"), std::string::npos);
+  EXPECT_EQ(d.Ctl("logs --grep '(('").exit_code, 2);
+
+  // An agent's log with lines from two hours and one minute ago (and a
+  // continuation line that belongs to the older one).
+  int64_t now = time(nullptr);
+  std::string log_dir = d.dir().path() + "/.redundancy/logs";
+  std::ofstream(log_dir + "/agent-queue.log") << LocalStamp(now - 7200) << " warning [42] old trouble\n"
+                                              << "  at a stack line\n"
+                                              << LocalStamp(now - 60) << " info [43] recent news\n";
+  CtlResult since = d.Ctl("logs queue --since 1h");
+  ASSERT_EQ(since.exit_code, 0) << since.output;
+  EXPECT_EQ(since.output, LocalStamp(now - 60) + " info [43] recent news\n");
+  CtlResult all = d.Ctl("logs queue --since 3h");
+  EXPECT_EQ(std::count(all.output.begin(), all.output.end(), '\n'), 3) << all.output;
+  CtlResult json = d.Ctl("logs queue --json --grep trouble");
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  auto j = nlohmann::json::parse(json.output);
+  EXPECT_EQ(j["level"], "warning");
+  EXPECT_EQ(j["pid"], 42);
+  EXPECT_EQ(j["message"], "old trouble");
+  EXPECT_EQ(j["file"], log_dir + "/agent-queue.log");
+  EXPECT_EQ(d.Ctl("logs queue --since soon").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace redundancy::testing

@@ -619,7 +619,15 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
   } catch (const YAML::Exception& e) {
     v.errors().push_back(display_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  if (!v.errors().empty()) return Result<Config>::Error(ConfigErrors{v.errors()}.Joined());
+  if (!v.errors().empty()) {
+    // A message may quote a value that came from ${ENV} (a path built from it): never print it.
+    std::string text = ConfigErrors{v.errors()}.Joined();
+    for (const auto& secret : cfg.secrets) {
+      if (secret.size() < 3) continue;
+      for (size_t at; (at = text.find(secret)) != std::string::npos;) text.replace(at, secret.size(), "***");
+    }
+    return Result<Config>::Error(text);
+  }
   return cfg;
 }
 

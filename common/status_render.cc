@@ -73,6 +73,7 @@ nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
       js["checks"].push_back({{"target", c.target()},
                               {"status", HealthName(c.status())},
                               {"summary", c.summary()},
+                              {"details", c.details()},
                               {"since", FormatTime(c.since_ms())}});
     }
     j["systems"].push_back(std::move(js));
@@ -136,6 +137,16 @@ std::string StatusToTable(const v1::StatusSnapshot& s, bool color) {
     for (const auto& c : sys.checks()) {
       o << "  " << Pad(c.target(), 28) << Paint(Pad(HealthName(c.status()), 10), HealthName(c.status()), color)
         << c.summary() << "\n";
+      // What a check that is not ok says beyond its summary: its first lines.
+      if (c.status() != v1::HEALTH_OK && !c.details().empty()) {
+        std::istringstream lines(c.details());
+        int n = 0;
+        for (std::string line; std::getline(lines, line) && n < 3;) {
+          if (line.empty()) continue;
+          o << "      " << (line.size() > 160 ? line.substr(0, 160) + "..." : line) << "\n";
+          ++n;
+        }
+      }
     }
   }
   if (s.has_pipeline() && s.pipeline().state() != "disabled") {

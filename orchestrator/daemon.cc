@@ -261,6 +261,18 @@ void Daemon::Tick() {
     next_heartbeat_ = now + config_.orchestrator.heartbeat_interval;
   }
   pipeline_.Tick(now);
+  // An automatic RECOVER never answered (a reply lost on the way) must not
+  // hold the system, and a slot of max_concurrent_recoveries, for ever.
+  bool freed = false;
+  for (auto& [name, slot] : agents_) {
+    if (slot.recover_in_flight && now - slot.recover_sent > kRecoverReplyTimeout) {
+      spdlog::warn("recovery of {} unanswered after {}: asking again when it is due", name,
+                   FormatDuration(kRecoverReplyTimeout));
+      slot.recover_in_flight = 0;
+      freed = true;
+    }
+  }
+  if (freed) AutoRecoverInOrder();
   control_.Tick(now, [this](const PendingControl& p) { return FinishPending(p); });
   if (watchdog_usec_.count() > 0 && now >= next_watchdog_) {
     sd_notify(0, "WATCHDOG=1");
@@ -335,7 +347,8 @@ void Daemon::MaybeAutoRecover(AgentSlot& slot) {
   bool wanted = false;
   std::string restore_target;
   health_.ForEachCheck(name, [&](const v1::CheckResult& c) {
-    if (c.status() != v1::HEALTH_FAILED || c.gave_up() || paused_.count(c.target())) return;
+    // retry_in_ms: the agent backs off and checks again when that ends.
+    if (c.status() != v1::HEALTH_FAILED || c.gave_up() || c.retry_in_ms() > 0 || paused_.count(c.target())) return;
     wanted = true;
     if (c.restore() && restore_target.empty()) restore_target = c.target();
   });
@@ -353,6 +366,7 @@ void Daemon::MaybeAutoRecover(AgentSlot& slot) {
   } else if (!restore_target.empty()) {
     SendCommand(name, v1::Command::RECOVER, restore_target, &slot.recover_in_flight);
   }
+  slot.recover_sent = clock_->Now();
 }
 
 int Daemon::RecoveriesInFlight() const {

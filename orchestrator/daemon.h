@@ -55,6 +55,10 @@ struct DaemonOptions {
 // redundancyd's own log as logging.* says.
 LogOptions DaemonLogOptions(const Config& config, bool debug, bool to_stderr);
 
+// An automatic recovery not answered within this is taken as lost (the
+// longest legitimate one, an npm reinstall, has a 10 minute timeout).
+inline constexpr std::chrono::minutes kRecoverReplyTimeout{30};
+
 class Daemon : public AgentOps {
  public:
   Daemon(Config config, DaemonOptions options, Clock* clock);
@@ -76,6 +80,7 @@ class Daemon : public AgentOps {
     bool remove_when_stopped = false;
     uint64_t recover_in_flight = 0;  // id of an automatic RECOVER not answered yet
     bool recover_queued = false;     // waits for one of max_concurrent_recoveries
+    SteadyTime recover_sent{};       // when recover_in_flight was sent
     std::string welcome;             // the Welcome it last got (serialized): a reload that changes it is sent
   };
 

@@ -67,6 +67,13 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
       for (auto& c : *report.mutable_checks()) {
         c.set_summary(Redact(c.summary()));
         c.set_details(Redact(c.details()));
+        // A plugin may print a secret it was given anywhere, perfdata labels included (/metrics).
+        for (auto& p : *c.mutable_perfdata()) {
+          p.set_label(Redact(p.label()));
+          p.set_warn(Redact(p.warn()));
+          p.set_crit(Redact(p.crit()));
+        }
+        for (auto& [k, v] : *c.mutable_labels()) v = Redact(v);
       }
       std::vector<std::string> previous;
       health_.ForEachCheck(name, [&](const v1::CheckResult& c) { previous.push_back(c.target()); });

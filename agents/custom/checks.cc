@@ -32,7 +32,7 @@ std::string Size(uint64_t bytes) {
 }
 
 v1::CheckResult ExecCheck(const CheckSpec& c, const std::string& target) {
-  auto ran = RunCommand(c.exec);
+  auto ran = RunCommand(c.exec, /*keep_head=*/true);  // the first line is the plugin's summary
   if (!ran.ok()) return MakeCheck(target, v1::HEALTH_UNKNOWN, "cannot run: " + ran.error());
   const process::Captured& out = *ran;
   if (out.timed_out) {
@@ -45,7 +45,7 @@ v1::CheckResult ExecCheck(const CheckSpec& c, const std::string& target) {
   v1::HealthStatus status = StatusOfExitCode(code);
   std::string summary = OutputLine(parsed.summary);
   if (summary.empty()) summary = std::string(ServiceStateName(code)) + " (" + out.exit.Describe() + ", no output)";
-  if (code == 126 || code == 127) summary = "cannot run " + c.exec.argv[0] + ": " + summary;
+  if ((code == 126 || code == 127) && !c.exec.shell) summary = "cannot run " + c.exec.argv[0] + ": " + summary;
   std::string details = parsed.long_text.substr(0, 4000);
   for (const auto& p : parsed.problems) details += (details.empty() ? "" : "\n") + p;
   for (const auto& p : parsed.perfdata) {
@@ -212,7 +212,7 @@ v1::CheckResult ProcessCheck(const CheckSpec& c, const std::string& target) {
 
 std::string OutputLine(const std::string& output, size_t max) { return FoldLines(output, max); }
 
-Result<process::Captured> RunCommand(const ExecSpec& exec) {
+Result<process::Captured> RunCommand(const ExecSpec& exec, bool keep_head) {
   process::SpawnSpec spec;
   if (exec.shell) {
     spec.exe = "/bin/sh";
@@ -226,7 +226,16 @@ Result<process::Captured> RunCommand(const ExecSpec& exec) {
   spec.user = exec.user;
   spec.minimal_env = true;
   spec.own_process_group = true;
-  return process::RunCapture(spec, exec.timeout, exec.max_output);
+  struct stat st;
+  if (!exec.cwd.empty() && (stat(exec.cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
+    return Result<process::Captured>::Error("cwd " + exec.cwd + " is not a directory");
+  auto ran = process::RunCapture(spec, exec.timeout, exec.max_output, keep_head);
+  if (ran.ok() && ran->output_held) {
+    ran->output +=
+        "\n(something it started still holds its output: redirect that output, e.g. > /dev/null 2>&1, or "
+        "it may die of SIGPIPE)";
+  }
+  return ran;
 }
 
 v1::CheckResult RunCheck(const CheckSpec& check, const std::string& system, const Clock& clock) {

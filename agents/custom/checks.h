@@ -14,8 +14,9 @@ namespace redundancy::custom {
 
 // Runs a command as ExecSpec says: argv (or /bin/sh -c), a clean environment
 // plus its env, its user and cwd, in a process group of its own that is
-// killed whole when it outlives its timeout; output capped to max_output.
-Result<process::Captured> RunCommand(const ExecSpec& exec);
+// killed whole when it outlives its timeout; output capped to max_output
+// (its first bytes with `keep_head`, else its last).
+Result<process::Captured> RunCommand(const ExecSpec& exec, bool keep_head = false);
 
 v1::CheckResult RunCheck(const CheckSpec& check, const std::string& system, const Clock& clock);
 

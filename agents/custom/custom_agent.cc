@@ -41,6 +41,10 @@ std::vector<v1::CheckResult> CustomAgent::Check() {
       // Nothing to run, or the budget is spent: the orchestrator stops asking.
       r.set_gave_up(no_steps || gave_up);
       if (gave_up) r.set_summary(r.summary() + "; gave up: " + it->second.last_failure);
+      if (it != tracks_.end() && !gave_up) {
+        if (auto left = it->second.backoff.Remaining(clock_->Now()))
+          r.set_retry_in_ms(std::max<int64_t>(1, left->count()));
+      }
     }
     last_[r.target()] = r;
     out.push_back(std::move(r));

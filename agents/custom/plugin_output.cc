@@ -5,6 +5,8 @@
 #include <cmath>
 #include <set>
 
+#include "common/file_util.h"
+
 namespace redundancy::custom {
 namespace {
 
@@ -99,6 +101,7 @@ void ParsePerfData(std::string_view text, PluginOutput* out, std::set<std::strin
       out->problems.push_back("perfdata '" + Shown(item) + "': '" + Shown(fields[0]) + "' is not a number[UOM]");
       continue;
     }
+    label = ValidUtf8(label);
     if (!labels->insert(label).second) continue;  // a series once
     if (out->perfdata.size() >= kMaxPerfData) {
       out->problems.push_back("perfdata: more than " + std::to_string(kMaxPerfData) + " items; the rest ignored");
@@ -107,10 +110,12 @@ void ParsePerfData(std::string_view text, PluginOutput* out, std::set<std::strin
     p.set_label(label);
     p.set_value(value);
     p.set_uom(uom);
-    if (fields.size() > 1) p.set_warn(std::string(fields[1].substr(0, 64)));
-    if (fields.size() > 2) p.set_crit(std::string(fields[2].substr(0, 64)));
-    if (fields.size() > 3) p.set_min(std::string(fields[3].substr(0, 64)));
-    if (fields.size() > 4) p.set_max(std::string(fields[4].substr(0, 64)));
+    // Thresholds are numbers and ranges: anything longer is cut (whole characters only).
+    auto field = [&](size_t i) { return ValidUtf8(fields[i].substr(0, 64)); };
+    if (fields.size() > 1) p.set_warn(field(1));
+    if (fields.size() > 2) p.set_crit(field(2));
+    if (fields.size() > 3) p.set_min(field(3));
+    if (fields.size() > 4) p.set_max(field(4));
     out->perfdata.push_back(std::move(p));
   }
 }

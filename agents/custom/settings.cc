@@ -1,6 +1,7 @@
 #include "agents/custom/settings.h"
 
 #include <pwd.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <regex>
@@ -85,7 +86,12 @@ std::optional<Fail> ParseExec(const YAML::Node& node, const std::string& at, con
   out->shell = r.Bool("shell", false);
   out->timeout = r.Dur("timeout", base.timeout);
   out->user = r.Str("user", base.user);
-  out->cwd = r.Has("cwd") ? r.Path("cwd", ".", workspace) : workspace;
+  out->cwd = r.Has("cwd") ? r.Path("cwd", ".", workspace) : base.cwd.empty() ? workspace : base.cwd;
+  if (r.Has("cwd")) {
+    struct stat st;
+    if (stat(out->cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      return Fail{Path(at, "cwd"), out->cwd + " is not a directory"};
+  }
   out->max_output = r.Size("max_output", base.max_output);
   if (const YAML::Node env = r.Node("env"); env.IsMap()) {
     for (auto it = env.begin(); it != env.end(); ++it) {
@@ -150,6 +156,8 @@ std::optional<Fail> ParseCheck(const YAML::Node& node, const std::string& at, co
                                const ExecSpec& base, CheckSpec* c) {
   SettingsReader r(node);
   c->name = r.Str("name", "");
+  if (c->name.empty() || c->name.size() > 100)
+    return Fail{Path(at, "name"), "a check needs a name of 1 to 100 characters (its target is <system>:<name>)"};
   int kinds = r.Has("exec") + r.Has("tcp") + r.Has("http") + r.Has("file") + r.Has("process");
   if (kinds != 1)
     return Fail{at, kinds == 0 ? "check '" + c->name + "' needs one of exec, tcp, http, file or process"

@@ -411,8 +411,9 @@ class AgentRuntime::Impl {
   }
 
   // What a recovery did, in one line: its events, else why nothing happened.
-  static std::string RecoveryOutcome(const std::string& target, const Status& s, const std::vector<v1::Event>& done,
-                                     const std::vector<v1::CheckResult>& checks) {
+  std::string RecoveryOutcome(std::string target, const Status& s, const std::vector<v1::Event>& done,
+                              const std::vector<v1::CheckResult>& checks) const {
+    if (target == options_.system) target.clear();  // the system: every failed check
     std::string what;
     for (const auto& e : done) {
       what += (what.empty() ? "" : "; ") + e.target() + " " + e.kind() + ": " + e.detail().substr(0, 300);
@@ -438,10 +439,35 @@ class AgentRuntime::Impl {
     }
     for (auto& e : events) {
       v1::Envelope env;
+      // What tools print may be any bytes; protobuf's strings are UTF-8 (the
+      // orchestrator drops a message with anything else).
       e.set_detail(ValidUtf8(e.detail()));
+      e.set_target(ValidUtf8(e.target()));
       *env.mutable_event() = std::move(e);
       dealer_->Send(env);
     }
+  }
+
+  // Every string of a check as valid UTF-8 (a cut in the middle of a
+  // character, a tool's raw bytes): protobuf refuses anything else.
+  static void CleanUtf8(v1::CheckResult* c) {
+    c->set_target(ValidUtf8(c->target()));
+    c->set_summary(ValidUtf8(c->summary()));
+    c->set_details(ValidUtf8(c->details()));
+    for (auto& p : *c->mutable_perfdata()) {
+      p.set_label(ValidUtf8(p.label()));
+      p.set_uom(ValidUtf8(p.uom()));
+      p.set_warn(ValidUtf8(p.warn()));
+      p.set_crit(ValidUtf8(p.crit()));
+      p.set_min(ValidUtf8(p.min()));
+      p.set_max(ValidUtf8(p.max()));
+    }
+    google::protobuf::Map<std::string, std::string> labels;
+    for (const auto& [k, v] : c->labels()) labels[ValidUtf8(k)] = ValidUtf8(v);
+    *c->mutable_labels() = labels;
+    google::protobuf::Map<std::string, double> metrics;
+    for (const auto& [k, v] : c->metrics()) metrics[ValidUtf8(k)] = v;
+    *c->mutable_metrics() = metrics;
   }
 
   void SendReport() {
@@ -456,10 +482,7 @@ class AgentRuntime::Impl {
     for (const auto& c : last_checks_) {
       v1::CheckResult* out = r->add_checks();
       *out = c;
-      // What tools print may be any bytes; protobuf's strings are UTF-8.
-      out->set_summary(ValidUtf8(c.summary()));
-      out->set_details(ValidUtf8(c.details()));
-      for (auto& p : *out->mutable_perfdata()) p.set_label(ValidUtf8(p.label()));
+      CleanUtf8(out);
     }
     dealer_->Send(env);
   }
@@ -469,7 +492,7 @@ class AgentRuntime::Impl {
     v1::Envelope env;
     env.mutable_command_result()->set_id(id);
     env.mutable_command_result()->set_ok(ok);
-    env.mutable_command_result()->set_message(message);
+    env.mutable_command_result()->set_message(ValidUtf8(message));
     dealer_->Send(env);
   }
 
@@ -559,6 +582,8 @@ int RunAgent(Agent* agent, int argc, char** argv) {
     // Helpers still running (a git, an npm and what they started) go with us:
     // redundancyd makes each agent lead a process group of its own.
     process::SignalOwnGroup(SIGTERM);
+    // Commands in groups of their own (custom checks and steps) too.
+    process::KillRunningGroups();
   }
   spdlog::default_logger()->flush();
   return code;

@@ -24,6 +24,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -225,6 +226,30 @@ std::deque<Exit>& Recent() {
   return exits;
 }
 
+// Process groups of commands running now (RunCapture with own_process_group),
+// for KillRunningGroups().
+std::mutex& GroupsMu() {
+  static std::mutex mu;
+  return mu;
+}
+std::set<pid_t>& Groups() {
+  static std::set<pid_t> groups;
+  return groups;
+}
+struct RunningGroup {
+  pid_t pgid;
+  explicit RunningGroup(pid_t g) : pgid(g) {
+    if (!pgid) return;
+    std::lock_guard lock(GroupsMu());
+    Groups().insert(pgid);
+  }
+  ~RunningGroup() {
+    if (!pgid) return;
+    std::lock_guard lock(GroupsMu());
+    Groups().erase(pgid);
+  }
+};
+
 std::optional<Exit> TakeRecentExit(pid_t pid) {
   std::lock_guard lock(RecentMu());
   for (auto it = Recent().begin(); it != Recent().end(); ++it) {
@@ -257,7 +282,8 @@ Result<Exit> RunAndWait(const SpawnSpec& spec) {
   return e;
 }
 
-Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds timeout, size_t max_output) {
+Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds timeout, size_t max_output,
+                            bool keep_head) {
   Captured out;
   bp::pipe pipe;
   bp::pipe in;
@@ -289,9 +315,10 @@ Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds tim
   // The child's exit ends the wait too (a daemon it left in the background
   // may keep the pipe open for ever): pidfd says when, without reaping it.
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  RunningGroup group(spec.own_process_group ? pid : 0);
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool exited = false;
-  while (true) {
+  bool exited = false, eof = false;
+  while (!(exited && eof)) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       out.timed_out = true;
@@ -299,20 +326,33 @@ Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds tim
       kill(pid, SIGKILL);
       break;
     }
-    pollfd p[2] = {{fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
-    // Once exited, only what is already in the pipe is read.
-    int rc = poll(p, pidfd >= 0 && !exited ? 2 : 1, exited ? 0 : static_cast<int>(left.count()));
+    if (pidfd < 0 && eof) break;  // no pidfd (an old kernel): waitpid below
+    pollfd p[2] = {{eof ? -1 : fd, POLLIN, 0}, {exited ? -1 : pidfd, POLLIN, 0}};
+    // Once exited, only what is already in the pipe is read: a daemon it
+    // started may hold the pipe open for ever.
+    int rc = poll(p, 2, exited ? 0 : static_cast<int>(left.count()));
     if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0 && exited) break;
+    if (rc == 0 && exited) {
+      out.output_held = true;
+      break;
+    }
     if (rc <= 0) continue;
     if (p[1].revents) exited = true;
     if (!p[0].revents) continue;
     char buf[8192];
     ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.output.append(buf, static_cast<size_t>(n));
-    if (out.output.size() > max_output) out.output.erase(0, out.output.size() - max_output);
+    if (n <= 0) {
+      eof = true;  // it closed its output; it may still run
+      continue;
+    }
+    if (keep_head) {
+      if (out.output.size() < max_output)
+        out.output.append(buf, std::min(static_cast<size_t>(n), max_output - out.output.size()));
+    } else {
+      out.output.append(buf, static_cast<size_t>(n));
+      if (out.output.size() > max_output) out.output.erase(0, out.output.size() - max_output);
+    }
   }
   if (pidfd >= 0) close(pidfd);
   int status = 0;
@@ -381,6 +421,11 @@ std::vector<Exit> ReapAll() {
     out.push_back(e);
   }
   return out;
+}
+
+void KillRunningGroups() {
+  std::lock_guard lock(GroupsMu());
+  for (pid_t g : Groups()) kill(-g, SIGKILL);
 }
 
 bool Signal(pid_t pid, int sig) { return pid > 0 && kill(pid, sig) == 0; }

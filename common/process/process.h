@@ -57,8 +57,9 @@ Result<Exit> RunAndWait(const SpawnSpec& spec);
 
 struct Captured {
   Exit exit;
-  std::string output;  // stdout and stderr, interleaved, at most `max_output` bytes (the tail)
+  std::string output;  // stdout and stderr, interleaved, at most `max_output` bytes (the tail, or the head)
   bool timed_out = false;
+  bool output_held = false;  // it exited, but something it started still holds its output open
 };
 
 // Runs a child to completion with stdout+stderr captured, killing it (SIGKILL;
@@ -66,7 +67,13 @@ struct Captured {
 // outlives `timeout`. It is done when it exits, even if something it started
 // in the background still holds the output open. Blocks the caller: for agents' worker threads
 // and tools, never for an event loop.
-Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds timeout, size_t max_output = 1 << 20);
+// `keep_head`: keep the first max_output bytes rather than the last (a plugin's first line matters).
+Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds timeout, size_t max_output = 1 << 20,
+                            bool keep_head = false);
+
+// Kills (SIGKILL) the process groups of the RunCapture commands running now
+// with own_process_group: an agent that exits leaves none of its checks behind.
+void KillRunningGroups();
 
 // The kernel's start time of `pid` (clock ticks since boot), to tell a
 // process from a later one that reuses its pid; error when it does not exist.

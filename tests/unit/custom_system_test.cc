@@ -201,6 +201,11 @@ TEST_F(CustomConfigTest, EveryMistakeAtItsLine) {
        "r.yaml:5: systems.db.depends_on[0]: unknown system 'cache'"},
       {"  db:\n    agent: ./no-agent-here\n",
        "r.yaml:4: systems.db.agent: " + dir_.path() + "/no-agent-here does not exist"},
+      {"  db:\n    kind: custom\n    checks:\n      - {name: a, exec: [true], cwd: ./nowhere}\n",
+       "r.yaml:6: systems.db.checks[0].cwd: " + dir_.path() + "/nowhere is not a directory"},
+      {"  db:\n    kind: custom\n    checks:\n      - {name: '', tcp: 'h:1'}\n",
+       "r.yaml:6: systems.db.checks[0].name: a check needs a name of 1 to 100 characters (its target is "
+       "<system>:<name>)"},
       {"  'bad name':\n    kind: custom\n    checks: [{name: a, tcp: 'h:1'}]\n",
        "r.yaml:3: systems: 'bad name' is not a usable system name (letters, digits, '-', '_', '.'; at most 64)"},
   };
@@ -227,6 +232,17 @@ TEST_F(CustomConfigTest, AnOwnAgentTakesKeysOfItsOwnAndCustomSystemsDependOnEach
       "  b: {kind: custom, depends_on: [a], checks: [{name: x, tcp: 'h:1'}]}\n");
   ASSERT_FALSE(cycle.ok());
   EXPECT_NE(cycle.error().find("dependency cycle"), std::string::npos) << cycle.error();
+}
+
+TEST_F(CustomConfigTest, ASecretIsNeverQuotedInAnError) {
+  setenv("REDUNDANCY_TEST_CUSTOM_SECRET", "hunter2SECRETxyz", 1);
+  auto c = Parse(
+      "  db:\n    kind: custom\n    checks:\n      - {name: a, exec: "
+      "['/nonexistent/${REDUNDANCY_TEST_CUSTOM_SECRET}']}\n");
+  unsetenv("REDUNDANCY_TEST_CUSTOM_SECRET");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().find("hunter2SECRETxyz"), std::string::npos) << c.error();
+  EXPECT_NE(c.error().find("/nonexistent/*** does not exist"), std::string::npos) << c.error();
 }
 
 TEST_F(CustomConfigTest, MaxConcurrentRecoveries) {
@@ -272,6 +288,16 @@ TEST_F(CustomConfigTest, ChecksRunAsTheirSpecSays) {
   auto hung = run("checks: [{name: h, exec: 'sleep 30', shell: true, timeout: 200ms}]");
   EXPECT_EQ(hung.status(), v1::HEALTH_FAILED);
   EXPECT_NE(hung.summary().find("timed out after 200ms"), std::string::npos) << hung.summary();
+  // One that closes its output and goes on: the timeout still holds.
+  auto t0 = std::chrono::steady_clock::now();
+  auto closed = run("checks: [{name: h, exec: 'exec >/dev/null 2>&1; sleep 30', shell: true, timeout: 300ms}]");
+  EXPECT_EQ(closed.status(), v1::HEALTH_FAILED);
+  EXPECT_NE(closed.summary().find("timed out after 300ms"), std::string::npos) << closed.summary();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  // The head of a long output is kept: the first line is the plugin's summary.
+  auto chatty = run("checks: [{name: h, exec: 'echo \"HEAD OK | a=1\"; yes tail | head -c 500000', shell: true}]");
+  EXPECT_EQ(chatty.summary(), "HEAD OK");
+  EXPECT_EQ(chatty.perfdata_size(), 1);
   // Files.
   std::ofstream(dir_.path() + "/dump") << "header\nOK\n";
   EXPECT_EQ(run("checks: [{name: f, file: {path: dump, contains: OK}}]").status(), v1::HEALTH_OK);

@@ -118,6 +118,7 @@ int StopDaemon(const DaemonTarget& t) {
     std::cerr << "redundancyctl: " << resp->error() << "\n";
     return resp->exit_code() ? resp->exit_code() : kExitUnhealthy;
   }
+  if (!resp->message().empty()) std::cout << resp->message() << "\n";  // e.g. that PM2 will start it again
   pid_t pid = resp->status().pid();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (process::Alive(pid) && std::chrono::steady_clock::now() < deadline) {

@@ -25,6 +25,7 @@
 #include "ctl/alert_cmds.h"
 #include "ctl/daemon_cmds.h"
 #include "ctl/log_cmds.h"
+#include "ctl/report_cmd.h"
 #include "ctl/workflow_cmds.h"
 
 namespace {
@@ -258,6 +259,10 @@ int main(int argc, char** argv) {
   auto* restart_daemon = app.add_subcommand(
       "restart", "restart redundancyd: through systemctl or pm2 when they started it, else stop and start");
   restart_daemon->add_flag("--debug", debug);
+  auto* report = app.add_subcommand(
+      "report", "availability, incidents, time to detect and to recover per system and target, from the history");
+  std::string report_since = "7d";
+  report->add_option("--since", report_since, "the window (default 7d)");
   auto* history = app.add_subcommand("history", "what happened");
   history->add_option("--since", since, "e.g. 1h, 30m");
   history->add_option("--limit", limit, "at most this many rows (newest)");
@@ -327,7 +332,7 @@ int main(int argc, char** argv) {
   wrun->add_option("file", run_file)->required();
   wrun->add_option("--job", run_job, "only this job (and the jobs it needs)");
   wrun->add_option("--workspace", run_workspace, "where steps run (default: the repository of the file, else .)");
-  for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun, alerts, logs})
+  for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun, alerts, logs, report})
     sub->add_flag("--json", g.json, "machine-readable output");
   for (auto* sub : app.get_subcommands({})) {
     sub->add_option("-c,--config", g.config, "configuration file");
@@ -387,6 +392,12 @@ int main(int argc, char** argv) {
     return redundancy::ctl::RestartDaemon(t, debug);
   }
   if (*history) return History(g, since, limit);
+  if (*report)
+    return redundancy::ctl::ShowReport(
+        [&g](const ControlRequest& req, ControlResponse* resp) {
+          return Call(g, req, resp, redundancy::kCheckTimeout);
+        },
+        report_since, g.json);
   if (*logs) {
     redundancy::ctl::LogFilter filter;
     filter.grep = log_grep;

@@ -5,6 +5,7 @@
 
 #include "common/constants.h"
 #include "common/event_kinds.h"
+#include "common/json_text.h"
 #include "common/logging.h"
 #include "orchestrator/daemon.h"
 
@@ -40,6 +41,12 @@ std::optional<v1::ControlResponse> Daemon::HandleControl(const v1::ControlReques
         h->set_target(r.target);
         h->set_detail(r.detail);
       }
+      return resp;
+    }
+    case v1::ControlRequest::REPORT: {
+      auto report = ComputeHistoryReport(req.since_ms());
+      if (!report.ok()) return ControlFail(1, report.error());
+      resp.set_json(JsonText(ReportToJson(*report)));
       return resp;
     }
     case v1::ControlRequest::ALERTS:

@@ -42,6 +42,8 @@ const char* OpName(v1::ControlRequest::Op op) {
       return "alerts silence";
     case v1::ControlRequest::ALERT_UNSILENCE:
       return "alerts unsilence";
+    case v1::ControlRequest::REPORT:
+      return "report";
     default:
       return "unknown";
   }
@@ -116,7 +118,7 @@ void ControlServer::Admit(const transport::Incoming& in, const Handler& handler)
     return;
   }
   if (req.op() != v1::ControlRequest::STATUS && req.op() != v1::ControlRequest::HISTORY &&
-      req.op() != v1::ControlRequest::ALERTS) {
+      req.op() != v1::ControlRequest::ALERTS && req.op() != v1::ControlRequest::REPORT) {
     journal_->Note({.kind = events::kControl,
                     .detail = std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
                               std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid)});

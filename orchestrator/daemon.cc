@@ -286,6 +286,7 @@ void Daemon::Tick() {
     next_prune_ = now + kPruneEvery;
   }
   alerting_.Tick();
+  RefreshPageReport(now);
   CheckAllReady();
 }
 
@@ -432,6 +433,7 @@ void Daemon::Record(const std::string& agent, const std::string& kind, const std
 
 void Daemon::NoteTransitions(const std::vector<Transition>& transitions) {
   for (const auto& t : transitions) {
+    CountIncidents(t);
     bool bad = t.to == v1::HEALTH_FAILED || t.to == v1::HEALTH_BLOCKED;
     journal_.Note({.system = t.system,
                    .target = t.target,

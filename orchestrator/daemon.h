@@ -29,6 +29,7 @@
 #include "orchestrator/journal.h"
 #include "orchestrator/launcher.h"
 #include "orchestrator/pipeline_driver.h"
+#include "orchestrator/report.h"
 
 namespace redundancy {
 
@@ -110,6 +111,8 @@ class Daemon : public AgentOps {
   // orchestrator.max_concurrent_recoveries under way, the first in that order go.
   void AutoRecoverInOrder();
   int RecoveriesInFlight() const;
+  // The KPIs from `since_ms` to now, from the history (daemon_report.cc).
+  Result<Report> ComputeHistoryReport(int64_t since_ms) const;
   v1::Welcome MakeWelcome(const SystemConfig& sc) const;
   v1::StatusSnapshot Snapshot() const;
   void Tick();
@@ -156,6 +159,16 @@ class Daemon : public AgentOps {
   uint64_t heartbeat_seq_ = 0;
   SteadyTime next_heartbeat_{};
   SteadyTime next_prune_{};
+  // The KPIs of the last 7 days for the page, computed every minute (daemon_report.cc).
+  SteadyTime next_report_{};
+  std::shared_ptr<const Report> page_report_;
+  // Since start, for /metrics: entries into failed by (system, target), and
+  // how long each took to leave failed, by system.
+  std::map<std::pair<std::string, std::string>, uint64_t> incidents_;
+  std::map<std::string, int64_t> failed_since_ms_;  // target -> when it entered failed
+  std::map<std::string, RecoveryHistogram> recovery_durations_;
+  void RefreshPageReport(SteadyTime now);
+  void CountIncidents(const Transition& t);
   SteadyTime next_history_retry_{};
   SteadyTime next_watchdog_{};
   std::chrono::microseconds watchdog_usec_{0};

@@ -39,6 +39,9 @@ HttpView Daemon::MakeView() const {
   v.alerts = alerting_.List(clock_->WallMs());
   v.notifications_delivered = alerting_.delivered();
   v.notification_failures = alerting_.failed_attempts();
+  v.incidents = incidents_;
+  v.recovery_durations = recovery_durations_;
+  v.report = page_report_;
   return v;
 }
 

@@ -145,6 +145,24 @@ std::string RenderMetrics(const HttpView& v) {
       << "# TYPE redundancy_check_" << name << " gauge\n";
     for (const auto& s : series) o << "redundancy_check_" << name << s << "\n";
   }
+  o << "# HELP redundancy_incidents_total Entries of a target into failed since redundancyd started.\n"
+    << "# TYPE redundancy_incidents_total counter\n";
+  for (const auto& [key, n] : v.incidents) {
+    o << "redundancy_incidents_total{system=\"" << Label(key.first) << "\",target=\"" << Label(key.second) << "\"} "
+      << n << "\n";
+  }
+  o << "# HELP redundancy_recovery_duration_seconds How long targets stayed failed, by system, since redundancyd "
+       "started.\n# TYPE redundancy_recovery_duration_seconds histogram\n";
+  for (const auto& [system, h] : v.recovery_durations) {
+    std::string sys = Label(system);
+    for (size_t i = 0; i < std::size(RecoveryHistogram::kBuckets); ++i) {
+      o << "redundancy_recovery_duration_seconds_bucket{system=\"" << sys << "\",le=\""
+        << Num(RecoveryHistogram::kBuckets[i]) << "\"} " << h.counts[i] << "\n";
+    }
+    o << "redundancy_recovery_duration_seconds_bucket{system=\"" << sys << "\",le=\"+Inf\"} " << h.count << "\n"
+      << "redundancy_recovery_duration_seconds_sum{system=\"" << sys << "\"} " << Num(h.sum) << "\n"
+      << "redundancy_recovery_duration_seconds_count{system=\"" << sys << "\"} " << h.count << "\n";
+  }
   o << "# HELP redundancy_alerts_firing Alerts firing now, by severity.\n# TYPE redundancy_alerts_firing gauge\n";
   for (const char* sev : {"critical", "warning", "info"}) {
     int n = 0;
@@ -245,7 +263,23 @@ std::string RenderStatusPage(const HttpView& v) {
     }
     o << "</section>\n";
   }
-  o << "</div>\n<h2>Last "
+  o << "</div>\n";
+  if (v.report) {
+    // The seeds' KPIs over the last 7 days (redundancyctl report).
+    o << "<h2>Last 7 days</h2>\n<table id=\"report\"><tr><th>system</th><th>availability</th><th>incidents</th>"
+         "<th>time to recover (mean / p90)</th><th>longest outage</th></tr>\n";
+    char avail[32];
+    for (const auto& s : v.report->systems) {
+      std::snprintf(avail, sizeof avail, "%.3f%%", s.kpi.availability);
+      auto secs = [](double x) { return FormatDuration(Millis(static_cast<int64_t>(x) * 1000)); };
+      o << "<tr data-system=\"" << Html(s.name) << "\"><td>" << Html(s.name) << "</td><td>" << avail << "</td><td>"
+        << s.kpi.incidents << "</td><td>"
+        << (s.kpi.incidents ? secs(s.kpi.mean_time_to_recover_s) + " / " + secs(s.kpi.p90_time_to_recover_s) : "-")
+        << "</td><td>" << (s.kpi.longest_outage_s > 0 ? secs(s.kpi.longest_outage_s) : "-") << "</td></tr>\n";
+    }
+    o << "</table>\n";
+  }
+  o << "<h2>Last "
        "events</h2>\n<table><tr><th>time</th><th>kind</th><th>system</th><th>target</th><th>detail</th></tr>\n";
   for (const auto& e : v.recent) {
     o << "<tr><td>" << FormatTime(e.ts_ms()) << "</td><td>" << Html(e.kind()) << "</td><td>" << Html(e.system())

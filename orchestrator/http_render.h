@@ -4,23 +4,28 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "orchestrator/alerts.h"
+#include "orchestrator/report.h"
 #include "redundancy.pb.h"
 
 namespace redundancy {
 
 struct HttpView {
   v1::StatusSnapshot status;
-  std::map<std::string, v1::HealthReport> reports;                  // by system: check metrics
-  std::map<std::pair<std::string, std::string>, uint64_t> events;   // (system, kind) -> count since start
-  std::vector<v1::HistoryEntry> recent;                             // the last events, newest first
-  bool ready = false;                                               // the daemon and every agent ready
-  std::vector<Alert> alerts;                                        // firing and recently resolved
-  uint64_t notifications_delivered = 0, notification_failures = 0;  // delivery attempts since start
+  std::map<std::string, v1::HealthReport> reports;                    // by system: check metrics
+  std::map<std::pair<std::string, std::string>, uint64_t> events;     // (system, kind) -> count since start
+  std::vector<v1::HistoryEntry> recent;                               // the last events, newest first
+  bool ready = false;                                                 // the daemon and every agent ready
+  std::vector<Alert> alerts;                                          // firing and recently resolved
+  uint64_t notifications_delivered = 0, notification_failures = 0;    // delivery attempts since start
+  std::map<std::pair<std::string, std::string>, uint64_t> incidents;  // (system, target) -> since start
+  std::map<std::string, RecoveryHistogram> recovery_durations;        // by system, since start
+  std::shared_ptr<const Report> report;                               // the last 7 days (null until computed)
 };
 
 // Prometheus text exposition format 0.0.4.

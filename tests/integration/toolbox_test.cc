@@ -1,12 +1,18 @@
 // The operator's toolbox through the binaries: restart, unknown commands,
 // log filters.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
+#include "common/probe.h"
 #include "tests/integration/harness.h"
 
 namespace redundancy::testing {
@@ -98,6 +104,70 @@ TEST(ToolboxTest, LogsBySinceGrepAndAsJson) {
   EXPECT_EQ(j["message"], "old trouble");
   EXPECT_EQ(j["file"], log_dir + "/agent-queue.log");
   EXPECT_EQ(d.Ctl("logs queue --since soon").exit_code, 2);
+}
+
+int FreeLocalPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Incidents through the real daemon: `report` (table and JSON) and the
+// counters and histogram of /metrics agree with what happened.
+TEST(ToolboxTest, ReportAndIncidentMetricsFromTheHistory) {
+  int port = FreeLocalPort();
+  Daemon d("  git: {interval: 100ms, auto_recover: false, agent: " + TestAgent() + "}\n",
+           FastOrchestratorYaml(50, false) + "http: {listen: '127.0.0.1:" + std::to_string(port) + "'}\n");
+  std::string flag = d.dir().Write("git-status", "ok");
+  d.SetMode("git status_file " + flag + "\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitCheck("git:test", v1::HEALTH_OK, 10s));
+  for (int i = 0; i < 2; ++i) {
+    d.dir().Write("git-status", "failed");
+    ASSERT_TRUE(d.WaitCheck("git:test", v1::HEALTH_FAILED, 10s));
+    std::this_thread::sleep_for(300ms);  // an outage of at least 300 ms
+    d.dir().Write("git-status", "ok");
+    ASSERT_TRUE(d.WaitCheck("git:test", v1::HEALTH_OK, 10s));
+  }
+  CtlResult json = d.Ctl("report --json --since 1h");
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  auto j = nlohmann::json::parse(json.output);
+  ASSERT_EQ(j["systems"].size(), 1u) << json.output;
+  const auto& git = j["systems"][0];
+  EXPECT_EQ(git["name"], "git");
+  EXPECT_EQ(git["incidents"], 2) << json.output;
+  EXPECT_LT(git["availability"].get<double>(), 100.0);
+  EXPECT_GT(git["availability"].get<double>(), 0.0);
+  EXPECT_GE(git["mean_time_to_recover_s"].get<double>(), 0.3);
+  EXPECT_GE(git["longest_outage_s"].get<double>(), 0.3);
+  ASSERT_EQ(git["targets"].size(), 1u);
+  EXPECT_EQ(git["targets"][0]["target"], "git:test");
+  EXPECT_EQ(git["targets"][0]["incidents"], 2);
+  EXPECT_EQ(git["targets"][0]["top_causes"][0]["count"], 2) << json.output;
+  CtlResult table = d.Ctl("report");
+  EXPECT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.output.find("SYSTEM / TARGET"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("  git:test"), std::string::npos) << table.output;
+  EXPECT_EQ(d.Ctl("report --since never").exit_code, 2);
+  std::string metrics;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        metrics = HttpGet("http://127.0.0.1:" + std::to_string(port) + "/metrics", {}, Millis(5000)).body;
+        return metrics.find("redundancy_recovery_duration_seconds_count{system=\"git\"} 2") != std::string::npos;
+      },
+      5s))
+      << metrics;
+  EXPECT_NE(metrics.find("redundancy_incidents_total{system=\"git\",target=\"git:test\"} 2"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("redundancy_recovery_duration_seconds_bucket{system=\"git\",le=\"+Inf\"} 2"),
+            std::string::npos)
+      << metrics;
 }
 
 }  // namespace

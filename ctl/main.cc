@@ -26,6 +26,7 @@
 #include "ctl/daemon_cmds.h"
 #include "ctl/log_cmds.h"
 #include "ctl/report_cmd.h"
+#include "ctl/watch.h"
 #include "ctl/workflow_cmds.h"
 
 namespace {
@@ -239,6 +240,10 @@ int main(int argc, char** argv) {
   app.add_flag("--json", g.json, "machine-readable output");
 
   auto* status = app.add_subcommand("status", "agents and systems at a glance");
+  bool watch = false;
+  std::string watch_every = "1s";
+  status->add_flag("-w,--watch", watch, "a live view, redrawn in place (q quits); plain output when not a terminal");
+  status->add_option("--interval", watch_every, "how often --watch redraws (default 1s)");
   std::string system, target, agent, since;
   int limit = 200;
   bool debug = false;
@@ -365,6 +370,26 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (*status && watch) {
+    auto every = redundancy::ParseDuration(watch_every);
+    if (!every.ok() || every->count() < 100) {
+      std::cerr << "redundancyctl: --interval: " << (every.ok() ? "at least 100ms" : every.error()) << "\n";
+      return kExitUsage;
+    }
+    if (g.socket.empty() && !std::filesystem::is_regular_file(g.config)) {
+      std::cerr << "redundancyctl: no config file at " << g.config
+                << " (give --config FILE or set REDUNDANCY_CONFIG)\n";
+      return kExitUsage;
+    }
+    return redundancy::ctl::WatchStatus(
+        [&g](const ControlRequest& req, ControlResponse* resp) {
+          auto r = redundancy::transport::Call(Endpoint(g), req, std::chrono::milliseconds(3000));
+          if (!r.ok()) return kExitUnreachable;
+          *resp = *r;
+          return 0;
+        },
+        *every);
   }
   if (*status) {
     ControlRequest req;

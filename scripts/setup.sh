@@ -19,7 +19,7 @@ APT_PACKAGES=(
   procps python3 curl time util-linux
   clang clang-format libclang-rt-14-dev
   prometheus prometheus-alertmanager python3-aiosmtpd chromium
-  monitoring-plugins-basic
+  monitoring-plugins-basic tmux help2man
 )
 PM2_VERSION="${PM2_VERSION:-7}"
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/probe.h"
+#include "common/process/process.h"
 #include "tests/integration/harness.h"
 
 namespace redundancy::testing {
@@ -104,6 +105,72 @@ TEST(ToolboxTest, LogsBySinceGrepAndAsJson) {
   EXPECT_EQ(j["message"], "old trouble");
   EXPECT_EQ(j["file"], log_dir + "/agent-queue.log");
   EXPECT_EQ(d.Ctl("logs queue --since soon").exit_code, 2);
+}
+
+// status --watch in a real terminal (tmux from Debian): drawn, redrawn when
+// health changes, left with q; and plain when not a terminal.
+TEST(ToolboxTest, StatusWatchIsALiveViewInATerminal) {
+  if (access("/usr/bin/tmux", X_OK) != 0) GTEST_SKIP() << "tmux is not installed (scripts/setup.sh installs it)";
+  Daemon d("  git: {interval: 100ms, auto_recover: false, agent: " + TestAgent() + "}\n");
+  std::string flag = d.dir().Write("git-status", "ok");
+  d.SetMode("git status_file " + flag + "\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitCheck("git:test", v1::HEALTH_OK, 10s));
+  std::string sock = d.dir().path() + "/tmux.sock";
+  std::string tmux = "tmux -S " + sock + " ";
+  std::string out;
+  ASSERT_EQ(RunShell(tmux + "new-session -d -x 160 -y 50 '" + BinDir() + "/redundancyctl --config " + d.config_path() +
+                         " status --watch --interval 200ms'",
+                     &out),
+            0)
+      << out;
+  struct KillServer {
+    std::string cmd;
+    ~KillServer() {
+      std::string ignored;
+      RunShell(cmd, &ignored);
+    }
+  } kill_server{tmux + "kill-server"};
+  auto pane = [&] {
+    std::string p;
+    RunShell(tmux + "capture-pane -p", &p);
+    return p;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return pane().find("git:test") != std::string::npos; }, 10s)) << pane();
+  EXPECT_NE(pane().find("OPEN INCIDENTS"), std::string::npos) << pane();
+  EXPECT_NE(pane().find("q quits"), std::string::npos) << pane();
+  d.dir().Write("git-status", "failed");
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::string p = pane();
+        return p.find("git:test") != std::string::npos && p.find("failed") != std::string::npos;
+      },
+      10s))
+      << pane();
+  RunShell(tmux + "send-keys q", &out);
+  EXPECT_TRUE(WaitUntil([&] { return RunShell(tmux + "has-session 2>/dev/null", &out) != 0; }, 5s))
+      << "q leaves the view (and the session with it)";
+
+  // Not a terminal: the plain status every interval, no colour codes.
+  std::string file = d.dir().path() + "/watch.out";
+  process::SpawnSpec spec;
+  spec.exe = "/bin/sh";
+  spec.args = {"-c", "exec " + BinDir() + "/redundancyctl --config " + d.config_path() +
+                         " status --watch --interval 150ms > " + file};
+  auto pid = process::Spawn(spec);
+  ASSERT_TRUE(pid.ok()) << pid.error();
+  KillOnExit stop{*pid};
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::string text = ReadFile(file);
+        size_t screens = 0;
+        for (size_t at = 0; (at = text.find("=== ", at)) != std::string::npos; ++at) ++screens;
+        return screens >= 3;
+      },
+      5s));
+  std::string plain = ReadFile(file);
+  EXPECT_NE(plain.find("git:test"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("\x1b["), std::string::npos) << "no escape codes off a terminal";
 }
 
 int FreeLocalPort() {

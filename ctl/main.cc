@@ -23,6 +23,7 @@
 #include "common/status_render.h"
 #include "common/transport/transport.h"
 #include "ctl/alert_cmds.h"
+#include "ctl/completion.h"
 #include "ctl/daemon_cmds.h"
 #include "ctl/log_cmds.h"
 #include "ctl/report_cmd.h"
@@ -337,6 +338,14 @@ int main(int argc, char** argv) {
   wrun->add_option("file", run_file)->required();
   wrun->add_option("--job", run_job, "only this job (and the jobs it needs)");
   wrun->add_option("--workspace", run_workspace, "where steps run (default: the repository of the file, else .)");
+  auto* completion = app.add_subcommand(
+      "completion", "a completion script: eval \"$(redundancyctl completion bash)\" (or zsh), names from the daemon");
+  std::string shell;
+  completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  auto* names = app.add_subcommand("__names", "system or target names of the running daemon (for completion)");
+  names->group("");
+  std::string names_of;
+  names->add_option("what", names_of)->required()->check(CLI::IsMember({"systems", "targets"}));
   for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun, alerts, logs, report})
     sub->add_flag("--json", g.json, "machine-readable output");
   for (auto* sub : app.get_subcommands({})) {
@@ -370,6 +379,20 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (*completion) {
+    std::cout << redundancy::ctl::CompletionScript(app, shell);
+    return kExitOk;
+  }
+  if (*names) {
+    return redundancy::ctl::PrintNames(
+        [&g](const ControlRequest& req, ControlResponse* resp) {
+          auto r = redundancy::transport::Call(Endpoint(g), req, std::chrono::milliseconds(1000));
+          if (!r.ok()) return kExitUnreachable;
+          *resp = *r;
+          return 0;
+        },
+        names_of);
   }
   if (*status && watch) {
     auto every = redundancy::ParseDuration(watch_every);

@@ -536,7 +536,9 @@ int AgentRuntime::Run() { return impl_->Run(); }
 void AgentRuntime::Stop(int code) { impl_->Stop(code); }
 
 int RunAgent(Agent* agent, int argc, char** argv) {
-  CLI::App app{"redundancy agent (started by redundancyd)"};
+  CLI::App app{"redundancy agent " + agent->Kind() +
+               ": checks and recovers one system for redundancyd, which starts it (see docs/agent-protocol.md)"};
+  app.set_version_flag("--version", "redundancy-agent-" + agent->Kind() + " " + std::string(kVersion));
   Flags f;
   app.add_option("--system", f.system)->required();
   app.add_option("--endpoint", f.endpoint)->required();

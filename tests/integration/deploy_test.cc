@@ -79,7 +79,8 @@ TEST(DeployTest, DebianPackage) {
                         "./usr/share/doc/redundancy/README.md", "./usr/share/doc/redundancy/redundancy.example.yaml",
                         "./usr/bin/redundancy-agent-custom", "./usr/include/redundancy/agents/runtime/agent.h",
                         "./usr/include/redundancy/redundancy.pb.h", "./usr/lib/cmake/redundancy/redundancyConfig.cmake",
-                        "./usr/share/doc/redundancy/agent-protocol.md"}) {
+                        "./usr/share/doc/redundancy/agent-protocol.md", "./usr/share/man/man1/redundancyctl.1",
+                        "./usr/share/man/man1/redundancyd.1", "./usr/share/man/man1/redundancy-agent-custom.1"}) {
     EXPECT_NE(contents.find(f), std::string::npos) << f << "\n" << contents;
   }
   std::string depends;

@@ -173,6 +173,41 @@ TEST(ToolboxTest, StatusWatchIsALiveViewInATerminal) {
   EXPECT_EQ(plain.find("\x1b["), std::string::npos) << "no escape codes off a terminal";
 }
 
+// Completion in bash: the script `completion bash` prints, driven as bash
+// drives it (COMP_WORDS, COMP_CWORD, compgen), with names from the daemon.
+TEST(ToolboxTest, BashCompletionOfCommandsFlagsAndTheDaemonsNames) {
+  Daemon d(Sys("git") + Sys("build"));
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  CtlResult script = d.Ctl("completion bash");
+  ASSERT_EQ(script.exit_code, 0) << script.output;
+  std::string file = d.dir().Write("completion.bash", script.output);
+  auto complete = [&](const std::string& words, int cword) {
+    std::string out;
+    RunShell("PATH=" + BinDir() + ":$PATH bash -c 'source " + file + "; COMP_WORDS=(" + words +
+                 "); COMP_CWORD=" + std::to_string(cword) + "; _redundancyctl; echo \"${COMPREPLY[*]}\"'",
+             &out);
+    return out;
+  };
+  std::string cfg = "--config " + d.config_path();
+  // (In the order of `--help`.)
+  EXPECT_EQ(complete("redundancyctl sta", 1), "status start\n");
+  EXPECT_EQ(complete("redundancyctl " + cfg + " resta", 3), "restart-agent restart\n");
+  EXPECT_EQ(complete("redundancyctl status --wa", 2), "--watch\n");
+  EXPECT_EQ(complete("redundancyctl alerts si", 2), "silence\n");
+  EXPECT_EQ(complete("redundancyctl completion ''", 2).substr(0, 8), "bash zsh");
+  // Names from the running daemon.
+  EXPECT_EQ(complete("redundancyctl " + cfg + " recover ''", 4), "git:test build:test\n");
+  EXPECT_EQ(complete("redundancyctl " + cfg + " logs b", 4), "build\n");
+  EXPECT_EQ(complete("redundancyctl " + cfg + " alerts silence g", 5), "git:test\n");
+  // No daemon: commands still complete, names are just missing.
+  EXPECT_EQ(complete("redundancyctl --config /nonexistent/r.yaml recover ''", 4).find("git"), std::string::npos);
+  CtlResult zsh = d.Ctl("completion zsh");
+  EXPECT_EQ(zsh.exit_code, 0);
+  EXPECT_NE(zsh.output.find("bashcompinit"), std::string::npos);
+  EXPECT_EQ(d.Ctl("completion fish").exit_code, 2);
+}
+
 int FreeLocalPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

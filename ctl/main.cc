@@ -24,6 +24,7 @@
 #include "common/transport/transport.h"
 #include "ctl/alert_cmds.h"
 #include "ctl/completion.h"
+#include "ctl/config_init.h"
 #include "ctl/daemon_cmds.h"
 #include "ctl/log_cmds.h"
 #include "ctl/report_cmd.h"
@@ -296,6 +297,10 @@ int main(int argc, char** argv) {
   config->require_subcommand(1);
   std::string file;
   auto* validate = config->add_subcommand("validate", "check a configuration file (exit 0 valid, 2 not)");
+  std::string init_dir = ".";
+  auto* init = config->add_subcommand(
+      "init", "write DIR/redundancy.yaml for the project in DIR (never over an existing one), with its systems");
+  init->add_option("dir", init_dir, "the project (default .)");
   validate->add_option("file", file)->required();
   auto* git = app.add_subcommand("git", "git tools");
   git->require_subcommand(1);
@@ -473,6 +478,7 @@ int main(int argc, char** argv) {
     return redundancy::ctl::ListAlerts(caller, g.json);
   }
   if (*validate) return ValidateConfig(file, g.json);
+  if (*init) return redundancy::ctl::InitConfig(init_dir);
   if (*git_sync) return GitSync(sync, g.json);
   if (*lint) return redundancy::ctl::LintWorkflows(lint_files, {labels.begin(), labels.end()}, g.json);
   if (*wrun) return redundancy::ctl::RunWorkflow(run_file, run_job, run_workspace, g.json);

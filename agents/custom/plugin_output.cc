@@ -77,6 +77,7 @@ void ParsePerfData(std::string_view text, PluginOutput* out, std::set<std::strin
     while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
     std::string_view item = text.substr(item_start, end - item_start);
     i = end;
+    label = ValidUtf8(label);  // a byte that is not UTF-8 becomes 3 (U+FFFD): measured after
     if (label.empty() || label.size() > 200) {
       out->problems.push_back("perfdata '" + Shown(item) + "': no usable label");
       continue;
@@ -101,7 +102,6 @@ void ParsePerfData(std::string_view text, PluginOutput* out, std::set<std::strin
       out->problems.push_back("perfdata '" + Shown(item) + "': '" + Shown(fields[0]) + "' is not a number[UOM]");
       continue;
     }
-    label = ValidUtf8(label);
     if (!labels->insert(label).second) continue;  // a series once
     if (out->perfdata.size() >= kMaxPerfData) {
       out->problems.push_back("perfdata: more than " + std::to_string(kMaxPerfData) + " items; the rest ignored");

@@ -73,6 +73,11 @@ TEST(PluginOutputTest, EmptyAndHugeOutput) {
   EXPECT_FALSE(out.problems.empty());
   std::string label(300, 'x');
   EXPECT_TRUE(ParsePluginOutput("OK | " + label + "=1").perfdata.empty());
+  // 100 bytes that are not UTF-8 become 300 once replaced: too long, not kept (fuzz_plugin_output found it).
+  EXPECT_TRUE(ParsePluginOutput("OK | " + std::string(100, '\xff') + "=1").perfdata.empty());
+  auto odd = ParsePluginOutput("OK | \xff\xfe=1");
+  ASSERT_EQ(odd.perfdata.size(), 1u);
+  EXPECT_EQ(odd.perfdata[0].label(), "\xef\xbf\xbd\xef\xbf\xbd");
 }
 
 TEST(PluginOutputTest, ExitCodes) {

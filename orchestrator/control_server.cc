@@ -119,9 +119,12 @@ void ControlServer::Admit(const transport::Incoming& in, const Handler& handler)
   }
   if (req.op() != v1::ControlRequest::STATUS && req.op() != v1::ControlRequest::HISTORY &&
       req.op() != v1::ControlRequest::ALERTS && req.op() != v1::ControlRequest::REPORT) {
-    journal_->Note({.kind = events::kControl,
-                    .detail = std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
-                              std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid)});
+    journal_->Note(
+        {.kind = events::kControl,
+         .detail = std::string(OpName(req.op())) + (req.arg().empty() ? "" : " " + req.arg()) + " by uid " +
+                   std::to_string(in.peer.uid) + " pid " + std::to_string(in.peer.pid) +
+                   // Only redundancyd itself (its status page) says on whose behalf it asks.
+                   (in.peer.pid == getpid() && !req.via().empty() ? " via " + req.via().substr(0, 120) : "")});
   }
   if (auto resp = handler(req, caller)) Reply(caller, *resp);
 }

@@ -161,6 +161,8 @@ class Daemon : public AgentOps {
   SteadyTime next_prune_{};
   // The KPIs of the last 7 days for the page, computed every minute (daemon_report.cc).
   SteadyTime next_report_{};
+  SteadyTime last_report_{};
+  bool report_dirty_ = false;  // health changed since: refreshed within 2 s
   std::shared_ptr<const Report> page_report_;
   // Since start, for /metrics: entries into failed by (system, target), and
   // how long each took to leave failed, by system.

@@ -2,11 +2,40 @@
 #include <spdlog/spdlog.h>
 
 #include "common/event_kinds.h"
+#include "common/transport/transport.h"
 #include "orchestrator/daemon.h"
 
 namespace redundancy {
 
 void Daemon::ConfigureHttp() {
+  // The page's buttons become control commands on our own socket: the same
+  // checks, the same audit (naming the HTTP user), the same answers.
+  std::string endpoint = options_.control_endpoint.empty() ? paths_.ControlEndpoint() : options_.control_endpoint;
+  http_.SetActionHandler(
+      [endpoint](const std::string& action, const std::string& arg, const std::string& who) -> Result<std::string> {
+        v1::ControlRequest req;
+        if (action == "recover") {
+          req.set_op(v1::ControlRequest::RECOVER);
+        } else if (action == "pause") {
+          req.set_op(v1::ControlRequest::PAUSE);
+        } else if (action == "resume") {
+          req.set_op(v1::ControlRequest::RESUME);
+        } else if (action == "ack") {
+          req.set_op(v1::ControlRequest::ALERT_ACK);
+        } else if (action == "silence") {
+          req.set_op(v1::ControlRequest::ALERT_SILENCE);
+          req.set_duration_ms(3600 * 1000);
+        } else {
+          return Result<std::string>::Error("unknown action '" + action.substr(0, 40) + "'");
+        }
+        req.set_arg(arg);
+        req.set_via(who);
+        // A recovery may take minutes: once asked, the page does not wait for it.
+        auto resp = transport::Call(endpoint, req, std::chrono::milliseconds(2000));
+        if (!resp.ok()) return action + " " + arg + ": asked (" + resp.error() + ")";
+        if (!resp->error().empty()) return Result<std::string>::Error(resp->error());
+        return action + " " + arg + ": " + (resp->message().empty() ? "done" : resp->message());
+      });
   if (Status s = http_.Configure(config_); !s.ok()) {
     // Supervision goes on without it.
     spdlog::error("{}", s.message());

@@ -9,6 +9,7 @@ namespace {
 
 constexpr int kMaxReportRows = 200'000;  // a busy month of history
 constexpr Millis kPageReportEvery{60'000};
+constexpr Millis kPageReportAfterChange{2'000};  // a health change shows on the page's chart this soon
 constexpr Millis kPageReportWindow{7LL * 24 * 3600 * 1000};
 constexpr Millis kLookBefore{24LL * 3600 * 1000};  // rows before the window: the state at its start
 
@@ -26,8 +27,12 @@ Result<Report> Daemon::ComputeHistoryReport(int64_t since_ms) const {
 }
 
 void Daemon::RefreshPageReport(SteadyTime now) {
-  if (now < next_report_ || config_.http_listen.empty()) return;
+  if (config_.http_listen.empty()) return;
+  bool due = now >= next_report_ || (report_dirty_ && now - last_report_ >= kPageReportAfterChange);
+  if (!due) return;
   next_report_ = now + kPageReportEvery;
+  last_report_ = now;
+  report_dirty_ = false;
   auto r = ComputeHistoryReport(clock_->WallMs() - kPageReportWindow.count());
   if (!r.ok()) {
     spdlog::debug("report: {}", r.error());
@@ -38,6 +43,7 @@ void Daemon::RefreshPageReport(SteadyTime now) {
 }
 
 void Daemon::CountIncidents(const Transition& t) {
+  report_dirty_ = true;
   if (t.target == t.system) return;  // a system's own health follows its checks: counted there
   int64_t now = clock_->WallMs();
   if (t.to == v1::HEALTH_FAILED && !failed_since_ms_.count(t.target)) {

@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fstream>
 #include <optional>
 
 #include "common/json_text.h"
@@ -79,14 +80,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   ~HttpSession() { owner_->SessionClosed(); }
   void Read() {
     parser_.emplace();
-    parser_->header_limit(16 * 1024);  // GET only: small headers, no body
+    parser_->header_limit(16 * 1024);  // small headers; a body only for the page's actions (a small form)
     parser_->body_limit(4 * 1024);
     stream_.expires_after(HttpEndpoint::kIdleTimeout);  // a silent client is dropped
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (!ec) self->req_ = self->parser_->release();
       if (ec) return self->Close();
       HttpAnswer a = self->owner_->Answer(std::string(self->req_.method_string()), std::string(self->req_.target()),
-                                          std::string(self->req_[http::field::authorization]));
+                                          std::string(self->req_[http::field::authorization]), self->req_.body());
       self->res_ = {static_cast<http::status>(a.status), self->req_.version()};
       self->res_.set(http::field::server, "redundancyd");
       self->res_.set(http::field::content_type, a.content_type);
@@ -130,8 +131,8 @@ void HttpEndpoint::Publish(HttpView view) {
   view_ = std::move(next);
 }
 
-HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& target,
-                                const std::string& authorization) {
+HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& target, const std::string& authorization,
+                                const std::string& body) {
   HttpAnswer res;
   size_t q = target.find('?');
   std::string path = target.substr(0, q), query = q == std::string::npos ? "" : target.substr(q + 1);
@@ -141,11 +142,15 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
     res.body = std::move(body);
     return res;
   };
-  if (method != "GET" && method != "HEAD") {
-    res.headers.emplace_back("Allow", "GET, HEAD");
-    return reply(405, "text/plain", "only GET\n");
+  bool action = path == "/api/action";
+  if (action ? method != "POST" : method != "GET" && method != "HEAD") {
+    res.headers.emplace_back("Allow", action ? "POST" : "GET, HEAD");
+    return reply(405, "text/plain", action ? "only POST\n" : "only GET\n");
   }
   bool guarded = !auth_.token.empty() || !basic_header_.empty();
+  // Acting needs to know who acts: never without http.auth_token or http.basic_auth.
+  if (action && (!guarded || !on_action_))
+    return reply(403, "text/plain", "actions need http.auth_token or http.basic_auth\n");
   if (guarded && path != "/healthz") {
     bool ok = (!auth_.token.empty() && (SameSecret(authorization, "Bearer " + auth_.token) ||
                                         SameSecret(QueryParam(query, "token"), auth_.token))) ||
@@ -165,7 +170,28 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
   if (path == "/healthz")
     return view->ready ? reply(200, "text/plain", "ok\n") : reply(503, "text/plain", "not ready\n");
   if (path == "/api/status") return reply(200, "application/json", JsonText(StatusToJson(view->status), 2) + "\n");
-  if (path == "/") return reply(200, "text/html; charset=utf-8", RenderStatusPage(*view));
+  if (action) {
+    // A form of our page: its token, an action and its argument.
+    if (!SameSecret(QueryParam(body, "csrf"), csrf_)) return reply(403, "text/plain", "bad or missing CSRF token\n");
+    std::string what = QueryParam(body, "action"), arg = QueryParam(body, "arg");
+    if (arg.size() > 200) return reply(400, "text/plain", "argument too long\n");
+    std::string who = !basic_header_.empty() && SameSecret(authorization, basic_header_) ? "http user " + auth_.username
+                                                                                         : "http token";
+    auto done = on_action_(what, arg, who);
+    if (!done.ok()) return reply(400, "text/plain", done.error() + "\n");
+    // Back to the page (the history shows what was done).
+    std::string token = QueryParam(query, "token");
+    res.headers.emplace_back("Location", token.empty() ? "/" : "/?token=" + token);
+    return reply(303, "text/plain", *done + "\n");
+  }
+  if (path == "/") {
+    PageActions actions;
+    if (guarded && on_action_) {
+      actions.csrf = csrf_;
+      actions.token = QueryParam(query, "token");
+    }
+    return reply(200, "text/html; charset=utf-8", RenderStatusPage(*view, actions));
+  }
   return reply(404, "text/plain", "not found\n");
 }
 
@@ -223,6 +249,14 @@ Status HttpEndpoint::Start(const std::string& listen, const Auth& auth) {
   }
   if (port < 0 || port > 65535) return Status::Error("http.listen '" + listen + "': bad port");
   auth_ = auth;
+  {
+    unsigned char raw[16] = {};
+    std::ifstream urandom("/dev/urandom", std::ios::binary);
+    urandom.read(reinterpret_cast<char*>(raw), sizeof raw);
+    static const char* kHex = "0123456789abcdef";
+    csrf_.clear();
+    for (unsigned char c : raw) csrf_ += std::string{kHex[c >> 4], kHex[c & 15]};
+  }
   basic_header_ = auth.username.empty() ? "" : "Basic " + Base64(auth.username + ":" + auth.password);
   server_ = std::make_unique<Server>();
   beast::error_code ec;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,8 +50,15 @@ class HttpEndpoint {
   void Stop();
   int port() const { return port_; }
   void Publish(HttpView view);
+  // What the page's buttons do (POST /api/action with action, arg and the
+  // page's CSRF token): the daemon carries it out as a control command; the
+  // result's message, or why not. Set before Start; none: no buttons.
+  using ActionHandler =
+      std::function<Result<std::string>(const std::string& action, const std::string& arg, const std::string& who)>;
+  void SetActionHandler(ActionHandler handler) { on_action_ = std::move(handler); }
   // The answer to one request (any thread): routes, auth, the published view.
-  HttpAnswer Answer(const std::string& method, const std::string& target, const std::string& authorization);
+  HttpAnswer Answer(const std::string& method, const std::string& target, const std::string& authorization,
+                    const std::string& body = "");
 
  private:
   struct Server;
@@ -63,6 +71,8 @@ class HttpEndpoint {
   int port_ = 0;
   Auth auth_;
   std::string basic_header_;  // the expected "Basic ..." value
+  ActionHandler on_action_;
+  std::string csrf_;  // random per start: a form from our page carries it, another site's cannot
   std::mutex mu_;
   std::shared_ptr<const HttpView> view_;
   std::atomic<int> sessions_{0};

@@ -12,6 +12,7 @@ Status HttpPublisher::Configure(const Config& config) {
   Stop();
   if (config.http_listen.empty()) return Status::Ok();
   auto endpoint = std::make_unique<HttpEndpoint>();
+  endpoint->SetActionHandler(on_action_);
   if (Status s = endpoint->Start(config.http_listen,
                                  {config.http_auth_token, config.http_basic_user, config.http_basic_password});
       !s.ok()) {

@@ -22,6 +22,8 @@ class HttpPublisher {
   // stopped and is the caller's to record: supervision goes on without it.
   Status Configure(const Config& config);
   void Stop();
+  // What the page's buttons do (given to every endpoint started from now on).
+  void SetActionHandler(HttpEndpoint::ActionHandler h) { on_action_ = std::move(h); }
   bool running() const { return endpoint_ != nullptr; }
   int port() const { return endpoint_ ? endpoint_->port() : 0; }
 
@@ -37,6 +39,7 @@ class HttpPublisher {
   SteadyTime next_publish_{};
   SteadyTime published_at_{};
   bool changed_ = true;
+  HttpEndpoint::ActionHandler on_action_;
 };
 
 }  // namespace redundancy

@@ -184,7 +184,45 @@ std::string RenderMetrics(const HttpView& v) {
   return o.str();
 }
 
-std::string RenderStatusPage(const HttpView& v) {
+namespace {
+
+// A button that POSTs one action with the page's CSRF token ("" without actions).
+std::string Button(const PageActions& a, const std::string& action, const std::string& arg, const std::string& label) {
+  if (a.csrf.empty()) return "";
+  return "<form class=\"act\" method=\"post\" action=\"/api/action" +
+         (a.token.empty() ? "" : "?token=" + Html(a.token)) + "\"><input type=\"hidden\" name=\"csrf\" value=\"" +
+         a.csrf + "\"><input type=\"hidden\" name=\"action\" value=\"" + action +
+         "\"><input type=\"hidden\" name=\"arg\" value=\"" + Html(arg) + "\"><button type=\"submit\" data-action=\"" +
+         action + "\" data-arg=\"" + Html(arg) + "\">" + label + "</button></form>";
+}
+
+// The system's health over the last 24 h as a strip (inline SVG, no assets).
+std::string DayChart(const std::vector<Segment>& segs, int64_t until_ms) {
+  constexpr double kWidth = 288;  // 5 minutes a unit
+  const int64_t from = until_ms - 24LL * 3600 * 1000;
+  std::ostringstream o;
+  o << "<svg class=\"chart\" viewBox=\"0 0 288 8\" preserveAspectRatio=\"none\" width=\"100%\" height=\"8\" "
+       "role=\"img\" aria-label=\"health over the last 24 hours\"><rect width=\"288\" height=\"8\" fill=\"#eee\"/>";
+  for (const auto& s : segs) {
+    double x0 = std::max(0.0, static_cast<double>(s.from_ms - from) * kWidth / (24.0 * 3600 * 1000));
+    double x1 = std::min(kWidth, static_cast<double>(s.to_ms - from) * kWidth / (24.0 * 3600 * 1000));
+    if (x1 <= x0) continue;
+    const char* fill = s.state == "ok"         ? "#2da44e"
+                       : s.state == "degraded" ? "#d4a72c"
+                       : s.state == "failed"   ? "#cf222e"
+                       : s.state == "blocked"  ? "#8250df"
+                                               : "#afb8c1";
+    o << "<rect class=\"seg-" << Html(s.state) << "\" x=\"" << x0 << "\" width=\"" << std::max(0.5, x1 - x0)
+      << "\" height=\"8\" fill=\"" << fill << "\"><title>" << Html(s.state) << " from " << FormatTime(s.from_ms)
+      << "</title></rect>";
+  }
+  o << "</svg>";
+  return o.str();
+}
+
+}  // namespace
+
+std::string RenderStatusPage(const HttpView& v, const PageActions& actions) {
   std::ostringstream o;
   o << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -203,6 +241,8 @@ std::string RenderStatusPage(const HttpView& v) {
        "color:#57606a}"
        ".alerts{margin-bottom:1rem}table{width:100%;border-collapse:collapse;font-size:.85rem;background:#fff}td,th{"
        "text-align:left;padding:.3rem;border-bottom:1px solid #eee}"
+       "form.act{display:inline;margin-left:.4rem}form.act button{font-size:.75rem;padding:0 .4rem}"
+       ".chart{display:block;margin:.2rem 0 .5rem}"
        "</style></head><body>\n";
   // The headline says how the site is, from the systems' health, not from the agents alone.
   std::map<std::string, int> by_health;
@@ -236,7 +276,12 @@ std::string RenderStatusPage(const HttpView& v) {
       if (!a.held.empty()) state += ", " + a.held;
       o << "<tr class=\"" << (a.state == "firing" ? "s-failed" : "s-ok") << "\"><td>" << a.id << "</td><td>"
         << Html(state) << "</td><td>" << Html(a.severity) << "</td><td>" << Html(a.target) << "</td><td>"
-        << FormatTime(a.starts_ms) << "</td><td>" << Html(a.summary.substr(0, 300)) << "</td></tr>\n";
+        << FormatTime(a.starts_ms) << "</td><td>" << Html(a.summary.substr(0, 300));
+      if (a.state == "firing" && !a.one_shot) {
+        if (a.acked_by.empty()) o << Button(actions, "ack", std::to_string(a.id), "ack");
+        o << Button(actions, "silence", a.target, "silence 1h");
+      }
+      o << "</td></tr>\n";
     }
     if (shown.size() > kShownAlerts) {
       o << "<tr><td colspan=\"6\">and " << shown.size() - kShownAlerts
@@ -251,6 +296,12 @@ std::string RenderStatusPage(const HttpView& v) {
     std::string h = HealthName(sys.health());
     o << "<section class=\"card " << h << "\" data-system=\"" << Html(sys.name()) << "\"><h2><span>" << Html(sys.name())
       << "</span><span class=\"badge s-" << h << "\">" << h << (sys.paused() ? ", paused" : "") << "</span></h2>\n";
+    if (v.report) {
+      for (const auto& r : v.report->systems) {
+        if (r.name == sys.name()) o << DayChart(r.last_day, v.report->until_ms);
+      }
+    }
+    o << Button(actions, sys.paused() ? "resume" : "pause", sys.name(), sys.paused() ? "resume" : "pause");
     if (auto it = agents.find(sys.name()); it != agents.end()) {
       o << "<div class=\"check\">agent " << Html(it->second->state()) << ", pid " << it->second->pid() << ", restarts "
         << it->second->restarts() << "</div>\n";
@@ -259,7 +310,8 @@ std::string RenderStatusPage(const HttpView& v) {
     for (const auto& c : sys.checks()) {
       std::string s = HealthName(c.status());
       o << "<div class=\"check\"><b class=\"s-" << s << "\">" << s << "</b> " << Html(c.target()) << ": "
-        << Html(c.summary()) << "</div>\n";
+        << Html(c.summary()) << (c.status() == v1::HEALTH_OK ? "" : Button(actions, "recover", c.target(), "recover"))
+        << "</div>\n";
     }
     o << "</section>\n";
   }

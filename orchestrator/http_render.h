@@ -30,7 +30,15 @@ struct HttpView {
 
 // Prometheus text exposition format 0.0.4.
 std::string RenderMetrics(const HttpView& v);
-// The status page: one card per system, agents, the last events; refreshes itself.
-std::string RenderStatusPage(const HttpView& v);
+// The page's buttons (recover, pause/resume, ack/silence): shown only with a
+// CSRF token, i.e. when HTTP auth is configured and the daemon acts on them.
+struct PageActions {
+  std::string csrf;
+  std::string token;  // the ?token= the page was opened with, kept on the forms
+};
+
+// The status page: one card per system with its 24 h of health, agents, the
+// last events, the 7-day KPIs, and actions; refreshes itself.
+std::string RenderStatusPage(const HttpView& v, const PageActions& actions = {});
 
 }  // namespace redundancy

@@ -107,7 +107,16 @@ nlohmann::json KpiJson(const KpiFigures& k) {
 
 Report ComputeReport(const std::vector<HistoryRow>& rows, const std::vector<std::string>& systems, int64_t since_ms,
                      int64_t until_ms) {
-  std::map<std::string, Track> tracks;                   // by target
+  std::map<std::string, Track> tracks;               // by target
+  std::map<std::string, std::vector<Segment>> days;  // system -> its health over the last 24 h
+  const int64_t day_from = std::max<int64_t>(since_ms, until_ms - 24LL * 3600 * 1000);
+  auto note_day = [&](const std::string& system, int64_t at, const std::string& state) {
+    auto& segs = days[system];
+    at = std::max(at, day_from);
+    if (!segs.empty()) segs.back().to_ms = at;
+    if (!segs.empty() && segs.back().from_ms == at) segs.pop_back();  // replaced at the same moment
+    segs.push_back({at, until_ms, state});
+  };
   std::map<std::string, std::vector<std::string>> seen;  // system -> its check targets, first seen first
   for (const auto& row : rows) {
     if (row.ts_ms > until_ms) break;
@@ -141,6 +150,7 @@ Report ComputeReport(const std::vector<HistoryRow>& rows, const std::vector<std:
       t.state = to;
       t.known = true;
       t.state_since = at;
+      if (row.target == row.system) note_day(row.system, row.ts_ms, to);
     } else if (row.kind.rfind("event:", 0) == 0 || row.kind == "alert_firing" || row.kind == "alert_event") {
       // The first thing done about an open incident of this target (or of
       // its system, for a system's own health).
@@ -162,6 +172,7 @@ Report ComputeReport(const std::vector<HistoryRow>& rows, const std::vector<std:
     Track& own = tracks[name];
     Finish(own, until_ms);
     sr.kpi = own.k;
+    sr.last_day = days[name];
     for (const auto& target : seen[name]) {
       Track& t = tracks[target];
       Finish(t, until_ms);

@@ -30,9 +30,16 @@ struct TargetReport {
   KpiFigures kpi;
 };
 
+// A stretch of one health state.
+struct Segment {
+  int64_t from_ms = 0, to_ms = 0;
+  std::string state;  // ok | degraded | failed | blocked | unknown
+};
+
 struct SystemReport {
   std::string name;
-  KpiFigures kpi;  // of the system's own health
+  KpiFigures kpi;                 // of the system's own health
+  std::vector<Segment> last_day;  // its health over the last 24 h of the window (the page's chart)
   std::vector<TargetReport> targets;
 };
 

@@ -272,5 +272,69 @@ TEST(ToolboxTest, ReportAndIncidentMetricsFromTheHistory) {
       << metrics;
 }
 
+// The page's actions over plain HTTP: refused without auth, refused without
+// the page's CSRF token, done and audited with them; the 24 h chart.
+TEST(ToolboxTest, StatusPageActionsNeedAuthAndTheirTokenAndAreAudited) {
+  int port = FreeLocalPort();
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  {
+    Daemon open(Sys("git"),
+                FastOrchestratorYaml(50, false) + "http: {listen: '127.0.0.1:" + std::to_string(port) + "'}\n");
+    ASSERT_TRUE(open.Start());
+    ASSERT_TRUE(open.WaitAllReady(10s));
+    auto page = HttpGet(base + "/", {}, Millis(5000));
+    EXPECT_EQ(page.status, 200);
+    EXPECT_EQ(page.body.find("class=\"act\""), std::string::npos) << "no buttons without auth";
+    auto refused = HttpPost(base + "/api/action", {"Content-Type: application/x-www-form-urlencoded"},
+                            "action=pause&arg=git&csrf=x", Millis(5000));
+    EXPECT_EQ(refused.status, 403);
+    EXPECT_NE(refused.body.find("need http.auth_token or http.basic_auth"), std::string::npos) << refused.body;
+  }
+  Daemon d(Sys("git"), FastOrchestratorYaml(50, false) + "http: {listen: '127.0.0.1:" + std::to_string(port) +
+                           "', basic_auth: {username: alice, password: s3cret-pw}}\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  std::string auth = "Authorization: Basic YWxpY2U6czNjcmV0LXB3";  // alice:s3cret-pw
+  std::string body;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        body = HttpGet(base + "/", {auth}, Millis(5000)).body;
+        return body.find("class=\"seg-ok\"") != std::string::npos;
+      },
+      10s))
+      << body;
+  EXPECT_NE(body.find("<svg class=\"chart\""), std::string::npos);
+  const std::string marker = "name=\"csrf\" value=\"";
+  size_t at = body.find(marker);
+  ASSERT_NE(at, std::string::npos) << body;
+  std::string csrf = body.substr(at + marker.size(), 32);
+  EXPECT_NE(body.find("data-action=\"pause\" data-arg=\"git\""), std::string::npos) << body;
+  std::vector<std::string> form = {auth, "Content-Type: application/x-www-form-urlencoded"};
+  EXPECT_EQ(HttpPost(base + "/api/action", form, "action=pause&arg=git&csrf=forged", Millis(5000)).status, 403);
+  EXPECT_EQ(HttpPost(base + "/api/action", {"Content-Type: application/x-www-form-urlencoded"},
+                     "action=pause&arg=git&csrf=" + csrf, Millis(5000))
+                .status,
+            401)
+      << "the token alone is not auth";
+  EXPECT_EQ(HttpPost(base + "/api/action", form, "action=explode&arg=git&csrf=" + csrf, Millis(5000)).status, 400);
+  auto done = HttpPost(base + "/api/action", form, "action=pause&arg=git&csrf=" + csrf, Millis(5000));
+  EXPECT_EQ(done.status, 303) << done.body;
+  EXPECT_EQ(done.headers["location"], "/");
+  auto s = d.Status();
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->systems(0).paused());
+  EXPECT_NE(d.Ctl("history").output.find("pause git by uid " + std::to_string(getuid())), std::string::npos);
+  EXPECT_NE(d.Ctl("history").output.find("via http user alice"), std::string::npos) << d.Ctl("history").output;
+  // Resumed from the page again: the button now says resume.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return HttpGet(base + "/", {auth}, Millis(5000)).body.find("data-action=\"resume\"") != std::string::npos;
+      },
+      5s));
+  EXPECT_EQ(HttpPost(base + "/api/action", form, "action=resume&arg=git&csrf=" + csrf, Millis(5000)).status, 303);
+  EXPECT_FALSE(d.Status()->systems(0).paused());
+  EXPECT_EQ(d.ReadLogs().find("s3cret-pw"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace redundancy::testing

@@ -127,8 +127,12 @@ HttpEndpoint::~HttpEndpoint() { Stop(); }
 
 void HttpEndpoint::Publish(HttpView view) {
   auto next = std::make_shared<const HttpView>(std::move(view));
-  std::lock_guard lock(mu_);
-  view_ = std::move(next);
+  {
+    std::lock_guard lock(mu_);
+    view_ = std::move(next);
+    ++published_;
+  }
+  published_cv_.notify_all();
 }
 
 HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& target, const std::string& authorization,
@@ -179,6 +183,13 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
                                                                                          : "http token";
     auto done = on_action_(what, arg, who);
     if (!done.ok()) return reply(400, "text/plain", done.error() + "\n");
+    {
+      // The page it goes back to shows what was done: wait (a moment at most)
+      // for a view published after the command was carried out.
+      std::unique_lock lock(mu_);
+      uint64_t seen = published_;
+      published_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return published_ > seen; });
+    }
     // Back to the page (the history shows what was done).
     std::string token = QueryParam(query, "token");
     res.headers.emplace_back("Location", token.empty() ? "/" : "/?token=" + token);

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -75,6 +76,8 @@ class HttpEndpoint {
   std::string csrf_;  // random per start: a form from our page carries it, another site's cannot
   std::mutex mu_;
   std::shared_ptr<const HttpView> view_;
+  uint64_t published_ = 0;  // views published so far (under mu_)
+  std::condition_variable published_cv_;
   std::atomic<int> sessions_{0};
   int peak_ = 0;
 };

@@ -161,5 +161,38 @@ TEST(StatusPageTest, ChromiumShowsACardForEverySystem) {
   EXPECT_LT(LongestRun(*img, 0x2d, 0xa4, 0x4e), 200) << "no system is ok, so no green card";
 }
 
+// A person on the page: Chromium (driven over the DevTools protocol by
+// tests/browser/click.py) clicks "pause" on git's card; the daemon pauses it
+// and the history says who did.
+TEST(StatusPageTest, ChromiumClicksAnActionAndTheHistoryShowsIt) {
+  if (!fs::exists("/usr/bin/chromium")) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  int port = FreePort();
+  Daemon d(Sys("git") + Sys("build"), FastOrchestratorYaml(50, false) + "http: {listen: '127.0.0.1:" +
+                                          std::to_string(port) + "', basic_auth: {username: alice, password: pw}}\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  TempDir tmp;
+  std::string out;
+  int rc = RunShell("python3 " SOURCE_DIR "/tests/browser/click.py http://127.0.0.1:" + std::to_string(port) +
+                        "/ 'button[data-action=\"pause\"][data-arg=\"git\"]' 'Basic YWxpY2U6cHc=' " + tmp.path() +
+                        "/profile",
+                    &out);
+  ASSERT_EQ(rc, 0) << out;
+  // The page it came back to shows git paused, with a resume button.
+  EXPECT_NE(out.find("paused"), std::string::npos) << out;
+  auto s = d.Status();
+  ASSERT_TRUE(s.ok());
+  bool git_paused = false, build_paused = true;
+  for (const auto& sys : s->systems()) {
+    if (sys.name() == "git") git_paused = sys.paused();
+    if (sys.name() == "build") build_paused = sys.paused();
+  }
+  EXPECT_TRUE(git_paused);
+  EXPECT_FALSE(build_paused);
+  std::string history = d.Ctl("history").output;
+  EXPECT_NE(history.find("pause git by uid"), std::string::npos) << history;
+  EXPECT_NE(history.find("via http user alice"), std::string::npos) << history;
+}
+
 }  // namespace
 }  // namespace redundancy::testing

@@ -147,9 +147,26 @@ TEST(ToolboxTest, StatusWatchIsALiveViewInATerminal) {
       },
       10s))
       << pane();
+  // In colour on a terminal (failed is red)...
+  std::string escapes;
+  RunShell(tmux + "capture-pane -e -p", &escapes);
+  EXPECT_NE(escapes.find("\x1b[31mfailed"), std::string::npos) << escapes;
   RunShell(tmux + "send-keys q", &out);
   EXPECT_TRUE(WaitUntil([&] { return RunShell(tmux + "has-session 2>/dev/null", &out) != 0; }, 5s))
       << "q leaves the view (and the session with it)";
+  // ...but not with NO_COLOR.
+  ASSERT_EQ(RunShell(tmux + "new-session -d -x 160 -y 50 'NO_COLOR=1 " + BinDir() + "/redundancyctl --config " +
+                         d.config_path() + " status --watch --interval 200ms'",
+                     &out),
+            0)
+      << out;
+  ASSERT_TRUE(WaitUntil([&] { return pane().find("git:test") != std::string::npos; }, 10s)) << pane();
+  std::string plain_pane;
+  RunShell(tmux + "capture-pane -e -p", &plain_pane);
+  EXPECT_EQ(plain_pane.find("\x1b[31m"), std::string::npos) << plain_pane;
+  RunShell(tmux + "send-keys C-c", &out);
+  EXPECT_TRUE(WaitUntil([&] { return RunShell(tmux + "has-session 2>/dev/null", &out) != 0; }, 5s))
+      << "Ctrl-C leaves it too";
 
   // Not a terminal: the plain status every interval, no colour codes.
   std::string file = d.dir().path() + "/watch.out";

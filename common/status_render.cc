@@ -60,6 +60,12 @@ nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
                            {"last_exit", a.last_exit()},
                            {"since", FormatTime(a.state_since_ms())}});
   }
+  if (s.has_launcher()) {
+    j["launcher"] = {{"kind", s.launcher().kind()},
+                     {"unit", s.launcher().unit()},
+                     {"user_unit", s.launcher().user_unit()},
+                     {"pm2_home", s.launcher().pm2_home()}};
+  }
   j["systems"] = nlohmann::json::array();
   for (const auto& sys : s.systems()) {
     nlohmann::json js = {{"name", sys.name()},

@@ -96,7 +96,7 @@ std::string CompletionScript(const CLI::App& app, const std::string& shell) {
   };
   flatten(app, "");
   o << "_redundancyctl_paths=\"" << flat << "\"\n"
-    << "complete -F _redundancyctl redundancyctl\n";
+    << "complete -o default -F _redundancyctl redundancyctl\n";  // files where no word fits
   return o.str();
 }
 

@@ -1,6 +1,7 @@
 #include "ctl/log_cmds.h"
 
 #include <fcntl.h>
+#include <regex.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,9 +10,10 @@
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
+#include <stdexcept>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -45,9 +47,24 @@ bool Write(const std::string& s) {
 // Lines through a LogFilter: kept or dropped, printed as text or JSON.
 class LineFilter {
  public:
+  // POSIX extended regular expressions (glibc's matcher keeps state sets:
+  // no exponential backtracking on patterns like (.*)*x, no recursion per character).
   explicit LineFilter(const LogFilter& f) : f_(f) {
-    if (!f.grep.empty()) re_.emplace(f.grep, std::regex::ECMAScript | std::regex::optimize);
+    if (f.grep.empty()) return;
+    if (f.grep.size() > 1024) throw std::invalid_argument("longer than 1 KB");
+    re_ = std::make_shared<regex_t>();
+    if (int rc = regcomp(re_.get(), f.grep.c_str(), REG_EXTENDED | REG_NOSUB); rc != 0) {
+      char why[256];
+      regerror(rc, re_.get(), why, sizeof why);
+      re_.reset();
+      throw std::invalid_argument(why);
+    }
   }
+  ~LineFilter() {
+    if (re_ && re_.use_count() == 1) regfree(re_.get());
+  }
+  LineFilter(const LineFilter&) = delete;
+  LineFilter& operator=(const LineFilter&) = delete;
   bool active() const { return f_.since_ms > 0 || re_ || f_.json; }
   // The kept lines of `text` (whole lines), formatted.
   std::string Apply(const std::string& text, const std::string& file) {
@@ -61,8 +78,8 @@ class LineFilter {
       if (ts > 0) last_ts_ = ts;  // continuation lines (a stack) go with the last timed one
       if (f_.since_ms > 0 && last_ts_ < f_.since_ms) continue;
       if (re_) {
-        std::string_view head = line.substr(0, 4096);
-        if (!std::regex_search(head.begin(), head.end(), *re_)) continue;
+        std::string head(line.substr(0, 4096));
+        if (regexec(re_.get(), head.c_str(), 0, nullptr, 0) != 0) continue;
       }
       out += f_.json ? Json(line, file, ts) + "\n" : std::string(line) + "\n";
     }
@@ -106,7 +123,7 @@ class LineFilter {
   }
 
   LogFilter f_;
-  std::optional<std::regex> re_;
+  std::shared_ptr<regex_t> re_;
   int64_t last_ts_ = 0;
 };
 
@@ -204,8 +221,8 @@ int ShowLogs(const std::string& log_dir, const std::string& system, int lines, b
   std::optional<LineFilter> lf;
   try {
     lf.emplace(filter);
-  } catch (const std::regex_error& e) {
-    std::cerr << "redundancyctl: --grep: not a regular expression: " << e.what() << "\n";
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "redundancyctl: --grep: not a usable regular expression: " << e.what() << "\n";
     return 2;
   }
   if (!system.empty()) {

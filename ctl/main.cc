@@ -362,22 +362,40 @@ int main(int argc, char** argv) {
     sub->add_option("--socket", g.socket, "control socket path");
   }
 
-  // An unknown command: name the closest one (CLI11 would say "A subcommand is required").
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (a == "-c" || a == "--config" || a == "--socket") {
-      ++i;
-      continue;
+  // An unknown command (or subcommand: `config valdate`): name the closest
+  // one (CLI11 would say "A subcommand is required").
+  {
+    CLI::App* level = &app;
+    std::string path = "redundancyctl";
+    for (int i = 1; i < argc; ++i) {
+      std::string_view a = argv[i];
+      if (a == "-c" || a == "--config" || a == "--socket") {
+        ++i;
+        continue;
+      }
+      if (a.empty() || a[0] == '-') continue;
+      std::vector<std::string> names;  // offered (hidden ones, like __names, are known but not offered)
+      bool known = false;
+      for (const auto* sub : level->get_subcommands({})) {
+        if (!sub->get_group().empty()) names.push_back(sub->get_name());
+        known = known || sub->get_name() == a;
+      }
+      if (level->get_subcommands({}).empty()) break;  // a command's own arguments from here on
+      if (known) {
+        level = level->get_subcommand(std::string(a));
+        path += " " + std::string(a);
+        continue;
+      }
+      std::vector<std::string_view> views(names.begin(), names.end());
+      std::string near = redundancy::Closest(a, views, 3);
+      std::cerr << "redundancyctl: unknown command '" << (path == "redundancyctl" ? "" : path.substr(14) + " ")
+                << a.substr(0, 60) << "'"
+                << (near.empty()
+                        ? ""
+                        : " (did you mean '" + (path == "redundancyctl" ? "" : path.substr(14) + " ") + near + "'?)")
+                << "; `" << path << " --help` lists them\n";
+      return kExitUsage;
     }
-    if (a.empty() || a[0] == '-') continue;
-    std::vector<std::string> names;
-    for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
-    if (std::find(names.begin(), names.end(), a) != names.end()) break;
-    std::vector<std::string_view> views(names.begin(), names.end());
-    std::string near = redundancy::Closest(a, views, 3);
-    std::cerr << "redundancyctl: unknown command '" << a.substr(0, 60) << "'"
-              << (near.empty() ? "" : " (did you mean '" + near + "'?)") << "; `redundancyctl --help` lists them\n";
-    return kExitUsage;
   }
   try {
     app.parse(argc, argv);

@@ -85,6 +85,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     stream_.expires_after(HttpEndpoint::kIdleTimeout);  // a silent client is dropped
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (!ec) self->req_ = self->parser_->release();
+      if (ec == http::error::body_limit) {
+        // A form is small: say so rather than drop the connection.
+        self->res_ = {http::status::payload_too_large, 11};
+        self->res_.set(http::field::content_type, "text/plain");
+        self->res_.body() = "request body over 4 KB\n";
+        self->res_.keep_alive(false);
+        self->res_.prepare_payload();
+        return http::async_write(self->stream_, self->res_, [self](beast::error_code, size_t) { self->Close(); });
+      }
       if (ec) return self->Close();
       HttpAnswer a = self->owner_->Answer(std::string(self->req_.method_string()), std::string(self->req_.target()),
                                           std::string(self->req_[http::field::authorization]), self->req_.body());
@@ -201,6 +210,9 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
       actions.csrf = csrf_;
       actions.token = QueryParam(query, "token");
     }
+    // A page with buttons is never framed by another site (clickjacking).
+    res.headers.emplace_back("X-Frame-Options", "DENY");
+    res.headers.emplace_back("Content-Security-Policy", "frame-ancestors 'none'");
     return reply(200, "text/html; charset=utf-8", RenderStatusPage(*view, actions));
   }
   return reply(404, "text/plain", "not found\n");

@@ -21,7 +21,7 @@ struct Track {
   bool detected = false;    // something was done about the open incident
   std::vector<double> ttd, ttr;
   KpiFigures k;
-  std::map<std::string, int> causes;
+  std::map<std::string, std::pair<int, std::string>> causes;  // numbers folded -> count, the last one as said
 };
 
 // "ok -> failed: why" -> {"failed", "why"}.
@@ -80,7 +80,8 @@ void Finish(Track& t, int64_t until) {
   t.k.p90_time_to_detect_s = P90(t.ttd);
   t.k.mean_time_to_recover_s = Mean(t.ttr);
   t.k.p90_time_to_recover_s = P90(t.ttr);
-  std::vector<std::pair<std::string, int>> causes(t.causes.begin(), t.causes.end());
+  std::vector<std::pair<std::string, int>> causes;
+  for (const auto& [key, c] : t.causes) causes.emplace_back(c.second, c.first);  // shown as said, counted as alike
   std::stable_sort(causes.begin(), causes.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   if (causes.size() > 3) causes.resize(3);
   t.k.causes = std::move(causes);
@@ -136,7 +137,9 @@ Report ComputeReport(const std::vector<HistoryRow>& rows, const std::vector<std:
         t.detected = false;
         if (in_window) {
           ++t.k.incidents;
-          ++t.causes[CauseOf(why)];
+          auto& c = t.causes[CauseOf(why)];
+          ++c.first;
+          c.second = why.substr(0, 160);
         }
       } else if (to != "failed" && to != "unknown" && t.failed_at >= 0) {
         double took = static_cast<double>(row.ts_ms - t.failed_at) / 1000.0;

@@ -39,6 +39,8 @@ TEST(ToolboxTest, RestartStopsAndStartsADaemonNobodySupervises) {
   auto before = d.Status();
   ASSERT_TRUE(before.ok());
   EXPECT_EQ(before->launcher().kind(), "alone");
+  auto json = nlohmann::json::parse(d.Ctl("status --json").output);
+  EXPECT_EQ(json["launcher"]["kind"], "alone");
   auto agents = d.AgentPids();
   CtlResult again = d.Ctl("restart");
   ASSERT_EQ(again.exit_code, 0) << again.output;
@@ -62,6 +64,11 @@ TEST(ToolboxTest, AnUnknownCommandNamesTheClosestOne) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.output,
             "redundancyctl: unknown command 'stauts' (did you mean 'status'?); `redundancyctl --help` lists them\n");
+  CtlResult nested = d.Ctl("config valdate x");
+  EXPECT_EQ(nested.exit_code, 2);
+  EXPECT_EQ(nested.output,
+            "redundancyctl: unknown command 'config valdate' (did you mean 'config validate'?); `redundancyctl config "
+            "--help` lists them\n");
   CtlResult far = d.Ctl("frobnicate");
   EXPECT_EQ(far.exit_code, 2);
   EXPECT_EQ(far.output, "redundancyctl: unknown command 'frobnicate'; `redundancyctl --help` lists them\n");
@@ -84,6 +91,14 @@ TEST(ToolboxTest, LogsBySinceGrepAndAsJson) {
   EXPECT_EQ(std::count(grep.output.begin(), grep.output.end(), '\n'), 2) << grep.output;
   EXPECT_NE(grep.output.find("control pause git"), std::string::npos);
   EXPECT_EQ(d.Ctl("logs --grep '(('").exit_code, 2);
+  EXPECT_EQ(d.Ctl("logs --grep " + std::string(2000, 'a')).exit_code, 2) << "at most 1 KB";
+  // A pattern that backtracks exponentially in a naive matcher finishes.
+  std::string out;
+  EXPECT_EQ(RunShell("timeout 20 " + BinDir() + "/redundancyctl --config " + d.config_path() +
+                         " logs -n 500 --grep '(.*)*x$$'",
+                     &out),
+            0)
+      << out;
 
   // An agent's log with lines from two hours and one minute ago (and a
   // continuation line that belongs to the older one).

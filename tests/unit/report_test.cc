@@ -48,7 +48,7 @@ TEST(ReportTest, AvailabilityIncidentsTimesAndCauses) {
   EXPECT_DOUBLE_EQ(port.p90_time_to_recover_s, 100);
   EXPECT_DOUBLE_EQ(port.longest_outage_s, 100);
   ASSERT_EQ(port.causes.size(), 1u);
-  EXPECT_EQ(port.causes[0].first, "connect refused by pid #");
+  EXPECT_EQ(port.causes[0].first, "connect refused by pid 456") << "the last as said; alike when only numbers differ";
   EXPECT_EQ(port.causes[0].second, 2);
   // db:disk: failed since 1900 and still at the end: an open incident of 100 s,
   // observed only from its first row.

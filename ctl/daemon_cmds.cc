@@ -1,6 +1,5 @@
 #include "ctl/daemon_cmds.h"
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -11,11 +10,10 @@
 #include "common/paths.h"
 #include "common/process/process.h"
 #include "common/transport/transport.h"
+#include "ctl/cli_util.h"
 
 namespace redundancy::ctl {
 namespace {
-
-constexpr int kExitOk = 0, kExitUnhealthy = 1, kExitUsage = 2, kExitUnreachable = 3;
 
 Result<v1::StatusSnapshot> Running(const DaemonTarget& t, std::chrono::milliseconds timeout) {
   v1::ControlRequest req;

@@ -52,19 +52,14 @@ class LineFilter {
   explicit LineFilter(const LogFilter& f) : f_(f) {
     if (f.grep.empty()) return;
     if (f.grep.size() > 1024) throw std::invalid_argument("longer than 1 KB");
-    re_ = std::make_shared<regex_t>();
-    if (int rc = regcomp(re_.get(), f.grep.c_str(), REG_EXTENDED | REG_NOSUB); rc != 0) {
+    auto re = std::make_unique<regex_t>();
+    if (int rc = regcomp(re.get(), f.grep.c_str(), REG_EXTENDED | REG_NOSUB); rc != 0) {
       char why[256];
-      regerror(rc, re_.get(), why, sizeof why);
-      re_.reset();
+      regerror(rc, re.get(), why, sizeof why);
       throw std::invalid_argument(why);
     }
+    re_.reset(re.release());  // compiled: regfree()d with it
   }
-  ~LineFilter() {
-    if (re_ && re_.use_count() == 1) regfree(re_.get());
-  }
-  LineFilter(const LineFilter&) = delete;
-  LineFilter& operator=(const LineFilter&) = delete;
   bool active() const { return f_.since_ms > 0 || re_ || f_.json; }
   // The kept lines of `text` (whole lines), formatted.
   std::string Apply(const std::string& text, const std::string& file) {
@@ -123,7 +118,13 @@ class LineFilter {
   }
 
   LogFilter f_;
-  std::shared_ptr<regex_t> re_;
+  struct RegFree {
+    void operator()(regex_t* re) const {
+      regfree(re);
+      delete re;
+    }
+  };
+  std::unique_ptr<regex_t, RegFree> re_;
   int64_t last_ts_ = 0;
 };
 

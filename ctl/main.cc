@@ -23,6 +23,7 @@
 #include "common/status_render.h"
 #include "common/transport/transport.h"
 #include "ctl/alert_cmds.h"
+#include "ctl/cli_util.h"
 #include "ctl/completion.h"
 #include "ctl/config_init.h"
 #include "ctl/daemon_cmds.h"
@@ -36,7 +37,10 @@ namespace {
 using redundancy::v1::ControlRequest;
 using redundancy::v1::ControlResponse;
 
-constexpr int kExitOk = 0, kExitUnhealthy = 1, kExitUsage = 2, kExitUnreachable = 3;
+using redundancy::ctl::kExitOk;
+using redundancy::ctl::kExitUnhealthy;
+using redundancy::ctl::kExitUnreachable;
+using redundancy::ctl::kExitUsage;
 
 struct Globals {
   std::string config = "redundancy.yaml";
@@ -49,18 +53,21 @@ std::string Endpoint(const Globals& g) {
   return redundancy::Paths(redundancy::StateDirOf(g.config)).ControlEndpoint();
 }
 
+// True (with the reason printed) when there is no config file where we
+// look, and `--socket` cannot stand in for it (it can when `socket_will_do`).
+bool NoConfig(const Globals& g, bool socket_will_do) {
+  std::error_code ec;
+  if ((socket_will_do && !g.socket.empty()) || std::filesystem::is_regular_file(g.config, ec)) return false;
+  std::cerr << "redundancyctl: no config file at " << g.config << " (give --config FILE, set REDUNDANCY_CONFIG"
+            << (socket_will_do ? ", or --socket PATH)\n" : ")\n");
+  return true;
+}
+
 // Sends one request; prints errors; returns the response or the exit code.
 int Call(const Globals& g, const ControlRequest& req, ControlResponse* out,
          std::chrono::milliseconds timeout = redundancy::kControlTimeout) {
-  if (g.socket.empty()) {
-    // No config where we look: say that, not that the daemon is unreachable.
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(g.config, ec)) {
-      std::cerr << "redundancyctl: no config file at " << g.config
-                << " (give --config FILE, set REDUNDANCY_CONFIG, or --socket PATH)\n";
-      return kExitUsage;
-    }
-  }
+  // No config where we look: say that, not that the daemon is unreachable.
+  if (NoConfig(g, /*socket_will_do=*/true)) return kExitUsage;
   auto resp = redundancy::transport::Call(Endpoint(g), req, timeout);
   if (!resp.ok()) {
     std::cerr << "redundancyctl: " << resp.error() << "\n";
@@ -70,6 +77,16 @@ int Call(const Globals& g, const ControlRequest& req, ControlResponse* out,
   if (!out->error().empty()) std::cerr << "redundancyctl: " << out->error() << "\n";
   if (!out->message().empty() && !g.json) std::cout << out->message() << "\n";
   return out->exit_code();
+}
+
+// A caller that prints nothing (a live view, completion): the exit code only.
+redundancy::ctl::Caller QuietCaller(const Globals& g, std::chrono::milliseconds timeout) {
+  return [&g, timeout](const ControlRequest& req, ControlResponse* resp) {
+    auto r = redundancy::transport::Call(Endpoint(g), req, timeout);
+    if (!r.ok()) return kExitUnreachable;
+    *resp = *r;
+    return kExitOk;
+  };
 }
 
 bool Unhealthy(const redundancy::v1::StatusSnapshot& s) {
@@ -112,14 +129,9 @@ int History(const Globals& g, const std::string& since, int limit) {
   req.set_op(ControlRequest::HISTORY);
   req.set_limit(static_cast<uint32_t>(limit));
   if (!since.empty()) {
-    auto d = redundancy::ParseDuration(since);
-    if (!d.ok()) {
-      std::cerr << "redundancyctl: --since: " << d.error() << "\n";
-      return kExitUsage;
-    }
-    auto now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
-    req.set_since_ms((now - *d).count());
+    auto from = redundancy::ctl::SinceEpochMs(since);
+    if (!from) return kExitUsage;
+    req.set_since_ms(*from);
   }
   ControlResponse resp;
   if (int code = Call(g, req, &resp); code != 0) return code;
@@ -408,14 +420,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (*names) {
-    return redundancy::ctl::PrintNames(
-        [&g](const ControlRequest& req, ControlResponse* resp) {
-          auto r = redundancy::transport::Call(Endpoint(g), req, std::chrono::milliseconds(1000));
-          if (!r.ok()) return kExitUnreachable;
-          *resp = *r;
-          return 0;
-        },
-        names_of);
+    return redundancy::ctl::PrintNames(QuietCaller(g, std::chrono::milliseconds(1000)), names_of);
   }
   if (*status && watch) {
     auto every = redundancy::ParseDuration(watch_every);
@@ -423,19 +428,8 @@ int main(int argc, char** argv) {
       std::cerr << "redundancyctl: --interval: " << (every.ok() ? "at least 100ms" : every.error()) << "\n";
       return kExitUsage;
     }
-    if (g.socket.empty() && !std::filesystem::is_regular_file(g.config)) {
-      std::cerr << "redundancyctl: no config file at " << g.config
-                << " (give --config FILE or set REDUNDANCY_CONFIG)\n";
-      return kExitUsage;
-    }
-    return redundancy::ctl::WatchStatus(
-        [&g](const ControlRequest& req, ControlResponse* resp) {
-          auto r = redundancy::transport::Call(Endpoint(g), req, std::chrono::milliseconds(3000));
-          if (!r.ok()) return kExitUnreachable;
-          *resp = *r;
-          return 0;
-        },
-        *every);
+    if (NoConfig(g, /*socket_will_do=*/true)) return kExitUsage;
+    return redundancy::ctl::WatchStatus(QuietCaller(g, std::chrono::milliseconds(3000)), *every);
   }
   if (*status) {
     ControlRequest req;
@@ -451,12 +445,8 @@ int main(int argc, char** argv) {
   if (*resume) return Simple(g, ControlRequest::RESUME, system);
   if (*reload) return Simple(g, ControlRequest::RELOAD, "");
   if (*stop || *start || *restart_daemon) {
-    std::error_code ec;
-    if ((*start || *restart_daemon || g.socket.empty()) && !std::filesystem::is_regular_file(g.config, ec)) {
-      std::cerr << "redundancyctl: no config file at " << g.config
-                << " (give --config FILE or set REDUNDANCY_CONFIG)\n";
-      return kExitUsage;
-    }
+    // stop needs only the socket; start and restart (which may start) need the config.
+    if (NoConfig(g, /*socket_will_do=*/static_cast<bool>(*stop))) return kExitUsage;
     redundancy::ctl::DaemonTarget t{g.config, Endpoint(g)};
     if (*stop) return redundancy::ctl::StopDaemon(t);
     if (*start) return redundancy::ctl::StartDaemon(t, debug);
@@ -474,14 +464,9 @@ int main(int argc, char** argv) {
     filter.grep = log_grep;
     filter.json = g.json;
     if (!log_since.empty()) {
-      auto d = redundancy::ParseDuration(log_since);
-      if (!d.ok()) {
-        std::cerr << "redundancyctl: --since: " << d.error() << "\n";
-        return kExitUsage;
-      }
-      auto now =
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
-      filter.since_ms = (now - *d).count();
+      auto from = redundancy::ctl::SinceEpochMs(log_since);
+      if (!from) return kExitUsage;
+      filter.since_ms = *from;
     }
     return redundancy::ctl::ShowLogs(redundancy::LogDirOf(g.config), system, log_lines, follow,
                                      redundancy::Pm2LogDirOf(g.config), filter);

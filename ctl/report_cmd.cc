@@ -6,29 +6,26 @@
 #include <nlohmann/json.hpp>
 
 #include "common/duration.h"
+#include "ctl/cli_util.h"
 
 namespace redundancy::ctl {
 
 int ShowReport(const Caller& call, const std::string& since, bool json) {
-  auto d = ParseDuration(since);
-  if (!d.ok()) {
-    std::cerr << "redundancyctl: --since: " << d.error() << "\n";
-    return 2;
-  }
+  auto from = SinceEpochMs(since);
+  if (!from) return kExitUsage;
   v1::ControlRequest req;
   req.set_op(v1::ControlRequest::REPORT);
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
-  req.set_since_ms(std::max<int64_t>(1, (now - *d).count()));
+  req.set_since_ms(std::max<int64_t>(1, *from));
   v1::ControlResponse resp;
   if (int code = call(req, &resp); code != 0) return code;
   if (json) {
     std::cout << resp.json() << "\n";
-    return 0;
+    return kExitOk;
   }
   auto j = nlohmann::json::parse(resp.json(), nullptr, false);
   if (j.is_discarded()) {
     std::cerr << "redundancyctl: the daemon's report does not parse\n";
-    return 1;
+    return kExitUnhealthy;
   }
   auto secs = [](const nlohmann::json& v) {
     double s = v.get<double>();
@@ -56,7 +53,7 @@ int ShowReport(const Caller& call, const std::string& since, bool json) {
     row(s["name"].get<std::string>(), s);
     for (const auto& t : s["targets"]) row("  " + t["target"].get<std::string>(), t);
   }
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace redundancy::ctl

@@ -38,12 +38,12 @@ v1::CheckResult ExecCheck(const CheckSpec& c, const std::string& target) {
   if (out.timed_out) {
     return MakeCheck(target, v1::HEALTH_FAILED,
                      "timed out after " + FormatDuration(c.exec.timeout) + " (killed with what it started)",
-                     OutputLine(out.output, 2000));
+                     FoldLines(out.output, 2000));
   }
   PluginOutput parsed = ParsePluginOutput(out.output);
   int code = out.exit.signal ? -1 : out.exit.code;
   v1::HealthStatus status = StatusOfExitCode(code);
-  std::string summary = OutputLine(parsed.summary);
+  std::string summary = FoldLines(parsed.summary, 300);
   if (summary.empty()) summary = std::string(ServiceStateName(code)) + " (" + out.exit.Describe() + ", no output)";
   if ((code == 126 || code == 127) && !c.exec.shell) summary = "cannot run " + c.exec.argv[0] + ": " + summary;
   std::string details = parsed.long_text.substr(0, 4000);
@@ -209,8 +209,6 @@ v1::CheckResult ProcessCheck(const CheckSpec& c, const std::string& target) {
 }
 
 }  // namespace
-
-std::string OutputLine(const std::string& output, size_t max) { return FoldLines(output, max); }
 
 Result<process::Captured> RunCommand(const ExecSpec& exec, bool keep_head) {
   process::SpawnSpec spec;

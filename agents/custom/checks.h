@@ -20,8 +20,4 @@ Result<process::Captured> RunCommand(const ExecSpec& exec, bool keep_head = fals
 
 v1::CheckResult RunCheck(const CheckSpec& check, const std::string& system, const Clock& clock);
 
-// One line of a command's output for a summary or an event (colours and
-// control characters dropped, at most `max` characters, the end kept).
-std::string OutputLine(const std::string& output, size_t max = 300);
-
 }  // namespace redundancy::custom

@@ -4,6 +4,7 @@
 
 #include "agents/custom/checks.h"
 #include "common/event_kinds.h"
+#include "common/file_util.h"
 
 namespace redundancy::custom {
 
@@ -104,7 +105,7 @@ std::string CustomAgent::RunSteps(const std::vector<Step>& steps, const std::vec
         } else if (ran->timed_out) {
           failure = "timed out after " + FormatDuration(s.exec.timeout) + " (killed with what it started)";
         } else if (ran->exit.code != 0) {
-          std::string line = OutputLine(ran->output, 300);
+          std::string line = FoldLines(ran->output, 300);
           failure = ran->exit.Describe() + (line.empty() ? "" : ": " + line);
         }
         spdlog::info("{}: step {} ({}): {}", ctx_.system, i + 1, s.Describe(), failure.empty() ? "ok" : failure);
@@ -134,7 +135,10 @@ Status CustomAgent::Recover(const std::string& target, bool forced) {
   const RecoveryPolicy& p = settings_.policy;
   SteadyTime now = clock_->Now();
   std::vector<const CheckSpec*> own, shared;
-  std::string held;
+  std::string held;  // why targets wait: "db:port: gave up; db:disk: next attempt in 3s"
+  auto hold = [&held](const std::string& target, const std::string& why) {
+    held += (held.empty() ? "" : "; ") + target + ": " + why;
+  };
   for (const CheckSpec* c : wanted) {
     std::string t = TargetOf(*c);
     auto [it, fresh] = tracks_.try_emplace(t);
@@ -143,17 +147,17 @@ Status CustomAgent::Recover(const std::string& target, bool forced) {
     while (!track.attempts.empty() && now - track.attempts.front() > p.within) track.attempts.pop_front();
     const std::vector<Step>& steps = c->recover.empty() ? settings_.recover : c->recover;
     if (steps.empty()) {
-      held += (held.empty() ? "" : "; ") + t + ": no recover steps";
+      hold(t, "no recover steps");
     } else if (track.gave_up) {
-      held += (held.empty() ? "" : "; ") + t + ": gave up";
+      hold(t, "gave up");
     } else if (static_cast<int>(track.attempts.size()) >= p.max_attempts) {
       track.gave_up = true;
       track.last_failure = "still failing after " + std::to_string(track.attempts.size()) + " recoveries within " +
                            FormatDuration(p.within);
       if (ctx_.emit) ctx_.emit(t, events::kGaveUp, track.last_failure + ": " + last_[t].summary());
-      held += (held.empty() ? "" : "; ") + t + ": gave up";
+      hold(t, "gave up");
     } else if (auto left = track.backoff.Remaining(now)) {
-      held += (held.empty() ? "" : "; ") + t + ": next attempt in " + FormatDuration(*left);
+      hold(t, "next attempt in " + FormatDuration(*left));
     } else {
       (c->recover.empty() ? shared : own).push_back(c);
     }

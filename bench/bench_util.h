@@ -77,4 +77,19 @@ inline bool WaitFor(const std::function<bool()>& f, std::chrono::milliseconds li
   return false;
 }
 
+// A copy of examples/demo in `dir`/workspace, made a git checkout of its own
+// bare remote `dir`/remote.git (as scripts/demo.sh does); returns the workspace.
+// `edit` changes the copy before its first commit.
+inline std::string MakeDemoWorkspace(const std::string& source_dir, const std::string& dir,
+                                     const std::function<void(const std::string&)>& edit = nullptr) {
+  std::string ws = dir + "/workspace";
+  Shell("cp -r " + source_dir + "/examples/demo " + ws);
+  if (edit) edit(ws);
+  Shell("git init -q --bare -b main " + dir + "/remote.git && cd " + ws +
+        " && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@example.com commit -q -m demo && "
+        "git remote add origin " +
+        dir + "/remote.git && git push -q origin main && git branch -q --set-upstream-to=origin/main main");
+  return ws;
+}
+
 }  // namespace redundancy::bench

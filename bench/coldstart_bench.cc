@@ -45,12 +45,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < runs; ++i) {
     char tmpl[] = "/tmp/redundancy-coldstart-XXXXXX";
     std::string dir = mkdtemp(tmpl);
-    std::string ws = dir + "/workspace";
-    Shell(
-        "cp -r " + src + "/examples/demo " + ws + " && git init -q --bare -b main " + dir + "/remote.git && cd " + ws +
-        " && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@example.com commit -q -m demo && "
-        "git remote add origin " +
-        dir + "/remote.git && git push -q origin main && git branch -q --set-upstream-to=origin/main main");
+    std::string ws = MakeDemoWorkspace(src, dir);
     redundancy::process::SpawnSpec spec;
     spec.exe = bin + "/redundancyd";
     spec.args = {"--config", ws + "/redundancy.yaml"};

@@ -25,6 +25,9 @@
 
 namespace {
 using namespace redundancy::bench;
+// How often "all online?" is asked while PM2 restores: getMonitorData makes
+// PM2 measure every app, so asking more often slows what is measured.
+constexpr std::chrono::milliseconds kPoll{20};
 namespace fs = std::filesystem;
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -163,7 +166,7 @@ int main(int argc, char** argv) {
           p2 >> g2;
           return g2 != god && redundancy::process::IsRunning(g2) && (online = env.Online(rpc)) == apps;
         },
-        std::chrono::seconds(30));
+        std::chrono::seconds(30), kPoll);
     if (ok)
       agent_restore.push_back(Ms(Clock::now() - t0));
     else
@@ -189,7 +192,7 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     Shell(env.pm2() + "resurrect");
     int online = 0;
-    if (WaitFor([&] { return (online = env.Online(rpc)) == apps; }, std::chrono::seconds(30))) {
+    if (WaitFor([&] { return (online = env.Online(rpc)) == apps; }, std::chrono::seconds(30), kPoll)) {
       by_hand.push_back(Ms(Clock::now() - t0));
     } else {
       std::cerr << "resurrect round " << round << ": only " << online << " of " << apps << " online after 30 s\n";
@@ -246,9 +249,11 @@ int main(int argc, char** argv) {
               Pct(to_process, .9), "");
   std::printf("%-52s %10.1f %10.1f %14s\n",
               ("daemon kill -9 -> all " + std::to_string(apps) + " online, agent (ms)").c_str(), Pct(agent_restore, .5),
-              Pct(agent_restore, .9), "<= 3000");
+              Pct(agent_restore, .9), "<= 0.5x peer");
   std::printf("%-52s %10.1f %10.1f %14s\n", "same, `pm2 resurrect` by hand after `pm2 save` (ms)", Pct(by_hand, .5),
               Pct(by_hand, .9), "peer");
+  std::printf("%-52s %10.2f %10s %14s\n", "agent / `pm2 resurrect` ratio", Pct(agent_restore, .5) / Pct(by_hand, .5),
+              "", "<= 0.5");
   std::printf("%-52s %10.2f %10.2f %14s\n", ("list " + std::to_string(count) + " apps over rpc.sock (ms)").c_str(),
               Pct(rpc_ms, .5), Pct(rpc_ms, .9), "");
   std::printf("%-52s %10.1f %10.1f %14s\n", ("list " + std::to_string(count) + " apps with `pm2 jlist` (ms)").c_str(),

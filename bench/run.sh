@@ -8,12 +8,14 @@
 #   bash bench/run.sh http       /metrics and status page rendering with 1,000 targets
 #   bash bench/run.sh alerts     alert evaluation with 1,000 flapping targets
 #   bash bench/run.sh coldstart  the demo from nothing to all systems ok (median of 5; target 10 s)
+#   bash bench/run.sh idle       idle CPU, wake-ups and PSS on the demo, next to its PM2 daemon [--scale: 1,000 apps,
+#                                1,000 workflows, 2,000 functions] [--seconds 60]
 #   bash bench/run.sh gameday    the site under faults: availability, time to recover, notifications; PM2 alone as baseline
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
 case "${1:-}" in
-  pm2|netlify|http|alerts|workflows|gameday|coldstart|deploy)
+  pm2|netlify|http|alerts|workflows|gameday|coldstart|deploy|idle)
     name="$1"
     shift
     exec "build/bin/${name}_bench" "$@" ;;

@@ -23,7 +23,7 @@ struct RestartPolicyConfig {
 };
 
 struct OrchestratorConfig {
-  Millis heartbeat_interval{500};
+  Millis heartbeat_interval{5'000};  // an agent silent this long sends a Heartbeat
   int heartbeat_liveness = 3;
   Millis start_timeout{10'000};  // spawn -> Ready
   Millis stop_grace{3'000};      // SIGTERM/SHUTDOWN -> SIGKILL

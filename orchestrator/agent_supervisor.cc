@@ -50,6 +50,7 @@ void AgentSupervisor::SpawnNow(SteadyTime now) {
   }
   pid_ = *pid;
   spawned_at_ = last_seen_ = now;
+  probed_ = false;
   stable_ = false;
   killed_ = false;
   after_exit_ = After::kRestart;
@@ -59,6 +60,7 @@ void AgentSupervisor::SpawnNow(SteadyTime now) {
 
 void AgentSupervisor::OnAlive(SteadyTime now) {
   if (pid_ > 0) last_seen_ = now;
+  probed_ = false;
 }
 
 void AgentSupervisor::OnReady(SteadyTime now) {
@@ -123,7 +125,25 @@ void AgentSupervisor::Terminate(const std::string& why, After after, SteadyTime 
   }
 }
 
+std::optional<SteadyTime> AgentSupervisor::ProbeAt() const {
+  if (times_.heartbeat_liveness < 2 || probed_) return std::nullopt;
+  return last_seen_ + times_.heartbeat_interval * (times_.heartbeat_liveness - 1);
+}
+
 void AgentSupervisor::Tick(SteadyTime now) {
+  // Started (Hello heard) or ready: silence is a hang.
+  bool watched = state_ == AgentState::kReady || (state_ == AgentState::kStarting && last_seen_ != spawned_at_);
+  if (watched && now >= HungAt()) {
+    Terminate("no heartbeat for " + FormatDuration(std::chrono::duration_cast<Millis>(now - last_seen_)),
+              After::kRestart, now);
+    return;
+  }
+  if (watched) {
+    if (auto probe = ProbeAt(); probe && now >= *probe) {
+      probed_ = true;
+      ops_->Probe(name_);
+    }
+  }
   switch (state_) {
     case AgentState::kBackoff:
       if (now >= backoff_until_) SpawnNow(now);
@@ -131,17 +151,10 @@ void AgentSupervisor::Tick(SteadyTime now) {
     case AgentState::kStarting:
       if (now - spawned_at_ >= times_.start_timeout) {
         Terminate("not ready within " + FormatDuration(times_.start_timeout), After::kRestart, now);
-      } else if (now - last_seen_ >= times_.heartbeat_interval * times_.heartbeat_liveness &&
-                 last_seen_ != spawned_at_) {
-        Terminate("no heartbeat for " + FormatDuration(std::chrono::duration_cast<Millis>(now - last_seen_)),
-                  After::kRestart, now);
       }
       break;
     case AgentState::kReady:
-      if (now - last_seen_ >= times_.heartbeat_interval * times_.heartbeat_liveness) {
-        Terminate("no heartbeat for " + FormatDuration(std::chrono::duration_cast<Millis>(now - last_seen_)),
-                  After::kRestart, now);
-      } else if (!stable_ && now - ready_at_ >= policy_.config().stable_after) {
+      if (!stable_ && now - ready_at_ >= policy_.config().stable_after) {
         stable_ = true;
         policy_.OnStable();
       }
@@ -159,17 +172,21 @@ void AgentSupervisor::Tick(SteadyTime now) {
 }
 
 std::optional<SteadyTime> AgentSupervisor::NextDeadline() const {
+  auto silence = [this] {
+    SteadyTime t = HungAt();
+    if (auto probe = ProbeAt()) t = std::min(t, *probe);
+    return t;
+  };
   switch (state_) {
     case AgentState::kBackoff:
       return backoff_until_;
     case AgentState::kStarting: {
       SteadyTime t = spawned_at_ + times_.start_timeout;
-      if (last_seen_ != spawned_at_)
-        t = std::min(t, last_seen_ + times_.heartbeat_interval * times_.heartbeat_liveness);
+      if (last_seen_ != spawned_at_) t = std::min(t, silence());
       return t;
     }
     case AgentState::kReady: {
-      SteadyTime t = last_seen_ + times_.heartbeat_interval * times_.heartbeat_liveness;
+      SteadyTime t = silence();
       if (!stable_) t = std::min(t, ready_at_ + policy_.config().stable_after);
       return t;
     }

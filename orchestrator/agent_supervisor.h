@@ -5,7 +5,12 @@
 //
 //   stopped --Start--> starting --Ready--> ready
 //   starting/ready --exit--> starting (restart now) | backoff | gave_up
-//   starting (start_timeout) / ready (no heartbeat) --> stopping (SIGTERM, SIGKILL after grace)
+//   starting (start_timeout) / ready (silent) --> stopping (SIGTERM, SIGKILL after grace)
+//
+// Liveness: an agent sends a Heartbeat only when it has sent nothing else for
+// heartbeat_interval; one silent for interval x (liveness - 1) gets a probe
+// (a Heartbeat it answers at once), and one silent for interval x liveness is
+// hung. Nothing is sent to an agent that talks.
 //   backoff --deadline--> starting;   any --Stop--> stopping --exit--> stopped
 //   gave_up --Restart (operator)--> starting
 #pragma once
@@ -35,10 +40,12 @@ class AgentOps {
   virtual void SendShutdown(const std::string& agent) = 0;
   // Something worth the history: kind is agent_start, agent_ready, agent_exit, ...
   virtual void Record(const std::string& agent, const std::string& kind, const std::string& detail) = 0;
+  // Asks a silent agent to show it is alive (a Heartbeat it answers).
+  virtual void Probe(const std::string& /*agent*/) {}
 };
 
 struct SupervisionTimes {
-  Millis heartbeat_interval{500};
+  Millis heartbeat_interval{5'000};
   int heartbeat_liveness = 3;
   Millis start_timeout{10'000};
   Millis stop_grace{3'000};
@@ -82,6 +89,9 @@ class AgentSupervisor {
   void SetState(AgentState s, SteadyTime now);
   void Terminate(const std::string& why, After after, SteadyTime now);
   void ScheduleRestart(SteadyTime now, bool spawn_failed);
+  SteadyTime HungAt() const { return last_seen_ + times_.heartbeat_interval * times_.heartbeat_liveness; }
+  // When a silent agent is probed; nullopt with a liveness of 1 (no room for an answer).
+  std::optional<SteadyTime> ProbeAt() const;
 
   std::string name_;
   AgentOps* ops_;
@@ -93,6 +103,7 @@ class AgentSupervisor {
   pid_t pid_ = 0;
   SteadyTime spawned_at_{};
   SteadyTime last_seen_{};
+  bool probed_ = false;  // since last_seen_
   SteadyTime ready_at_{};
   bool stable_ = false;
   SteadyTime backoff_until_{};

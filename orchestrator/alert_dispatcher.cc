@@ -95,7 +95,7 @@ void AlertDispatcher::Run() {
     std::vector<AlertChannel> channels = channels_;
     lock.unlock();
     int64_t now = now_ms_();
-    int64_t next = now + 5000;  // look again at least this often
+    int64_t next = now + 60'000;  // look again at least this often (new rows wake it)
     auto rows = store->Deliveries("pending", 64);
     if (!rows.ok()) spdlog::warn("alerts: {}", rows.error());
     for (auto& r : rows.ok() ? *rows : std::vector<DeliveryRow>{}) {

@@ -122,6 +122,15 @@ void Alerting::ObserveAgent(const std::string& system, bool gave_up, const std::
   alerts_.Observe(system, "agent:" + system, gave_up ? "failed" : "ok", detail, clock_->WallMs(), false);
 }
 
+std::optional<SteadyTime> Alerting::NextDeadline() const {
+  int64_t now = clock_->WallMs();
+  std::optional<int64_t> due = alerts_.NextDueMs(now);
+  if (alerts_.silences() != saved_silences_) due = now;
+  if (!due) return std::nullopt;
+  SteadyTime t = clock_->Now() + Millis(std::max<int64_t>(0, *due - now));
+  return std::max(t, next_tick_);  // at most every 200 ms
+}
+
 void Alerting::Tick(bool now_please) {
   SteadyTime t = clock_->Now();
   if (!now_please && t < next_tick_) return;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,8 @@ class Alerting {
   void ObserveAgent(const std::string& system, bool gave_up, const std::string& detail);
   // Evaluates (at most every 200 ms unless `now`), records changes, queues notifications.
   void Tick(bool now = false);
+  // When Tick() has work next (nullopt: nothing live, nothing to send).
+  std::optional<SteadyTime> NextDeadline() const;
   // ALERTS, ALERT_ACK, ALERT_SILENCE, ALERT_UNSILENCE from uid `uid`.
   v1::ControlResponse HandleControl(const v1::ControlRequest& req, uid_t uid);
   // Last evaluation and deliveries, then the dispatcher and the dead man's switch stop.

@@ -309,6 +309,37 @@ std::vector<Notification> AlertEngine::Tick(int64_t now_ms) {
   return out;
 }
 
+std::optional<int64_t> AlertEngine::NextDueMs(int64_t now_ms) const {
+  if (!changed_.empty() || !moved_changed_.empty()) return now_ms;
+  std::optional<int64_t> due;
+  auto at = [&due](int64_t t) { due = due ? std::min(*due, t) : t; };
+  for (const auto& [system, group] : groups_) at(group.first + rules_.group_wait.count());
+  for (const auto& [id, a] : alerts_) {
+    if (a.held == "cooldown") {
+      if (auto last = last_notice_.find(a.fingerprint); last != last_notice_.end())
+        at(last->second + rules_.cooldown.count());
+    } else if (!a.held.empty()) {
+      // Silenced (its end is below) or inhibited (ends with an event).
+    } else if (a.state != "firing" || a.notifications == 0) {
+      at(now_ms);
+    } else if (a.acked_ms == 0) {
+      if (rules_.repeat_interval.count() > 0) at(a.last_notified_ms + rules_.repeat_interval.count());
+      if (rules_.escalate_after.count() > 0 && a.level < 3) at(a.starts_ms + rules_.escalate_after.count() * a.level);
+    }
+  }
+  for (const auto& fp : settling_) {
+    auto tr = tracks_.find(fp);
+    if (tr == tracks_.end()) {
+      at(now_ms);
+    } else if (tr->second.good_since > 0) {  // else failing again: a report moves it on
+      at(tr->second.good_since + rules_.settle.count());
+    }
+  }
+  for (const auto& [target, until] : silences_) at(until);
+  if (due) due = std::max(*due, now_ms);
+  return due;
+}
+
 std::vector<Alert> AlertEngine::List(int64_t now_ms) const {
   std::vector<Alert> out;
   for (auto it = alerts_.rbegin(); it != alerts_.rend(); ++it) out.push_back(it->second);

@@ -91,6 +91,10 @@ class AlertEngine {
   // the notifications due now.
   // Cheap (a pass over the live alerts): the daemon calls it a few times a second.
   std::vector<Notification> Tick(int64_t now_ms);
+  // When Tick() next has work by the clock (a notice to queue or send, a
+  // group_wait, cooldown, repeat or escalation due, an incident settled, a
+  // silence ended); nullopt when nothing is live.
+  std::optional<int64_t> NextDueMs(int64_t now_ms) const;
 
   // Firing alerts and those resolved in the last hour, newest first.
   std::vector<Alert> List(int64_t now_ms) const;

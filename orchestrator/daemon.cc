@@ -186,14 +186,22 @@ void Daemon::Loop() {
 }
 
 std::chrono::milliseconds Daemon::NextTimeout() const {
+  // Only what is due: an idle daemon sleeps until an agent talks, a
+  // command comes, or one of these (kKeepAwake at most, a safety net).
   SteadyTime now = clock_->Now();
-  SteadyTime next = now + std::chrono::seconds(1);
-  next = std::min(next, next_heartbeat_);
+  SteadyTime next = now + kKeepAwake;
   for (const auto& [name, slot] : agents_) {
     if (auto d = slot.sup->NextDeadline()) next = std::min(next, *d);
   }
   if (auto d = control_.NextDeadline()) next = std::min(next, *d);
   if (auto d = pipeline_.NextDeadline(now)) next = std::min(next, *d);
+  if (auto d = alerting_.NextDeadline()) next = std::min(next, *d);
+  if (auto d = journal_.NextDeadline()) next = std::min(next, *d);
+  if (auto d = http_.NextDeadline()) next = std::min(next, *d);
+  if (store_) next = std::min(next, next_prune_);
+  for (const auto& [name, slot] : agents_) {
+    if (slot.recover_in_flight) next = std::min(next, slot.recover_sent + kRecoverReplyTimeout);
+  }
 
   if (watchdog_usec_.count() > 0) next = std::min(next, next_watchdog_);
   if (shutting_down_) next = std::min(next, shutdown_deadline_);
@@ -256,10 +264,6 @@ void Daemon::RemoveStopped() {
 void Daemon::Tick() {
   SteadyTime now = clock_->Now();
   for (auto& [name, slot] : agents_) slot.sup->Tick(now);
-  if (now >= next_heartbeat_) {
-    SendHeartbeats();
-    next_heartbeat_ = now + config_.orchestrator.heartbeat_interval;
-  }
   pipeline_.Tick(now);
   // An automatic RECOVER never answered (a reply lost on the way) must not
   // hold the system, and a slot of max_concurrent_recoveries, for ever.
@@ -286,7 +290,6 @@ void Daemon::Tick() {
     next_prune_ = now + kPruneEvery;
   }
   alerting_.Tick();
-  RefreshPageReport(now);
   CheckAllReady();
 }
 

@@ -59,6 +59,8 @@ LogOptions DaemonLogOptions(const Config& config, bool debug, bool to_stderr);
 // An automatic recovery not answered within this is taken as lost (the
 // longest legitimate one, an npm reinstall, has a 10 minute timeout).
 inline constexpr std::chrono::minutes kRecoverReplyTimeout{30};
+// The longest the event loop sleeps with nothing due.
+inline constexpr std::chrono::minutes kKeepAwake{1};
 
 class Daemon : public AgentOps {
  public:
@@ -70,6 +72,7 @@ class Daemon : public AgentOps {
   Result<pid_t> Spawn(const std::string& agent) override;
   void Signal(pid_t pid, int sig) override;
   void SendShutdown(const std::string& agent) override;
+  void Probe(const std::string& agent) override;
   void Record(const std::string& agent, const std::string& kind, const std::string& detail) override;
 
  private:
@@ -116,7 +119,6 @@ class Daemon : public AgentOps {
   v1::Welcome MakeWelcome(const SystemConfig& sc) const;
   v1::StatusSnapshot Snapshot() const;
   void Tick();
-  void SendHeartbeats();
   void CheckAllReady();
   void BeginShutdown(const std::string& why);
   std::chrono::milliseconds NextTimeout() const;
@@ -156,20 +158,16 @@ class Daemon : public AgentOps {
   std::set<std::string> paused_;  // systems and single targets ("pm2:api")
   PipelineDriver pipeline_;
   uint64_t next_command_id_ = 1;
-  uint64_t heartbeat_seq_ = 0;
-  SteadyTime next_heartbeat_{};
+  uint64_t heartbeat_seq_ = 0;  // probes sent
   SteadyTime next_prune_{};
-  // The KPIs of the last 7 days for the page, computed every minute (daemon_report.cc).
-  SteadyTime next_report_{};
-  SteadyTime last_report_{};
-  bool report_dirty_ = false;  // health changed since: refreshed within 2 s
-  std::shared_ptr<const Report> page_report_;
+  uint64_t health_changes_ = 0;  // transitions so far: the page's report is made again after one
   // Since start, for /metrics: entries into failed by (system, target), and
   // how long each took to leave failed, by system.
   std::map<std::pair<std::string, std::string>, uint64_t> incidents_;
   std::map<std::string, int64_t> failed_since_ms_;  // target -> when it entered failed
   std::map<std::string, RecoveryHistogram> recovery_durations_;
-  void RefreshPageReport(SteadyTime now);
+  // The page's 7-day report, made on the HTTP thread from a reader of the history.
+  HttpEndpoint::ReportSource PageReportSource() const;
   void CountIncidents(const Transition& t);
   SteadyTime next_history_retry_{};
   SteadyTime next_watchdog_{};

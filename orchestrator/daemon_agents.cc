@@ -1,5 +1,5 @@
 // redundancyd and its agents over agents.sock: who may speak for a system
-// (Hello), what each agent is told (Welcome, commands, heartbeats) and what it
+// (Hello), what each agent is told (Welcome, commands, probes) and what it
 // reports (health, events, command results).
 #include <spdlog/spdlog.h>
 
@@ -9,12 +9,13 @@
 
 namespace redundancy {
 
-void Daemon::SendHeartbeats() {
+void Daemon::Probe(const std::string& agent) {
+  auto it = agents_.find(agent);
+  if (it == agents_.end() || it->second.identity.empty()) return;
+  spdlog::debug("agent {} silent: probing it", agent);
   v1::Envelope env;
   env.mutable_heartbeat()->set_seq(++heartbeat_seq_);
-  for (auto& [name, slot] : agents_) {
-    if (!slot.identity.empty()) agents_sock_->Send(slot.identity, false, env);
-  }
+  agents_sock_->Send(it->second.identity, false, env);
 }
 
 Daemon::AgentSlot* Daemon::FindByIdentity(const std::string& identity) {
@@ -52,6 +53,13 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
   const std::string& name = slot->config.name;
   switch (env.body_case()) {
     case v1::Envelope::kHeartbeat:
+      if (!env.heartbeat().reply()) {
+        // The agent heard nothing from us for a while: show we are here.
+        v1::Envelope echo;
+        echo.mutable_heartbeat()->set_seq(env.heartbeat().seq());
+        echo.mutable_heartbeat()->set_reply(true);
+        agents_sock_->Send(in.identity, false, echo);
+      }
       break;
     case v1::Envelope::kReady:
       slot->sup->OnReady(now);

@@ -36,6 +36,7 @@ void Daemon::ConfigureHttp() {
         if (!resp->error().empty()) return Result<std::string>::Error(resp->error());
         return action + " " + arg + ": " + (resp->message().empty() ? "done" : resp->message());
       });
+  http_.SetReportSource(PageReportSource());
   if (Status s = http_.Configure(config_); !s.ok()) {
     // Supervision goes on without it.
     spdlog::error("{}", s.message());
@@ -70,7 +71,8 @@ HttpView Daemon::MakeView() const {
   v.notification_failures = alerting_.failed_attempts();
   v.incidents = incidents_;
   v.recovery_durations = recovery_durations_;
-  v.report = page_report_;
+  v.health_changes = health_changes_;
+  v.published_ms = clock_->WallMs();
   return v;
 }
 

@@ -8,42 +8,51 @@ namespace redundancy {
 namespace {
 
 constexpr int kMaxReportRows = 200'000;  // a busy month of history
-constexpr Millis kPageReportEvery{60'000};
-constexpr Millis kPageReportAfterChange{2'000};  // a health change shows on the page's chart this soon
 constexpr Millis kPageReportWindow{7LL * 24 * 3600 * 1000};
 constexpr Millis kLookBefore{24LL * 3600 * 1000};  // rows before the window: the state at its start
+
+Result<Report> HistoryReport(const Store& store, const std::vector<std::string>& names, int64_t since_ms, int64_t now) {
+  if (since_ms <= 0 || since_ms > now) since_ms = now - kPageReportWindow.count();
+  auto rows = store.Query(std::max<int64_t>(0, since_ms - kLookBefore.count()), kMaxReportRows);
+  if (!rows.ok()) return Result<Report>::Error(rows.error());
+  return ComputeReport(*rows, names, since_ms, now);
+}
 
 }  // namespace
 
 Result<Report> Daemon::ComputeHistoryReport(int64_t since_ms) const {
   if (!store_) return Result<Report>::Error("history is not available");
-  int64_t now = clock_->WallMs();
-  if (since_ms <= 0 || since_ms > now) since_ms = now - kPageReportWindow.count();
-  auto rows = store_->Query(std::max<int64_t>(0, since_ms - kLookBefore.count()), kMaxReportRows);
-  if (!rows.ok()) return Result<Report>::Error(rows.error());
   std::vector<std::string> names;
   for (const auto& sc : config_.systems) names.push_back(sc.name);
-  return ComputeReport(*rows, names, since_ms, now);
+  return HistoryReport(*store_, names, since_ms, clock_->WallMs());
 }
 
-void Daemon::RefreshPageReport(SteadyTime now) {
-  if (config_.http_listen.empty()) return;
-  bool due = now >= next_report_ || (report_dirty_ && now - last_report_ >= kPageReportAfterChange);
-  if (!due) return;
-  next_report_ = now + kPageReportEvery;
-  last_report_ = now;
-  report_dirty_ = false;
-  auto r = ComputeHistoryReport(clock_->WallMs() - kPageReportWindow.count());
-  if (!r.ok()) {
-    spdlog::debug("report: {}", r.error());
-    return;
-  }
-  page_report_ = std::make_shared<const Report>(std::move(*r));
-  http_.MarkChanged();
+HttpEndpoint::ReportSource Daemon::PageReportSource() const {
+  auto reader = std::make_shared<std::optional<Store>>();  // the HTTP thread's own connection
+  std::string path = paths_.Database();
+  return [reader, path](const HttpView& view) -> std::shared_ptr<const Report> {
+    if (!*reader) {
+      auto opened = Store::OpenReader(path);
+      if (!opened.ok()) {
+        spdlog::debug("report: {}", opened.error());
+        return nullptr;
+      }
+      reader->emplace(std::move(*opened));
+    }
+    std::vector<std::string> names;
+    for (const auto& a : view.status.agents()) names.push_back(a.name());
+    int64_t now = view.published_ms;  // the daemon's clock
+    auto r = HistoryReport(**reader, names, now - kPageReportWindow.count(), now);
+    if (!r.ok()) {
+      spdlog::debug("report: {}", r.error());
+      return nullptr;
+    }
+    return std::make_shared<const Report>(std::move(*r));
+  };
 }
 
 void Daemon::CountIncidents(const Transition& t) {
-  report_dirty_ = true;
+  ++health_changes_;
   if (t.target == t.system) return;  // a system's own health follows its checks: counted there
   int64_t now = clock_->WallMs();
   if (t.to == v1::HEALTH_FAILED && !failed_since_ms_.count(t.target)) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <optional>
 
+#include "common/clock.h"
 #include "common/json_text.h"
 #include "common/status_render.h"
 
@@ -182,7 +183,12 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
   if (path == "/metrics") return reply(200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(*view));
   if (path == "/healthz")
     return view->ready ? reply(200, "text/plain", "ok\n") : reply(503, "text/plain", "not ready\n");
-  if (path == "/api/status") return reply(200, "application/json", JsonText(StatusToJson(view->status), 2) + "\n");
+  if (path == "/api/status") {
+    v1::StatusSnapshot status = view->status;  // uptime goes on between views
+    if (view->published_ms > 0)
+      status.set_uptime_s(status.uptime_s() + static_cast<double>(RealClock().WallMs() - view->published_ms) / 1000.0);
+    return reply(200, "application/json", JsonText(StatusToJson(status), 2) + "\n");
+  }
   if (action) {
     // A form of our page: its token, an action and its argument.
     if (!SameSecret(QueryParam(body, "csrf"), csrf_)) return reply(403, "text/plain", "bad or missing CSRF token\n");
@@ -213,9 +219,29 @@ HttpAnswer HttpEndpoint::Answer(const std::string& method, const std::string& ta
     // A page with buttons is never framed by another site (clickjacking).
     res.headers.emplace_back("X-Frame-Options", "DENY");
     res.headers.emplace_back("Content-Security-Policy", "frame-ancestors 'none'");
+    if (report_source_ && !view->report) {
+      HttpView with = *view;
+      with.report = WithReport(*view);
+      return reply(200, "text/html; charset=utf-8", RenderStatusPage(with, actions));
+    }
     return reply(200, "text/html; charset=utf-8", RenderStatusPage(*view, actions));
   }
   return reply(404, "text/plain", "not found\n");
+}
+
+std::shared_ptr<const Report> HttpEndpoint::WithReport(const HttpView& view) {
+  // Made when a page is asked for, never on the event loop, and shared by
+  // the pages of the next minute (2 s after a health change).
+  std::lock_guard lock(report_mu_);
+  auto now = std::chrono::steady_clock::now();
+  bool stale = !report_ || now - report_at_ >= std::chrono::minutes(1) ||
+               (view.health_changes != report_changes_ && now - report_at_ >= std::chrono::seconds(2));
+  if (stale) {
+    if (auto r = report_source_(view)) report_ = std::move(r);
+    report_at_ = now;
+    report_changes_ = view.health_changes;
+  }
+  return report_;
 }
 
 void HttpEndpoint::SessionOpened() {

@@ -57,6 +57,11 @@ class HttpEndpoint {
   using ActionHandler =
       std::function<Result<std::string>(const std::string& action, const std::string& arg, const std::string& who)>;
   void SetActionHandler(ActionHandler handler) { on_action_ = std::move(handler); }
+  // Computes the page's 7-day report (on the serving thread, from the
+  // history); called for a page when the last one is older than a minute,
+  // or than 2 s and a health change. Set before Start; none: no report.
+  using ReportSource = std::function<std::shared_ptr<const Report>(const HttpView& view)>;
+  void SetReportSource(ReportSource source) { report_source_ = std::move(source); }
   // The answer to one request (any thread): routes, auth, the published view.
   HttpAnswer Answer(const std::string& method, const std::string& target, const std::string& authorization,
                     const std::string& body = "");
@@ -73,6 +78,13 @@ class HttpEndpoint {
   Auth auth_;
   std::string basic_header_;  // the expected "Basic ..." value
   ActionHandler on_action_;
+  ReportSource report_source_;
+  // The last report, what it was made from and when (under report_mu_).
+  std::shared_ptr<const Report> WithReport(const HttpView& view);
+  std::mutex report_mu_;
+  std::shared_ptr<const Report> report_;
+  uint64_t report_changes_ = 0;
+  std::chrono::steady_clock::time_point report_at_{};
   std::string csrf_;  // random per start: a form from our page carries it, another site's cannot
   std::mutex mu_;
   std::shared_ptr<const HttpView> view_;

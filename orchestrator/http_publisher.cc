@@ -13,6 +13,7 @@ Status HttpPublisher::Configure(const Config& config) {
   if (config.http_listen.empty()) return Status::Ok();
   auto endpoint = std::make_unique<HttpEndpoint>();
   endpoint->SetActionHandler(on_action_);
+  endpoint->SetReportSource(report_source_);
   if (Status s = endpoint->Start(config.http_listen,
                                  {config.http_auth_token, config.http_basic_user, config.http_basic_password});
       !s.ok()) {
@@ -42,13 +43,15 @@ void HttpPublisher::Stop() {
 void HttpPublisher::Publish(const std::function<HttpView()>& make, bool now) {
   if (!endpoint_) return;
   SteadyTime t = clock_->Now();
-  if (!now && t < next_publish_) return;
-  // Nothing new: the view is rebuilt at most every 5 s (uptime), not 4 times a second.
-  if (!now && !changed_ && t - published_at_ < std::chrono::seconds(5)) return;
+  if (!now && (!changed_ || t < next_publish_)) return;
   next_publish_ = t + std::chrono::milliseconds(250);
-  published_at_ = t;
   changed_ = false;
   endpoint_->Publish(make());
+}
+
+std::optional<SteadyTime> HttpPublisher::NextDeadline() const {
+  if (!endpoint_ || !changed_) return std::nullopt;
+  return next_publish_;
 }
 
 }  // namespace redundancy

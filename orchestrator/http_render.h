@@ -26,6 +26,8 @@ struct HttpView {
   std::map<std::pair<std::string, std::string>, uint64_t> incidents;  // (system, target) -> since start
   std::map<std::string, RecoveryHistogram> recovery_durations;        // by system, since start
   std::shared_ptr<const Report> report;                               // the last 7 days (null until computed)
+  uint64_t health_changes = 0;  // health transitions since start: a page report older than one is stale
+  int64_t published_ms = 0;     // wall clock when the loop made it (uptime goes on from there)
 };
 
 // Prometheus text exposition format 0.0.4.

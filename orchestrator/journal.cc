@@ -63,6 +63,11 @@ void Journal::Tick(SteadyTime now) {
   if (store_->Retry().ok()) Written();
 }
 
+std::optional<SteadyTime> Journal::NextDeadline() const {
+  if (!store_ || store_->pending() == 0) return std::nullopt;
+  return next_retry_;
+}
+
 void Journal::Written() {
   if (history_error_.empty() || store_->pending() > 0) return;
   spdlog::info("history: writes work again; every queued row is written ({} dropped)", store_->dropped());

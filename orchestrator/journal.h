@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -49,6 +50,8 @@ class Journal {
   // store's queue, retried by Tick every second.
   void Persist(const HistoryRow& row);
   void Tick(SteadyTime now);
+  // The next retry of queued rows; nullopt when none wait.
+  std::optional<SteadyTime> NextDeadline() const;
 
   const Counts& counts() const { return counts_; }
   // The failing write, "" while writes work.

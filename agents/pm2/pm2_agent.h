@@ -97,6 +97,10 @@ class Pm2Agent : public Agent {
   // Starts a PM2 daemon in pm2_home that is nobody's child here (pm2_daemon.cc).
   Status StartDaemon();
   std::string LaunchDaemonOnce(std::string* how);
+  // PM2's Daemon.js started by node directly (what `pm2 ping` does, without
+  // the CLI's own start-up), detached into a session of its own; "" and *how
+  // on success, else why not (the caller falls back to `pm2 ping`).
+  std::string LaunchDaemonDirect(std::string* how);
   // Starts every expected app PM2 does not list, from its ecosystem file.
   Status StartMissingFromEcosystems(const std::set<std::string>& listed, int* started);
   Status StartFromDefinition(const std::string& name, const std::string& as_name, bool backup);

@@ -42,6 +42,37 @@ bool InSystemdService() {
 
 }  // namespace
 
+std::string Pm2Agent::LaunchDaemonDirect(std::string* how) {
+  using namespace std::chrono_literals;
+  // <prefix>/bin/pm2 -> <package>/bin/pm2; Daemon.js is in <package>/lib.
+  auto pm2 = process::ResolveExe(settings_.pm2_bin);
+  auto node = process::ResolveExe("node");
+  auto setsid = process::ResolveExe("setsid");
+  if (!pm2.ok() || !node.ok() || !setsid.ok()) return "pm2, node or setsid not found";
+  std::error_code ec;
+  auto daemon_js = std::filesystem::canonical(*pm2, ec).parent_path().parent_path() / "lib" / "Daemon.js";
+  if (ec || !std::filesystem::exists(daemon_js, ec)) return "no lib/Daemon.js next to " + *pm2;
+  std::filesystem::create_directories(settings_.pm2_home, ec);
+  // setsid -f: the daemon is forked off and adopted by init at once, in a
+  // session of its own (never a descendant of redundancyd), as the CLI does.
+  process::SpawnSpec spec{*setsid, {"-f", *node, daemon_js.string()}, Pm2Env(), ctx_.workspace, false};
+  spec.env.emplace_back("SILENT", "true");
+  spec.output_file = settings_.pm2_home + "/pm2.log";
+  auto r = process::RunAndWait(spec);
+  if (!r.ok()) return r.error();
+  if (r->code != 0) return "setsid -f node Daemon.js: " + r->Describe();
+  // Up once its RPC socket answers (PM2 binds it last).
+  RpcClient probe(settings_.rpc_socket);
+  for (int i = 0; i < 1000; ++i) {
+    if (probe.Call("ping", nlohmann::json::array({nlohmann::json::object()}), 200ms).ok()) {
+      *how = "node " + daemon_js.string();
+      return "";
+    }
+    clock_->Sleep(5ms);
+  }
+  return "node " + daemon_js.string() + " did not answer on " + settings_.rpc_socket + " within 5 s";
+}
+
 // One try at starting a daemon; "" and *how set on success, else why not.
 std::string Pm2Agent::LaunchDaemonOnce(std::string* how) {
   using namespace std::chrono_literals;
@@ -82,6 +113,11 @@ std::string Pm2Agent::LaunchDaemonOnce(std::string* how) {
         "systemd-run could not start PM2 outside this service ({}); set systems.pm2.daemon_unit, "
         "or a stop of redundancyd will stop PM2 too",
         r.ok() ? FoldLines(r->output) : r.error());
+  }
+  if (!InSystemdService()) {
+    std::string why = LaunchDaemonDirect(how);
+    if (why.empty()) return "";
+    spdlog::info("starting PM2's daemon directly: {}; trying `pm2 ping`", why);
   }
   // `pm2 ping` starts a daemon that detaches into a session of its own; with
   // no subreaper here it is reparented to init when the CLI exits. It waits
@@ -153,6 +189,10 @@ Status Pm2Agent::RestoreDaemon() {
   if (!has_snapshot_ && expected_.empty()) {
     return Status::Error("no PM2 daemon runs and no app is expected or was ever seen; nothing to restore");
   }
+  auto t0 = clock_->Now();
+  auto ms_since = [this](SteadyTime t) {
+    return std::to_string(std::chrono::duration_cast<Millis>(clock_->Now() - t).count()) + " ms";
+  };
   // 1. Orphans of the dead daemon: exactly the processes we recorded (pid and
   //    start time), so a reused pid is never hit.
   std::vector<std::pair<pid_t, uint64_t>> orphans;
@@ -171,6 +211,8 @@ Status Pm2Agent::RestoreDaemon() {
   for (auto [pid, st] : orphans) {
     if (SameProcess(pid, st)) process::Signal(pid, SIGKILL);
   }
+  std::string took = "orphans " + ms_since(t0);
+  auto t1 = clock_->Now();
   // 2. A new daemon in the same PM2_HOME, outside our process tree.
   rpc_->Close();
   {
@@ -180,15 +222,26 @@ Status Pm2Agent::RestoreDaemon() {
   if (Status s = StartDaemon(); !s.ok()) return s;
   auto list = ListApps();
   if (!list.ok()) return Status::Error("the new PM2 daemon does not answer: " + list.error());
+  took += ", daemon " + ms_since(t1);
+  auto t2 = clock_->Now();
   // 3. Every saved app that is not already listed, exactly once.
   std::set<std::string> listed;
   for (const auto& app : *list) listed.insert(app.name);
   int restored = 0;
   std::string errors;
+  // All at once over the RPC socket: PM2 starts them in parallel.
+  std::vector<std::string> names;
+  std::vector<nlohmann::json> calls;
   for (const auto& env : ReadSnapshot()) {
     std::string name = env.value("name", "");
     if (name.empty() || listed.count(name) || name == settings_.self_app) continue;
-    auto r = rpc_->Call("prepare", nlohmann::json::array({env}), settings_.call_timeout);
+    names.push_back(name);
+    calls.push_back(nlohmann::json::array({env}));
+  }
+  auto results = rpc_->CallMany("prepare", calls, settings_.call_timeout);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
+    const auto& r = results[i];
     if (r.ok()) {
       ++restored;
       listed.insert(name);
@@ -206,12 +259,14 @@ Status Pm2Agent::RestoreDaemon() {
   if (Status s = StartMissingFromEcosystems(listed, &started); !s.ok()) {
     errors += (errors.empty() ? "" : "; ") + s.message();
   }
+  took += ", apps " + ms_since(t2);
   daemon_down_ = false;
   if (ctx_.emit) {
     ctx_.emit("pm2:daemon", events::kDaemonRestored,
               "killed " + std::to_string(orphans.size()) + " orphan(s), started a new daemon, restored " +
                   std::to_string(restored) + " app(s) from the snapshot, started " + std::to_string(started) +
-                  " from ecosystem files" + (errors.empty() ? "" : "; failed: " + errors));
+                  " from ecosystem files in " + ms_since(t0) + " (" + took + ")" +
+                  (errors.empty() ? "" : "; failed: " + errors));
   }
   return errors.empty() ? Status::Ok() : Status::Error(errors);
 }

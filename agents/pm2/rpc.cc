@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <map>
 
 #include "common/json_text.h"
 
@@ -51,10 +52,10 @@ Status RpcClient::Connect(Millis timeout) {
   return Status::Ok();
 }
 
-Result<nlohmann::json> RpcClient::Call(const std::string& method, const nlohmann::json& args, Millis timeout) {
-  auto raw = CallRaw(method, args, timeout);
-  if (!raw.ok()) return raw.status();
-  auto j = nlohmann::json::parse(*raw, nullptr, false);
+namespace {
+
+Result<nlohmann::json> ParseReply(const std::string& raw) {
+  auto j = nlohmann::json::parse(raw, nullptr, false);
   if (j.is_discarded()) return Result<nlohmann::json>::Error("pm2: reply does not parse");
   if (j.contains("error")) {
     return Result<nlohmann::json>::Error(
@@ -62,6 +63,83 @@ Result<nlohmann::json> RpcClient::Call(const std::string& method, const nlohmann
   }
   if (!j.contains("args") || !j["args"].is_array()) return Result<nlohmann::json>::Error("pm2: reply without args");
   return std::move(j["args"]);
+}
+
+}  // namespace
+
+Result<nlohmann::json> RpcClient::Call(const std::string& method, const nlohmann::json& args, Millis timeout) {
+  auto raw = CallRaw(method, args, timeout);
+  if (!raw.ok()) return raw.status();
+  return ParseReply(*raw);
+}
+
+bool RpcClient::SendFrame(const std::string& frame) {
+  size_t off = 0;
+  while (off < frame.size()) {
+    ssize_t n = send(fd_, frame.data() + off, frame.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Close();
+      return false;
+    }
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::vector<Result<nlohmann::json>> RpcClient::CallMany(const std::string& method,
+                                                        const std::vector<nlohmann::json>& calls, Millis timeout) {
+  auto deadline = SteadyClock::now() + timeout;
+  std::vector<Result<nlohmann::json>> out(calls.size(), Result<nlohmann::json>::Error("pm2: no answer"));
+  if (calls.empty()) return out;
+  if (fd_ < 0) {
+    if (Status s = Connect(timeout); !s.ok()) return std::vector<Result<nlohmann::json>>(calls.size(), s);
+  }
+  std::map<std::string, size_t> waiting;  // call id -> index
+  for (size_t i = 0; i < calls.size(); ++i) {
+    std::string id = std::to_string(getpid()) + ":" + std::to_string(next_id_++);
+    nlohmann::json msg = {{"type", "call"}, {"method", method}, {"args", calls[i]}};
+    if (!SendFrame(EncodeAmp({"j:" + JsonText(msg), "s:" + id}))) {
+      for (size_t k = i; k < calls.size(); ++k)
+        out[k] = Result<nlohmann::json>::Error("connect: " + path_ + ": send failed");
+      break;
+    }
+    waiting[id] = i;
+  }
+  while (!waiting.empty() && fd_ >= 0) {
+    while (auto reply = decoder_.Next()) {
+      if (reply->size() < 2) continue;
+      auto it = waiting.find((*reply)[1].substr(std::min<size_t>(2, (*reply)[1].size())));
+      if (it == waiting.end()) continue;  // a late answer to an older call
+      std::string& body = (*reply)[0];
+      out[it->second] = body.rfind("j:", 0) == 0 ? ParseReply(body.substr(2))
+                                                 : Result<nlohmann::json>::Error("pm2: reply is not JSON");
+      waiting.erase(it);
+    }
+    if (waiting.empty()) break;
+    if (decoder_.broken()) {
+      Close();
+      break;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    int rc = poll(&p, 1, RemainingMs(deadline));
+    if (rc == 0) {
+      Close();  // answers may still come: never reuse this connection
+      for (auto& [id, i] : waiting)
+        out[i] = Result<nlohmann::json>::Error("pm2: " + method + " timed out after " + FormatDuration(timeout));
+      return out;
+    }
+    if (rc < 0 && errno == EINTR) continue;
+    char buf[65536];
+    ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      Close();
+      break;
+    }
+    decoder_.Feed(buf, static_cast<size_t>(n));
+  }
+  for (auto& [id, i] : waiting) out[i] = Result<nlohmann::json>::Error("connect: " + path_ + ": connection closed");
+  return out;
 }
 
 Result<std::string> RpcClient::CallRaw(const std::string& method, const nlohmann::json& args, Millis timeout) {
@@ -73,21 +151,7 @@ Result<std::string> RpcClient::CallRaw(const std::string& method, const nlohmann
     std::string id = std::to_string(getpid()) + ":" + std::to_string(next_id_++);
     nlohmann::json msg = {{"type", "call"}, {"method", method}, {"args", args}};
     std::string frame = EncodeAmp({"j:" + JsonText(msg), "s:" + id});
-    size_t off = 0;
-    bool write_failed = false;
-    while (off < frame.size()) {
-      ssize_t n = send(fd_, frame.data() + off, frame.size() - off, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        write_failed = true;
-        break;
-      }
-      off += static_cast<size_t>(n);
-    }
-    if (write_failed) {
-      Close();
-      continue;
-    }
+    if (!SendFrame(frame)) continue;
     while (true) {
       while (auto reply = decoder_.Next()) {
         if (reply->size() < 2 || (*reply)[1] != "s:" + id) continue;  // a late answer to an older call
@@ -111,7 +175,7 @@ Result<std::string> RpcClient::CallRaw(const std::string& method, const nlohmann
       ssize_t n = recv(fd_, buf, sizeof buf, 0);
       if (n <= 0) {
         Close();
-        if (attempt == 0 && off == frame.size() && n == 0) break;  // closed under us: reconnect once
+        if (attempt == 0 && n == 0) break;  // closed under us: reconnect once
         return Result<std::string>::Error("connect: " + path_ + ": connection closed");
       }
       decoder_.Feed(buf, static_cast<size_t>(n));

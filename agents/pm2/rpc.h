@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "agents/pm2/amp.h"
 #include "common/duration.h"
@@ -27,11 +28,18 @@ class RpcClient {
   Result<nlohmann::json> Call(const std::string& method, const nlohmann::json& args, Millis timeout);
   // The same, returning the reply's JSON text ({"args": [...]}) unparsed.
   Result<std::string> CallRaw(const std::string& method, const nlohmann::json& args, Millis timeout);
+  // Calls `method` once per element of `calls` (each a JSON array of
+  // arguments), all sent before any answer is awaited, so that PM2 works on
+  // them at once; the results in the same order (as Call's).
+  std::vector<Result<nlohmann::json>> CallMany(const std::string& method, const std::vector<nlohmann::json>& calls,
+                                               Millis timeout);
   void Close();
   const std::string& path() const { return path_; }
 
  private:
   Status Connect(Millis timeout);
+  // Writes one whole frame; false (and closed) when the connection broke.
+  bool SendFrame(const std::string& frame);
   std::string path_;
   int fd_ = -1;
   uint64_t next_id_ = 1;

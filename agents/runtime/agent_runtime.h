@@ -29,6 +29,8 @@ struct AgentRuntimeOptions {
   // Opens the log file the Welcome names (a process of its own); a runtime
   // inside a test process leaves the process's logging alone.
   bool configure_logging = false;
+  // The orchestrator's pid: its exit ends the loop (exit 1). 0: not watched.
+  pid_t parent_pid = 0;
 };
 
 class AgentRuntime {
@@ -41,7 +43,7 @@ class AgentRuntime {
   AgentRuntime& operator=(const AgentRuntime&) = delete;
 
   // Says Hello and serves until SHUTDOWN (0), Stop(), SIGTERM (0), or the
-  // orchestrator goes silent or never welcomes it (1). Returns the exit code.
+  // orchestrator exits or never welcomes it (1). Returns the exit code.
   int Run();
   // Ends Run() from any thread with `code`, sending nothing more.
   void Stop(int code);

@@ -70,9 +70,11 @@ class AgentRuntime::Impl {
   Impl(Agent* agent, Clock* clock, transport::Dealer* channel, AgentRuntimeOptions options)
       : agent_(agent), options_(std::move(options)), clock_(*clock), dealer_(channel) {
     stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    parent_fd_ = process::OpenPidFd(options_.parent_pid);
   }
   ~Impl() {
     if (stop_fd_ >= 0) close(stop_fd_);
+    if (parent_fd_ >= 0) close(parent_fd_);
   }
 
   void Stop(int code) {
@@ -87,7 +89,7 @@ class AgentRuntime::Impl {
     hello.mutable_hello()->set_kind(agent_->Kind());
     hello.mutable_hello()->set_pid(options_.pid > 0 ? options_.pid : getpid());
     hello.mutable_hello()->set_version(kVersion);
-    dealer_->Send(hello);
+    Send(hello);
     last_heard_ = clock_.Now();
     welcome_deadline_ = last_heard_ + kWelcomeTimeout;
     return Loop();
@@ -101,6 +103,7 @@ class AgentRuntime::Impl {
       size_t stop_i = poller.AddFd(stop_fd_);
       size_t sig_i = options_.signals ? poller.AddFd(options_.signals->fd()) : SIZE_MAX;
       size_t work_i = poller.AddFd(worker_.fd());
+      size_t parent_i = parent_fd_ >= 0 ? poller.AddFd(parent_fd_) : SIZE_MAX;
       std::vector<std::pair<size_t, int>> agent_fds;
       for (int fd : watched_) agent_fds.emplace_back(poller.AddFd(fd), fd);
       if (Status s = poller.Wait(NextTimeout()); !s.ok()) {
@@ -108,6 +111,10 @@ class AgentRuntime::Impl {
         return 1;
       }
       if (poller.Ready(stop_i)) return stop_code_.load();
+      if (parent_i != SIZE_MAX && poller.Ready(parent_i)) {
+        spdlog::error("the orchestrator (pid {}) exited; exiting", options_.parent_pid);
+        return 1;
+      }
       if (sig_i != SIZE_MAX && poller.Ready(sig_i)) {
         for (int sig : options_.signals->Read()) {
           if (sig == SIGTERM) {
@@ -142,13 +149,16 @@ class AgentRuntime::Impl {
     return exit_code_;
   }
 
+  // Only what is due: a check, a heartbeat after a silence, the Welcome's
+  // deadline; else the loop sleeps until a message, a job or a watched fd.
   std::chrono::milliseconds NextTimeout() const {
     SteadyTime now = clock_.Now();
-    SteadyTime next = now + std::chrono::seconds(1);
+    SteadyTime next = now + std::chrono::minutes(1);
     if (!welcomed_) {
       next = std::min(next, welcome_deadline_);
     } else {
-      next = std::min({next, next_heartbeat_, last_heard_ + hb_interval_ * liveness_});
+      next = std::min({next, last_sent_ + hb_interval_, last_heard_ + hb_interval_ * liveness_});
+      if (last_beat_ <= last_heard_) next = std::min(next, last_heard_ + hb_interval_);
       if (!paused_ && configured_) next = std::min(next, next_check_);
     }
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now);
@@ -164,22 +174,36 @@ class AgentRuntime::Impl {
       }
       return;
     }
+    // A frozen or deadlocked orchestrator is alive (no PDEATHSIG, no pidfd):
+    // it is gone when it has not answered for interval x liveness.
     if (now - last_heard_ >= hb_interval_ * liveness_) {
-      spdlog::error("the orchestrator is gone (no heartbeat for {}); exiting",
+      spdlog::error("the orchestrator has not answered for {}; exiting",
                     FormatDuration(std::chrono::duration_cast<Millis>(now - last_heard_)));
       exit_code_ = 1;
       return;
     }
-    if (now >= next_heartbeat_) {
-      v1::Envelope hb;
-      hb.mutable_heartbeat()->set_seq(++hb_seq_);
-      dealer_->Send(hb);
-      next_heartbeat_ = now + hb_interval_;
-    }
+    // A heartbeat only after a silence: ours (anything we send shows we are
+    // alive), or theirs (it answers, once per silence until it does).
+    if (now - last_sent_ >= hb_interval_ || (now - last_heard_ >= hb_interval_ && last_beat_ <= last_heard_))
+      SendHeartbeat(false);
     if (configured_ && !paused_ && now >= next_check_) {
       next_check_ = now + interval_;
       if (!check_queued_) SubmitCheck({});
     }
+  }
+
+  void SendHeartbeat(bool reply) {
+    v1::Envelope hb;
+    hb.mutable_heartbeat()->set_seq(++hb_seq_);
+    hb.mutable_heartbeat()->set_reply(reply);
+    Send(hb);
+    if (!reply) last_beat_ = clock_.Now();
+  }
+
+  // Every message to the orchestrator goes here: it is also a sign of life.
+  void Send(const v1::Envelope& env) {
+    dealer_->Send(env);
+    last_sent_ = clock_.Now();
   }
 
   void Handle(const std::string& bytes) {
@@ -191,6 +215,9 @@ class AgentRuntime::Impl {
     last_heard_ = clock_.Now();
     switch (env.body_case()) {
       case v1::Envelope::kHeartbeat:
+        // A probe (the orchestrator has not heard from us for a while) gets
+        // an answer; an answer to ours needs none.
+        if (!env.heartbeat().reply()) SendHeartbeat(true);
         break;
       case v1::Envelope::kWelcome:
         if (!welcomed_) {
@@ -235,7 +262,6 @@ class AgentRuntime::Impl {
     hb_interval_ = Millis(std::max<uint64_t>(w.heartbeat_interval_ms(), 10));
     liveness_ = std::max<uint32_t>(w.heartbeat_liveness(), 1);
     interval_ = Millis(std::max<uint64_t>(w.interval_ms(), 10));
-    next_heartbeat_ = clock_.Now();
     AddSecrets({w.secrets().begin(), w.secrets().end()});
     AgentContext ctx;
     ctx.system = w.system();
@@ -262,19 +288,22 @@ class AgentRuntime::Impl {
     } catch (const YAML::Exception& e) {
       spdlog::error("settings from the orchestrator do not parse: {}", e.what());
     }
-    bool first = !configured_;
-    worker_.Submit([this, ctx, first, command_id]() -> std::function<void()> {
+    if (!ready_sent_) {
+      // Ready as soon as we are connected and told who we are: what a check
+      // needs is loaded by the worker next (Configure), and every command
+      // queues behind it there.
+      ready_sent_ = true;
+      v1::Envelope ready;
+      ready.mutable_ready();
+      Send(ready);
+      spdlog::info("ready (agent {}, system {})", agent_->Kind(), options_.system);
+    }
+    worker_.Submit([this, ctx, command_id]() -> std::function<void()> {
       Status s = agent_->Configure(ctx);
       config_error_ = s.ok() ? "" : s.message();  // read only by later jobs on this thread
-      return [this, s, first, command_id] {
+      return [this, s, command_id] {
         configured_ = true;
         if (!s.ok()) spdlog::error("configuration: {}", s.message());
-        if (first) {
-          v1::Envelope ready;
-          ready.mutable_ready();
-          dealer_->Send(ready);
-          spdlog::info("ready (agent {}, system {})", agent_->Kind(), options_.system);
-        }
         if (command_id) Reply(command_id, s.ok(), s.ok() ? "reloaded" : s.message());
         next_check_ = clock_.Now() + interval_;
         SubmitCheck({});
@@ -444,7 +473,7 @@ class AgentRuntime::Impl {
       e.set_detail(ValidUtf8(e.detail()));
       e.set_target(ValidUtf8(e.target()));
       *env.mutable_event() = std::move(e);
-      dealer_->Send(env);
+      Send(env);
     }
   }
 
@@ -484,7 +513,7 @@ class AgentRuntime::Impl {
       *out = c;
       CleanUtf8(out);
     }
-    dealer_->Send(env);
+    Send(env);
   }
 
   void Reply(uint64_t id, bool ok, const std::string& message) {
@@ -493,7 +522,7 @@ class AgentRuntime::Impl {
     env.mutable_command_result()->set_id(id);
     env.mutable_command_result()->set_ok(ok);
     env.mutable_command_result()->set_message(ValidUtf8(message));
-    dealer_->Send(env);
+    Send(env);
   }
 
   Agent* agent_;
@@ -518,12 +547,15 @@ class AgentRuntime::Impl {
   std::mutex events_mu_;
   std::vector<v1::Event> events_;
   std::vector<v1::Event>* capture_ = nullptr;  // also collects events while a recovery runs (under events_mu_)
-  Millis hb_interval_{500};
+  int parent_fd_ = -1;                         // pidfd of the orchestrator
+  bool ready_sent_ = false;
+  Millis hb_interval_{5'000};
   uint32_t liveness_ = 3;
   Millis interval_{60'000};
-  SteadyTime last_heard_{};
+  SteadyTime last_sent_{};
+  SteadyTime last_heard_{};  // anything from the orchestrator
+  SteadyTime last_beat_{};   // our last heartbeat that asked for an answer
   SteadyTime welcome_deadline_{};
-  SteadyTime next_heartbeat_{};
   SteadyTime next_check_{};
   uint64_t hb_seq_ = 0;
   int exit_code_ = -1;
@@ -579,7 +611,8 @@ int RunAgent(Agent* agent, int argc, char** argv) {
       spdlog::error("{}", s.message());
       return 1;
     }
-    AgentRuntime runtime(agent, &clock, &dealer, {f.system, 0, &signals.value(), /*configure_logging=*/true});
+    AgentRuntime runtime(agent, &clock, &dealer,
+                         {f.system, 0, &signals.value(), /*configure_logging=*/true, static_cast<pid_t>(f.parent_pid)});
     code = runtime.Run();
     // Helpers still running (a git, an npm and what they started) go with us:
     // redundancyd makes each agent lead a process group of its own.

@@ -460,6 +460,13 @@ bool IsRunning(pid_t pid) {
   return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
+int OpenPidFd(pid_t pid) {
+  if (pid <= 0) return -1;
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+}
+
 Status DieWithParent(int sig, pid_t expected_parent) {
   if (prctl(PR_SET_PDEATHSIG, sig) != 0) return Status::Error(std::string("PR_SET_PDEATHSIG: ") + std::strerror(errno));
   if (expected_parent > 0 && getppid() != expected_parent) return Status::Error("the parent process is gone");

@@ -35,6 +35,9 @@ struct SpawnSpec {
   std::string user;
 };
 
+// A descriptor that becomes readable when `pid` exits (pidfd_open), or -1.
+int OpenPidFd(pid_t pid);
+
 // `exe` as given when it has a slash, else looked up in PATH; error when it
 // is missing or not executable.
 Result<std::string> ResolveExe(const std::string& exe);

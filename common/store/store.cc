@@ -28,6 +28,17 @@ std::string Text(sqlite3_stmt* st, int col) {
 
 }  // namespace
 
+Result<Store> Store::OpenReader(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Result<Store>::Error("cannot open " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db, 2000);
+  return Store(db);
+}
+
 Result<Store> Store::OpenOnce(const std::string& path, int* sqlite_code) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=

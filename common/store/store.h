@@ -47,6 +47,9 @@ class Store {
   // moved_aside() says where, and the daemon raises a critical event.
   static Result<Store> Open(const std::string& path);
   const std::string& moved_aside() const { return moved_aside_; }
+  // A read-only connection to a database another Store keeps (reports on
+  // another thread): no checks, no schema, nothing moved.
+  static Result<Store> OpenReader(const std::string& path);
   Store(Store&& other) noexcept;
   Store& operator=(Store&& other) noexcept;
   ~Store();

@@ -4,7 +4,7 @@
 //   crash_after DUR   exit (with exit_code, default 3) DUR after start
 //   exit_code N
 //   hang_after DUR    stop itself with SIGSTOP DUR after start
-//   no_ready          never finish configuring (so never Ready)
+//   no_ready          never connect (so never Ready: the runtime says Ready at the Welcome)
 //   status S          report check "<system>:test" as ok|degraded|failed (default ok)
 //   status_file PATH  read S from PATH at every check instead (tests change it while running)
 //   recover_fixes     a RECOVER turns a failed status into ok
@@ -73,9 +73,6 @@ class TestAgent : public redundancy::Agent {
       settings_ = YAML::Dump(ctx.settings);
       spdlog::warn("settings: {}", settings_);
     }
-    if (mode_.no_ready) {
-      for (int i = 0; i < 6000; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
     return redundancy::Status::Ok();
   }
   std::vector<redundancy::v1::CheckResult> Check() override {
@@ -123,6 +120,10 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(mode.hang_after_ms));
       raise(SIGSTOP);
     }).detach();
+  }
+  if (mode.no_ready) {
+    for (int i = 0; i < 6000; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return 0;
   }
   TestAgent agent(mode);
   return redundancy::RunAgent(&agent, argc, argv);

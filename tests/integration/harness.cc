@@ -1,5 +1,6 @@
 #include "tests/integration/harness.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -20,7 +21,27 @@ TempDir::TempDir() {
   char tmpl[] = "/tmp/redundancy-test-XXXXXX";
   path_ = mkdtemp(tmpl);
 }
+// A PM2 daemon whose PM2_HOME is in `dir`, still running: one an agent was
+// starting when its test stopped it (the daemon comes up after the test's
+// `pm2 kill` found no pid file). It would spin on a deleted home for ever.
+static void KillPm2DaemonsUnder(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "environ", std::ios::binary);
+    std::string var;
+    while (std::getline(in, var, '\0')) {
+      if (var.rfind("PM2_HOME=" + dir + "/", 0) == 0) {
+        kill(std::stoi(name), SIGKILL);
+        break;
+      }
+    }
+  }
+}
+
 TempDir::~TempDir() {
+  KillPm2DaemonsUnder(path_);
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }
@@ -52,7 +73,7 @@ bool IsRunning(pid_t pid) {
 std::string FastOrchestratorYaml(int max_restarts, bool http_off) {
   return "orchestrator:\n"
          "  heartbeat_interval: 100ms\n"
-         "  heartbeat_liveness: 3\n"
+         "  heartbeat_liveness: 10\n"  // 1 s: a loaded test machine stalls a process for 300 ms
          "  start_timeout: 5s\n"
          "  stop_grace: 300ms\n"
          "  agent_restart: {backoff_initial: 20ms, backoff_max: 200ms, max_restarts: " +

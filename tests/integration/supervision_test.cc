@@ -3,6 +3,9 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
 
 #include "tests/integration/harness.h"
 
@@ -293,6 +296,51 @@ TEST(SupervisionTest, MissingAgentBinaryGivesUpWithAClearReason) {
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
   EXPECT_NE(refused.output.find("systems.git.agent: /nonexistent/agent does not exist"), std::string::npos)
       << refused.output;
+}
+
+// Voluntary context switches of every thread of `pid`: each is a wake-up.
+long WakeUps(pid_t pid) {
+  long total = 0;
+  std::error_code ec;
+  for (const auto& t : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(t.path() / "status");
+    std::string key;
+    while (in >> key) {
+      long v;
+      if (key == "voluntary_ctxt_switches:" && in >> v) total += v;
+    }
+  }
+  return total;
+}
+
+// Nothing due, nothing done: with checks an hour apart and a heartbeat only
+// after 10 s of silence, neither redundancyd nor its agents wake up at all
+// (the loops sleep until a deadline, a message or a watched descriptor).
+TEST(SupervisionTest, AnIdleDaemonAndItsAgentsDoNotWakeUp) {
+  Daemon d(
+      "  workflows: {interval: 1h}\n  netlify: {interval: 1h}\n  git: {interval: 1h, agent: " + TestAgent() + "}\n",
+      "orchestrator: {heartbeat_interval: 10s, heartbeat_liveness: 3}\nhttp: {listen: \"\"}\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitAllReady(10s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = d.Status();
+        if (!s.ok() || s->systems_size() != 3) return false;
+        for (const auto& sys : s->systems())
+          if (sys.health() == v1::HEALTH_UNKNOWN) return false;
+        return true;
+      },
+      10s));
+  std::this_thread::sleep_for(1s);  // the first checks' replies and logs settle
+  std::vector<pid_t> pids = d.AgentPids();
+  pids.push_back(d.pid());
+  std::map<pid_t, long> before;
+  for (pid_t p : pids) before[p] = WakeUps(p);
+  std::this_thread::sleep_for(3s);
+  for (pid_t p : pids) {
+    // The old loops woke every second and sent heartbeats every 500 ms: 6+ here.
+    EXPECT_LE(WakeUps(p) - before[p], 2) << "pid " << p << (p == d.pid() ? " (redundancyd)" : " (an agent)");
+  }
 }
 
 }  // namespace

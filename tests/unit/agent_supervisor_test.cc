@@ -21,11 +21,12 @@ class FakeOps : public AgentOps {
   void Signal(pid_t pid, int sig) override { signals.emplace_back(pid, sig); }
   void SendShutdown(const std::string& agent) override { shutdowns.push_back(agent); }
   void Record(const std::string&, const std::string& kind, const std::string&) override { records.push_back(kind); }
+  void Probe(const std::string& agent) override { probes.push_back(agent); }
   bool Recorded(const std::string& kind) const {
     return std::find(records.begin(), records.end(), kind) != records.end();
   }
 
-  std::vector<std::string> spawns, shutdowns, records;
+  std::vector<std::string> spawns, shutdowns, records, probes;
   std::vector<std::pair<pid_t, int>> signals;
   pid_t next_pid = 100;
   bool fail_spawn = false;
@@ -189,6 +190,34 @@ TEST_F(AgentSupervisorTest, MissedHeartbeatsDeclareHungThenKill) {
   EXPECT_EQ(std::count(ops.signals.begin(), ops.signals.end(), std::make_pair(pid_t{100}, SIGKILL)), 1);
   sup->OnExit("killed by SIGKILL", now());
   EXPECT_EQ(sup->state(), AgentState::kStarting) << "a hung agent is restarted";
+}
+
+TEST_F(AgentSupervisorTest, ASilentAgentIsProbedOnceBeforeItIsHung) {
+  StartReady();
+  EXPECT_EQ(sup->NextDeadline(), now() + milliseconds(200)) << "the probe: interval x (liveness - 1)";
+  Advance(199);
+  EXPECT_TRUE(ops.probes.empty());
+  Advance(1);
+  EXPECT_EQ(ops.probes, std::vector<std::string>{"git"});
+  EXPECT_EQ(sup->NextDeadline(), now() + milliseconds(100)) << "then the hang";
+  Advance(50);
+  EXPECT_EQ(ops.probes.size(), 1u) << "one probe per silence";
+  // The answer: alive again, and a later silence gets its own probe.
+  sup->OnAlive(now());
+  Advance(200);
+  EXPECT_EQ(ops.probes.size(), 2u);
+  Advance(100);
+  EXPECT_EQ(sup->state(), AgentState::kStopping) << "no answer to the probe: hung";
+}
+
+TEST_F(AgentSupervisorTest, AnAgentThatTalksIsNeverProbed) {
+  StartReady();
+  for (int i = 0; i < 50; ++i) {
+    Advance(150);
+    sup->OnAlive(now());
+  }
+  EXPECT_TRUE(ops.probes.empty());
+  EXPECT_EQ(sup->state(), AgentState::kReady);
 }
 
 TEST_F(AgentSupervisorTest, HeartbeatsKeepItReady) {

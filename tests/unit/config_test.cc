@@ -14,7 +14,7 @@ TEST(ConfigTest, DefaultsAndPaths) {
   EXPECT_EQ(c->workspace, "/srv/app");
   EXPECT_EQ(c->state_dir, "/srv/app/.redundancy");
   EXPECT_EQ(c->log_dir, "/srv/app/.redundancy/logs");
-  EXPECT_EQ(c->orchestrator.heartbeat_interval, Millis(500));
+  EXPECT_EQ(c->orchestrator.heartbeat_interval, Millis(5000));
   EXPECT_EQ(c->orchestrator.agent_restart.max_restarts, 5);
   ASSERT_EQ(c->systems.size(), 3u);
   EXPECT_EQ(c->systems[0].name, "git");

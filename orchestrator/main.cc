@@ -1,4 +1,5 @@
 // redundancyd --config FILE [--foreground] [--daemon] [--debug]
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,9 @@
 #include "orchestrator/launcher_info.h"
 
 int main(int argc, char** argv) {
+  // Few threads, mostly idle: two malloc arenas keep freed memory from being
+  // held per thread (the HTTP thread's pages, the loop's big reports).
+  mallopt(M_ARENA_MAX, 2);
   CLI::App app{"redundancyd: supervises the agents that keep a web project healthy"};
   std::string config_path = "redundancy.yaml";
   bool foreground = false, daemonize = false, debug = false;

@@ -83,10 +83,19 @@ Result<std::vector<AppInfo>> FromArray(simdjson::dom::array list) {
   return out;
 }
 
-// One parser per thread, reused: it keeps its buffers between lists.
+// One parser per thread, reused: it keeps its buffers between lists...
 simdjson::dom::parser& Parser() {
   thread_local simdjson::dom::parser parser;
   return parser;
+}
+
+// ...unless the list was big: 1,000 apps are ~9 MB of JSON, and the buffers
+// for it (~2.5x) would be the agent's largest allocation between checks.
+constexpr size_t kKeepBuffersUpTo = 1 << 20;
+
+Result<std::vector<AppInfo>> Released(Result<std::vector<AppInfo>> apps, size_t json_size) {
+  if (json_size > kKeepBuffersUpTo) Parser() = simdjson::dom::parser();
+  return apps;
 }
 
 }  // namespace
@@ -96,7 +105,7 @@ Result<std::vector<AppInfo>> ParseAppList(std::string_view json) {
   if (Parser().parse(json.data(), json.size()).get_array().get(list) != simdjson::SUCCESS) {
     return Result<std::vector<AppInfo>>::Error("the process list is not a JSON array");
   }
-  return FromArray(list);
+  return Released(FromArray(list), json.size());
 }
 
 Result<std::vector<AppInfo>> ParseMonitorReply(std::string_view json) {
@@ -109,7 +118,7 @@ Result<std::vector<AppInfo>> ParseMonitorReply(std::string_view json) {
       args.at(0).get_array().get(list) != simdjson::SUCCESS) {
     return Result<std::vector<AppInfo>>::Error("getMonitorData did not answer a list");
   }
-  return FromArray(list);
+  return Released(FromArray(list), json.size());
 }
 
 }  // namespace redundancy::pm2

@@ -75,6 +75,8 @@ class AgentRuntime::Impl {
     parent_fd_ = process::OpenPidFd(options_.parent_pid);
   }
   ~Impl() {
+    // Before any member goes: the running job (a check, a recovery) uses them.
+    worker_.Shutdown(std::chrono::seconds(1));
     if (stop_fd_ >= 0) close(stop_fd_);
     if (parent_fd_ >= 0) close(parent_fd_);
   }
@@ -176,9 +178,13 @@ class AgentRuntime::Impl {
       }
       return;
     }
+    if (exit_code_ >= 0) return;  // already leaving (SIGTERM, SHUTDOWN)
     // A frozen or deadlocked orchestrator is alive (no PDEATHSIG, no pidfd):
-    // it is gone when it has not answered for interval x liveness.
-    if (now - last_heard_ >= hb_interval_ * liveness_) {
+    // it is gone when `liveness` heartbeats in a row went unanswered over
+    // interval x liveness. Counting our asks, not only the time, keeps an
+    // agent that was itself stopped (SIGSTOP, a suspended host) from blaming
+    // the orchestrator when it resumes: it asks again first.
+    if (now - last_heard_ >= hb_interval_ * liveness_ && unanswered_ >= liveness_) {
       spdlog::error("the orchestrator has not answered for {}; exiting",
                     FormatDuration(std::chrono::duration_cast<Millis>(now - last_heard_)));
       exit_code_ = 1;
@@ -199,7 +205,10 @@ class AgentRuntime::Impl {
     hb.mutable_heartbeat()->set_seq(++hb_seq_);
     hb.mutable_heartbeat()->set_reply(reply);
     Send(hb);
-    if (!reply) last_beat_ = clock_.Now();
+    if (!reply) {
+      last_beat_ = clock_.Now();
+      ++unanswered_;
+    }
   }
 
   // Every message to the orchestrator goes here: it is also a sign of life.
@@ -215,6 +224,7 @@ class AgentRuntime::Impl {
       return;
     }
     last_heard_ = clock_.Now();
+    unanswered_ = 0;
     switch (env.body_case()) {
       case v1::Envelope::kHeartbeat:
         // A probe (the orchestrator has not heard from us for a while) gets
@@ -560,6 +570,7 @@ class AgentRuntime::Impl {
   SteadyTime last_sent_{};
   SteadyTime last_heard_{};  // anything from the orchestrator
   SteadyTime last_beat_{};   // our last heartbeat that asked for an answer
+  uint32_t unanswered_ = 0;  // heartbeats sent since we last heard anything
   SteadyTime welcome_deadline_{};
   SteadyTime next_check_{};
   uint64_t hb_seq_ = 0;

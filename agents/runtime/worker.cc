@@ -9,19 +9,18 @@ namespace redundancy {
 
 Worker::Worker() : event_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), thread_([this] { ThreadMain(); }) {}
 
-Worker::~Worker() {
-  bool running;
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-    running = running_ > 0;
-  }
+void Worker::Shutdown(std::chrono::milliseconds wait) {
+  std::unique_lock lock(mu_);
+  if (shut_) return;
+  shut_ = true;
+  stop_ = true;
   cv_.notify_all();
-  // A job stuck in a system call must not hold up the exit of the process.
-  if (running) {
-    thread_.detach();
-  } else {
+  bool idle = idle_cv_.wait_for(lock, wait, [this] { return running_ == 0; });
+  lock.unlock();
+  if (idle) {
     thread_.join();
+  } else {
+    thread_.detach();
   }
 }
 
@@ -55,6 +54,7 @@ void Worker::ThreadMain() {
       --running_;
       done_.push_back(std::move(completion));
     }
+    idle_cv_.notify_all();
     uint64_t one = 1;
     (void)!write(event_fd_, &one, sizeof one);
   }

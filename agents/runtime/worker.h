@@ -2,6 +2,7 @@
 // event loop through an eventfd when a job is done.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -13,7 +14,13 @@ namespace redundancy {
 class Worker {
  public:
   Worker();
-  ~Worker();  // detaches: a job stuck in a system call must not block exit
+  ~Worker() { Shutdown(std::chrono::milliseconds(0)); }
+
+  // Takes no more jobs and waits up to `wait` for the one running. Past
+  // that it is left running (detached): a job stuck in a system call must
+  // not block the exit of the process. A job uses its owner's members, so
+  // the owner calls this first, with time for a normal job to end.
+  void Shutdown(std::chrono::milliseconds wait);
 
   // fd that becomes readable when results are waiting.
   int fd() const { return event_fd_; }
@@ -28,10 +35,12 @@ class Worker {
   int event_fd_ = -1;
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable idle_cv_;  // a job ended
   std::deque<std::function<std::function<void()>()>> jobs_;
   std::deque<std::function<void()>> done_;
   int running_ = 0;
   bool stop_ = false;
+  bool shut_ = false;
   std::thread thread_;
 };
 

@@ -117,8 +117,18 @@ TEST(SupervisionTest, StoppedAgentIsDeclaredHungAndReplaced) {
   auto h = d.Control(v1::ControlRequest::HISTORY);
   ASSERT_TRUE(h.ok());
   bool hung = false;
-  for (const auto& r : h->history()) hung |= (r.kind() == "agent_hung" && r.system() == "git");
+  bool clean_exit = false;
+  for (const auto& r : h->history()) {
+    hung |= (r.kind() == "agent_hung" && r.system() == "git");
+    // Continued with a SIGTERM waiting, it leaves cleanly: it does not blame
+    // the orchestrator for the silence it was frozen through.
+    if (r.kind() == "agent_exit" && r.system() == "git" &&
+        r.detail().find(std::to_string(old_pid)) != std::string::npos)
+      clean_exit = r.detail().find("exited 0") != std::string::npos;
+  }
   EXPECT_TRUE(hung);
+  EXPECT_TRUE(clean_exit) << "the stopped agent's exit was not a clean one";
+  EXPECT_EQ(d.ReadLogs().find("has not answered"), std::string::npos) << "a frozen agent blamed the orchestrator";
 }
 
 TEST(SupervisionTest, AgentSelfStoppingIsCaughtToo) {

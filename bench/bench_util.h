@@ -2,6 +2,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "common/process/process.h"
 
 namespace redundancy::bench {
 
@@ -90,6 +93,19 @@ inline std::string MakeDemoWorkspace(const std::string& source_dir, const std::s
         "git remote add origin " +
         dir + "/remote.git && git push -q origin main && git branch -q --set-upstream-to=origin/main main");
   return ws;
+}
+
+// Stops a redundancyd started on a MakeDemoWorkspace copy (SIGTERM, reaped,
+// 20 s at most), then the PM2 daemon its agent started, and removes `dir`.
+inline void StopDemo(pid_t redundancyd, const std::string& ws, const std::string& dir) {
+  kill(redundancyd, SIGTERM);
+  WaitFor(
+      [&] {
+        redundancy::process::ReapAll();
+        return !redundancy::process::Alive(redundancyd);
+      },
+      std::chrono::seconds(20));
+  Shell("PM2_HOME=" + ws + "/.redundancy/pm2 pm2 kill >/dev/null 2>&1; rm -rf " + dir);
 }
 
 }  // namespace redundancy::bench

@@ -66,14 +66,7 @@ int main(int argc, char** argv) {
     alerts.push_back(std::atof(out.c_str()));
     std::fprintf(stderr, "run %d: %s in %.0f ms, %s alert(s)\n", i + 1, ok ? "all ok" : "NOT ok", ms,
                  out.empty() ? "?" : out.substr(0, out.find('\n')).c_str());
-    kill(*pid, SIGTERM);
-    WaitFor(
-        [&] {
-          redundancy::process::ReapAll();
-          return !redundancy::process::Alive(*pid);
-        },
-        std::chrono::seconds(20));
-    Shell("PM2_HOME=" + ws + "/.redundancy/pm2 pm2 kill >/dev/null 2>&1; rm -rf " + dir);
+    StopDemo(*pid, ws, dir);
   }
   std::printf("%-44s %10s %10s %10s\n", "measure", "median", "p90", "target");
   std::printf("%-44s %10.0f %10.0f %10s\n", "demo cold start to all 5 systems ok (ms)", Pct(times, .5), Pct(times, .9),

@@ -212,13 +212,6 @@ int main(int argc, char** argv) {
     std::printf("left running: redundancyd pid %d, workspace %s\n", *pid, ws.c_str());
     return 0;
   }
-  kill(*pid, SIGTERM);
-  WaitFor(
-      [&] {
-        redundancy::process::ReapAll();
-        return !redundancy::process::Alive(*pid);
-      },
-      std::chrono::seconds(20));
-  Shell("PM2_HOME=" + pm2_home + " pm2 kill >/dev/null 2>&1; rm -rf " + dir);
+  StopDemo(*pid, ws, dir);
   return ok ? 0 : 1;
 }

@@ -87,21 +87,23 @@ bool RpcClient::SendFrame(const std::string& frame) {
   return true;
 }
 
-std::vector<Result<nlohmann::json>> RpcClient::CallMany(const std::string& method,
-                                                        const std::vector<nlohmann::json>& calls, Millis timeout) {
-  auto deadline = SteadyClock::now() + timeout;
-  std::vector<Result<nlohmann::json>> out(calls.size(), Result<nlohmann::json>::Error("pm2: no answer"));
+std::vector<Result<std::string>> RpcClient::Exchange(const std::string& method,
+                                                     const std::vector<nlohmann::json>& calls, Millis timeout,
+                                                     SteadyClock::time_point deadline, bool* stale) {
+  *stale = false;
+  std::vector<Result<std::string>> out(calls.size(), Result<std::string>::Error("pm2: no answer"));
   if (calls.empty()) return out;
   if (fd_ < 0) {
-    if (Status s = Connect(timeout); !s.ok()) return std::vector<Result<nlohmann::json>>(calls.size(), s);
+    if (Status s = Connect(timeout); !s.ok()) return std::vector<Result<std::string>>(calls.size(), s);
   }
   std::map<std::string, size_t> waiting;  // call id -> index
+  std::string failure;                    // why the rest went unanswered
   for (size_t i = 0; i < calls.size(); ++i) {
     std::string id = std::to_string(getpid()) + ":" + std::to_string(next_id_++);
     nlohmann::json msg = {{"type", "call"}, {"method", method}, {"args", calls[i]}};
     if (!SendFrame(EncodeAmp({"j:" + JsonText(msg), "s:" + id}))) {
-      for (size_t k = i; k < calls.size(); ++k)
-        out[k] = Result<nlohmann::json>::Error("connect: " + path_ + ": send failed");
+      for (size_t k = i; k < calls.size(); ++k) waiting["unsent:" + std::to_string(k)] = k;
+      *stale = true;
       break;
     }
     waiting[id] = i;
@@ -112,76 +114,55 @@ std::vector<Result<nlohmann::json>> RpcClient::CallMany(const std::string& metho
       auto it = waiting.find((*reply)[1].substr(std::min<size_t>(2, (*reply)[1].size())));
       if (it == waiting.end()) continue;  // a late answer to an older call
       std::string& body = (*reply)[0];
-      out[it->second] = body.rfind("j:", 0) == 0 ? ParseReply(body.substr(2))
-                                                 : Result<nlohmann::json>::Error("pm2: reply is not JSON");
+      out[it->second] = body.rfind("j:", 0) == 0 ? Result<std::string>(body.substr(2))
+                                                 : Result<std::string>::Error("pm2: reply is not JSON");
       waiting.erase(it);
     }
     if (waiting.empty()) break;
     if (decoder_.broken()) {
       Close();
+      failure = "pm2: unexpected bytes on " + path_;
       break;
     }
     pollfd p{fd_, POLLIN, 0};
     int rc = poll(&p, 1, RemainingMs(deadline));
     if (rc == 0) {
       Close();  // answers may still come: never reuse this connection
-      for (auto& [id, i] : waiting)
-        out[i] = Result<nlohmann::json>::Error("pm2: " + method + " timed out after " + FormatDuration(timeout));
-      return out;
+      failure = "pm2: " + method + " timed out after " + FormatDuration(timeout);
+      break;
     }
     if (rc < 0 && errno == EINTR) continue;
     char buf[65536];
     ssize_t n = recv(fd_, buf, sizeof buf, 0);
     if (n <= 0) {
       Close();
+      *stale |= n == 0 && waiting.size() == calls.size();  // closed under us before any answer
       break;
     }
     decoder_.Feed(buf, static_cast<size_t>(n));
   }
-  for (auto& [id, i] : waiting) out[i] = Result<nlohmann::json>::Error("connect: " + path_ + ": connection closed");
+  if (failure.empty()) failure = "connect: " + path_ + ": connection closed";
+  for (auto& [id, i] : waiting) out[i] = Result<std::string>::Error(failure);
+  return out;
+}
+
+std::vector<Result<nlohmann::json>> RpcClient::CallMany(const std::string& method,
+                                                        const std::vector<nlohmann::json>& calls, Millis timeout) {
+  bool stale = false;
+  std::vector<Result<nlohmann::json>> out;
+  for (auto& raw : Exchange(method, calls, timeout, SteadyClock::now() + timeout, &stale))
+    out.push_back(raw.ok() ? ParseReply(*raw) : Result<nlohmann::json>(raw.status()));
   return out;
 }
 
 Result<std::string> RpcClient::CallRaw(const std::string& method, const nlohmann::json& args, Millis timeout) {
-  auto deadline = SteadyClock::now() + timeout;
-  for (int attempt = 0; attempt < 2; ++attempt) {  // one reconnect for a stale connection
-    if (fd_ < 0) {
-      if (Status s = Connect(timeout); !s.ok()) return s;
-    }
-    std::string id = std::to_string(getpid()) + ":" + std::to_string(next_id_++);
-    nlohmann::json msg = {{"type", "call"}, {"method", method}, {"args", args}};
-    std::string frame = EncodeAmp({"j:" + JsonText(msg), "s:" + id});
-    if (!SendFrame(frame)) continue;
-    while (true) {
-      while (auto reply = decoder_.Next()) {
-        if (reply->size() < 2 || (*reply)[1] != "s:" + id) continue;  // a late answer to an older call
-        std::string& body = (*reply)[0];
-        if (body.rfind("j:", 0) != 0) return Result<std::string>::Error("pm2: reply is not JSON");
-        body.erase(0, 2);
-        return std::move(body);
-      }
-      if (decoder_.broken()) {
-        Close();
-        return Result<std::string>::Error("pm2: unexpected bytes on " + path_);
-      }
-      pollfd p{fd_, POLLIN, 0};
-      int rc = poll(&p, 1, RemainingMs(deadline));
-      if (rc == 0) {
-        Close();  // the answer may still come: never reuse this connection
-        return Result<std::string>::Error("pm2: " + method + " timed out after " + FormatDuration(timeout));
-      }
-      if (rc < 0 && errno == EINTR) continue;
-      char buf[65536];
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        Close();
-        if (attempt == 0 && n == 0) break;  // closed under us: reconnect once
-        return Result<std::string>::Error("connect: " + path_ + ": connection closed");
-      }
-      decoder_.Feed(buf, static_cast<size_t>(n));
-    }
+  auto deadline = SteadyClock::now() + timeout;  // both attempts together
+  for (int attempt = 0;; ++attempt) {
+    bool stale = false;
+    auto replies = Exchange(method, {args}, timeout, deadline, &stale);
+    if (stale && attempt == 0) continue;  // a stale connection: reconnect once
+    return std::move(replies[0]);
   }
-  return Result<std::string>::Error("connect: " + path_ + ": connection closed");
 }
 
 }  // namespace redundancy::pm2

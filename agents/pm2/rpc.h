@@ -5,6 +5,7 @@
 // the PM2 daemon.
 #pragma once
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -38,6 +39,13 @@ class RpcClient {
 
  private:
   Status Connect(Millis timeout);
+  // Sends one call per element of `calls` and collects the answers by id
+  // until `deadline`: each the reply's JSON text, or why there is none
+  // (`timeout` is what a timeout says). `stale`: the connection broke before
+  // anything was answered (worth one reconnect).
+  std::vector<Result<std::string>> Exchange(const std::string& method, const std::vector<nlohmann::json>& calls,
+                                            Millis timeout, std::chrono::steady_clock::time_point deadline,
+                                            bool* stale);
   // Writes one whole frame; false (and closed) when the connection broke.
   bool SendFrame(const std::string& frame);
   std::string path_;

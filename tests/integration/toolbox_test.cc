@@ -166,9 +166,12 @@ TEST(ToolboxTest, StatusWatchIsALiveViewInATerminal) {
   std::string escapes;
   RunShell(tmux + "capture-pane -e -p", &escapes);
   EXPECT_NE(escapes.find("\x1b[31mfailed"), std::string::npos) << escapes;
-  RunShell(tmux + "send-keys q", &out);
-  EXPECT_TRUE(WaitUntil([&] { return RunShell(tmux + "has-session 2>/dev/null", &out) != 0; }, 5s))
-      << "q leaves the view (and the session with it)";
+  // A key that leaves the view ends the session with it.
+  auto leaves_with = [&](const std::string& key) {
+    RunShell(tmux + "send-keys " + key, &out);
+    return WaitUntil([&] { return RunShell(tmux + "has-session 2>/dev/null", &out) != 0; }, 5s);
+  };
+  EXPECT_TRUE(leaves_with("q")) << "q leaves the view (and the session with it)";
   // ...but not with NO_COLOR.
   ASSERT_EQ(RunShell(tmux + "new-session -d -x 160 -y 50 'NO_COLOR=1 " + BinDir() + "/redundancyctl --config " +
                          d.config_path() + " status --watch --interval 200ms'",
@@ -179,9 +182,7 @@ TEST(ToolboxTest, StatusWatchIsALiveViewInATerminal) {
   std::string plain_pane;
   RunShell(tmux + "capture-pane -e -p", &plain_pane);
   EXPECT_EQ(plain_pane.find("\x1b[31m"), std::string::npos) << plain_pane;
-  RunShell(tmux + "send-keys C-c", &out);
-  EXPECT_TRUE(WaitUntil([&] { return RunShell(tmux + "has-session 2>/dev/null", &out) != 0; }, 5s))
-      << "Ctrl-C leaves it too";
+  EXPECT_TRUE(leaves_with("C-c")) << "Ctrl-C leaves it too";
 
   // Not a terminal: the plain status every interval, no colour codes.
   std::string file = d.dir().path() + "/watch.out";

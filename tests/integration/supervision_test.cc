@@ -308,19 +308,32 @@ TEST(SupervisionTest, MissingAgentBinaryGivesUpWithAClearReason) {
       << refused.output;
 }
 
-// Voluntary context switches of every thread of `pid`: each is a wake-up.
-long WakeUps(pid_t pid) {
-  long total = 0;
+// Voluntary context switches of each thread of `pid` ("tid name" -> count):
+// each is a wake-up.
+std::map<std::string, long> WakeUpsByThread(pid_t pid) {
+  std::map<std::string, long> out;
   std::error_code ec;
   for (const auto& t : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
     std::ifstream in(t.path() / "status");
-    std::string key;
+    std::string key, name;
     while (in >> key) {
       long v;
-      if (key == "voluntary_ctxt_switches:" && in >> v) total += v;
+      if (key == "Name:") in >> name;
+      if (key == "voluntary_ctxt_switches:" && in >> v) out[t.path().filename().string() + " " + name] = v;
     }
   }
-  return total;
+  return out;
+}
+
+// The threads that woke between two samples, for a failure message.
+std::string WokenThreads(const std::map<std::string, long>& before, const std::map<std::string, long>& after) {
+  std::string out;
+  for (const auto& [thread, n] : after) {
+    auto it = before.find(thread);
+    long delta = n - (it == before.end() ? 0 : it->second);
+    if (delta > 0) out += " [" + thread + " +" + std::to_string(delta) + "]";
+  }
+  return out;
 }
 
 // Nothing due, nothing done: with checks an hour apart and a heartbeat only
@@ -341,15 +354,22 @@ TEST(SupervisionTest, AnIdleDaemonAndItsAgentsDoNotWakeUp) {
         return true;
       },
       10s));
-  std::this_thread::sleep_for(1s);  // the first checks' replies and logs settle
+  // The pids come from a status request, itself a wake-up (and, on a loaded
+  // machine, a late one): ask first, then let it and the first checks'
+  // replies and logs settle before counting.
   std::vector<pid_t> pids = d.AgentPids();
   pids.push_back(d.pid());
-  std::map<pid_t, long> before;
-  for (pid_t p : pids) before[p] = WakeUps(p);
+  std::this_thread::sleep_for(1s);
+  std::map<pid_t, std::map<std::string, long>> before;
+  for (pid_t p : pids) before[p] = WakeUpsByThread(p);
   std::this_thread::sleep_for(3s);
   for (pid_t p : pids) {
     // The old loops woke every second and sent heartbeats every 500 ms: 6+ here.
-    EXPECT_LE(WakeUps(p) - before[p], 2) << "pid " << p << (p == d.pid() ? " (redundancyd)" : " (an agent)");
+    long woke = 0;
+    auto after = WakeUpsByThread(p);
+    for (const auto& [thread, n] : after) woke += n - (before[p].count(thread) ? before[p][thread] : 0);
+    EXPECT_LE(woke, 2) << "pid " << p << (p == d.pid() ? " (redundancyd)" : " (an agent)")
+                       << WokenThreads(before[p], after);
   }
 }
 

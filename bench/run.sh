@@ -11,11 +11,13 @@
 #   bash bench/run.sh idle       idle CPU, wake-ups and PSS on the demo, next to its PM2 daemon [--scale: 1,000 apps,
 #                                1,000 workflows, 2,000 functions] [--seconds 60]
 #   bash bench/run.sh gameday    the site under faults: availability, time to recover, notifications; PM2 alone as baseline
+#   bash bench/run.sh fleet      three hosts through etcd: push -> all serve it, idle cost per host; one host alone
+#                                as baseline (needs pm2 and etcd: scripts/setup.sh) [FLEET_BENCH_ROUNDS=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
 case "${1:-}" in
-  pm2|netlify|http|alerts|workflows|gameday|coldstart|deploy|idle)
+  pm2|netlify|http|alerts|workflows|gameday|coldstart|deploy|idle|fleet)
     name="$1"
     shift
     exec "build/bin/${name}_bench" "$@" ;;

@@ -1,5 +1,6 @@
 #include "common/config.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -46,6 +47,51 @@ std::string ConfigErrors::Joined() const {
   std::string out;
   for (const auto& e : errors) out += (out.empty() ? "" : "\n") + e;
   return out;
+}
+
+// A host or group name: it becomes part of etcd keys and metric labels.
+static bool FleetName(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+// fleet.* (types already checked by the schema).
+static void ParseFleet(const YAML::Node& f, Validator& v, Config* cfg) {
+  FleetConfig& fc = cfg->fleet;
+  if (const auto e = f["etcd"]; e && e.IsSequence()) {
+    for (const auto& n : e) {
+      if (!n.IsScalar()) continue;
+      const std::string& url = n.Scalar();
+      if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+        v.Error(n, "fleet.etcd", "'" + url + "' is not an http:// or https:// URL");
+      else
+        fc.etcd.push_back(url);
+    }
+    if (e.size() == 0) v.Error(e, "fleet.etcd", "needs at least one endpoint");
+  }
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  fc.name = Str(f["name"], host);
+  fc.group = Str(f["group"], fc.group);
+  for (auto [key, value] : {std::pair{"name", &fc.name}, std::pair{"group", &fc.group}}) {
+    if (!FleetName(*value))
+      v.Error(f[key] ? f[key] : f, std::string("fleet.") + key,
+              "'" + *value + "' must be 1-63 letters, digits, '-', '_' or '.'");
+  }
+  fc.lease = Dur(f["lease"], fc.lease);
+  fc.username = Str(f["username"], "");
+  fc.password = Str(f["password"], "");
+  if (!fc.password.empty()) cfg->secrets.push_back(fc.password);
+  fc.ca_file = Str(f["ca_file"], "");
+  fc.cert_file = Str(f["cert_file"], "");
+  fc.key_file = Str(f["key_file"], "");
+  if (const auto r = f["rollout"]; r && r.IsMap()) {
+    if (r["canary"] && r["canary"].IsScalar()) YAML::convert<int>::decode(r["canary"], fc.canary);
+    if (r["max_parallel"] && r["max_parallel"].IsScalar())
+      YAML::convert<int>::decode(r["max_parallel"], fc.max_parallel);
+    fc.bake = Dur(r["bake"], fc.bake);
+  }
 }
 
 // alerts.*: rules, events and channels (types already checked by the schema).
@@ -223,6 +269,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
         }
       }
     }
+    if (const auto f = root["fleet"]; f && f.IsMap()) ParseFleet(f, v, &cfg);
     if (const auto a = root["alerts"]; a && a.IsMap()) ParseAlerts(a, v, &cfg);
     if (const auto dm = root["alerts"] ? root["alerts"]["deadman"] : YAML::Node(); dm && dm.IsMap()) {
       cfg.deadman_url = Str(dm["url"], "");

@@ -44,6 +44,22 @@ struct PipelineConfig {
   bool operator==(const PipelineConfig&) const = default;
 };
 
+// fleet: several hosts running the same site, coordinated through etcd
+// (docs/fleet.md). Off (no etcd endpoints) by default: a host runs alone.
+struct FleetConfig {
+  std::vector<std::string> etcd;   // endpoints; empty = no fleet
+  std::string name;                // this host (default: the hostname)
+  std::string group = "default";   // hosts that run the same site
+  Millis lease{10'000};            // a host whose lease expires is lost
+  std::string username, password;  // etcd auth
+  std::string ca_file, cert_file, key_file;
+  int canary = 1;        // hosts that take a new commit first
+  int max_parallel = 1;  // hosts deploying at once after the canary
+  Millis bake{60'000};   // the canary stays healthy this long before the others follow
+  bool enabled() const { return !etcd.empty(); }
+  bool operator==(const FleetConfig&) const = default;
+};
+
 struct LoggingConfig {
   std::string level = "info";
   uint64_t max_size = 10ULL << 20;
@@ -114,6 +130,7 @@ struct Config {
   OrchestratorConfig orchestrator;
   LoggingConfig logging;
   PipelineConfig pipeline;
+  FleetConfig fleet;
   std::string http_listen = "127.0.0.1:9464";        // "" = no HTTP endpoint
   std::string http_auth_token;                       // required as a Bearer token (or ?token=) when set
   std::string http_basic_user, http_basic_password;  // http.basic_auth: or these, as HTTP basic auth

@@ -93,7 +93,30 @@ struct RequestSpec {
   double* latency_ms = nullptr;
   const char* agent = "redundancy";
   bool verify_tls = true;
+  const TlsFiles* tls = nullptr;
+  // A stream: the body goes here as it comes, no overall timeout.
+  const std::function<bool(std::string_view)>* on_data = nullptr;
+  StreamCancel* cancel = nullptr;
 };
+
+size_t StreamData(char* data, size_t size, size_t n, void* out) {
+  auto* f = static_cast<const std::function<bool(std::string_view)>*>(out);
+  return (*f)(std::string_view(data, size * n)) ? size * n : 0;
+}
+
+curl_socket_t OpenSocket(void* data, curlsocktype, curl_sockaddr* address) {
+  int fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (fd >= 0 && !static_cast<StreamCancel*>(data)->Adopt(fd)) {
+    close(fd);
+    return CURL_SOCKET_BAD;
+  }
+  return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
+int CloseSocket(void* data, curl_socket_t fd) {
+  static_cast<StreamCancel*>(data)->Closed(fd);
+  return close(fd);
+}
 
 // One HTTP request.
 HttpResponse Request(const std::string& url, const std::vector<std::string>& headers, Millis timeout,
@@ -112,15 +135,33 @@ HttpResponse Request(const std::string& url, const std::vector<std::string>& hea
   curl_slist* list = nullptr;
   for (const auto& h : headers) list = curl.slist_append(list, h.c_str());
   curl.easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  if (spec.on_data) {
+    curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
+  } else {
+    curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  }
   curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  if (spec.cancel) {
+    curl.easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
+    curl.easy_setopt(c, CURLOPT_OPENSOCKETDATA, spec.cancel);
+    curl.easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, CloseSocket);
+    curl.easy_setopt(c, CURLOPT_CLOSESOCKETDATA, spec.cancel);
+  }
+  if (spec.tls) {
+    if (!spec.tls->ca_file.empty()) curl.easy_setopt(c, CURLOPT_CAINFO, spec.tls->ca_file.c_str());
+    if (!spec.tls->cert_file.empty()) curl.easy_setopt(c, CURLOPT_SSLCERT, spec.tls->cert_file.c_str());
+    if (!spec.tls->key_file.empty()) curl.easy_setopt(c, CURLOPT_SSLKEY, spec.tls->key_file.c_str());
+  }
   if (list) curl.easy_setopt(c, CURLOPT_HTTPHEADER, list);
   if (spec.body) {
     curl.easy_setopt(c, CURLOPT_POSTFIELDS, spec.body->data());
     curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(spec.body->size()));
   }
-  if (spec.keep_body) {
+  if (spec.on_data) {
+    curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, StreamData);
+    curl.easy_setopt(c, CURLOPT_WRITEDATA, spec.on_data);
+  } else if (spec.keep_body) {
     curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, Append);
     curl.easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
     curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, Header);
@@ -136,9 +177,12 @@ HttpResponse Request(const std::string& url, const std::vector<std::string>& hea
   auto t0 = std::chrono::steady_clock::now();
   CURLcode rc = curl.easy_perform(c);
   if (spec.latency_ms) *spec.latency_ms = Since(t0);
-  if (rc != CURLE_OK) {
+  if (rc == CURLE_WRITE_ERROR && spec.on_data) {
+    // ended by its reader: not an error
+  } else if (rc != CURLE_OK && !(spec.cancel && spec.cancel->cancelled())) {
     r.error = curl.easy_strerror(rc);
-  } else {
+  }
+  {
     long status = 0;
     curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     r.status = static_cast<int>(status);
@@ -180,6 +224,53 @@ HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& he
   RequestSpec spec;
   spec.body = &body;
   return Request(url, headers, timeout, spec);
+}
+
+HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
+                      Millis timeout, const TlsFiles& tls) {
+  RequestSpec spec;
+  spec.body = &body;
+  spec.tls = &tls;
+  return Request(url, headers, timeout, spec);
+}
+
+void StreamCancel::Cancel() {
+  std::lock_guard lock(mu_);
+  cancelled_ = true;
+  if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);
+}
+
+void StreamCancel::Reset() {
+  std::lock_guard lock(mu_);
+  cancelled_ = false;
+}
+
+bool StreamCancel::cancelled() const {
+  std::lock_guard lock(mu_);
+  return cancelled_;
+}
+
+bool StreamCancel::Adopt(int fd) {
+  std::lock_guard lock(mu_);
+  if (cancelled_) return false;
+  fd_ = fd;
+  return true;
+}
+
+void StreamCancel::Closed(int fd) {
+  std::lock_guard lock(mu_);
+  if (fd_ == fd) fd_ = -1;
+}
+
+HttpResponse HttpPostStream(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
+                            Millis connect_timeout, const TlsFiles& tls,
+                            const std::function<bool(std::string_view)>& on_data, StreamCancel* cancel) {
+  RequestSpec spec;
+  spec.body = &body;
+  spec.tls = &tls;
+  spec.on_data = &on_data;
+  spec.cancel = cancel;
+  return Request(url, headers, connect_timeout, spec);
 }
 
 std::string SendMail(const MailSpec& mail, Millis timeout) {

@@ -3,8 +3,11 @@
 // a worker thread, never from an event loop.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/duration.h"
@@ -42,6 +45,40 @@ HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& hea
 // POST `body` (headers as for HttpGet), for alert channels.
 HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
                       Millis timeout);
+
+// Client certificates and a private CA, for APIs that want them (etcd).
+struct TlsFiles {
+  std::string ca_file, cert_file, key_file;  // "" = the system's CAs, no client certificate
+};
+
+// POST for APIs: `tls` as given.
+HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
+                      Millis timeout, const TlsFiles& tls);
+
+// Ends a stream (HttpPostStream) from another thread at once: its socket is
+// shut down, so a read blocked on it returns.
+class StreamCancel {
+ public:
+  void Cancel();
+  bool cancelled() const;
+  void Reset();  // for the next stream
+  // For HttpPostStream: the socket in use (-1 once closed).
+  bool Adopt(int fd);
+  void Closed(int fd);
+
+ private:
+  mutable std::mutex mu_;
+  int fd_ = -1;
+  bool cancelled_ = false;
+};
+
+// A POST whose response is long-lived (etcd's watch): each piece of the
+// body goes to `on_data` as it comes; returning false ends the stream, as
+// does `cancel`. `connect_timeout` bounds the connection only. The response
+// carries the status and any transport error ("" when ended on purpose).
+HttpResponse HttpPostStream(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
+                            Millis connect_timeout, const TlsFiles& tls,
+                            const std::function<bool(std::string_view)>& on_data, StreamCancel* cancel);
 
 struct MailSpec {
   std::string url;  // smtp://host:port (smtps:// for TLS from the start)

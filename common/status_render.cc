@@ -84,6 +84,7 @@ nlohmann::json StatusToJson(const v1::StatusSnapshot& s) {
     }
     j["systems"].push_back(std::move(js));
   }
+  if (s.fleet().enabled()) j["fleet"] = FleetToJson(s.fleet());
   if (s.has_pipeline()) {
     const auto& p = s.pipeline();
     j["pipeline"] = {{"state", p.state()},
@@ -163,9 +164,71 @@ std::string StatusToTable(const v1::StatusSnapshot& s, bool color) {
     if (!p.last_result().empty()) o << "; last run " << p.last_result() << ": " << p.last_detail();
     o << "\n";
   }
+  if (s.fleet().enabled()) {
+    const auto& f = s.fleet();
+    o << "\nFLEET      " << f.group() << " as " << f.name() << ", etcd " << f.etcd() << ", rollout "
+      << f.rollout_state() << (f.detail().empty() ? "" : ": " + f.detail()) << "\n";
+  }
   bool any_paused = false;
   for (const auto& sys : s.systems()) any_paused |= sys.paused();
   if (any_paused) o << "\n* paused\n";
+  return o.str();
+}
+
+nlohmann::json FleetToJson(const v1::FleetStatus& f) {
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& h : f.hosts()) {
+    nlohmann::json jh = {{"name", h.name()},           {"state", h.state()},
+                         {"commit", h.commit()},       {"deployed", h.deployed()},
+                         {"deploying", h.deploying()}, {"upstream", h.upstream()},
+                         {"version", h.version()},     {"leader", h.leader()},
+                         {"detail", h.detail()},       {"updated", h.updated_ms() ? FormatTime(h.updated_ms()) : ""}};
+    jh["lease_age_s"] = h.lease_age_s() >= 0 ? nlohmann::json(h.lease_age_s()) : nlohmann::json(nullptr);
+    hosts.push_back(std::move(jh));
+  }
+  return {{"group", f.group()},
+          {"name", f.name()},
+          {"etcd", f.etcd()},
+          {"etcd_error", f.etcd_error()},
+          {"etcd_down_since", f.etcd_down_since_ms() ? FormatTime(f.etcd_down_since_ms()) : ""},
+          {"leader", f.leader()},
+          {"hosts", hosts},
+          {"rollout",
+           {{"state", f.rollout_state()},
+            {"commit", f.rollout_commit()},
+            {"canary", f.canary()},
+            {"baked", f.baked()},
+            {"deploying", f.locks()},
+            {"detail", f.detail()}}},
+          {"last_good", f.last_good()},
+          {"bad", f.bad()}};
+}
+
+std::string FleetToTable(const v1::FleetStatus& f, bool color) {
+  std::ostringstream o;
+  o << "FLEET      " << f.group() << " (this host: " << f.name() << "), etcd " << f.etcd();
+  if (!f.etcd_error().empty()) o << " (" << f.etcd_error() << ")";
+  if (!f.leader().empty()) o << ", alerts by " << f.leader();
+  o << "\n\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%-20s %-9s %-13s %-8s %s\n", "HOST", "STATE", "COMMIT", "LEASE", "NOTE");
+  o << line;
+  for (const auto& h : f.hosts()) {
+    std::string lease =
+        h.lease_age_s() >= 0 ? FormatDuration(Millis(static_cast<int64_t>(h.lease_age_s() * 1000))) : "-";
+    std::string note = !h.deploying().empty() ? "deploying " + h.deploying().substr(0, 12) : h.detail();
+    if (h.leader()) note = note.empty() ? "leader" : "leader; " + note;
+    std::snprintf(line, sizeof line, "%-20s ", h.name().c_str());
+    o << line;
+    char state[16];
+    std::snprintf(state, sizeof state, "%-9s", h.state().c_str());
+    o << Paint(state, h.state() == "lost" ? "failed" : h.state() == "stopped" ? "unknown" : h.state(), color);
+    std::snprintf(line, sizeof line, " %-13s %-8s %s\n", h.commit().substr(0, 12).c_str(), lease.c_str(), note.c_str());
+    o << line;
+  }
+  o << "\nROLLOUT    " << f.rollout_state() << (f.detail().empty() ? "" : ": " + f.detail()) << "\n";
+  o << "LAST GOOD  " << (f.last_good().empty() ? "-" : f.last_good().substr(0, 12)) << "\n";
+  for (const auto& b : f.bad()) o << "BAD        " << b << "\n";
   return o.str();
 }
 

@@ -23,6 +23,10 @@ std::string StatusToTable(const v1::StatusSnapshot& s, bool color = false);
 // True when stdout is a terminal, NO_COLOR is unset or empty (no-color.org) and TERM is not "dumb".
 bool WantColor();
 
+// The fleet (fleet status): hosts, rollout, bad commits.
+nlohmann::json FleetToJson(const v1::FleetStatus& f);
+std::string FleetToTable(const v1::FleetStatus& f, bool color = false);
+
 nlohmann::json HistoryToJson(const google::protobuf::RepeatedPtrField<v1::HistoryEntry>& rows);
 std::string HistoryToTable(const google::protobuf::RepeatedPtrField<v1::HistoryEntry>& rows);
 

@@ -27,6 +27,7 @@
 #include "ctl/completion.h"
 #include "ctl/config_init.h"
 #include "ctl/daemon_cmds.h"
+#include "ctl/fleet_cmds.h"
 #include "ctl/log_cmds.h"
 #include "ctl/report_cmd.h"
 #include "ctl/watch.h"
@@ -282,6 +283,12 @@ int main(int argc, char** argv) {
       "report", "availability, incidents, time to detect and to recover per system and target, from the history");
   std::string report_since = "7d";
   report->add_option("--since", report_since, "the window (default 7d)");
+  auto* fleet = app.add_subcommand("fleet", "the hosts of this host's fleet (fleet: in the config)");
+  fleet->require_subcommand(1);
+  auto* fleet_status = fleet->add_subcommand("status", "every host: state, commit, lease age; the rollout");
+  auto* fleet_history = fleet->add_subcommand("history", "the fleet's recent events (rollouts, lost hosts...)");
+  int fleet_limit = 50;
+  fleet_history->add_option("-n,--limit", fleet_limit, "how many (default 50)");
   auto* history = app.add_subcommand("history", "what happened");
   history->add_option("--since", since, "e.g. 1h, 30m");
   history->add_option("--limit", limit, "at most this many rows (newest)");
@@ -363,13 +370,14 @@ int main(int argc, char** argv) {
   names->group("");
   std::string names_of;
   names->add_option("what", names_of)->required()->check(CLI::IsMember({"systems", "targets"}));
-  for (auto* sub : {status, check, history, validate, git_sync, nf, lint, wrun, alerts, logs, report})
+  for (auto* sub :
+       {status, check, history, validate, git_sync, nf, lint, wrun, alerts, logs, report, fleet_status, fleet_history})
     sub->add_flag("--json", g.json, "machine-readable output");
   for (auto* sub : app.get_subcommands({})) {
     sub->add_option("-c,--config", g.config, "configuration file");
     sub->add_option("--socket", g.socket, "control socket path");
   }
-  for (auto* sub : {ack, silence, unsilence}) {
+  for (auto* sub : {ack, silence, unsilence, fleet_status, fleet_history}) {
     sub->add_option("-c,--config", g.config, "configuration file");
     sub->add_option("--socket", g.socket, "control socket path");
   }
@@ -453,6 +461,11 @@ int main(int argc, char** argv) {
     return redundancy::ctl::RestartDaemon(t, debug);
   }
   if (*history) return History(g, since, limit);
+  if (*fleet) {
+    auto call = [&g](const ControlRequest& req, ControlResponse* resp) { return Call(g, req, resp); };
+    if (*fleet_status) return redundancy::ctl::FleetStatusCmd(call, g.config, g.json);
+    return redundancy::ctl::FleetHistoryCmd(call, fleet_limit, g.json);
+  }
   if (*report)
     return redundancy::ctl::ShowReport(
         [&g](const ControlRequest& req, ControlResponse* resp) {

@@ -122,6 +122,10 @@ void Alerting::ObserveAgent(const std::string& system, bool gave_up, const std::
   alerts_.Observe(system, "agent:" + system, gave_up ? "failed" : "ok", detail, clock_->WallMs(), false);
 }
 
+void Alerting::ObserveFleetHost(const std::string& host, bool lost, const std::string& detail) {
+  alerts_.Observe("fleet", "host:" + host, lost ? "failed" : "ok", detail, clock_->WallMs(), false);
+}
+
 std::optional<SteadyTime> Alerting::NextDeadline() const {
   int64_t now = clock_->WallMs();
   std::optional<int64_t> due = alerts_.NextDueMs(now);

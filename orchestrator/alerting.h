@@ -44,6 +44,8 @@ class Alerting {
                      const std::vector<std::string>& previous, Millis grace, bool owned_by_pipeline);
   // An agent given up on (or ready again) is a check of its own: agent:<system>.
   void ObserveAgent(const std::string& system, bool gave_up, const std::string& detail);
+  // A host of the fleet lost (or back): a check of its own, fleet host:<name>.
+  void ObserveFleetHost(const std::string& host, bool lost, const std::string& detail);
   // Evaluates (at most every 200 ms unless `now`), records changes, queues notifications.
   void Tick(bool now = false);
   // When Tick() has work next (nullopt: nothing live, nothing to send).

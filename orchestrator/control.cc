@@ -43,6 +43,18 @@ std::optional<v1::ControlResponse> Daemon::HandleControl(const v1::ControlReques
       }
       return resp;
     }
+    case v1::ControlRequest::FLEET_HISTORY: {
+      if (!fleet_.running())
+        return ControlFail(2, "this host is not part of a fleet (no fleet: in " + config_.file + ")");
+      for (const auto& item : fleet_.History(req.limit() ? req.limit() : 50)) {
+        auto* h = resp.add_history();
+        h->set_ts_ms(item.ts_ms);
+        h->set_kind(item.kind);
+        h->set_system(item.host);
+        h->set_detail(item.detail);
+      }
+      return resp;
+    }
     case v1::ControlRequest::REPORT: {
       auto report = ComputeHistoryReport(req.since_ms());
       if (!report.ok()) return ControlFail(1, report.error());

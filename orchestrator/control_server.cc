@@ -44,6 +44,8 @@ const char* OpName(v1::ControlRequest::Op op) {
       return "alerts unsilence";
     case v1::ControlRequest::REPORT:
       return "report";
+    case v1::ControlRequest::FLEET_HISTORY:
+      return "fleet history";
     default:
       return "unknown";
   }

@@ -133,6 +133,7 @@ int Daemon::Run() {
   if (Status s = ApplyConfig(config_); !s.ok()) spdlog::error("{}", s.message());
   next_prune_ = clock_->Now();
   Loop();
+  fleet_.Stop(/*clean=*/true);  // on purpose: the others do not take this host for lost
   http_.Stop();
   alerting_.Stop(/*failed=*/exit_code_ != 0);
   Record("", events::kDaemonStop, "exit code " + std::to_string(exit_code_));
@@ -151,6 +152,7 @@ void Daemon::Loop() {
   size_t signal_i = poller.AddFd(signals_->fd());
   int exit_fd = launcher_->ExitFd();
   size_t exit_i = exit_fd >= 0 ? poller.AddFd(exit_fd) : SIZE_MAX;
+  size_t fleet_i = poller.AddFd(fleet_.wake_fd());
   while (true) {
     if (Status s = poller.Wait(NextTimeout()); !s.ok()) {
       spdlog::error("{}", s.message());
@@ -178,7 +180,9 @@ void Daemon::Loop() {
         return HandleControl(req, caller);
       });
     }
+    if (poller.Ready(fleet_i)) HandleFleetEvents();
     Tick();
+    UpdateFleet();
     PublishHttp();
     if (shutting_down_) {
       bool all_stopped =
@@ -484,6 +488,7 @@ v1::StatusSnapshot Daemon::Snapshot() const {
   }
   for (auto& sys : health_.Snapshot()) *s.add_systems() = std::move(sys);
   *s.mutable_pipeline() = pipeline_.Snapshot();
+  if (fleet_.running()) *s.mutable_fleet() = fleet_.Snapshot();
   return s;
 }
 

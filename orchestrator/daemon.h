@@ -24,6 +24,7 @@
 #include "orchestrator/alerting.h"
 #include "orchestrator/control_reply.h"
 #include "orchestrator/control_server.h"
+#include "orchestrator/fleet.h"
 #include "orchestrator/health_model.h"
 #include "orchestrator/http_publisher.h"
 #include "orchestrator/journal.h"
@@ -135,6 +136,12 @@ class Daemon : public AgentOps {
   // Alerts (daemon_alerts.cc).
   // An agent given up on: its system is failed (a synthetic agent:<system> check), and alerted.
   void ObserveAgent(const std::string& system, bool gave_up, const std::string& detail);
+  // The fleet (daemon_fleet.cc): joined, left or joined again as fleet.* says.
+  void ConfigureFleet();
+  // What the fleet asks of this host (deploy, roll back, alerts, history).
+  void HandleFleetEvents();
+  // This host as the fleet sees it, given to the coordinator when it changed.
+  void UpdateFleet();
 
   Config config_;
   DaemonOptions options_;
@@ -179,6 +186,10 @@ class Daemon : public AgentOps {
   uint64_t garbage_count_ = 0;
   HttpPublisher http_;
   Alerting alerting_;
+  FleetCoordinator fleet_;
+  uint64_t fleet_deploy_cmd_ = 0;  // the DEPLOY sent to git for the fleet
+  std::string fleet_deploy_commit_;
+  int64_t fleet_healthy_since_ms_ = 0;
   ControlServer control_;
 };
 

@@ -144,6 +144,7 @@ v1::Welcome Daemon::MakeWelcome(const SystemConfig& sc) const {
   w.set_heartbeat_interval_ms(static_cast<uint64_t>(config_.orchestrator.heartbeat_interval.count()));
   w.set_heartbeat_liveness(static_cast<uint32_t>(config_.orchestrator.heartbeat_liveness));
   w.set_settings_yaml(sc.settings_yaml);
+  w.set_fleet(config_.fleet.enabled());
   w.set_debug(options_.debug);
   auto* log = w.mutable_logging();
   log->set_dir(config_.log_dir);
@@ -196,6 +197,11 @@ std::optional<uint64_t> Daemon::SendStep(const Pipeline::Step& step) {
 
 void Daemon::HandleCommandResult(const v1::CommandResult& result) {
   if (pipeline_.OnCommandResult(result.id(), result.ok(), result.message())) return;
+  if (fleet_deploy_cmd_ && result.id() == fleet_deploy_cmd_) {
+    fleet_deploy_cmd_ = 0;
+    fleet_.OnDeployResult(fleet_deploy_commit_, result.ok(), result.message());
+    return;
+  }
   bool freed = false;
   for (auto& [name, slot] : agents_) {
     if (slot.recover_in_flight == result.id()) {

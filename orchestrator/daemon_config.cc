@@ -54,6 +54,7 @@ Status Daemon::ApplyConfig(const Config& next) {
   for (const auto& sc : config_.systems) graph.emplace_back(sc.name, sc.depends_on);
   health_.SetSystems(graph);
   pipeline_.Configure(config_);
+  ConfigureFleet();
   SteadyTime now = clock_->Now();
   // Systems gone from the config stop; new ones start; changed ones reload.
   for (auto& [name, slot] : agents_) {

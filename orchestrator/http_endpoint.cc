@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "common/etcd_client.h"
 #include "common/json_text.h"
 #include "common/status_render.h"
 
@@ -28,21 +29,6 @@ bool SameSecret(const std::string& a, const std::string& b) {
   unsigned char diff = 0;
   for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
-}
-
-std::string Base64(const std::string& in) {
-  static const char* kChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < in.size(); i += 3) {
-    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
-    out += kChars[(n >> 18) & 63];
-    out += kChars[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kChars[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kChars[n & 63] : '=';
-  }
-  return out;
 }
 
 // The value of `key` in a query string, percent-decoded ("" when absent).
@@ -306,7 +292,7 @@ Status HttpEndpoint::Start(const std::string& listen, const Auth& auth) {
     csrf_.clear();
     for (unsigned char c : raw) csrf_ += std::string{kHex[c >> 4], kHex[c & 15]};
   }
-  basic_header_ = auth.username.empty() ? "" : "Basic " + Base64(auth.username + ":" + auth.password);
+  basic_header_ = auth.username.empty() ? "" : "Basic " + Base64Encode(auth.username + ":" + auth.password);
   server_ = std::make_unique<Server>();
   beast::error_code ec;
   auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);

@@ -181,8 +181,13 @@ std::string RenderMetrics(const HttpView& v) {
       o << "redundancy_pipeline_state{state=\"" << st << "\"} " << (p.state() == st ? 1 : 0) << "\n";
     }
   }
-  return o.str();
+  const v1::FleetStatus& fleet = v.status.fleet();
+  if (!fleet.enabled()) return o.str();
+  o << RenderFleetMetrics(fleet);
+  return WithHostLabels(o.str(), fleet.name(), fleet.group());
 }
+
+std::string HtmlEscape(const std::string& s) { return Html(s); }
 
 namespace {
 
@@ -253,7 +258,11 @@ std::string RenderStatusPage(const HttpView& v, const PageActions& actions) {
     if (by_health.count(h)) headline += (headline.empty() ? "" : ", ") + std::to_string(by_health[h]) + " " + h;
   }
   if (headline.empty()) headline = "all systems ok";
-  o << "<h1>redundancy &mdash; " << Html(headline) << "</h1>\n";
+  o << "<h1>redundancy &mdash; " << Html(headline);
+  if (v.status.fleet().enabled())
+    o << " <small>(" << Html(v.status.fleet().name()) << " of <a href=\"#fleet\">fleet "
+      << Html(v.status.fleet().group()) << "</a>)</small>";
+  o << "</h1>\n";
   std::map<std::string, int> firing;
   for (const auto& a : v.alerts) firing[a.system] += a.state == "firing";
   // Open incidents first, then the recently ended; newest first, at most kShownAlerts rows.
@@ -316,6 +325,7 @@ std::string RenderStatusPage(const HttpView& v, const PageActions& actions) {
     o << "</section>\n";
   }
   o << "</div>\n";
+  if (v.status.fleet().enabled()) o << RenderFleetSection(v.status.fleet());
   if (v.report) {
     // The seeds' KPIs over the last 7 days (redundancyctl report).
     o << "<h2>Last 7 days</h2>\n<table id=\"report\"><tr><th>system</th><th>availability</th><th>incidents</th>"

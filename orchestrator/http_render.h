@@ -30,8 +30,16 @@ struct HttpView {
   int64_t published_ms = 0;     // wall clock when the loop made it (uptime goes on from there)
 };
 
-// Prometheus text exposition format 0.0.4.
+// Prometheus text exposition format 0.0.4. In a fleet every series carries
+// the host and group labels, and the fleet's own series are added.
 std::string RenderMetrics(const HttpView& v);
+// The fleet's parts (http_render_fleet.cc): its series, the labels added to
+// every series of `metrics`, and the status page's section.
+std::string RenderFleetMetrics(const v1::FleetStatus& f);
+std::string WithHostLabels(const std::string& metrics, const std::string& host, const std::string& group);
+std::string RenderFleetSection(const v1::FleetStatus& f);
+// `s` escaped for HTML text and attribute values.
+std::string HtmlEscape(const std::string& s);
 // The page's buttons (recover, pause/resume, ack/silence): shown only with a
 // CSRF token, i.e. when HTTP auth is configured and the daemon acts on them.
 struct PageActions {

@@ -68,6 +68,27 @@ std::optional<Pipeline::Step> Pipeline::Start(const std::string& revision, const
   return StageStep(now);
 }
 
+std::optional<Pipeline::Step> Pipeline::RollBackBad(const std::string& bad, const std::string& to,
+                                                    const std::string& reason, SteadyTime now) {
+  if (phase_ != Phase::kIdle || to.empty() || to == bad) return std::nullopt;
+  revision_ = bad;
+  description_ = Short(bad);
+  failure_ = reason;
+  run_started_ = now;
+  last_good_ = to;
+  failed_stage_ = stages_.empty() ? 0 : stages_.size() - 1;  // every step ran it
+  Add(events::kPipelineStart, git_, "rolling back " + Short(bad) + " to " + Short(to) + ": " + reason);
+  phase_ = Phase::kRollingBack;
+  Step s;
+  s.kind = Step::Kind::kRollback;
+  s.system = git_;
+  s.revision = to;
+  s.reason = Short(bad) + " is bad: " + reason;
+  current_ = s;
+  step_started_ = now;
+  return s;
+}
+
 std::optional<Pipeline::Step> Pipeline::StageStep(SteadyTime now) {
   Step s;
   s.kind = Step::Kind::kDeploy;

@@ -42,6 +42,11 @@ class Pipeline {
 
   // Git checked out `revision`; returns the step to send now, if a run starts.
   std::optional<Step> OnNewRevision(const std::string& revision, const std::string& description, SteadyTime now);
+  // A fleet marked `bad` (in place here) bad elsewhere: back to `to`, and
+  // every step runs again on it. Nothing when a run is under way or there is
+  // nowhere to go.
+  std::optional<Step> RollBackBad(const std::string& bad, const std::string& to, const std::string& reason,
+                                  SteadyTime now);
   // The step in flight finished; returns the next one, if any.
   std::optional<Step> OnStepDone(bool ok, const std::string& message, SteadyTime now, int64_t wall_ms);
 

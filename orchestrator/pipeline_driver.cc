@@ -75,6 +75,15 @@ void PipelineDriver::OnNewRevision(const std::string& revision, const std::strin
   Drive(pipeline_.OnNewRevision(revision, detail, clock_->Now()));
 }
 
+bool PipelineDriver::RollBackBad(const std::string& bad, const std::string& group_good, const std::string& reason) {
+  if (pipeline_.running() || !has_git_) return false;
+  std::string to = pipeline_.last_good() != bad && !pipeline_.last_good().empty() ? pipeline_.last_good() : group_good;
+  auto step = pipeline_.RollBackBad(bad, to, reason, clock_->Now());
+  if (!step) return false;
+  Drive(step);
+  return true;
+}
+
 bool PipelineDriver::OnCommandResult(uint64_t id, bool ok, const std::string& message) {
   if (!cmd_ || id != cmd_) return false;
   cmd_ = 0;

@@ -37,6 +37,9 @@ class PipelineDriver {
 
   // git reported new code in place.
   void OnNewRevision(const std::string& revision, const std::string& detail);
+  // The fleet found `bad` (in place here) bad: back to this host's last good
+  // commit, else `group_good`. False when it cannot now (a run is under way).
+  bool RollBackBad(const std::string& bad, const std::string& group_good, const std::string& reason);
   // True when `result` answered the current step (and was taken).
   bool OnCommandResult(uint64_t id, bool ok, const std::string& message);
   // The agent of `system` exited: the step it had is sent again when it is back.

@@ -20,6 +20,7 @@ APT_PACKAGES=(
   clang clang-format libclang-rt-14-dev
   prometheus prometheus-alertmanager python3-aiosmtpd chromium
   monitoring-plugins-basic tmux help2man
+  etcd-server etcd-client
 )
 PM2_VERSION="${PM2_VERSION:-7}"
 

@@ -100,13 +100,18 @@ std::vector<v1::CheckResult> GitAgent::Check() {
     else if (s.branch != options_.branch)
       problem = "on " + (s.branch.empty() ? std::string("a detached HEAD") : "branch " + s.branch) + ", not " +
                 options_.branch;
-    else if (s.behind > 0)
+    else if (s.behind > 0 && !ctx_.fleet)
       problem = "behind " + options_.remote + "/" + options_.branch + " by " + std::to_string(s.behind) + " commit(s)";
     std::string figures = where + ", ahead " + std::to_string(s.ahead) + ", behind " + std::to_string(s.behind) +
                           (s.dirty ? ", uncommitted edits" : "");
     if (problem.empty()) {
       c.set_status(v1::HEALTH_OK);
       c.set_summary(figures);
+      if (ctx_.fleet && s.behind > 0) {
+        // Coming through the fleet's rollout, in its order.
+        c.set_summary(figures + "; " + s.upstream.substr(0, 12) + " comes with the fleet's rollout");
+        (*c.mutable_labels())["pending"] = s.upstream;
+      }
     } else {
       c.set_status(v1::HEALTH_FAILED);
       c.set_summary(problem + " (" + figures + ")" + (gave_up_ ? "; gave up: " + last_sync_ : ""));
@@ -154,19 +159,9 @@ Status GitAgent::Recover(const std::string& target, bool forced) {
   if (gave_up_) return Status::Error("gave up: " + last_sync_);
   SteadyTime now = clock_->Now();
   if (!retry_.Ready(now)) return Status::Ok();  // backing off
-  SyncResult r = Sync(options_);
-  last_sync_ = r.result + (r.error_kind.empty() ? "" : " (" + r.error_kind + ")") + ": " + r.message;
-  last_sync_ms_ = clock_->WallMs();
-  EmitSync(r, "sync_" + r.result);
-  if (r.result != "error" && !r.head_after.empty() && r.head_after != r.head_before && ctx_.emit_event) {
-    // New code is in place: the orchestrator's pipeline takes it from here.
-    v1::Event e;
-    e.set_target(Target());
-    e.set_kind(events::kNewRevision);
-    e.set_revision(r.head_after);
-    e.set_detail(DescribeCommit(options_, r.head_after));
-    ctx_.emit_event(e);
-  }
+  SyncOptions o = options_;
+  o.stay = ctx_.fleet;  // a fleet's new code comes only through Deploy
+  SyncResult r = SyncAndRecord(o, false);
   if (r.result != "error") {
     retry_.Reset();
     return Status::Ok();
@@ -179,6 +174,36 @@ Status GitAgent::Recover(const std::string& target, bool forced) {
   }
   retry_.Failed(now);
   return Status::Error(last_sync_);
+}
+
+SyncResult GitAgent::SyncAndRecord(const SyncOptions& options, bool always) {
+  SyncResult r = Sync(options);
+  last_sync_ = r.result + (r.error_kind.empty() ? "" : " (" + r.error_kind + ")") + ": " + r.message;
+  last_sync_ms_ = clock_->WallMs();
+  EmitSync(r, "sync_" + r.result);
+  if (r.result != "error" && !r.head_after.empty() && (always || r.head_after != r.head_before) && ctx_.emit_event) {
+    // New code is in place: the orchestrator's pipeline takes it from here.
+    v1::Event e;
+    e.set_target(Target());
+    e.set_kind(events::kNewRevision);
+    e.set_revision(r.head_after);
+    e.set_detail(DescribeCommit(options_, r.head_after));
+    ctx_.emit_event(e);
+  }
+  return r;
+}
+
+Status GitAgent::Deploy(const std::string& revision) {
+  // A fleet's rollout: exactly this commit, whatever the tip is now.
+  SyncOptions o = options_;
+  o.to_revision = revision;
+  ClearHold("the fleet deploys " + revision.substr(0, 12));
+  SyncResult r = SyncAndRecord(o, true);
+  if (r.result == "error") return Status::Error(last_sync_);
+  if (r.head_after.rfind(revision, 0) != 0 && revision.rfind(r.head_after, 0) != 0)
+    return Status::Error("asked for " + revision.substr(0, 12) + ", HEAD is " + r.head_after.substr(0, 12) +
+                         " (local commits on top?)");
+  return Status::Ok();
 }
 
 std::optional<Millis> GitAgent::NextCheckWithin() { return retry_.Remaining(clock_->Now()); }

@@ -8,6 +8,9 @@
 // The pipeline: a sync that moves HEAD emits "new_revision"; Rollback() moves
 // back to a commit that built and holds there (persisted in
 // state_dir/git/hold) until the upstream head changes or an operator recovers.
+// In a fleet, new code comes only through Deploy(<the rollout's commit>):
+// a recovery mends the checkout but brings nothing in, and being behind is
+// the rollout's business (ok, labelled "pending").
 #pragma once
 
 #include <string>
@@ -27,6 +30,7 @@ class GitAgent : public Agent {
   std::vector<v1::CheckResult> Check() override;
   Status Recover(const std::string& target, bool forced) override;
   Status Rollback(const std::string& revision, const std::string& reason) override;
+  Status Deploy(const std::string& revision) override;
   std::optional<Millis> NextCheckWithin() override;
 
  private:
@@ -36,6 +40,9 @@ class GitAgent : public Agent {
   void LoadHold();
   void ClearHold(const std::string& why);
   void EmitSync(const SyncResult& r, const std::string& kind);
+  // One sync with `options`, recorded; new code in place is announced
+  // (`always`: even when HEAD did not move, for a fleet's deploy).
+  SyncResult SyncAndRecord(const SyncOptions& options, bool always);
 
   // After a rollback: stay at `at` while the upstream head is still `upstream`.
   struct Hold {

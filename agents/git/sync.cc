@@ -110,11 +110,18 @@ class Syncer {
     std::string old_upstream = git_.Line({"rev-parse", "--verify", "-q", tracking});
     Git::Out fetch = git_.Run({"fetch", "--prune", "--no-recurse-submodules", "--", o_.remote});
     if (!fetch.ok()) return Fail("remote_unreachable", "git fetch " + o_.remote + ": " + FoldLines(fetch.out));
-    std::string upstream = git_.Line({"rev-parse", "--verify", "-q", tracking});
-    if (upstream.empty()) return Fail("remote_branch_missing", o_.remote + " has no branch " + o_.branch);
+    std::string tip = git_.Line({"rev-parse", "--verify", "-q", tracking});
+    if (tip.empty()) return Fail("remote_branch_missing", o_.remote + " has no branch " + o_.branch);
+    std::string upstream = tip;
+    if (!o_.to_revision.empty()) {
+      if (Status s = CheckGitName("revision", o_.to_revision); !s.ok()) return Fail("bad_argument", s.message());
+      upstream = git_.Line({"rev-parse", "--verify", "-q", o_.to_revision + "^{commit}"});
+      if (upstream.empty()) return Fail("revision_missing", o_.remote + " has no commit " + Short(o_.to_revision));
+    }
 
     if (!OnBranch()) return r_;
     std::string local = git_.Line({"rev-parse", "HEAD"});
+    if (o_.stay) upstream = local;
     bool behind = local != upstream && !git_.IsAncestor(upstream, local);
     bool ahead = local != upstream && !git_.IsAncestor(local, upstream);
     if (!behind && (o_.strategy != "hardreset" || !ahead)) {
@@ -126,7 +133,7 @@ class Syncer {
       HardReset(upstream, local, ahead);
     } else {
       if (!Stash()) return r_;
-      bool rewritten = !old_upstream.empty() && old_upstream != upstream && !git_.IsAncestor(old_upstream, upstream);
+      bool rewritten = !old_upstream.empty() && old_upstream != tip && !git_.IsAncestor(old_upstream, tip);
       if (!ahead) {
         Git::Out ff = git_.Run({"merge", "--ff-only", upstream});
         if (!ff.ok()) {
@@ -160,7 +167,8 @@ class Syncer {
         }
         Step("merged " + Short(upstream) + " into " + Short(local));
       } else {  // rebase, fork-point aware: commits upstream rewrote away do not come back
-        Git::Out rb = git_.Run({"rebase", "--fork-point", o_.remote + "/" + o_.branch});
+        Git::Out rb = o_.to_revision.empty() ? git_.Run({"rebase", "--fork-point", o_.remote + "/" + o_.branch})
+                                             : git_.Run({"rebase", upstream});
         if (!rb.ok()) {
           git_.Run({"rebase", "--abort"});
           RestoreStash();

@@ -34,6 +34,12 @@ struct SyncOptions {
   bool submodules = true;
   Millis timeout{120'000};  // per git command
   std::string git_bin = "git";
+  // A fleet's rollout: go to this commit (fetched from the remote) instead of
+  // the branch's tip; "" = the tip.
+  std::string to_revision;
+  // A fleet host's own recovery: mend the checkout (leftovers, branch) but
+  // bring nothing in; new code comes only as a rollout's to_revision.
+  bool stay = false;
 };
 
 struct SyncResult {

@@ -25,6 +25,9 @@ struct AgentContext {
   std::string state_dir;  // absolute; keep own files under state_dir/<system>
   Millis interval{60'000};
   bool debug = false;
+  // Part of a fleet (fleet: in the config): git moves to new code only when
+  // told (DEPLOY of the rollout's commit), never on its own.
+  bool fleet = false;
   YAML::Node settings;  // systems.<system> of the config, secrets resolved
   // Records an event in the orchestrator's history (thread-safe; sent after the current job).
   std::function<void(const std::string& target, const std::string& kind, const std::string& detail)> emit;

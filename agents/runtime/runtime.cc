@@ -286,6 +286,7 @@ class AgentRuntime::Impl {
       if (capture_) capture_->push_back(e);
       events_.push_back(e);
     };
+    ctx.fleet = w.fleet();
     try {
       ctx.settings = YAML::Load(w.settings_yaml());
     } catch (const YAML::Exception& e) {

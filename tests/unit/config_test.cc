@@ -210,6 +210,15 @@ const BrokenCase kBroken[] = {
      "r.yaml:3: alerts.channels[0].type: 'pager' is not one of webhook, slack, alertmanager, email, exec, file"},
     {"list_item_not_string", "systems:\n  build: {artifacts: [{a: 1}]}\n",
      "r.yaml:2: systems.build.artifacts[0]: expected a string, got a mapping"},
+    {"fleet_without_etcd", "fleet: {name: web-1}\n", "r.yaml:1: fleet.etcd: required key is missing"},
+    {"fleet_etcd_not_a_url", "fleet:\n  etcd: [127.0.0.1:2379]\n",
+     "r.yaml:2: fleet.etcd: '127.0.0.1:2379' is not an http:// or https:// URL"},
+    {"fleet_bad_name", "fleet:\n  etcd: [http://127.0.0.1:2379]\n  name: web/1\n",
+     "r.yaml:3: fleet.name: 'web/1' must be 1-63 letters, digits, '-', '_' or '.'"},
+    {"fleet_short_lease", "fleet:\n  etcd: [http://127.0.0.1:2379]\n  lease: 500ms\n",
+     "r.yaml:3: fleet.lease: must be at least 2s, got 500ms"},
+    {"fleet_zero_canary", "fleet:\n  etcd: [http://127.0.0.1:2379]\n  rollout: {canary: 0}\n",
+     "r.yaml:3: fleet.rollout.canary: must be at least 1, got 0"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Table, BrokenConfigTest, ::testing::ValuesIn(kBroken),

@@ -1,0 +1,525 @@
+#include "orchestrator/fleet.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/event_kinds.h"
+#include "common/json_text.h"
+
+namespace redundancy {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+using K = fleet::Action::Kind;
+using Target = EtcdCompare::Target;
+
+constexpr size_t kHistoryKept = 500;  // in etcd and here
+
+std::string Short(const std::string& c) { return c.substr(0, 12); }
+
+bool Expired(const std::string& error) { return error.find("has expired") != std::string::npos; }
+
+}  // namespace
+
+FleetCoordinator::FleetCoordinator() : wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+
+FleetCoordinator::~FleetCoordinator() {
+  Stop(false);
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+int64_t FleetCoordinator::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void FleetCoordinator::Start(const FleetConfig& config, const std::string& version) {
+  Stop(false);
+  config_ = config;
+  version_ = version;
+  keys_ = fleet::Keys(config.group);
+  settings_ = {.me = config.name, .canary = config.canary, .max_parallel = config.max_parallel, .bake = config.bake};
+  EtcdOptions o;
+  o.endpoints = config.etcd;
+  o.username = config.username;
+  o.password = config.password;
+  o.tls = {config.ca_file, config.cert_file, config.key_file};
+  o.timeout = std::clamp(config.lease / 3, Millis(500), Millis(2'000));
+  etcd_ = std::make_unique<EtcdClient>(o);
+  {
+    std::lock_guard lock(mu_);
+    stop_ = false;
+    dirty_ = true;
+    snapshot_ = v1::FleetStatus();
+    snapshot_.set_enabled(true);
+    snapshot_.set_name(config.name);
+    snapshot_.set_group(config.group);
+    snapshot_.set_etcd("connecting");
+    snapshot_.set_rollout_state("held");
+    snapshot_.set_lease_ms(config.lease.count());
+  }
+  lease_ = 0;
+  etcd_ok_ = false;
+  watch_stop_ = false;
+  watch_cancel_.Reset();
+  thread_ = std::thread([this] { Run(); });
+  watcher_ = std::thread([this, o] {
+    EtcdClient w(o);
+    Watch(&w);
+  });
+}
+
+void FleetCoordinator::Stop(bool clean) {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    clean_stop_ = clean;
+  }
+  cv_.notify_all();
+  watch_stop_ = true;
+  watch_cancel_.Cancel();
+  if (watcher_.joinable()) watcher_.join();
+  thread_.join();
+}
+
+void FleetCoordinator::SetLocal(const fleet::LocalState& local) {
+  std::lock_guard lock(mu_);
+  if (local.state == local_.state && local.detail == local_.detail && local.commit == local_.commit &&
+      local.upstream == local_.upstream && local.deployed == local_.deployed &&
+      local.pipeline_running == local_.pipeline_running && local.pipeline_revision == local_.pipeline_revision &&
+      local.pipeline_result == local_.pipeline_result && local.pipeline_finished_ms == local_.pipeline_finished_ms &&
+      (local.healthy_since_ms > 0) == (local_.healthy_since_ms > 0))
+    return;
+  local_ = local;
+  local_changed_ = true;
+  cv_.notify_all();
+}
+
+void FleetCoordinator::OnDeployResult(const std::string& commit, bool ok, const std::string& message) {
+  std::lock_guard lock(mu_);
+  deploy_results_.push_back({commit, ok, message});
+  local_changed_ = true;
+  cv_.notify_all();
+}
+
+std::vector<FleetEvent> FleetCoordinator::TakeEvents() {
+  uint64_t n;
+  while (read(wake_fd_, &n, sizeof n) > 0) {
+  }
+  std::lock_guard lock(mu_);
+  std::vector<FleetEvent> out;
+  out.swap(events_);
+  return out;
+}
+
+v1::FleetStatus FleetCoordinator::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return snapshot_;
+}
+
+std::vector<FleetHistoryItem> FleetCoordinator::History(size_t limit) const {
+  std::lock_guard lock(mu_);
+  size_t from = history_.size() > limit ? history_.size() - limit : 0;
+  return {history_.begin() + static_cast<std::ptrdiff_t>(from), history_.end()};
+}
+
+void FleetCoordinator::Emit(FleetEvent e) {
+  {
+    std::lock_guard lock(mu_);
+    events_.push_back(std::move(e));
+  }
+  uint64_t one = 1;
+  if (write(wake_fd_, &one, sizeof one) < 0) {
+    // the counter is full: the daemon has plenty to read already
+  }
+}
+
+void FleetCoordinator::Record(const std::string& kind, const std::string& detail, bool warning) {
+  Emit({.kind = FleetEvent::Kind::kNote, .detail = detail, .note_kind = kind, .warning = warning});
+  if (!etcd_ok_) return;
+  // The group's history: one key per entry, ordered by time.
+  int64_t now = NowMs();
+  char stamp[32];
+  std::snprintf(stamp, sizeof stamp, "%013lld", static_cast<long long>(now));
+  std::string key = keys_.History() + stamp + "-" + config_.name + "-" + std::to_string(++history_seq_);
+  etcd_->Put(key, JsonText({{"ts_ms", now}, {"host", config_.name}, {"kind", kind}, {"detail", detail}}));
+  std::vector<std::string> old;
+  {
+    std::lock_guard lock(mu_);
+    while (history_keys_.size() > kHistoryKept + 50) {
+      old.push_back(history_keys_.front());
+      history_keys_.pop_front();
+    }
+  }
+  if (!old.empty()) {
+    std::vector<EtcdOp> ops;
+    for (const auto& k : old) ops.push_back({.kind = EtcdOp::Kind::kDelete, .key = k});
+    etcd_->Txn({}, ops);
+  }
+}
+
+void FleetCoordinator::EtcdDown(const std::string& error) {
+  etcd_error_ = error;
+  if (etcd_ok_ || etcd_down_since_ms_ == 0) {
+    etcd_down_since_ms_ = NowMs();
+    etcd_ok_ = false;
+    Emit({.kind = FleetEvent::Kind::kNote,
+          .detail = "etcd unreachable (" + error + "): deploys are held; local supervision goes on",
+          .note_kind = events::kFleetEtcdDown,
+          .warning = true});
+  }
+  std::lock_guard lock(mu_);
+  snapshot_.set_etcd("unreachable");
+  snapshot_.set_etcd_error(error);
+  snapshot_.set_etcd_down_since_ms(etcd_down_since_ms_);
+  snapshot_.set_rollout_state("held");
+  snapshot_.set_detail("etcd unreachable: deploys held until it answers; local recovery goes on");
+}
+
+void FleetCoordinator::EtcdUp() {
+  if (etcd_ok_) return;
+  bool was_down = etcd_down_since_ms_ != 0;
+  etcd_ok_ = true;
+  if (was_down)
+    Record(events::kFleetEtcdBack, "etcd answers again after " + FormatDuration(Millis(NowMs() - etcd_down_since_ms_)));
+  etcd_down_since_ms_ = 0;
+  etcd_error_.clear();
+  std::lock_guard lock(mu_);
+  snapshot_.set_etcd("connected");
+  snapshot_.set_etcd_error("");
+  snapshot_.set_etcd_down_since_ms(0);
+}
+
+bool FleetCoordinator::Connect() {
+  auto lease = etcd_->Grant(std::max<int64_t>(1, config_.lease.count() / 1000));
+  if (!lease.ok()) {
+    EtcdDown(lease.error());
+    return false;
+  }
+  lease_ = *lease;
+  auto alive = etcd_->Put(keys_.Alive(config_.name), std::to_string(NowMs()), lease_);
+  if (!alive.ok()) {
+    EtcdDown(alive.error());
+    lease_ = 0;
+    return false;
+  }
+  EtcdUp();
+  published_ = fleet::HostRecord();  // published again by the next Refresh
+  // The group's history so far, for `fleet history`.
+  if (auto h = etcd_->Get(keys_.History(), true); h.ok()) {
+    std::lock_guard lock(mu_);
+    history_.clear();
+    history_keys_.clear();
+    for (const auto& kv : h->kvs) AddHistory(kv);
+  }
+  Record(events::kFleetJoined, config_.name + " joined " + config_.group + " (lease " + FormatDuration(config_.lease) +
+                                   ", etcd " + etcd_->endpoint() + ")");
+  return true;
+}
+
+// Under mu_.
+void FleetCoordinator::AddHistory(const EtcdKv& kv) {
+  json j = json::parse(kv.value, nullptr, false);
+  if (!j.is_object()) return;
+  FleetHistoryItem item;
+  item.ts_ms = j.value("ts_ms", int64_t{0});
+  item.host = j.value("host", "");
+  item.kind = j.value("kind", "");
+  item.detail = j.value("detail", "");
+  history_.push_back(std::move(item));
+  history_keys_.push_back(kv.key);
+  while (history_.size() > kHistoryKept) history_.pop_front();
+}
+
+void FleetCoordinator::Watch(EtcdClient* client) {
+  while (!watch_stop_) {
+    Status s = client->Watch(
+        keys_.base, 0,
+        [&](const std::vector<EtcdEvent>& events, int64_t) {
+          bool state = events.empty();  // the watch is (again) in place: anything may have changed
+          std::lock_guard lock(mu_);
+          for (const auto& e : events) {
+            if (e.kv.key.rfind(keys_.History(), 0) == 0) {
+              if (!e.deleted) AddHistory(e.kv);
+            } else {
+              state = true;
+            }
+          }
+          if (state) {
+            dirty_ = true;
+            cv_.notify_all();
+          }
+        },
+        &watch_cancel_);
+    if (watch_stop_) break;
+    spdlog::debug("fleet: watch ended ({}); again in 1 s", s.message());
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
+  }
+}
+
+void FleetCoordinator::Run() {
+  const auto keepalive_every = std::max(Millis(300), config_.lease / 3);
+  auto next_keepalive = Clock::now();
+  Millis backoff(500);
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    auto now = Clock::now();
+    if (!lease_) {
+      if (Connect()) {
+        backoff = Millis(500);
+        next_keepalive = Clock::now() + keepalive_every;
+        std::lock_guard l(mu_);
+        dirty_ = true;
+      } else {
+        lock.lock();
+        cv_.wait_for(lock, backoff, [this] { return stop_; });
+        backoff = std::min(backoff * 2, Millis(5'000));
+        continue;
+      }
+    } else if (now >= next_keepalive) {
+      auto ttl = etcd_->KeepAlive(lease_);
+      if (ttl.ok()) {
+        EtcdUp();
+        next_keepalive = now + keepalive_every;
+      } else if (Expired(ttl.error())) {
+        // Gone while we could not reach etcd: the others took us for lost. Rejoin.
+        spdlog::warn("fleet: {}; joining again", ttl.error());
+        lease_ = 0;
+        lock.lock();
+        continue;
+      } else {
+        EtcdDown(ttl.error());
+        next_keepalive = now + Millis(1'000);
+      }
+    }
+    bool refresh;
+    {
+      std::lock_guard l(mu_);
+      refresh = dirty_ || local_changed_ || (replan_at_ && now >= *replan_at_);
+      dirty_ = local_changed_ = false;
+    }
+    if (refresh && lease_) Refresh();
+    lock.lock();
+    auto until = next_keepalive;
+    if (replan_at_) until = std::min(until, *replan_at_);
+    cv_.wait_until(lock, until, [this] { return stop_ || dirty_ || local_changed_; });
+  }
+  bool clean = clean_stop_;
+  lock.unlock();
+  if (clean && lease_ && etcd_ok_) {
+    // Leaving on purpose: not lost. The lease's keys (alive, locks, leader) go with it.
+    fleet::HostRecord me = published_;
+    me.name = config_.name;
+    me.state = "stopped";
+    me.deploying.clear();
+    me.updated_ms = NowMs();
+    etcd_->Put(keys_.Host(config_.name), fleet::ToJson(me));
+    etcd_->Revoke(lease_);
+  }
+  lease_ = 0;
+}
+
+fleet::HostRecord FleetCoordinator::MyRecord(const fleet::LocalState& local) const {
+  fleet::HostRecord h;
+  h.name = config_.name;
+  h.state = local.state;
+  h.detail = local.detail;
+  h.commit = local.commit;
+  h.upstream = local.upstream;
+  h.deployed = local.deployed;
+  h.version = version_;
+  bool open = !memory_.requested.empty() && !memory_.request_failed &&
+              (local.pipeline_running || local.pipeline_finished_ms < memory_.requested_ms);
+  if (open) h.deploying = memory_.requested;
+  return h;
+}
+
+void FleetCoordinator::Refresh() {
+  auto r = etcd_->Get(keys_.State(), true);
+  if (!r.ok()) {
+    EtcdDown(r.error());
+    return;
+  }
+  EtcdUp();
+  fleet::GroupView v = fleet::ParseView(keys_, r->kvs);
+  fleet::LocalState local;
+  std::vector<DeployResult> results;
+  {
+    std::lock_guard lock(mu_);
+    local = local_;
+    results.swap(deploy_results_);
+  }
+  for (const auto& d : results) {
+    if (d.commit != memory_.requested || d.ok) continue;
+    memory_.request_failed = true;
+    Record(events::kFleetDeployFailed, config_.name + " could not take " + Short(d.commit) + ": " + d.message, true);
+  }
+  if (local.deployed != memory_.deployed_seen) {
+    memory_.deployed_seen = local.deployed;
+    memory_.deployed_since_ms = NowMs();
+  }
+  // This host as the others see it.
+  fleet::HostRecord me = MyRecord(local);
+  fleet::HostRecord was = published_;
+  was.updated_ms = 0;
+  if (!(me == was)) {
+    me.updated_ms = NowMs();
+    if (etcd_->Put(keys_.Host(config_.name), fleet::ToJson(me)).ok()) {
+      published_ = me;
+      published_.updated_ms = 0;
+    }
+  }
+  int64_t my_lease = v.hosts[config_.name].lease;
+  if (my_lease != lease_) etcd_->Put(keys_.Alive(config_.name), std::to_string(NowMs()), lease_);  // put back
+  me.lease = lease_;
+  v.hosts[config_.name] = me;
+
+  for (const auto& a : fleet::Plan(settings_, v, local, memory_, NowMs())) Act(a, v);
+  Publish(v);
+  // Timers of the plan: a canary's bake, a deploy to ask again.
+  bool timed =
+      (v.rollout && v.rollout->commit != v.last_good && !v.bad.count(v.rollout->commit)) || memory_.request_failed;
+  std::lock_guard lock(mu_);
+  replan_at_ = timed ? std::optional(Clock::now() + Millis(1'000)) : std::nullopt;
+}
+
+void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v) {
+  const std::string& me = config_.name;
+  switch (a.kind) {
+    case K::kLead: {
+      auto won = etcd_->Txn({{.key = keys_.Leader(), .target = Target::kCreate, .revision = 0}},
+                            {{.key = keys_.Leader(), .value = me, .lease = lease_}});
+      if (won.ok() && *won) Record(events::kFleetLeader, me + " takes the fleet's alerting duties");
+      break;
+    }
+    case K::kAlertLost: {
+      const fleet::HostRecord& h = v.hosts.at(a.host);
+      std::string detail = "host " + a.host + " is lost: its lease expired (last said " +
+                           (h.state.empty() ? "nothing" : h.state) +
+                           (h.commit.empty() ? "" : " on " + Short(h.commit)) + ")";
+      auto ok = etcd_->Txn({{.key = keys_.Leader(), .target = Target::kValue, .value = me}},
+                           {{.key = keys_.Lost(a.host), .value = std::to_string(NowMs())}});
+      if (!ok.ok() || !*ok) break;
+      Emit({.kind = FleetEvent::Kind::kHostLost, .host = a.host, .detail = detail});
+      Record(events::kFleetHostLost, detail, true);
+      break;
+    }
+    case K::kClearLost: {
+      auto it = v.hosts.find(a.host);
+      std::string how = it == v.hosts.end()                         ? "left the group"
+                        : fleet::HostState(it->second) == "stopped" ? "was stopped on purpose"
+                                                                    : "is back";
+      auto ok = etcd_->Txn({{.key = keys_.Leader(), .target = Target::kValue, .value = me}},
+                           {{.kind = EtcdOp::Kind::kDelete, .key = keys_.Lost(a.host)}});
+      if (!ok.ok() || !*ok) break;
+      Emit({.kind = FleetEvent::Kind::kHostBack, .host = a.host, .detail = "host " + a.host + " " + how});
+      Record(events::kFleetHostBack, "host " + a.host + " " + how);
+      break;
+    }
+    case K::kMarkBad: {
+      if (etcd_->Put(keys_.Bad(a.commit), a.reason).ok()) {
+        memory_.marked.insert(a.commit);
+        Record(events::kFleetBadCommit, Short(a.commit) + " is bad for " + config_.group + ": " + a.reason, true);
+      }
+      break;
+    }
+    case K::kRollBack:
+      memory_.rolled_back = a.commit;
+      Emit({.kind = FleetEvent::Kind::kRollBack, .commit = a.commit, .detail = a.reason});
+      Record(events::kFleetRollBack, me + " rolls back " + Short(a.commit) + " (" + a.reason + ")");
+      break;
+    case K::kBaked: {
+      fleet::RolloutRecord r = *v.rollout;
+      r.baked.push_back(me);
+      auto ok = etcd_->Txn({{.key = keys_.Rollout(), .target = Target::kMod, .revision = v.rollout_mod}},
+                           {{.key = keys_.Rollout(), .value = fleet::ToJson(r)}});
+      if (ok.ok() && *ok)
+        Record(events::kFleetBaked,
+               "canary " + me + " ran " + Short(a.commit) + " healthy for " + FormatDuration(config_.bake));
+      break;
+    }
+    case K::kStartRollout: {
+      fleet::RolloutRecord r{.commit = a.commit, .by = me, .canary = a.canary, .started_ms = NowMs()};
+      auto ok = etcd_->Txn({{.key = keys_.Rollout(), .target = Target::kMod, .revision = v.rollout_mod}},
+                           {{.key = keys_.Rollout(), .value = fleet::ToJson(r)}});
+      std::string canary;
+      for (const auto& c : a.canary) canary += (canary.empty() ? "" : ", ") + c;
+      if (ok.ok() && *ok)
+        Record(events::kFleetRollout, "rollout of " + Short(a.commit) + " (seen by " + me + "); canary: " + canary);
+      break;
+    }
+    case K::kTakeLock:
+      for (int slot = 0; slot < std::max(1, config_.max_parallel); ++slot) {
+        if (v.locks.count(slot)) continue;
+        auto ok = etcd_->Txn({{.key = keys_.Lock(slot), .target = Target::kCreate, .revision = 0}},
+                             {{.key = keys_.Lock(slot), .value = me, .lease = lease_}});
+        if (!ok.ok() || !*ok) continue;
+        memory_.requested = a.commit;
+        memory_.requested_ms = NowMs();
+        memory_.request_failed = false;
+        Record(events::kFleetDeploy, me + " deploys " + Short(a.commit) + " (lock " + std::to_string(slot) + ")");
+        Emit({.kind = FleetEvent::Kind::kDeploy, .commit = a.commit});
+        break;
+      }
+      break;
+    case K::kReleaseLock:
+      for (const auto& [slot, host] : v.locks) {
+        if (host != me) continue;
+        etcd_->Txn({{.key = keys_.Lock(slot), .target = Target::kValue, .value = me}},
+                   {{.kind = EtcdOp::Kind::kDelete, .key = keys_.Lock(slot)}});
+      }
+      break;
+    case K::kSetLastGood: {
+      auto ok = etcd_->Txn({{.key = keys_.LastGood(), .target = Target::kMod, .revision = v.last_good_mod}},
+                           {{.key = keys_.LastGood(), .value = a.commit}});
+      if (ok.ok() && *ok) Record(events::kFleetLastGood, Short(a.commit) + " runs on every host of " + config_.group);
+      break;
+    }
+  }
+}
+
+void FleetCoordinator::Publish(const fleet::GroupView& v) {
+  fleet::Phase phase = fleet::RolloutPhase(v);
+  std::lock_guard lock(mu_);
+  auto& s = snapshot_;
+  s.clear_hosts();
+  for (const auto& [name, h] : v.hosts) {
+    auto* out = s.add_hosts();
+    out->set_name(name);
+    out->set_state(fleet::HostState(h));
+    out->set_commit(h.commit);
+    out->set_upstream(h.upstream);
+    out->set_deployed(h.deployed);
+    out->set_deploying(h.deploying);
+    out->set_version(h.version);
+    out->set_updated_ms(h.updated_ms);
+    out->set_lease(h.lease > 0 ? h.lease : 0);
+    out->set_leader(name == v.leader);
+    out->set_detail(h.detail);
+  }
+  s.set_rollout_state(phase.state);
+  s.set_detail(phase.detail);
+  s.set_rollout_commit(v.rollout ? v.rollout->commit : "");
+  s.clear_canary();
+  s.clear_baked();
+  if (v.rollout) {
+    for (const auto& c : v.rollout->canary) s.add_canary(c);
+    for (const auto& c : v.rollout->baked) s.add_baked(c);
+  }
+  s.clear_locks();
+  for (const auto& [slot, host] : v.locks) s.add_locks(host);
+  s.set_last_good(v.last_good);
+  s.clear_bad();
+  for (const auto& [commit, why] : v.bad) s.add_bad(Short(commit) + " " + why);
+  s.set_leader(v.leader);
+}
+
+}  // namespace redundancy

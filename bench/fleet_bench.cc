@@ -95,31 +95,42 @@ TEST(FleetBench, PushToServedAndIdleCost) {
   std::printf("fleet bench (%d rounds; bake 1s, canary 1, max_parallel 1)\n\n", rounds);
   std::printf("%-44s %9s %9s   %s\n", "measure", "median", "p90", "note");
 
-  // One host alone: the pipeline as it was before fleets.
-  std::vector<double> alone_ms;
-  Usage alone_idle_a, alone_idle_b;
+  // Push -> served, with the tests' fast intervals (git fetches every 300 ms):
+  // one host alone, the pipeline as it was before fleets, then three.
+  std::vector<double> alone_ms, fleet_ms;
   {
     FleetSite alone;
     if (!alone.Start(1, "", /*fleet=*/false)) GTEST_FAIL() << alone.Dump();
     alone_ms = PushToServed(alone, rounds, "alone");
-    pid_t pid = alone.host(0).daemon().pid();
-    std::this_thread::sleep_for(2s);
-    alone_idle_a = UsageOf(pid);
-    std::this_thread::sleep_for(30s);
-    alone_idle_b = UsageOf(pid);
   }
-  FleetSite site;
-  if (!site.Start(3)) GTEST_FAIL() << site.Dump();
-  WaitUntil([&] { return site.host(0).Fleet().last_good() == site.first(); }, 30s);
-  std::vector<double> fleet_ms = PushToServed(site, rounds, "fleet");
+  {
+    FleetSite site;
+    if (!site.Start(3)) GTEST_FAIL() << site.Dump();
+    WaitUntil([&] { return site.host(0).Fleet().last_good() == site.first(); }, 30s);
+    fleet_ms = PushToServed(site, rounds, "fleet");
+  }
   double ratio = Percentile(fleet_ms, 0.5) / std::max(1.0, Percentile(alone_ms, 0.5));
   Row("push -> served, one host alone (ms)", alone_ms, "");
   char note[128];
   std::snprintf(note, sizeof note, "%.2fx the single host (canary + bake 1s + 2 hosts in turn)", ratio);
   Row("push -> all 3 hosts serve it (ms)", fleet_ms, note);
 
-  // Idle, 30 s: each host's redundancyd and etcd.
-  std::this_thread::sleep_for(2s);
+  // Idle, 30 s, with a site's intervals (checks every minute, lease 10s):
+  // redundancyd alone, then each of three in a fleet, and etcd.
+  Usage alone_idle_a, alone_idle_b;
+  {
+    FleetSite alone;
+    if (!alone.Start(1, "", /*fleet=*/false, /*quiet=*/true)) GTEST_FAIL() << alone.Dump();
+    pid_t pid = alone.host(0).daemon().pid();
+    std::this_thread::sleep_for(5s);
+    alone_idle_a = UsageOf(pid);
+    std::this_thread::sleep_for(30s);
+    alone_idle_b = UsageOf(pid);
+  }
+  FleetSite site;
+  if (!site.Start(3, "", /*fleet=*/true, /*quiet=*/true)) GTEST_FAIL() << site.Dump();
+  WaitUntil([&] { return site.host(0).Fleet().last_good() == site.first(); }, 30s);
+  std::this_thread::sleep_for(5s);
   std::vector<Usage> a, b;
   for (size_t h = 0; h < site.size(); ++h) a.push_back(UsageOf(site.host(h).daemon().pid()));
   Usage etcd_a = UsageOf(site.etcd().pid());
@@ -134,7 +145,7 @@ TEST(FleetBench, PushToServedAndIdleCost) {
     double cpu = (b[h].cpu_s - a[h].cpu_s) / 30 * 100;
     double wake = static_cast<double>(b[h].wakeups - a[h].wakeups) / 30;
     std::printf("%-44s %9.3f %9.1f   +%.3f%% CPU, +%.1f wakeups/s per host\n",
-                ("redundancyd " + site.host(h).name() + " (fleet, lease 2s)").c_str(), cpu, wake, cpu - alone_cpu,
+                ("redundancyd " + site.host(h).name() + " (fleet, lease 10s)").c_str(), cpu, wake, cpu - alone_cpu,
                 wake - alone_wake);
   }
   std::printf("%-44s %9.3f %9.1f\n", "etcd (the whole fleet's)", (etcd_b.cpu_s - etcd_a.cpu_s) / 30 * 100,

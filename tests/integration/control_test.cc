@@ -365,6 +365,20 @@ TEST(ControlTest, StartDaemonisesWithPidFileAndStopEndsIt) {
   EXPECT_FALSE(std::filesystem::exists(d.state_dir() + "/run/redundancyd.pid"));
 }
 
+// Without fleet: in the config nothing of a fleet shows, and its commands say why they cannot answer.
+TEST(ControlTest, FleetCommandsWithoutAFleetSayWhy) {
+  Daemon d(Sys("git"));
+  ASSERT_TRUE(d.Start());
+  for (const char* cmd : {"fleet status", "fleet history", "fleet status --json"}) {
+    CtlResult r = d.Ctl(cmd);
+    EXPECT_EQ(r.exit_code, 2) << cmd << ": " << r.output;
+    EXPECT_NE(r.output.find("not part of a fleet"), std::string::npos) << cmd << ": " << r.output;
+  }
+  CtlResult st = d.Ctl("status --json");
+  EXPECT_EQ(st.output.find("\"fleet\""), std::string::npos) << st.output;
+  EXPECT_EQ(d.Ctl("status").output.find("FLEET"), std::string::npos);
+}
+
 TEST(ControlTest, ConfigValidateExitCodes) {
   TempDir dir;
   std::string good = dir.Write("good.yaml", "systems:\n  git: {}\n");

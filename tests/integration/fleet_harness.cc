@@ -94,15 +94,19 @@ FleetHost::FleetHost(const std::string& root, const std::string& remote, FleetHo
                                                deploy_ + "', autorestart: true, env: {PORT: '" + std::to_string(port_) +
                                                "'}}]};\n");
   pm2_ = std::make_unique<Pm2Home>(dir_ + "/pm2");
+  std::string fast = spec_.quiet ? "60s" : "300ms", checks = spec_.quiet ? "60s" : "1s";
+  if (spec_.quiet) spec_.lease = "10s";
   daemon_ = std::make_unique<Daemon>(
-      "  git: {interval: 300ms, dir: " + deploy_ +
+      "  git: {interval: " + fast + ", dir: " + deploy_ +
           ", strategy: pull}\n"
-          "  build: {interval: 1s, dir: " +
-          deploy_ +
+          "  build: {interval: " +
+          checks + ", dir: " + deploy_ +
           ", validate: \"npm run build\", validate_interval: 1h}\n"
-          "  pm2: {interval: 1s, pm2_home: " +
-          pm2_->home() + ", ecosystem: " + dir_ + "/ecosystem.config.js, reload_wait: 300ms}\n",
-      FastOrchestratorYaml() + "pipeline: {rollback: true, step_timeout: 60s}\n" +
+          "  pm2: {interval: " +
+          checks + ", pm2_home: " + pm2_->home() + ", ecosystem: " + dir_ +
+          "/ecosystem.config.js, reload_wait: 300ms}\n",
+      (spec_.quiet ? std::string("http: {listen: \"\"}\n") : FastOrchestratorYaml()) +
+          "pipeline: {rollback: true, step_timeout: 60s}\n" +
           (spec_.etcd.empty() ? ""
                               : "fleet: {etcd: [" + spec_.etcd + "], name: " + spec_.name + ", group: " + spec_.group +
                                     ", lease: " + spec_.lease + ", rollout: " + spec_.rollout + "}\n") +
@@ -144,7 +148,7 @@ FleetSite::FleetSite() {
   dev_ = root_ + "/dev";
 }
 
-bool FleetSite::Start(int hosts, const std::string& rollout, bool fleet) {
+bool FleetSite::Start(int hosts, const std::string& rollout, bool fleet, bool quiet) {
   etcd_ = std::make_unique<EtcdServer>(root_ + "/etcd");
   if (fleet && !etcd_->Start()) return false;
   // The site: a web app serving what src/index.js says (as loaded when it
@@ -152,9 +156,14 @@ bool FleetSite::Start(int hosts, const std::string& rollout, bool fleet) {
   WriteFile(dev_ + "/package.json",
             "{\"name\": \"fleet-site\", \"version\": \"1.0.0\", \"private\": true,\n"
             " \"scripts\": {\"build\": \"node build.js\"}}\n");
+  // BUILD_FAIL in the commit breaks it everywhere; a host's own BREAK_ON
+  // (beside its checkout) breaks the build of the message it names there only.
   WriteFile(dev_ + "/build.js",
-            "if (require('fs').existsSync(__dirname + '/BUILD_FAIL')) { console.error('the build is broken'); "
-            "process.exit(1); }\n");
+            "const fs = require('fs');\n"
+            "if (fs.existsSync(__dirname + '/BUILD_FAIL')) { console.error('the build is broken'); process.exit(1); }\n"
+            "const here = __dirname + '/../BREAK_ON';\n"
+            "if (fs.existsSync(here) && fs.readFileSync(here, 'utf8').trim() === require('./src/index.js')()) {\n"
+            "  console.error('the build is broken on this host'); process.exit(1);\n}\n");
   WriteFile(dev_ + "/src/index.js", "module.exports = () => 'v1';\n");
   fs::copy(std::string(SOURCE_DIR) + "/tests/fixtures/build/server.js", dev_ + "/server.js");
   Sh("cd " + dev_ + " && " + NpmTestEnvPrefix(root_) + "npm install --no-audit --no-fund >/dev/null 2>&1");
@@ -164,6 +173,7 @@ bool FleetSite::Start(int hosts, const std::string& rollout, bool fleet) {
   Sh("git -C " + dev_ + " push -q origin main");
   for (int i = 1; i <= hosts; ++i) {
     FleetHostSpec spec{.name = "web-" + std::to_string(i), .group = "site", .etcd = fleet ? etcd_->endpoint() : ""};
+    spec.quiet = quiet;
     if (!rollout.empty()) spec.rollout = rollout;
     hosts_.push_back(std::make_unique<FleetHost>(root_, remote_, spec));
   }

@@ -40,6 +40,9 @@ struct FleetHostSpec {
   std::string etcd;  // "": no fleet (the host alone)
   std::string rollout = "{canary: 1, max_parallel: 1, bake: 1s}";
   std::string lease = "2s";
+  // The intervals a site runs with (checks every minute, the default
+  // heartbeat, lease 10s) instead of the tests' fast ones: for idle costs.
+  bool quiet = false;
 };
 
 // One host: its checkout (a clone of the remote), its PM2 with the app, its redundancyd.
@@ -54,6 +57,8 @@ class FleetHost {
   std::string Serving() const { return HttpGetBody(port_); }
   std::string Head() const;
   std::string Alerts() const { return ReadFile(alerts_); }  // the file channel's notifications
+  // This host's build fails for the commit whose message is `message` (only here).
+  void BreakBuildOf(const std::string& message) const { WriteFile(dir_ + "/BREAK_ON", message + "\n"); }
   std::string History() const { return daemon_->Ctl("history --limit 300").output; }
   v1::FleetStatus Fleet() const;
 
@@ -69,8 +74,9 @@ class FleetHost {
 class FleetSite {
  public:
   FleetSite();
-  // `fleet`: false runs each host alone (no fleet: section), for comparison.
-  bool Start(int hosts = 3, const std::string& rollout = "", bool fleet = true);
+  // `fleet`: false runs each host alone (no fleet: section), for comparison;
+  // `quiet`: production intervals (FleetHostSpec::quiet).
+  bool Start(int hosts = 3, const std::string& rollout = "", bool fleet = true, bool quiet = false);
   // New code: src/index.js says `message`; `broken` makes the build fail.
   std::string Push(const std::string& message, bool broken = false);
   FleetHost& host(size_t i) { return *hosts_[i]; }

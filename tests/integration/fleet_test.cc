@@ -105,9 +105,30 @@ TEST_F(FleetTest, ABadCommitRollsBackOnTheCanaryAndNeverReachesTheOthers) {
     for (const auto& kv : at) EXPECT_EQ(kv.value, "web-1") << "only the canary deploys a commit before its bake";
   EXPECT_EQ(site_.host(2).Fleet().last_good(), site_.first());
 
+  // A commit that passes on the canary but fails on the next host (web-2 or
+  // web-3, whichever takes the lock first): bad for the group all the same;
+  // the canary, which has it, rolls back; the last host never gets it.
+  site_.host(1).BreakBuildOf("v3");
+  site_.host(2).BreakBuildOf("v3");
+  std::string v3 = site_.Push("v3");
+  ASSERT_TRUE(WaitUntil([&] { return site_.host(0).Serving() == "v3\n"; }, 60s)) << site_.Dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto f = site_.host(2).Fleet();
+        return f.rollout_state() == "aborted" && f.rollout_commit() == v3;
+      },
+      60s))
+      << site_.Dump();
+  ASSERT_TRUE(WaitUntil([&] { return AllServe("v1\n", site_.first()); }, 60s)) << site_.Dump();
+  EXPECT_NE(site_.host(0).History().find("marked bad by the fleet"), std::string::npos) << site_.host(0).History();
+  int took = 0;
+  for (size_t i = 1; i < site_.size(); ++i)
+    took += site_.host(i).History().find("new commit " + v3.substr(0, 7)) != std::string::npos;
+  EXPECT_EQ(took, 1) << "after the canary, one host failed it and the last never took it\n" << site_.Dump();
+
   // The next good commit goes everywhere.
-  std::string good = site_.Push("v3");
-  ASSERT_TRUE(WaitUntil([&] { return AllServe("v3\n", good); }, 60s)) << site_.Dump();
+  std::string good = site_.Push("v4");
+  ASSERT_TRUE(WaitUntil([&] { return AllServe("v4\n", good); }, 60s)) << site_.Dump();
 }
 
 // Notifications of the fleet's lost-host alert for `host` in one host's alert file ("firing" or "resolved").

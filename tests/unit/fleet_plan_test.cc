@@ -244,8 +244,8 @@ TEST(FleetPlanTest, TheViewIsReadFromTheGroupsKeys) {
 TEST(FleetPlanTest, EtcdKeyRangesAndBase64) {
   EXPECT_EQ(EtcdPrefixEnd("/a/"), "/a0");
   EXPECT_EQ(EtcdPrefixEnd(std::string("a\xff")), "b");
-  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
-                                                       std::string("\0\xff\x10", 3)})
+  for (const std::string& s :
+       std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)})
     EXPECT_EQ(Base64Decode(Base64Encode(s)), s);
   EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
   EXPECT_EQ(Base64Decode("Zm9vYg=="), "foob");

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 namespace redundancy {
 namespace {
 
@@ -50,6 +52,46 @@ TEST(HttpRenderTest, PageEscapesHtml) {
   EXPECT_NE(p.find("&lt;script&gt;"), std::string::npos);
   EXPECT_NE(p.find("data-system=\"pm2\""), std::string::npos);
   EXPECT_NE(p.find("restarts 3"), std::string::npos);
+}
+
+// In a fleet every series says which host and group it is from, and the fleet has series and a page section.
+TEST(HttpRenderTest, AFleetLabelsEverySeriesAndShowsItsHosts) {
+  HttpView v = View();
+  auto* f = v.status.mutable_fleet();
+  f->set_enabled(true);
+  f->set_name("web-1");
+  f->set_group("production");
+  f->set_etcd("connected");
+  f->set_rollout_state("rolling");
+  f->set_detail("abc rolls out; left: web-2");
+  for (const char* n : {"web-1", "web-2"}) {
+    auto* h = f->add_hosts();
+    h->set_name(n);
+    h->set_state(std::string(n) == "web-1" ? "ok" : "lost");
+    h->set_commit("0123456789abcdef");
+  }
+  f->add_hosts()->set_name("<img src=x>");
+  std::string m = RenderMetrics(v);
+  EXPECT_NE(m.find("redundancy_up{host=\"web-1\",group=\"production\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("redundancy_agent_restarts_total{host=\"web-1\",group=\"production\",agent=\"pm2\"} 3"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("redundancy_fleet_hosts{host=\"web-1\",group=\"production\",state=\"lost\"} 1"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("redundancy_fleet_etcd_up{host=\"web-1\",group=\"production\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("# TYPE redundancy_fleet_rollout_state gauge"), std::string::npos) << m;
+  // Every sample line has the labels.
+  std::istringstream lines(m);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line[0] != '#') EXPECT_NE(line.find("host=\"web-1\""), std::string::npos) << line;
+  }
+  EXPECT_EQ(RenderMetrics(View()).find("host="), std::string::npos) << "not without a fleet";
+
+  std::string p = RenderStatusPage(v);
+  EXPECT_NE(p.find("id=\"fleet\""), std::string::npos);
+  EXPECT_NE(p.find("data-host=\"web-2\""), std::string::npos);
+  EXPECT_NE(p.find("abc rolls out; left: web-2"), std::string::npos);
+  EXPECT_EQ(p.find("<img src=x>"), std::string::npos) << "host names from etcd are escaped";
 }
 
 // The headline comes from system health; the alert table is bounded, open incidents first.

@@ -270,6 +270,8 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
       }
     }
     if (const auto f = root["fleet"]; f && f.IsMap()) ParseFleet(f, v, &cfg);
+    if (cfg.fleet.enabled() && !cfg.pipeline.enabled)
+      v.Error(root["pipeline"]["enabled"], "pipeline.enabled", "must be true with fleet: (hosts deploy through it)");
     if (const auto a = root["alerts"]; a && a.IsMap()) ParseAlerts(a, v, &cfg);
     if (const auto dm = root["alerts"] ? root["alerts"]["deadman"] : YAML::Node(); dm && dm.IsMap()) {
       cfg.deadman_url = Str(dm["url"], "");

@@ -134,10 +134,7 @@ void FleetCoordinator::Emit(FleetEvent e) {
     std::lock_guard lock(mu_);
     events_.push_back(std::move(e));
   }
-  uint64_t one = 1;
-  if (write(wake_fd_, &one, sizeof one) < 0) {
-    // the counter is full: the daemon has plenty to read already
-  }
+  Wake();
 }
 
 void FleetCoordinator::Record(const std::string& kind, const std::string& detail, bool warning) {
@@ -165,21 +162,26 @@ void FleetCoordinator::Record(const std::string& kind, const std::string& detail
 }
 
 void FleetCoordinator::EtcdDown(const std::string& error) {
+  bool changed = error != etcd_error_;
   etcd_error_ = error;
   if (etcd_ok_ || etcd_down_since_ms_ == 0) {
     etcd_down_since_ms_ = NowMs();
     etcd_ok_ = false;
+    changed = true;
     Emit({.kind = FleetEvent::Kind::kNote,
-          .detail = "etcd unreachable (" + error + "): deploys are held; local supervision goes on",
+          .detail = error + ": deploys are held; local supervision goes on",
           .note_kind = events::kFleetEtcdDown,
           .warning = true});
   }
-  std::lock_guard lock(mu_);
+  if (!changed) return;  // once a second while it lasts: nothing new to show
+  std::unique_lock lock(mu_);
   snapshot_.set_etcd("unreachable");
   snapshot_.set_etcd_error(error);
   snapshot_.set_etcd_down_since_ms(etcd_down_since_ms_);
   snapshot_.set_rollout_state("held");
   snapshot_.set_detail("etcd unreachable: deploys held until it answers; local recovery goes on");
+  lock.unlock();
+  Wake();
 }
 
 void FleetCoordinator::EtcdUp() {
@@ -488,7 +490,8 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v) {
 
 void FleetCoordinator::Publish(const fleet::GroupView& v) {
   fleet::Phase phase = fleet::RolloutPhase(v);
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  std::string before = snapshot_.SerializeAsString();
   auto& s = snapshot_;
   s.clear_hosts();
   for (const auto& [name, h] : v.hosts) {
@@ -520,6 +523,16 @@ void FleetCoordinator::Publish(const fleet::GroupView& v) {
   s.clear_bad();
   for (const auto& [commit, why] : v.bad) s.add_bad(Short(commit) + " " + why);
   s.set_leader(v.leader);
+  bool changed = s.SerializeAsString() != before;
+  lock.unlock();
+  if (changed) Wake();  // the status page shows the fleet: it is published again
+}
+
+void FleetCoordinator::Wake() {
+  uint64_t one = 1;
+  if (write(wake_fd_, &one, sizeof one) < 0) {
+    // the counter is full: the daemon has plenty to read already
+  }
 }
 
 }  // namespace redundancy

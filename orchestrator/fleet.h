@@ -8,7 +8,7 @@
 //   anywhere, a lost host included, is acted on at once.
 // What the daemon has to do (deploy a commit, roll one back, raise or clear
 // a lost-host alert, record something) comes out of TakeEvents(); wake_fd()
-// becomes readable when there is some. Losing etcd stops nothing locally:
+// becomes readable when there is some, or when the fleet's view changed. Losing etcd stops nothing locally:
 // deploys are held (nobody grants a lock) and status says so; the host
 // rejoins, with a new lease, when etcd is back.
 #pragma once
@@ -90,6 +90,7 @@ class FleetCoordinator {
   void Act(const fleet::Action& a, const fleet::GroupView& v);
   void Record(const std::string& kind, const std::string& detail, bool warning = false);
   void Emit(FleetEvent e);
+  void Wake();  // wake_fd() readable: events, or a new snapshot
   void EtcdDown(const std::string& error);
   void EtcdUp();
   fleet::HostRecord MyRecord(const fleet::LocalState& local) const;

@@ -217,6 +217,8 @@ const BrokenCase kBroken[] = {
      "r.yaml:3: fleet.name: 'web/1' must be 1-63 letters, digits, '-', '_' or '.'"},
     {"fleet_short_lease", "fleet:\n  etcd: [http://127.0.0.1:2379]\n  lease: 500ms\n",
      "r.yaml:3: fleet.lease: must be at least 2s, got 500ms"},
+    {"fleet_without_pipeline", "pipeline: {enabled: false}\nfleet:\n  etcd: [http://127.0.0.1:2379]\n",
+     "r.yaml:1: pipeline.enabled: must be true with fleet: (hosts deploy through it)"},
     {"fleet_zero_canary", "fleet:\n  etcd: [http://127.0.0.1:2379]\n  rollout: {canary: 0}\n",
      "r.yaml:3: fleet.rollout.canary: must be at least 1, got 0"},
 };

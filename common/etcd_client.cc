@@ -9,18 +9,9 @@ namespace {
 
 using nlohmann::json;
 
-int64_t Int(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end()) return 0;
-  if (it->is_string()) return std::strtoll(it->get_ref<const std::string&>().c_str(), nullptr, 10);
-  if (it->is_number_integer()) return it->get<int64_t>();
-  return 0;
-}
+int64_t Int(const json& j, const char* key) { return JsonInt(j, key); }
 
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
+std::string Str(const json& j, const char* key) { return JsonStr(j, key); }
 
 EtcdKv ParseKv(const json& j) {
   EtcdKv kv;
@@ -156,7 +147,7 @@ Result<std::string> EtcdClient::Call(const std::string& path, const std::string&
     if (r.status != 200) return Result<std::string>::Error("etcd " + path + ": " + ErrorOf(r.body, r.status));
     return r.body;
   }
-  return Result<std::string>::Error("etcd unreachable (" + last + ")");
+  return Result<std::string>::Error("etcd unreachable: " + last);
 }
 
 Result<int64_t> EtcdClient::Grant(int64_t ttl_s) {
@@ -249,7 +240,7 @@ Result<bool> EtcdClient::Txn(const std::vector<EtcdCompare>& when, const std::ve
   auto r = Call("/v3/kv/txn", JsonText({{"compare", compare}, {"success", success}, {"failure", failure}}));
   if (!r.ok()) return r.status();
   json j = json::parse(*r, nullptr, false);
-  return j.is_object() && j.value("succeeded", false);
+  return JsonBool(j, "succeeded");
 }
 
 Status EtcdClient::Watch(const std::string& prefix, int64_t start_revision,
@@ -279,7 +270,7 @@ Status EtcdClient::Watch(const std::string& prefix, int64_t start_revision,
       }
       const json& res = j.contains("result") ? j["result"] : j;
       if (!res.is_object()) continue;
-      if (res.value("canceled", false)) {
+      if (JsonBool(res, "canceled")) {
         problem = "etcd watch canceled: " + Str(res, "cancel_reason");
         return false;
       }
@@ -293,7 +284,12 @@ Status EtcdClient::Watch(const std::string& prefix, int64_t start_revision,
         }
       }
       int64_t revision = res.contains("header") ? Int(res["header"], "revision") : 0;
-      on_events(events, revision);  // the first message (created) has none: the watch is in place
+      try {
+        on_events(events, revision);       // the first message (created) has none: the watch is in place
+      } catch (const std::exception& e) {  // never through libcurl's C frames
+        problem = std::string("etcd watch: ") + e.what();
+        return false;
+      }
     }
     return true;
   };

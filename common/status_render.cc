@@ -166,8 +166,9 @@ std::string StatusToTable(const v1::StatusSnapshot& s, bool color) {
   }
   if (s.fleet().enabled()) {
     const auto& f = s.fleet();
-    o << "\nFLEET      " << f.group() << " as " << f.name() << ", etcd " << f.etcd() << ", rollout "
-      << f.rollout_state() << (f.detail().empty() ? "" : ": " + f.detail()) << "\n";
+    o << "\nFLEET      " << f.group() << " as " << f.name() << ", "
+      << (f.etcd_error().empty() ? "etcd " + f.etcd() : f.etcd_error()) << ", rollout " << f.rollout_state()
+      << (f.detail().empty() ? "" : ": " + f.detail()) << "\n";
   }
   bool any_paused = false;
   for (const auto& sys : s.systems()) any_paused |= sys.paused();
@@ -204,31 +205,44 @@ nlohmann::json FleetToJson(const v1::FleetStatus& f) {
           {"bad", f.bad()}};
 }
 
+namespace {
+
+// A field that came through etcd, for a terminal: no control characters
+// (a newline or an escape sequence would forge rows), at most `max` bytes.
+std::string Clean(const std::string& s, size_t max) {
+  std::string out;
+  for (unsigned char c : s.substr(0, max)) out += c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c);
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+}  // namespace
+
 std::string FleetToTable(const v1::FleetStatus& f, bool color) {
   std::ostringstream o;
-  o << "FLEET      " << f.group() << " (this host: " << f.name() << "), etcd " << f.etcd();
-  if (!f.etcd_error().empty()) o << " (" << f.etcd_error() << ")";
-  if (!f.leader().empty()) o << ", alerts by " << f.leader();
-  o << "\n\n";
-  char line[256];
-  std::snprintf(line, sizeof line, "%-20s %-9s %-13s %-8s %s\n", "HOST", "STATE", "COMMIT", "LEASE", "NOTE");
-  o << line;
+  // The error says what is wrong with etcd ("etcd unreachable: ..."); else its state.
+  o << "FLEET      " << Clean(f.group(), 63) << " (this host: " << Clean(f.name(), 63) << "), "
+    << (f.etcd_error().empty() ? "etcd " + f.etcd() : Clean(f.etcd_error(), 300));
+  if (!f.leader().empty()) o << ", alerts by " << Clean(f.leader(), 63);
+  o << "\n\n" << Pad("HOST", 21) << Pad("STATE", 10) << Pad("COMMIT", 14) << Pad("LEASE", 9) << "NOTE\n";
   for (const auto& h : f.hosts()) {
     std::string lease =
         h.lease_age_s() >= 0 ? FormatDuration(Millis(static_cast<int64_t>(h.lease_age_s() * 1000))) : "-";
     std::string note = !h.deploying().empty() ? "deploying " + h.deploying().substr(0, 12) : h.detail();
     if (h.leader()) note = note.empty() ? "leader" : "leader; " + note;
-    std::snprintf(line, sizeof line, "%-20s ", h.name().c_str());
-    o << line;
-    char state[16];
-    std::snprintf(state, sizeof state, "%-9s", h.state().c_str());
-    o << Paint(state, h.state() == "lost" ? "failed" : h.state() == "stopped" ? "unknown" : h.state(), color);
-    std::snprintf(line, sizeof line, " %-13s %-8s %s\n", h.commit().substr(0, 12).c_str(), lease.c_str(), note.c_str());
-    o << line;
+    std::string state = Clean(h.state(), 9);
+    o << Pad(Clean(h.name(), 63), 21)
+      << Paint(Pad(state, 10),
+               h.state() == "lost"      ? "failed"
+               : h.state() == "stopped" ? "unknown"
+                                        : state,
+               color)
+      << Pad(Clean(h.commit().substr(0, 12), 12), 14) << Pad(lease, 9) << Clean(note, 120) << "\n";
   }
-  o << "\nROLLOUT    " << f.rollout_state() << (f.detail().empty() ? "" : ": " + f.detail()) << "\n";
-  o << "LAST GOOD  " << (f.last_good().empty() ? "-" : f.last_good().substr(0, 12)) << "\n";
-  for (const auto& b : f.bad()) o << "BAD        " << b << "\n";
+  o << "\nROLLOUT    " << Clean(f.rollout_state(), 20) << (f.detail().empty() ? "" : ": " + Clean(f.detail(), 300))
+    << "\n";
+  o << "LAST GOOD  " << (f.last_good().empty() ? "-" : Clean(f.last_good().substr(0, 12), 12)) << "\n";
+  for (const auto& b : f.bad()) o << "BAD        " << Clean(b, 300) << "\n";
   return o.str();
 }
 

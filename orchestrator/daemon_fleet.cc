@@ -13,6 +13,11 @@ namespace redundancy {
 
 void Daemon::ConfigureFleet() {
   const FleetConfig& want = config_.fleet;
+  if (fleet_.running() && want.enabled() && !(fleet_.config() == want) && fleet_.Reconfigure(want)) {
+    spdlog::info("fleet: rollout settings now canary {}, max_parallel {}, bake {}", want.canary, want.max_parallel,
+                 FormatDuration(want.bake));
+    return;
+  }
   if (fleet_.running() && (!want.enabled() || !(fleet_.config() == want))) {
     spdlog::info("fleet: leaving {}", fleet_.config().group);
     fleet_.Stop(/*clean=*/true);

@@ -64,6 +64,7 @@ void FleetCoordinator::Start(const FleetConfig& config, const std::string& versi
     snapshot_.set_lease_ms(config.lease.count());
   }
   lease_ = 0;
+  keepalive_error_.clear();
   etcd_ok_ = false;
   watch_stop_ = false;
   watch_cancel_.Reset();
@@ -72,6 +73,28 @@ void FleetCoordinator::Start(const FleetConfig& config, const std::string& versi
     EtcdClient w(o);
     Watch(&w);
   });
+  keeper_ = std::thread([this, o] {
+    EtcdClient k(o);
+    Keep(&k);
+  });
+}
+
+bool FleetCoordinator::Reconfigure(const FleetConfig& config) {
+  FleetConfig same = config;
+  same.canary = config_.canary;
+  same.max_parallel = config_.max_parallel;
+  same.bake = config_.bake;
+  if (!running() || !(same == config_)) return false;
+  std::lock_guard lock(mu_);
+  config_.canary = config.canary;  // only these: the threads read the rest without the lock
+  config_.max_parallel = config.max_parallel;
+  config_.bake = config.bake;
+  settings_.canary = config.canary;
+  settings_.max_parallel = config.max_parallel;
+  settings_.bake = config.bake;
+  dirty_ = true;
+  cv_.notify_all();
+  return true;
 }
 
 void FleetCoordinator::Stop(bool clean) {
@@ -85,6 +108,7 @@ void FleetCoordinator::Stop(bool clean) {
   watch_stop_ = true;
   watch_cancel_.Cancel();
   if (watcher_.joinable()) watcher_.join();
+  if (keeper_.joinable()) keeper_.join();
   thread_.join();
 }
 
@@ -204,13 +228,28 @@ bool FleetCoordinator::Connect() {
     EtcdDown(lease.error());
     return false;
   }
-  lease_ = *lease;
-  auto alive = etcd_->Put(keys_.Alive(config_.name), std::to_string(NowMs()), lease_);
+  // alive/<name> only if nobody holds it: two hosts with one name would
+  // take each other's place (after our own kill -9, the old key goes with
+  // its lease, within `lease`).
+  auto alive = etcd_->Txn({{.key = keys_.Alive(config_.name), .target = Target::kCreate, .revision = 0}},
+                          {{.key = keys_.Alive(config_.name), .value = std::to_string(NowMs()), .lease = *lease}});
   if (!alive.ok()) {
     EtcdDown(alive.error());
-    lease_ = 0;
     return false;
   }
+  if (!*alive) {
+    etcd_->Revoke(*lease);
+    std::string why = "another redundancyd is alive as " + config_.name + " in " + config_.group +
+                      " (a second host with this fleet.name, or this one before a restart: its lease ends it)";
+    if (why != join_problem_) spdlog::warn("fleet: {}; trying again", why);
+    join_problem_ = why;
+    std::lock_guard lock(mu_);
+    snapshot_.set_etcd("connecting");
+    snapshot_.set_etcd_error(why);
+    return false;
+  }
+  join_problem_.clear();
+  lease_ = *lease;
   EtcdUp();
   published_ = fleet::HostRecord();  // published again by the next Refresh
   // The group's history so far, for `fleet history`.
@@ -218,7 +257,11 @@ bool FleetCoordinator::Connect() {
     std::lock_guard lock(mu_);
     history_.clear();
     history_keys_.clear();
-    for (const auto& kv : h->kvs) AddHistory(kv);
+    std::vector<EtcdKv> kvs = h->kvs;
+    // In the order etcd took them (the keys' times come from each host's clock).
+    std::stable_sort(kvs.begin(), kvs.end(),
+                     [](const EtcdKv& a, const EtcdKv& b) { return a.create_revision < b.create_revision; });
+    for (const auto& kv : kvs) AddHistory(kv);
   }
   Record(events::kFleetJoined, config_.name + " joined " + config_.group + " (lease " + FormatDuration(config_.lease) +
                                    ", etcd " + etcd_->endpoint() + ")");
@@ -230,10 +273,10 @@ void FleetCoordinator::AddHistory(const EtcdKv& kv) {
   json j = json::parse(kv.value, nullptr, false);
   if (!j.is_object()) return;
   FleetHistoryItem item;
-  item.ts_ms = j.value("ts_ms", int64_t{0});
-  item.host = j.value("host", "");
-  item.kind = j.value("kind", "");
-  item.detail = j.value("detail", "");
+  item.ts_ms = JsonInt(j, "ts_ms");
+  item.host = JsonStr(j, "host");
+  item.kind = JsonStr(j, "kind");
+  item.detail = JsonStr(j, "detail");
   history_.push_back(std::move(item));
   history_keys_.push_back(kv.key);
   while (history_.size() > kHistoryKept) history_.pop_front();
@@ -267,50 +310,41 @@ void FleetCoordinator::Watch(EtcdClient* client) {
 }
 
 void FleetCoordinator::Run() {
-  const auto keepalive_every = std::max(Millis(300), config_.lease / 3);
-  auto next_keepalive = Clock::now();
   Millis backoff(500);
   std::unique_lock lock(mu_);
   while (!stop_) {
     lock.unlock();
-    auto now = Clock::now();
     if (!lease_) {
       if (Connect()) {
         backoff = Millis(500);
-        next_keepalive = Clock::now() + keepalive_every;
         std::lock_guard l(mu_);
         dirty_ = true;
+        cv_.notify_all();  // the keeper: a lease to keep alive
       } else {
         lock.lock();
         cv_.wait_for(lock, backoff, [this] { return stop_; });
         backoff = std::min(backoff * 2, Millis(5'000));
         continue;
       }
-    } else if (now >= next_keepalive) {
-      auto ttl = etcd_->KeepAlive(lease_);
-      if (ttl.ok()) {
-        EtcdUp();
-        next_keepalive = now + keepalive_every;
-      } else if (Expired(ttl.error())) {
-        // Gone while we could not reach etcd: the others took us for lost. Rejoin.
-        spdlog::warn("fleet: {}; joining again", ttl.error());
-        lease_ = 0;
-        lock.lock();
-        continue;
-      } else {
-        EtcdDown(ttl.error());
-        next_keepalive = now + Millis(1'000);
-      }
     }
     bool refresh;
+    std::string keepalive_error;
     {
       std::lock_guard l(mu_);
-      refresh = dirty_ || local_changed_ || (replan_at_ && now >= *replan_at_);
+      refresh = dirty_ || local_changed_ || (replan_at_ && Clock::now() >= *replan_at_);
       dirty_ = local_changed_ = false;
+      keepalive_error = keepalive_error_;
     }
-    if (refresh && lease_) Refresh();
+    if (!keepalive_error.empty()) EtcdDown(keepalive_error);
+    if (refresh && lease_) {
+      try {
+        Refresh();
+      } catch (const std::exception& e) {  // nothing here should throw; never let it take the daemon down
+        spdlog::error("fleet: {}", e.what());
+      }
+    }
     lock.lock();
-    auto until = next_keepalive;
+    auto until = Clock::now() + std::chrono::minutes(1);
     if (replan_at_) until = std::min(until, *replan_at_);
     cv_.wait_until(lock, until, [this] { return stop_ || dirty_ || local_changed_; });
   }
@@ -318,6 +352,7 @@ void FleetCoordinator::Run() {
   lock.unlock();
   if (clean && lease_ && etcd_ok_) {
     // Leaving on purpose: not lost. The lease's keys (alive, locks, leader) go with it.
+    Record(events::kFleetHostBack, config_.name + " leaves " + config_.group + " (stopped on purpose)");
     fleet::HostRecord me = published_;
     me.name = config_.name;
     me.state = "stopped";
@@ -327,6 +362,40 @@ void FleetCoordinator::Run() {
     etcd_->Revoke(lease_);
   }
   lease_ = 0;
+}
+
+// Its own thread, so that no amount of work elsewhere (a burst of alerts, a
+// slow etcd call) lets the lease expire under a live host.
+void FleetCoordinator::Keep(EtcdClient* client) {
+  const auto every = std::max(Millis(300), config_.lease / 3);
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    int64_t lease = lease_;
+    if (!lease) {
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_ || lease_ != 0; });
+      continue;
+    }
+    lock.unlock();
+    auto ttl = client->KeepAlive(lease);
+    lock.lock();
+    Millis next = every;
+    if (ttl.ok()) {
+      if (!keepalive_error_.empty()) dirty_ = true;  // back: read the group again
+      keepalive_error_.clear();
+    } else if (Expired(ttl.error())) {
+      // Gone while we could not reach etcd: the others took us for lost. Join again.
+      spdlog::warn("fleet: {}; joining again", ttl.error());
+      if (lease_ == lease) lease_ = 0;
+      keepalive_error_.clear();
+      dirty_ = true;
+    } else {
+      keepalive_error_ = ttl.error();
+      dirty_ = true;
+      next = Millis(1'000);
+    }
+    cv_.notify_all();
+    cv_.wait_for(lock, next, [&] { return stop_ || lease_ != lease; });
+  }
 }
 
 fleet::HostRecord FleetCoordinator::MyRecord(const fleet::LocalState& local) const {
@@ -354,15 +423,27 @@ void FleetCoordinator::Refresh() {
   fleet::GroupView v = fleet::ParseView(keys_, r->kvs);
   fleet::LocalState local;
   std::vector<DeployResult> results;
+  fleet::Settings settings;
+  int max_parallel;
   {
     std::lock_guard lock(mu_);
     local = local_;
     results.swap(deploy_results_);
+    settings = settings_;
+    max_parallel = config_.max_parallel;
   }
   for (const auto& d : results) {
     if (d.commit != memory_.requested || d.ok) continue;
     memory_.request_failed = true;
-    Record(events::kFleetDeployFailed, config_.name + " could not take " + Short(d.commit) + ": " + d.message, true);
+    // Only an unreachable remote (or agent) is worth asking again.
+    memory_.request_permanent = d.message.find("(remote_unreachable)") == std::string::npos &&
+                                d.message.find("not connected") == std::string::npos &&
+                                d.message.find("(git_busy)") == std::string::npos;
+    memory_.request_error = d.message;
+    Record(events::kFleetDeployFailed,
+           config_.name + " could not take " + Short(d.commit) + ": " + d.message +
+               (memory_.request_permanent ? "" : "; asked again in " + FormatDuration(settings_.retry)),
+           true);
   }
   if (local.deployed != memory_.deployed_seen) {
     memory_.deployed_seen = local.deployed;
@@ -377,14 +458,26 @@ void FleetCoordinator::Refresh() {
     if (etcd_->Put(keys_.Host(config_.name), fleet::ToJson(me)).ok()) {
       published_ = me;
       published_.updated_ms = 0;
+      published_ms_ = me.updated_ms;
     }
   }
+  me.updated_ms = published_ms_;
+  for (const auto& key : v.junk) {
+    if (junk_seen_.insert(key).second)
+      spdlog::warn("fleet: ignoring {} (not a host name, or not a JSON object)", key.substr(0, 200));
+  }
+  // A lost host's alert ends on every host, whoever raised it (leaders change).
+  for (const auto& name : lost_seen_) {
+    if (!v.lost.count(name))
+      Emit({.kind = FleetEvent::Kind::kHostBack, .host = name, .detail = "host " + name + " is no longer lost"});
+  }
+  lost_seen_ = v.lost;
   int64_t my_lease = v.hosts[config_.name].lease;
   if (my_lease != lease_) etcd_->Put(keys_.Alive(config_.name), std::to_string(NowMs()), lease_);  // put back
   me.lease = lease_;
   v.hosts[config_.name] = me;
 
-  for (const auto& a : fleet::Plan(settings_, v, local, memory_, NowMs())) Act(a, v);
+  for (const auto& a : fleet::Plan(settings, v, local, memory_, NowMs())) Act(a, v, max_parallel);
   Publish(v);
   // Timers of the plan: a canary's bake, a deploy to ask again.
   bool timed =
@@ -393,7 +486,7 @@ void FleetCoordinator::Refresh() {
   replan_at_ = timed ? std::optional(Clock::now() + Millis(1'000)) : std::nullopt;
 }
 
-void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v) {
+void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v, int max_parallel) {
   const std::string& me = config_.name;
   switch (a.kind) {
     case K::kLead: {
@@ -444,8 +537,7 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v) {
       auto ok = etcd_->Txn({{.key = keys_.Rollout(), .target = Target::kMod, .revision = v.rollout_mod}},
                            {{.key = keys_.Rollout(), .value = fleet::ToJson(r)}});
       if (ok.ok() && *ok)
-        Record(events::kFleetBaked,
-               "canary " + me + " ran " + Short(a.commit) + " healthy for " + FormatDuration(config_.bake));
+        Record(events::kFleetBaked, "canary " + me + " ran " + Short(a.commit) + " healthy for its bake");
       break;
     }
     case K::kStartRollout: {
@@ -459,14 +551,14 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v) {
       break;
     }
     case K::kTakeLock:
-      for (int slot = 0; slot < std::max(1, config_.max_parallel); ++slot) {
+      for (int slot = 0; slot < std::max(1, max_parallel); ++slot) {
         if (v.locks.count(slot)) continue;
         auto ok = etcd_->Txn({{.key = keys_.Lock(slot), .target = Target::kCreate, .revision = 0}},
                              {{.key = keys_.Lock(slot), .value = me, .lease = lease_}});
         if (!ok.ok() || !*ok) continue;
         memory_.requested = a.commit;
         memory_.requested_ms = NowMs();
-        memory_.request_failed = false;
+        memory_.request_failed = memory_.request_permanent = false;
         Record(events::kFleetDeploy, me + " deploys " + Short(a.commit) + " (lock " + std::to_string(slot) + ")");
         Emit({.kind = FleetEvent::Kind::kDeploy, .commit = a.commit});
         break;
@@ -479,6 +571,23 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v) {
                    {{.kind = EtcdOp::Kind::kDelete, .key = keys_.Lock(slot)}});
       }
       break;
+    case K::kBreakLeader: {
+      auto ok = etcd_->Txn({{.key = keys_.Leader(), .target = Target::kValue, .value = a.host}},
+                           {{.kind = EtcdOp::Kind::kDelete, .key = keys_.Leader()}});
+      if (ok.ok() && *ok)
+        Record(events::kFleetLeader, "the leader key named " + a.host + ", who is not alive (no lease): removed", true);
+      break;
+    }
+    case K::kBreakLock: {
+      auto ok = etcd_->Txn({{.key = keys_.Lock(a.slot), .target = Target::kValue, .value = a.host}},
+                           {{.kind = EtcdOp::Kind::kDelete, .key = keys_.Lock(a.slot)}});
+      if (ok.ok() && *ok)
+        Record(
+            events::kFleetDeploy,
+            "deploy lock " + std::to_string(a.slot) + " held by " + a.host + ", who is not alive (no lease): removed",
+            true);
+      break;
+    }
     case K::kSetLastGood: {
       auto ok = etcd_->Txn({{.key = keys_.LastGood(), .target = Target::kMod, .revision = v.last_good_mod}},
                            {{.key = keys_.LastGood(), .value = a.commit}});

@@ -1,11 +1,12 @@
-// A host's membership of its fleet (fleet: in the config), on two threads
-// of its own so that etcd never blocks the daemon's event loop:
-// - the coordinator keeps this host's lease alive (a lease-bound
-//   alive/<name> key; hosts/<name> holds what it last said of itself),
+// A host's membership of its fleet (fleet: in the config), on threads of
+// its own so that etcd never blocks the daemon's event loop:
+// - the coordinator joins (a lease, and bound to it the key alive/<name>;
+//   hosts/<name> holds what it last said of itself),
 //   reads the group's state whenever it changes and carries out what
 //   fleet::Plan decides (etcd transactions make each step safe);
 // - the watcher follows every key of the group (etcd's watch), so a change
-//   anywhere, a lost host included, is acted on at once.
+//   anywhere, a lost host included, is acted on at once;
+// - the keeper sends the lease's keepalives, whatever the others are busy with.
 // What the daemon has to do (deploy a commit, roll one back, raise or clear
 // a lost-host alert, record something) comes out of TakeEvents(); wake_fd()
 // becomes readable when there is some, or when the fleet's view changed. Losing etcd stops nothing locally:
@@ -20,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +65,9 @@ class FleetCoordinator {
   // that the others do not take this host for lost.
   void Stop(bool clean);
   bool running() const { return thread_.joinable(); }
+  // The same etcd, name, group and lease with other rollout settings: taken
+  // as they are, without leaving the group. False when more than that changed.
+  bool Reconfigure(const FleetConfig& config);
   const FleetConfig& config() const { return config_; }
 
   // What this host is now (the coordinator acts when it changed).
@@ -84,10 +89,11 @@ class FleetCoordinator {
 
   void Run();
   void Watch(EtcdClient* client);
+  void Keep(EtcdClient* client);      // the lease's keepalives
   void AddHistory(const EtcdKv& kv);  // under mu_
   bool Connect();                     // a new lease, alive/<me> and hosts/<me>
   void Refresh();                     // reads the group, publishes this host, plans, acts
-  void Act(const fleet::Action& a, const fleet::GroupView& v);
+  void Act(const fleet::Action& a, const fleet::GroupView& v, int max_parallel);
   void Record(const std::string& kind, const std::string& detail, bool warning = false);
   void Emit(FleetEvent e);
   void Wake();  // wake_fd() readable: events, or a new snapshot
@@ -116,14 +122,18 @@ class FleetCoordinator {
 
   // The coordinator thread's own.
   std::unique_ptr<EtcdClient> etcd_;
-  int64_t lease_ = 0;
+  std::atomic<int64_t> lease_{0};  // 0: not joined (the keeper sets it to 0 when it expired)
+  std::string keepalive_error_;    // under mu_: the keeper's last failure, "" when it works
   fleet::Memory memory_;
   fleet::HostRecord published_;
   bool etcd_ok_ = false;
   int64_t etcd_down_since_ms_ = 0;
   std::string etcd_error_;
   uint64_t history_seq_ = 0;
-  std::thread thread_, watcher_;
+  std::string join_problem_;  // why the last join was refused (said once)
+  int64_t published_ms_ = 0;  // when hosts/<me> was last written
+  std::set<std::string> junk_seen_, lost_seen_;
+  std::thread thread_, watcher_, keeper_;
   StreamCancel watch_cancel_;
   std::atomic<bool> watch_stop_{false};
 };

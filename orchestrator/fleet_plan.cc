@@ -1,6 +1,7 @@
 #include "orchestrator/fleet_plan.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/json_text.h"
 
@@ -11,10 +12,7 @@ using nlohmann::json;
 
 std::string Short(const std::string& c) { return c.substr(0, 12); }
 
-std::string Field(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
+std::string Field(const json& j, const char* key) { return JsonStr(j, key); }
 
 std::vector<std::string> List(const json& j, const char* key) {
   std::vector<std::string> out;
@@ -60,6 +58,12 @@ std::string ToJson(const HostRecord& h) {
                    {"version", h.version},
                    {"detail", h.detail},
                    {"updated_ms", h.updated_ms}});
+}
+
+bool ValidName(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 HostRecord HostFromJson(const std::string& name, const std::string& text) {
@@ -109,13 +113,23 @@ GroupView ParseView(const Keys& keys, const std::vector<EtcdKv>& kvs) {
       return rest.substr(d.size());
     };
     if (auto n = under("hosts")) {
+      if (!ValidName(*n) || !json::parse(kv.value, nullptr, false).is_object()) {
+        v.junk.push_back(kv.key);
+        continue;
+      }
       v.hosts[*n] = HostFromJson(*n, kv.value);
     } else if (auto a = under("alive")) {
+      if (!ValidName(*a)) {
+        v.junk.push_back(kv.key);
+        continue;
+      }
       alive[*a] = kv.lease ? kv.lease : -1;
     } else if (auto b = under("bad")) {
-      v.bad[*b] = kv.value;
+      v.bad[*b] = kv.value.substr(0, 1000);
     } else if (auto l = under("locks")) {
-      v.locks[std::atoi(l->c_str())] = kv.value;
+      int slot = std::atoi(l->c_str());
+      v.locks[slot] = kv.value;
+      v.lock_leases[slot] = kv.lease;
     } else if (auto lost = under("lost")) {
       v.lost.insert(*lost);
     } else if (rest == "rollout") {
@@ -126,6 +140,7 @@ GroupView ParseView(const Keys& keys, const std::vector<EtcdKv>& kvs) {
       v.last_good_mod = kv.mod_revision;
     } else if (rest == "leader") {
       v.leader = kv.value;
+      v.leader_lease = kv.lease;
     }
   }
   for (const auto& [name, lease] : alive) {
@@ -145,6 +160,19 @@ std::vector<Action> Plan(const Settings& s, const GroupView& v, const LocalState
                          int64_t now_ms) {
   using K = Action::Kind;
   std::vector<Action> out;
+
+  // Keys that only a live host may hold, held by nobody alive (put by hand,
+  // without a lease): they would block everyone for ever.
+  auto live = [&](const std::string& name, int64_t lease) {
+    auto it = v.hosts.find(name);
+    return lease != 0 && it != v.hosts.end() && it->second.alive();
+  };
+  if (!v.leader.empty() && !live(v.leader, v.leader_lease)) out.push_back({.kind = K::kBreakLeader, .host = v.leader});
+  for (const auto& [slot, host] : v.locks) {
+    auto lease = v.lock_leases.find(slot);
+    if (!live(host, lease == v.lock_leases.end() ? 0 : lease->second))
+      out.push_back({.kind = K::kBreakLock, .host = host, .slot = slot});
+  }
 
   // The fleet's alerting duties: one host holds them.
   if (v.leader.empty()) out.push_back({K::kLead});
@@ -168,6 +196,13 @@ std::vector<Action> Plan(const Settings& s, const GroupView& v, const LocalState
                    .commit = local.pipeline_revision,
                    .reason = "failed on " + s.me + ": " + local.pipeline_detail});
   }
+
+  // A deploy git refuses for good (a conflict, a commit the remote no longer has) fails the commit.
+  if (m.request_failed && m.request_permanent && !m.requested.empty() && !v.bad.count(m.requested) &&
+      !m.marked.count(m.requested))
+    out.push_back({.kind = K::kMarkBad,
+                   .commit = m.requested,
+                   .reason = "failed on " + s.me + ": git could not take it: " + m.request_error});
 
   // A bad commit in place goes back (this host's own pipeline may have done it already).
   if (!local.commit.empty() && v.bad.count(local.commit) && !local.pipeline_running && m.rolled_back != local.commit)
@@ -211,7 +246,7 @@ std::vector<Action> Plan(const Settings& s, const GroupView& v, const LocalState
   for (const auto& [slot, host] : v.locks)
     if (host == s.me) held = slot;
   bool asked = !m.requested.empty() && m.requested == target &&
-               !(m.request_failed && now_ms - m.requested_ms >= s.retry.count());
+               !(m.request_failed && !m.request_permanent && now_ms - m.requested_ms >= s.retry.count());
   bool request_open = !m.requested.empty() && !m.request_failed &&
                       (local.pipeline_running || local.pipeline_finished_ms < m.requested_ms);
   // (A host on the target whose pipeline has not passed it yet adopts or

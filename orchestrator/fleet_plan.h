@@ -69,12 +69,15 @@ struct GroupView {
   std::map<std::string, HostRecord> hosts;
   std::map<std::string, std::string> bad;  // commit -> why
   std::optional<RolloutRecord> rollout;
-  int64_t rollout_mod = 0;           // its mod revision, for compare-and-swap
-  std::map<int, std::string> locks;  // slot -> host
+  int64_t rollout_mod = 0;             // its mod revision, for compare-and-swap
+  std::map<int, std::string> locks;    // slot -> host
+  std::map<int, int64_t> lock_leases;  // slot -> its lease (0: none, a key put by hand)
   std::string last_good;
   int64_t last_good_mod = 0;
   std::string leader;
-  std::set<std::string> lost;  // hosts already alerted as lost
+  int64_t leader_lease = 0;
+  std::vector<std::string> junk;  // keys that are not what they should be (ignored)
+  std::set<std::string> lost;     // hosts already alerted as lost
   int64_t revision = 0;
 };
 GroupView ParseView(const Keys& keys, const std::vector<EtcdKv>& kvs);
@@ -96,7 +99,9 @@ struct LocalState {
 struct Memory {
   std::string requested;  // the commit it asked git to deploy (holding a lock)
   int64_t requested_ms = 0;
-  bool request_failed = false;    // git could not take it (the remote unreachable...)
+  bool request_failed = false;     // git could not take it (the remote unreachable...)
+  bool request_permanent = false;  // ... and never will (a conflict, a commit the remote no longer has)
+  std::string request_error;
   std::string rolled_back;        // the bad commit it asked to roll back
   std::set<std::string> marked;   // commits it marked bad
   std::string deployed_seen;      // `deployed` as last seen, and since when:
@@ -123,11 +128,17 @@ struct Action {
     kTakeLock,      // commit: then deploy it
     kReleaseLock,
     kSetLastGood,  // commit
+    kBreakLeader,  // host: a leader key nobody alive holds (put by hand, or without a lease)
+    kBreakLock,    // host, slot: the same for a deploy lock
   };
   Kind kind;
   std::string commit, host, reason;
   std::vector<std::string> canary;
+  int slot = 0;
 };
+
+// A host or group name as fleet.name allows it: 1-63 of [A-Za-z0-9._-].
+bool ValidName(const std::string& s);
 
 std::vector<Action> Plan(const Settings& s, const GroupView& v, const LocalState& local, const Memory& m,
                          int64_t now_ms);

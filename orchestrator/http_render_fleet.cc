@@ -65,8 +65,8 @@ std::string WithHostLabels(const std::string& metrics, const std::string& host, 
 
 std::string RenderFleetSection(const v1::FleetStatus& f) {
   std::ostringstream o;
-  o << "<h2 id=\"fleet\">Fleet " << HtmlEscape(f.group()) << "</h2>\n<p>etcd " << HtmlEscape(f.etcd())
-    << (f.etcd_error().empty() ? "" : " (" + HtmlEscape(f.etcd_error()) + ")") << "; rollout <b>"
+  o << "<h2 id=\"fleet\">Fleet " << HtmlEscape(f.group()) << "</h2>\n<p>"
+    << HtmlEscape(f.etcd_error().empty() ? "etcd " + f.etcd() : f.etcd_error()) << "; rollout <b>"
     << HtmlEscape(f.rollout_state()) << "</b>" << (f.detail().empty() ? "" : ": " + HtmlEscape(f.detail()))
     << "; last good <code>" << HtmlEscape(f.last_good().substr(0, 12)) << "</code>"
     << (f.leader().empty() ? "" : "; alerts by " + HtmlEscape(f.leader())) << "</p>\n";

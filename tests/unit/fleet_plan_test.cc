@@ -27,6 +27,7 @@ GroupView Steady() {
   for (const char* n : {"web-1", "web-2", "web-3"}) v.hosts[n] = Host(n, kA);
   v.last_good = kA;
   v.leader = "web-1";
+  v.leader_lease = 1;
   return v;
 }
 
@@ -98,6 +99,7 @@ TEST(FleetPlanTest, AHostAskedToDeployHoldsItsLockUntilItsPipelineFinished) {
   GroupView v = Steady();
   v.rollout = RolloutRecord{.commit = kB, .canary = {"web-1"}, .baked = {"web-1"}};
   v.locks[0] = "web-2";
+  v.lock_leases[0] = 1;
   Memory m;
   m.requested = kB;
   m.requested_ms = 5000;
@@ -223,12 +225,12 @@ TEST(FleetPlanTest, TheViewIsReadFromTheGroupsKeys) {
       {.key = k.Host("garbage"), .value = "{not json"},
   };
   GroupView v = ParseView(k, kvs);
-  ASSERT_EQ(v.hosts.size(), 3u);
+  ASSERT_EQ(v.hosts.size(), 2u);
+  EXPECT_EQ(v.junk, std::vector<std::string>{k.Host("garbage")});
   EXPECT_EQ(HostState(v.hosts["web-1"]), "ok");
   EXPECT_EQ(v.hosts["web-1"].lease, 42);
   EXPECT_EQ(HostState(v.hosts["web-2"]), "lost");
   EXPECT_EQ(v.hosts["web-2"].commit, kB);
-  EXPECT_EQ(v.hosts["garbage"].commit, "");
   EXPECT_EQ(v.bad.count(kC), 1u);
   ASSERT_TRUE(v.rollout);
   EXPECT_EQ(v.rollout->canary, std::vector<std::string>{"web-1"});
@@ -239,6 +241,48 @@ TEST(FleetPlanTest, TheViewIsReadFromTheGroupsKeys) {
   EXPECT_EQ(v.leader, "web-1");
   EXPECT_EQ(v.lost.count("web-2"), 1u);
   EXPECT_EQ(RolloutPhase(v).state, "canary");
+}
+
+TEST(FleetPlanTest, KeysThatNobodyAliveHoldsAreBroken) {
+  GroupView v = Steady();
+  v.leader_lease = 0;  // put by hand: it would silence every lost-host alert
+  v.locks[0] = "ghost";
+  v.lock_leases[0] = 0;
+  v.locks[1] = "web-3";
+  v.lock_leases[1] = 7;
+  auto actions = Plan(Me("web-2"), v, On(kA, kA), {}, 1000);
+  ASSERT_EQ(Kinds(actions), (std::vector<K>{K::kBreakLeader, K::kBreakLock}));
+  EXPECT_EQ(actions[0].host, "web-1");
+  EXPECT_EQ(actions[1].host, "ghost");
+  EXPECT_EQ(actions[1].slot, 0);
+  v.hosts["web-3"].lease = 0;  // its lease expired: the lock went with it in etcd, or it is a stale copy
+  EXPECT_EQ(Kinds(Plan(Me("web-2"), v, On(kA, kA), {}, 1000)).size(), 3u);
+}
+
+TEST(FleetPlanTest, ADeployGitRefusesForGoodFailsTheCommit) {
+  GroupView v = Steady();
+  v.rollout = RolloutRecord{.commit = kB, .canary = {"web-1"}};
+  Memory m;
+  m.requested = kB;
+  m.requested_ms = 1000;
+  m.request_failed = m.request_permanent = true;
+  m.request_error = "error (merge_conflict): merging conflicts";
+  auto actions = Plan(Me("web-1"), v, On(kA, kB), m, 100'000);
+  ASSERT_EQ(Kinds(actions), std::vector<K>{K::kMarkBad}) << "marked, never asked again";
+  EXPECT_NE(actions[0].reason.find("git could not take it: error (merge_conflict)"), std::string::npos);
+}
+
+TEST(FleetPlanTest, JunkUnderTheGroupsKeysIsIgnored) {
+  Keys k("site");
+  GroupView v = ParseView(k, {{.key = k.Host("<b>x</b>"), .value = "{}"},
+                              {.key = k.Host("web-9"), .value = "not json"},
+                              {.key = k.Alive("../x"), .value = "1", .lease = 3},
+                              {.key = k.Rollout(), .value = "[1,2]"},
+                              {.key = k.Host("web-1"), .value = R"({"state":7,"commit":["x"],"updated_ms":"soon"})"}});
+  EXPECT_EQ(v.junk.size(), 3u);
+  ASSERT_EQ(v.hosts.size(), 1u);
+  EXPECT_EQ(v.hosts["web-1"].commit, "");
+  EXPECT_FALSE(v.rollout);
 }
 
 TEST(FleetPlanTest, EtcdKeyRangesAndBase64) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "common/logging.h"
 
 namespace redundancy {
@@ -45,6 +47,38 @@ TEST(RedactTest, ReplacesEverySecretOccurrence) {
   AddSecrets({"hunter22", "ab"});
   EXPECT_EQ(Redact("token=hunter22 again hunter22"), "token=*** again ***");
   EXPECT_EQ(Redact("ab stays: too short to redact safely"), "ab stays: too short to redact safely");
+}
+
+// What came through etcd cannot forge rows or paint the terminal, and a long note stays on its row.
+TEST(StatusRenderTest, TheFleetTableIsOneRowPerHostWhateverEtcdHolds) {
+  v1::FleetStatus f;
+  f.set_enabled(true);
+  f.set_group("site");
+  f.set_name("web-1");
+  f.set_etcd("connected");
+  for (const char* n : {"aaa-long", "web-1", "web-2"}) {
+    auto* h = f.add_hosts();
+    h->set_name(n);
+    h->set_state("ok");
+    h->set_commit("0123456789abcdef");
+    h->set_lease_age_s(-1);
+  }
+  f.mutable_hosts(0)->set_detail(std::string(400, 'x'));
+  f.mutable_hosts(2)->set_detail("line1\nweb-9   ok  deadbeef0000  1s  leader\x1b[31mred");
+  std::string t = FleetToTable(f);
+  std::istringstream lines(t);
+  int rows = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("aaa-long", 0) == 0 || line.rfind("web-", 0) == 0) ++rows;
+    EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
+  }
+  EXPECT_EQ(rows, 3) << t;
+  EXPECT_EQ(t.find("\nweb-9"), std::string::npos) << t;
+  EXPECT_NE(t.find("..."), std::string::npos) << "the long note is cut";
+  f.set_etcd("unreachable");
+  f.set_etcd_error("etcd unreachable: http://127.0.0.1:1: Couldn't connect to server");
+  EXPECT_NE(FleetToTable(f).find("(this host: web-1), etcd unreachable: http://127.0.0.1:1"), std::string::npos)
+      << FleetToTable(f);
 }
 
 }  // namespace

@@ -49,8 +49,7 @@ std::string ConfigErrors::Joined() const {
   return out;
 }
 
-// A host or group name: it becomes part of etcd keys and metric labels.
-static bool FleetName(const std::string& s) {
+bool FleetConfig::ValidName(const std::string& s) {
   if (s.empty() || s.size() > 63) return false;
   return std::all_of(s.begin(), s.end(),
                      [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
@@ -75,7 +74,7 @@ static void ParseFleet(const YAML::Node& f, Validator& v, Config* cfg) {
   fc.name = Str(f["name"], host);
   fc.group = Str(f["group"], fc.group);
   for (auto [key, value] : {std::pair{"name", &fc.name}, std::pair{"group", &fc.group}}) {
-    if (!FleetName(*value))
+    if (!FleetConfig::ValidName(*value))
       v.Error(f[key] ? f[key] : f, std::string("fleet.") + key,
               "'" + *value + "' must be 1-63 letters, digits, '-', '_' or '.'");
   }

@@ -58,6 +58,8 @@ struct FleetConfig {
   Millis bake{60'000};   // the canary stays healthy this long before the others follow
   bool enabled() const { return !etcd.empty(); }
   bool operator==(const FleetConfig&) const = default;
+  // A host or group name: 1-63 of [A-Za-z0-9._-] (it becomes part of etcd keys and metric labels).
+  static bool ValidName(const std::string& s);
 };
 
 struct LoggingConfig {

@@ -9,17 +9,13 @@ namespace {
 
 using nlohmann::json;
 
-int64_t Int(const json& j, const char* key) { return JsonInt(j, key); }
-
-std::string Str(const json& j, const char* key) { return JsonStr(j, key); }
-
 EtcdKv ParseKv(const json& j) {
   EtcdKv kv;
-  kv.key = Base64Decode(Str(j, "key"));
-  kv.value = Base64Decode(Str(j, "value"));
-  kv.create_revision = Int(j, "create_revision");
-  kv.mod_revision = Int(j, "mod_revision");
-  kv.lease = Int(j, "lease");
+  kv.key = Base64Decode(JsonStr(j, "key"));
+  kv.value = Base64Decode(JsonStr(j, "value"));
+  kv.create_revision = JsonInt(j, "create_revision");
+  kv.mod_revision = JsonInt(j, "mod_revision");
+  kv.lease = JsonInt(j, "lease");
   return kv;
 }
 
@@ -37,8 +33,8 @@ json OpJson(const EtcdOp& op) {
 // The gateway's error reply ({"error": ..., "message": ..., "code": N}) in one line.
 std::string ErrorOf(const std::string& body, int status) {
   json j = json::parse(body, nullptr, false);
-  std::string m = j.is_object() ? Str(j, "message") : "";
-  if (m.empty() && j.is_object()) m = Str(j, "error");
+  std::string m = j.is_object() ? JsonStr(j, "message") : "";
+  if (m.empty() && j.is_object()) m = JsonStr(j, "error");
   return m.empty() ? "HTTP " + std::to_string(status) : m;
 }
 
@@ -118,7 +114,7 @@ Status EtcdClient::Authenticate(const std::string& base) {
   if (!r.error.empty()) return Status::Error(r.error);
   if (r.status != 200) return Status::Error("etcd authentication: " + ErrorOf(r.body, r.status));
   json j = json::parse(r.body, nullptr, false);
-  token_ = j.is_object() ? Str(j, "token") : "";
+  token_ = j.is_object() ? JsonStr(j, "token") : "";
   if (token_.empty()) return Status::Error("etcd authentication: no token in the reply");
   return Status::Ok();
 }
@@ -154,8 +150,8 @@ Result<int64_t> EtcdClient::Grant(int64_t ttl_s) {
   auto r = Call("/v3/lease/grant", JsonText({{"TTL", std::to_string(ttl_s)}}));
   if (!r.ok()) return r.status();
   json j = json::parse(*r, nullptr, false);
-  int64_t id = j.is_object() ? Int(j, "ID") : 0;
-  if (!id) return Result<int64_t>::Error("etcd lease grant: " + (j.is_object() ? Str(j, "error") : "bad reply"));
+  int64_t id = j.is_object() ? JsonInt(j, "ID") : 0;
+  if (!id) return Result<int64_t>::Error("etcd lease grant: " + (j.is_object() ? JsonStr(j, "error") : "bad reply"));
   return id;
 }
 
@@ -165,7 +161,7 @@ Result<int64_t> EtcdClient::KeepAlive(int64_t lease) {
   json j = json::parse(*r, nullptr, false);
   // The gateway wraps a stream's single reply in {"result": ...}.
   const json& res = j.is_object() && j.contains("result") ? j["result"] : j;
-  int64_t ttl = res.is_object() ? Int(res, "TTL") : 0;
+  int64_t ttl = res.is_object() ? JsonInt(res, "TTL") : 0;
   if (ttl <= 0) return Result<int64_t>::Error("lease " + std::to_string(lease) + " has expired");
   return ttl;
 }
@@ -179,9 +175,9 @@ Result<std::pair<int64_t, int64_t>> EtcdClient::TimeToLive(int64_t lease) {
   auto r = Call("/v3/lease/timetolive", JsonText({{"ID", std::to_string(lease)}}));
   if (!r.ok()) return r.status();
   json j = json::parse(*r, nullptr, false);
-  int64_t ttl = j.is_object() ? Int(j, "TTL") : -1;
+  int64_t ttl = j.is_object() ? JsonInt(j, "TTL") : -1;
   if (ttl <= 0) return Result<std::pair<int64_t, int64_t>>::Error("lease " + std::to_string(lease) + " has expired");
-  return std::pair{ttl, Int(j, "grantedTTL")};
+  return std::pair{ttl, JsonInt(j, "grantedTTL")};
 }
 
 Result<int64_t> EtcdClient::Put(const std::string& key, const std::string& value, int64_t lease) {
@@ -190,7 +186,7 @@ Result<int64_t> EtcdClient::Put(const std::string& key, const std::string& value
   auto r = Call("/v3/kv/put", JsonText(body));
   if (!r.ok()) return r.status();
   json j = json::parse(*r, nullptr, false);
-  return j.is_object() && j.contains("header") ? Int(j["header"], "revision") : 0;
+  return j.is_object() && j.contains("header") ? JsonInt(j["header"], "revision") : 0;
 }
 
 Result<EtcdClient::Range> EtcdClient::Get(const std::string& key, bool prefix, int64_t revision) {
@@ -202,7 +198,7 @@ Result<EtcdClient::Range> EtcdClient::Get(const std::string& key, bool prefix, i
   json j = json::parse(*r, nullptr, false);
   if (!j.is_object()) return Result<Range>::Error("etcd range: bad reply");
   Range out;
-  if (j.contains("header")) out.revision = Int(j["header"], "revision");
+  if (j.contains("header")) out.revision = JsonInt(j["header"], "revision");
   if (auto it = j.find("kvs"); it != j.end() && it->is_array()) {
     for (const auto& kv : *it) out.kvs.push_back(ParseKv(kv));
   }
@@ -215,7 +211,7 @@ Result<int64_t> EtcdClient::Delete(const std::string& key, bool prefix) {
   auto r = Call("/v3/kv/deleterange", JsonText(body));
   if (!r.ok()) return r.status();
   json j = json::parse(*r, nullptr, false);
-  return j.is_object() ? Int(j, "deleted") : 0;
+  return j.is_object() ? JsonInt(j, "deleted") : 0;
 }
 
 Result<bool> EtcdClient::Txn(const std::vector<EtcdCompare>& when, const std::vector<EtcdOp>& then,
@@ -271,19 +267,19 @@ Status EtcdClient::Watch(const std::string& prefix, int64_t start_revision,
       const json& res = j.contains("result") ? j["result"] : j;
       if (!res.is_object()) continue;
       if (JsonBool(res, "canceled")) {
-        problem = "etcd watch canceled: " + Str(res, "cancel_reason");
+        problem = "etcd watch canceled: " + JsonStr(res, "cancel_reason");
         return false;
       }
       std::vector<EtcdEvent> events;
       if (auto it = res.find("events"); it != res.end() && it->is_array()) {
         for (const auto& e : *it) {
           EtcdEvent ev;
-          ev.deleted = Str(e, "type") == "DELETE";
+          ev.deleted = JsonStr(e, "type") == "DELETE";
           if (e.contains("kv")) ev.kv = ParseKv(e["kv"]);
           events.push_back(std::move(ev));
         }
       }
-      int64_t revision = res.contains("header") ? Int(res["header"], "revision") : 0;
+      int64_t revision = res.contains("header") ? JsonInt(res["header"], "revision") : 0;
       try {
         on_events(events, revision);       // the first message (created) has none: the watch is in place
       } catch (const std::exception& e) {  // never through libcurl's C frames

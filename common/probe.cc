@@ -221,9 +221,7 @@ HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& hea
 
 HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
                       Millis timeout) {
-  RequestSpec spec;
-  spec.body = &body;
-  return Request(url, headers, timeout, spec);
+  return HttpPost(url, headers, body, timeout, TlsFiles{});
 }
 
 HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body,

@@ -1,7 +1,6 @@
 #include "orchestrator/fleet_plan.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "common/json_text.h"
 
@@ -9,10 +8,6 @@ namespace redundancy::fleet {
 namespace {
 
 using nlohmann::json;
-
-std::string Short(const std::string& c) { return c.substr(0, 12); }
-
-std::string Field(const json& j, const char* key) { return JsonStr(j, key); }
 
 std::vector<std::string> List(const json& j, const char* key) {
   std::vector<std::string> out;
@@ -60,10 +55,9 @@ std::string ToJson(const HostRecord& h) {
                    {"updated_ms", h.updated_ms}});
 }
 
-bool ValidName(const std::string& s) {
-  if (s.empty() || s.size() > 63) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
+bool RequestOpen(const LocalState& local, const Memory& m) {
+  return !m.requested.empty() && !m.request_failed &&
+         (local.pipeline_running || local.pipeline_finished_ms < m.requested_ms);
 }
 
 HostRecord HostFromJson(const std::string& name, const std::string& text) {
@@ -71,13 +65,13 @@ HostRecord HostFromJson(const std::string& name, const std::string& text) {
   h.name = name;
   json j = json::parse(text, nullptr, false);
   if (!j.is_object()) return h;
-  h.state = Field(j, "state");
-  h.commit = Field(j, "commit");
-  h.upstream = Field(j, "upstream");
-  h.deployed = Field(j, "deployed");
-  h.deploying = Field(j, "deploying");
-  h.version = Field(j, "version");
-  h.detail = Field(j, "detail");
+  h.state = JsonStr(j, "state");
+  h.commit = JsonStr(j, "commit");
+  h.upstream = JsonStr(j, "upstream");
+  h.deployed = JsonStr(j, "deployed");
+  h.deploying = JsonStr(j, "deploying");
+  h.version = JsonStr(j, "version");
+  h.detail = JsonStr(j, "detail");
   if (auto it = j.find("updated_ms"); it != j.end() && it->is_number_integer()) h.updated_ms = it->get<int64_t>();
   return h;
 }
@@ -91,8 +85,8 @@ std::optional<RolloutRecord> RolloutFromJson(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (!j.is_object()) return std::nullopt;
   RolloutRecord r;
-  r.commit = Field(j, "commit");
-  r.by = Field(j, "by");
+  r.commit = JsonStr(j, "commit");
+  r.by = JsonStr(j, "by");
   r.canary = List(j, "canary");
   r.baked = List(j, "baked");
   if (auto it = j.find("started_ms"); it != j.end() && it->is_number_integer()) r.started_ms = it->get<int64_t>();
@@ -113,13 +107,13 @@ GroupView ParseView(const Keys& keys, const std::vector<EtcdKv>& kvs) {
       return rest.substr(d.size());
     };
     if (auto n = under("hosts")) {
-      if (!ValidName(*n) || !json::parse(kv.value, nullptr, false).is_object()) {
+      if (!FleetConfig::ValidName(*n) || !json::parse(kv.value, nullptr, false).is_object()) {
         v.junk.push_back(kv.key);
         continue;
       }
       v.hosts[*n] = HostFromJson(*n, kv.value);
     } else if (auto a = under("alive")) {
-      if (!ValidName(*a)) {
+      if (!FleetConfig::ValidName(*a)) {
         v.junk.push_back(kv.key);
         continue;
       }
@@ -247,8 +241,7 @@ std::vector<Action> Plan(const Settings& s, const GroupView& v, const LocalState
     if (host == s.me) held = slot;
   bool asked = !m.requested.empty() && m.requested == target &&
                !(m.request_failed && !m.request_permanent && now_ms - m.requested_ms >= s.retry.count());
-  bool request_open = !m.requested.empty() && !m.request_failed &&
-                      (local.pipeline_running || local.pipeline_finished_ms < m.requested_ms);
+  bool request_open = RequestOpen(local, m);
   // (A host on the target whose pipeline has not passed it yet adopts or
   // resumes it on its own; one with a bad commit in place rolls back first;
   // one whose pipeline just failed the target marks it bad instead.)

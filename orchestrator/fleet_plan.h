@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
 #include "common/duration.h"
 #include "common/etcd_client.h"
 
@@ -108,6 +109,13 @@ struct Memory {
   int64_t deployed_since_ms = 0;  // the bake counts from there
 };
 
+// A commit as people read it: its first 12 hex digits.
+inline std::string Short(const std::string& commit) { return commit.substr(0, 12); }
+
+// This host asked git for a commit and the pipeline run it started has not
+// ended yet (it holds its lock meanwhile).
+bool RequestOpen(const LocalState& local, const Memory& m);
+
 struct Settings {
   std::string me;
   int canary = 1;
@@ -136,9 +144,6 @@ struct Action {
   std::vector<std::string> canary;
   int slot = 0;
 };
-
-// A host or group name as fleet.name allows it: 1-63 of [A-Za-z0-9._-].
-bool ValidName(const std::string& s);
 
 std::vector<Action> Plan(const Settings& s, const GroupView& v, const LocalState& local, const Memory& m,
                          int64_t now_ms);

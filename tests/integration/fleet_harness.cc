@@ -131,11 +131,7 @@ bool FleetHost::Start() {
   return daemon_->Start(NpmTestEnv(dir_)) && daemon_->WaitAllReady(10s);
 }
 
-std::string FleetHost::Head() const {
-  std::string out;
-  RunShell("git -C " + deploy_ + " rev-parse HEAD", &out);
-  return out.substr(0, out.find('\n'));
-}
+std::string FleetHost::Head() const { return GitHead(deploy_); }
 
 v1::FleetStatus FleetHost::Fleet() const {
   auto s = daemon_->Status();
@@ -183,16 +179,7 @@ bool FleetSite::Start(int hosts, const std::string& rollout, bool fleet, bool qu
   return true;
 }
 
-std::string FleetSite::Push(const std::string& message, bool broken) {
-  WriteFile(dev_ + "/src/index.js", "module.exports = () => '" + message + "';\n");
-  if (broken)
-    WriteFile(dev_ + "/BUILD_FAIL", "");
-  else
-    fs::remove(dev_ + "/BUILD_FAIL");
-  std::string rev = Commit(dev_, broken ? "break the build" : "say " + message);
-  Sh("git -C " + dev_ + " push -q origin main");
-  return rev;
-}
+std::string FleetSite::Push(const std::string& message, bool broken) { return PushMessage(dev_, message, broken); }
 
 std::string FleetSite::Dump() {
   std::string out;

@@ -229,9 +229,24 @@ void WriteFile(const std::string& path, const std::string& text) {
 
 std::string Commit(const std::string& repo, const std::string& message) {
   Sh("git -C " + repo + " add -A && git -C " + repo + " commit -q -m '" + message + "'");
+  return GitHead(repo);
+}
+
+std::string GitHead(const std::string& repo) {
   std::string head = Sh("git -C " + repo + " rev-parse HEAD");
   while (!head.empty() && head.back() == '\n') head.pop_back();
   return head;
+}
+
+std::string PushMessage(const std::string& dev, const std::string& message, bool broken) {
+  WriteFile(dev + "/src/index.js", "module.exports = () => '" + message + "';\n");
+  if (broken)
+    WriteFile(dev + "/BUILD_FAIL", "");
+  else
+    std::filesystem::remove(dev + "/BUILD_FAIL");
+  std::string rev = Commit(dev, broken ? "break the build" : "say " + message);
+  Sh("git -C " + dev + " push -q origin main");
+  return rev;
 }
 
 CtlResult Daemon::Ctl(const std::string& args) const {

@@ -65,6 +65,12 @@ struct KillOnExit {
 
 // `git add -A && git commit` in `repo`; returns the new HEAD.
 std::string Commit(const std::string& repo, const std::string& message);
+// The commit HEAD of `repo` is at.
+std::string GitHead(const std::string& repo);
+// The pipeline fixtures' push from the developer clone `dev`: src/index.js
+// returns `message`; `broken` adds BUILD_FAIL, which makes the build fail.
+// Returns the pushed commit.
+std::string PushMessage(const std::string& dev, const std::string& message, bool broken);
 
 // Environment for npm in tests: offline, no registry reachable, a private cache under `root`.
 std::vector<std::pair<std::string, std::string>> NpmTestEnv(const std::string& root);

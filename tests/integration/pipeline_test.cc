@@ -66,21 +66,8 @@ class PipelineTest : public ::testing::Test {
     return s.ok() ? s->pipeline() : v1::PipelineStatus();
   }
   std::string History() const { return d_->Ctl("history --limit 500").output; }
-  std::string Head(const std::string& repo) const {
-    std::string h = Sh("git -C " + repo + " rev-parse HEAD");
-    return h.substr(0, h.find('\n'));
-  }
-  // Pushes new code: src/index.js returning `message`; `broken` makes the build fail.
-  std::string Push(const std::string& message, bool broken) {
-    WriteFile(dev_ + "/src/index.js", "module.exports = () => '" + message + "';\n");
-    if (broken)
-      WriteFile(dev_ + "/BUILD_FAIL", "");
-    else
-      fs::remove(dev_ + "/BUILD_FAIL");
-    std::string rev = Commit(dev_, broken ? "break the build" : "say " + message);
-    Sh("git -C " + dev_ + " push -q origin main");
-    return rev;
-  }
+  std::string Head(const std::string& repo) const { return GitHead(repo); }
+  std::string Push(const std::string& message, bool broken) { return PushMessage(dev_, message, broken); }
 
   TempDir dir_;
   std::string root_, remote_, dev_, deploy_, good0_;

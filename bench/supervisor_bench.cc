@@ -107,7 +107,6 @@ class Bench {
     std::ofstream(dir_ + "/redundancy.yaml")
         << "workspace: .\n"
            "orchestrator:\n"
-           "  heartbeat_interval: 500ms\n"
            "  agent_restart: {backoff_initial: 100ms, backoff_max: 30s, max_restarts: 100000, within: 60s, "
            "stable_after: 0s}\n"
            "systems:\n  git: {}\n  build: {}\n  pm2: {}\n  netlify: {}\n  workflows: {}\n";
@@ -242,7 +241,9 @@ int main(int argc, char** argv) {
     if (b.Status().ok()) rtt.push_back(Ms(Clock::now() - t0));
   }
 
-  // 4. Memory and idle CPU of redundancyd and its agents.
+  // 4. Memory and idle CPU of redundancyd and its agents (default heartbeats),
+  // after the restarts above have settled.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
   std::vector<pid_t> tree{b.pid()};
   for (pid_t c : Children(b.pid())) tree.push_back(c);
   long pss = 0, ticks0 = 0, ticks1 = 0;

@@ -41,6 +41,7 @@ void AgentSupervisor::Start(SteadyTime now) {
 
 void AgentSupervisor::SpawnNow(SteadyTime now) {
   auto pid = ops_->Spawn(name_);
+  RecordExit();
   if (!pid.ok()) {
     last_exit_ = pid.error();
     ops_->Record(name_, events::kAgentSpawnFailed, pid.error());
@@ -73,11 +74,20 @@ void AgentSupervisor::OnReady(SteadyTime now) {
                    FormatDuration(std::chrono::duration_cast<Millis>(now - spawned_at_)));
 }
 
+void AgentSupervisor::RecordExit() {
+  if (exit_note_.empty()) return;
+  ops_->Record(name_, events::kAgentExit, exit_note_);
+  exit_note_.clear();
+}
+
 void AgentSupervisor::OnExit(const std::string& how, SteadyTime now) {
   last_exit_ = how;
-  ops_->Record(name_, events::kAgentExit, "pid " + std::to_string(pid_) + " " + how);
+  // Recorded once the replacement is forked (or the restart decided): the
+  // history's write and the log lines would otherwise delay the new agent.
+  exit_note_ = "pid " + std::to_string(pid_) + " " + how;
   pid_ = 0;
   if (state_ == AgentState::kStopping && after_exit_ == After::kStop) {
+    RecordExit();
     SetState(AgentState::kStopped, now);
     return;
   }
@@ -92,6 +102,7 @@ void AgentSupervisor::OnExit(const std::string& how, SteadyTime now) {
 void AgentSupervisor::ScheduleRestart(SteadyTime now, bool spawn_failed) {
   RestartPolicy::Decision d = policy_.OnExit(now);
   if (d.give_up) {
+    RecordExit();
     SetState(AgentState::kGaveUp, now);
     ops_->Record(name_, events::kAgentGaveUp,
                  std::to_string(d.exits_in_window) + " exits within " + FormatDuration(policy_.config().within) +
@@ -106,6 +117,7 @@ void AgentSupervisor::ScheduleRestart(SteadyTime now, bool spawn_failed) {
     SpawnNow(now);
     return;
   }
+  RecordExit();
   backoff_until_ = now + delay;
   SetState(AgentState::kBackoff, now);
   ops_->Record(name_, events::kAgentBackoff, "restart in " + FormatDuration(delay));

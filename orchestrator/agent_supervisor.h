@@ -86,6 +86,7 @@ class AgentSupervisor {
  private:
   enum class After { kRestart, kRestartNow, kStop };
   void SpawnNow(SteadyTime now);
+  void RecordExit();  // the agent_exit noted by OnExit, once
   void SetState(AgentState s, SteadyTime now);
   void Terminate(const std::string& why, After after, SteadyTime now);
   void ScheduleRestart(SteadyTime now, bool spawn_failed);
@@ -112,6 +113,7 @@ class AgentSupervisor {
   After after_exit_ = After::kRestart;
   int restarts_ = 0;
   std::string last_exit_;
+  std::string exit_note_;  // agent_exit detail not yet recorded
 };
 
 }  // namespace redundancy

@@ -15,6 +15,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     model.SetSystems({{"git", {}}, {"build", {"git"}}});
     (void)model.Apply(env.health_report(), 1);
   }
-  if (env.has_control_request()) (void)env.control_request().DebugString();
+  if (env.has_control_request()) (void)env.control_request().SerializeAsString();
   return 0;
 }

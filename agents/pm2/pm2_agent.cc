@@ -133,7 +133,7 @@ Result<std::vector<AppInfo>> Pm2Agent::ListApps() {
   std::string why = apps.error();
   // A daemon killed a moment ago may still look alive: look again before
   // trusting the CLI (which would start an empty daemon in its place).
-  if (DaemonAlive()) clock_->Sleep(std::chrono::milliseconds(100));
+  for (int i = 0; i < 20 && DaemonAlive(); ++i) clock_->Sleep(std::chrono::milliseconds(5));
   pid_t daemon = DaemonPidFile();
   if (!DaemonAlive()) {
     daemon_down_ = true;

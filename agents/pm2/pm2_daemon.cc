@@ -1,5 +1,5 @@
 // The PM2 daemon's life, as the agent sees it: a dead daemon is replaced in
-// the same PM2_HOME (its orphans killed first, its apps restored exactly
+// the same PM2_HOME (its orphans gone before its apps are restored exactly
 // once), and a new daemon is started so that it belongs to nobody here: a
 // stop, restart or kill of redundancyd never reaches it or its apps.
 #include <signal.h>
@@ -144,8 +144,8 @@ Status Pm2Agent::StartDaemon() {
     if (why.empty()) {
       // systemd may report the unit started before PM2 writes its pid file;
       // `pm2 ping` returns once the daemon answered, so it is up (or killed).
-      int tenths = settings_.daemon_unit.empty() ? 5 : 50;
-      for (int i = 0; i < tenths && !DaemonAlive(); ++i) clock_->Sleep(100ms);
+      int hundredths = settings_.daemon_unit.empty() ? 50 : 500;
+      for (int i = 0; i < hundredths && !DaemonAlive(); ++i) clock_->Sleep(10ms);
       if (DaemonAlive()) {
         spdlog::info("PM2 daemon started ({}), pid {}", how, DaemonPidFile());
         return Status::Ok();
@@ -201,18 +201,9 @@ Status Pm2Agent::RestoreDaemon() {
     if (name == settings_.self_app || t.pid == getppid()) continue;
     if (t.pid > 0 && t.start_time > 0 && SameProcess(t.pid, t.start_time)) orphans.emplace_back(t.pid, t.start_time);
   }
+  //    They exit while the new daemon boots (PM2 binds no app port itself);
+  //    any left when it is up are killed before the apps start again.
   for (auto [pid, st] : orphans) process::Signal(pid, SIGTERM);
-  for (int i = 0; i < 100; ++i) {  // up to 1 s for a clean exit
-    bool any = false;
-    for (auto [pid, st] : orphans) any |= SameProcess(pid, st);
-    if (!any) break;
-    clock_->Sleep(std::chrono::milliseconds(10));
-  }
-  for (auto [pid, st] : orphans) {
-    if (SameProcess(pid, st)) process::Signal(pid, SIGKILL);
-  }
-  std::string took = "orphans " + ms_since(t0);
-  auto t1 = clock_->Now();
   // 2. A new daemon in the same PM2_HOME, outside our process tree.
   rpc_->Close();
   {
@@ -222,7 +213,22 @@ Status Pm2Agent::RestoreDaemon() {
   if (Status s = StartDaemon(); !s.ok()) return s;
   auto list = ListApps();
   if (!list.ok()) return Status::Error("the new PM2 daemon does not answer: " + list.error());
-  took += ", daemon " + ms_since(t1);
+  std::string took = "daemon " + ms_since(t0);
+  auto t1 = clock_->Now();
+  auto orphans_left = [&] {
+    int n = 0;
+    for (auto [pid, st] : orphans) n += SameProcess(pid, st);
+    return n;
+  };
+  const int lingering = orphans_left();
+  // Up to 1 s from the SIGTERM for a clean exit, then SIGKILL.
+  while (orphans_left() > 0 && clock_->Now() - t0 < std::chrono::seconds(1))
+    clock_->Sleep(std::chrono::milliseconds(10));
+  for (auto [pid, st] : orphans) {
+    if (SameProcess(pid, st)) process::Signal(pid, SIGKILL);
+  }
+  for (int i = 0; i < 100 && orphans_left() > 0; ++i) clock_->Sleep(std::chrono::milliseconds(2));
+  if (lingering > 0) took += ", orphans " + ms_since(t1);
   auto t2 = clock_->Now();
   // 3. Every saved app that is not already listed, exactly once.
   std::set<std::string> listed;

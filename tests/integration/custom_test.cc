@@ -3,6 +3,7 @@
 // monitoring plugins, a real PM2 for the dependency), recovered by their own
 // steps, with what the plugins measured in /metrics.
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -234,6 +235,49 @@ TEST(CustomSystemTest, AHangingCheckTimesOutAndLeavesNoProcessBehind) {
   EXPECT_EQ(d.Agent("stuck")->state(), "ready");
   if (IsRunning(child)) kill(child, SIGKILL);
   if (IsRunning(sh)) kill(sh, SIGKILL);
+}
+
+// Uid of a process, from /proc (-1 when it is gone).
+long UidOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  long uid = -1;
+  while (in >> key) {
+    if (key == "Uid:") {
+      in >> uid;
+      break;
+    }
+  }
+  return uid;
+}
+
+// A check with `user:` runs as that user, with its group and groups (switched
+// in the vfork child by raw system calls), and nobody else changes identity:
+// the agent and redundancyd stay root check after check.
+TEST(CustomSystemTest, ACheckRunsAsItsUserAndNothingElseDoes) {
+  if (geteuid() != 0) GTEST_SKIP() << "switching users needs root";
+  const passwd* pw = getpwnam("nobody");
+  ASSERT_NE(pw, nullptr);
+  const std::string want =
+      std::to_string(pw->pw_uid) + ":" + std::to_string(pw->pw_gid) + " groups " + std::to_string(pw->pw_gid);
+  Daemon d(
+      "  who:\n"
+      "    kind: custom\n"
+      "    interval: 200ms\n"
+      "    checks:\n"
+      "      - name: id\n"
+      "        exec: 'echo \"$$(id -u):$$(id -g) groups $$(id -G)\"'\n"
+      "        shell: true\n"
+      "        user: nobody\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitCheck("who:id", v1::HEALTH_OK, 15s, want)) << d.Ctl("status").output;
+  for (int i = 0; i < 3; ++i) {
+    const int64_t seen = d.Status()->systems(0).last_report_ms();
+    ASSERT_TRUE(WaitUntil([&] { return d.Status()->systems(0).last_report_ms() > seen; }, 10s));
+    EXPECT_EQ(UidOf(d.Agent("who")->pid()), 0);
+    EXPECT_EQ(UidOf(d.pid()), 0);
+  }
+  EXPECT_TRUE(d.WaitCheck("who:id", v1::HEALTH_OK, 5s, want));
 }
 
 TEST(CustomSystemTest, RecoveriesBeyondTheLimitWaitTheirTurn) {

@@ -366,6 +366,38 @@ TEST_F(GitAgentTest, FollowsPushesAndRecordsEachSync) {
   EXPECT_NE(d_->Ctl("history").output.find("fast-forwarded"), std::string::npos);
 }
 
+// Idle checks ask the remote for its branch (git ls-remote) and fetch only
+// when it moved: nothing is fetched while nothing changes, a push is.
+TEST_F(GitAgentTest, AnUnchangedRemoteIsAskedNotFetched) {
+  StartDaemon("pull");
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto c = GitCheck();
+        return c && c->status() == v1::HEALTH_OK;
+      },
+      10s));
+  const std::string fetch_head = deploy_ + "/.git/FETCH_HEAD";
+  auto stamp = [&] {
+    std::error_code ec;
+    auto t = fs::last_write_time(fetch_head, ec);
+    return ec ? std::string("absent") : std::to_string(t.time_since_epoch().count());
+  };
+  auto last_report = [&]() -> int64_t {
+    auto st = d_->Status();
+    return st.ok() && st->systems_size() > 0 ? st->systems(0).last_report_ms() : 0;
+  };
+  const std::string before = stamp();
+  // Three more checks (300 ms apart) with the remote as it was.
+  for (int i = 0; i < 3; ++i) {
+    const int64_t seen = last_report();
+    ASSERT_TRUE(WaitUntil([&] { return last_report() > seen; }, 10s));
+  }
+  EXPECT_EQ(stamp(), before) << "an idle check fetched";
+  Push("b.txt", "b2\n");
+  ASSERT_TRUE(WaitUntil([&] { return Head(deploy_) == Upstream(); }, 10s)) << d_->Ctl("history").output;
+  EXPECT_NE(stamp(), before) << "the push was not fetched";
+}
+
 TEST_F(GitAgentTest, HardresetBackupsAreInTheHistory) {
   Write(deploy_, "c.txt", "local commit\n");
   Commit(deploy_, "local");

@@ -462,6 +462,7 @@ RepoState Inspect(const SyncOptions& o) {
     s.error = o.remote + " has no branch " + o.branch;
     return s;
   }
+  if (s.head == s.upstream) return s;  // in step: nothing ahead or behind, no rev-list to run
   std::istringstream counts(git.Line({"rev-list", "--left-right", "--count", "HEAD..." + s.upstream}));
   counts >> s.ahead >> s.behind;
   return s;

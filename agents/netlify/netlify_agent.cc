@@ -3,6 +3,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -176,6 +177,11 @@ std::vector<v1::CheckResult> NetlifyAgent::Check() {
   restorable_.clear();
   if (!missing.empty()) {
     auto head = HeadFunctions();
+    // A pull deletes files before it moves HEAD: let git finish, then ask again.
+    if (head && std::any_of(missing.begin(), missing.end(), [&](const std::string& m) { return head->count(m); })) {
+      git_head::Settled(*clock_, dir_);
+      head = HeadFunctions();
+    }
     std::vector<std::string> still;
     for (const auto& m : missing) {
       if (!head) {

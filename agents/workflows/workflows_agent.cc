@@ -124,6 +124,12 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
     if (!fs::exists(path, ec)) {
       if (!head_asked) {  // once per check, and only when a file is missing
         head = HeadWorkflows();
+        // A pull deletes files before it moves HEAD: one HEAD still has may be
+        // on its way out. Let git finish, then ask HEAD again.
+        if (head && head->count(file)) {
+          git_head::Settled(*clock_, RepoRoot());
+          head = HeadWorkflows();
+        }
         head_asked = true;
       }
       if (head && !head->count(file)) {

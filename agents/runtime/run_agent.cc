@@ -74,6 +74,7 @@ int RunAgent(Agent* agent, int argc, char** argv) {
     AgentRuntime runtime(agent, &clock, &dealer,
                          {f.system, 0, &signals.value(), /*configure_logging=*/true, static_cast<pid_t>(f.parent_pid)});
     code = runtime.Run();
+    process::RefuseNewProcesses();
     // Helpers still running (a git, an npm and what they started) go with us:
     // redundancyd makes each agent lead a process group of its own.
     process::SignalOwnGroup(SIGTERM);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 // Boost.Process offers vfork only where POSIX still names it (before 2008);
 // Linux has it, and glibc declares it.
 #ifndef BOOST_POSIX_HAS_VFORK
@@ -153,8 +154,14 @@ Result<UserInfo> LookUpUser(const std::string& name, std::vector<gid_t>* groups)
 
 // Starts a detached child as `spec` says, with any further Boost.Process
 // properties (stdio redirections); the one place a bp::child is made.
+std::atomic<bool>& Refusing() {
+  static std::atomic<bool> refusing{false};
+  return refusing;
+}
+
 template <typename... Extra>
 Result<pid_t> Launch(const SpawnSpec& spec, Extra&&... extra) {
+  if (Refusing()) return Result<pid_t>::Error("not started: this process is exiting");
   auto exe = ResolveExe(spec.exe);
   if (!exe.ok()) return exe.status();
   std::error_code ec;
@@ -438,6 +445,8 @@ std::vector<Exit> ReapAll() {
   }
   return out;
 }
+
+void RefuseNewProcesses() { Refusing() = true; }
 
 void KillRunningGroups() {
   std::lock_guard lock(GroupsMu());

@@ -74,6 +74,11 @@ struct Captured {
 Result<Captured> RunCapture(const SpawnSpec& spec, std::chrono::milliseconds timeout, size_t max_output = 1 << 20,
                             bool keep_head = false);
 
+// From now on Spawn and RunCapture start nothing (they return an error): an
+// agent on its way out calls it before it signals its helpers, so none is
+// started after them to keep it waiting.
+void RefuseNewProcesses();
+
 // Kills (SIGKILL) the process groups of the RunCapture commands running now
 // with own_process_group: an agent that exits leaves none of its checks behind.
 void KillRunningGroups();

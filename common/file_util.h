@@ -47,6 +47,9 @@ std::string ReadTailLines(const std::string& path, int max_lines, size_t max_byt
 // `max` characters, only the end kept (where tools say what went wrong).
 std::string FoldLines(const std::string& text, size_t max = 400);
 
+// A commit as people read it: its first 12 hex digits.
+inline std::string ShortCommit(const std::string& commit) { return commit.substr(0, 12); }
+
 // Modification time in nanoseconds since the epoch (following symlinks), -1 when absent.
 int64_t MtimeNs(const std::string& path);
 

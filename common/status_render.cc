@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/duration.h"
+#include "common/file_util.h"
 
 namespace redundancy {
 const char* HealthName(v1::HealthStatus s) {
@@ -159,8 +160,8 @@ std::string StatusToTable(const v1::StatusSnapshot& s, bool color) {
   if (s.has_pipeline() && s.pipeline().state() != "disabled") {
     const auto& p = s.pipeline();
     o << "\nPIPELINE   " << p.state();
-    if (!p.step().empty()) o << " (" << p.step() << " on " << p.revision().substr(0, 12) << ")";
-    o << ", last good " << (p.last_good().empty() ? "-" : p.last_good().substr(0, 12));
+    if (!p.step().empty()) o << " (" << p.step() << " on " << ShortCommit(p.revision()) << ")";
+    o << ", last good " << (p.last_good().empty() ? "-" : ShortCommit(p.last_good()));
     if (!p.last_result().empty()) o << "; last run " << p.last_result() << ": " << p.last_detail();
     o << "\n";
   }
@@ -228,7 +229,7 @@ std::string FleetToTable(const v1::FleetStatus& f, bool color) {
   for (const auto& h : f.hosts()) {
     std::string lease =
         h.lease_age_s() >= 0 ? FormatDuration(Millis(static_cast<int64_t>(h.lease_age_s() * 1000))) : "-";
-    std::string note = !h.deploying().empty() ? "deploying " + h.deploying().substr(0, 12) : h.detail();
+    std::string note = !h.deploying().empty() ? "deploying " + ShortCommit(h.deploying()) : h.detail();
     if (h.leader()) note = note.empty() ? "leader" : "leader; " + note;
     std::string state = Clean(h.state(), 9);
     o << Pad(Clean(h.name(), 63), 21)
@@ -237,11 +238,11 @@ std::string FleetToTable(const v1::FleetStatus& f, bool color) {
                : h.state() == "stopped" ? "unknown"
                                         : state,
                color)
-      << Pad(Clean(h.commit().substr(0, 12), 12), 14) << Pad(lease, 9) << Clean(note, 120) << "\n";
+      << Pad(Clean(ShortCommit(h.commit()), 12), 14) << Pad(lease, 9) << Clean(note, 120) << "\n";
   }
   o << "\nROLLOUT    " << Clean(f.rollout_state(), 20) << (f.detail().empty() ? "" : ": " + Clean(f.detail(), 300))
     << "\n";
-  o << "LAST GOOD  " << (f.last_good().empty() ? "-" : Clean(f.last_good().substr(0, 12), 12)) << "\n";
+  o << "LAST GOOD  " << (f.last_good().empty() ? "-" : Clean(ShortCommit(f.last_good()), 12)) << "\n";
   for (const auto& b : f.bad()) o << "BAD        " << Clean(b, 300) << "\n";
   return o.str();
 }

@@ -6,6 +6,7 @@
 
 #include "common/constants.h"
 #include "common/event_kinds.h"
+#include "common/file_util.h"
 #include "common/status_render.h"
 #include "orchestrator/daemon.h"
 
@@ -75,13 +76,13 @@ void Daemon::HandleFleetEvents() {
         }
         fleet_deploy_cmd_ = id;
         fleet_deploy_commit_ = e.commit;
-        spdlog::info("fleet: deploying {} (the rollout's turn of this host)", e.commit.substr(0, 12));
+        spdlog::info("fleet: deploying {} (the rollout's turn of this host)", ShortCommit(e.commit));
         break;
       }
       case FleetEvent::Kind::kRollBack:
         if (!pipeline_.RollBackBad(e.commit, fleet_.Snapshot().last_good(), "marked bad by the fleet: " + e.detail))
           spdlog::warn("fleet: cannot roll back {} now (a deploy runs, or no good commit to go to)",
-                       e.commit.substr(0, 12));
+                       ShortCommit(e.commit));
         break;
       case FleetEvent::Kind::kHostLost:
       case FleetEvent::Kind::kHostBack:

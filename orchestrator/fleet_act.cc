@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "common/event_kinds.h"
+#include "common/file_util.h"
 #include "orchestrator/fleet.h"
 
 namespace redundancy {
@@ -15,7 +16,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using K = fleet::Action::Kind;
 using Target = EtcdCompare::Target;
-using fleet::Short;
 
 }  // namespace
 
@@ -60,7 +60,7 @@ void FleetCoordinator::Refresh() {
                                 d.message.find("(git_busy)") == std::string::npos;
     memory_.request_error = d.message;
     Record(events::kFleetDeployFailed,
-           config_.name + " could not take " + Short(d.commit) + ": " + d.message +
+           config_.name + " could not take " + ShortCommit(d.commit) + ": " + d.message +
                (memory_.request_permanent ? "" : "; asked again in " + FormatDuration(settings_.retry)),
            true);
   }
@@ -118,7 +118,7 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v, in
       const fleet::HostRecord& h = v.hosts.at(a.host);
       std::string detail = "host " + a.host + " is lost: its lease expired (last said " +
                            (h.state.empty() ? "nothing" : h.state) +
-                           (h.commit.empty() ? "" : " on " + Short(h.commit)) + ")";
+                           (h.commit.empty() ? "" : " on " + ShortCommit(h.commit)) + ")";
       auto ok = etcd_->Txn({{.key = keys_.Leader(), .target = Target::kValue, .value = me}},
                            {{.key = keys_.Lost(a.host), .value = std::to_string(NowMs())}});
       if (!ok.ok() || !*ok) break;
@@ -141,14 +141,14 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v, in
     case K::kMarkBad: {
       if (etcd_->Put(keys_.Bad(a.commit), a.reason).ok()) {
         memory_.marked.insert(a.commit);
-        Record(events::kFleetBadCommit, Short(a.commit) + " is bad for " + config_.group + ": " + a.reason, true);
+        Record(events::kFleetBadCommit, ShortCommit(a.commit) + " is bad for " + config_.group + ": " + a.reason, true);
       }
       break;
     }
     case K::kRollBack:
       memory_.rolled_back = a.commit;
       Emit({.kind = FleetEvent::Kind::kRollBack, .commit = a.commit, .detail = a.reason});
-      Record(events::kFleetRollBack, me + " rolls back " + Short(a.commit) + " (" + a.reason + ")");
+      Record(events::kFleetRollBack, me + " rolls back " + ShortCommit(a.commit) + " (" + a.reason + ")");
       break;
     case K::kBaked: {
       fleet::RolloutRecord r = *v.rollout;
@@ -156,7 +156,7 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v, in
       auto ok = etcd_->Txn({{.key = keys_.Rollout(), .target = Target::kMod, .revision = v.rollout_mod}},
                            {{.key = keys_.Rollout(), .value = fleet::ToJson(r)}});
       if (ok.ok() && *ok)
-        Record(events::kFleetBaked, "canary " + me + " ran " + Short(a.commit) + " healthy for its bake");
+        Record(events::kFleetBaked, "canary " + me + " ran " + ShortCommit(a.commit) + " healthy for its bake");
       break;
     }
     case K::kStartRollout: {
@@ -166,7 +166,8 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v, in
       std::string canary;
       for (const auto& c : a.canary) canary += (canary.empty() ? "" : ", ") + c;
       if (ok.ok() && *ok)
-        Record(events::kFleetRollout, "rollout of " + Short(a.commit) + " (seen by " + me + "); canary: " + canary);
+        Record(events::kFleetRollout,
+               "rollout of " + ShortCommit(a.commit) + " (seen by " + me + "); canary: " + canary);
       break;
     }
     case K::kTakeLock:
@@ -178,7 +179,7 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v, in
         memory_.requested = a.commit;
         memory_.requested_ms = NowMs();
         memory_.request_failed = memory_.request_permanent = false;
-        Record(events::kFleetDeploy, me + " deploys " + Short(a.commit) + " (lock " + std::to_string(slot) + ")");
+        Record(events::kFleetDeploy, me + " deploys " + ShortCommit(a.commit) + " (lock " + std::to_string(slot) + ")");
         Emit({.kind = FleetEvent::Kind::kDeploy, .commit = a.commit});
         break;
       }
@@ -210,7 +211,8 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v, in
     case K::kSetLastGood: {
       auto ok = etcd_->Txn({{.key = keys_.LastGood(), .target = Target::kMod, .revision = v.last_good_mod}},
                            {{.key = keys_.LastGood(), .value = a.commit}});
-      if (ok.ok() && *ok) Record(events::kFleetLastGood, Short(a.commit) + " runs on every host of " + config_.group);
+      if (ok.ok() && *ok)
+        Record(events::kFleetLastGood, ShortCommit(a.commit) + " runs on every host of " + config_.group);
       break;
     }
   }
@@ -249,7 +251,7 @@ void FleetCoordinator::Publish(const fleet::GroupView& v) {
   for (const auto& [slot, host] : v.locks) s.add_locks(host);
   s.set_last_good(v.last_good);
   s.clear_bad();
-  for (const auto& [commit, why] : v.bad) s.add_bad(Short(commit) + " " + why);
+  for (const auto& [commit, why] : v.bad) s.add_bad(ShortCommit(commit) + " " + why);
   s.set_leader(v.leader);
   bool changed = s.SerializeAsString() != before;
   lock.unlock();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/file_util.h"
 #include "common/json_text.h"
 
 namespace redundancy::fleet {
@@ -264,9 +265,9 @@ std::vector<Action> Plan(const Settings& s, const GroupView& v, const LocalState
 }
 
 Phase RolloutPhase(const GroupView& v) {
-  if (!v.rollout) return {"idle", v.last_good.empty() ? "no rollout yet" : "on " + Short(v.last_good)};
+  if (!v.rollout) return {"idle", v.last_good.empty() ? "no rollout yet" : "on " + ShortCommit(v.last_good)};
   const RolloutRecord& r = v.rollout.value();
-  std::string c = Short(r.commit);
+  std::string c = ShortCommit(r.commit);
   if (v.bad.count(r.commit)) return {"aborted", c + " is bad: " + v.bad.at(r.commit)};
   if (r.commit == v.last_good) return {"done", c + " runs on every host"};
   std::vector<std::string> waiting;

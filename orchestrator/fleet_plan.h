@@ -109,9 +109,6 @@ struct Memory {
   int64_t deployed_since_ms = 0;  // the bake counts from there
 };
 
-// A commit as people read it: its first 12 hex digits.
-inline std::string Short(const std::string& commit) { return commit.substr(0, 12); }
-
 // This host asked git for a commit and the pipeline run it started has not
 // ended yet (it holds its lock meanwhile).
 bool RequestOpen(const LocalState& local, const Memory& m);

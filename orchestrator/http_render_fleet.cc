@@ -1,6 +1,7 @@
 // The fleet on /metrics and on the status page (orchestrator/http_render.h).
 #include <sstream>
 
+#include "common/file_util.h"
 #include "common/status_render.h"
 #include "orchestrator/http_render.h"
 
@@ -68,7 +69,7 @@ std::string RenderFleetSection(const v1::FleetStatus& f) {
   o << "<h2 id=\"fleet\">Fleet " << HtmlEscape(f.group()) << "</h2>\n<p>"
     << HtmlEscape(f.etcd_error().empty() ? "etcd " + f.etcd() : f.etcd_error()) << "; rollout <b>"
     << HtmlEscape(f.rollout_state()) << "</b>" << (f.detail().empty() ? "" : ": " + HtmlEscape(f.detail()))
-    << "; last good <code>" << HtmlEscape(f.last_good().substr(0, 12)) << "</code>"
+    << "; last good <code>" << HtmlEscape(ShortCommit(f.last_good())) << "</code>"
     << (f.leader().empty() ? "" : "; alerts by " + HtmlEscape(f.leader())) << "</p>\n";
   o << "<table id=\"fleet-hosts\"><tr><th>host</th><th>state</th><th>commit</th><th>deploying</th><th>version</th>"
        "<th>not ok</th><th>updated</th></tr>\n";
@@ -76,8 +77,8 @@ std::string RenderFleetSection(const v1::FleetStatus& f) {
     std::string cls = h.state() == "lost" ? "failed" : h.state() == "stopped" ? "unknown" : h.state();
     o << "<tr data-host=\"" << HtmlEscape(h.name()) << "\"><td>" << HtmlEscape(h.name())
       << (h.name() == f.name() ? " (this host)" : "") << (h.leader() ? ", leader" : "") << "</td><td class=\"s-"
-      << HtmlEscape(cls) << "\">" << HtmlEscape(h.state()) << "</td><td><code>" << HtmlEscape(h.commit().substr(0, 12))
-      << "</code></td><td><code>" << HtmlEscape(h.deploying().substr(0, 12)) << "</code></td><td>"
+      << HtmlEscape(cls) << "\">" << HtmlEscape(h.state()) << "</td><td><code>" << HtmlEscape(ShortCommit(h.commit()))
+      << "</code></td><td><code>" << HtmlEscape(ShortCommit(h.deploying())) << "</code></td><td>"
       << HtmlEscape(h.version()) << "</td><td>" << HtmlEscape(h.detail()) << "</td><td>"
       << (h.updated_ms() ? FormatTime(h.updated_ms()) : "") << "</td></tr>\n";
   }

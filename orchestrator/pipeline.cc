@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/event_kinds.h"
+#include "common/file_util.h"
 
 namespace redundancy {
 namespace {
@@ -46,7 +47,8 @@ std::optional<Pipeline::Step> Pipeline::OnNewRevision(const std::string& revisio
   if (!config_.enabled || revision.empty()) return std::nullopt;
   if (phase_ != Phase::kIdle) {
     if (queued_)
-      Add(events::kPipelineSkip, git_, Short(queued_->first) + " superseded by " + Short(revision) + " before it ran");
+      Add(events::kPipelineSkip, git_,
+          ShortCommit(queued_->first) + " superseded by " + ShortCommit(revision) + " before it ran");
     queued_ = {revision, description};
     return std::nullopt;
   }
@@ -56,7 +58,7 @@ std::optional<Pipeline::Step> Pipeline::OnNewRevision(const std::string& revisio
 std::optional<Pipeline::Step> Pipeline::Start(const std::string& revision, const std::string& description,
                                               SteadyTime now) {
   revision_ = revision;
-  description_ = description.empty() ? Short(revision) : description;
+  description_ = description.empty() ? ShortCommit(revision) : description;
   failure_.clear();
   run_started_ = now;
   stage_ = 0;
@@ -72,18 +74,18 @@ std::optional<Pipeline::Step> Pipeline::RollBackBad(const std::string& bad, cons
                                                     const std::string& reason, SteadyTime now) {
   if (phase_ != Phase::kIdle || to.empty() || to == bad) return std::nullopt;
   revision_ = bad;
-  description_ = Short(bad);
+  description_ = ShortCommit(bad);
   failure_ = reason;
   run_started_ = now;
   last_good_ = to;
   failed_stage_ = stages_.empty() ? 0 : stages_.size() - 1;  // every step ran it
-  Add(events::kPipelineStart, git_, "rolling back " + Short(bad) + " to " + Short(to) + ": " + reason);
+  Add(events::kPipelineStart, git_, "rolling back " + ShortCommit(bad) + " to " + ShortCommit(to) + ": " + reason);
   phase_ = Phase::kRollingBack;
   Step s;
   s.kind = Step::Kind::kRollback;
   s.system = git_;
   s.revision = to;
-  s.reason = Short(bad) + " is bad: " + reason;
+  s.reason = ShortCommit(bad) + " is bad: " + reason;
   current_ = s;
   step_started_ = now;
   return s;
@@ -122,17 +124,17 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
   if (phase_ == Phase::kRollingBack) {
     if (!ok) {
       Add(events::kCritical, git_,
-          "rollback of " + description_ + " to " + Short(last_good_) + " failed after " + took + ": " + message);
+          "rollback of " + description_ + " to " + ShortCommit(last_good_) + " failed after " + took + ": " + message);
       return Finish("failed", "rollback failed: " + message, now, wall_ms);
     }
     Add(events::kPipelineRollback, git_,
-        "rolled back " + Short(revision_) + " to " + Short(last_good_) + " in " + took);
+        "rolled back " + ShortCommit(revision_) + " to " + ShortCommit(last_good_) + " in " + took);
     phase_ = Phase::kRestoring;
     stage_ = 0;
-    if (stages_.empty()) return Finish("rolled_back", "back on " + Short(last_good_), now, wall_ms);
+    if (stages_.empty()) return Finish("rolled_back", "back on " + ShortCommit(last_good_), now, wall_ms);
     return StageStep(now);
   }
-  const std::string on = Short(step.revision);
+  const std::string on = ShortCommit(step.revision);
   if (ok) {
     Add(events::kPipelineStep, step.system, std::string(Verb(step.system)) + " " + on + " in " + took);
     // Restoring re-runs only the systems that ran the bad commit: up to the
@@ -142,7 +144,7 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
     std::string total = Took(run_started_, now);
     if (phase_ == Phase::kRestoring) {
       std::string d =
-          "back on " + Short(last_good_) + " after " + description_ + " failed (" + failure_ + "), in " + total;
+          "back on " + ShortCommit(last_good_) + " after " + description_ + " failed (" + failure_ + "), in " + total;
       Add(events::kPipelineDone, git_, d);
       return Finish("rolled_back", d, now, wall_ms);
     }
@@ -153,7 +155,7 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
   }
   Add(events::kPipelineStep, step.system, "failed on " + on + " after " + took + ": " + message);
   if (phase_ == Phase::kRestoring) {
-    std::string d = "the last good commit " + Short(last_good_) + " failed " + step.system + " too: " + message;
+    std::string d = "the last good commit " + ShortCommit(last_good_) + " failed " + step.system + " too: " + message;
     Add(events::kCritical, step.system, d);
     return Finish("failed", d, now, wall_ms);
   }
@@ -164,7 +166,7 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
                                        config_.rollback_on.end();
   if (queued_) {
     Add(events::kCritical, step.system,
-        bad + "; a newer commit (" + Short(queued_->first) + ") runs next instead of a rollback");
+        bad + "; a newer commit (" + ShortCommit(queued_->first) + ") runs next instead of a rollback");
     return Finish("failed", bad, now, wall_ms);
   }
   if (!wants || last_good_.empty() || last_good_ == revision_) {
@@ -174,13 +176,13 @@ std::optional<Pipeline::Step> Pipeline::OnStepDone(bool ok, const std::string& m
     Add(events::kCritical, step.system, bad + "; not rolled back (" + why + ")");
     return Finish("failed", bad, now, wall_ms);
   }
-  Add(events::kCritical, step.system, bad + "; rolling back to " + Short(last_good_));
+  Add(events::kCritical, step.system, bad + "; rolling back to " + ShortCommit(last_good_));
   phase_ = Phase::kRollingBack;
   Step s;
   s.kind = Step::Kind::kRollback;
   s.system = git_;
   s.revision = last_good_;
-  s.reason = Short(revision_) + " failed " + step.system;
+  s.reason = ShortCommit(revision_) + " failed " + step.system;
   current_ = s;
   step_started_ = now;
   return s;

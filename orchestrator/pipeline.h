@@ -65,7 +65,6 @@ class Pipeline {
   std::optional<Step> StageStep(SteadyTime now);
   std::optional<Step> Finish(const std::string& result, const std::string& detail, SteadyTime now, int64_t wall_ms);
   void Add(const std::string& kind, const std::string& system, const std::string& detail);
-  std::string Short(const std::string& rev) const { return rev.substr(0, 12); }
 
   PipelineConfig config_;
   std::vector<std::string> stages_;

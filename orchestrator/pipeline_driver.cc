@@ -6,6 +6,7 @@
 
 #include "common/dependency_graph.h"
 #include "common/event_kinds.h"
+#include "common/file_util.h"
 
 namespace redundancy {
 
@@ -51,7 +52,7 @@ bool PipelineDriver::SendCurrent() {
   if (!id) return false;
   cmd_ = *id;
   spdlog::info("pipeline: {} {} on {}", step->kind == Pipeline::Step::Kind::kRollback ? "rollback" : "deploy",
-               step->revision.substr(0, 12), step->system);
+               ShortCommit(step->revision), step->system);
   return true;
 }
 
@@ -126,10 +127,10 @@ void PipelineDriver::MaybeAdoptLastGood(const HealthModel& health) {
     // A commit in place that never went through (a restart, a kill -9 of
     // redundancyd, cut its deploy short): run it downstream now, in order.
     if (head != pipeline_.last_good()) {
-      Note(events::kPipelineResume, "the commit in place " + head.substr(0, 12) + " is not the last good one (" +
-                                        pipeline_.last_good().substr(0, 12) +
+      Note(events::kPipelineResume, "the commit in place " + ShortCommit(head) + " is not the last good one (" +
+                                        ShortCommit(pipeline_.last_good()) +
                                         "): its deploy was cut short; running it again");
-      OnNewRevision(head, head.substr(0, 12) + " (its deploy was cut short)");
+      OnNewRevision(head, ShortCommit(head) + " (its deploy was cut short)");
     }
     return;
   }
@@ -138,7 +139,7 @@ void PipelineDriver::MaybeAdoptLastGood(const HealthModel& health) {
     if (!health.Reported(name) || h == v1::HEALTH_FAILED || h == v1::HEALTH_BLOCKED || h == v1::HEALTH_UNKNOWN) return;
   }
   pipeline_.SetLastGood(head);
-  Note(events::kPipelineGood, "adopted " + head.substr(0, 12) + " (in place and healthy) as the last good commit");
+  Note(events::kPipelineGood, "adopted " + ShortCommit(head) + " (in place and healthy) as the last good commit");
   if (store_ && store_->SetState(kLastGoodKey, head).ok()) saved_last_good_ = head;
 }
 

@@ -6,6 +6,7 @@
 
 #include "agents/git/settings.h"
 #include "common/event_kinds.h"
+#include "common/file_util.h"
 #include "common/status_render.h"
 
 namespace redundancy::git {
@@ -62,7 +63,7 @@ std::vector<v1::CheckResult> GitAgent::Check() {
   const RepoState& s = last_;
   v1::CheckResult c;
   c.set_target(Target());
-  std::string where = (s.branch.empty() ? std::string("detached HEAD") : s.branch) + " at " + s.head.substr(0, 12);
+  std::string where = (s.branch.empty() ? std::string("detached HEAD") : s.branch) + " at " + ShortCommit(s.head);
   (*c.mutable_metrics())["ahead"] = s.ahead;
   (*c.mutable_metrics())["behind"] = s.behind;
   (*c.mutable_metrics())["dirty"] = s.dirty ? 1 : 0;
@@ -70,9 +71,9 @@ std::vector<v1::CheckResult> GitAgent::Check() {
   (*c.mutable_labels())["branch"] = s.branch;
   (*c.mutable_labels())["upstream"] = s.upstream;
   if (hold_.active() && !s.upstream.empty() && s.upstream != hold_.upstream) {
-    ClearHold("new commits on " + options_.remote + "/" + options_.branch + " (" + s.upstream.substr(0, 12) + ")");
+    ClearHold("new commits on " + options_.remote + "/" + options_.branch + " (" + ShortCommit(s.upstream) + ")");
   } else if (hold_.active() && !s.head.empty() && s.head != hold_.at) {
-    ClearHold("the checkout moved to " + s.head.substr(0, 12) + " by other hands");
+    ClearHold("the checkout moved to " + ShortCommit(s.head) + " by other hands");
   }
   if (gave_up_ && !s.upstream.empty() && s.upstream != gave_up_upstream_) {
     gave_up_ = false;  // new upstream commits: worth another try
@@ -89,7 +90,7 @@ std::vector<v1::CheckResult> GitAgent::Check() {
   } else if (hold_.active() && s.head == hold_.at) {
     // Rolled back on purpose: not a failure to recover, a state to show.
     c.set_status(v1::HEALTH_DEGRADED);
-    c.set_summary("held at " + hold_.at.substr(0, 12) + " after rolling back " + hold_.bad.substr(0, 12) + " (" +
+    c.set_summary("held at " + ShortCommit(hold_.at) + " after rolling back " + ShortCommit(hold_.bad) + " (" +
                   hold_.reason + "); waiting for a new commit on " + options_.remote + "/" + options_.branch);
     (*c.mutable_labels())["held_at"] = hold_.at;
     // Shown, not alerted: the rollback's critical notice already said so.
@@ -109,7 +110,7 @@ std::vector<v1::CheckResult> GitAgent::Check() {
       c.set_summary(figures);
       if (ctx_.fleet && s.behind > 0) {
         // Coming through the fleet's rollout, in its order.
-        c.set_summary(figures + "; " + s.upstream.substr(0, 12) + " comes with the fleet's rollout");
+        c.set_summary(figures + "; " + ShortCommit(s.upstream) + " comes with the fleet's rollout");
         (*c.mutable_labels())["pending"] = s.upstream;
       }
     } else {
@@ -131,7 +132,7 @@ void GitAgent::EmitSync(const SyncResult& r, const std::string& kind) {
   std::string steps;
   for (const auto& s : r.steps) steps += (steps.empty() ? "" : "; ") + s;
   ctx_.emit(Target(), kind,
-            r.message + " [" + r.head_before.substr(0, 12) + " -> " + r.head_after.substr(0, 12) + "]" +
+            r.message + " [" + ShortCommit(r.head_before) + " -> " + ShortCommit(r.head_after) + "]" +
                 (steps.empty() ? "" : ": " + steps));
   for (const auto& b : r.backups) ctx_.emit(Target(), events::kBackup, b);
 }
@@ -197,11 +198,11 @@ Status GitAgent::Deploy(const std::string& revision) {
   // A fleet's rollout: exactly this commit, whatever the tip is now.
   SyncOptions o = options_;
   o.to_revision = revision;
-  ClearHold("the fleet deploys " + revision.substr(0, 12));
+  ClearHold("the fleet deploys " + ShortCommit(revision));
   SyncResult r = SyncAndRecord(o, true);
   if (r.result == "error") return Status::Error(last_sync_);
   if (r.head_after.rfind(revision, 0) != 0 && revision.rfind(r.head_after, 0) != 0)
-    return Status::Error("asked for " + revision.substr(0, 12) + ", HEAD is " + r.head_after.substr(0, 12) +
+    return Status::Error("asked for " + ShortCommit(revision) + ", HEAD is " + ShortCommit(r.head_after) +
                          " (local commits on top?)");
   return Status::Ok();
 }

@@ -65,6 +65,9 @@ class Git {
   bool IsAncestor(const std::string& a, const std::string& b) const {
     return Run({"merge-base", "--is-ancestor", a, b}).ok();
   }
+  // The remote's branch as the last fetch left it, and the fetch that moves it.
+  std::string TrackingRef() const { return "refs/remotes/" + o_.remote + "/" + o_.branch; }
+  Out Fetch() const { return Run({"fetch", "--prune", "--no-recurse-submodules", "--", o_.remote}); }
 
  private:
   const SyncOptions& o_;
@@ -106,9 +109,9 @@ class Syncer {
     if (git_dir_.empty()) return Fail("not_a_repository", o_.dir + " is not a git checkout");
     r_.head_before = git_.Line({"rev-parse", "--verify", "-q", "HEAD"});
     if (!CleanLeftovers()) return r_;
-    std::string tracking = "refs/remotes/" + o_.remote + "/" + o_.branch;
+    const std::string tracking = git_.TrackingRef();
     std::string old_upstream = git_.Line({"rev-parse", "--verify", "-q", tracking});
-    Git::Out fetch = git_.Run({"fetch", "--prune", "--no-recurse-submodules", "--", o_.remote});
+    Git::Out fetch = git_.Fetch();
     if (!fetch.ok()) return Fail("remote_unreachable", "git fetch " + o_.remote + ": " + FoldLines(fetch.out));
     std::string tip = git_.Line({"rev-parse", "--verify", "-q", tracking});
     if (tip.empty()) return Fail("remote_branch_missing", o_.remote + " has no branch " + o_.branch);
@@ -116,7 +119,8 @@ class Syncer {
     if (!o_.to_revision.empty()) {
       if (Status s = CheckGitName("revision", o_.to_revision); !s.ok()) return Fail("bad_argument", s.message());
       upstream = git_.Line({"rev-parse", "--verify", "-q", o_.to_revision + "^{commit}"});
-      if (upstream.empty()) return Fail("revision_missing", o_.remote + " has no commit " + Short(o_.to_revision));
+      if (upstream.empty())
+        return Fail("revision_missing", o_.remote + " has no commit " + ShortCommit(o_.to_revision));
     }
 
     if (!OnBranch()) return r_;
@@ -141,14 +145,14 @@ class Syncer {
           return Fail(ff.out.find("untracked working tree files") != std::string::npos
                           ? "untracked_would_be_overwritten"
                           : "git_failed",
-                      "fast-forward to " + Short(upstream) + ": " + FoldLines(ff.out));
+                      "fast-forward to " + ShortCommit(upstream) + ": " + FoldLines(ff.out));
         }
-        Step("fast-forwarded " + Short(local) + " -> " + Short(upstream));
+        Step("fast-forwarded " + ShortCommit(local) + " -> " + ShortCommit(upstream));
       } else if (o_.strategy == "pull") {
         if (rewritten && !git_.IsAncestor(local, old_upstream)) {
           RestoreStash();
           return Fail("upstream_rewritten",
-                      o_.remote + "/" + o_.branch + " was force-pushed (" + Short(old_upstream) +
+                      o_.remote + "/" + o_.branch + " was force-pushed (" + ShortCommit(old_upstream) +
                           " is gone) and there are local commits; pull refuses, rebase or hardreset decide");
         }
         if (rewritten) {
@@ -162,20 +166,20 @@ class Syncer {
         if (!m.ok()) {
           git_.Run({"merge", "--abort"});
           RestoreStash();
-          return Fail("merge_conflict",
-                      "merging " + Short(upstream) + " conflicts; aborted, HEAD unchanged: " + FoldLines(m.out, 200));
+          return Fail("merge_conflict", "merging " + ShortCommit(upstream) +
+                                            " conflicts; aborted, HEAD unchanged: " + FoldLines(m.out, 200));
         }
-        Step("merged " + Short(upstream) + " into " + Short(local));
+        Step("merged " + ShortCommit(upstream) + " into " + ShortCommit(local));
       } else {  // rebase, fork-point aware: commits upstream rewrote away do not come back
         Git::Out rb = o_.to_revision.empty() ? git_.Run({"rebase", "--fork-point", o_.remote + "/" + o_.branch})
                                              : git_.Run({"rebase", upstream});
         if (!rb.ok()) {
           git_.Run({"rebase", "--abort"});
           RestoreStash();
-          return Fail("rebase_conflict", "rebasing onto " + Short(upstream) +
+          return Fail("rebase_conflict", "rebasing onto " + ShortCommit(upstream) +
                                              " conflicts; aborted, HEAD unchanged: " + FoldLines(rb.out, 200));
         }
-        Step("rebased local commits onto " + Short(upstream));
+        Step("rebased local commits onto " + ShortCommit(upstream));
       }
       RestoreStash();
     }
@@ -215,17 +219,16 @@ class Syncer {
         return Fail("submodule_failed", "git submodule update failed");
       Step("updated submodules");
     }
-    r_.message = "reset to " + Short(target);
+    r_.message = "reset to " + ShortCommit(target);
     return Finish();
   }
 
   std::string Describe(const std::string& revision) const {
     std::string d = git_.Line({"log", "-1", "--format=%h %s", "--end-of-options", revision});
-    return d.empty() ? Short(revision) : d;
+    return d.empty() ? ShortCommit(revision) : d;
   }
 
  private:
-  std::string Short(const std::string& sha) const { return sha.substr(0, 12); }
   void Step(const std::string& s) { r_.steps.push_back(s); }
   SyncResult Fail(const std::string& kind, const std::string& message) {
     r_.result = "error";
@@ -238,7 +241,7 @@ class Syncer {
   SyncResult Finish() {
     r_.head_after = git_.Line({"rev-parse", "--verify", "-q", "HEAD"});
     r_.changed = r_.changed || r_.head_after != r_.head_before;
-    if (r_.message.empty()) r_.message = r_.changed ? "synced to " + Short(r_.head_after) : "up to date";
+    if (r_.message.empty()) r_.message = r_.changed ? "synced to " + ShortCommit(r_.head_after) : "up to date";
     return r_;
   }
 
@@ -288,7 +291,7 @@ class Syncer {
     }
     stash_ = git_.Line({"rev-parse", "stash@{0}"});
     r_.backups.push_back("stash " + stash_ + " (" + msg + ")");
-    Step("stashed uncommitted edits as " + Short(stash_));
+    Step("stashed uncommitted edits as " + ShortCommit(stash_));
     r_.changed = true;
     return true;
   }
@@ -313,7 +316,7 @@ class Syncer {
       r_.result = "conflict";
       r_.error_kind = "stash_conflict";
       r_.message = "the local edits conflict with the new head; the tree is clean at it, the edits are kept in stash " +
-                   Short(stash_);
+                   ShortCommit(stash_);
       Step("could not restore the stashed edits; kept in the stash");
     }
     stash_.clear();
@@ -379,7 +382,7 @@ class Syncer {
       Fail("git_failed", "git reset --hard: " + FoldLines(reset.out));
       return;
     }
-    Step("reset " + Short(local) + " to " + Short(upstream));
+    Step("reset " + ShortCommit(local) + " to " + ShortCommit(upstream));
     r_.changed = true;
   }
 
@@ -441,7 +444,7 @@ RepoState Inspect(const SyncOptions& o) {
   s.dirty = st.ok() && !Trim(st.out).empty();
   // Most checks find nothing new: ask the remote where its branch is (one
   // ref, about half the cost of a fetch here) and fetch only when it moved.
-  const std::string tracking = "refs/remotes/" + o.remote + "/" + o.branch;
+  const std::string tracking = git.TrackingRef();
   const std::string known = git.Line({"rev-parse", "--verify", "-q", tracking});
   bool current = false;
   if (!known.empty()) {
@@ -449,7 +452,7 @@ RepoState Inspect(const SyncOptions& o) {
     current = ls.ok() && ls.out.find(known + "\trefs/heads/" + o.branch + "\n") != std::string::npos;
   }
   if (!current) {
-    Git::Out fetch = git.Run({"fetch", "--prune", "--no-recurse-submodules", "--", o.remote});
+    Git::Out fetch = git.Fetch();
     if (!fetch.ok()) {
       s.error_kind = "remote_unreachable";
       s.error = "git fetch " + o.remote + ": " + FoldLines(fetch.out, 200);

@@ -5,6 +5,7 @@
 
 #include "agents/pm2/pm2_agent.h"
 #include "common/event_kinds.h"
+#include "common/file_util.h"
 
 namespace redundancy::pm2 {
 
@@ -77,7 +78,7 @@ Status Pm2Agent::Deploy(const std::string& revision) {
   std::string names;
   for (const auto& [name, b] : apps) names += (names.empty() ? "" : ", ") + name;
   if (!errors.empty()) {
-    if (ctx_.emit) ctx_.emit("pm2:reload", events::kReloadFailed, revision.substr(0, 12) + ": " + errors);
+    if (ctx_.emit) ctx_.emit("pm2:reload", events::kReloadFailed, ShortCommit(revision) + ": " + errors);
     return Status::Error(errors);
   }
   for (const auto& [name, pid] : fresh) {
@@ -89,7 +90,7 @@ Status Pm2Agent::Deploy(const std::string& revision) {
   }
   if (ctx_.emit) {
     ctx_.emit("pm2:reload", events::kReloaded,
-              std::to_string(apps.size()) + " app(s) (" + names + ") on " + revision.substr(0, 12) + " in " +
+              std::to_string(apps.size()) + " app(s) (" + names + ") on " + ShortCommit(revision) + " in " +
                   FormatDuration(ms) + " (including " + FormatDuration(settings_.reload_wait) + " to stay up)");
   }
   return Status::Ok();

@@ -364,7 +364,7 @@ class AgentRuntime::Impl {
           if (config_error_.empty()) checks = agent_->Check();
           return [this, s, c, checks = std::move(checks)] {
             const char* what = c.kind() == v1::Command::DEPLOY ? "deploy" : "rollback";
-            spdlog::info("{} {}: {}", what, c.revision().substr(0, 12), s.ok() ? "ok" : s.message());
+            spdlog::info("{} {}: {}", what, ShortCommit(c.revision()), s.ok() ? "ok" : s.message());
             if (config_error_.empty()) {
               last_checks_ = checks;
               SendReport();

@@ -272,8 +272,7 @@ TEST(CustomSystemTest, ACheckRunsAsItsUserAndNothingElseDoes) {
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitCheck("who:id", v1::HEALTH_OK, 15s, want)) << d.Ctl("status").output;
   for (int i = 0; i < 3; ++i) {
-    const int64_t seen = d.Status()->systems(0).last_report_ms();
-    ASSERT_TRUE(WaitUntil([&] { return d.Status()->systems(0).last_report_ms() > seen; }, 10s));
+    ASSERT_TRUE(d.WaitReports("who", 1, 10s));
     EXPECT_EQ(UidOf(d.Agent("who")->pid()), 0);
     EXPECT_EQ(UidOf(d.pid()), 0);
   }

@@ -318,6 +318,8 @@ TEST_F(GitSyncLocalWorkTest, MergeLeftInProgressIsAbortedBeforeSyncing) {
 
 using namespace std::chrono_literals;
 
+constexpr char kGitTarget[] = "git:origin/main";
+
 // The git agent, through the real daemon.
 class GitAgentTest : public GitSyncTest {
  protected:
@@ -342,12 +344,7 @@ class GitAgentTest : public GitSyncTest {
 
 TEST_F(GitAgentTest, FollowsPushesAndRecordsEachSync) {
   StartDaemon("pull");
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto c = GitCheck();
-        return c && c->status() == v1::HEALTH_OK;
-      },
-      10s));
+  ASSERT_TRUE(d_->WaitCheck(kGitTarget, v1::HEALTH_OK, 10s));
   EXPECT_EQ(GitCheck()->target(), "git:origin/main");
   Write(deploy_, "a.txt", "local edit\n");
   Push("b.txt", "b2\n");
@@ -356,12 +353,7 @@ TEST_F(GitAgentTest, FollowsPushesAndRecordsEachSync) {
   EXPECT_EQ(Head(deploy_), Upstream());
   EXPECT_EQ(Read(deploy_ + "/a.txt"), "local edit\n");
   ExpectKeptIgnoredFiles();
-  EXPECT_TRUE(WaitUntil(
-      [&] {
-        auto c = GitCheck();
-        return c && c->status() == v1::HEALTH_OK;
-      },
-      10s));
+  EXPECT_TRUE(d_->WaitCheck(kGitTarget, v1::HEALTH_OK, 10s));
   EXPECT_GE(Events("sync_ok"), 1);
   EXPECT_NE(d_->Ctl("history").output.find("fast-forwarded"), std::string::npos);
 }
@@ -370,28 +362,16 @@ TEST_F(GitAgentTest, FollowsPushesAndRecordsEachSync) {
 // when it moved: nothing is fetched while nothing changes, a push is.
 TEST_F(GitAgentTest, AnUnchangedRemoteIsAskedNotFetched) {
   StartDaemon("pull");
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto c = GitCheck();
-        return c && c->status() == v1::HEALTH_OK;
-      },
-      10s));
+  ASSERT_TRUE(d_->WaitCheck(kGitTarget, v1::HEALTH_OK, 10s));
   const std::string fetch_head = deploy_ + "/.git/FETCH_HEAD";
   auto stamp = [&] {
     std::error_code ec;
     auto t = fs::last_write_time(fetch_head, ec);
     return ec ? std::string("absent") : std::to_string(t.time_since_epoch().count());
   };
-  auto last_report = [&]() -> int64_t {
-    auto st = d_->Status();
-    return st.ok() && st->systems_size() > 0 ? st->systems(0).last_report_ms() : 0;
-  };
   const std::string before = stamp();
   // Three more checks (300 ms apart) with the remote as it was.
-  for (int i = 0; i < 3; ++i) {
-    const int64_t seen = last_report();
-    ASSERT_TRUE(WaitUntil([&] { return last_report() > seen; }, 10s));
-  }
+  ASSERT_TRUE(d_->WaitReports("git", 3, 10s));
   EXPECT_EQ(stamp(), before) << "an idle check fetched";
   Push("b.txt", "b2\n");
   ASSERT_TRUE(WaitUntil([&] { return Head(deploy_) == Upstream(); }, 10s)) << d_->Ctl("history").output;
@@ -413,12 +393,7 @@ TEST_F(GitAgentTest, UnreachableRemoteIsDegradedAndTouchesNothing) {
   Write(deploy_, "a.txt", "local edit\n");
   auto before = Tree();
   StartDaemon("hardreset");
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto c = GitCheck();
-        return c && c->status() == v1::HEALTH_DEGRADED;
-      },
-      10s));
+  ASSERT_TRUE(d_->WaitCheck(kGitTarget, v1::HEALTH_DEGRADED, 10s));
   EXPECT_NE(GitCheck()->summary().find("cannot reach origin"), std::string::npos);
   EXPECT_EQ(Tree(), before);
 }
@@ -443,12 +418,7 @@ TEST_F(GitAgentTest, ConflictsAreGivenUpUntilAnOperatorRecovers) {
       WaitUntil([&] { return RunShell("git -C " + deploy_ + " reset -q --hard origin/main 2>/dev/null") == 0; }, 5s));
   CtlResult r = d_->Ctl("recover git:origin/main");
   EXPECT_NE(r.exit_code, 3) << r.output;
-  EXPECT_TRUE(WaitUntil(
-      [&] {
-        auto c = GitCheck();
-        return c && c->status() == v1::HEALTH_OK;
-      },
-      10s));
+  EXPECT_TRUE(d_->WaitCheck(kGitTarget, v1::HEALTH_OK, 10s));
 }
 
 TEST(GitSyncCliTest, UsageErrors) {

@@ -276,6 +276,22 @@ bool Daemon::WaitCheck(const std::string& target, v1::HealthStatus want, std::ch
       timeout);
 }
 
+bool Daemon::WaitReports(const std::string& system, int n, std::chrono::milliseconds timeout) const {
+  auto last = [&]() -> int64_t {
+    auto s = Status();
+    if (!s.ok()) return 0;
+    for (const auto& sys : s->systems()) {
+      if (sys.name() == system) return sys.last_report_ms();
+    }
+    return 0;
+  };
+  for (int i = 0; i < n; ++i) {
+    const int64_t seen = last();
+    if (!WaitUntil([&] { return last() > seen; }, timeout)) return false;
+  }
+  return true;
+}
+
 std::optional<v1::AgentStatus> Daemon::Agent(const std::string& name) const {
   auto s = Status();
   if (!s.ok()) return std::nullopt;

@@ -111,6 +111,8 @@ class Daemon {
   // Waits until CheckOf(target) has status `want` (and a summary containing `summary_has`).
   bool WaitCheck(const std::string& target, v1::HealthStatus want, std::chrono::milliseconds timeout,
                  const std::string& summary_has = "") const;
+  // Waits for `n` more health reports of `system`, each within `timeout`.
+  bool WaitReports(const std::string& system, int n, std::chrono::milliseconds timeout) const;
   std::vector<pid_t> AgentPids() const;
 
   const TempDir& dir() const { return dir_; }

@@ -152,8 +152,8 @@ class AgentRuntime::Impl {
     if (!welcomed_) {
       next = std::min(next, welcome_deadline_);
     } else {
-      next = std::min({next, last_sent_ + hb_interval_, last_heard_ + hb_interval_ * liveness_});
-      if (last_beat_ <= last_heard_) next = std::min(next, last_heard_ + hb_interval_);
+      next = std::min({next, BeatDue(last_sent_), last_heard_ + hb_interval_ * liveness_});
+      if (last_beat_ <= last_heard_) next = std::min(next, BeatDue(last_heard_));
       if (!paused_ && configured_) next = std::min(next, next_check_);
     }
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now);
@@ -183,12 +183,21 @@ class AgentRuntime::Impl {
     }
     // A heartbeat only after a silence: ours (anything we send shows we are
     // alive), or theirs (it answers, once per silence until it does).
-    if (now - last_sent_ >= hb_interval_ || (now - last_heard_ >= hb_interval_ && last_beat_ <= last_heard_))
-      SendHeartbeat(false);
+    if (now >= BeatDue(last_sent_) || (now >= BeatDue(last_heard_) && last_beat_ <= last_heard_)) SendHeartbeat(false);
     if (configured_ && !paused_ && now >= next_check_) {
       next_check_ = now + interval_;
       if (!check_queued_) SubmitCheck({});
     }
+  }
+
+  // A heartbeat is due one interval after `since`, brought forward to a
+  // multiple of the interval on the monotonic clock. Every process on the
+  // host shares that clock, so silent agents beat together and the
+  // orchestrator wakes once for all of them (and answers them in one go),
+  // not once for each. Still never later than one interval of silence.
+  SteadyTime BeatDue(SteadyTime since) const {
+    auto due = (since + hb_interval_).time_since_epoch();
+    return SteadyTime(due - due % hb_interval_);
   }
 
   void SendHeartbeat(bool reply) {
@@ -519,8 +528,11 @@ class AgentRuntime::Impl {
     }
     Send(env);
     // A big check (1,000 apps, 2,000 functions) parses megabytes that are
-    // freed again: give them back, or the agent keeps its peak for ever.
-    if (env.ByteSizeLong() > kTrimAfterBytes) malloc_trim(0);
+    // freed again, and the first one loads what later checks keep (the
+    // workflows agent's table of popular actions, parsed from 200 KB of
+    // JSON): give the garbage back, or the agent keeps its peak for ever.
+    if (!trimmed_ || env.ByteSizeLong() > kTrimAfterBytes) malloc_trim(0);
+    trimmed_ = true;
   }
 
   void Reply(uint64_t id, bool ok, const std::string& message) {
@@ -559,6 +571,7 @@ class AgentRuntime::Impl {
   Millis hb_interval_{5'000};
   uint32_t liveness_ = 3;
   Millis interval_{60'000};
+  bool trimmed_ = false;  // the first report's malloc_trim is done
   SteadyTime last_sent_{};
   SteadyTime last_heard_{};  // anything from the orchestrator
   SteadyTime last_beat_{};   // our last heartbeat that asked for an answer

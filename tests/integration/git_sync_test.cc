@@ -191,6 +191,49 @@ TEST_P(GitSyncTest, SubmodulesFollowTheNewGitlinks) {
 
 INSTANTIATE_TEST_SUITE_P(Strategies, GitSyncTest, ::testing::Values("pull", "rebase", "hardreset"));
 
+// The git agent's check: one rev-parse answers the git dir, HEAD, the branch
+// and the tracking ref when all exist; a checkout missing one (never
+// fetched, detached, unborn) is asked piece by piece and reads the same.
+class GitInspectTest : public GitSyncTest {};
+
+TEST_F(GitInspectTest, ReadsTheCheckoutWhateverIsMissing) {
+  git::SyncOptions o;
+  o.dir = deploy_;
+  git::RepoState s = git::Inspect(o);
+  EXPECT_EQ(s.error_kind, "") << s.error;
+  EXPECT_EQ(s.branch, "main");
+  EXPECT_EQ(s.head, Head(deploy_));
+  EXPECT_EQ(s.upstream, Upstream());
+  EXPECT_EQ(s.ahead + s.behind, 0);
+  EXPECT_FALSE(s.dirty);
+  EXPECT_FALSE(s.leftovers);
+
+  Push("a.txt", "a2\n");
+  Write(deploy_, "b.txt", "edited\n");
+  Sh("git -C " + deploy_ + " update-ref -d refs/remotes/origin/main");  // as if never fetched
+  s = git::Inspect(o);
+  EXPECT_EQ(s.error_kind, "") << s.error;
+  EXPECT_EQ(s.upstream, Upstream()) << "the missing tracking ref is fetched";
+  EXPECT_EQ(s.behind, 1);
+  EXPECT_TRUE(s.dirty);
+
+  Sh("git -C " + deploy_ + " checkout -q --detach");
+  s = git::Inspect(o);
+  EXPECT_EQ(s.branch, "") << "detached";
+  EXPECT_EQ(s.head, Head(deploy_));
+  EXPECT_EQ(s.behind, 1);
+
+  Sh("git -C " + deploy_ + " checkout -q --orphan unborn");
+  s = git::Inspect(o);
+  EXPECT_EQ(s.error_kind, "") << s.error;
+  EXPECT_EQ(s.branch, "unborn");
+  EXPECT_EQ(s.head, "");
+  EXPECT_EQ(s.upstream, Upstream());
+
+  o.dir = dir_.path();
+  EXPECT_EQ(git::Inspect(o).error_kind, "not_a_repository");
+}
+
 // Local work meeting upstream work: per strategy.
 class GitSyncLocalWorkTest : public GitSyncTest {};
 

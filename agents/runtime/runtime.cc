@@ -10,6 +10,7 @@
 #include <set>
 
 #include "agents/runtime/agent_runtime.h"
+#include "agents/runtime/beat.h"
 #include "agents/runtime/worker.h"
 #include "common/clock.h"
 #include "common/constants.h"
@@ -152,8 +153,8 @@ class AgentRuntime::Impl {
     if (!welcomed_) {
       next = std::min(next, welcome_deadline_);
     } else {
-      next = std::min({next, BeatDue(last_sent_), last_heard_ + hb_interval_ * liveness_});
-      if (last_beat_ <= last_heard_) next = std::min(next, BeatDue(last_heard_));
+      next = std::min({next, BeatDue(last_sent_, hb_interval_), last_heard_ + hb_interval_ * liveness_});
+      if (last_beat_ <= last_heard_) next = std::min(next, BeatDue(last_heard_, hb_interval_));
       if (!paused_ && configured_) next = std::min(next, next_check_);
     }
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now);
@@ -183,21 +184,13 @@ class AgentRuntime::Impl {
     }
     // A heartbeat only after a silence: ours (anything we send shows we are
     // alive), or theirs (it answers, once per silence until it does).
-    if (now >= BeatDue(last_sent_) || (now >= BeatDue(last_heard_) && last_beat_ <= last_heard_)) SendHeartbeat(false);
+    if (now >= BeatDue(last_sent_, hb_interval_) ||
+        (now >= BeatDue(last_heard_, hb_interval_) && last_beat_ <= last_heard_))
+      SendHeartbeat(false);
     if (configured_ && !paused_ && now >= next_check_) {
       next_check_ = now + interval_;
       if (!check_queued_) SubmitCheck({});
     }
-  }
-
-  // A heartbeat is due one interval after `since`, brought forward to a
-  // multiple of the interval on the monotonic clock. Every process on the
-  // host shares that clock, so silent agents beat together and the
-  // orchestrator wakes once for all of them (and answers them in one go),
-  // not once for each. Still never later than one interval of silence.
-  SteadyTime BeatDue(SteadyTime since) const {
-    auto due = (since + hb_interval_).time_since_epoch();
-    return SteadyTime(due - due % hb_interval_);
   }
 
   void SendHeartbeat(bool reply) {

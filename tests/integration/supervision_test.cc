@@ -357,9 +357,15 @@ TEST(SupervisionTest, AnIdleDaemonAndItsAgentsDoNotWakeUp) {
   // The pids come from a status request, itself a wake-up (and, on a loaded
   // machine, a late one): ask first, then let it and the first checks'
   // replies and logs settle before counting.
+  // Silent agents beat on multiples of the interval (10 s) of the monotonic
+  // clock, which steady_clock reads: count between two of those.
   std::vector<pid_t> pids = d.AgentPids();
   pids.push_back(d.pid());
-  std::this_thread::sleep_for(1s);
+  auto start = std::chrono::steady_clock::now() + 1s;
+  auto phase = start.time_since_epoch() % 10s;
+  if (phase < 1s) start += 1s - phase;
+  if (phase > 6s) start += 11s - phase;
+  std::this_thread::sleep_until(start);
   std::map<pid_t, std::map<std::string, long>> before;
   for (pid_t p : pids) before[p] = WakeUpsByThread(p);
   std::this_thread::sleep_for(3s);

@@ -402,7 +402,9 @@ TEST(DaemonInProcessTest, APushGoesThroughTheStepsInOrderAndABrokenOneIsRolledBa
   EXPECT_EQ(d.script.Deployed("pm2"), std::vector<std::string>{good})
       << "a commit whose build failed never reaches PM2";
   EXPECT_TRUE(Has(d.HistoryKinds(), "critical build pipeline"));
-  EXPECT_EQ(d.Status().pipeline().state(), "idle");
+  // The rollback is followed by restoring: the good commit built again.
+  EXPECT_TRUE(WaitFor([&] { return d.Status().pipeline().state() == "idle"; })) << d.Status().pipeline().state();
+  EXPECT_EQ(d.script.Deployed("build"), (std::vector<std::string>{good, broken, good}));
 }
 
 }  // namespace

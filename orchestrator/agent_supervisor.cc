@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/event_kinds.h"
+#include "common/heartbeat.h"
 
 namespace redundancy {
 
@@ -139,7 +140,7 @@ void AgentSupervisor::Terminate(const std::string& why, After after, SteadyTime 
 
 std::optional<SteadyTime> AgentSupervisor::ProbeAt() const {
   if (times_.heartbeat_liveness < 2 || probed_) return std::nullopt;
-  return last_seen_ + times_.heartbeat_interval * (times_.heartbeat_liveness - 1);
+  return last_seen_ + HeardFromWithin(times_.heartbeat_interval, times_.heartbeat_liveness);
 }
 
 void AgentSupervisor::Tick(SteadyTime now) {

@@ -8,9 +8,9 @@
 //   starting (start_timeout) / ready (silent) --> stopping (SIGTERM, SIGKILL after grace)
 //
 // Liveness: an agent sends a Heartbeat only when it has sent nothing else for
-// heartbeat_interval; one silent for interval x (liveness - 1) gets a probe
+// heartbeat_interval; one silent for (liveness - 1) and a half intervals gets a probe
 // (a Heartbeat it answers at once), and one silent for interval x liveness is
-// hung. Nothing is sent to an agent that talks.
+// hung. Nothing is sent to an agent that talks (common/heartbeat.h).
 //   backoff --deadline--> starting;   any --Stop--> stopping --exit--> stopped
 //   gave_up --Restart (operator)--> starting
 #pragma once

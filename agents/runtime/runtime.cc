@@ -10,11 +10,11 @@
 #include <set>
 
 #include "agents/runtime/agent_runtime.h"
-#include "agents/runtime/beat.h"
 #include "agents/runtime/worker.h"
 #include "common/clock.h"
 #include "common/constants.h"
 #include "common/file_util.h"
+#include "common/heartbeat.h"
 #include "common/logging.h"
 #include "common/process/process.h"
 #include "common/status_render.h"
@@ -153,8 +153,8 @@ class AgentRuntime::Impl {
     if (!welcomed_) {
       next = std::min(next, welcome_deadline_);
     } else {
-      next = std::min({next, BeatDue(last_sent_, hb_interval_), last_heard_ + hb_interval_ * liveness_});
-      if (last_beat_ <= last_heard_) next = std::min(next, BeatDue(last_heard_, hb_interval_));
+      next = std::min({next, BeatDue(last_sent_, hb_interval_), AskDue()});
+      if (unanswered_ >= liveness_) next = std::min(next, last_heard_ + hb_interval_ * liveness_);
       if (!paused_ && configured_) next = std::min(next, next_check_);
     }
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now);
@@ -182,23 +182,33 @@ class AgentRuntime::Impl {
       exit_code_ = 1;
       return;
     }
-    // A heartbeat only after a silence: ours (anything we send shows we are
-    // alive), or theirs (it answers, once per silence until it does).
-    if (now >= BeatDue(last_sent_, hb_interval_) ||
-        (now >= BeatDue(last_heard_, hb_interval_) && last_beat_ <= last_heard_))
-      SendHeartbeat(false);
+    // A heartbeat only after a silence of ours (anything we send shows we
+    // are alive); it asks for an answer only after a long one of theirs.
+    bool ask = now >= AskDue();
+    if (ask || now >= BeatDue(last_sent_, hb_interval_)) SendHeartbeat(ask);
     if (configured_ && !paused_ && now >= next_check_) {
       next_check_ = now + interval_;
       if (!check_queued_) SubmitCheck({});
     }
   }
 
-  void SendHeartbeat(bool reply) {
+  // The orchestrator says nothing to an agent that needs nothing, so a
+  // heartbeat asks for an answer (reply = false) only when it has been
+  // silent for (liveness - 1) and a half intervals: on a beat boundary, and
+  // once an interval until it answers. Idle, that is one answer every three
+  // beats, where every beat was answered.
+  SteadyTime AskDue() const {
+    SteadyTime due =
+        BeatAtOrAfter(last_heard_ + HeardFromWithin(hb_interval_, static_cast<int>(liveness_)), hb_interval_);
+    return std::max(due, BeatDue(last_beat_, hb_interval_));
+  }
+
+  void SendHeartbeat(bool wants_answer) {
     v1::Envelope hb;
     hb.mutable_heartbeat()->set_seq(++hb_seq_);
-    hb.mutable_heartbeat()->set_reply(reply);
+    hb.mutable_heartbeat()->set_reply(!wants_answer);  // a reply is never answered
     Send(hb);
-    if (!reply) {
+    if (wants_answer) {
       last_beat_ = clock_.Now();
       ++unanswered_;
     }
@@ -222,7 +232,7 @@ class AgentRuntime::Impl {
       case v1::Envelope::kHeartbeat:
         // A probe (the orchestrator has not heard from us for a while) gets
         // an answer; an answer to ours needs none.
-        if (!env.heartbeat().reply()) SendHeartbeat(true);
+        if (!env.heartbeat().reply()) SendHeartbeat(/*wants_answer=*/false);
         break;
       case v1::Envelope::kWelcome:
         if (!welcomed_) {

@@ -264,13 +264,15 @@ TEST(SupervisionTest, AgentsExitWhenTheDaemonStopsAnswering) {
   ASSERT_TRUE(d.WaitAllReady(10s));
   auto pids = d.AgentPids();
   process::Signal(d.pid(), SIGSTOP);
+  // Asked after 0.95 s of its silence (liveness 10 x 100 ms, less half a
+  // beat), then every beat: gone after ten unanswered questions, about 2 s.
   bool gone = WaitUntil(
       [&] {
         for (pid_t p : pids)
           if (IsRunning(p)) return false;
         return true;
       },
-      3s);
+      6s);
   process::Signal(d.pid(), SIGCONT);
   EXPECT_TRUE(gone);
 }

@@ -194,19 +194,20 @@ TEST_F(AgentSupervisorTest, MissedHeartbeatsDeclareHungThenKill) {
 
 TEST_F(AgentSupervisorTest, ASilentAgentIsProbedOnceBeforeItIsHung) {
   StartReady();
-  EXPECT_EQ(sup->NextDeadline(), now() + milliseconds(200)) << "the probe: interval x (liveness - 1)";
-  Advance(199);
+  EXPECT_EQ(sup->NextDeadline(), now() + milliseconds(250))
+      << "the probe: (liveness - 1) and a half intervals, so a beat on time never races it";
+  Advance(249);
   EXPECT_TRUE(ops.probes.empty());
   Advance(1);
   EXPECT_EQ(ops.probes, std::vector<std::string>{"git"});
-  EXPECT_EQ(sup->NextDeadline(), now() + milliseconds(100)) << "then the hang";
-  Advance(50);
+  EXPECT_EQ(sup->NextDeadline(), now() + milliseconds(50)) << "then the hang";
+  Advance(25);
   EXPECT_EQ(ops.probes.size(), 1u) << "one probe per silence";
   // The answer: alive again, and a later silence gets its own probe.
   sup->OnAlive(now());
-  Advance(200);
+  Advance(250);
   EXPECT_EQ(ops.probes.size(), 2u);
-  Advance(100);
+  Advance(50);
   EXPECT_EQ(sup->state(), AgentState::kStopping) << "no answer to the probe: hung";
 }
 

@@ -191,9 +191,10 @@ TEST_P(GitSyncTest, SubmodulesFollowTheNewGitlinks) {
 
 INSTANTIATE_TEST_SUITE_P(Strategies, GitSyncTest, ::testing::Values("pull", "rebase", "hardreset"));
 
-// The git agent's check: one rev-parse answers the git dir, HEAD, the branch
-// and the tracking ref when all exist; a checkout missing one (never
-// fetched, detached, unborn) is asked piece by piece and reads the same.
+// The git agent's check: `git status --porcelain=v2 --branch` answers HEAD,
+// the branch, the edits and (in step with remote/branch) the tracking ref; a
+// checkout that is behind, never fetched, detached or unborn is asked piece
+// by piece and reads the same.
 class GitInspectTest : public GitSyncTest {};
 
 TEST_F(GitInspectTest, ReadsTheCheckoutWhateverIsMissing) {
@@ -229,6 +230,15 @@ TEST_F(GitInspectTest, ReadsTheCheckoutWhateverIsMissing) {
   EXPECT_EQ(s.branch, "unborn");
   EXPECT_EQ(s.head, "");
   EXPECT_EQ(s.upstream, Upstream());
+
+  // From a folder inside the checkout, the git dir is still found: a crashed
+  // git's lock is seen.
+  fs::create_directories(deploy_ + "/sub");
+  WriteFile(deploy_ + "/.git/index.lock", "");
+  o.dir = deploy_ + "/sub";
+  s = git::Inspect(o);
+  EXPECT_EQ(s.error_kind, "") << s.error;
+  EXPECT_TRUE(s.leftovers);
 
   o.dir = dir_.path();
   EXPECT_EQ(git::Inspect(o).error_kind, "not_a_repository");

@@ -11,6 +11,7 @@
 #include "common/constants.h"
 #include "common/file_util.h"
 #include "common/logging.h"
+#include "common/process/cpus.h"
 #include "common/process/environment.h"
 #include "common/process/process.h"
 #include "orchestrator/daemon.h"
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
   // Few threads, mostly idle: two malloc arenas keep freed memory from being
   // held per thread (the HTTP thread's pages, the loop's big reports).
   mallopt(M_ARENA_MAX, 2);
+  // Waiting threads on one CPU, before any thread starts (common/process/cpus.h).
+  redundancy::process::KeepOnOneCpu();
   CLI::App app{"redundancyd: supervises the agents that keep a web project healthy"};
   std::string config_path = "redundancy.yaml";
   bool foreground = false, daemonize = false, debug = false;

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/constants.h"
 #include "common/logging.h"
+#include "common/process/cpus.h"
 #include "common/process/process.h"
 #include "common/transport/transport.h"
 
@@ -43,6 +44,8 @@ int RunAgent(Agent* agent, int argc, char** argv) {
   }
   // Agents are small: two malloc arenas are plenty for their four threads.
   mallopt(M_ARENA_MAX, 2);
+  // Waiting threads on one CPU, before any thread starts (common/process/cpus.h).
+  process::KeepOnOneCpu();
   // No orphans: die with the orchestrator, and not start at all without it.
   if (Status s = process::DieWithParent(SIGTERM, f.parent_pid); !s.ok()) {
     std::cerr << "redundancy-agent: " << s.message() << "\n";

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "common/process/cpus.h"
+
 namespace redundancy {
 
 Worker::Worker() : event_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), thread_([this] { ThreadMain(); }) {}
@@ -38,6 +40,7 @@ void Worker::Submit(std::function<std::function<void()>()> job) {
 }
 
 void Worker::ThreadMain() {
+  process::UseAllCpus();  // checks work; the loop that waits keeps to one CPU
   while (true) {
     std::function<std::function<void()>()> job;
     {

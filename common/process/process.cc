@@ -8,6 +8,7 @@
 #include <linux/close_range.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -37,11 +38,16 @@
 #include <vector>
 
 #include "common/file_util.h"
+#include "common/process/cpus.h"
 #include "common/process/environment.h"
 
 namespace redundancy::process {
 namespace bp = boost::process;
 namespace {
+
+// The CPUs this process was given, for what it starts (KeepOnOneCpu).
+cpu_set_t g_given_cpus;
+bool g_one_cpu = false;
 
 // Runs in the child between vfork and exec: async-signal-safe calls only,
 // and nothing that writes memory, which the child shares with the parent's
@@ -85,6 +91,8 @@ struct ChildSetup : bp::extend::handler {
       prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (getppid() != parent) _exit(111);
     }
+    // What we start runs where we were allowed to, not on our one CPU.
+    if (g_one_cpu) syscall(SYS_sched_setaffinity, 0, sizeof g_given_cpus, &g_given_cpus);
   }
 };
 
@@ -447,6 +455,26 @@ std::vector<Exit> ReapAll() {
 }
 
 void RefuseNewProcesses() { Refusing() = true; }
+
+void KeepOnOneCpu() {
+  cpu_set_t given;
+  CPU_ZERO(&given);
+  if (sched_getaffinity(0, sizeof given, &given) != 0 || CPU_COUNT(&given) < 2) return;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &given)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  }
+  g_given_cpus = given;
+  g_one_cpu = sched_setaffinity(0, sizeof one, &one) == 0;
+}
+
+void UseAllCpus() {
+  if (g_one_cpu) sched_setaffinity(0, sizeof g_given_cpus, &g_given_cpus);
+}
 
 void KillRunningGroups() {
   std::lock_guard lock(GroupsMu());

@@ -4,10 +4,12 @@
 // steps, with what the plugins measured in /metrics.
 #include <gtest/gtest.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -277,6 +279,45 @@ TEST(CustomSystemTest, ACheckRunsAsItsUserAndNothingElseDoes) {
     EXPECT_EQ(UidOf(d.pid()), 0);
   }
   EXPECT_TRUE(d.WaitCheck("who:id", v1::HEALTH_OK, 5s, want));
+}
+
+// Cpus_allowed_list of a process or one of its threads ("" when it is gone).
+std::string CpusOf(const std::string& proc_dir) {
+  std::ifstream in(proc_dir + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Cpus_allowed_list:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 18));
+  }
+  return "";
+}
+
+// The threads that wait (redundancyd's and an agent's loops, ZeroMQ's) share
+// one CPU; an agent's worker and everything started (a check's command) run
+// on every CPU we were given (common/process/cpus.h).
+TEST(CustomSystemTest, WaitingThreadsShareOneCpuAndWhatTheyStartDoesNot) {
+  const std::string all = CpusOf("/proc/self");
+  cpu_set_t mine;
+  CPU_ZERO(&mine);
+  ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
+  if (CPU_COUNT(&mine) < 2) GTEST_SKIP() << "one CPU: nothing to keep together";
+  Daemon d(
+      "  cpus:\n"
+      "    kind: custom\n"
+      "    interval: 200ms\n"
+      "    checks:\n"
+      "      - name: allowed\n"
+      "        exec: 'grep Cpus_allowed_list /proc/self/status'\n"
+      "        shell: true\n");
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(d.WaitCheck("cpus:allowed", v1::HEALTH_OK, 15s, all)) << d.Ctl("status").output;
+  const std::string daemon_cpus = CpusOf("/proc/" + std::to_string(d.pid()));
+  EXPECT_EQ(daemon_cpus.find_first_of(",-"), std::string::npos) << "redundancyd on " << daemon_cpus;
+  pid_t agent = d.Agent("cpus")->pid();
+  EXPECT_EQ(CpusOf("/proc/" + std::to_string(agent)), daemon_cpus) << "the agent's loop shares redundancyd's CPU";
+  int everywhere = 0;
+  for (const auto& t : std::filesystem::directory_iterator("/proc/" + std::to_string(agent) + "/task"))
+    everywhere += CpusOf(t.path().string()) == all;
+  EXPECT_EQ(everywhere, 1) << "the worker thread, and only it, runs on every CPU";
 }
 
 TEST(CustomSystemTest, RecoveriesBeyondTheLimitWaitTheirTurn) {

@@ -160,13 +160,14 @@ Result<UserInfo> LookUpUser(const std::string& name, std::vector<gid_t>* groups)
   return UserInfo{pw.pw_uid, pw.pw_gid, pw.pw_dir ? pw.pw_dir : "/"};
 }
 
-// Starts a detached child as `spec` says, with any further Boost.Process
-// properties (stdio redirections); the one place a bp::child is made.
+// Set by RefuseNewProcesses: an exiting agent starts nothing more.
 std::atomic<bool>& Refusing() {
   static std::atomic<bool> refusing{false};
   return refusing;
 }
 
+// Starts a detached child as `spec` says, with any further Boost.Process
+// properties (stdio redirections); the one place a bp::child is made.
 template <typename... Extra>
 Result<pid_t> Launch(const SpawnSpec& spec, Extra&&... extra) {
   if (Refusing()) return Result<pid_t>::Error("not started: this process is exiting");

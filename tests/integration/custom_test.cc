@@ -241,16 +241,8 @@ TEST(CustomSystemTest, AHangingCheckTimesOutAndLeavesNoProcessBehind) {
 
 // Uid of a process, from /proc (-1 when it is gone).
 long UidOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  long uid = -1;
-  while (in >> key) {
-    if (key == "Uid:") {
-      in >> uid;
-      break;
-    }
-  }
-  return uid;
+  std::string uid = ProcStatus(pid, "Uid");
+  return uid.empty() ? -1 : std::stol(uid);
 }
 
 // A check with `user:` runs as that user, with its group and groups (switched
@@ -281,21 +273,11 @@ TEST(CustomSystemTest, ACheckRunsAsItsUserAndNothingElseDoes) {
   EXPECT_TRUE(d.WaitCheck("who:id", v1::HEALTH_OK, 5s, want));
 }
 
-// Cpus_allowed_list of a process or one of its threads ("" when it is gone).
-std::string CpusOf(const std::string& proc_dir) {
-  std::ifstream in(proc_dir + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("Cpus_allowed_list:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 18));
-  }
-  return "";
-}
-
 // The threads that wait (redundancyd's and an agent's loops, ZeroMQ's) share
 // one CPU; an agent's worker and everything started (a check's command) run
 // on every CPU we were given (common/process/cpus.h).
 TEST(CustomSystemTest, WaitingThreadsShareOneCpuAndWhatTheyStartDoesNot) {
-  const std::string all = CpusOf("/proc/self");
+  const std::string all = ProcStatus("/proc/self", "Cpus_allowed_list");
   cpu_set_t mine;
   CPU_ZERO(&mine);
   ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
@@ -310,13 +292,13 @@ TEST(CustomSystemTest, WaitingThreadsShareOneCpuAndWhatTheyStartDoesNot) {
       "        shell: true\n");
   ASSERT_TRUE(d.Start());
   ASSERT_TRUE(d.WaitCheck("cpus:allowed", v1::HEALTH_OK, 15s, all)) << d.Ctl("status").output;
-  const std::string daemon_cpus = CpusOf("/proc/" + std::to_string(d.pid()));
+  const std::string daemon_cpus = ProcStatus(d.pid(), "Cpus_allowed_list");
   EXPECT_EQ(daemon_cpus.find_first_of(",-"), std::string::npos) << "redundancyd on " << daemon_cpus;
   pid_t agent = d.Agent("cpus")->pid();
-  EXPECT_EQ(CpusOf("/proc/" + std::to_string(agent)), daemon_cpus) << "the agent's loop shares redundancyd's CPU";
+  EXPECT_EQ(ProcStatus(agent, "Cpus_allowed_list"), daemon_cpus) << "the agent's loop shares redundancyd's CPU";
   int everywhere = 0;
   for (const auto& t : std::filesystem::directory_iterator("/proc/" + std::to_string(agent) + "/task"))
-    everywhere += CpusOf(t.path().string()) == all;
+    everywhere += ProcStatus(t.path().string(), "Cpus_allowed_list") == all;
   EXPECT_EQ(everywhere, 1) << "the worker thread, and only it, runs on every CPU";
 }
 

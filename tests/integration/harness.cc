@@ -61,6 +61,19 @@ bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds time
   }
 }
 
+std::string ProcStatus(const std::string& proc_dir, const std::string& key) {
+  std::ifstream in(proc_dir + "/status");
+  const std::string prefix = key + ":";
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    size_t from = line.find_first_not_of(" \t", prefix.size());
+    return from == std::string::npos ? "" : line.substr(from);
+  }
+  return "";
+}
+
+std::string ProcStatus(pid_t pid, const std::string& key) { return ProcStatus("/proc/" + std::to_string(pid), key); }
+
 bool IsRunning(pid_t pid) {
   if (pid <= 0) return false;
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");

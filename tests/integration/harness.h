@@ -38,6 +38,12 @@ bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds time
 // True while `pid` runs (a zombie or a missing process is not running).
 bool IsRunning(pid_t pid);
 
+// A field of /proc/<pid>/status (or of a thread's, given its /proc directory),
+// without the key and the blanks after it: "Uid", "Cpus_allowed_list"...;
+// "" when the process is gone.
+std::string ProcStatus(const std::string& proc_dir, const std::string& key);
+std::string ProcStatus(pid_t pid, const std::string& key);
+
 // The orchestrator settings tests use: fast heartbeats and backoff.
 // With http_off, no HTTP endpoint (tests run daemons side by side on the default port).
 std::string FastOrchestratorYaml(int max_restarts = 50, bool http_off = true);

@@ -272,15 +272,9 @@ TEST_F(Pm2AgentTest, KilledDaemonIsReplacedAndEveryAppComesBackExactlyOnce) {
   EXPECT_EQ(Events("daemon_restored", "pm2:daemon"), 1);
   // The agent keeps its loop on one CPU; the daemon it started, and so the
   // site's apps, get every CPU back (common/process/cpus.h).
-  auto cpus = [](pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind("Cpus_allowed_list:", 0) == 0) return line.substr(18);
-    return std::string();
-  };
-  EXPECT_EQ(cpus(pm2_->DaemonPid()), cpus(getpid())) << "the new PM2 daemon runs on every CPU";
-  EXPECT_EQ(cpus(pm2_->App("web")->value("pid", 0)), cpus(getpid())) << "and so do its apps";
+  const std::string all = ProcStatus(getpid(), "Cpus_allowed_list");
+  EXPECT_EQ(ProcStatus(pm2_->DaemonPid(), "Cpus_allowed_list"), all) << "the new PM2 daemon runs on every CPU";
+  EXPECT_EQ(ProcStatus(pm2_->App("web")->value("pid", 0), "Cpus_allowed_list"), all) << "and so do its apps";
 }
 
 TEST_F(Pm2AgentTest, ExpectedAppThatPm2NoLongerListsIsStartedAgain) {

@@ -30,60 +30,6 @@ constexpr size_t kMaxSourceBytes = 50u << 20;  // Netlify's own limit for a func
 
 const std::vector<std::string> kExtensions = {".js", ".zip", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"};
 
-bool IsBuiltin(const std::string& name) {
-  static const std::set<std::string> kBuiltins = {"assert",
-                                                  "async_hooks",
-                                                  "buffer",
-                                                  "child_process",
-                                                  "cluster",
-                                                  "console",
-                                                  "constants",
-                                                  "crypto",
-                                                  "dgram",
-                                                  "diagnostics_channel",
-                                                  "dns",
-                                                  "domain",
-                                                  "events",
-                                                  "fs",
-                                                  "http",
-                                                  "http2",
-                                                  "https",
-                                                  "inspector",
-                                                  "module",
-                                                  "net",
-                                                  "os",
-                                                  "path",
-                                                  "perf_hooks",
-                                                  "process",
-                                                  "punycode",
-                                                  "querystring",
-                                                  "readline",
-                                                  "repl",
-                                                  "stream",
-                                                  "string_decoder",
-                                                  "sys",
-                                                  "timers",
-                                                  "tls",
-                                                  "trace_events",
-                                                  "tty",
-                                                  "url",
-                                                  "util",
-                                                  "v8",
-                                                  "vm",
-                                                  "wasi",
-                                                  "worker_threads",
-                                                  "zlib",
-                                                  "test"};
-  return kBuiltins.count(name) > 0;
-}
-
-// "@scope/pkg/sub" -> "@scope/pkg"; "pkg/sub" -> "pkg".
-std::string PackageOf(const std::string& spec) {
-  size_t slash = spec.find('/');
-  if (spec[0] == '@' && slash != std::string::npos) slash = spec.find('/', slash + 1);
-  return slash == std::string::npos ? spec : spec.substr(0, slash);
-}
-
 // How specific a TOML functions glob is: its count of non-'*' characters.
 int Specificity(const std::string& glob) {
   return static_cast<int>(std::count_if(glob.begin(), glob.end(), [](char c) { return c != '*'; }));
@@ -456,11 +402,8 @@ class Discoverer {
     f.bundler = f.api_version == 2 ? (bundler == "none" ? "none" : "nft") : V1Bundler(base);
     // Imports of packages that are not installed.
     for (const auto& imp : src.imports) {
-      const std::string& s = imp.specifier;
-      if (s.empty() || s[0] == '.' || s[0] == '/' || s.rfind("node:", 0) == 0 || s.find(':') != std::string::npos)
-        continue;
-      std::string pkg = PackageOf(s);
-      if (IsBuiltin(pkg)) continue;
+      std::string pkg = PackageImported(imp.specifier);
+      if (pkg.empty()) continue;
       bool found = false;
       for (fs::path dir = fs::path(f.main_abs).parent_path();; dir = dir.parent_path()) {
         if (fs::exists(dir / "node_modules" / pkg)) {
@@ -470,7 +413,8 @@ class Discoverer {
         if (dir.string().size() <= d_.project_dir.size() || dir == dir.parent_path()) break;
       }
       if (!found)
-        Add(file, imp.line, 0, "error", "missing-module", "imports '" + s + "' but " + pkg + " is not installed");
+        Add(file, imp.line, 0, "error", "missing-module",
+            "imports '" + imp.specifier + "' but " + pkg + " is not installed");
     }
   }
 

@@ -1,6 +1,7 @@
 #include "agents/netlify/js_source.h"
 
 #include <cctype>
+#include <set>
 
 namespace redundancy::netlify {
 namespace {
@@ -272,6 +273,59 @@ size_t ParseObject(const std::vector<Token>& t, size_t i, std::map<std::string, 
   return i + 1;
 }
 
+bool IsBuiltin(const std::string& name) {
+  static const std::set<std::string> kBuiltins = {"assert",
+                                                  "async_hooks",
+                                                  "buffer",
+                                                  "child_process",
+                                                  "cluster",
+                                                  "console",
+                                                  "constants",
+                                                  "crypto",
+                                                  "dgram",
+                                                  "diagnostics_channel",
+                                                  "dns",
+                                                  "domain",
+                                                  "events",
+                                                  "fs",
+                                                  "http",
+                                                  "http2",
+                                                  "https",
+                                                  "inspector",
+                                                  "module",
+                                                  "net",
+                                                  "os",
+                                                  "path",
+                                                  "perf_hooks",
+                                                  "process",
+                                                  "punycode",
+                                                  "querystring",
+                                                  "readline",
+                                                  "repl",
+                                                  "stream",
+                                                  "string_decoder",
+                                                  "sys",
+                                                  "timers",
+                                                  "tls",
+                                                  "trace_events",
+                                                  "tty",
+                                                  "url",
+                                                  "util",
+                                                  "v8",
+                                                  "vm",
+                                                  "wasi",
+                                                  "worker_threads",
+                                                  "zlib",
+                                                  "test"};
+  return kBuiltins.count(name) > 0;
+}
+
+std::string PackageOf(const std::string& spec) {
+  size_t slash = spec.find('/');
+  if (spec[0] == '@' && slash != std::string::npos) slash = spec.find('/', slash + 1);
+  return slash == std::string::npos ? spec : spec.substr(0, slash);
+}
+
 }  // namespace
 
 SourceFacts ScanSource(const std::string& text) {
@@ -368,6 +422,12 @@ SourceFacts ScanSource(const std::string& text) {
     }
   }
   return f;
+}
+
+std::string PackageImported(const std::string& s) {
+  if (s.empty() || s[0] == '.' || s[0] == '/' || s.find(':') != std::string::npos) return "";
+  std::string pkg = PackageOf(s);
+  return IsBuiltin(pkg) ? "" : pkg;
 }
 
 }  // namespace redundancy::netlify

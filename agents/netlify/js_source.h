@@ -39,4 +39,9 @@ struct SourceFacts {
 
 SourceFacts ScanSource(const std::string& text);
 
+// The npm package an import specifier names ("@scope/pkg/sub" -> "@scope/pkg",
+// "pkg/sub" -> "pkg"), or "" when it names none: a relative or absolute path,
+// a scheme ("node:fs", "https:..."), or one of Node's built-in modules.
+std::string PackageImported(const std::string& specifier);
+
 }  // namespace redundancy::netlify

@@ -3,7 +3,11 @@
 namespace redundancy::pm2 {
 namespace {
 constexpr uint32_t kMaxArg = 256u << 20;  // 256 MiB: a jlist of thousands of apps fits
-}
+// Room the buffer is given at once for an argument still arriving, so a big
+// listing (9 MB for 1,000 apps) is not copied again at every doubling. Only
+// what arrives is ever touched; a hostile length costs no memory.
+constexpr size_t kMaxReserve = 64u << 20;
+}  // namespace
 
 std::string EncodeAmp(const std::vector<std::string>& args) {
   std::string out;
@@ -38,12 +42,27 @@ std::optional<std::vector<std::string>> AmpDecoder::Next() {
       return std::nullopt;
     }
     p += 4;
-    if (buffer_.size() < p + n) return std::nullopt;
-    args.emplace_back(buffer_, p, n);
+    if (buffer_.size() < p + n) {
+      size_t want = p + n - pos_;
+      if (want <= kMaxReserve && buffer_.capacity() < p + n) {
+        buffer_.erase(0, pos_);  // what was read goes first
+        pos_ = 0;
+        buffer_.reserve(want);
+      }
+      return std::nullopt;
+    }
+    // Each argument with kArgPadding spare bytes: a JSON parser may read past
+    // the end (simdjson) without another copy.
+    std::string& arg = args.emplace_back();
+    arg.reserve(n + kArgPadding);
+    arg.append(buffer_, p, n);
     p += n;
   }
   pos_ = p;
-  if (pos_ > (1u << 20) && pos_ * 2 > buffer_.size()) {  // compact now and then
+  if (pos_ == buffer_.size() && buffer_.capacity() > (1u << 20)) {
+    buffer_ = std::string();  // a big listing read: its memory goes back between checks
+    pos_ = 0;
+  } else if (pos_ > (1u << 20) && pos_ * 2 > buffer_.size()) {  // compact now and then
     buffer_.erase(0, pos_);
     pos_ = 0;
   }

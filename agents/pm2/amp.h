@@ -13,6 +13,9 @@ namespace redundancy::pm2 {
 // Encodes one message; at most 15 arguments.
 std::string EncodeAmp(const std::vector<std::string>& args);
 
+// Spare capacity past the end of every decoded argument.
+inline constexpr size_t kArgPadding = 64;
+
 // Splits a byte stream into messages.
 class AmpDecoder {
  public:

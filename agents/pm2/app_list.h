@@ -32,6 +32,7 @@ struct AppInfo {
 Result<std::vector<AppInfo>> ParseAppList(std::string_view json);
 
 // Parses an RPC reply body {"args":[[...]]} (getMonitorData's shape).
-Result<std::vector<AppInfo>> ParseMonitorReply(std::string_view json);
+// Without a copy when json has kArgPadding (64) bytes of spare capacity.
+Result<std::vector<AppInfo>> ParseMonitorReply(const std::string& json);
 
 }  // namespace redundancy::pm2

@@ -114,8 +114,12 @@ std::vector<Result<std::string>> RpcClient::Exchange(const std::string& method,
       auto it = waiting.find((*reply)[1].substr(std::min<size_t>(2, (*reply)[1].size())));
       if (it == waiting.end()) continue;  // a late answer to an older call
       std::string& body = (*reply)[0];
-      out[it->second] = body.rfind("j:", 0) == 0 ? Result<std::string>(body.substr(2))
-                                                 : Result<std::string>::Error("pm2: reply is not JSON");
+      if (body.rfind("j:", 0) == 0) {
+        body.erase(0, 2);  // in place: the decoder's spare capacity stays for the parser
+        out[it->second] = Result<std::string>(std::move(body));
+      } else {
+        out[it->second] = Result<std::string>::Error("pm2: reply is not JSON");
+      }
       waiting.erase(it);
     }
     if (waiting.empty()) break;

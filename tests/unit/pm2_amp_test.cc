@@ -28,6 +28,34 @@ TEST(AmpTest, DecodesAcrossArbitraryChunks) {
   }
 }
 
+TEST(AmpTest, BigMessagesBetweenSmallOnesArriveWholeAndPadded) {
+  // A listing of 1,000 apps is ~9 MB: the decoder makes room for it once,
+  // and gives every argument spare capacity for the JSON parser.
+  std::string big1(3u << 20, 'a'), big2((2u << 20) + 17, 'b');
+  big1.back() = 'z';
+  std::string stream = EncodeAmp({"s:1"}) + EncodeAmp({"j:" + big1, "s:2"}) + EncodeAmp({"s:3"}) +
+                       EncodeAmp({"j:" + big2, "s:4"}) + EncodeAmp({"s:5"});
+  for (size_t chunk : {size_t{7}, size_t{1000}, size_t{65536}, stream.size()}) {
+    AmpDecoder d;
+    std::vector<std::vector<std::string>> got;
+    for (size_t i = 0; i < stream.size(); i += chunk) {
+      d.Feed(stream.data() + i, std::min(chunk, stream.size() - i));
+      while (auto m = d.Next()) got.push_back(std::move(*m));
+    }
+    ASSERT_EQ(got.size(), 5u) << chunk;
+    EXPECT_EQ(got[0][0], "s:1");
+    EXPECT_EQ(got[1][0], "j:" + big1) << chunk;
+    EXPECT_EQ(got[1][1], "s:2");
+    EXPECT_EQ(got[2][0], "s:3");
+    EXPECT_EQ(got[3][0], "j:" + big2) << chunk;
+    EXPECT_EQ(got[4][0], "s:5");
+    for (const auto& m : got) {
+      for (const auto& arg : m) EXPECT_GE(arg.capacity() - arg.size(), kArgPadding);
+    }
+    EXPECT_FALSE(d.broken());
+  }
+}
+
 TEST(AmpTest, RejectsOtherVersionsAndAbsurdLengths) {
   AmpDecoder d;
   d.Feed("\x21\0\0\0\0", 5);

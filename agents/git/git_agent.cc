@@ -77,6 +77,7 @@ std::vector<v1::CheckResult> GitAgent::Check() {
   }
   if (gave_up_ && !s.upstream.empty() && s.upstream != gave_up_upstream_) {
     gave_up_ = false;  // new upstream commits: worth another try
+    kept_aside_.clear();
     retry_.Reset();
   }
   std::string problem;
@@ -103,6 +104,8 @@ std::vector<v1::CheckResult> GitAgent::Check() {
                 options_.branch;
     else if (s.behind > 0 && !ctx_.fleet)
       problem = "behind " + options_.remote + "/" + options_.branch + " by " + std::to_string(s.behind) + " commit(s)";
+    else if (gave_up_ && !kept_aside_.empty())
+      problem = kept_aside_;
     std::string figures = where + ", ahead " + std::to_string(s.ahead) + ", behind " + std::to_string(s.behind) +
                           (s.dirty ? ", uncommitted edits" : "");
     if (problem.empty()) {
@@ -153,6 +156,7 @@ Status GitAgent::Rollback(const std::string& revision, const std::string& reason
 Status GitAgent::Recover(const std::string& target, bool forced) {
   if (forced) {
     gave_up_ = false;
+    kept_aside_.clear();  // the operator has seen it
     retry_.Reset();
     ClearHold("an operator asked for a sync");
   }
@@ -163,18 +167,29 @@ Status GitAgent::Recover(const std::string& target, bool forced) {
   SyncOptions o = options_;
   o.stay = ctx_.fleet;  // a fleet's new code comes only through Deploy
   SyncResult r = SyncAndRecord(o, false);
+  if (r.result == "conflict") {
+    // The tree is at the new head, the operator's edits are in a stash: a
+    // person decides whether they come back. Said until then, not green.
+    kept_aside_ = r.message;
+    GiveUp();
+    return Status::Error(last_sync_);
+  }
   if (r.result != "error") {
     retry_.Reset();
     return Status::Ok();
   }
   if (NeedsPerson(r.error_kind)) {
-    gave_up_ = true;
-    gave_up_upstream_ = last_.upstream;
-    if (ctx_.emit) ctx_.emit(Target(), events::kGaveUp, last_sync_);
+    GiveUp();
     return Status::Error(last_sync_);
   }
   retry_.Failed(now);
   return Status::Error(last_sync_);
+}
+
+void GitAgent::GiveUp() {
+  gave_up_ = true;
+  gave_up_upstream_ = Inspect(options_).upstream;  // as the sync's fetch left it
+  if (ctx_.emit) ctx_.emit(Target(), events::kGaveUp, last_sync_);
 }
 
 SyncResult GitAgent::SyncAndRecord(const SyncOptions& options, bool always) {

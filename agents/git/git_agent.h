@@ -43,6 +43,9 @@ class GitAgent : public Agent {
   // One sync with `options`, recorded; new code in place is announced
   // (`always`: even when HEAD did not move, for a fleet's deploy).
   SyncResult SyncAndRecord(const SyncOptions& options, bool always);
+  // Waits for a person: a critical gave_up, the check failed until
+  // `redundancyctl recover` or a new upstream head.
+  void GiveUp();
 
   // After a rollback: stay at `at` while the upstream head is still `upstream`.
   struct Hold {
@@ -60,6 +63,7 @@ class GitAgent : public Agent {
   Backoff retry_{Millis(1000), Millis(300'000)};
   bool gave_up_ = false;
   std::string gave_up_upstream_;  // a new upstream head ends the give-up
+  std::string kept_aside_;        // local edits a conflict left in a stash, until a person decides
   Hold hold_;
 };
 

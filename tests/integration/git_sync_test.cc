@@ -474,6 +474,31 @@ TEST_F(GitAgentTest, ConflictsAreGivenUpUntilAnOperatorRecovers) {
   EXPECT_TRUE(d_->WaitCheck(kGitTarget, v1::HEALTH_OK, 10s));
 }
 
+// Uncommitted edits (a hotfix on the live checkout) that conflict with new
+// commits: the checkout takes the new head, the edits wait in a stash, and
+// that is said (failed, a critical gave_up) until an operator has seen it.
+TEST_F(GitAgentTest, EditsKeptAsideByAConflictAreSaidUntilAnOperatorRecovers) {
+  StartDaemon("pull");
+  ASSERT_TRUE(d_->WaitCheck(kGitTarget, v1::HEALTH_OK, 10s));
+  Write(deploy_, "a.txt", "LOCAL HOTFIX\n");
+  Push("a.txt", "upstream change\n");
+  ASSERT_TRUE(WaitUntil([&] { return Events("sync_conflict") == 1; }, 10s)) << d_->Ctl("history").output;
+  EXPECT_TRUE(WaitUntil([&] { return Events("gave_up") == 1; }, 5s)) << d_->Ctl("history").output;
+  EXPECT_EQ(Head(deploy_), Upstream());
+  EXPECT_NE(Sh("git -C " + deploy_ + " stash show -p").find("LOCAL HOTFIX"), std::string::npos) << "the edit is kept";
+  ASSERT_TRUE(d_->WaitCheck(kGitTarget, v1::HEALTH_FAILED, 5s));
+  EXPECT_NE(GitCheck()->summary().find("kept in stash"), std::string::npos) << GitCheck()->summary();
+  // Still said several checks later (300 ms apart): not green by itself.
+  ASSERT_TRUE(d_->WaitReports("git", 3, 10s));
+  EXPECT_EQ(GitCheck()->status(), v1::HEALTH_FAILED);
+  EXPECT_EQ(Events("gave_up"), 1) << "one notice for the incident";
+  // The operator has seen it (and decides about the stash by hand).
+  CtlResult r = d_->Ctl("recover git:origin/main");
+  EXPECT_NE(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(d_->WaitCheck(kGitTarget, v1::HEALTH_OK, 10s));
+  EXPECT_NE(Sh("git -C " + deploy_ + " stash show -p").find("LOCAL HOTFIX"), std::string::npos) << "still kept";
+}
+
 TEST(GitSyncCliTest, UsageErrors) {
   std::string out;
   EXPECT_EQ(RunShell(BinDir() + "/redundancyctl git sync /tmp --strategy merge", &out), 2) << out;

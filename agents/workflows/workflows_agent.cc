@@ -1,6 +1,7 @@
 #include "agents/workflows/workflows_agent.h"
 
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -28,6 +29,18 @@ std::string Stamp(int64_t wall_ms) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
   return buf;
+}
+
+// A workflow written less than this long ago may still be being written (an
+// editor, a redirect, a copy): it is not judged broken, nor restored, yet.
+constexpr int64_t kEditSettleMs = 2000;
+
+// How long ago the file was last written, in ms (a large number when unknown).
+int64_t WrittenAgoMs(const std::string& path, int64_t now_ms) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return INT64_MAX;
+  int64_t mtime_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
+  return now_ms - mtime_ms;
 }
 
 std::string Join(const std::set<std::string>& s) {
@@ -110,6 +123,7 @@ std::vector<std::string> WorkflowsAgent::Files() const {
 
 std::vector<v1::CheckResult> WorkflowsAgent::Check() {
   Watch();
+  recheck_in_.reset();
   std::vector<v1::CheckResult> out;
   std::vector<std::string> present;
   schedules_.clear();
@@ -203,6 +217,15 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
     bool restorable = restore_ && (fs::exists(GoodPath(file)) || !FromHead(file).empty());
     auto c = MakeCheck(target, st, summary, details);
     c.set_gave_up(errors > 0 && !restorable);  // a person fixes it
+    if (int64_t ago = WrittenAgoMs(path, clock_->WallMs()); errors && ago >= -kEditSettleMs && ago < kEditSettleMs) {
+      // Perhaps half written: judged again once it has been still for a moment;
+      // nothing is restored (nor alerted) before.
+      int64_t wait = kEditSettleMs - std::max<int64_t>(ago, 0);
+      c.set_retry_in_ms(wait);
+      (*c.mutable_labels())["transient"] = "true";
+      c.set_summary("just written, checked again in " + FormatDuration(Millis(wait)) + ": " + summary);
+      recheck_in_ = recheck_in_ ? std::min(*recheck_in_, Millis(wait)) : Millis(wait);
+    }
     out.push_back(std::move(c));
   }
   if (out.empty()) {
@@ -274,9 +297,18 @@ std::string WorkflowsAgent::Restore(const std::string& file) {
   }
   std::string broken_copy;
   if (fs::exists(path, ec)) {
+    // Written a moment ago: perhaps not finished. The next check judges it.
+    if (WrittenAgoMs(path, clock_->WallMs()) < kEditSettleMs) return "";
     broken_copy = ctx_.state_dir + "/workflows/broken/" + file + "." + Stamp(clock_->WallMs());
-    fs::copy_file(path, broken_copy, fs::copy_options::overwrite_existing, ec);
-    if (ec) return "cannot save the broken version aside (" + ec.message() + "); not restoring";
+    fs::create_directories(fs::path(broken_copy).parent_path(), ec);
+    fs::remove(broken_copy, ec);
+    // Kept aside as the same file (a hard link), not a copy: a writer that
+    // still has it open goes on writing into the kept version; nothing it
+    // writes is lost. A copy only across file systems.
+    if (link(path.c_str(), broken_copy.c_str()) != 0) {
+      fs::copy_file(path, broken_copy, fs::copy_options::overwrite_existing, ec);
+      if (ec) return "cannot save the broken version aside (" + ec.message() + "); not restoring";
+    }
   }
   std::string text = FromHead(file), source = "git HEAD";
   if (text.empty()) {

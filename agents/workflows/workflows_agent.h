@@ -36,6 +36,7 @@ class WorkflowsAgent : public Agent {
   Status Recover(const std::string& target, bool forced) override;
   std::vector<int> WatchedFds() override;
   bool OnReadable(int fd) override;
+  std::optional<Millis> NextCheckWithin() override { return recheck_in_; }
 
  private:
   struct RunState {  // the latest GitHub run of one workflow
@@ -78,6 +79,7 @@ class WorkflowsAgent : public Agent {
   std::map<std::string, bool> local_ok_;
   std::set<std::string> force_local_;  // run now, asked through recover
   int inotify_fd_ = -1;
+  std::optional<Millis> recheck_in_;  // a file just written is judged again then
 };
 
 }  // namespace redundancy::workflows

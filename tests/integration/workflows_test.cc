@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -227,6 +228,41 @@ TEST_F(WorkflowsAgentTest, CorruptedWorkflowIsRestoredAndTheBrokenOneKept) {
   }
   EXPECT_EQ(kept, broken);
   EXPECT_NE(History().find("the broken version is kept as"), std::string::npos) << History();
+}
+
+// An operator's edit arrives in pieces (an editor, a redirect, a slow copy):
+// what is half written is not judged broken nor restored; and a writer so
+// slow that its file is restored still loses nothing: the version kept aside
+// is the very file it goes on writing.
+TEST_F(WorkflowsAgentTest, AWorkflowBeingWrittenIsNeitherRestoredNorLost) {
+  Start(", restore: true");
+  ASSERT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 10s)) << Summary("workflow:node-ci.yml");
+  const std::string original = ReadFile(Wf("node-ci.yml"));
+  const std::string head = "name: edited\non:\n  push:\n    branches: [main]\n";
+  const std::string rest = "jobs:\n  build:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo MY EDIT\n";
+  {
+    std::ofstream w(Wf("node-ci.yml"), std::ios::trunc);
+    w << head << std::flush;  // no jobs yet: an error, for now
+    ASSERT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_FAILED, 10s, "just written"))
+        << Summary("workflow:node-ci.yml");
+    w << rest << std::flush;
+  }
+  ASSERT_TRUE(WaitStatus("workflow:node-ci.yml", v1::HEALTH_OK, 10s, "valid: edited")) << History();
+  EXPECT_EQ(ReadFile(Wf("node-ci.yml")), head + rest) << "the edit was replaced";
+  EXPECT_EQ(History().find("restored node-ci.yml"), std::string::npos) << History();
+
+  // A writer that stops half way for longer than that: restored, and what it
+  // writes afterwards lands in the kept copy.
+  std::ofstream w(Wf("node-ci.yml"), std::ios::trunc);
+  w << head << std::flush;
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(Wf("node-ci.yml")) == original; }, 15s)) << History();
+  w << rest << std::flush;
+  w.close();
+  std::string kept;
+  for (const auto& e : fs::directory_iterator(d_->state_dir() + "/workflows/broken")) {
+    if (e.path().filename().string().rfind("node-ci.yml.", 0) == 0) kept = ReadFile(e.path().string());
+  }
+  EXPECT_EQ(kept, head + rest) << "the writer's later bytes were lost";
 }
 
 // Hostile workflows (recursive aliases where the linter recurses, an alias

@@ -212,11 +212,14 @@ void Pm2Agent::ApplyBusEvents() {
     if (e.event == "exit") {
       // An exit PM2 is performing for a stop carries status "stopping"; a crash does not.
       if (e.status == "stopping")
-        t.intentional_stop = true;
+        t.intentional_stop |= !t.stopping;
       else if (!t.intentional_stop)
         t.crashed = true;
     } else if (e.event == "stop" || e.event == "delete") {
-      t.intentional_stop = true;
+      // Our own stop of a restart storm is not the operator's wish: a deploy
+      // or the backoff's end starts it again.
+      t.intentional_stop = e.event == "delete" || !t.stopping;
+      if (e.event == "stop") t.stopping = false;
       t.crashed = false;
       if (e.event == "delete") {
         bool ours = t.deleting || e.name.rfind(settings_.backup_prefix, 0) == 0;
@@ -269,7 +272,9 @@ void Pm2Agent::Evaluate(const AppInfo& app, AppTrack& t, SteadyTime now) {
   } else if (status == "stopped" || status == "stopping") {
     if (t.storm_stopped()) {
       f = Failure::kStorm;
-      text = "restart storm: stopped by redundancy, restarting after a backoff";
+      text = "restart storm: stopped by redundancy";
+      // No promise once the budget is spent (the gave_up notice quotes this).
+      if (!t.gave_up() && t.attempts < settings_.max_restart_attempts) text += ", restarting after a backoff";
     } else if (t.crashed && !t.intentional_stop && !app.autorestart) {
       // With autorestart on, PM2 restarts it itself (or marks it errored).
       f = Failure::kExited;

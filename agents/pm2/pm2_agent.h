@@ -65,6 +65,7 @@ struct AppTrack {
   void On(RecoveryEvent e) { recovery = Next(recovery, e); }
   bool backup_started = false;
   bool deleting = false;   // we asked PM2 to delete it (a backup): not the operator
+  bool stopping = false;   // we asked PM2 to stop it (a restart storm): not the operator
   double up_since_ms = 0;  // pm_uptime of the current run, to tell a stable run from a crash loop
 };
 

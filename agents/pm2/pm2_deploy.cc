@@ -24,7 +24,9 @@ Status Pm2Agent::Deploy(const std::string& revision) {
     if (a.module || (!expected_.empty() && !expected_.count(a.name))) continue;
     if (a.name.rfind(settings_.backup_prefix, 0) == 0 && !expected_.count(a.name)) continue;
     const AppTrack& t = tracks_[a.name];
-    if (t.paused || (a.status == "stopped" && t.intentional_stop)) continue;  // left as the operator wants
+    // Left as the operator wants. Not an app we stopped or gave up on: new
+    // code is what may end its crash loop.
+    if (t.paused || (a.status == "stopped" && t.intentional_stop && !t.storm_stopped())) continue;
     apps[a.name] = {a.pm_id, a.pid};
   }
   if (apps.empty()) return Status::Ok();
@@ -87,6 +89,13 @@ Status Pm2Agent::Deploy(const std::string& revision) {
     t.crashed = false;
     t.intentional_stop = false;
     t.last_restart_time = after[name].restart_time;
+    // New code, verified up: whatever its recovery on the old code had come
+    // to (a stopped storm, a spent budget), it starts afresh.
+    t.recovery = RecoveryState::kWatching;
+    t.attempts = 0;
+    t.next_attempt = SteadyTime{};
+    t.exits.clear();
+    t.restarted_at = clock_->Now();
   }
   if (ctx_.emit) {
     ctx_.emit("pm2:reload", events::kReloaded,

@@ -88,8 +88,12 @@ Status Pm2Agent::RecoverApp(const std::string& name, AppTrack& t, bool forced) {
   if (t.failure == Failure::kStorm && !t.storm_stopped()) {
     // Contain the loop at once, even while backing off or given up (PM2
     // would restart it forever); the restart after the backoff is the attempt.
+    t.stopping = true;
     Status s = Act("stopProcessId", t.pm_id);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      t.stopping = false;
+      return s;
+    }
     t.On(RecoveryEvent::kStormStopped);
     t.next_attempt = now + backoff(t.attempts + 1);
     if (ctx_.emit)

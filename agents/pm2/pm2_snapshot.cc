@@ -42,6 +42,7 @@ void Pm2Agent::SaveSnapshot(const std::vector<AppInfo>& list) {
   // stopped; a crashed, errored or restarting app is restored running.
   auto stopped_on_purpose = [&](const AppInfo& app) {
     auto t = tracks_.find(app.name);
+    if (t != tracks_.end() && t->second.storm_stopped()) return false;  // ours, for a backoff
     return (app.status == "stopped" || app.status == "stopping") &&
            (t == tracks_.end() || !t->second.crashed || t->second.intentional_stop);
   };

@@ -51,7 +51,8 @@ class PipelineTest : public ::testing::Test {
                                       "  pm2: {interval: 1s, pm2_home: " +
                                       pm2_->home() + ", ecosystem: " + deploy_ +
                                       "/ecosystem.config.js, reload_wait: 300ms,"
-                                      " restart_storm: {restarts: 3, within: 1m}}\n",
+                                      " restart_storm: {restarts: 3, within: 1m}" +
+                                      pm2_extra_ + "}\n",
                                   FastOrchestratorYaml() + "pipeline: {rollback: true, step_timeout: 60s}\n");
     ASSERT_TRUE(d_->Start(NpmTestEnv(root_)));
     ASSERT_TRUE(d_->WaitAllReady(10s));
@@ -70,6 +71,7 @@ class PipelineTest : public ::testing::Test {
   std::string Push(const std::string& message, bool broken) { return PushMessage(dev_, message, broken); }
 
   TempDir dir_;
+  std::string pm2_extra_;  // more of the pm2 system's settings, set before SetUp
   std::string root_, remote_, dev_, deploy_, good0_;
   int port_ = 0;
   std::unique_ptr<Pm2Home> pm2_;
@@ -147,6 +149,36 @@ TEST_F(PipelineTest, TheLastGoodCommitSurvivesADaemonKill) {
   d_->Kill(SIGKILL);
   ASSERT_TRUE(d_->Start(NpmTestEnv(root_)));
   EXPECT_EQ(Pipeline().last_good(), good1);
+}
+
+// A commit that builds but crashes at start: PM2 restarts it in a loop, the
+// reload fails, the agent stops the loop and gives up (no rollback for PM2
+// failures, the default). That stop is the agent's, not the operator's: the
+// fix commit that follows is reloaded into the app, which serves again.
+class PipelineCrashLoopTest : public PipelineTest {
+ protected:
+  void SetUp() override {
+    pm2_extra_ = ", max_restart_attempts: 0";
+    PipelineTest::SetUp();
+  }
+};
+
+TEST_F(PipelineCrashLoopTest, TheFixAfterACrashLoopReachesTheAppTheAgentStopped) {
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good0_; }, 20s)) << History();
+  WriteFile(dev_ + "/server.js", "throw new Error('boom: bad deploy');\n");
+  Commit(dev_, "a server that crashes at start");
+  Sh("git -C " + dev_ + " push -q origin main");
+  ASSERT_TRUE(WaitUntil([&] { return History().find("event:gave_up") != std::string::npos; }, 60s)) << History();
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().state() == "idle"; }, 30s)) << History();
+  EXPECT_EQ(Pipeline().last_good(), good0_);
+  // The fix.
+  fs::copy(std::string(SOURCE_DIR) + "/tests/fixtures/build/server.js", dev_ + "/server.js",
+           fs::copy_options::overwrite_existing);
+  std::string fixed = Push("v5", false);
+  EXPECT_TRUE(WaitUntil([&] { return Serving() == "v5\n"; }, 30s)) << "the fix did not reach the stopped app\n"
+                                                                   << History();
+  EXPECT_TRUE(WaitUntil([&] { return Pipeline().last_good() == fixed; }, 10s)) << History();
+  EXPECT_TRUE(d_->WaitCheck("pm2:web", v1::HEALTH_OK, 15s)) << History();
 }
 
 }  // namespace

@@ -39,24 +39,11 @@ Status Pm2Agent::Configure(const AgentContext& ctx) {
   std::error_code ec;
   fs::create_directories(ctx_.state_dir + "/pm2", ec);
   ecosystems_.clear();
+  ecosystem_prints_.clear();
   expected_.clear();
   poison_.Open(ctx_.state_dir + "/pm2", clock_->WallMs());
   for (const auto& f : settings_.ecosystem_files) {
-    // Poison-input isolation: a file that killed this process while it was
-    // loaded is reported, not loaded again, until it changes.
-    std::string target = "pm2:ecosystem:" + fs::path(f).filename().string();
-    if (!poison_.Enter(target, FileFingerprint(f))) {
-      Ecosystem e;
-      e.file = f;
-      e.problems.push_back({f, 0, "error",
-                            "crashes the checker: the agent died while loading it; fix it, then `redundancyctl reload` "
-                            "(or `redundancyctl recover " +
-                                target + "` and a reload to try it as it is)"});
-      ecosystems_.push_back(std::move(e));
-      continue;
-    }
-    ecosystems_.push_back(LoadEcosystem(f, settings_.node_bin));
-    poison_.Leave();
+    ecosystems_.push_back(LoadEcosystemGuarded(f));
     for (const auto& app : ecosystems_.back().apps) expected_.insert(app.name);
   }
   for (const auto& a : settings_.apps) expected_.insert(a);
@@ -410,6 +397,7 @@ v1::CheckResult Pm2Agent::Describe(const std::string& name, const AppInfo* app, 
 std::vector<v1::CheckResult> Pm2Agent::Check() {
   SteadyTime now = clock_->Now();
   ApplyBusEvents();
+  RefreshEcosystems();
   std::vector<v1::CheckResult> out;
   for (const auto& eco : ecosystems_) {
     v1::CheckResult c;

@@ -104,6 +104,9 @@ class Pm2Agent : public Agent {
   std::string LaunchDaemonDirect(std::string* how);
   // Starts every expected app PM2 does not list, from its ecosystem file.
   Status StartMissingFromEcosystems(const std::set<std::string>& listed, int* started);
+  // pm2_ecosystems.cc
+  Ecosystem LoadEcosystemGuarded(const std::string& file);
+  void RefreshEcosystems();
   Status StartFromDefinition(const std::string& name, const std::string& as_name, bool backup);
   void SaveSnapshot(const std::vector<AppInfo>& list);
   // The snapshot lives on disk only (it holds every app's environment): read when needed.
@@ -125,6 +128,7 @@ class Pm2Agent : public Agent {
   Settings settings_;
   std::unique_ptr<RpcClient> rpc_;
   std::vector<Ecosystem> ecosystems_;
+  std::map<std::string, std::string> ecosystem_prints_;  // file -> FileFingerprint when last loaded
   std::set<std::string> expected_;
   std::map<std::string, int64_t> operator_deleted_;  // app -> when (epoch ms)
   bool expected_from_config_ = false;

@@ -13,6 +13,7 @@ Status Pm2Agent::Deploy(const std::string& revision) {
   if (daemon_down_ || !DaemonAlive()) {
     if (Status s = RestoreDaemon(); !s.ok()) return s;
   }
+  RefreshEcosystems();  // the new commit's ecosystem file: its new apps are started below
   auto list = ListApps();
   if (!list.ok()) return list.status();
   struct Before {
@@ -29,10 +30,27 @@ Status Pm2Agent::Deploy(const std::string& revision) {
     if (t.paused || (a.status == "stopped" && t.intentional_stop && !t.storm_stopped())) continue;
     apps[a.name] = {a.pm_id, a.pid};
   }
-  if (apps.empty()) return Status::Ok();
+  // Apps the commit added to an ecosystem file: started, and judged as the
+  // reloaded ones are.
+  std::set<std::string> listed, added;
+  for (const auto& a : *list) listed.insert(a.name);
+  for (const auto& eco : ecosystems_) {
+    if (eco.HasErrors()) continue;
+    for (const auto& app : eco.apps) {
+      if (expected_.count(app.name) && !listed.count(app.name) && app.name != settings_.self_app)
+        added.insert(app.name);
+    }
+  }
   SteadyTime started = clock_->Now();
   std::string errors;
+  if (!added.empty()) {
+    int n = 0;
+    if (Status s = StartMissingFromEcosystems(listed, &n); !s.ok()) errors = s.message();
+    for (const auto& name : added) apps[name] = {-1, 0};
+  }
+  if (apps.empty()) return Status::Ok();
   for (const auto& [name, b] : apps) {
+    if (added.count(name)) continue;
     if (Status s = Act("reloadProcessId", b.pm_id); !s.ok())
       errors += (errors.empty() ? "" : "; ") + name + ": " + s.message();
   }
@@ -78,7 +96,7 @@ Status Pm2Agent::Deploy(const std::string& revision) {
   }
   auto ms = std::chrono::duration_cast<Millis>(clock_->Now() - started);
   std::string names;
-  for (const auto& [name, b] : apps) names += (names.empty() ? "" : ", ") + name;
+  for (const auto& [name, b] : apps) names += (names.empty() ? "" : ", ") + name + (added.count(name) ? " (new)" : "");
   if (!errors.empty()) {
     if (ctx_.emit) ctx_.emit("pm2:reload", events::kReloadFailed, ShortCommit(revision) + ": " + errors);
     return Status::Error(errors);

@@ -151,6 +151,28 @@ TEST_F(PipelineTest, TheLastGoodCommitSurvivesADaemonKill) {
   EXPECT_EQ(Pipeline().last_good(), good1);
 }
 
+// The ecosystem file is the commit's too: an app it adds is started by the
+// deploy (and judged with the reloaded ones); the check reads the new file.
+TEST_F(PipelineTest, AnAppACommitAddsIsStartedByTheDeploy) {
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == good0_; }, 20s)) << History();
+  int port2 = FreePort();
+  WriteFile(dev_ + "/ecosystem.config.js",
+            "module.exports = {apps: [{name: 'web', script: 'server.js', cwd: __dirname, autorestart: true,\n"
+            "  env: {PORT: '" +
+                std::to_string(port_) +
+                "'}},\n"
+                "  {name: 'web2', script: 'server.js', cwd: __dirname, env: {PORT: '" +
+                std::to_string(port2) + "'}}]};\n");
+  std::string rev = Push("v7", false);
+  ASSERT_TRUE(WaitUntil([&] { return Pipeline().last_good() == rev && Pipeline().state() == "idle"; }, 30s))
+      << History();
+  EXPECT_EQ(Serving(), "v7\n");
+  EXPECT_EQ(HttpGetBody(port2), "v7\n") << "the new app was not started\n" << History();
+  EXPECT_NE(History().find("web2 (new)"), std::string::npos) << History();
+  EXPECT_TRUE(d_->WaitCheck("pm2:ecosystem:ecosystem.config.js", v1::HEALTH_OK, 10s, "2 app(s)"));
+  EXPECT_TRUE(d_->WaitCheck("pm2:web2", v1::HEALTH_OK, 10s, "online"));
+}
+
 // A commit that builds but crashes at start: PM2 restarts it in a loop, the
 // reload fails, the agent stops the loop and gives up (no rollback for PM2
 // failures, the default). That stop is the agent's, not the operator's: the

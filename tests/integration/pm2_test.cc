@@ -351,5 +351,27 @@ TEST_F(Pm2AgentTest, EcosystemProblemsAreReportedWithLines) {
   }
 }
 
+// The ecosystem file is read again when it changes, and while it could not
+// be loaded: a package.json broken for a moment (node refuses to import the
+// file then) is not a failure that outlives its fix, and an app added to the
+// file is expected (started) without a reload.
+TEST_F(Pm2AgentTest, AnEcosystemFileIsReadAgainWhenItOrWhatItNeedsChanges) {
+  Start("{name: 'web', script: app}");
+  ASSERT_TRUE(WaitCheck("pm2:ecosystem:ecosystem.config.js", v1::HEALTH_OK, 10s, "1 app(s)")) << Dump();
+  d_->dir().Write("package.json", "{ not json");
+  d_->dir().Write("ecosystem.config.js",
+                  "const app = " + Quote(Pm2Fixture("app.js")) +
+                      ";\nmodule.exports = {apps: [\n{name: 'web', script: app},\n"
+                      "{name: 'extra', script: '/bin/sleep', args: '100000', interpreter: 'none'}\n]};\n");
+  ASSERT_TRUE(WaitCheck("pm2:ecosystem:ecosystem.config.js", v1::HEALTH_FAILED, 10s)) << Dump();
+  EXPECT_FALSE(pm2_->App("extra").has_value()) << "started from a file that did not load";
+  d_->dir().Write("package.json", "{}\n");
+  EXPECT_TRUE(WaitCheck("pm2:ecosystem:ecosystem.config.js", v1::HEALTH_OK, 10s, "2 app(s)")) << Dump();
+  EXPECT_TRUE(WaitCheck("pm2:extra", v1::HEALTH_OK, 15s, "online pid")) << Dump();
+  int extras = 0;
+  for (const auto& a : pm2_->List()) extras += a.value("name", "") == "extra";
+  EXPECT_EQ(extras, 1);
+}
+
 }  // namespace
 }  // namespace redundancy::testing

@@ -142,6 +142,11 @@ std::string StatusToTable(const v1::StatusSnapshot& s, bool color) {
       << Paint(Pad(std::string(HealthName(sys.health())) + (sys.paused() ? "*" : ""), 10), HealthName(sys.health()),
                color)
       << (deps.empty() ? "-" : deps) << "\n";
+    if (sys.paused()) {
+      // Nothing is checked while paused: what follows is as it was then.
+      o << "  (paused: not checked nor recovered since " << FormatTime(sys.last_report_ms())
+        << "; the checks below are as they were then; `redundancyctl check " << sys.name() << "` looks now)\n";
+    }
     for (const auto& c : sys.checks()) {
       o << "  " << Pad(c.target(), 28) << Paint(Pad(HealthName(c.status()), 10), HealthName(c.status()), color)
         << c.summary() << "\n";
@@ -173,7 +178,7 @@ std::string StatusToTable(const v1::StatusSnapshot& s, bool color) {
   }
   bool any_paused = false;
   for (const auto& sys : s.systems()) any_paused |= sys.paused();
-  if (any_paused) o << "\n* paused\n";
+  if (any_paused) o << "\n* paused: health as last checked, not now\n";
   return o.str();
 }
 

@@ -41,6 +41,15 @@ TEST(StatusRenderTest, JsonHasTheFieldsDesignPromises) {
   EXPECT_EQ(j["systems"][0]["checks"][0]["since"], "2023-11-14T22:13:20.123Z");
   std::string table = StatusToTable(s);
   EXPECT_NE(table.find("pm2:api"), std::string::npos);
+  EXPECT_EQ(table.find("paused"), std::string::npos);
+  // A paused system's checks are as they were when it was paused: said so.
+  sys->set_paused(true);
+  sys->set_last_report_ms(1'700'000'000'123);
+  table = StatusToTable(s);
+  EXPECT_NE(table.find("ok*"), std::string::npos) << table;
+  EXPECT_NE(table.find("(paused: not checked nor recovered since 2023-11-14"), std::string::npos) << table;
+  EXPECT_NE(table.find("`redundancyctl check pm2` looks now"), std::string::npos) << table;
+  EXPECT_NE(table.find("* paused: health as last checked, not now"), std::string::npos) << table;
 }
 
 TEST(RedactTest, ReplacesEverySecretOccurrence) {

@@ -34,6 +34,30 @@ namespace {
 // A config is small: 1 MB, 32 levels, 20,000 nodes (aliases expanded).
 constexpr YamlLimits kConfigLimits{.max_bytes = 1u << 20, .max_depth = 32, .max_nodes = 20'000};
 
+// A URL curl can use: one of `schemes`, a host, no space or control
+// character. The value is never quoted in the error: URLs carry tokens.
+bool UsableUrl(const std::string& url, std::initializer_list<std::string_view> schemes) {
+  size_t sep = url.find("://");
+  if (sep == std::string::npos) return false;
+  std::string_view scheme(url.data(), sep);
+  bool known = false;
+  for (auto s : schemes) known |= scheme == s;
+  if (!known) return false;
+  size_t host_end = url.find_first_of("/?#", sep + 3);
+  if (host_end == sep + 3 || sep + 3 >= url.size()) return false;  // no host
+  for (unsigned char ch : url) {
+    if (ch <= 0x20 || ch == 0x7f) return false;
+  }
+  return true;
+}
+
+void CheckUrl(Validator& v, const YAML::Node& node, const std::string& field, const std::string& url,
+              std::initializer_list<std::string_view> schemes, const char* expected) {
+  if (url.empty() || UsableUrl(url, schemes)) return;
+  v.Error(node, field,
+          std::string("not ") + expected + " URL with a host (the value is not shown: it may hold a secret)");
+}
+
 }  // namespace
 
 const SystemConfig* Config::FindSystem(const std::string& name) const {
@@ -156,6 +180,10 @@ static void ParseAlerts(const YAML::Node& a, Validator& v, Config* cfg) {
       need("from", !c.from.empty());
       need("to", !c.to.empty());
     }
+    if (c.type == "webhook" || c.type == "slack" || c.type == "alertmanager")
+      CheckUrl(v, n["url"], path + ".url", c.url, {"http", "https"}, "an http:// or https://");
+    if (c.type == "email")
+      CheckUrl(v, n["smtp"] ? n["smtp"] : n["url"], path + ".smtp", c.url, {"smtp", "smtps"}, "an smtp:// or smtps://");
     if (c.type == "exec") need("command", !c.command.empty());
     if (c.type == "file") {
       need("path", !c.path.empty());
@@ -275,6 +303,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& display_n
     if (const auto dm = root["alerts"] ? root["alerts"]["deadman"] : YAML::Node(); dm && dm.IsMap()) {
       cfg.deadman_url = Str(dm["url"], "");
       if (!cfg.deadman_url.empty()) cfg.secrets.push_back(cfg.deadman_url);
+      CheckUrl(v, dm["url"], "alerts.deadman.url", cfg.deadman_url, {"http", "https"}, "an http:// or https://");
       if (dm["interval"] && dm["interval"].IsScalar()) {
         if (auto d = ParseDuration(dm["interval"].Scalar()); d.ok()) cfg.deadman_interval = *d;
       }

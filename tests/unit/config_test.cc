@@ -208,6 +208,19 @@ const BrokenCase kBroken[] = {
      "r.yaml:3: alerts.channels[0].type: required key is missing"},
     {"channel_bad_type", "alerts:\n  channels:\n    - {type: pager}\n",
      "r.yaml:3: alerts.channels[0].type: 'pager' is not one of webhook, slack, alertmanager, email, exec, file"},
+    {"webhook_url_not_a_url", "alerts:\n  channels:\n    - {type: webhook, url: 'htp:/bad url?token=SECRET1'}\n",
+     "r.yaml:3: alerts.channels[0].url: not an http:// or https:// URL with a host (the value is not shown: it may "
+     "hold a secret)"},
+    {"webhook_url_without_host", "alerts:\n  channels:\n    - {type: slack, url: 'https:///hooks/x'}\n",
+     "r.yaml:3: alerts.channels[0].url: not an http:// or https:// URL with a host (the value is not shown: it may "
+     "hold a secret)"},
+    {"smtp_url_wrong_scheme",
+     "alerts:\n  channels:\n    - {type: email, smtp: 'http://127.0.0.1:25', from: a@b.c, to: [d@e.f]}\n",
+     "r.yaml:3: alerts.channels[0].smtp: not an smtp:// or smtps:// URL with a host (the value is not shown: it may "
+     "hold a secret)"},
+    {"deadman_url_not_a_url", "alerts:\n  deadman: {url: 'ftp://127.0.0.1/x'}\n",
+     "r.yaml:2: alerts.deadman.url: not an http:// or https:// URL with a host (the value is not shown: it may hold a "
+     "secret)"},
     {"list_item_not_string", "systems:\n  build: {artifacts: [{a: 1}]}\n",
      "r.yaml:2: systems.build.artifacts[0]: expected a string, got a mapping"},
     {"fleet_without_etcd", "fleet: {name: web-1}\n", "r.yaml:1: fleet.etcd: required key is missing"},
@@ -222,6 +235,13 @@ const BrokenCase kBroken[] = {
     {"fleet_zero_canary", "fleet:\n  etcd: [http://127.0.0.1:2379]\n  rollout: {canary: 0}\n",
      "r.yaml:3: fleet.rollout.canary: must be at least 1, got 0"},
 };
+
+TEST(ConfigTest, ABadChannelUrlIsRefusedWithoutBeingQuoted) {
+  auto c = Parse("alerts:\n  channels:\n    - {type: webhook, url: 'htp:/bad url?token=SECRET1'}\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().find("SECRET1"), std::string::npos) << c.error();
+  EXPECT_TRUE(Parse("alerts:\n  channels:\n    - {type: webhook, url: 'https://hooks.example.com/x?token=T'}\n").ok());
+}
 
 INSTANTIATE_TEST_SUITE_P(Table, BrokenConfigTest, ::testing::ValuesIn(kBroken),
                          [](const auto& info) { return std::string(info.param.name); });

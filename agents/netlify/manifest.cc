@@ -87,14 +87,17 @@ std::string ManifestStaleness(const std::string& path, const Discovery& d) {
     if (f.is_object() && f.contains("name") && f["name"].is_string()) in_manifest.insert(f["name"].get<std::string>());
   }
   for (const auto& f : d.functions) found.insert(f.name);
-  std::string diff;
+  std::string missing, gone;
   for (const auto& n : found) {
-    if (!in_manifest.count(n)) diff += " +" + n;
+    if (!in_manifest.count(n)) missing += (missing.empty() ? "" : ", ") + n;
   }
   for (const auto& n : in_manifest) {
-    if (!found.count(n)) diff += " -" + n;
+    if (!found.count(n)) gone += (gone.empty() ? "" : ", ") + n;
   }
-  if (!diff.empty()) return "its functions differ:" + diff;
+  if (!missing.empty() || !gone.empty()) {
+    return "lists other functions than the tree" + (missing.empty() ? "" : ": lacks " + missing) +
+           (gone.empty() ? "" : (missing.empty() ? ": " : "; ") + std::string("lists ") + gone + ", no longer there");
+  }
   int64_t written = MtimeNs(path);
   for (const auto& f : d.functions) {
     if (f.mtime_ns > written) return f.main_file + " changed since it was written";

@@ -15,6 +15,7 @@
 #include "common/paths.h"
 #include "common/probe.h"
 #include "common/process/process.h"
+#include "common/status_render.h"
 
 namespace redundancy::pm2 {
 namespace fs = std::filesystem;
@@ -388,7 +389,7 @@ v1::CheckResult Pm2Agent::Describe(const std::string& name, const AppInfo* app, 
   c.set_restore(true);  // restarting an app runs the code it already has
   c.set_summary(summary.str());
   if (!t.last_failure.empty()) {
-    c.set_details("last failure: " + t.last_failure + " at epoch ms " + std::to_string(t.last_failure_ms) +
+    c.set_details("last failure: " + t.last_failure + " at " + FormatTime(t.last_failure_ms) +
                   (t.error_tail.empty() ? "" : "\nerror log (last lines):\n" + t.error_tail));
   }
   return c;
@@ -511,7 +512,7 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
   for (const auto& [name, at] : operator_deleted_) {
     if (by_name.count(name)) continue;
     out.push_back(MakeCheck("pm2:" + name, v1::HEALTH_OK,
-                            "deleted by an operator at epoch ms " + std::to_string(at) +
+                            "deleted by an operator at " + FormatTime(at) +
                                 "; left deleted (`redundancyctl recover pm2:" + name + "` restores it)"));
   }
   std::string mode = via_cli_ ? "via the pm2 CLI (" + cli_reason_ + ")" : "via " + settings_.rpc_socket;

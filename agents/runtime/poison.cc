@@ -10,6 +10,7 @@
 #include "common/file_util.h"
 #include "common/json_text.h"
 #include "common/paths.h"
+#include "common/status_render.h"
 
 namespace redundancy {
 
@@ -68,7 +69,7 @@ v1::CheckResult PoisonRegistry::Failed(const std::string& target) const {
                      "crashes the checker: the agent died while checking it; skipped until it changes "
                      "(`redundancyctl recover " +
                          target + "` tries again)",
-                     "the agent process died while it handled this input (at epoch ms " + std::to_string(since) +
+                     "the agent process died while it handled this input (at " + FormatTime(since) +
                          "); the rest of the system is still checked");
   c.set_gave_up(true);  // only a change or an operator
   return c;

@@ -14,7 +14,9 @@ using namespace std::chrono_literals;
 
 TEST(DeployTest, ExampleConfigsValidate) {
   std::string out;
-  std::string env = "GITHUB_TOKEN=t WEBHOOK_URL=u SLACK_WEBHOOK_URL=u SMTP_PASSWORD=p DEADMAN_URL=u ";
+  std::string env =
+      "GITHUB_TOKEN=t WEBHOOK_URL=http://127.0.0.1:1/w SLACK_WEBHOOK_URL=https://127.0.0.1:1/s SMTP_PASSWORD=p "
+      "DEADMAN_URL=http://127.0.0.1:1/d ";
   EXPECT_EQ(
       RunShell(env + BinDir() + "/redundancyctl config validate " SOURCE_DIR "/deploy/redundancy.example.yaml", &out),
       0)

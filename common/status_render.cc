@@ -144,7 +144,8 @@ std::string StatusToTable(const v1::StatusSnapshot& s, bool color) {
       << (deps.empty() ? "-" : deps) << "\n";
     if (sys.paused()) {
       // Nothing is checked while paused: what follows is as it was then.
-      o << "  (paused: not checked nor recovered since " << FormatTime(sys.last_report_ms())
+      o << "  (paused: not checked nor recovered since "
+        << (sys.last_report_ms() > 0 ? FormatTime(sys.last_report_ms()) : std::string("the pause"))
         << "; the checks below are as they were then; `redundancyctl check " << sys.name() << "` looks now)\n";
     }
     for (const auto& c : sys.checks()) {

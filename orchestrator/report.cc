@@ -19,6 +19,9 @@ struct Track {
   int64_t state_since = 0;  // within the window
   int64_t failed_at = -1;   // start of the open incident (may be before the window)
   bool detected = false;    // something was done about the open incident
+  // The last incident that ended: a failure back soon after reopens it.
+  int64_t ended_at = -1, ended_failed_at = -1;
+  bool ended_counted = false;  // its time to recover is in ttr
   std::vector<double> ttd, ttr;
   KpiFigures k;
   std::map<std::string, std::pair<int, std::string>> causes;  // numbers folded -> count, the last one as said
@@ -132,7 +135,14 @@ Report ComputeReport(const std::vector<HistoryRow>& rows, const std::vector<std:
         if (std::find(list.begin(), list.end(), row.target) == list.end()) list.push_back(row.target);
       }
       Account(t, t.state_since, at);
-      if (to == "failed" && t.failed_at < 0) {
+      if (to == "failed" && t.failed_at < 0 && t.ended_at >= 0 && row.ts_ms - t.ended_at <= kFlapMs) {
+        // Failed again within a minute of recovering (a crash loop that each
+        // restart interrupts for a moment): the same incident, its recovery undone.
+        t.failed_at = t.ended_failed_at;
+        t.detected = true;
+        if (t.ended_counted) t.ttr.pop_back();
+        t.ended_at = -1;
+      } else if (to == "failed" && t.failed_at < 0) {
         t.failed_at = row.ts_ms;
         t.detected = false;
         if (in_window) {
@@ -143,11 +153,14 @@ Report ComputeReport(const std::vector<HistoryRow>& rows, const std::vector<std:
         }
       } else if (to != "failed" && to != "unknown" && t.failed_at >= 0) {
         double took = static_cast<double>(row.ts_ms - t.failed_at) / 1000.0;
+        t.ended_counted = in_window && t.failed_at >= since_ms;  // an incident of the window
+        if (t.ended_counted) t.ttr.push_back(took);
         if (in_window) {
-          if (t.failed_at >= since_ms) t.ttr.push_back(took);  // an incident of the window
           t.k.longest_outage_s =
               std::max(t.k.longest_outage_s, static_cast<double>(row.ts_ms - std::max(t.failed_at, since_ms)) / 1000.0);
         }
+        t.ended_at = row.ts_ms;
+        t.ended_failed_at = t.failed_at;
         t.failed_at = -1;
       }
       t.state = to;

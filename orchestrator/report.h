@@ -14,6 +14,12 @@
 
 namespace redundancy {
 
+// A failure back within this long after its target recovered reopens that
+// incident (a crash loop that each restart interrupts for a moment is one
+// incident) in `report` and the page's report. /metrics counts every entry
+// into failed (a counter cannot take back a recovery it counted).
+inline constexpr int64_t kFlapMs = 60'000;
+
 struct KpiFigures {
   double availability = 100;  // percent of observed time not failed
   int incidents = 0;          // entries into failed within the window

@@ -83,7 +83,9 @@ TEST(HttpRenderTest, AFleetLabelsEverySeriesAndShowsItsHosts) {
   // Every sample line has the labels.
   std::istringstream lines(m);
   for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line[0] != '#') EXPECT_NE(line.find("host=\"web-1\""), std::string::npos) << line;
+    if (!line.empty() && line[0] != '#') {
+      EXPECT_NE(line.find("host=\"web-1\""), std::string::npos) << line;
+    }
   }
   EXPECT_EQ(RenderMetrics(View()).find("host="), std::string::npos) << "not without a fleet";
 

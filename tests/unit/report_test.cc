@@ -67,6 +67,36 @@ TEST(ReportTest, AvailabilityIncidentsTimesAndCauses) {
   EXPECT_EQ(j["systems"][0]["targets"][0]["top_causes"][0]["count"], 2);
 }
 
+// A crash loop: each of our restarts brings the app up for a moment, and it
+// fails again. One incident from the first failure to the recovery that
+// lasted, not one per restart with a time to recover of a second.
+TEST(ReportTest, AFailureBackWithinAMinuteOfItsRecoveryIsTheSameIncident) {
+  std::vector<HistoryRow> rows = {
+      Health(1000, "pm2", "pm2:api", "unknown -> ok: online"),
+      Health(1100, "pm2", "pm2:api", "ok -> failed: restart storm"),
+      Event(1101, "pm2", "pm2:api", "storm_stopped"),
+      Health(1106, "pm2", "pm2:api", "failed -> ok: online up 0s"),
+      Health(1107, "pm2", "pm2:api", "ok -> failed: restart storm"),
+      Event(1116, "pm2", "pm2:api", "recovered"),
+      Health(1117, "pm2", "pm2:api", "failed -> ok: online up 0s"),
+      Health(1118, "pm2", "pm2:api", "ok -> failed: restart storm"),
+      Health(1200, "pm2", "pm2:api", "failed -> ok: online"),
+      // Back 300 s after it recovered: a new incident.
+      Health(1500, "pm2", "pm2:api", "ok -> failed: errored"),
+      Health(1510, "pm2", "pm2:api", "failed -> ok: online"),
+  };
+  Report r = ComputeReport(rows, {"pm2"}, 1000'000, 2000'000);
+  const KpiFigures& api = r.systems[0].targets[0].kpi;
+  EXPECT_EQ(api.incidents, 2);
+  EXPECT_EQ(api.open, 0);
+  EXPECT_DOUBLE_EQ(api.mean_time_to_recover_s, 55);  // 100 s and 10 s
+  EXPECT_DOUBLE_EQ(api.p90_time_to_recover_s, 100);
+  EXPECT_DOUBLE_EQ(api.mean_time_to_detect_s, 1) << "the first thing done, once per incident";
+  EXPECT_DOUBLE_EQ(api.longest_outage_s, 100);
+  // Availability still counts the moments it was up: 1000 s less 98 s and 10 s down.
+  EXPECT_NEAR(api.availability, 100.0 * (1000 - 6 - 10 - 82 - 10) / 1000, 1e-9);
+}
+
 TEST(ReportTest, AnOutageThatBeganBeforeTheWindowCountsFromItsStart) {
   std::vector<HistoryRow> rows = {
       Health(500, "pm2", "pm2:api", "ok -> failed: errored"),

@@ -350,7 +350,8 @@ void Daemon::NoteGarbage(const char* where, const std::string& detail) {
 // The agent decides how (and applies its own per-target budgets).
 void Daemon::MaybeAutoRecover(AgentSlot& slot) {
   const std::string& name = slot.config.name;
-  if (!slot.config.auto_recover || slot.recover_in_flight || shutting_down_ || paused_.count(name)) return;
+  if (!slot.config.auto_recover || slot.recover_in_flight || slot.recover_idle || shutting_down_ || paused_.count(name))
+    return;
   // While the pipeline works on a system, only restoring goes on (a dead PM2
   // daemon during a deploy is brought back on the code in place).
   bool owned = pipeline_.Owns(name);

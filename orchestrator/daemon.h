@@ -86,7 +86,10 @@ class Daemon : public AgentOps {
     uint64_t recover_in_flight = 0;  // id of an automatic RECOVER not answered yet
     bool recover_queued = false;     // waits for one of max_concurrent_recoveries
     SteadyTime recover_sent{};       // when recover_in_flight was sent
-    std::string welcome;             // the Welcome it last got (serialized): a reload that changes it is sent
+    // The last automatic RECOVER did nothing (the agent waits on its own, a
+    // backoff): not asked again before its next report, or it would be a loop.
+    bool recover_idle = false;
+    std::string welcome;  // the Welcome it last got (serialized): a reload that changes it is sent
   };
 
   Status Setup();

@@ -83,6 +83,7 @@ void Daemon::HandleAgentMessage(const transport::Incoming& in) {
         }
         for (auto& [k, v] : *c.mutable_labels()) v = Redact(v);
       }
+      slot->recover_idle = false;  // news: worth asking again
       std::vector<std::string> previous;
       health_.ForEachCheck(name, [&](const v1::CheckResult& c) { previous.push_back(c.target()); });
       NoteTransitions(health_.Apply(report, clock_->WallMs()));
@@ -206,6 +207,7 @@ void Daemon::HandleCommandResult(const v1::CommandResult& result) {
   for (auto& [name, slot] : agents_) {
     if (slot.recover_in_flight == result.id()) {
       slot.recover_in_flight = 0;
+      slot.recover_idle = !result.ok();  // nothing done: wait for a new report (the agent sends it before the reply)
       freed = true;
     }
   }

@@ -7,6 +7,7 @@
 #include "agents/git/settings.h"
 #include "common/event_kinds.h"
 #include "common/file_util.h"
+#include "common/paths.h"
 #include "common/status_render.h"
 
 namespace redundancy::git {
@@ -26,7 +27,25 @@ Status GitAgent::Configure(const AgentContext& ctx) {
   std::error_code ec;
   std::filesystem::create_directories(options_.backup_dir, ec);
   LoadHold();
+  std::ifstream kept(KeptAsidePath());
+  std::string upstream, message;
+  if (std::getline(kept, upstream) && std::getline(kept, message) && !message.empty()) {
+    kept_aside_ = message;
+    gave_up_ = true;
+    gave_up_upstream_ = upstream;
+  }
   return Status::Ok();
+}
+
+void GitAgent::SetKeptAside(const std::string& message) {
+  kept_aside_ = message;
+  std::error_code ec;
+  if (message.empty()) {
+    std::filesystem::remove(KeptAsidePath(), ec);
+    return;
+  }
+  std::filesystem::create_directories(std::filesystem::path(KeptAsidePath()).parent_path(), ec);
+  (void)WriteFileAtomic(KeptAsidePath(), gave_up_upstream_ + "\n" + FoldLines(message) + "\n", 0600);
 }
 
 void GitAgent::LoadHold() {
@@ -77,7 +96,7 @@ std::vector<v1::CheckResult> GitAgent::Check() {
   }
   if (gave_up_ && !s.upstream.empty() && s.upstream != gave_up_upstream_) {
     gave_up_ = false;  // new upstream commits: worth another try
-    kept_aside_.clear();
+    SetKeptAside("");
     retry_.Reset();
   }
   std::string problem;
@@ -156,7 +175,7 @@ Status GitAgent::Rollback(const std::string& revision, const std::string& reason
 Status GitAgent::Recover(const std::string& target, bool forced) {
   if (forced) {
     gave_up_ = false;
-    kept_aside_.clear();  // the operator has seen it
+    SetKeptAside("");  // the operator has seen it
     retry_.Reset();
     ClearHold("an operator asked for a sync");
   }
@@ -170,8 +189,8 @@ Status GitAgent::Recover(const std::string& target, bool forced) {
   if (r.result == "conflict") {
     // The tree is at the new head, the operator's edits are in a stash: a
     // person decides whether they come back. Said until then, not green.
-    kept_aside_ = r.message;
     GiveUp();
+    SetKeptAside(r.message);
     return Status::Error(last_sync_);
   }
   if (r.result != "error") {

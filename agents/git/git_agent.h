@@ -36,6 +36,10 @@ class GitAgent : public Agent {
  private:
   std::string Target() const { return "git:" + options_.remote + "/" + options_.branch; }
   std::string HoldPath() const { return ctx_.state_dir + "/git/hold"; }
+  // Edits a conflict left in a stash, until a person has seen them: the
+  // upstream head then, and what the check says. Kept across agent restarts.
+  std::string KeptAsidePath() const { return ctx_.state_dir + "/git/kept_aside"; }
+  void SetKeptAside(const std::string& message);  // "" forgets it
   void SaveHold();
   void LoadHold();
   void ClearHold(const std::string& why);

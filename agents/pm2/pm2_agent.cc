@@ -143,6 +143,12 @@ Status Pm2Agent::Act(const std::string& method, int pm_id) {
     if (r.ok()) return Status::Ok();
     if (r.error().rfind("connect:", 0) != 0) return r.status();
   }
+  // Never the CLI while the daemon is down: it would start an empty one (and
+  // every app would look deleted). The next check restores the daemon.
+  if (!DaemonAlive()) {
+    daemon_down_ = true;
+    return Status::Error("the PM2 daemon is not running (" + settings_.pm2_home + "/pm2.pid)");
+  }
   std::string verb = method == "restartProcessId"  ? "restart"
                      : method == "reloadProcessId" ? "reload"
                      : method == "stopProcessId"   ? "stop"
@@ -486,6 +492,10 @@ std::vector<v1::CheckResult> Pm2Agent::Check() {
     if (t.failure != Failure::kNone && !t.gave_up() && !t.paused) {
       Millis wait = t.next_attempt > now ? std::chrono::duration_cast<Millis>(t.next_attempt - now) : Millis(200);
       soon = soon ? std::min(*soon, wait) : wait;
+      // Backing off (a storm already contained): the orchestrator does not
+      // ask before the attempt is due; this agent checks again then.
+      bool contained = t.failure != Failure::kStorm || t.storm_stopped();
+      if (t.next_attempt > now && contained) out.back().set_retry_in_ms(std::max<int64_t>(1, wait.count()));
     }
   }
   // PM2 7 says nothing of `pm2 delete` on its bus but the stop before it: an

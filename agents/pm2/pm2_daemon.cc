@@ -161,6 +161,8 @@ Status Pm2Agent::StartDaemon() {
 }
 
 Status Pm2Agent::StartMissingFromEcosystems(const std::set<std::string>& listed, int* started) {
+  // `pm2 start` with no daemon would start an empty one: restoring is RestoreDaemon's.
+  if (!DaemonAlive()) return Status::Error("the PM2 daemon is not running; apps are restored with it");
   std::string errors;
   for (const auto& eco : ecosystems_) {
     if (eco.HasErrors()) continue;

@@ -492,6 +492,12 @@ TEST_F(GitAgentTest, EditsKeptAsideByAConflictAreSaidUntilAnOperatorRecovers) {
   ASSERT_TRUE(d_->WaitReports("git", 3, 10s));
   EXPECT_EQ(GitCheck()->status(), v1::HEALTH_FAILED);
   EXPECT_EQ(Events("gave_up"), 1) << "one notice for the incident";
+  // An agent restart (a crash, a hang) does not forget it.
+  ASSERT_EQ(d_->Ctl("restart-agent git").exit_code, 0);
+  ASSERT_TRUE(d_->WaitAgentState("git", "ready", 10s));
+  ASSERT_TRUE(d_->WaitReports("git", 2, 10s));
+  EXPECT_EQ(GitCheck()->status(), v1::HEALTH_FAILED) << GitCheck()->summary();
+  EXPECT_NE(GitCheck()->summary().find("kept in stash"), std::string::npos) << GitCheck()->summary();
   // The operator has seen it (and decides about the stash by hand).
   CtlResult r = d_->Ctl("recover git:origin/main");
   EXPECT_NE(r.exit_code, 3) << r.output;

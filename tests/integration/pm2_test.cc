@@ -240,6 +240,12 @@ TEST_F(Pm2AgentTest, RestartStormIsContained) {
   int restarts = (*pm2_->App("storm"))["pm2_env"].value("restart_time", 0);
   // Uncontained it restarts every ~0.4 s: ~25 in 10 s.
   EXPECT_LE(restarts, 12) << Dump();
+  // While it backs off, nobody asks for a recovery that would do nothing
+  // (a loop of them cost a core between agent, redundancyd and PM2).
+  std::string logs = d_->ReadLogs();
+  int idle = 0;
+  for (size_t at = logs.find("nothing done"); at != std::string::npos; at = logs.find("nothing done", at + 1)) ++idle;
+  EXPECT_LE(idle, 10) << "recoveries asked for during the backoff";
 }
 
 TEST_F(Pm2AgentTest, KilledDaemonIsReplacedAndEveryAppComesBackExactlyOnce) {

@@ -37,13 +37,14 @@ Status Pm2Agent::Deploy(const std::string& revision) {
   for (const auto& eco : ecosystems_) {
     if (eco.HasErrors()) continue;
     for (const auto& app : eco.apps) {
-      if (expected_.count(app.name) && !listed.count(app.name) && app.name != settings_.self_app)
+      if (!listed.count(app.name) && !operator_deleted_.count(app.name) && app.name != settings_.self_app)
         added.insert(app.name);
     }
   }
   SteadyTime started = clock_->Now();
   std::string errors;
   if (!added.empty()) {
+    expected_.insert(added.begin(), added.end());
     int n = 0;
     if (Status s = StartMissingFromEcosystems(listed, &n); !s.ok()) errors = s.message();
     for (const auto& name : added) apps[name] = {-1, 0};

@@ -1,7 +1,7 @@
 // The ecosystem files the PM2 agent watches, kept current: each is loaded
 // again when it changes (a deploy brings a new app, an edit) and while its
 // last load failed (node could not import it while package.json was broken),
-// so a new app is expected from then on and a problem fixed is seen fixed.
+// so a problem fixed is seen fixed, and the next deploy starts a new app.
 #include <filesystem>
 
 #include "agents/pm2/pm2_agent.h"
@@ -36,11 +36,10 @@ void Pm2Agent::RefreshEcosystems() {
       eco.problems = std::move(fresh.problems);  // its apps stay as last loaded
       continue;
     }
+    // A new app in it is not expected (started) by a check: the checkout may
+    // be ahead of its build. The pipeline's PM2 step starts it (Deploy).
     std::set<std::string> now;
-    for (const auto& app : fresh.apps) {
-      now.insert(app.name);
-      if (!operator_deleted_.count(app.name) && app.name != settings_.self_app) expected_.insert(app.name);
-    }
+    for (const auto& app : fresh.apps) now.insert(app.name);
     // Gone from the file: no longer expected (PM2 keeps running it; it is
     // watched as any listed app), unless the settings or another file name it.
     eco.apps.swap(fresh.apps);

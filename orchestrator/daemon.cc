@@ -1,7 +1,6 @@
 #include "orchestrator/daemon.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <systemd/sd-daemon.h>
@@ -14,6 +13,7 @@
 #include "common/dependency_graph.h"
 #include "common/event_kinds.h"
 #include "common/logging.h"
+#include "common/trim.h"
 
 namespace redundancy {
 namespace {
@@ -172,7 +172,7 @@ void Daemon::Loop() {
       }
       // Big reports (thousands of checks) leave freed megabytes behind: give
       // them back rather than keep the peak.
-      if (bytes > kTrimAfterBytes) malloc_trim(0);
+      if (bytes > kTrimAfterBytes) ReturnFreeMemory();
     }
     if (poller.Ready(control_i)) {
       control_.ReceiveSome([this](const v1::ControlRequest& req, const ControlCaller& caller) {

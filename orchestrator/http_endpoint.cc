@@ -2,8 +2,6 @@
 // linked with OpenSSL, whose load alone cost redundancyd 3.1 MB of PSS.
 #include "orchestrator/http_endpoint.h"
 
-#include <malloc.h>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -14,6 +12,7 @@
 #include "common/etcd_client.h"
 #include "common/json_text.h"
 #include "common/status_render.h"
+#include "common/trim.h"
 
 namespace redundancy {
 namespace {
@@ -239,7 +238,7 @@ void HttpEndpoint::SessionClosed() {
   if (--sessions_ == 0 && peak_ > 16) {
     // A flood is over: give the memory its buffers took back to the system.
     peak_ = 0;
-    malloc_trim(0);
+    ReturnFreeMemory();
   }
 }
 

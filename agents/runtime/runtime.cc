@@ -1,4 +1,3 @@
-#include <malloc.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "common/process/process.h"
 #include "common/status_render.h"
 #include "common/transport/transport.h"
+#include "common/trim.h"
 
 namespace redundancy {
 
@@ -534,7 +534,7 @@ class AgentRuntime::Impl {
     // freed again, and the first one loads what later checks keep (the
     // workflows agent's table of popular actions, parsed from 200 KB of
     // JSON): give the garbage back, or the agent keeps its peak for ever.
-    if (!trimmed_ || env.ByteSizeLong() > kTrimAfterBytes) malloc_trim(0);
+    if (!trimmed_ || env.ByteSizeLong() > kTrimAfterBytes) ReturnFreeMemory();
     trimmed_ = true;
   }
 

@@ -158,15 +158,22 @@ void FleetCoordinator::Emit(FleetEvent e) {
   Wake();
 }
 
-void FleetCoordinator::Record(const std::string& kind, const std::string& detail, bool warning) {
-  Emit({.kind = FleetEvent::Kind::kNote, .detail = detail, .note_kind = kind, .warning = warning});
-  if (!etcd_ok_) return;
+EtcdOp FleetCoordinator::HistoryEntry(const std::string& kind, const std::string& detail) {
   // The group's history: one key per entry, ordered by time.
   int64_t now = NowMs();
   char stamp[32];
   std::snprintf(stamp, sizeof stamp, "%013lld", static_cast<long long>(now));
-  std::string key = keys_.History() + stamp + "-" + config_.name + "-" + std::to_string(++history_seq_);
-  etcd_->Put(key, JsonText({{"ts_ms", now}, {"host", config_.name}, {"kind", kind}, {"detail", detail}}));
+  return {.key = keys_.History() + stamp + "-" + config_.name + "-" + std::to_string(++history_seq_),
+          .value = JsonText({{"ts_ms", now}, {"host", config_.name}, {"kind", kind}, {"detail", detail}})};
+}
+
+void FleetCoordinator::Record(const std::string& kind, const std::string& detail, bool warning, bool written) {
+  Emit({.kind = FleetEvent::Kind::kNote, .detail = detail, .note_kind = kind, .warning = warning});
+  if (!etcd_ok_) return;
+  if (!written) {
+    EtcdOp entry = HistoryEntry(kind, detail);
+    etcd_->Put(entry.key, entry.value);
+  }
   std::vector<std::string> old;
   {
     std::lock_guard lock(mu_);

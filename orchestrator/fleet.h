@@ -94,7 +94,10 @@ class FleetCoordinator {
   bool Connect();                     // a new lease, alive/<me> and hosts/<me>
   void Refresh();                     // reads the group, publishes this host, plans, acts
   void Act(const fleet::Action& a, const fleet::GroupView& v, int max_parallel);
-  void Record(const std::string& kind, const std::string& detail, bool warning = false);
+  // Emits a note and writes it to the group's history in etcd (unless
+  // `written`: already put by the transaction that did what it tells).
+  void Record(const std::string& kind, const std::string& detail, bool warning = false, bool written = false);
+  EtcdOp HistoryEntry(const std::string& kind, const std::string& detail);
   void Emit(FleetEvent e);
   void Wake();  // wake_fd() readable: events, or a new snapshot
   void EtcdDown(const std::string& error);

@@ -153,10 +153,13 @@ void FleetCoordinator::Act(const fleet::Action& a, const fleet::GroupView& v, in
     case K::kBaked: {
       fleet::RolloutRecord r = *v.rollout;
       r.baked.push_back(me);
-      auto ok = etcd_->Txn({{.key = keys_.Rollout(), .target = Target::kMod, .revision = v.rollout_mod}},
-                           {{.key = keys_.Rollout(), .value = fleet::ToJson(r)}});
-      if (ok.ok() && *ok)
-        Record(events::kFleetBaked, "canary " + me + " ran " + ShortCommit(a.commit) + " healthy for its bake");
+      // Its history entry in the same transaction: no host can be seen
+      // deploying after the bake before the bake itself is on record.
+      std::string detail = "canary " + me + " ran " + ShortCommit(a.commit) + " healthy for its bake";
+      auto ok =
+          etcd_->Txn({{.key = keys_.Rollout(), .target = Target::kMod, .revision = v.rollout_mod}},
+                     {{.key = keys_.Rollout(), .value = fleet::ToJson(r)}, HistoryEntry(events::kFleetBaked, detail)});
+      if (ok.ok() && *ok) Record(events::kFleetBaked, detail, false, /*written=*/true);
       break;
     }
     case K::kStartRollout: {

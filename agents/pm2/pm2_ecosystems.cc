@@ -38,14 +38,13 @@ void Pm2Agent::RefreshEcosystems() {
     }
     // A new app in it is not expected (started) by a check: the checkout may
     // be ahead of its build. The pipeline's PM2 step starts it (Deploy).
-    std::set<std::string> now;
-    for (const auto& app : fresh.apps) now.insert(app.name);
     // Gone from the file: no longer expected (PM2 keeps running it; it is
-    // watched as any listed app), unless the settings or another file name it.
-    eco.apps.swap(fresh.apps);
+    // watched as any listed app), unless the settings or a file (this one
+    // as now read included) name it.
+    eco.apps.swap(fresh.apps);  // fresh.apps: what it named before
     eco.problems = std::move(fresh.problems);
     for (const auto& app : fresh.apps) {
-      bool named = now.count(app.name) > 0;
+      bool named = false;
       for (const auto& a : settings_.apps) named |= a == app.name;
       for (const auto& other : ecosystems_) {
         for (const auto& o : other.apps) named |= o.name == app.name;

@@ -1,7 +1,6 @@
 #include "agents/workflows/workflows_agent.h"
 
 #include <sys/inotify.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -37,10 +36,8 @@ constexpr int64_t kEditSettleMs = 2000;
 
 // How long ago the file was last written, in ms (a large number when unknown).
 int64_t WrittenAgoMs(const std::string& path, int64_t now_ms) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return INT64_MAX;
-  int64_t mtime_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
-  return now_ms - mtime_ms;
+  int64_t ns = MtimeNs(path);
+  return ns < 0 ? INT64_MAX : now_ms - ns / 1'000'000;
 }
 
 std::string Join(const std::set<std::string>& s) {
@@ -217,7 +214,8 @@ std::vector<v1::CheckResult> WorkflowsAgent::Check() {
     bool restorable = restore_ && (fs::exists(GoodPath(file)) || !FromHead(file).empty());
     auto c = MakeCheck(target, st, summary, details);
     c.set_gave_up(errors > 0 && !restorable);  // a person fixes it
-    if (int64_t ago = WrittenAgoMs(path, clock_->WallMs()); errors && ago >= -kEditSettleMs && ago < kEditSettleMs) {
+    if (int64_t ago = errors ? WrittenAgoMs(path, clock_->WallMs()) : INT64_MAX;
+        ago >= -kEditSettleMs && ago < kEditSettleMs) {
       // Perhaps half written: judged again once it has been still for a moment;
       // nothing is restored (nor alerted) before.
       int64_t wait = kEditSettleMs - std::max<int64_t>(ago, 0);
